@@ -1,0 +1,151 @@
+/**
+ * The panel: the one data shape every research module computes on.
+ *
+ * A panel is a rectangular grid of `nDates` bars x `nAssets` assets on one
+ * aligned calendar. Each field (open, high, low, close, volume, and extras such
+ * as funding_rate) is one `Float64Array` of length `nDates * nAssets`, stored
+ * date-major (row-major "dates x assets"): the value of asset `a` at bar `t` is
+ * `field[t * nAssets + a]`. `NaN` marks a missing value (the asset had no bar,
+ * or the source value was missing). Panels never hold infinities.
+ *
+ * Times are bar open times in epoch milliseconds UTC (freqtrade / Binance
+ * convention); daily equity bars use the trading date at 00:00 UTC.
+ */
+
+/** Bar frequency of a dataset, as a pandas/freqtrade-style string. */
+export type Frequency = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
+
+/** Milliseconds per bar for each frequency (calendar time; '1d' is one calendar day). */
+export const FREQUENCY_MS: Readonly<Record<Frequency, number>> = {
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '4h': 14_400_000,
+  '1d': 86_400_000,
+};
+
+/**
+ * Bars per year used to annualize returns and Sharpe ratios.
+ * Equities daily: 252 trading days. Crypto trades 24/7, so intraday crypto
+ * frequencies use calendar bars per year (365 days).
+ */
+export function barsPerYear(frequency: Frequency, market: 'equity' | 'crypto' = frequency === '1d' ? 'equity' : 'crypto'): number {
+  if (market === 'equity') {
+    if (frequency !== '1d') throw new Error(`barsPerYear: intraday equity frequency ${frequency} needs session hours; not supported`);
+    return 252;
+  }
+  return (365 * 86_400_000) / FREQUENCY_MS[frequency];
+}
+
+/**
+ * A dates x assets panel of float64 fields. See the module comment for layout.
+ * Invariants (checked by {@link validatePanel}): `times` strictly increasing,
+ * `assets` unique, every field of length `nDates * nAssets`.
+ */
+export interface Panel {
+  /** Dataset name this panel was loaded from (catalog key), if any. */
+  readonly dataset?: string;
+  /** Bar frequency. */
+  readonly frequency: Frequency;
+  /** Market kind, which decides annualization (252 for equity, calendar bars for crypto). */
+  readonly market: 'equity' | 'crypto';
+  /** Bar open times, epoch ms UTC, length nDates, strictly increasing. */
+  readonly times: Float64Array;
+  /** Asset identifiers (tickers / symbols), length nAssets, unique. */
+  readonly assets: readonly string[];
+  /** Numeric fields, each length nDates * nAssets, date-major, NaN = missing. */
+  readonly fields: Readonly<Record<string, Float64Array>>;
+  /** Optional fixed group labels per asset (e.g. sector), each length nAssets. */
+  readonly groups?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Number of bars (rows) of a panel. */
+export function nDates(panel: Panel): number {
+  return panel.times.length;
+}
+
+/** Number of assets (columns) of a panel. */
+export function nAssets(panel: Panel): number {
+  return panel.assets.length;
+}
+
+/**
+ * The field `name` of a panel.
+ * @throws Error naming the missing field and the fields that exist.
+ */
+export function field(panel: Panel, name: string): Float64Array {
+  const f = panel.fields[name];
+  if (!f) throw new Error(`panel${panel.dataset ? ` ${panel.dataset}` : ''} has no field "${name}"; fields: ${Object.keys(panel.fields).join(', ')}`);
+  return f;
+}
+
+/**
+ * Checks the panel invariants.
+ * @throws Error describing the first violated invariant (field name, index).
+ */
+export function validatePanel(panel: Panel): void {
+  const T = panel.times.length;
+  const N = panel.assets.length;
+  for (let t = 1; t < T; t++) {
+    if (!(panel.times[t]! > panel.times[t - 1]!)) throw new Error(`panel times not strictly increasing at row ${t}`);
+  }
+  if (new Set(panel.assets).size !== N) throw new Error('panel assets are not unique');
+  for (const [name, f] of Object.entries(panel.fields)) {
+    if (f.length !== T * N) throw new Error(`panel field "${name}" has length ${f.length}, expected ${T} x ${N} = ${T * N}`);
+    for (let i = 0; i < f.length; i++) {
+      const v = f[i]!;
+      if (v === Infinity || v === -Infinity) throw new Error(`panel field "${name}" holds an infinity at row ${Math.floor(i / N)}, asset ${panel.assets[i % N]}`);
+    }
+  }
+  if (panel.groups) {
+    for (const [name, g] of Object.entries(panel.groups)) {
+      if (g.length !== N) throw new Error(`panel group "${name}" has ${g.length} labels, expected ${N}`);
+    }
+  }
+}
+
+/**
+ * A new panel holding bars `[start, end)` of `panel` (row slice; fields copied).
+ * @throws RangeError when the range is outside [0, nDates].
+ */
+export function sliceDates(panel: Panel, start: number, end: number): Panel {
+  const T = panel.times.length;
+  const N = panel.assets.length;
+  if (start < 0 || end > T || start > end) throw new RangeError(`sliceDates: range [${start}, ${end}) outside [0, ${T}]`);
+  const fields: Record<string, Float64Array> = {};
+  for (const [name, f] of Object.entries(panel.fields)) fields[name] = f.slice(start * N, end * N);
+  return { ...panel, times: panel.times.slice(start, end), fields };
+}
+
+/**
+ * A new panel restricted to the given assets, in the given order.
+ * @throws Error naming an asset the panel does not hold.
+ */
+export function selectAssets(panel: Panel, assets: readonly string[]): Panel {
+  const T = panel.times.length;
+  const N = panel.assets.length;
+  const index = new Map(panel.assets.map((a, i) => [a, i]));
+  const cols = assets.map((a) => {
+    const i = index.get(a);
+    if (i === undefined) throw new Error(`selectAssets: panel has no asset "${a}"`);
+    return i;
+  });
+  const M = cols.length;
+  const fields: Record<string, Float64Array> = {};
+  for (const [name, f] of Object.entries(panel.fields)) {
+    const out = new Float64Array(T * M);
+    for (let t = 0; t < T; t++) for (let j = 0; j < M; j++) out[t * M + j] = f[t * N + cols[j]!]!;
+    fields[name] = out;
+  }
+  const groups = panel.groups
+    ? Object.fromEntries(Object.entries(panel.groups).map(([k, g]) => [k, cols.map((c) => g[c]!)]))
+    : undefined;
+  return { ...panel, assets: [...assets], fields, ...(groups ? { groups } : {}) };
+}
+
+/** ISO date (YYYY-MM-DD) for daily bars, ISO timestamp otherwise. */
+export function formatTime(ms: number, frequency: Frequency): string {
+  const iso = new Date(ms).toISOString();
+  return frequency === '1d' ? iso.slice(0, 10) : iso.slice(0, 16).replace('T', ' ');
+}
