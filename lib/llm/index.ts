@@ -1,0 +1,19 @@
+/**
+ * Language-model access for the research loop: one {@link LlmProvider}
+ * interface over Ollama (official `ollama` client) and OpenAI-compatible
+ * endpoints (official `openai` client), structured JSON output, `<think>`
+ * handling, timeouts, retries with backoff, and clear errors for a missing
+ * server or model.
+ */
+export * from './types.js';
+export { splitThinking, parseJsonAnswer } from './think.js';
+export type { SplitAnswer, JsonParse } from './think.js';
+export { withRetry, backoffMs, sleepMs } from './retry.js';
+export type { RetryOptions } from './retry.js';
+export { parseDotEnv, envSetting, maskSecret, redact } from './env.js';
+export { OllamaProvider, DEFAULT_OLLAMA_HOST, DEFAULT_OLLAMA_MODEL } from './ollama.js';
+export type { OllamaProviderOptions } from './ollama.js';
+export { OpenAICompatibleProvider, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL } from './openai.js';
+export type { OpenAIProviderOptions } from './openai.js';
+export { createProvider } from './factory.js';
+export type { ProviderKind, ProviderOptions } from './factory.js';

@@ -1,0 +1,112 @@
+/**
+ * Provider-neutral types for chatting with a language model: messages,
+ * request options, results and the error type every provider throws.
+ */
+
+/** One chat message (OpenAI / Ollama chat convention). */
+export interface ChatMessage {
+  /** Who speaks: the system prompt, the user (our program) or the model. */
+  readonly role: 'system' | 'user' | 'assistant';
+  /** Plain text content. */
+  readonly content: string;
+}
+
+/** A JSON Schema object (draft 2020-12 subset) used for structured output. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Options of one chat call. */
+export interface ChatOptions {
+  /** The conversation so far, oldest first. */
+  readonly messages: readonly ChatMessage[];
+  /**
+   * JSON schema the answer must follow. Ollama receives it as `format`
+   * (structured outputs); OpenAI-compatible servers as
+   * `response_format: {type: 'json_schema'}`. The answer is then parsed into
+   * {@link ChatResult.json}.
+   */
+  readonly schema?: JsonSchema;
+  /** Sampling temperature (0 = greedy). Default: the provider's default. */
+  readonly temperature?: number;
+  /** Sampling seed, for reproducible answers where the server honours it. */
+  readonly seed?: number;
+  /** Context window in tokens (Ollama `num_ctx`; ignored by OpenAI-compatible servers). */
+  readonly numCtx?: number;
+  /** Maximum tokens to generate (Ollama `num_predict`, OpenAI `max_tokens`). */
+  readonly maxTokens?: number;
+}
+
+/** The result of one chat call. */
+export interface ChatResult {
+  /** Provider that answered. */
+  readonly provider: 'ollama' | 'openai';
+  /** Model name that answered. */
+  readonly model: string;
+  /** Raw text content of the answer as the server sent it. */
+  readonly raw: string;
+  /** The answer with any `<think>...</think>` reasoning removed, trimmed. */
+  readonly answer: string;
+  /** The model's reasoning (from `<think>` blocks or the server's `thinking` field), '' if none. Kept for the log only. */
+  readonly thinking: string;
+  /** Parsed JSON answer when a schema was requested and the answer parsed. */
+  readonly json?: unknown;
+  /** Why the answer did not parse as JSON, when a schema was requested and it did not. */
+  readonly jsonError?: string;
+  /** Wall time of the call in milliseconds, retries and backoff included. */
+  readonly durationMs: number;
+  /** Number of HTTP attempts made (1 = no retry). */
+  readonly attempts: number;
+}
+
+/** What went wrong talking to a model server. */
+export type LlmErrorCode =
+  /** No server answers at the configured address (connection refused, DNS, reset). */
+  | 'unreachable'
+  /** The server answers but does not have the requested model. */
+  | 'model_missing'
+  /** The call exceeded its timeout. */
+  | 'timeout'
+  /** The server rejected the credentials (401/403). */
+  | 'auth'
+  /** Any other HTTP error (status in {@link LlmError.status}). */
+  | 'http';
+
+/**
+ * Error thrown by every provider. `message` says what to do (for a missing
+ * model it contains the `ollama pull <model>` command). It never contains an
+ * API key.
+ */
+export class LlmError extends Error {
+  constructor(
+    /** Error category. */
+    readonly code: LlmErrorCode,
+    message: string,
+    /** HTTP status, when the server answered. */
+    readonly status?: number,
+    /** Whether retrying may help (connection errors, timeouts, 5xx). */
+    readonly retryable: boolean = false,
+  ) {
+    super(message);
+    this.name = 'LlmError';
+  }
+}
+
+/** A chat model behind a provider (Ollama or an OpenAI-compatible endpoint). */
+export interface LlmProvider {
+  /** Provider kind. */
+  readonly name: 'ollama' | 'openai';
+  /** Model name requests use. */
+  readonly model: string;
+  /** Server address (never includes a key). */
+  readonly baseUrl: string;
+  /**
+   * Checks that the server answers and has the model.
+   * @throws LlmError 'unreachable' or 'model_missing' (with the pull command).
+   */
+  check(): Promise<void>;
+  /**
+   * One chat completion, with retries and backoff on connection errors,
+   * timeouts and 5xx.
+   * @throws LlmError when every attempt failed or the error is not retryable.
+   */
+  chat(options: ChatOptions): Promise<ChatResult>;
+}
