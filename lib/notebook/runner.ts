@@ -1,0 +1,426 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { KernelManager, ServerConnection, SessionManager, type Kernel, type KernelMessage, type Session } from '@jupyterlab/services';
+import WebSocket from 'ws';
+import { projectRoot } from '../db/paths.js';
+import { loadJupyterConfig, type JupyterConfig } from './config.js';
+import { clearOutputs, joinSource, OutputCollector, parseNotebook, stripAnsi, type CodeCell, type IopubMessage, type Notebook } from './nbformat.js';
+import { connectJupyterServer, startJupyterServer, type JupyterServer } from './server.js';
+import { signNotebook } from './sign.js';
+
+/** Why a notebook did not finish. */
+export interface CellFailure {
+  /** 1-based position of the failing cell in the notebook (markdown cells counted, as a reader sees them). */
+  cell: number;
+  /** The failing cell's id. */
+  cellId: string;
+  /** Exception name (`CellTimeoutError` for a timeout, `KernelError` when the kernel died). */
+  ename: string;
+  /** Exception message. */
+  evalue: string;
+  /** Traceback lines, ANSI colors removed. */
+  traceback: string[];
+  /** What the cell wrote to stderr (tslab reports TypeScript type errors here). */
+  stderr: string;
+  /** True when the cell ran past the per-cell timeout. */
+  timeout: boolean;
+}
+
+/** Outcome of one notebook. */
+export interface NotebookRunResult {
+  /** The source notebook path as given. */
+  notebook: string;
+  /** Path of the executed copy (written also when a cell failed); undefined when nothing could be written. */
+  output?: string;
+  /** `ok`: every code cell ran; `failed`: a cell raised or timed out; `error`: the notebook could not be run (bad file, kernel did not start). */
+  status: 'ok' | 'failed' | 'error';
+  /** Kernel name used. */
+  kernel: string;
+  /** Wall seconds for the notebook, kernel start included. */
+  seconds: number;
+  /** Number of code cells in the notebook. */
+  cells: number;
+  /** Number of code cells executed (the failing one included). */
+  executed: number;
+  /** Milliseconds from asking for a session until the kernel answered kernel_info. */
+  kernelReadyMs?: number;
+  /** Milliseconds per executed code cell (request sent to reply and idle received). */
+  cellMs: number[];
+  /** The failing cell, when status is `failed`. */
+  failure?: CellFailure;
+  /** Runner-level error message, when status is `error`. */
+  error?: string;
+}
+
+/** Progress events, for a CLI to show "notebook, cell i/n". */
+export type RunProgress =
+  | { type: 'server'; baseUrl: string; startupMs: number; app: string }
+  | { type: 'notebook-start'; notebook: string; index: number; total: number; kernel: string }
+  | { type: 'kernel-ready'; notebook: string; ms: number }
+  | { type: 'cell-start'; notebook: string; cell: number; codeIndex: number; codeCells: number }
+  | { type: 'cell-done'; notebook: string; cell: number; codeIndex: number; codeCells: number; ms: number; ok: boolean }
+  | { type: 'notebook-done'; result: NotebookRunResult };
+
+/** Options of {@link runNotebook} and {@link runNotebooks}. */
+export interface RunOptions {
+  /** Kernel name for every notebook, overriding each notebook's `metadata.kernelspec.name`. */
+  kernel?: string;
+  /** Folder for the executed copies (default `<root>/data/runs/<UTC timestamp>/`). */
+  outDir?: string;
+  /** Per-cell timeout in seconds (default 600). On timeout the kernel is interrupted, then shut down. */
+  timeoutSec?: number;
+  /** Seconds to wait for a kernel to answer after it is started (default 120). */
+  kernelStartTimeoutSec?: number;
+  /**
+   * Milliseconds to keep listening for IOPub messages of a cell after its
+   * reply and idle status (Deno's kernel can send execute_result after idle).
+   * Default: 150 for kernels whose name contains "deno", else 20.
+   */
+  graceMs?: number;
+  /** Use this server (already started) instead of starting one. */
+  server?: JupyterServer;
+  /** Connect to a running server at this URL (with `token`) instead of starting one. */
+  url?: string;
+  /** Token for `url`. */
+  token?: string;
+  /** Project settings (default {@link loadJupyterConfig}). */
+  config?: JupyterConfig;
+  /** Sign executed notebooks so HTML/JS outputs render (default true). */
+  sign?: boolean;
+  /** Progress callback. */
+  onProgress?: (event: RunProgress) => void;
+  /** Shut the server down on SIGINT/SIGTERM, then exit the process (default true in {@link runNotebooks}). */
+  handleSignals?: boolean;
+}
+
+/** Folder name for a run started at `date`: UTC `YYYY-MM-DDTHH-MM-SSZ` (sortable, no colons). */
+export function runFolderName(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Connection settings for @jupyterlab/services on Node (ws WebSocket, global fetch). */
+export function serverSettings(server: Pick<JupyterServer, 'baseUrl' | 'token'>): ServerConnection.ISettings {
+  return ServerConnection.makeSettings({
+    baseUrl: server.baseUrl,
+    wsUrl: server.baseUrl.replace(/^http/, 'ws'),
+    token: server.token,
+    appendToken: true,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    fetch: globalThis.fetch.bind(globalThis),
+    Request: globalThis.Request,
+    Headers: globalThis.Headers,
+  });
+}
+
+interface Ctx {
+  server: JupyterServer;
+  sessions: SessionManager;
+  kernels: KernelManager;
+  current?: Session.ISessionConnection;
+}
+
+function openManagers(server: JupyterServer): Ctx {
+  const settings = serverSettings(server);
+  const kernels = new KernelManager({ serverSettings: settings });
+  const sessions = new SessionManager({ kernelManager: kernels, serverSettings: settings });
+  return { server, kernels, sessions };
+}
+
+function closeManagers(ctx: Ctx): void {
+  ctx.sessions.dispose();
+  ctx.kernels.dispose();
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise<typeof TIMEOUT>((r) => (timer = setTimeout(() => r(TIMEOUT), ms)))]).finally(() => clearTimeout(timer));
+}
+const TIMEOUT = Symbol('timeout');
+/** How long a timed-out cell may take to answer an interrupt before its kernel is shut down. */
+const INTERRUPT_WAIT_MS = 2000;
+
+async function shutdownSession(ctx: Ctx, session: Session.ISessionConnection): Promise<void> {
+  const id = session.kernel?.id;
+  try {
+    await withTimeout(session.shutdown(), 10_000);
+  } catch {
+    /* already gone */
+  }
+  if (id && 'kernelIds' in ctx.server) (ctx.server as { kernelIds: Set<string> }).kernelIds.delete(id);
+  session.dispose();
+  if (ctx.current === session) ctx.current = undefined;
+}
+
+async function executeNotebook(ctx: Ctx, file: string, index: number, total: number, opts: RunOptions, outDir: string): Promise<NotebookRunResult> {
+  const t0 = Date.now();
+  const root = opts.config?.root ?? projectRoot();
+  let nb: Notebook;
+  try {
+    nb = parseNotebook(readFileSync(file, 'utf8'), file);
+  } catch (err) {
+    return { notebook: file, status: 'error', kernel: opts.kernel ?? '?', seconds: 0, cells: 0, executed: 0, cellMs: [], error: (err as Error).message };
+  }
+  const kernelName = opts.kernel ?? nb.metadata.kernelspec?.name;
+  const codeCells = nb.cells.filter((c) => c.cell_type === 'code').length;
+  const result: NotebookRunResult = { notebook: file, status: 'ok', kernel: kernelName ?? '?', seconds: 0, cells: codeCells, executed: 0, cellMs: [] };
+  const out = clearOutputs(nb);
+  const finish = async (): Promise<NotebookRunResult> => {
+    result.seconds = (Date.now() - t0) / 1000;
+    const started = new Date(t0).toISOString();
+    out.metadata.alphalab = {
+      ...((out.metadata.alphalab as object | undefined) ?? {}),
+      run: {
+        started,
+        finished: new Date().toISOString(),
+        seconds: Number(result.seconds.toFixed(3)),
+        status: result.status,
+        kernel: result.kernel,
+        executed_cells: result.executed,
+        code_cells: result.cells,
+        ...(result.failure ? { failed_cell: result.failure.cell, error: `${result.failure.ename}: ${result.failure.evalue}` } : {}),
+        ...(result.error ? { error: result.error } : {}),
+      },
+    };
+    mkdirSync(outDir, { recursive: true });
+    const dest = join(outDir, basename(file));
+    writeFileSync(dest, `${JSON.stringify(out, null, 1)}\n`);
+    result.output = dest;
+    if (opts.sign !== false) {
+      try {
+        await signNotebook(dest);
+      } catch (err) {
+        result.error = `${result.error ? `${result.error}; ` : ''}could not sign ${dest}: ${(err as Error).message}`;
+      }
+    }
+    opts.onProgress?.({ type: 'notebook-done', result });
+    return result;
+  };
+  if (!kernelName) {
+    result.status = 'error';
+    result.error = `${file}: no kernel: metadata.kernelspec.name is missing (pass --kernel)`;
+    return finish();
+  }
+  opts.onProgress?.({ type: 'notebook-start', notebook: file, index, total, kernel: kernelName });
+
+  let session: Session.ISessionConnection;
+  const tk = Date.now();
+  try {
+    const rel = relative(root, resolve(file));
+    session = await ctx.sessions.startNew({ path: rel.startsWith('..') ? basename(file) : rel, type: 'notebook', name: basename(file), kernel: { name: kernelName } });
+  } catch (err) {
+    result.status = 'error';
+    result.error = `${file}: could not start kernel "${kernelName}": ${(err as Error).message}`;
+    return finish();
+  }
+  ctx.current = session;
+  const kernel = session.kernel as Kernel.IKernelConnection;
+  if ('kernelIds' in ctx.server) (ctx.server as { kernelIds: Set<string> }).kernelIds.add(kernel.id);
+  try {
+    const info = await withTimeout(kernel.info, (opts.kernelStartTimeoutSec ?? 120) * 1000);
+    if (info === TIMEOUT) throw new Error(`kernel "${kernelName}" did not answer within ${opts.kernelStartTimeoutSec ?? 120} s`);
+    result.kernelReadyMs = Date.now() - tk;
+    opts.onProgress?.({ type: 'kernel-ready', notebook: file, ms: result.kernelReadyMs });
+    if (info.language_info) out.metadata.language_info = info.language_info as unknown as Record<string, unknown>;
+
+    const graceMs = opts.graceMs ?? (/deno/i.test(kernelName) ? 150 : 20);
+    const timeoutMs = (opts.timeoutSec ?? 600) * 1000;
+    let codeIndex = 0;
+    for (let i = 0; i < out.cells.length; i++) {
+      const cell = out.cells[i];
+      if (cell.cell_type !== 'code') continue;
+      codeIndex++;
+      const code = joinSource(cell.source);
+      opts.onProgress?.({ type: 'cell-start', notebook: file, cell: i + 1, codeIndex, codeCells });
+      const failure = await executeCell(kernel, cell, code, timeoutMs, graceMs);
+      result.executed++;
+      result.cellMs.push(failure.ms);
+      opts.onProgress?.({ type: 'cell-done', notebook: file, cell: i + 1, codeIndex, codeCells, ms: failure.ms, ok: !failure.failure });
+      if (failure.failure) {
+        result.status = 'failed';
+        result.failure = { cell: i + 1, cellId: cell.id, ...failure.failure };
+        break;
+      }
+    }
+  } catch (err) {
+    result.status = 'error';
+    result.error = `${file}: ${(err as Error).message}`;
+  } finally {
+    await shutdownSession(ctx, session);
+  }
+  return finish();
+}
+
+async function executeCell(
+  kernel: Kernel.IKernelConnection,
+  cell: CodeCell,
+  code: string,
+  timeoutMs: number,
+  graceMs: number,
+): Promise<{ ms: number; failure?: Omit<CellFailure, 'cell' | 'cellId'> }> {
+  const collector = new OutputCollector();
+  const t0 = Date.now();
+  const startIso = new Date(t0).toISOString();
+  let parentId = '';
+  let lastMsgAt = 0;
+  const buffered: KernelMessage.IIOPubMessage[] = [];
+  const onIopub = (_: unknown, msg: KernelMessage.IIOPubMessage): void => {
+    const pid = (msg.parent_header as { msg_id?: string }).msg_id;
+    if (!parentId) buffered.push(msg);
+    else if (pid === parentId) {
+      collector.add(msg as unknown as IopubMessage);
+      lastMsgAt = Date.now();
+    }
+  };
+  kernel.iopubMessage.connect(onIopub);
+  try {
+    const future = kernel.requestExecute({ code, silent: false, store_history: true, allow_stdin: false, stop_on_error: true }, true);
+    parentId = future.msg.header.msg_id;
+    for (const m of buffered.splice(0)) onIopub(null, m);
+    const reply = await withTimeout(future.done, timeoutMs);
+    if (reply === TIMEOUT) {
+      // Interrupt first (interrupt_request / SIGINT); the caller then shuts the kernel down.
+      let how = 'interrupted';
+      try {
+        await kernel.interrupt();
+        if ((await withTimeout(future.done.catch(() => undefined), INTERRUPT_WAIT_MS)) === TIMEOUT) how = 'interrupt unanswered, kernel shut down';
+      } catch {
+        how = 'interrupt failed, kernel shut down';
+      }
+      future.dispose();
+      const ms = Date.now() - t0;
+      cell.outputs = collector.outputs;
+      const evalue = `cell ran longer than the ${timeoutMs / 1000} s timeout (${how})`;
+      cell.outputs.push({ output_type: 'error', ename: 'CellTimeoutError', evalue, traceback: [`CellTimeoutError: ${evalue}`] });
+      cell.metadata.execution = { 'iopub.execute_input': startIso, 'shell.execute_reply': new Date().toISOString() };
+      return { ms, failure: { ename: 'CellTimeoutError', evalue, traceback: [], stderr: collector.stderr, timeout: true } };
+    }
+    // Grace period: late IOPub messages (Deno sends execute_result after idle).
+    lastMsgAt = Math.max(lastMsgAt, Date.now());
+    while (Date.now() - lastMsgAt < graceMs) await sleep(Math.max(1, graceMs - (Date.now() - lastMsgAt)));
+    const ms = Date.now() - t0;
+    const content = reply.content as KernelMessage.IExecuteReply | KernelMessage.IReplyErrorContent | KernelMessage.IReplyAbortContent;
+    cell.execution_count = 'execution_count' in content && typeof content.execution_count === 'number' ? content.execution_count : cell.execution_count;
+    cell.outputs = collector.outputs;
+    for (const o of cell.outputs) if (o.output_type === 'execute_result' && o.execution_count == null) o.execution_count = cell.execution_count;
+    cell.metadata.execution = { 'iopub.execute_input': startIso, 'shell.execute_reply': new Date().toISOString() };
+    const err = collector.error();
+    if (content.status === 'ok' && !err) return { ms };
+    const stderr = stripAnsi(collector.stderr);
+    const fromStderr = err ? undefined : errorFromStderr(stderr);
+    const ename = err?.ename || fromStderr?.ename || ('ename' in content && content.ename) || (content.status === 'aborted' ? 'Aborted' : 'Error');
+    const evalue = err?.evalue || fromStderr?.evalue || ('evalue' in content && content.evalue) || firstLine(stderr) || `execute_reply status ${content.status}`;
+    const traceback = (err?.traceback ?? ('traceback' in content && Array.isArray(content.traceback) ? content.traceback : [])).map(stripAnsi);
+    return { ms, failure: { ename: String(ename), evalue: stripAnsi(String(evalue)), traceback, stderr, timeout: false } };
+  } finally {
+    kernel.iopubMessage.disconnect(onIopub);
+  }
+}
+
+/**
+ * Error name and message from a kernel's stderr when it sent no `error`
+ * message (tslab): TypeScript diagnostics (`1:7 - Type 'string' is not
+ * assignable...`) give `TypeScriptError` with the diagnostics; a Node stack
+ * gives its `Name: message` line.
+ */
+export function errorFromStderr(stderr: string): { ename: string; evalue: string } | undefined {
+  const lines = stderr.split('\n').map((l) => l.trimEnd());
+  const diags = lines.filter((l) => /^\d+:\d+ - /.test(l));
+  if (diags.length) return { ename: 'TypeScriptError', evalue: diags.join('; ') };
+  for (const l of lines) {
+    const m = /^([A-Za-z_$][\w$]*(?:Error|Exception)|Error)(?: \[[\w-]+\])?: (.*)$/.exec(l);
+    if (m) return { ename: m[1], evalue: m[2] };
+  }
+  return undefined;
+}
+
+function firstLine(s: string): string {
+  return stripAnsi(s).trim().split('\n')[0] ?? '';
+}
+
+/**
+ * Executes one notebook on a server, see {@link runNotebooks} (which this calls
+ * with a single path).
+ */
+export async function runNotebook(file: string, opts: RunOptions = {}): Promise<NotebookRunResult> {
+  return (await runNotebooks([file], opts))[0];
+}
+
+/**
+ * Executes notebooks headless, one after the other, each in a fresh kernel
+ * session on one Jupyter server.
+ *
+ * Server: `opts.server`, else `opts.url` + `opts.token`, else one this call
+ * starts ({@link startJupyterServer}: 127.0.0.1, free port, random token) and
+ * stops at the end. Kernel: `opts.kernel`, else the notebook's
+ * `metadata.kernelspec.name`. Code cells run in order with
+ * `stop_on_error`; each gets at most `timeoutSec` (then the kernel is
+ * interrupted and shut down and the cell reported as `CellTimeoutError`).
+ * Stream, display_data, execute_result and error messages become nbformat
+ * outputs (see {@link OutputCollector}). A notebook stops at its first failing
+ * cell: an error output, or an error reply (tslab reports TypeScript type
+ * errors as stderr text with status error); later cells keep empty outputs.
+ *
+ * The executed copy (nbformat 4.5, cell ids, execution counts, per-cell
+ * `metadata.execution` timestamps as nbclient writes them, and
+ * `metadata.alphalab.run` = {started, finished, seconds, status, kernel, ...})
+ * goes to `outDir` (default `data/runs/<timestamp>/`) under the same file name
+ * and is signed (trusted) so HTML and plot outputs render.
+ *
+ * With `handleSignals` (default true), SIGINT / SIGTERM shut down the running
+ * kernel and the started server, then exit with 130 / 143.
+ *
+ * @returns one result per notebook, in order; a failed notebook does not stop the next one.
+ * @throws Error when the server cannot be started or reached (message names the install command when Jupyter is missing).
+ */
+export async function runNotebooks(files: string[], opts: RunOptions = {}): Promise<NotebookRunResult[]> {
+  const outDir = resolve(opts.outDir ?? join(opts.config?.root ?? projectRoot(), 'data', 'runs', runFolderName()));
+  let server: JupyterServer;
+  let ownServer = false;
+  if (opts.server) server = opts.server;
+  else if (opts.url) server = await connectJupyterServer(opts.url, opts.token ?? '');
+  else {
+    server = await startJupyterServer({ config: opts.config ?? loadJupyterConfig() });
+    ownServer = true;
+  }
+  if (!opts.server) opts.onProgress?.({ type: 'server', baseUrl: server.baseUrl, startupMs: server.startupMs, app: server.app });
+  const ctx = openManagers(server);
+  let stopping = false;
+  const cleanup = async (): Promise<void> => {
+    if (ctx.current) await shutdownSession(ctx, ctx.current);
+    closeManagers(ctx);
+    if (ownServer || server.app === 'external') await server.stop();
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${sig}: shutting down the kernel${ownServer ? ' and the Jupyter server' : ''}...\n`);
+    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  const handle = opts.handleSignals !== false;
+  if (handle) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  const results: NotebookRunResult[] = [];
+  // @jupyterlab/services logs every websocket it opens with console.debug; keep the run's output readable.
+  const debug = console.debug;
+  console.debug = (...args: unknown[]): void => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Starting WebSocket')) return;
+    debug.apply(console, args);
+  };
+  try {
+    for (let i = 0; i < files.length && !stopping; i++) {
+      results.push(await executeNotebook(ctx, files[i], i + 1, files.length, opts, outDir));
+    }
+  } finally {
+    if (!stopping) await cleanup();
+    console.debug = debug;
+    if (handle) {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+  }
+  return results;
+}
