@@ -1,2 +1,15 @@
 /** Market data: the panel type, ingest into parquet + DuckDB, and panel loading. */
 export * from './panel.js';
+export { toEpochMs, fundingAsOf } from './kernels.js';
+export type { TimeLike, FundingFields } from './kernels.js';
+export { loadBundledPanel, loadFilePanel, loadFromSource, bundledPaths, samplesDir, BUNDLED, FUNDING_FIELDS } from './load.js';
+export type { LoadOptions, LoadPanelOptions, FilePanelOptions, PanelSource, BundledName } from './load.js';
+export { describeSource, fileFormat, typedRelation, TIME_COLUMNS, SYMBOL_COLUMNS, REQUIRED_FIELDS } from './sources.js';
+export type { SourceColumns, SourceKind } from './sources.js';
+export { loadPanel } from './load.js';
+export { ingestFiles, ingestBundled, sha256File } from './ingest.js';
+export type { IngestOptions, IngestBundledOptions } from './ingest.js';
+export { listDatasets, getDataset, findDataset, findFundingFor, ensureCatalog, CATALOG_TABLE } from './catalog.js';
+export type { DatasetEntry, SourceFile } from './catalog.js';
+export { rowChecks, problems, formatReport, IngestRejectedError, ERROR_CHECKS, WARNING_CHECKS } from './validate.js';
+export type { Severity, CheckName, ErrorCheck, WarningCheck, DroppableWarning, QualityExample, QualityRow, QualityReport, CheckContext, RowCheck } from './validate.js';

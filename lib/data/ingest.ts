@@ -1,0 +1,245 @@
+/**
+ * Ingest: CSV / CSV.gz / parquet files of OHLCV bars or funding events into a
+ * parquet dataset in the lake (`<lakeDir>/<dataset>/part-<checksum>.parquet`),
+ * registered in the DuckDB catalog (`data_catalog`), validated on the way in
+ * (see `validate.ts` for the checks and which are errors vs warnings).
+ *
+ * Atomicity: the parquet file is written to a temp name in the dataset folder;
+ * the catalog row is replaced and the temp file renamed inside one DuckDB
+ * transaction (a failure rolls the catalog back and removes the file), and the
+ * previous version's files are removed only after the commit. A rejected ingest
+ * writes nothing. Re-ingesting the same inputs (same sha256) with the same
+ * options changes nothing and reports status "unchanged".
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Db, defaultLakeDir, sqlString } from '../db/index.js';
+import { findDataset, putDataset, type SourceFile } from './catalog.js';
+import { bundledPaths } from './load.js';
+import { FREQUENCY_MS, type Frequency } from './panel.js';
+import { describeSource, ident, timeExpr, REQUIRED_FIELDS, type SourceColumns } from './sources.js';
+import { IngestRejectedError, rowChecks, type DroppableWarning, type QualityExample, type QualityReport, type QualityRow } from './validate.js';
+
+/** Options of {@link ingestFiles}. */
+export interface IngestOptions {
+  /** Dataset name: letters, digits, underscore (the lake folder name and catalog key). */
+  readonly dataset: string;
+  /** 'bars' (OHLCV, default) or 'funding' (time, symbol, funding_rate). */
+  readonly kind?: 'bars' | 'funding';
+  /** Bar frequency (for funding: the frequency of the bars dataset it attaches to). */
+  readonly frequency: Frequency;
+  /** Market kind: 'equity' (gaps against the dataset's trading calendar) or 'crypto' (24/7 grid). */
+  readonly market: 'equity' | 'crypto';
+  /** For funding: name of the bars dataset whose panels get funding_rate / funding_event. */
+  readonly attachTo?: string;
+  /** What to do with error rows: 'reject' (default: abort, nothing written) or 'drop' (drop them, report them). */
+  readonly policy?: 'reject' | 'drop';
+  /** Warnings whose rows are dropped too (default none: warnings are only reported). */
+  readonly dropWarnings?: readonly DroppableWarning[];
+  /** Constant symbol for single-asset files without a symbol column. */
+  readonly symbol?: string;
+  /** Catalog database (default `Db.open()`). */
+  readonly db?: Db;
+  /** Lake folder (default `defaultLakeDir()`). */
+  readonly lakeDir?: string;
+  /** Examples kept per check in the report (default 5). */
+  readonly maxExamples?: number;
+}
+
+/** sha256 (hex) of a file's bytes, streamed. */
+export function sha256File(path: string): Promise<string> {
+  return new Promise((res, rej) => {
+    const h = createHash('sha256');
+    createReadStream(path).on('data', (d) => h.update(d)).on('error', rej).on('end', () => res(h.digest('hex')));
+  });
+}
+
+function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly string[], symbol?: string): string {
+  const rel = src.format === 'parquet'
+    ? `read_parquet(${sqlString(src.path)}, file_row_number=true)`
+    : `read_csv(${sqlString(src.path)}, header=true, delim=',', quote='"', all_varchar=true, parallel=false, null_padding=false, strict_mode=true)`;
+  const row = src.format === 'parquet' ? 'file_row_number + 1' : 'row_number() OVER ()';
+  const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
+  const cols = fields.flatMap((f) => {
+    const c = ident(src.fields[f]!);
+    return [`CAST(${c} AS VARCHAR) AS ${ident(f + '_raw')}`, `TRY_CAST(trim(CAST(${c} AS VARCHAR)) AS DOUBLE) AS ${ident(f)}`];
+  });
+  return `SELECT ${fileIndex}::INTEGER AS file, (${row})::BIGINT AS row, CAST(${ident(src.time)} AS VARCHAR) AS time_raw,
+    ${timeExpr(src.time)} AS time, NULLIF(trim(${sym}), '') AS symbol, ${cols.join(', ')} FROM ${rel}`;
+}
+
+const TMP = ['ingest_stage', 'ingest_rows', 'ingest_keep', 'ingest_gaps'];
+
+/**
+ * Ingests one or more files as dataset `opts.dataset` (the files together form
+ * the dataset; duplicates across files are detected). Validates every row (see
+ * `validate.ts`), applies the policy, writes zstd parquet sorted by (symbol, time)
+ * and registers it in the catalog, replacing a previous version of the dataset.
+ *
+ * @returns the data-quality report (status 'ingested' or 'unchanged').
+ * @throws IngestRejectedError (policy 'reject' and error rows; catalog and lake untouched), carrying the report.
+ * @throws Error naming the file and column when a required column is missing, or the
+ *   file when it cannot be read; Error when no row is left to store.
+ */
+export async function ingestFiles(paths: string | readonly string[], opts: IngestOptions): Promise<QualityReport> {
+  const files = (typeof paths === 'string' ? [paths] : [...paths]).map((p) => resolve(p));
+  if (!files.length) throw new Error('ingestFiles: no input file');
+  if (!/^[A-Za-z0-9_]+$/.test(opts.dataset)) throw new Error(`ingestFiles: dataset name "${opts.dataset}" must be letters, digits and underscores`);
+  const kind = opts.kind ?? 'bars';
+  const policy = opts.policy ?? 'reject';
+  if (policy !== 'reject' && policy !== 'drop') throw new Error(`ingestFiles: policy must be 'reject' or 'drop', got ${String(policy)}`);
+  if (!(opts.frequency in FREQUENCY_MS)) throw new Error(`ingestFiles: unknown frequency ${String(opts.frequency)}`);
+  if (kind === 'funding' && !opts.attachTo) throw new Error('ingestFiles: a funding dataset needs attachTo (the bars dataset it joins into)');
+  const dropWarnings = [...(opts.dropWarnings ?? [])].sort();
+  const maxExamples = opts.maxExamples ?? 5;
+  for (const f of files) if (!existsSync(f)) throw new Error(`${f}: file not found`);
+
+  const sources: SourceFile[] = [];
+  for (const f of files) sources.push({ path: f, sha256: await sha256File(f), bytes: statSync(f).size });
+  const checksum = sources.map((s) => s.sha256).join(',');
+  const options = JSON.stringify({ kind, frequency: opts.frequency, market: opts.market, attachTo: opts.attachTo ?? null, policy, dropWarnings, symbol: opts.symbol ?? null });
+
+  const db = opts.db ?? (await Db.open());
+  const previous = await findDataset(db, opts.dataset);
+  if (previous && previous.checksum === checksum && previous.options === options && previous.files.every((f) => existsSync(f))) {
+    return { ...previous.quality, status: 'unchanged' };
+  }
+
+  const fields = REQUIRED_FIELDS[kind];
+  const srcs: SourceColumns[] = [];
+  for (const f of files) srcs.push(await describeSource(db, f, kind, opts.symbol));
+  const barMs = kind === 'bars' ? FREQUENCY_MS[opts.frequency] : undefined;
+  const checks = rowChecks({ kind, fields, ...(barMs !== undefined ? { barMs } : {}) });
+  const fileList = `[${files.map(sqlString).join(', ')}]`;
+  const iso = (col: string): string => `strftime(${col}, '%Y-%m-%dT%H:%M:%SZ')`;
+
+  try {
+    try {
+      await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_stage AS ${srcs.map((s, i) => stageSelect(s, i, fields, opts.symbol)).join(' UNION ALL ')}`);
+    } catch (err) {
+      throw new Error(`${files.join(', ')}: cannot read: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
+    }
+    await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_rows AS SELECT s.*,
+        CASE WHEN s.time IS NULL OR s.symbol IS NULL THEN 1 ELSE row_number() OVER w END AS dup_rank,
+        first_value(s.row) OVER w AS dup_first_row,
+        ${fileList}[first_value(s.file) OVER w + 1] AS dup_first_file_name,
+        lag(s.time) OVER (PARTITION BY s.file, s.symbol ORDER BY s.row) AS prev_time
+      FROM ingest_stage s WINDOW w AS (PARTITION BY s.symbol, s.time ORDER BY s.file, s.row)`);
+    const rowsIn = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_rows'))!.n);
+
+    const report: QualityRow[] = [];
+    for (const c of checks) {
+      const pred = `coalesce((${c.predicate}), false)`;
+      const n = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ingest_rows s WHERE ${pred}`))!.n);
+      const examples = n === 0 ? [] : await db.all<{ file: number; row: number; symbol: string | null; time: string | null; detail: string }>(
+        `SELECT s.file, s.row, s.symbol, coalesce(${iso('s.time')}, s.time_raw) AS time, ${c.detail} AS detail
+         FROM ingest_rows s WHERE ${pred} ORDER BY s.file, s.row LIMIT ${maxExamples}`);
+      report.push({ check: c.check, severity: c.severity, count: n, examples: examples.map((e) => ({ file: files[e.file]!, row: Number(e.row), symbol: e.symbol, time: e.time, detail: e.detail })) });
+    }
+    const dropPreds = checks
+      .filter((c) => c.severity === 'error' || (dropWarnings as string[]).includes(c.check))
+      .map((c) => `coalesce((${c.predicate}), false)`);
+    await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT * FROM ingest_rows s WHERE NOT (${dropPreds.join(' OR ')})`);
+
+    if (kind === 'bars') report.push(await gapCheck(db, opts.frequency, opts.market, files, maxExamples));
+    const rowsKeptIfWritten = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_keep'))!.n);
+    const errors = report.filter((r) => r.severity === 'error' && r.count > 0);
+    const base = { dataset: opts.dataset, policy, files, rowsIn, checks: report } as const;
+    if (policy === 'reject' && errors.length) throw new IngestRejectedError({ ...base, status: 'rejected', rowsKept: 0, rowsDropped: 0 });
+    if (rowsKeptIfWritten === 0) throw new Error(`ingest of ${opts.dataset}: no valid row to store in ${files.join(', ')}`);
+    const quality: QualityReport = { ...base, status: 'ingested', rowsKept: rowsKeptIfWritten, rowsDropped: rowsIn - rowsKeptIfWritten };
+
+    const summary = (await db.one<{ first: string; last: string; symbols: string[] }>(
+      `SELECT ${iso('min(time)')} AS first, ${iso('max(time)')} AS last, list(DISTINCT symbol ORDER BY symbol) AS symbols FROM ingest_keep`))!;
+
+    // Write: temp file, then catalog row + rename in one transaction.
+    const lake = opts.lakeDir ?? defaultLakeDir();
+    const dir = join(lake, opts.dataset);
+    const createdDir = !existsSync(dir);
+    mkdirSync(dir, { recursive: true });
+    const tag = createHash('sha256').update(checksum + options).digest('hex').slice(0, 16);
+    const final = join(dir, `part-${tag}.parquet`);
+    const tmp = join(dir, `.tmp-${process.pid}-${Date.now()}.parquet`);
+    const finalExisted = existsSync(final);
+    let committed = false;
+    try {
+      const cols = fields.map((f) => `CAST(${ident(f)} AS DOUBLE) AS ${ident(f)}`).join(', ');
+      await db.exec(`COPY (SELECT time, symbol, ${cols} FROM ingest_keep ORDER BY symbol, time) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      await db.transaction(async (tx) => {
+        await putDataset(tx, {
+          name: opts.dataset, kind, frequency: opts.frequency, market: opts.market, attachTo: opts.attachTo ?? null, sources, checksum, options,
+          files: [final], symbols: summary.symbols, firstTime: summary.first, lastTime: summary.last, rowCount: rowsKeptIfWritten,
+          rowsDropped: rowsIn - rowsKeptIfWritten, quality,
+        });
+        renameSync(tmp, final);
+      });
+      committed = true;
+    } finally {
+      if (existsSync(tmp)) unlinkSync(tmp);
+      if (!committed) {
+        if (!finalExisted && existsSync(final)) unlinkSync(final);
+        if (createdDir && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+      }
+    }
+    for (const old of previous?.files ?? []) if (old !== final && existsSync(old)) unlinkSync(old);
+    return quality;
+  } finally {
+    for (const t of TMP) await db.exec(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+  }
+}
+
+async function gapCheck(db: Db, frequency: Frequency, market: 'equity' | 'crypto', files: readonly string[], maxExamples: number): Promise<QualityRow> {
+  const barMs = FREQUENCY_MS[frequency];
+  const calendar = market === 'equity' && frequency === '1d';
+  const sql = calendar
+    ? `WITH v AS (SELECT DISTINCT symbol, time FROM ingest_keep),
+         cal AS (SELECT DISTINCT time FROM v),
+         span AS (SELECT symbol, min(time) AS lo, max(time) AS hi FROM v GROUP BY symbol)
+       SELECT sp.symbol, c.time FROM span sp JOIN cal c ON c.time > sp.lo AND c.time < sp.hi
+       ANTI JOIN v ON v.symbol = sp.symbol AND v.time = c.time`
+    : `WITH v AS (SELECT DISTINCT symbol, time FROM ingest_keep),
+         span AS (SELECT symbol, min(time) AS lo, max(time) AS hi FROM v GROUP BY symbol),
+         grid AS (SELECT symbol, unnest(generate_series(lo, hi, to_milliseconds(${barMs}))) AS time FROM span)
+       SELECT g.symbol, g.time FROM grid g ANTI JOIN v ON v.symbol = g.symbol AND v.time = g.time`;
+  await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_gaps AS ${sql}`);
+  const n = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_gaps'))!.n);
+  let examples: QualityExample[] = [];
+  if (n > 0) {
+    const rows = await db.all<{ file: number; row: number; symbol: string; time: string }>(
+      `SELECT k.file, k.row, g.symbol, strftime(g.time, '%Y-%m-%dT%H:%M:%SZ') AS time
+       FROM (SELECT * FROM ingest_gaps ORDER BY symbol, time LIMIT ${maxExamples}) g
+       ASOF JOIN ingest_keep k ON g.symbol = k.symbol AND k.time >= g.time ORDER BY g.symbol, g.time`);
+    examples = rows.map((r) => ({ file: files[r.file]!, row: Number(r.row), symbol: r.symbol, time: r.time, detail: `no ${calendar ? 'row on this calendar date' : `${frequency} bar`} (row = the symbol's next bar)` }));
+  }
+  return { check: 'gap', severity: 'warning', count: n, examples };
+}
+
+/** Options of {@link ingestBundled}. */
+export interface IngestBundledOptions {
+  /** Catalog database (default `Db.open()`). */
+  readonly db?: Db;
+  /** Lake folder (default `defaultLakeDir()`). */
+  readonly lakeDir?: string;
+  /** Policy for error rows (default 'drop': the S&P sample holds 12 OHLC-inconsistent rows, e.g. the LNT 2016-05-19 bad print). */
+  readonly policy?: 'reject' | 'drop';
+}
+
+/**
+ * Ingests the bundled samples of `data/samples/` as datasets `sp500_daily`
+ * (1d, equity), `binance_perp_1h` (1h, crypto) and `binance_perp_1h_funding`
+ * (funding events attached to `binance_perp_1h`). Idempotent: a second call
+ * reports "unchanged".
+ * @returns the three quality reports, in that order.
+ */
+export async function ingestBundled(opts: IngestBundledOptions = {}): Promise<QualityReport[]> {
+  const db = opts.db ?? (await Db.open());
+  const common = { db, policy: opts.policy ?? 'drop', ...(opts.lakeDir ? { lakeDir: opts.lakeDir } : {}) } as const;
+  const sp = bundledPaths('sp500_daily');
+  const perp = bundledPaths('binance_perp_1h');
+  return [
+    await ingestFiles(sp.bars, { ...common, dataset: 'sp500_daily', frequency: '1d', market: 'equity' }),
+    await ingestFiles(perp.bars, { ...common, dataset: 'binance_perp_1h', frequency: '1h', market: 'crypto' }),
+    await ingestFiles(perp.funding!, { ...common, dataset: 'binance_perp_1h_funding', kind: 'funding', frequency: '1h', market: 'crypto', attachTo: 'binance_perp_1h' }),
+  ];
+}

@@ -1,0 +1,290 @@
+/**
+ * Panel loading: catalog datasets, bundled samples and raw files into a
+ * {@link Panel} (dates x assets, date-major Float64Arrays, NaN = missing).
+ *
+ * How: DuckDB selects the rows sorted by (time, asset index) with the time as
+ * epoch ms DOUBLE, the result is read chunk by chunk as column vectors, and each
+ * value is scattered into `field[t * nAssets + a]`. The calendar is the union of
+ * the bar times of the selected assets inside [start, end]; an asset without a
+ * bar at a calendar time is NaN there.
+ */
+import { join } from 'node:path';
+import type { DuckDBVector } from '@duckdb/node-api';
+import { Db, projectRoot, sqlString } from '../db/index.js';
+import { FREQUENCY_MS, type Frequency, type Panel } from './panel.js';
+import { fundingAsOf, toEpochMs, type TimeLike } from './kernels.js';
+import { describeSource, ident, typedRelation, REQUIRED_FIELDS } from './sources.js';
+import { findFundingFor, getDataset } from './catalog.js';
+
+/** Options shared by the panel loaders. */
+export interface LoadOptions {
+  /** Fields to load (default: every numeric field, plus funding_rate/funding_event where funding is attached). */
+  readonly fields?: readonly string[];
+  /** First bar open time to include (inclusive): ISO string (no zone = UTC), epoch ms or Date. */
+  readonly start?: TimeLike;
+  /** Last bar open time to include (inclusive): ISO string (no zone = UTC), epoch ms or Date. */
+  readonly end?: TimeLike;
+  /** Assets to load, in this order (default: all, sorted by symbol). */
+  readonly assets?: readonly string[];
+}
+
+/** Options of {@link loadPanel}. */
+export interface LoadPanelOptions extends LoadOptions {
+  /** Catalog database (default: `Db.open()` on the default catalog path). */
+  readonly db?: Db;
+}
+
+/** The two funding fields joined into perpetual-futures panels (see {@link fundingAsOf}). */
+export const FUNDING_FIELDS = ['funding_rate', 'funding_event'] as const;
+
+/**
+ * A source the loader reads: SQL relations with normalized columns
+ * (`time TIMESTAMP, symbol VARCHAR, <field> DOUBLE...`) plus metadata.
+ */
+export interface PanelSource {
+  /** Dataset name recorded in the panel. */
+  readonly dataset?: string;
+  /** SQL relation of the bars (a table function call or a parenthesized subquery). */
+  readonly bars: string;
+  /** Numeric field columns available in `bars`. */
+  readonly fields: readonly string[];
+  /** SQL relation of funding events (`time, symbol, funding_rate`), if funding is attached. */
+  readonly funding?: string;
+  /** Bar frequency. */
+  readonly frequency: Frequency;
+  /** Market kind. */
+  readonly market: 'equity' | 'crypto';
+}
+
+/** Bundled sample names and their files under `data/samples/`. */
+export const BUNDLED = {
+  sp500_daily: { file: 'sp500_daily_2013_2018.parquet', frequency: '1d', market: 'equity', funding: undefined },
+  binance_perp_1h: { file: 'binance_perp_1h_2024_2026.parquet', frequency: '1h', market: 'crypto', funding: 'binance_perp_funding_2024_2026.parquet' },
+} as const satisfies Record<string, { file: string; frequency: Frequency; market: 'equity' | 'crypto'; funding: string | undefined }>;
+
+/** Name of a bundled sample. */
+export type BundledName = keyof typeof BUNDLED;
+
+/** Folder of the bundled samples: `<project root>/data/samples`. */
+export function samplesDir(): string {
+  return join(projectRoot(), 'data', 'samples');
+}
+
+/** Path of a bundled sample's bar file (and funding file for `binance_perp_1h`). */
+export function bundledPaths(name: BundledName): { bars: string; funding?: string } {
+  const spec = BUNDLED[name];
+  if (!spec) throw new Error(`unknown bundled sample "${String(name)}"; known: ${Object.keys(BUNDLED).join(', ')}`);
+  return { bars: join(samplesDir(), spec.file), ...(spec.funding ? { funding: join(samplesDir(), spec.funding) } : {}) };
+}
+
+/**
+ * A panel of catalog dataset `dataset` (see `ingest.ts`): bars read from its
+ * parquet files in the lake; for a bars dataset with an attached funding dataset
+ * (e.g. `binance_perp_1h` with `binance_perp_1h_funding`) the fields
+ * `funding_rate` and `funding_event` are added (see {@link fundingAsOf}:
+ * funding_rate = the latest rate settled at or before the bar open, NaN before the
+ * asset's first event; funding_event = sum of rates settled in [open, open + 1 bar),
+ * 0 when none, NaN where the asset has no bar; a backtest charges a position held
+ * at the bar open `funding_event` of that bar, longs pay positive rates).
+ * Calendar: union of the selected assets' bar times in [start, end] (both inclusive).
+ * @throws Error when the dataset is not in the catalog (listing those that are), is a
+ *   funding dataset, or for an unknown field / asset or unparseable start / end.
+ */
+export async function loadPanel(dataset: string, opts: LoadPanelOptions = {}): Promise<Panel> {
+  const db = opts.db ?? (await Db.open());
+  try {
+    const e = await getDataset(db, dataset);
+    if (e.kind !== 'bars') throw new Error(`loadPanel: dataset "${dataset}" holds ${e.kind} events; load the bars dataset it attaches to (${e.attachTo ?? '?'})`);
+    const fund = await findFundingFor(db, dataset);
+    const rel = (files: readonly string[]): string => `read_parquet([${files.map(sqlString).join(', ')}])`;
+    return await loadFromSource(db, {
+      dataset,
+      bars: rel(e.files),
+      fields: REQUIRED_FIELDS.bars,
+      ...(fund ? { funding: rel(fund.files) } : {}),
+      frequency: e.frequency,
+      market: e.market,
+    }, opts);
+  } finally {
+    if (!opts.db) db.close();
+  }
+}
+
+/**
+ * A panel straight from the bundled parquet samples in `data/samples/` with an
+ * in-memory DuckDB (no catalog, no ingest): `sp500_daily` (1,259 x 505, daily,
+ * equity; fields open, high, low, close, volume) or `binance_perp_1h` (1h bars of
+ * 20 USDT-M perpetuals, crypto; plus funding_rate and funding_event, see
+ * {@link fundingAsOf}).
+ * @throws Error for an unknown name, an unknown field or asset, or an unparseable start/end.
+ */
+export async function loadBundledPanel(name: BundledName, opts: LoadOptions = {}): Promise<Panel> {
+  const spec = BUNDLED[name];
+  if (!spec) throw new Error(`loadBundledPanel: unknown sample "${String(name)}"; known: ${Object.keys(BUNDLED).join(', ')}`);
+  const paths = bundledPaths(name);
+  const db = await Db.open(':memory:');
+  try {
+    return await loadFromSource(db, {
+      dataset: name,
+      bars: `read_parquet(${sqlString(paths.bars)})`,
+      fields: ['open', 'high', 'low', 'close', 'volume'],
+      ...(paths.funding ? { funding: `read_parquet(${sqlString(paths.funding)})` } : {}),
+      frequency: spec.frequency,
+      market: spec.market,
+    }, opts);
+  } finally {
+    db.close();
+  }
+}
+
+/** Options of {@link loadFilePanel}. */
+export interface FilePanelOptions extends LoadOptions {
+  /** Bar frequency of the file. */
+  readonly frequency: Frequency;
+  /** Market kind of the file. */
+  readonly market: 'equity' | 'crypto';
+  /** Only these symbols (alias of `assets`). */
+  readonly symbols?: readonly string[];
+  /** Funding events file (`date,symbol,funding_rate`) to join as funding_rate / funding_event. */
+  readonly fundingPath?: string;
+}
+
+/**
+ * A panel straight from a CSV / CSV.gz / parquet file of OHLCV bars, without
+ * validation or catalog (columns mapped as by the ingest: `date|time`,
+ * `symbol|ticker|Name`, open, high, low, close, volume). Unparseable numbers load
+ * as NaN; use the ingest for a quality report.
+ * @throws Error naming the file when it is missing or lacks a required column;
+ *   Error naming symbol and time when the file holds duplicate (symbol, time) rows.
+ */
+export async function loadFilePanel(path: string, opts: FilePanelOptions): Promise<Panel> {
+  const db = await Db.open(':memory:');
+  try {
+    const src = await describeSource(db, path, 'bars');
+    let funding: string | undefined;
+    if (opts.fundingPath) funding = typedRelation(await describeSource(db, opts.fundingPath, 'funding'));
+    const assets = opts.assets ?? opts.symbols;
+    // Read the file once into a temp table (the loader queries its relation three times).
+    const where = whereTime(opts);
+    const symFilter = assets ? ` AND symbol IN (${assets.map(sqlString).join(', ') || 'NULL'})` : '';
+    await db.exec(`CREATE TEMP TABLE file_bars AS SELECT * FROM ${typedRelation(src)} WHERE true${where.sql}${symFilter}`, where.params);
+    return await loadFromSource(db, {
+      bars: 'file_bars',
+      fields: Object.keys(src.fields),
+      ...(funding ? { funding } : {}),
+      frequency: opts.frequency,
+      market: opts.market,
+    }, { ...opts, ...(assets ? { assets } : {}) });
+  } finally {
+    db.close();
+  }
+}
+
+function numberColumn(vec: DuckDBVector, n: number, what: string): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = vec.getItem(i);
+    out[i] = v === null ? NaN : (v as number);
+  }
+  void what;
+  return out;
+}
+
+/**
+ * Loads a panel from a {@link PanelSource} on `db` (the core of every loader).
+ * @throws Error naming an unknown field or asset, an unparseable start/end, or a
+ *   duplicate (symbol, time) row.
+ */
+export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOptions = {}): Promise<Panel> {
+  const where = whereTime(opts);
+  const available = [...source.fields, ...(source.funding ? FUNDING_FIELDS : [])];
+  const fields = opts.fields ? [...opts.fields] : available;
+  for (const f of fields) {
+    if (!available.includes(f)) throw new Error(`${source.dataset ?? 'panel'}: unknown field "${f}"; available: ${available.join(', ')}`);
+  }
+  if (new Set(fields).size !== fields.length) throw new Error(`fields listed twice: ${fields.join(', ')}`);
+  const barFields = fields.filter((f) => source.fields.includes(f));
+  const fundingFields = fields.filter((f) => (FUNDING_FIELDS as readonly string[]).includes(f));
+
+  // Assets: requested (in the given order, each must exist) or all symbols with a bar in range.
+  let assets: string[];
+  const inRange = await db.all<{ symbol: string }>(`SELECT DISTINCT symbol FROM ${source.bars} WHERE symbol IS NOT NULL ${where.sql} ORDER BY symbol`, where.params);
+  if (opts.assets) {
+    const have = new Set(inRange.map((r) => r.symbol));
+    const missing = opts.assets.filter((a) => !have.has(a));
+    if (missing.length) throw new Error(`${source.dataset ?? 'panel'}: no bars for asset(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (+${missing.length - 10} more)` : ''} in the selected range`);
+    if (new Set(opts.assets).size !== opts.assets.length) throw new Error('assets listed twice');
+    assets = [...opts.assets];
+  } else assets = inRange.map((r) => r.symbol);
+  const N = assets.length;
+  const assetTable = N === 0 ? '(SELECT NULL::VARCHAR AS symbol, NULL::INTEGER AS a WHERE false)' : `(SELECT * FROM (VALUES ${assets.map((s, i) => `(${sqlString(s)}, ${i})`).join(', ')}) v(symbol, a))`;
+
+  const timeRows = await db.all<{ t: number }>(`SELECT DISTINCT epoch_ms(CAST(b.time AS TIMESTAMP))::DOUBLE AS t FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE true ${where.sql} ORDER BY t`, where.params);
+  const T = timeRows.length;
+  const times = new Float64Array(T);
+  for (let t = 0; t < T; t++) times[t] = timeRows[t]!.t;
+
+  const out: Record<string, Float64Array> = {};
+  for (const f of barFields) out[f] = new Float64Array(T * N).fill(NaN);
+  const present = new Uint8Array(T * N);
+  const cols = barFields.map((f) => `CAST(b.${ident(f)} AS DOUBLE) AS ${ident(f)}`);
+  const sql = `SELECT epoch_ms(CAST(b.time AS TIMESTAMP))::DOUBLE AS t, s.a${cols.length ? ', ' + cols.join(', ') : ''}
+    FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE true ${where.sql} ORDER BY t, s.a`;
+  const result = await db.connection.stream(sql, where.params);
+  let ti = 0;
+  const targets = barFields.map((f) => out[f]!);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    const tv = numberColumn(chunk.getColumnVector(0), n, 't');
+    const av = chunk.getColumnVector(1);
+    const fv = targets.map((_, j) => numberColumn(chunk.getColumnVector(2 + j), n, barFields[j]!));
+    for (let r = 0; r < n; r++) {
+      const tm = tv[r]!;
+      while (times[ti]! < tm) ti++;
+      const a = av.getItem(r) as number;
+      const i = ti * N + a;
+      if (present[i]) throw new Error(`${source.dataset ?? 'panel'}: duplicate bar for ${assets[a]} at ${new Date(tm).toISOString()}`);
+      present[i] = 1;
+      for (let j = 0; j < targets.length; j++) targets[j]![i] = fv[j]![r]!;
+    }
+  }
+
+  if (fundingFields.length && source.funding) {
+    const endMs = opts.end !== undefined ? toEpochMs(opts.end, 'end') + FREQUENCY_MS[source.frequency] : undefined;
+    const ev = await db.connection.runAndReadAll(
+      `SELECT s.a, epoch_ms(CAST(f.time AS TIMESTAMP))::DOUBLE AS t, CAST(f.funding_rate AS DOUBLE) AS r
+       FROM ${source.funding} f JOIN ${assetTable} s USING (symbol)
+       WHERE f.time IS NOT NULL AND f.funding_rate IS NOT NULL ${endMs !== undefined ? `AND f.time < make_timestamp(${Math.round(endMs)}::BIGINT * 1000)` : ''}
+       ORDER BY s.a, t`);
+    const [ea, et, er] = ev.getColumns() as [number[], number[], number[]];
+    const fund = fundingAsOf(times, N, present, Int32Array.from(ea ?? []), Float64Array.from(et ?? []), Float64Array.from(er ?? []), FREQUENCY_MS[source.frequency]);
+    for (const f of fundingFields) out[f] = fund[f as 'funding_rate' | 'funding_event'];
+  }
+  const ordered: Record<string, Float64Array> = {};
+  for (const f of fields) ordered[f] = out[f]!;
+  return {
+    ...(source.dataset ? { dataset: source.dataset } : {}),
+    frequency: source.frequency,
+    market: source.market,
+    times,
+    assets,
+    fields: ordered,
+  };
+}
+
+function whereTime(opts: LoadOptions): { sql: string; params: Record<string, number> } {
+  let sql = '';
+  const params: Record<string, number> = {};
+  if (opts.start !== undefined) {
+    params.start_us = toEpochMs(opts.start, 'start') * 1000;
+    sql += ' AND time >= make_timestamp($start_us::BIGINT)';
+  }
+  if (opts.end !== undefined) {
+    params.end_us = toEpochMs(opts.end, 'end') * 1000;
+    sql += ' AND time <= make_timestamp($end_us::BIGINT)';
+  }
+  if (opts.start !== undefined && opts.end !== undefined && params.start_us! > params.end_us!) throw new Error(`start ${String(opts.start)} is after end ${String(opts.end)}`);
+  return { sql, params };
+}

@@ -1,0 +1,186 @@
+/**
+ * Data-quality checks run on the way in (see `ingest.ts`), as SQL over the
+ * staging table, and the data-quality report they produce.
+ *
+ * Staging table columns (one row per source data row): `file` (index into the
+ * file list), `row` (1-based data row in its file, header not counted: CSV line =
+ * row + 1), `time_raw`/`time` (text / parsed TIMESTAMP, UTC), `symbol`, and per
+ * field `<f>_raw` (text) and `<f>` (DOUBLE, NULL when empty or unparseable).
+ *
+ * Errors (bad rows: `'reject'` aborts the ingest, `'drop'` drops them):
+ * - `unparseable_time`: time empty or not a date/timestamp.
+ * - `missing_symbol`: symbol empty.
+ * - `unparseable_value`: a numeric field holds text that is not a number.
+ * - `infinite_value`: a numeric field is +-Infinity (panels never hold infinities).
+ * - `duplicate`: a second (or later) row with the same (symbol, time); the first
+ *   occurrence in file order is kept, the later ones are the bad rows.
+ * - `off_grid_time`: time not a multiple of the bar length from the epoch (daily
+ *   bars must be at 00:00 UTC; 1h bars on the hour).
+ * - `non_positive_price`: open, high, low or close <= 0 (bars only).
+ * - `high_below_low`: high < low (bars only).
+ * - `open_close_outside_range`: open or close outside [low, high] (bars only).
+ * - `negative_volume`: volume < 0 (bars only).
+ *
+ * Warnings (reported, rows kept unless listed in `dropWarnings`):
+ * - `nan_field`: a numeric field empty / NULL / NaN (kept as NaN: missing).
+ * - `zero_volume`: volume = 0 (bars only; e.g. exchange maintenance bars).
+ * - `unsorted`: a row whose time is earlier than the previous row of the same
+ *   symbol in the same file (the lake is written sorted anyway).
+ * - `gap`: a bar missing inside a symbol's own span [first, last]: for daily
+ *   equities, a date of the dataset calendar (union of all symbols' dates) the
+ *   symbol lacks; otherwise (24/7 crypto, intraday) a missing bar on the
+ *   frequency grid. No row exists for a gap: the example names the missing time
+ *   and the row of the symbol's next bar. Gaps are counted after bad rows are dropped.
+ */
+
+/** Severity of a check: errors are bad rows, warnings are reported only. */
+export type Severity = 'error' | 'warning';
+
+/** Names of the row checks that are errors. */
+export const ERROR_CHECKS = [
+  'unparseable_time', 'missing_symbol', 'unparseable_value', 'infinite_value', 'duplicate', 'off_grid_time',
+  'non_positive_price', 'high_below_low', 'open_close_outside_range', 'negative_volume',
+] as const;
+/** Names of the checks that are warnings. */
+export const WARNING_CHECKS = ['nan_field', 'zero_volume', 'unsorted', 'gap'] as const;
+
+/** An error check name. */
+export type ErrorCheck = (typeof ERROR_CHECKS)[number];
+/** A warning check name. */
+export type WarningCheck = (typeof WARNING_CHECKS)[number];
+/** Any check name. */
+export type CheckName = ErrorCheck | WarningCheck;
+/** Warnings whose rows a user may ask to drop (gaps and unsorted rows are not droppable rows). */
+export type DroppableWarning = 'nan_field' | 'zero_volume';
+
+/** One example of a problem, locating it in its source. */
+export interface QualityExample {
+  /** Source file path. */
+  readonly file: string;
+  /** 1-based data row in the file (header not counted; CSV line = row + 1). For a gap: the row of the symbol's next bar. */
+  readonly row: number;
+  /** Symbol of the row (null when empty). */
+  readonly symbol: string | null;
+  /** Time of the row (ISO, UTC) or its raw text when unparseable; for a gap the missing bar time. */
+  readonly time: string | null;
+  /** What is wrong, with the values involved (e.g. `high=9 < low=10`). */
+  readonly detail: string;
+}
+
+/** One line of the data-quality report. */
+export interface QualityRow {
+  /** Check name. */
+  readonly check: CheckName;
+  /** 'error' (bad rows, subject to the policy) or 'warning' (reported). */
+  readonly severity: Severity;
+  /** Number of rows (for `gap`: missing bars) flagged. */
+  readonly count: number;
+  /** Up to `maxExamples` examples, in file / row order. */
+  readonly examples: readonly QualityExample[];
+}
+
+/** What a check needs to know about the dataset. */
+export interface CheckContext {
+  /** 'bars' (OHLCV) or 'funding' (time, symbol, funding_rate). */
+  readonly kind: 'bars' | 'funding';
+  /** Normalized numeric fields in the staging table. */
+  readonly fields: readonly string[];
+  /** Bar length in ms (grid checks); undefined for funding events. */
+  readonly barMs?: number;
+}
+
+/** A row-level check: SQL predicate over the staging table `s` and an SQL detail text. */
+export interface RowCheck {
+  readonly check: Exclude<CheckName, 'gap'>;
+  readonly severity: Severity;
+  /** Boolean SQL over the staging row (true = flagged). */
+  readonly predicate: string;
+  /** VARCHAR SQL describing the problem. */
+  readonly detail: string;
+}
+
+const q = (f: string): string => `"${f}"`;
+
+/** The row-level checks for a context, in report order (errors first). */
+export function rowChecks(ctx: CheckContext): RowCheck[] {
+  const F = ctx.fields;
+  const bars = ctx.kind === 'bars';
+  const anyOf = (parts: string[]): string => (parts.length ? parts.map((p) => `(${p})`).join(' OR ') : 'false');
+  const firstOf = (parts: [string, string][]): string => `COALESCE(${parts.map(([p, d]) => `CASE WHEN ${p} THEN ${d} END`).join(', ')}, '')`;
+  const unparseable = F.map((f) => [`s.${q(f + '_raw')} IS NOT NULL AND trim(s.${q(f + '_raw')}) <> '' AND s.${q(f)} IS NULL`, `'${f}=' || s.${q(f + '_raw')}`] as [string, string]);
+  const infinite = F.map((f) => [`isinf(s.${q(f)})`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR)`] as [string, string]);
+  const nan = F.map((f) => [`(s.${q(f + '_raw')} IS NULL OR trim(s.${q(f + '_raw')}) = '') OR isnan(s.${q(f)})`, `'${f} missing'`] as [string, string]);
+  const prices = bars ? ['open', 'high', 'low', 'close'] : [];
+  const nonPos = prices.map((f) => [`s.${q(f)} <= 0`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR)`] as [string, string]);
+  const outside = bars
+    ? (['open', 'close'].map((f) => [`s.${q(f)} < s.low OR s.${q(f)} > s.high`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR) || ' outside [low=' || CAST(s.low AS VARCHAR) || ', high=' || CAST(s.high AS VARCHAR) || ']'`]) as [string, string][])
+    : [];
+  const checks: RowCheck[] = [
+    { check: 'unparseable_time', severity: 'error', predicate: 's.time IS NULL', detail: `'time=' || COALESCE(s.time_raw, '(empty)')` },
+    { check: 'missing_symbol', severity: 'error', predicate: `s.symbol IS NULL OR trim(s.symbol) = ''`, detail: `'symbol empty'` },
+    { check: 'unparseable_value', severity: 'error', predicate: anyOf(unparseable.map((u) => u[0])), detail: firstOf(unparseable) },
+    { check: 'infinite_value', severity: 'error', predicate: anyOf(infinite.map((u) => u[0])), detail: firstOf(infinite) },
+    { check: 'duplicate', severity: 'error', predicate: 's.dup_rank > 1', detail: `'duplicate of row ' || CAST(s.dup_first_row AS VARCHAR) || ' of ' || s.dup_first_file_name` },
+  ];
+  if (ctx.barMs !== undefined) {
+    checks.push({ check: 'off_grid_time', severity: 'error', predicate: `epoch_ms(s.time) % ${ctx.barMs} <> 0`, detail: `'time not on the ${ctx.barMs} ms bar grid'` });
+  }
+  if (bars) {
+    checks.push(
+      { check: 'non_positive_price', severity: 'error', predicate: anyOf(nonPos.map((u) => u[0])), detail: firstOf(nonPos) },
+      { check: 'high_below_low', severity: 'error', predicate: 's.high < s.low', detail: `'high=' || CAST(s.high AS VARCHAR) || ' < low=' || CAST(s.low AS VARCHAR)` },
+      { check: 'open_close_outside_range', severity: 'error', predicate: `NOT (s.high < s.low) AND (${anyOf(outside.map((u) => u[0]))})`, detail: firstOf(outside) },
+      { check: 'negative_volume', severity: 'error', predicate: 's.volume < 0', detail: `'volume=' || CAST(s.volume AS VARCHAR)` },
+    );
+  }
+  checks.push({ check: 'nan_field', severity: 'warning', predicate: anyOf(nan.map((u) => u[0])), detail: firstOf(nan) });
+  if (bars) checks.push({ check: 'zero_volume', severity: 'warning', predicate: 's.volume = 0', detail: `'volume=0'` });
+  checks.push({ check: 'unsorted', severity: 'warning', predicate: 's.prev_time > s.time', detail: `'time before the previous row of ' || s.symbol || ' (' || strftime(s.prev_time, '%Y-%m-%dT%H:%M:%SZ') || ')'` });
+  return checks;
+}
+
+/** A data-quality report of one ingest. */
+export interface QualityReport {
+  /** Dataset name. */
+  readonly dataset: string;
+  /** 'ingested' (written and registered), 'unchanged' (same input checksum and options: nothing done) or 'rejected' (policy 'reject' found errors: nothing written). */
+  readonly status: 'ingested' | 'unchanged' | 'rejected';
+  /** Policy applied to error rows. */
+  readonly policy: 'reject' | 'drop';
+  /** Source files. */
+  readonly files: readonly string[];
+  /** Data rows read from the files. */
+  readonly rowsIn: number;
+  /** Rows written to the lake (0 when rejected). */
+  readonly rowsKept: number;
+  /** Rows dropped (errors under 'drop', plus rows of the warnings listed in dropWarnings). */
+  readonly rowsDropped: number;
+  /** One line per check (every check run, count 0 included). */
+  readonly checks: readonly QualityRow[];
+}
+
+/** The report lines with a non-zero count of the given severity. */
+export function problems(report: QualityReport, severity?: Severity): QualityRow[] {
+  return report.checks.filter((c) => c.count > 0 && (severity === undefined || c.severity === severity));
+}
+
+/**
+ * A plain-text rendering of a report (one line per non-zero check with up to
+ * `maxExamples` examples `file:row symbol time: detail`).
+ */
+export function formatReport(report: QualityReport, maxExamples = 3): string {
+  const lines = [`${report.dataset}: ${report.status} (policy ${report.policy}); rows in ${report.rowsIn}, kept ${report.rowsKept}, dropped ${report.rowsDropped}`];
+  for (const c of problems(report)) {
+    lines.push(`  ${c.severity} ${c.check}: ${c.count}`);
+    for (const e of c.examples.slice(0, maxExamples)) lines.push(`    ${e.file}:${e.row} ${e.symbol ?? '(no symbol)'} ${e.time ?? '(no time)'}: ${e.detail}`);
+  }
+  return lines.join('\n');
+}
+
+/** Error thrown when policy 'reject' finds error rows; carries the report. */
+export class IngestRejectedError extends Error {
+  constructor(readonly report: QualityReport) {
+    super(`ingest of ${report.dataset} rejected (catalog and lake unchanged):\n${formatReport(report, 5)}`);
+    this.name = 'IngestRejectedError';
+  }
+}
