@@ -1,0 +1,325 @@
+/**
+ * Cross-sectional portfolio simulation with the settings of WorldQuant BRAIN
+ * (delay, decay, neutralization, truncation, book size), on a dates x assets
+ * factor panel. Pure computation on typed arrays.
+ *
+ * Conventions (per bar t, date-major arrays, close-to-close returns):
+ * 1. Alpha: `x[t] = decay_linear(factor, n)` evaluated at row `t - delay`:
+ *    `x = sum_{k=0}^{n-1} (n - k) f[t-delay-k] / sum_{k: f finite} (n - k)`
+ *    (BRAIN's linear decay; NaN values are skipped and the weights renormalized;
+ *    `decay <= 1` means no decay). `delay = 1`: weights from data up to t-1
+ *    are traded at t's close; `delay = 0`: data up to t's close traded at t's close.
+ *    Assets with a NaN alpha or no close at t get weight 0.
+ * 2. Neutralization: `'none'`; `'market'` subtracts the cross-sectional mean
+ *    of the valid alphas; `'group'` subtracts the mean within each group of
+ *    `panel.groups[group]` (e.g. sector).
+ * 3. Scaling: `w = x / sum|x|` (gross exposure 1), then truncation: weights
+ *    are clipped to `|w| <= truncation` and rescaled to gross 1, repeated until
+ *    no weight exceeds the cap (at most 50 rounds, then a final clip, so the cap
+ *    always holds; the gross may then be below 1). Positions in dollars = w x bookSize.
+ * 4. PnL at t = sum_a pos[t-1, a] x (close[t, a] / close[t-1, a] - 1)
+ *    - costBps / 1e4 x sum_a |pos[t, a] - pos[t-1, a]| (a NaN return counts as 0).
+ *    The account starts flat at `start`; positions before it are 0.
+ */
+import { barsPerYear, field, type Panel } from '../data/panel.js';
+import { performanceStats } from '../stats/index.js';
+
+/** Settings of {@link simulatePortfolio} (BRAIN names and defaults where they exist). */
+export interface PortfolioSettings {
+  /** 1 (default): weights from data up to t-1 traded at t. 0: data up to t traded at t's close. */
+  delay: 0 | 1;
+  /** Linear decay window in bars (default 0 = none; 1 is also none). */
+  decay: number;
+  /** Neutralization (default 'market'). */
+  neutralization: 'none' | 'market' | 'group';
+  /** Group label set for 'group' neutralization: a key of `panel.groups` (default 'sector'). */
+  group: string;
+  /** Maximum absolute weight per asset as a fraction of the book (default 0.08, BRAIN's usual; 1 = off). */
+  truncation: number;
+  /** Gross book size in dollars (default 20,000,000 as in BRAIN). */
+  bookSize: number;
+  /** Transaction cost in bps of traded dollars (default 0, BRAIN's simulator has no costs; set e.g. 5 for realism). */
+  costBps: number;
+  /** Price field for returns (default 'close'). */
+  priceField: string;
+  /** First bar of the simulation (default 0). */
+  start: number;
+  /** One past the last bar (default nDates). */
+  end: number;
+  /** Bars per year (default barsPerYear(panel.frequency, panel.market): 252 daily equities). */
+  annualization: number;
+}
+
+/** Metrics of {@link simulatePortfolio}. Per-bar returns are PnL / bookSize (fractions of the gross book). */
+export interface PortfolioMetrics {
+  annualization: number;
+  nBars: number;
+  /** mean(pnl) / std(pnl, ddof 1) x sqrt(annualization). */
+  sharpe: number;
+  /** Sortino of the per-bar returns (lib/stats convention). */
+  sortino: number;
+  /** Simple annual return: mean(pnl / bookSize) x annualization (no compounding, constant book; BRAIN reports PnL over half the book, i.e. 2x this). */
+  annualReturn: number;
+  annualVolatility: number;
+  /** Average daily turnover: mean over bars of sum|Δpos| / bookSize, x bars per day for intraday bars. */
+  turnover: number;
+  /** Largest fall of cumulative PnL from its running peak, as a fraction of bookSize (additive, no compounding). */
+  maxDrawdown: number;
+  /** annualReturn / maxDrawdown. */
+  calmar: number;
+  /** Margin: total PnL / total traded dollars (fraction; x 1e4 for bps). */
+  margin: number;
+  /** BRAIN fitness: sharpe x sqrt(|annualReturn| / max(turnover, 0.125)). */
+  fitness: number;
+  /** Total PnL in dollars. */
+  totalPnl: number;
+  /** Total costs in dollars. */
+  totalCost: number;
+  /** Mean number of long and short positions per bar. */
+  avgLong: number;
+  avgShort: number;
+}
+
+/** Output of {@link simulatePortfolio}; arrays cover bars [start, end). */
+export interface PortfolioResult {
+  settings: PortfolioSettings;
+  assets: readonly string[];
+  times: Float64Array;
+  /** Weights after truncation, (end - start) x nAssets, date-major; gross <= 1. */
+  weights: Float64Array;
+  /** Dollar PnL per bar (after costs). */
+  pnl: Float64Array;
+  /** pnl / bookSize per bar. */
+  returns: Float64Array;
+  /** Cumulative dollar PnL. */
+  cumPnl: Float64Array;
+  /** sum|Δpos| / bookSize per bar. */
+  turnover: Float64Array;
+  metrics: PortfolioMetrics;
+}
+
+/** Default portfolio settings for a panel. */
+export function defaultPortfolioSettings(panel: Panel): PortfolioSettings {
+  return {
+    delay: 1,
+    decay: 0,
+    neutralization: 'market',
+    group: 'sector',
+    truncation: 0.08,
+    bookSize: 20_000_000,
+    costBps: 0,
+    priceField: 'close',
+    start: 0,
+    end: panel.times.length,
+    annualization: barsPerYear(panel.frequency, panel.market),
+  };
+}
+
+/** Settings with defaults filled in and checked. @throws RangeError naming the bad setting. */
+export function resolvePortfolioSettings(panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioSettings {
+  const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<PortfolioSettings>;
+  const s = { ...defaultPortfolioSettings(panel), ...given };
+  const T = panel.times.length;
+  if (s.delay !== 0 && s.delay !== 1) throw new RangeError(`PortfolioSettings.delay must be 0 or 1, got ${s.delay}`);
+  if (!(Number.isInteger(s.decay) && s.decay >= 0)) throw new RangeError(`PortfolioSettings.decay must be an integer >= 0, got ${s.decay}`);
+  if (!['none', 'market', 'group'].includes(s.neutralization)) throw new RangeError(`PortfolioSettings.neutralization must be 'none', 'market' or 'group', got ${String(s.neutralization)}`);
+  if (s.neutralization === 'group' && !panel.groups?.[s.group]) throw new RangeError(`PortfolioSettings.group: panel has no group labels "${s.group}"; groups: ${Object.keys(panel.groups ?? {}).join(', ') || '(none)'}`);
+  if (!(s.truncation > 0 && s.truncation <= 1)) throw new RangeError(`PortfolioSettings.truncation must be in (0, 1], got ${s.truncation}`);
+  if (!(s.bookSize > 0)) throw new RangeError(`PortfolioSettings.bookSize must be > 0, got ${s.bookSize}`);
+  if (!(s.costBps >= 0)) throw new RangeError(`PortfolioSettings.costBps must be >= 0, got ${s.costBps}`);
+  if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end <= T && s.start < s.end)) throw new RangeError(`PortfolioSettings range [${s.start}, ${s.end}) is not a non-empty integer range inside [0, ${T}]`);
+  if (!(s.annualization > 0)) throw new RangeError(`PortfolioSettings.annualization must be > 0, got ${s.annualization}`);
+  return s;
+}
+
+/**
+ * Target weights of one bar (steps 1-3 of the module comment) into `out` (length N).
+ * @param row factor row used (t - delay); out is all 0 when row < 0
+ */
+function barWeights(f: Float64Array, price: Float64Array, t: number, row: number, N: number, decay: number, neut: 0 | 1 | 2, groupIdx: Int32Array | null, trunc: number, out: Float64Array, gSum: Float64Array, gCnt: Float64Array, valid: Uint8Array): void {
+  out.fill(0);
+  if (row < 0) return;
+  const n = decay > 1 ? decay : 1;
+  valid.fill(0);
+  let nValid = 0;
+  for (let a = 0; a < N; a++) {
+    if (!(price[t * N + a]! === price[t * N + a]!)) continue;
+    let num = 0, den = 0;
+    for (let k = 0; k < n && row - k >= 0; k++) {
+      const v = f[(row - k) * N + a]!;
+      if (v === v) {
+        num += (n - k) * v;
+        den += n - k;
+      }
+    }
+    if (den > 0) {
+      out[a] = num / den;
+      valid[a] = 1;
+      nValid++;
+    }
+  }
+  if (nValid === 0) return;
+  if (neut === 1) {
+    let m = 0;
+    for (let a = 0; a < N; a++) if (valid[a]) m += out[a]!;
+    m /= nValid;
+    for (let a = 0; a < N; a++) if (valid[a]) out[a] -= m;
+  } else if (neut === 2) {
+    gSum.fill(0);
+    gCnt.fill(0);
+    for (let a = 0; a < N; a++) if (valid[a]) {
+      gSum[groupIdx![a]!] += out[a]!;
+      gCnt[groupIdx![a]!]++;
+    }
+    for (let a = 0; a < N; a++) if (valid[a]) out[a] -= gSum[groupIdx![a]!]! / gCnt[groupIdx![a]!]!;
+  }
+  let gross = 0;
+  for (let a = 0; a < N; a++) gross += Math.abs(out[a]!);
+  if (!(gross > 1e-300)) {
+    out.fill(0);
+    return;
+  }
+  for (let a = 0; a < N; a++) out[a] /= gross;
+  if (trunc < 1) {
+    for (let it = 0; it < 50; it++) {
+      let over = false;
+      gross = 0;
+      for (let a = 0; a < N; a++) {
+        const w = out[a]!;
+        if (w > trunc) {
+          out[a] = trunc;
+          over = true;
+        } else if (w < -trunc) {
+          out[a] = -trunc;
+          over = true;
+        }
+        gross += Math.abs(out[a]!);
+      }
+      if (!over) break;
+      for (let a = 0; a < N; a++) out[a] /= gross;
+    }
+    for (let a = 0; a < N; a++) {
+      if (out[a]! > trunc) out[a] = trunc;
+      else if (out[a]! < -trunc) out[a] = -trunc;
+    }
+  }
+}
+
+/**
+ * BRAIN-style cross-sectional portfolio simulation of a factor (see the module
+ * comment for delay, decay, neutralization, truncation and PnL conventions).
+ *
+ * @param factor alpha values, nDates x nAssets (date-major), causal; larger = more long
+ * @param panel prices (field `settings.priceField`, default close) and group labels
+ * @param settings see {@link PortfolioSettings}
+ * @returns weights, dollar PnL, returns, turnover and metrics (Sharpe, annual return,
+ *   turnover, max drawdown, margin, fitness)
+ * @throws Error when the factor length does not match the panel or a setting is bad
+ */
+export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioResult {
+  const s = resolvePortfolioSettings(panel, settings);
+  const T = panel.times.length, N = panel.assets.length;
+  if (factor.length !== T * N) throw new Error(`simulatePortfolio: factor has length ${factor.length}, expected ${T} x ${N} = ${T * N}`);
+  const price = field(panel, s.priceField);
+  const neut: 0 | 1 | 2 = s.neutralization === 'none' ? 0 : s.neutralization === 'market' ? 1 : 2;
+  let groupIdx: Int32Array | null = null;
+  let nGroups = 0;
+  if (neut === 2) {
+    const labels = panel.groups![s.group]!;
+    const ids = new Map<string, number>();
+    groupIdx = new Int32Array(N);
+    for (let a = 0; a < N; a++) {
+      let id = ids.get(labels[a]!);
+      if (id === undefined) ids.set(labels[a]!, (id = ids.size));
+      groupIdx[a] = id;
+    }
+    nGroups = ids.size;
+  }
+  const gSum = new Float64Array(Math.max(1, nGroups));
+  const gCnt = new Float64Array(Math.max(1, nGroups));
+  const n = s.end - s.start;
+  const weights = new Float64Array(n * N);
+  const pnl = new Float64Array(n);
+  const turnover = new Float64Array(n);
+  const cumPnl = new Float64Array(n);
+  const cost = s.costBps / 1e4;
+  const book = s.bookSize;
+  const w = new Float64Array(N);
+  const prevW = new Float64Array(N);
+  const valid = new Uint8Array(N);
+  let traded = 0, totalCost = 0, cum = 0, longs = 0, shorts = 0;
+  for (let t = s.start; t < s.end; t++) {
+    const i = t - s.start;
+    // holding PnL of yesterday's positions
+    let p = 0;
+    if (i > 0) {
+      for (let a = 0; a < N; a++) {
+        const wa = prevW[a]!;
+        if (wa === 0) continue;
+        const r = price[t * N + a]! / price[(t - 1) * N + a]! - 1;
+        if (r === r) p += wa * book * r;
+      }
+    }
+    barWeights(factor, price, t, t - s.delay, N, s.decay, neut, groupIdx, s.truncation, w, gSum, gCnt, valid);
+    let to = 0;
+    for (let a = 0; a < N; a++) {
+      const wa = w[a]!;
+      to += Math.abs(wa - prevW[a]!);
+      weights[i * N + a] = wa;
+      if (wa > 0) longs++;
+      else if (wa < 0) shorts++;
+    }
+    const c = cost * to * book;
+    p -= c;
+    totalCost += c;
+    traded += to * book;
+    turnover[i] = to;
+    pnl[i] = p;
+    cum += p;
+    cumPnl[i] = cum;
+    prevW.set(w);
+  }
+  const returns = new Float64Array(n);
+  for (let i = 0; i < n; i++) returns[i] = pnl[i]! / book;
+  const ps = performanceStats(returns, s.annualization);
+  let peak = 0, maxDd = 0, meanR = 0, meanTo = 0;
+  for (let i = 0; i < n; i++) {
+    if (cumPnl[i]! > peak) peak = cumPnl[i]!;
+    const dd = (peak - cumPnl[i]!) / book;
+    if (dd > maxDd) maxDd = dd;
+    meanR += returns[i]!;
+    meanTo += turnover[i]!;
+  }
+  meanR /= n;
+  meanTo /= n;
+  const barsPerDay = s.annualization / (panel.market === 'equity' ? 252 : 365);
+  const dailyTurnover = meanTo * barsPerDay;
+  const annualReturn = meanR * s.annualization;
+  return {
+    settings: s,
+    assets: panel.assets,
+    times: panel.times.slice(s.start, s.end),
+    weights,
+    pnl,
+    returns,
+    cumPnl,
+    turnover,
+    metrics: {
+      annualization: s.annualization,
+      nBars: n,
+      sharpe: ps.sharpe,
+      sortino: ps.sortino,
+      annualReturn,
+      annualVolatility: ps.annualVolatility,
+      turnover: dailyTurnover,
+      maxDrawdown: maxDd,
+      calmar: maxDd > 0 ? annualReturn / maxDd : NaN,
+      margin: traded > 0 ? cum / traded : NaN,
+      fitness: ps.sharpe * Math.sqrt(Math.abs(annualReturn) / Math.max(dailyTurnover, 0.125)),
+      totalPnl: cum,
+      totalCost,
+      avgLong: longs / n,
+      avgShort: shorts / n,
+    },
+  };
+}
