@@ -1,0 +1,102 @@
+/**
+ * Failure classification of a tested hypothesis from its metrics (pure).
+ * The thresholds are conventions of this project, stated in
+ * {@link DEFAULT_THRESHOLDS}; a hypothesis passes when no rule fires.
+ */
+import type { FailureReason } from './types.js';
+
+/** Thresholds of the classification. */
+export interface Thresholds {
+  /** Minimum |mean Rank IC| (Spearman, per bar, averaged) to count as predictive. Default 0.01. */
+  readonly minAbsRankIc: number;
+  /** Minimum annualized net Sharpe out of sample. Default 0.5. */
+  readonly minSharpe: number;
+  /** Maximum mean one-way turnover per bar (fraction of gross book traded). Default 0.5. */
+  readonly maxTurnover: number;
+  /** Overfit when test Sharpe < this fraction of train Sharpe (train Sharpe above minSharpe). Default 0.3. */
+  readonly minTestTrainRatio: number;
+  /** Unstable when fewer than this fraction of walk-forward / rolling windows have a positive net Sharpe. Default 0.6. */
+  readonly minPositiveWindows: number;
+  /** Duplicate when |correlation| with a stored factor exceeds this. Default 0.7. */
+  readonly maxCorrelation: number;
+}
+
+/** Project defaults (daily equities; for 1h crypto the same numbers apply to annualized Sharpe). */
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  minAbsRankIc: 0.01,
+  minSharpe: 0.5,
+  maxTurnover: 0.5,
+  minTestTrainRatio: 0.3,
+  minPositiveWindows: 0.6,
+  maxCorrelation: 0.7,
+};
+
+/** Inputs of {@link classifyFailures}; NaN / undefined means "not measured" and disables the rule. */
+export interface ClassifyInput {
+  /** Sign the hypothesis claimed for the IC. */
+  readonly expectedSign: 1 | -1;
+  /** Mean Rank IC of the signal (as written, not sign-adjusted), full sample or test split. */
+  readonly rankIc: number;
+  /** Annualized Sharpe before costs (test split or full). */
+  readonly sharpeGross: number;
+  /** Annualized Sharpe after costs (test split or full): the headline. */
+  readonly sharpeNet: number;
+  /** Mean one-way turnover per bar. */
+  readonly turnover?: number;
+  /** Net Sharpe on the train split. */
+  readonly trainSharpe?: number;
+  /** Net Sharpe on the test split. */
+  readonly testSharpe?: number;
+  /** Net Sharpe per walk-forward / rolling window. */
+  readonly windowSharpes?: readonly number[];
+  /** Largest |correlation| with a stored factor. */
+  readonly maxCorrelation?: number;
+  /** Id / name of that most correlated stored factor. */
+  readonly correlatedWith?: string;
+}
+
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+
+/**
+ * Classifies why a hypothesis fails; returns [] when it passes every rule.
+ * Order of checks: duplicate, wrong sign, no predictive power, cost/turnover,
+ * overfit, instability. Wrong sign and no predictive power exclude each other.
+ */
+export function classifyFailures(x: ClassifyInput, th: Thresholds = DEFAULT_THRESHOLDS): FailureReason[] {
+  const out: FailureReason[] = [];
+  if (x.maxCorrelation !== undefined && Math.abs(x.maxCorrelation) > th.maxCorrelation) {
+    out.push({ kind: 'duplicate', detail: `correlation ${f2(x.maxCorrelation)} with stored factor ${x.correlatedWith ?? '?'} > ${th.maxCorrelation}` });
+  }
+  const signed = x.rankIc * x.expectedSign;
+  const strong = Math.abs(x.rankIc) >= th.minAbsRankIc;
+  if (Number.isFinite(x.rankIc) && strong && signed < 0) {
+    out.push({ kind: 'wrong_sign', detail: `mean Rank IC ${f3(x.rankIc)} has the opposite sign to the expected ${x.expectedSign > 0 ? '+' : '-'}; flip the expression` });
+  } else if (!(strong && Number.isFinite(x.rankIc)) && !(x.sharpeGross >= th.minSharpe)) {
+    out.push({ kind: 'no_predictive_power', detail: `mean Rank IC ${f3(x.rankIc)} (need |IC| >= ${th.minAbsRankIc}) and gross Sharpe ${f2(x.sharpeGross)} (need >= ${th.minSharpe})` });
+  } else if (signed >= 0 || !Number.isFinite(x.rankIc)) {
+    const turnoverHigh = x.turnover !== undefined && x.turnover > th.maxTurnover;
+    if (x.sharpeGross >= th.minSharpe && !(x.sharpeNet >= th.minSharpe)) {
+      out.push({ kind: 'high_turnover', detail: `gross Sharpe ${f2(x.sharpeGross)} but net ${f2(x.sharpeNet)} after costs${x.turnover !== undefined ? `; turnover ${f3(x.turnover)}/bar` : ''}` });
+    } else if (turnoverHigh) {
+      out.push({ kind: 'high_turnover', detail: `turnover ${f3(x.turnover!)}/bar > ${th.maxTurnover}` });
+    } else if (!(x.sharpeNet >= th.minSharpe) && x.trainSharpe === undefined) {
+      out.push({ kind: 'no_predictive_power', detail: `net Sharpe ${f2(x.sharpeNet)} < ${th.minSharpe}` });
+    }
+  }
+  const hasKind = (k: string) => out.some((r) => r.kind === k);
+  if (x.trainSharpe !== undefined && x.testSharpe !== undefined && Number.isFinite(x.trainSharpe) && !hasKind('wrong_sign')) {
+    if (x.trainSharpe >= th.minSharpe && !(x.testSharpe >= th.minTestTrainRatio * x.trainSharpe && x.testSharpe >= th.minSharpe)) {
+      out.push({ kind: 'overfit', detail: `train Sharpe ${f2(x.trainSharpe)} vs test ${f2(x.testSharpe)}` });
+    } else if (!(x.testSharpe >= th.minSharpe) && !hasKind('no_predictive_power') && !hasKind('high_turnover')) {
+      out.push({ kind: 'no_predictive_power', detail: `train Sharpe ${f2(x.trainSharpe)}, test ${f2(x.testSharpe)} (need >= ${th.minSharpe})` });
+    }
+  }
+  if (x.windowSharpes && x.windowSharpes.length > 0 && !hasKind('wrong_sign')) {
+    const finite = x.windowSharpes.filter((s) => Number.isFinite(s));
+    const pos = finite.filter((s) => s > 0).length;
+    const frac = finite.length ? pos / finite.length : 0;
+    if (frac < th.minPositiveWindows) out.push({ kind: 'unstable', detail: `${pos} of ${finite.length} windows with positive net Sharpe (need ${Math.round(th.minPositiveWindows * 100)}%)` });
+  }
+  return out;
+}

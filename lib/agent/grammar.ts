@@ -1,0 +1,26 @@
+/**
+ * The loop's view of the expression engine (lib/expr): validation against a
+ * dataset's fields with the engine's own error messages, canonical forms for
+ * duplicate detection, and the operator list shown to the model.
+ */
+import { listOperators, validate } from '../expr/index.js';
+import type { Grammar, GrammarCheck, OperatorInfo } from './types.js';
+
+/**
+ * The {@link Grammar} backed by lib/expr: `validate` returns the engine's
+ * canonical form, or its error messages (with 0-based positions) joined by "; ".
+ */
+export function exprGrammar(): Grammar {
+  let ops: OperatorInfo[] | undefined;
+  return {
+    validate(src: string, fields: readonly string[]): GrammarCheck {
+      const r = validate(src, { fields });
+      if (r.ok) return { ok: true, canonical: r.canonical };
+      return { ok: false, error: r.errors.map((e) => e.message).join('; ') };
+    },
+    operators(): readonly OperatorInfo[] {
+      ops ??= listOperators().map((o) => ({ name: o.name, signature: o.signature, description: o.description, kind: o.kind }));
+      return ops;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The LLM hypothesis loop: proposers (a language model through lib/llm, or
+ * the offline grammar proposer), a tester built on factor validation and
+ * backtests, and a DuckDB knowledge base that learns from every try.
+ *
+ * ```ts
+ * const summary = await research({ dataset: 'sp500_daily', provider: 'offline', maxIterations: 10 });
+ * ```
+ */
+export * from './types.js';
+export { mulberry32, pick } from './rng.js';
+export { FACTOR_FAMILIES, familiesFor, instantiate } from './knowledge.js';
+export type { FactorFamily, FactorTemplate } from './knowledge.js';
+export { summarizePanel, formatSummary } from './summary.js';
+export type { DatasetSummary } from './summary.js';
+export { classifyFailures, DEFAULT_THRESHOLDS as DEFAULT_FAILURE_THRESHOLDS } from './classify.js';
+export type { Thresholds as FailureThresholds, ClassifyInput } from './classify.js';
+export { PROMPT_VERSION, HYPOTHESIS_SCHEMA, SYSTEM_PROMPT, buildPrompt, parseProposal } from './prompt.js';
+export type { PromptInput, KbDigestEntry, ProposalParse } from './prompt.js';
+export { KnowledgeBase, hypothesisId } from './kb.js';
+export type { RunRecord, SearchOptions, GroupStats, KbStats, FailurePattern, NewHypothesis } from './kb.js';
+export { LlmProposer, OfflineProposer, scaleWindows, flipSign } from './proposer.js';
+export type { Proposer, ProposeContext, ProposalResult, LlmProposerOptions, OfflineProposerOptions } from './proposer.js';
+export { runResearch, formatSummaryLines, DEFAULT_GOAL } from './loop.js';
+export type { ResearchLoopOptions, ResearchSummary, IterationRecord } from './loop.js';
+export { exprGrammar } from './grammar.js';

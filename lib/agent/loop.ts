@@ -1,0 +1,312 @@
+/**
+ * The research loop: propose -> test -> learn, until a strategy clears the
+ * early-stop Sharpe, the iteration budget is spent, or too many consecutive
+ * failures. Every step is written to the knowledge base as it happens (see
+ * kb.ts for the crash-safety contract); hypotheses left open by a killed run
+ * are re-tested first.
+ */
+import { LlmError } from '../llm/index.js';
+import type { KnowledgeBase } from './kb.js';
+import type { Proposer } from './proposer.js';
+import type { Grammar, Hypothesis, HypothesisTester, TestOutcome } from './types.js';
+
+/** Default research goal. */
+export const DEFAULT_GOAL = 'find a profitable, robust factor';
+
+/** Options of {@link runResearch} (the CLI's options, as an API). */
+export interface ResearchLoopOptions {
+  /** Research goal in words. Default {@link DEFAULT_GOAL}. */
+  readonly goal?: string;
+  /** Factor family to focus on (momentum, mean_reversion, volatility, volume, funding, price_action). */
+  readonly category?: string;
+  /** Max iterations (hypotheses tested or rejected) in this run. Default 10. */
+  readonly maxIterations?: number;
+  /** Stop after this many consecutive failures. Default 3. */
+  readonly maxConsecutiveFailures?: number;
+  /** Stop as soon as a validated hypothesis reaches this headline Sharpe. Default 1.5. */
+  readonly earlyStopSharpe?: number;
+  /** Refine this hypothesis (research improve H003): every iteration refines it or its best child. */
+  readonly improve?: string;
+  /** Re-test hypotheses left open by an interrupted run first. Default true. */
+  readonly resume?: boolean;
+  /** Dataset name (for the run record). */
+  readonly dataset: string;
+  /** Output of formatSummary (prompt input). */
+  readonly datasetSummary: string;
+  readonly kb: KnowledgeBase;
+  readonly proposer: Proposer;
+  readonly tester: HypothesisTester;
+  readonly grammar: Grammar;
+  /** Progress lines (default: nothing). */
+  readonly log?: (line: string) => void;
+  /** Abort (Ctrl-C): the loop stops at the next step, leaving the current hypothesis open for resumption. */
+  readonly signal?: AbortSignal;
+}
+
+/** One row of the progression. */
+export interface IterationRecord {
+  readonly iteration: number;
+  readonly id: string;
+  readonly name: string;
+  readonly status: string;
+  /** Headline Sharpe (NaN when untested). */
+  readonly sharpe: number;
+  /** Best validated Sharpe so far in this run (NaN before the first). */
+  readonly bestSoFar: number;
+  /** Test time in ms (0 when untested). */
+  readonly testMs: number;
+  /** Model time in ms. */
+  readonly modelMs: number;
+  /** Loop time excluding model time: test + knowledge base + proposal bookkeeping (ms). */
+  readonly overheadMs: number;
+}
+
+/** What {@link runResearch} returns. */
+export interface ResearchSummary {
+  readonly runId: string;
+  readonly usedLanguageModel: boolean;
+  readonly provider: string;
+  readonly model: string;
+  /** Hypotheses tried in this run (tested or rejected before testing). */
+  readonly tried: number;
+  readonly tested: number;
+  readonly passed: number;
+  /** Ids re-tested from an interrupted run. */
+  readonly resumed: readonly string[];
+  readonly bestSharpe: number;
+  readonly best?: Hypothesis;
+  /** Folders of the strategies exported in this run. */
+  readonly exported: readonly string[];
+  readonly stopReason: string;
+  readonly status: 'completed' | 'interrupted' | 'error';
+  readonly history: readonly IterationRecord[];
+  /** Total model time (ms). */
+  readonly modelMs: number;
+  /** Mean time per iteration excluding model time (ms). */
+  readonly meanIterationMsExclModel: number;
+}
+
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+
+function metricLine(m: Readonly<Record<string, number>>): string {
+  return Object.entries(m)
+    .filter(([, v]) => Number.isFinite(v))
+    .map(([k, v]) => `${k} ${Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3)}`)
+    .join(', ');
+}
+
+/**
+ * Runs the loop. Never throws for a bad hypothesis or a failing model
+ * server: the run ends with status 'interrupted' and a stop reason instead.
+ * @throws Error only for knowledge-base (DuckDB) failures.
+ */
+export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSummary> {
+  const log = opts.log ?? (() => undefined);
+  const goal = opts.goal ?? DEFAULT_GOAL;
+  const maxIterations = opts.maxIterations ?? 10;
+  const maxFails = opts.maxConsecutiveFailures ?? 3;
+  const earlyStop = opts.earlyStopSharpe ?? 1.5;
+  if (!(maxIterations >= 1)) throw new RangeError(`research: maxIterations must be >= 1, got ${maxIterations}`);
+  if (!(maxFails >= 1)) throw new RangeError(`research: maxConsecutiveFailures must be >= 1, got ${maxFails}`);
+  const { kb, proposer, tester, grammar } = opts;
+
+  if (!proposer.usesLanguageModel) {
+    log('No language model: using the offline proposer (grammar templates, parameter variations, mutations of the best stored factors).');
+  } else {
+    log(`Proposer: ${proposer.provider} model ${proposer.model} (prompt ${proposer.promptVersion}).`);
+  }
+  const recovered = await kb.recoverInterrupted();
+  if (recovered.runs.length) log(`Previous run(s) ${recovered.runs.join(', ')} ended without finishing; marked interrupted.`);
+  const resume = opts.resume ?? true;
+  const queue: Hypothesis[] = resume ? [...recovered.open] : [];
+  if (queue.length) log(`Resuming ${queue.length} hypothesis(es) left open: ${queue.map((h) => h.id).join(', ')}.`);
+  let improve: Hypothesis | undefined;
+  if (opts.improve) {
+    improve = await kb.get(opts.improve);
+    if (!improve) throw new Error(`research improve: no hypothesis ${opts.improve} in the knowledge base`);
+    if (improve.status === 'proposed' || improve.status === 'testing') throw new Error(`research improve: ${improve.id} has not been tested yet (${improve.status})`);
+  }
+  const runId = await kb.startRun({
+    goal,
+    category: opts.category,
+    dataset: opts.dataset,
+    provider: proposer.provider,
+    model: proposer.model,
+    options: { maxIterations, maxConsecutiveFailures: maxFails, earlyStopSharpe: earlyStop, improve: opts.improve ?? null, promptVersion: proposer.promptVersion },
+  });
+  log(`Run ${runId}: goal "${goal}"${opts.category ? `, category ${opts.category}` : ''}, dataset ${opts.dataset}, up to ${maxIterations} iterations, stop after ${maxFails} consecutive failures or Sharpe >= ${earlyStop}.`);
+
+  const history: IterationRecord[] = [];
+  const exported: string[] = [];
+  const resumed: string[] = [];
+  let consecutive = 0;
+  let tried = 0;
+  let tested = 0;
+  let passed = 0;
+  let best: Hypothesis | undefined;
+  let bestSharpe = NaN;
+  let modelTotal = 0;
+  let stopReason = `reached ${maxIterations} iterations`;
+  let status: ResearchSummary['status'] = 'completed';
+  let last: { hypothesis: Hypothesis; outcome: TestOutcome } | undefined;
+  let stopped = false;
+
+  const aborted = () => opts.signal?.aborted === true;
+
+  for (let iteration = 1; iteration <= maxIterations && !stopped; iteration++) {
+    if (aborted()) {
+      stopReason = 'interrupted by the user';
+      status = 'interrupted';
+      break;
+    }
+    const t0 = Date.now();
+    let modelMs = 0;
+    let h: Hypothesis;
+    const fromQueue = queue.shift();
+    if (fromQueue) {
+      h = fromQueue;
+      resumed.push(h.id);
+      log(`[${iteration}/${maxIterations}] ${h.id} ${h.name}: resuming the test interrupted earlier`);
+    } else {
+      let prop;
+      try {
+        prop = await proposer.propose({ runId, iteration, goal, category: opts.category, datasetSummary: opts.datasetSummary, fields: tester.fields, grammar, kb, ...(last ? { last } : {}), ...(improve ? { improve } : {}) });
+      } catch (err) {
+        if (err instanceof LlmError) {
+          stopReason = `model server failed: ${err.message}`;
+          status = 'interrupted';
+          log(`[${iteration}/${maxIterations}] ${stopReason}`);
+          break;
+        }
+        throw err;
+      }
+      modelMs = prop.modelMs;
+      modelTotal += modelMs;
+      tried++;
+      const base = { runId, iteration, provider: proposer.provider, model: proposer.model, promptVersion: proposer.promptVersion, thinking: prop.thinking, repairs: prop.repairs, modelMs };
+      let rejected: Hypothesis | undefined;
+      if (!prop.ok) {
+        rejected = await kb.addUntested({ ...base, proposal: prop.proposal, canonical: '' }, { kind: 'invalid_expression', detail: prop.error });
+      } else {
+        const dup = await kb.findCanonical(prop.canonical);
+        if (dup) rejected = await kb.addUntested({ ...base, proposal: prop.proposal, canonical: prop.canonical }, { kind: 'duplicate', detail: `same canonical expression as ${dup}` });
+      }
+      if (last && !last.outcome.pass && prop.proposal.decision === 'new') await kb.abandon(last.hypothesis.id, prop.proposal.decisionReason || 'new direction chosen');
+      if (rejected) {
+        const failures = await kb.failures(rejected.id);
+        log(`[${iteration}/${maxIterations}] ${rejected.id} ${rejected.name}: rejected before testing: ${failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}`);
+        consecutive++;
+        history.push({ iteration, id: rejected.id, name: rejected.name, status: 'failed', sharpe: NaN, bestSoFar: bestSharpe, testMs: 0, modelMs, overheadMs: Date.now() - t0 - modelMs });
+        last = { hypothesis: rejected, outcome: { pass: false, sharpe: NaN, headline: {}, grade: '', evaluations: [], failures } };
+        if (consecutive >= maxFails) {
+          stopReason = `${consecutive} consecutive failures`;
+          stopped = true;
+        }
+        continue;
+      }
+      h = await kb.addHypothesis({ ...base, proposal: prop.proposal, canonical: prop.ok ? prop.canonical : '' });
+      const link = h.parentId ? ` (refines ${h.parentId}: ${h.decisionReason})` : h.decisionReason ? ` (${h.decisionReason})` : '';
+      log(`[${iteration}/${maxIterations}] ${h.id} ${h.name} [${h.category}] ${h.expressions[0]}  delay ${h.params.delay} decay ${h.params.decay} ${h.params.neutralization}${link}${prop.repairs ? `; ${prop.repairs} repair round(s)` : ''}${modelMs ? `; model ${(modelMs / 1000).toFixed(1)} s` : ''}`);
+    }
+    await kb.markTesting(h.id);
+    const tt = Date.now();
+    let outcome: TestOutcome;
+    const testing = tester.test(h, { onProgress: (stage, m) => log(`    ${stage}: ${metricLine(m)}`) }).catch(
+      (err: unknown): TestOutcome => ({ pass: false, sharpe: NaN, headline: {}, grade: '', evaluations: [], failures: [{ kind: 'error', detail: `test crashed: ${err instanceof Error ? err.message : String(err)}` }] }),
+    );
+    if (opts.signal) {
+      const abortP = new Promise<undefined>((resolve) => {
+        if (opts.signal!.aborted) resolve(undefined);
+        opts.signal!.addEventListener('abort', () => resolve(undefined), { once: true });
+      });
+      const r = await Promise.race([testing, abortP]);
+      if (r === undefined) {
+        stopReason = `interrupted by the user while testing ${h.id} (left open; the next run re-tests it)`;
+        status = 'interrupted';
+        break;
+      }
+      outcome = r;
+    } else {
+      outcome = await testing;
+    }
+    const testMs = Date.now() - tt;
+    let path = '';
+    if (outcome.pass) {
+      try {
+        path = await tester.exportStrategy(h, outcome);
+      } catch (err) {
+        outcome = { ...outcome, pass: false, failures: [{ kind: 'error', detail: `export failed: ${(err as Error).message}` }] };
+      }
+    }
+    await kb.recordOutcome(h.id, outcome, testMs, path);
+    tested++;
+    const stored = (await kb.get(h.id))!;
+    if (outcome.pass) {
+      passed++;
+      consecutive = 0;
+      exported.push(path);
+      if (!(outcome.sharpe <= bestSharpe)) {
+        bestSharpe = outcome.sharpe;
+        best = stored;
+      }
+      log(`    -> validated: Sharpe ${f2(outcome.sharpe)}${outcome.grade ? `, grade ${outcome.grade}` : ''}; exported to ${path}`);
+    } else {
+      consecutive++;
+      log(`    -> failed: ${outcome.failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}`);
+    }
+    history.push({ iteration, id: h.id, name: h.name, status: stored.status, sharpe: outcome.sharpe, bestSoFar: bestSharpe, testMs, modelMs, overheadMs: Date.now() - t0 - modelMs });
+    last = { hypothesis: stored, outcome };
+    if (improve && outcome.pass && !(outcome.sharpe <= improve.sharpe)) improve = stored;
+    if (outcome.pass && outcome.sharpe >= earlyStop) {
+      stopReason = `early stop: ${h.id} reached Sharpe ${f2(outcome.sharpe)} >= ${earlyStop}`;
+      stopped = true;
+    } else if (consecutive >= maxFails) {
+      stopReason = `${consecutive} consecutive failures`;
+      stopped = true;
+    }
+  }
+  const iterMs = history.map((r) => r.overheadMs);
+  const summary: ResearchSummary = {
+    runId,
+    usedLanguageModel: proposer.usesLanguageModel,
+    provider: proposer.provider,
+    model: proposer.model,
+    tried: tried + resumed.length,
+    tested,
+    passed,
+    resumed,
+    bestSharpe,
+    ...(best ? { best } : {}),
+    exported,
+    stopReason,
+    status,
+    history,
+    modelMs: modelTotal,
+    meanIterationMsExclModel: iterMs.length ? iterMs.reduce((a, b) => a + b, 0) / iterMs.length : NaN,
+  };
+  await kb.finishRun(runId, status, stopReason, {
+    tried: summary.tried,
+    tested,
+    passed,
+    bestSharpe,
+    best: best?.id ?? null,
+    exported,
+    resumed,
+    meanIterationMsExclModel: summary.meanIterationMsExclModel,
+    modelMs: modelTotal,
+  });
+  log(formatSummaryLines(summary).join('\n'));
+  return summary;
+}
+
+/** The end-of-run summary as printable lines. */
+export function formatSummaryLines(s: ResearchSummary): string[] {
+  return [
+    `Run ${s.runId} ${s.status}: ${s.stopReason}.`,
+    `  proposer: ${s.usedLanguageModel ? `${s.provider} ${s.model}` : 'offline (no language model)'}`,
+    `  hypotheses tried ${s.tried}, tested ${s.tested}, passed ${s.passed}${s.resumed.length ? `, resumed ${s.resumed.join(', ')}` : ''}`,
+    `  best Sharpe ${f2(s.bestSharpe)}${s.best ? ` (${s.best.id} ${s.best.name}: ${s.best.expressions[0]})` : ''}`,
+    `  exported: ${s.exported.length ? s.exported.join(', ') : 'nothing'}`,
+    `  time per iteration excluding the model: ${Number.isFinite(s.meanIterationMsExclModel) ? (s.meanIterationMsExclModel / 1000).toFixed(2) : 'n/a'} s; model time ${(s.modelMs / 1000).toFixed(1)} s`,
+  ];
+}

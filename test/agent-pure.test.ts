@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  classifyFailures, parseProposal, flipSign, scaleWindows, summarizePanel, formatSummary, buildPrompt, exprGrammar, FACTOR_FAMILIES, instantiate, mulberry32, hypothesisId,
+} from '../lib/agent/index.js';
+import type { Panel } from '../lib/data/index.js';
+
+const grammar = exprGrammar();
+const FIELDS = ['open', 'high', 'low', 'close', 'volume'];
+
+test('classifyFailures: each rule fires on its own case and a good factor passes', () => {
+  const good = { expectedSign: 1 as const, rankIc: 0.03, sharpeGross: 1.8, sharpeNet: 1.2, turnover: 0.2, trainSharpe: 1.4, testSharpe: 1.1, windowSharpes: [0.5, 1, 2, 0.1] };
+  assert.deepEqual(classifyFailures(good), []);
+  const kinds = (x: Parameters<typeof classifyFailures>[0]) => classifyFailures(x).map((f) => f.kind);
+  assert.deepEqual(kinds({ ...good, rankIc: -0.03, sharpeNet: -1.2, sharpeGross: -1, trainSharpe: -1, testSharpe: -1 }), ['wrong_sign']);
+  assert.deepEqual(kinds({ ...good, rankIc: 0.002, sharpeGross: 0.1, sharpeNet: -0.2, trainSharpe: 0.1, testSharpe: -0.2 }), ['no_predictive_power']);
+  assert.deepEqual(kinds({ ...good, sharpeNet: 0.2, testSharpe: 0.2, trainSharpe: 0.3 }), ['high_turnover']);
+  assert.deepEqual(kinds({ ...good, turnover: 0.9 }), ['high_turnover']);
+  assert.deepEqual(kinds({ ...good, trainSharpe: 3, testSharpe: 0.6 }), ['overfit']);
+  assert.deepEqual(kinds({ ...good, windowSharpes: [1, -1, -0.5, 0.2] }), ['unstable']);
+  assert.deepEqual(kinds({ ...good, maxCorrelation: 0.95, correlatedWith: 'H002' }), ['duplicate']);
+  assert.match(classifyFailures({ ...good, maxCorrelation: 0.95, correlatedWith: 'H002' })[0]!.detail, /H002/);
+  // expected sign -1 with negative IC is right, not wrong
+  assert.deepEqual(kinds({ ...good, expectedSign: -1, rankIc: -0.03 }), []);
+});
+
+test('parseProposal: valid answer, canonical from the engine, defaults for params', () => {
+  const r = parseProposal(
+    { decision: 'new', decision_reason: 'start', name: 'Price-Volume Corr', category: 'Volume', rationale: 'flow', expressions: ['-ts_corr(rank(close), rank(volume), 10)'], expected_sign: 1, params: { delay: 1, decay: 4 } },
+    grammar, FIELDS,
+  );
+  assert.equal(r.ok, true);
+  if (!r.ok) return;
+  assert.equal(r.proposal.name, 'price_volume_corr');
+  assert.equal(r.proposal.category, 'volume');
+  assert.deepEqual(r.proposal.params, { delay: 1, decay: 4, neutralization: 'market', truncation: 0.05 });
+  assert.equal(r.canonical, (grammar.validate('-ts_corr(rank(close), rank(volume), 10)', FIELDS) as { canonical: string }).canonical);
+});
+
+test('parseProposal: errors name the field or quote the engine message', () => {
+  const base = { decision: 'new', decision_reason: 'x', name: 'n', category: 'c', rationale: 'r', expressions: ['rank(close)'], expected_sign: 1, params: { delay: 1, decay: 0, neutralization: 'market', truncation: 0.05 } };
+  const err = (v: unknown, known?: Set<string>) => {
+    const r = parseProposal(v, grammar, FIELDS, known);
+    assert.equal(r.ok, false);
+    return (r as { error: string }).error;
+  };
+  assert.match(err({ ...base, expressions: ['ts_std_dev(close, 5)'] }), /expression 1 `ts_std_dev\(close, 5\)` is invalid: unknown operator ts_std_dev/);
+  assert.match(err({ ...base, expressions: ['rank(funding_rate)'] }), /unknown field funding_rate/);
+  assert.match(err({ ...base, expressions: [] }), /"expressions" must be a non-empty array/);
+  assert.match(err({ ...base, expected_sign: 0 }), /expected_sign/);
+  assert.match(err({ ...base, params: { delay: 9 } }), /params\.delay/);
+  assert.match(err({ ...base, decision: 'refine' }), /needs "parent_id"/);
+  assert.match(err({ ...base, decision: 'refine', parent_id: 'H009' }, new Set(['H001'])), /not a known hypothesis id/);
+  assert.match(err([1, 2]), /JSON object/);
+  assert.match(err({ ...base, name: '' }), /"name"/);
+});
+
+test('flipSign and scaleWindows', () => {
+  assert.equal(flipSign('-1 * ts_mean(close, 5)'), 'ts_mean(close, 5)');
+  assert.equal(flipSign('-1 * a - b'), '-1 * (-1 * a - b)');
+  assert.equal(flipSign('rank(close)'), '-1 * (rank(close))');
+  assert.equal(scaleWindows('ts_corr(rank(close), rank(volume), 10) + delay(close, 1)', 2), 'ts_corr(rank(close), rank(volume), 20) + delay(close, 1)');
+  assert.equal(scaleWindows('ts_mean(close, 3)', 0.5), 'ts_mean(close, 2)');
+  assert.equal(scaleWindows('(high - low + 0.001)', 2), '(high - low + 0.001)');
+});
+
+test('every knowledge template validates against lib/expr with OHLCV (+ funding_rate) fields', () => {
+  for (const f of FACTOR_FAMILIES) {
+    for (const t of f.templates) {
+      const e = instantiate(t, t.windows[0]!, t.windows2?.[0]);
+      const r = grammar.validate(e, [...FIELDS, 'funding_rate']);
+      assert.ok(r.ok, `${t.id}: ${e}: ${r.ok ? '' : r.error}`);
+    }
+  }
+  assert.ok(grammar.operators().length > 20);
+  assert.ok(grammar.operators().every((o) => o.signature.startsWith(o.name)));
+});
+
+test('summarizePanel: hand-computed two-asset panel', () => {
+  const panel: Panel = {
+    dataset: 'toy', frequency: '1d', market: 'equity',
+    times: new Float64Array([0, 86_400_000, 2 * 86_400_000]),
+    assets: ['A', 'B'],
+    // A: 100 -> 110 -> 99 ; B: 50 -> 50 -> NaN
+    fields: { close: new Float64Array([100, 50, 110, 50, 99, NaN]) },
+  };
+  const s = summarizePanel(panel);
+  assert.equal(s.nDates, 3);
+  assert.equal(s.nAssets, 2);
+  assert.equal(s.coverage, 5 / 6);
+  assert.equal(s.barsPerYear, 252);
+  // equal-weight returns: bar1 mean(0.1, 0) = 0.05; bar2 only A: -0.1
+  const ew = [0.05, -0.1];
+  const m = (ew[0]! + ew[1]!) / 2;
+  assert.ok(Math.abs(s.ewReturnAnn - m * 252) < 1e-12);
+  const v = ((ew[0]! - m) ** 2 + (ew[1]! - m) ** 2) / 1;
+  assert.ok(Math.abs(s.ewVolAnn - Math.sqrt(v * 252)) < 1e-12);
+  // dispersion: only bar 1 has 2 assets: std(0.1, 0) = 0.0707...
+  assert.ok(Math.abs(s.crossSectionalDispersion - Math.sqrt(0.005)) < 1e-12);
+  assert.equal(s.start, '1970-01-01');
+  assert.match(formatSummary(s), /toy: equity, 1d bars, 3 bars x 2 assets/);
+  assert.throws(() => summarizePanel({ ...panel, fields: { open: panel.fields.close! } }), /no "close" field/);
+});
+
+test('buildPrompt carries goal, operators, knowledge, KB entries and the last result', () => {
+  const h = { id: 'H001', name: 'rev_5', category: 'mean_reversion', expressions: ['-1 * delta(close, 5)'], expectedSign: 1, params: { delay: 1, decay: 0, neutralization: 'market', truncation: 0.05 }, sharpe: -0.4 } as never;
+  const p = buildPrompt({
+    goal: 'find a robust factor', category: 'mean_reversion', datasetSummary: 'dataset toy', fields: FIELDS, operators: grammar.operators(),
+    best: [], failures: [{ hypothesis: h, headline: { rank_ic: -0.012 }, failures: [{ kind: 'wrong_sign', detail: 'flip it' }] }],
+    last: { hypothesis: h, outcome: { pass: false, sharpe: -0.4, headline: {}, grade: '', evaluations: [], failures: [{ kind: 'wrong_sign', detail: 'flip it' }] } },
+  });
+  for (const s of ['find a robust factor', 'mean_reversion family', 'ts_corr(x, y, d)', 'Jegadeesh', 'H001 rev_5', 'wrong_sign (flip it)', 'parent_id "H001"', 'rank_ic -0.012']) assert.ok(p.includes(s), s);
+  assert.ok(!p.includes('low-volatility anomaly'), 'category filter keeps only the focused family');
+});
+
+test('mulberry32 is deterministic and uniform-ish; ids are zero-padded', () => {
+  const a = mulberry32(5);
+  const b = mulberry32(5);
+  const xs = Array.from({ length: 1000 }, () => a());
+  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
+  const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(m > 0.45 && m < 0.55 && xs.every((x) => x >= 0 && x < 1));
+  assert.equal(hypothesisId(7), 'H007');
+  assert.equal(hypothesisId(1234), 'H1234');
+});
