@@ -1,0 +1,274 @@
+/**
+ * evaluateFactor: the I/O side of factor validation. Resolves the factor (an
+ * expression evaluated by lib/expr, or a precomputed panel), slices the
+ * period, reads a stored result when the same factor, dataset, period,
+ * settings and data were evaluated before, otherwise runs {@link analyzeFactor},
+ * checks redundancy against stored factors, writes the trial to the
+ * {@link FactorStore} and computes the deflated Sharpe ratio from the trials
+ * recorded there.
+ */
+import { randomUUID } from 'node:crypto';
+import { formatTime, sliceDates, type Frequency, type Panel } from '../data/panel.js';
+import { toEpochMs, type TimeLike } from '../data/kernels.js';
+import { deflatedSharpe } from '../stats/index.js';
+import { canonical, evaluate, type ExprCache } from '../expr/index.js';
+import { analyzeFactor, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
+import { sha256, stableJson } from './encode.js';
+import { rankSnapshot, snapshotCorrelation } from './redundancy.js';
+import { FactorStore } from './store.js';
+
+/** A factor: an expression string (evaluated with lib/expr) or a precomputed dates x assets panel with a name. */
+export type FactorInput = string | { name: string; values: Float64Array; expression?: string };
+
+/** Redundancy of a factor against the factors stored for the same dataset and universe. */
+export interface Redundancy {
+  /** Largest |mean per-date rank correlation| with a stored factor (NaN when none compared). */
+  maxAbsCorr: number;
+  /** Signed correlation with that factor. */
+  corr: number;
+  /** Name of that factor, or null. */
+  with: string | null;
+  /** Its factor id (canonical expression or values id), or null. */
+  withId: string | null;
+  /** maxAbsCorr > threshold. */
+  redundant: boolean;
+  /** Flag threshold (default 0.7, as BRAIN's self-correlation check). */
+  threshold: number;
+  /** Number of stored factors compared. */
+  compared: number;
+}
+
+/** Deflated Sharpe ratio of the directional long-short portfolio against the trials in the store. */
+export interface DeflatedSharpeResult {
+  /** Probability that the true Sharpe is > 0 after deflation (Bailey & Lopez de Prado 2014). */
+  dsr: number;
+  /** Expected maximum per-bar Sharpe of nTrials unskilled trials (the benchmark). */
+  sr0: number;
+  /** Trials recorded in the store for this dataset, this one included. */
+  nTrials: number;
+  /** Sample variance of the per-bar long-short Sharpe across those trials. */
+  trialSharpeVariance: number;
+}
+
+/**
+ * The result of {@link evaluateFactor}: every metric of {@link FactorAnalysis}
+ * plus identity, provenance and store fields.
+ */
+export interface FactorReport extends FactorAnalysis {
+  /** Unique id of the evaluation (the trial row's primary key). */
+  runId: string;
+  /** Hash of factor id, dataset, period, resolved settings and data fingerprint. */
+  cacheKey: string;
+  /** ISO time the evaluation was computed. */
+  createdAt: string;
+  /** True when this report was read from the store rather than computed now. */
+  cached: boolean;
+  /** Factor identity: id = canonical expression, or `values:<name>:<sha256 of values>`. */
+  factor: { id: string; name: string; expression: string | null; valuesHash: string | null };
+  /** Dataset name. */
+  dataset: string;
+  frequency: Frequency;
+  market: 'equity' | 'crypto';
+  /** First and last bar evaluated (ISO date for daily bars, 'YYYY-MM-DD HH:MM' otherwise). */
+  period: { start: string; end: string };
+  /** Caller's tag (e.g. 'notebook', 'llm-loop'), or null. */
+  source: string | null;
+  /** Redundancy against stored factors, or null without a store. */
+  redundancy: Redundancy | null;
+  /** Deflated Sharpe with the store's trial count, or null without a store. */
+  deflatedSharpe: DeflatedSharpeResult | null;
+  /** Milliseconds: expression evaluation, metrics, and the whole call. */
+  timings: { factorMs: number; analyzeMs: number; totalMs: number };
+}
+
+/** Options of {@link evaluateFactor}: analysis settings plus store and period. */
+export interface EvaluateFactorOptions extends FactorSettings {
+  /** Trial store; default: the project store (data/quant.duckdb); `false`: compute without storing. */
+  store?: FactorStore | false;
+  /** Dataset name recorded with the trial (default panel.dataset). @throws when neither is set and a store is used. */
+  dataset?: string;
+  /** Period to evaluate, both ends inclusive (ISO string, epoch ms or Date). The factor may use earlier bars as warm-up; forward returns use only bars inside the period. */
+  period?: { start?: TimeLike; end?: TimeLike };
+  /** Tag stored with the trial (e.g. 'notebook', 'llm-loop'). */
+  source?: string;
+  /** Expression cache passed to lib/expr `evaluate`. */
+  exprCache?: ExprCache;
+  /** Redundancy flag threshold on |correlation|, default 0.7. */
+  redundancyThreshold?: number;
+}
+
+let defaultStore: Promise<FactorStore> | undefined;
+
+/** sha256 of the asset list (the universe identity used to match snapshots). */
+export function assetsHash(assets: readonly string[]): string {
+  return sha256(assets.join('\u0000'));
+}
+
+/** Cheap fingerprint of a panel's content: shape, times, assets, and per field the sum of finite values and the NaN count. */
+export function panelFingerprint(panel: Panel): string {
+  const fields: Record<string, [number, number]> = {};
+  for (const name of Object.keys(panel.fields).sort()) {
+    const f = panel.fields[name]!;
+    let s = 0;
+    let nan = 0;
+    for (let i = 0; i < f.length; i++) {
+      const v = f[i]!;
+      if (v === v) s += v;
+      else nan++;
+    }
+    fields[name] = [s, nan];
+  }
+  const T = panel.times.length;
+  return sha256(stableJson({
+    dataset: panel.dataset ?? null, frequency: panel.frequency, market: panel.market, T, N: panel.assets.length,
+    first: T ? panel.times[0] : null, last: T ? panel.times[T - 1] : null, times: sha256(panel.times), assets: assetsHash(panel.assets), fields,
+  }));
+}
+
+/** Row range [start, end) of `times` inside [startMs, endMs] (inclusive). */
+function periodRows(times: Float64Array, period?: { start?: TimeLike; end?: TimeLike }): { start: number; end: number } {
+  const T = times.length;
+  if (!period || (period.start === undefined && period.end === undefined)) return { start: 0, end: T };
+  const s = period.start === undefined ? -Infinity : toEpochMs(period.start, 'period.start');
+  const e = period.end === undefined ? Infinity : toEpochMs(period.end, 'period.end');
+  let a = 0;
+  while (a < T && times[a]! < s) a++;
+  let b = a;
+  while (b < T && times[b]! <= e) b++;
+  if (b - a < 2) throw new RangeError(`period ${String(period.start ?? '')} .. ${String(period.end ?? '')} holds ${b - a} bar(s) of the panel; need at least 2`);
+  return { start: a, end: b };
+}
+
+/**
+ * Evaluates a factor on a panel with every metric of {@link analyzeFactor},
+ * cached in and counted by the trial store.
+ *
+ * Steps: (1) the factor values: `evaluate(expr, panel)` on the whole panel
+ * (so rolling windows can warm up before the period), or the given values
+ * (dates x assets of the whole panel); (2) the rows of `period`; (3) the cache
+ * key = sha256 of factor id, dataset, period, resolved settings and the
+ * panel's content fingerprint; a stored report with that key is returned with
+ * `cached: true` and nothing is recomputed; (4) otherwise the metrics,
+ * redundancy against the stored rank snapshots of the same dataset and
+ * universe, the trial row, and the deflated Sharpe with the number of trials
+ * stored for the dataset (this one included) and the variance of their per-bar
+ * Sharpe ratios.
+ * @throws RangeError for bad settings, a period with fewer than 2 bars, or values of the wrong length; Error (ExprError) for an invalid expression; Error when no dataset name is known and a store is used.
+ */
+export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: EvaluateFactorOptions = {}): Promise<FactorReport> {
+  const t0 = performance.now();
+  const T = panel.times.length;
+  const N = panel.assets.length;
+  const store = opts.store === false ? undefined : opts.store ?? (await (defaultStore ??= FactorStore.open()));
+  const dataset = opts.dataset ?? panel.dataset;
+  if (!dataset && store) throw new Error('evaluateFactor: no dataset name (set opts.dataset or panel.dataset) to record the trial under');
+  const settings = resolveSettings(panel, opts);
+
+  let id: string;
+  let name: string;
+  let expression: string | null;
+  let valuesHash: string | null = null;
+  let values: Float64Array | undefined;
+  if (typeof factor === 'string') {
+    expression = canonical(factor);
+    id = expression;
+    name = expression;
+  } else {
+    if (!factor || typeof factor.name !== 'string' || !(factor.values instanceof Float64Array)) {
+      throw new TypeError('evaluateFactor: factor must be an expression string or { name: string, values: Float64Array }');
+    }
+    if (factor.values.length !== T * N) throw new RangeError(`evaluateFactor: factor "${factor.name}" values have length ${factor.values.length}, expected ${T} x ${N}`);
+    valuesHash = sha256(factor.values);
+    expression = factor.expression ?? null;
+    id = `values:${factor.name}:${valuesHash}`;
+    name = factor.name;
+    values = factor.values;
+  }
+  const rows = periodRows(panel.times, opts.period);
+  const cacheKey = sha256(stableJson({
+    factor: id, dataset: dataset ?? null, rows: [panel.times[rows.start], panel.times[rows.end - 1]], settings, data: panelFingerprint(panel),
+  }));
+  if (store) {
+    const hit = await store.findByKey(cacheKey);
+    if (hit) return { ...hit, cached: true };
+  }
+
+  const tf = performance.now();
+  if (!values) values = evaluate(factor as string, panel, opts.exprCache ? { cache: opts.exprCache } : {});
+  const factorMs = performance.now() - tf;
+  const whole = rows.start === 0 && rows.end === T;
+  const sub = whole ? panel : sliceDates(panel, rows.start, rows.end);
+  const subValues = whole ? values : values.slice(rows.start * N, rows.end * N);
+  const ta = performance.now();
+  const { thresholds, ...rest } = settings;
+  const analysis = analyzeFactor(subValues, sub, { ...rest, ...(thresholds ? { thresholds } : {}) });
+  const analyzeMs = performance.now() - ta;
+
+  const report: FactorReport = {
+    ...analysis,
+    runId: randomUUID(),
+    cacheKey,
+    createdAt: new Date().toISOString(),
+    cached: false,
+    factor: { id, name, expression, valuesHash },
+    dataset: dataset ?? '',
+    frequency: panel.frequency,
+    market: panel.market,
+    period: { start: formatTime(sub.times[0]!, panel.frequency), end: formatTime(sub.times[sub.times.length - 1]!, panel.frequency) },
+    source: opts.source ?? null,
+    redundancy: null,
+    deflatedSharpe: null,
+    timings: { factorMs, analyzeMs, totalMs: 0 },
+  };
+  if (!store) {
+    report.timings.totalMs = performance.now() - t0;
+    return report;
+  }
+  const aHash = assetsHash(panel.assets);
+  const snap = rankSnapshot(subValues, sub.times, N);
+  const threshold = opts.redundancyThreshold ?? 0.7;
+  const stored = await store.snapshots(report.dataset, aHash, id);
+  let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared: stored.length };
+  for (const s of stored) {
+    const { corr } = snapshotCorrelation(snap, s.snapshot);
+    if (Number.isNaN(corr)) continue;
+    if (Number.isNaN(best.maxAbsCorr) || Math.abs(corr) > best.maxAbsCorr) {
+      best = { ...best, maxAbsCorr: Math.abs(corr), corr, with: s.name, withId: s.factorId };
+    }
+  }
+  best.redundant = best.maxAbsCorr > threshold;
+  report.redundancy = best;
+  report.timings.totalMs = performance.now() - t0;
+  await store.insert(report, { assetsHash: aHash, snapshot: snap });
+  report.deflatedSharpe = await deflatedSharpeFromStore(store, report);
+  report.timings.totalMs = performance.now() - t0;
+  await store.updateDeflatedSharpe(report.runId, report.deflatedSharpe, report);
+  return report;
+}
+
+/**
+ * Deflated Sharpe ratio (Bailey & Lopez de Prado 2014, lib/stats
+ * `deflatedSharpe`) of a report's directional long-short portfolio: observed
+ * per-bar Sharpe, skew and kurtosis of the directional returns, nObs = bars,
+ * nTrials = trials stored for the report's dataset (all horizons and
+ * settings), trial Sharpe variance = sample variance of their per-bar
+ * top-minus-bottom Sharpe ratios. Recomputing later counts the trials added since.
+ */
+export async function deflatedSharpeFromStore(store: FactorStore, report: Pick<FactorReport, 'dataset' | 'longShort'>): Promise<DeflatedSharpeResult> {
+  const { nTrials, variance } = await store.trialSharpeStats({ dataset: report.dataset });
+  const d = report.longShort.directional;
+  const v = nTrials <= 1 ? 0 : variance;
+  const r = deflatedSharpe({ sharpe: d.sharpePerBar, nObs: d.nBars, skew: d.skew, kurtosis: d.kurtosis, nTrials, trialSharpeVariance: v });
+  return { dsr: r.dsr, sr0: r.sr0, nTrials, trialSharpeVariance: v };
+}
+
+/**
+ * Evaluates several factors in sequence on one panel with the same options
+ * (forward returns and their ranks are computed once and shared). Returns the
+ * reports in input order.
+ */
+export async function evaluateFactors(factors: readonly FactorInput[], panel: Panel, opts: EvaluateFactorOptions = {}): Promise<FactorReport[]> {
+  const out: FactorReport[] = [];
+  for (const f of factors) out.push(await evaluateFactor(f, panel, opts));
+  return out;
+}

@@ -1,0 +1,27 @@
+/**
+ * Factor validation: IC / Rank IC, decay, quantiles, turnover, coverage,
+ * long-short performance, multiple testing, redundancy and grades, persisted
+ * in a DuckDB trial store, with plotly tear sheets.
+ *
+ * ```ts
+ * import { evaluateFactor, FactorStore, writeTearSheet } from './lib/factors/index.js';
+ * const store = await FactorStore.open();
+ * const report = await evaluateFactor('-ts_delta(close, 5)', panel, { store, horizon: 5 });
+ * await writeTearSheet('reports/reversal.html', report);
+ * ```
+ * @module
+ */
+export { analyzeFactor, forwardReturns, resolveSettings } from './analyze.js';
+export type { FactorAnalysis, FactorSettings, ResolvedSettings, IcStats, DecayPoint, QuantileStats, TurnoverStats, LongShort } from './analyze.js';
+export { gradeFactor, resolveThresholds, fmtNum, DEFAULT_THRESHOLDS, GRADES } from './grade.js';
+export type { Grade, GradeMetrics, GradeResult, GradeThresholds, Criterion, PartialThresholds } from './grade.js';
+export { evaluateFactor, evaluateFactors, deflatedSharpeFromStore, panelFingerprint, assetsHash } from './evaluate.js';
+export type { FactorInput, FactorReport, EvaluateFactorOptions, Redundancy, DeflatedSharpeResult } from './evaluate.js';
+export { FactorStore } from './store.js';
+export type { TrialFilter, TrialRow } from './store.js';
+export { multipleTesting } from './multiple.js';
+export type { MultipleTestingRow, MultipleTestingOptions } from './multiple.js';
+export { rankSnapshot, snapshotCorrelation, sampleDates, SNAPSHOT_MISSING } from './redundancy.js';
+export type { RankSnapshot } from './redundancy.js';
+export { encodeJson, decodeJson } from './encode.js';
+export * as kernels from './kernels.js';

@@ -1,0 +1,599 @@
+/**
+ * Pure per-date kernels of factor validation on dates x assets typed arrays
+ * (date-major: the value of asset `a` at bar `t` is `x[t * N + a]`, NaN =
+ * missing). No I/O, no per-cell object allocation: each kernel makes one pass
+ * (or one sort per date) over the panel and writes into typed arrays.
+ *
+ * Conventions named here once and used throughout lib/factors:
+ * - Ranks are 1-based average-tie ranks ("average" method of scipy `rankdata`),
+ *   computed per date over the assets that have a value that date.
+ * - IC is the per-date Pearson correlation, Rank IC the per-date Spearman
+ *   correlation, both over the assets where factor and forward return are both
+ *   present (pairwise deletion), as alphalens `factor_information_coefficient`.
+ * - Quantile buckets are equal-count buckets of the per-date factor ranks.
+ */
+
+/** Throws a RangeError naming `name` unless `x` is an integer >= `min`. */
+export function checkInt(name: string, x: number, min: number): void {
+  if (!Number.isInteger(x) || x < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${x}`);
+}
+
+/** Throws a RangeError unless `arr.length === T * N`, naming the argument. */
+export function checkShape(name: string, arr: ArrayLike<number>, T: number, N: number): void {
+  if (arr.length !== T * N) throw new RangeError(`${name} has length ${arr.length}, expected nDates x nAssets = ${T} x ${N} = ${T * N}`);
+}
+
+/**
+ * Forward simple returns over `horizon` bars with `delay`, dates x assets:
+ * `fwd[t, a] = price[t + delay + horizon, a] / price[t + delay, a] - 1`.
+ * delay 0: the position is entered at the close of bar t (the bar whose data
+ * produced the signal); delay 1: entered at the close of bar t + 1 (one bar to
+ * act, the BRAIN "delay 1" convention). NaN where either price is missing or
+ * the window runs past the last bar (never filled).
+ * @throws RangeError for a bad horizon / delay / shape; Error naming the row and
+ *   asset of a non-positive price.
+ */
+export function forwardReturnsKernel(price: Float64Array, T: number, N: number, horizon: number, delay: number): Float64Array {
+  checkInt('horizon', horizon, 1);
+  if (delay !== 0 && delay !== 1) throw new RangeError(`delay must be 0 or 1, got ${delay}`);
+  checkShape('price', price, T, N);
+  const out = new Float64Array(T * N).fill(NaN);
+  const shift = delay + horizon;
+  for (let t = 0; t + shift < T; t++) {
+    const o0 = (t + delay) * N;
+    const o1 = (t + shift) * N;
+    const oo = t * N;
+    for (let a = 0; a < N; a++) {
+      const p0 = price[o0 + a]!;
+      const p1 = price[o1 + a]!;
+      if (p0 <= 0 || p1 <= 0) {
+        const bad = p0 <= 0 ? t + delay : t + shift;
+        throw new Error(`forwardReturns: non-positive price ${p0 <= 0 ? p0 : p1} at row ${bad}, asset index ${a}`);
+      }
+      out[oo + a] = p1 / p0 - 1; // NaN propagates when either price is NaN
+    }
+  }
+  return out;
+}
+
+/** Scratch buffers of {@link rankRowInto} for rows of up to `n` values. */
+export interface RankScratch {
+  f32: Float32Array;
+  u32: Uint32Array;
+  kA: Uint32Array;
+  kB: Uint32Array;
+  iA: Int32Array;
+  iB: Int32Array;
+  sorted: Float64Array;
+  hist: Int32Array;
+}
+
+/** Allocates {@link RankScratch} for rows of up to `n` values. */
+export function rankScratch(n: number): RankScratch {
+  const f32 = new Float32Array(n);
+  return {
+    f32, u32: new Uint32Array(f32.buffer), kA: new Uint32Array(n), kB: new Uint32Array(n), iA: new Int32Array(n), iB: new Int32Array(n),
+    sorted: new Float64Array(n), hist: new Int32Array(1024),
+  };
+}
+
+/**
+ * Average-tie ranks (1-based) of the non-NaN values of `x[off .. off+N)` among
+ * themselves, written to `out[off ..]` (NaN stays NaN): each run of equal
+ * values gets the mean of the ranks it spans (scipy
+ * `rankdata(method='average')`; -0 and +0 tie). Returns the count ranked.
+ *
+ * Sorting: an LSD radix sort (4 passes of 8 bits, constant bytes skipped) on
+ * order-preserving 32-bit keys of the values rounded to float32, then one
+ * insertion-sort pass on the exact float64 values. Rounding to float32 is
+ * monotone, so only values sharing a float32 key can be out of order after the
+ * radix passes and the final pass makes the order exact.
+ */
+export function rankRowInto(x: Float64Array, off: number, N: number, out: Float64Array, sc: RankScratch): number {
+  const { f32, u32, hist, sorted: sv } = sc;
+  let ks = sc.kA;
+  let ke = sc.kB;
+  let is = sc.iA;
+  let ie = sc.iB;
+  let m = 0;
+  for (let a = 0; a < N; a++) {
+    const v = x[off + a]!;
+    if (v === v) {
+      f32[m] = v;
+      is[m] = a;
+      m++;
+    } else out[off + a] = NaN;
+  }
+  if (m === 0) return 0;
+  hist.fill(0);
+  for (let i = 0; i < m; i++) {
+    const u = u32[i]!;
+    const k = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    ks[i] = k;
+    hist[k & 255]++;
+    hist[256 + ((k >>> 8) & 255)]++;
+    hist[512 + ((k >>> 16) & 255)]++;
+    hist[768 + (k >>> 24)]++;
+  }
+  for (let p = 0; p < 4; p++) {
+    const base = p * 256;
+    const sh = p * 8;
+    if (hist[base + ((ks[0]! >>> sh) & 255)] === m) continue; // every key has this byte
+    let s = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = hist[base + b]!;
+      hist[base + b] = s;
+      s += c;
+    }
+    for (let i = 0; i < m; i++) {
+      const k = ks[i]!;
+      const pos = hist[base + ((k >>> sh) & 255)]++;
+      ke[pos] = k;
+      ie[pos] = is[i]!;
+    }
+    const tk = ks;
+    ks = ke;
+    ke = tk;
+    const ti = is;
+    is = ie;
+    ie = ti;
+  }
+  for (let i = 0; i < m; i++) sv[i] = x[off + is[i]!]!;
+  for (let i = 1; i < m; i++) {
+    const kv = sv[i]!;
+    if (sv[i - 1]! <= kv) continue;
+    const k = is[i]!;
+    let j = i - 1;
+    while (j >= 0 && sv[j]! > kv) {
+      sv[j + 1] = sv[j]!;
+      is[j + 1] = is[j]!;
+      j--;
+    }
+    sv[j + 1] = kv;
+    is[j + 1] = k;
+  }
+  let k = 0;
+  while (k < m) {
+    const v = sv[k]!;
+    let e = k + 1;
+    while (e < m && sv[e] === v) e++;
+    const r = (k + 1 + e) / 2;
+    for (let q = k; q < e; q++) out[off + is[q]!] = r;
+    k = e;
+  }
+  return m;
+}
+
+/**
+ * Per-date average-tie ranks of a dates x assets panel (see {@link rankRowInto}).
+ * Returns the ranks (dates x assets, NaN where x is NaN) and the per-date count
+ * of ranked values (length T).
+ */
+export function rankRows(x: Float64Array, T: number, N: number): { ranks: Float64Array; counts: Int32Array } {
+  checkShape('values', x, T, N);
+  const ranks = new Float64Array(T * N);
+  const counts = new Int32Array(T);
+  const scratch = rankScratch(N);
+  for (let t = 0; t < T; t++) counts[t] = rankRowInto(x, t * N, N, ranks, scratch);
+  return { ranks, counts };
+}
+
+/**
+ * Per-date Pearson correlation of rows of `x` and `y` over the assets where
+ * both are present (two-pass: means first). NaN on a date with fewer than
+ * `minPairs` pairs or zero variance on either side. Length T.
+ */
+export function rowPearson(x: Float64Array, y: Float64Array, T: number, N: number, minPairs: number): Float64Array {
+  const out = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    const o = t * N;
+    let sx = 0;
+    let sy = 0;
+    let n = 0;
+    for (let a = 0; a < N; a++) {
+      const u = x[o + a]!;
+      const v = y[o + a]!;
+      if (u !== u || v !== v) continue;
+      sx += u;
+      sy += v;
+      n++;
+    }
+    if (n < minPairs || n < 2) {
+      out[t] = NaN;
+      continue;
+    }
+    const mx = sx / n;
+    const my = sy / n;
+    let sxx = 0;
+    let syy = 0;
+    let sxy = 0;
+    for (let a = 0; a < N; a++) {
+      const u = x[o + a]!;
+      const v = y[o + a]!;
+      if (u !== u || v !== v) continue;
+      const du = u - mx;
+      const dv = v - my;
+      sxx += du * du;
+      syy += dv * dv;
+      sxy += du * dv;
+    }
+    out[t] = sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
+  }
+  return out;
+}
+
+/**
+ * Per-date Spearman correlation (Rank IC) of rows of `x` and `y`: the Pearson
+ * correlation of average-tie ranks taken within the assets where both are
+ * present that date (scipy `spearmanr` on the pairwise-complete data). Uses the
+ * precomputed per-row ranks `xr`/`yr` (over each side's own valid set, counts
+ * `xc`/`yc`) when the pairwise-complete set equals both valid sets, and re-ranks
+ * the common subset otherwise. NaN with fewer than `minPairs` pairs or a
+ * constant side. Length T.
+ */
+export function rowSpearman(
+  x: Float64Array, xr: Float64Array, xc: Int32Array,
+  y: Float64Array, yr: Float64Array, yc: Int32Array,
+  T: number, N: number, minPairs: number,
+): Float64Array {
+  const out = new Float64Array(T);
+  const sx = new Float64Array(N);
+  const sy = new Float64Array(N);
+  const rx = new Float64Array(N);
+  const ry = new Float64Array(N);
+  const scratch = rankScratch(N);
+  for (let t = 0; t < T; t++) {
+    const o = t * N;
+    let n = 0;
+    for (let a = 0; a < N; a++) {
+      const u = x[o + a]!;
+      const v = y[o + a]!;
+      if (u === u && v === v) n++;
+    }
+    if (n < minPairs || n < 2) {
+      out[t] = NaN;
+      continue;
+    }
+    let A: Float64Array;
+    let B: Float64Array;
+    let off: number;
+    let len: number;
+    if (n === xc[t] && n === yc[t]) {
+      A = xr;
+      B = yr;
+      off = o;
+      len = N;
+    } else {
+      let k = 0;
+      for (let a = 0; a < N; a++) {
+        const u = x[o + a]!;
+        const v = y[o + a]!;
+        if (u === u && v === v) {
+          sx[k] = u;
+          sy[k] = v;
+          k++;
+        }
+      }
+      rankRowInto(sx, 0, n, rx, scratch);
+      rankRowInto(sy, 0, n, ry, scratch);
+      A = rx;
+      B = ry;
+      off = 0;
+      len = n;
+    }
+    // Ranks over exactly the n common values have mean (n + 1) / 2.
+    const m = (n + 1) / 2;
+    let sxx = 0;
+    let syy = 0;
+    let sxy = 0;
+    for (let a = 0; a < len; a++) {
+      const u = A[off + a]!;
+      const v = B[off + a]!;
+      if (u !== u || v !== v) continue;
+      const du = u - m;
+      const dv = v - m;
+      sxx += du * du;
+      syy += dv * dv;
+      sxy += du * dv;
+    }
+    out[t] = sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
+  }
+  return out;
+}
+
+/**
+ * Equal-count quantile buckets per date from per-date average-tie ranks:
+ * bucket = floor((rank - 0.5) * Q / n), 0 = lowest factor values, Q - 1 =
+ * highest, where n is the number of assets with a factor value that date. With
+ * n a multiple of Q every bucket holds n / Q names; otherwise sizes differ by
+ * at most one; tied values share a bucket (so a large tie group makes buckets
+ * unequal). A date with fewer than `Q` valued assets gets no buckets (-1 for
+ * every asset). Returns Int8Array dates x assets, -1 = no bucket.
+ */
+export function quantileBuckets(ranks: Float64Array, counts: Int32Array, T: number, N: number, Q: number): Int8Array {
+  checkInt('quantiles', Q, 2);
+  if (Q > 127) throw new RangeError(`quantiles must be <= 127, got ${Q}`);
+  const out = new Int8Array(T * N).fill(-1);
+  for (let t = 0; t < T; t++) {
+    const n = counts[t]!;
+    if (n < Q) continue;
+    const o = t * N;
+    const s = Q / n;
+    for (let a = 0; a < N; a++) {
+      const r = ranks[o + a]!;
+      if (r !== r) continue;
+      let b = Math.floor((r - 0.5) * s);
+      if (b >= Q) b = Q - 1;
+      out[o + a] = b;
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-date mean of `ret` within each bucket, over the members whose return is
+ * present: dates x Q (date-major), NaN for an empty bucket. Also the per-date
+ * member counts (with a return), dates x Q.
+ */
+export function bucketMeans(buckets: Int8Array, ret: Float64Array, T: number, N: number, Q: number): { means: Float64Array; counts: Int32Array } {
+  const means = new Float64Array(T * Q);
+  const counts = new Int32Array(T * Q);
+  const sums = new Float64Array(Q);
+  for (let t = 0; t < T; t++) {
+    const o = t * N;
+    sums.fill(0);
+    const oq = t * Q;
+    for (let a = 0; a < N; a++) {
+      const b = buckets[o + a]!;
+      if (b < 0) continue;
+      const r = ret[o + a]!;
+      if (r !== r) continue;
+      sums[b] += r;
+      counts[oq + b]++;
+    }
+    for (let q = 0; q < Q; q++) {
+      const c = counts[oq + q]!;
+      means[oq + q] = c > 0 ? sums[q]! / c : NaN;
+    }
+  }
+  return { means, counts };
+}
+
+/**
+ * Per-bar returns of equal-weight bucket portfolios held between rebalances:
+ * at each rebalance date k = 0, h, 2h, ... (h = `every`) bucket membership is
+ * taken from `buckets[k, :]` and held for bars k .. k + h - 1; the value at
+ * (t, q) is the mean of `ret1[t, :]` over the members of bucket q that have a
+ * return that bar (`ret1` = one-bar forward returns with the chosen delay, so
+ * the value at t is earned after the signal at t). NaN when no member has a
+ * return. Returns dates x Q (date-major). Same convention as
+ * {@link heldReturns}, in one pass for all buckets.
+ */
+export function bucketHeldReturns(buckets: Int8Array, ret1: Float64Array, T: number, N: number, Q: number, every: number): Float64Array {
+  const out = new Float64Array(T * Q);
+  const sums = new Float64Array(Q);
+  const cnt = new Int32Array(Q);
+  let k = 0;
+  for (let t = 0; t < T; t++) {
+    if (t % every === 0) k = t;
+    const ob = k * N;
+    const o = t * N;
+    sums.fill(0);
+    cnt.fill(0);
+    for (let a = 0; a < N; a++) {
+      const b = buckets[ob + a]!;
+      if (b < 0) continue;
+      const r = ret1[o + a]!;
+      if (r !== r) continue;
+      sums[b] += r;
+      cnt[b]++;
+    }
+    for (let q = 0; q < Q; q++) out[t * Q + q] = cnt[q]! > 0 ? sums[q]! / cnt[q]! : NaN;
+  }
+  return out;
+}
+
+/**
+ * Per-bar returns of portfolios held between rebalances. At each rebalance date
+ * k = 0, h, 2h, ... (h = `every`) the weights `w[k, :]` are taken from the
+ * signal at k and held for bars k .. k + h - 1; the return at bar t is the
+ * weighted mean of `ret1[t, :]`, where `ret1` is the one-bar forward return
+ * with the chosen delay (so the value at index t is earned after the signal at
+ * t, never before). Each leg (positive and negative weights) is renormalized
+ * over the members that have a return that bar (a held name without a bar
+ * return is left out of that bar, not counted as 0): with long weights summing
+ * to +L and short to -S the bar return is L * mean_long - S * mean_short.
+ * NaN at a bar where no weighted member has a return. Length T.
+ *
+ * `weightsAt(k, wOut)` fills `wOut` (length N) with the weights chosen at date
+ * k (0 = not held) and returns false when nothing can be held at k.
+ */
+export function heldReturns(
+  ret1: Float64Array, T: number, N: number, every: number,
+  weightsAt: (k: number, wOut: Float64Array) => boolean,
+): Float64Array {
+  const out = new Float64Array(T).fill(NaN);
+  const w = new Float64Array(N);
+  let held = false;
+  let longSum = 0;
+  let shortSum = 0;
+  for (let t = 0; t < T; t++) {
+    if (t % every === 0) {
+      w.fill(0);
+      held = weightsAt(t, w);
+      longSum = 0;
+      shortSum = 0;
+      for (let a = 0; a < N; a++) {
+        const v = w[a]!;
+        if (v > 0) longSum += v;
+        else if (v < 0) shortSum -= v;
+      }
+    }
+    if (!held) continue;
+    const o = t * N;
+    let lw = 0;
+    let lr = 0;
+    let sw = 0;
+    let sr = 0;
+    for (let a = 0; a < N; a++) {
+      const v = w[a]!;
+      if (v === 0) continue;
+      const r = ret1[o + a]!;
+      if (r !== r) continue;
+      if (v > 0) {
+        lw += v;
+        lr += v * r;
+      } else {
+        sw -= v;
+        sr -= v * r;
+      }
+    }
+    if (lw === 0 && sw === 0) continue;
+    if ((longSum > 0 && lw === 0) || (shortSum > 0 && sw === 0)) continue; // a whole leg without returns: undefined bar
+    out[t] = (lw > 0 ? (longSum * lr) / lw : 0) - (sw > 0 ? (shortSum * sr) / sw : 0);
+  }
+  return out;
+}
+
+/**
+ * Quantile turnover per date: the share of the names in bucket `q` at t that
+ * were not in bucket `q` at t - `lag` (alphalens `quantile_turnover`):
+ * |Q_t \ Q_{t-lag}| / |Q_t|. NaN when bucket q is empty at t or date t - lag
+ * has no buckets (or t < lag). Length T.
+ */
+export function quantileTurnover(buckets: Int8Array, T: number, N: number, q: number, lag: number): Float64Array {
+  const out = new Float64Array(T).fill(NaN);
+  for (let t = lag; t < T; t++) {
+    const o = t * N;
+    const p = (t - lag) * N;
+    let prevHas = false;
+    for (let a = 0; a < N; a++) {
+      if (buckets[p + a]! >= 0) {
+        prevHas = true;
+        break;
+      }
+    }
+    if (!prevHas) continue;
+    let n = 0;
+    let fresh = 0;
+    for (let a = 0; a < N; a++) {
+      if (buckets[o + a] !== q) continue;
+      n++;
+      if (buckets[p + a] !== q) fresh++;
+    }
+    if (n > 0) out[t] = fresh / n;
+  }
+  return out;
+}
+
+/**
+ * Factor rank autocorrelation at `lag` (alphalens
+ * `factor_rank_autocorrelation`): per date t, the Pearson correlation between
+ * the per-date ranks at t and at t - lag over the assets ranked on both dates
+ * (ranks are those of each date's own valid set, not re-ranked). NaN for
+ * t < lag, fewer than `minPairs` common assets, or constant ranks. Length T.
+ */
+export function rankAutocorrelation(ranks: Float64Array, T: number, N: number, lag: number, minPairs: number): Float64Array {
+  const out = new Float64Array(T).fill(NaN);
+  if (lag >= T) return out;
+  const cur = ranks.subarray(lag * N);
+  const prev = ranks.subarray(0, (T - lag) * N);
+  const r = rowPearson(cur, prev, T - lag, N, minPairs);
+  out.set(r, lag);
+  return out;
+}
+
+/**
+ * Trailing mean over the last `window` entries (inclusive) of the non-NaN
+ * values of `x`; NaN before `window` entries have passed or when the window
+ * holds fewer than `minValid` values (default window / 2, rounded up). Length
+ * of x. Uses only x[t - window + 1 .. t] at t.
+ */
+export function rollingMean(x: Float64Array, window: number, minValid = Math.ceil(window / 2)): Float64Array {
+  checkInt('window', window, 1);
+  const n = x.length;
+  const out = new Float64Array(n).fill(NaN);
+  let s = 0;
+  let c = 0;
+  for (let t = 0; t < n; t++) {
+    const v = x[t]!;
+    if (v === v) {
+      s += v;
+      c++;
+    }
+    if (t >= window) {
+      const u = x[t - window]!;
+      if (u === u) {
+        s -= u;
+        c--;
+      }
+    }
+    if (t >= window - 1 && c >= minValid && c > 0) out[t] = s / c;
+  }
+  return out;
+}
+
+/**
+ * Newey-West (1987) t-statistic of the mean of the non-NaN values of `x`
+ * (NaN entries are removed, the remaining order kept) with a Bartlett kernel
+ * over `lags` lags: var(mean) = (g0 + 2 sum_{l=1..L} (1 - l/(L+1)) g_l) / n,
+ * g_l = sum_t (x_t - m)(x_{t-l} - m) / n. With lags = 0 this is the mean over
+ * its population-variance standard error. Used for IC series of horizons > 1,
+ * whose overlapping forward returns make consecutive ICs autocorrelated
+ * (lags = horizon - 1). NaN with fewer than 2 values or a non-positive variance.
+ */
+export function neweyWestT(x: ArrayLike<number>, lags: number): { t: number; n: number } {
+  const v: number[] = [];
+  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i]!)) v.push(x[i]!);
+  const n = v.length;
+  if (n < 2) return { t: NaN, n };
+  let m = 0;
+  for (const u of v) m += u;
+  m /= n;
+  const d = v.map((u) => u - m);
+  let s = 0;
+  for (const u of d) s += u * u;
+  const L = Math.min(lags, n - 1);
+  for (let l = 1; l <= L; l++) {
+    let g = 0;
+    for (let t = l; t < n; t++) g += d[t]! * d[t - l]!;
+    s += 2 * (1 - l / (L + 1)) * g;
+  }
+  const varMean = s / n / n;
+  return { t: varMean > 0 ? m / Math.sqrt(varMean) : NaN, n };
+}
+
+/**
+ * Per-date coverage: the share of the tradable universe (assets with a price
+ * that date) that has a factor value, count(factor and price present) /
+ * count(price present); NaN on a date with no price. Length T.
+ */
+export function coverageSeries(values: Float64Array, price: Float64Array, T: number, N: number): Float64Array {
+  const out = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    const o = t * N;
+    let u = 0;
+    let c = 0;
+    for (let a = 0; a < N; a++) {
+      if (price[o + a]! !== price[o + a]!) continue;
+      u++;
+      if (values[o + a]! === values[o + a]!) c++;
+    }
+    out[t] = u > 0 ? c / u : NaN;
+  }
+  return out;
+}
+
+/** Mean of the non-NaN entries of x; NaN when there are none. */
+export function nanMean(x: ArrayLike<number>): number {
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v === v) {
+      s += v;
+      c++;
+    }
+  }
+  return c > 0 ? s / c : NaN;
+}

@@ -1,0 +1,292 @@
+/**
+ * The factor trial store in DuckDB: one row per evaluation (a "trial") with
+ * every metric in its own column, the resolved settings as JSON and the full
+ * report (series included) encoded losslessly, plus a compact rank snapshot
+ * per factor and dataset for redundancy checks.
+ *
+ * Schema (created on open, idempotent):
+ * - `factor_trials`: run_id (PK), cache_key (unique: factor + dataset +
+ *   period + settings + data fingerprint), created_at, factor_id, factor_name,
+ *   expression, values_hash, dataset, frequency, market, period_start/end,
+ *   n_dates, n_assets, horizon, delay, quantiles, portfolio, annualization,
+ *   settings (JSON), ic_* and rank_ic_* statistics, spread / spread_se /
+ *   spread_t, monotonicity, turnover_top / turnover_bottom, rank_autocorr,
+ *   coverage, ls_* performance (sharpe, sortino, calmar, max_drawdown,
+ *   annual_return, annual_volatility, total_return, sharpe_per_bar, skew,
+ *   kurtosis, n_bars), direction, redundancy_max / redundancy_with, dsr /
+ *   dsr_sr0 / dsr_trials, grade, pass, reasons (JSON), grade_points,
+ *   compute_ms, source, report (encoded JSON).
+ *   The deflated Sharpe counts rows of this table (trials per dataset) and
+ *   uses the variance of `ls_sharpe_per_bar` across them; the LLM loop reads
+ *   the metric columns with the expression and settings.
+ * - `factor_snapshots`: (factor_id, dataset, assets_hash) -> 16-bit per-date
+ *   rank percentiles on up to 250 sampled dates (see ./redundancy.ts), base64.
+ */
+import { Db } from '../db/index.js';
+import { decodeJson, encodeJson } from './encode.js';
+import type { RankSnapshot } from './redundancy.js';
+import type { FactorReport } from './evaluate.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS factor_trials (
+  run_id VARCHAR PRIMARY KEY,
+  cache_key VARCHAR NOT NULL UNIQUE,
+  created_at TIMESTAMP NOT NULL,
+  factor_id VARCHAR NOT NULL,
+  factor_name VARCHAR NOT NULL,
+  expression VARCHAR,
+  values_hash VARCHAR,
+  dataset VARCHAR NOT NULL,
+  frequency VARCHAR NOT NULL,
+  market VARCHAR NOT NULL,
+  period_start TIMESTAMP,
+  period_end TIMESTAMP,
+  n_dates INTEGER,
+  n_assets INTEGER,
+  horizon INTEGER NOT NULL,
+  delay INTEGER NOT NULL,
+  quantiles INTEGER NOT NULL,
+  portfolio VARCHAR NOT NULL,
+  annualization DOUBLE NOT NULL,
+  settings JSON NOT NULL,
+  ic_mean DOUBLE, ic_std DOUBLE, ic_ir DOUBLE, ic_t DOUBLE, ic_p DOUBLE, ic_positive DOUBLE,
+  rank_ic_mean DOUBLE, rank_ic_std DOUBLE, rank_ic_ir DOUBLE, rank_ic_t DOUBLE, rank_ic_p DOUBLE,
+  rank_ic_t_nw DOUBLE, rank_ic_p_nw DOUBLE, rank_ic_positive DOUBLE, ic_dates INTEGER,
+  ic_decay JSON,
+  spread DOUBLE, spread_se DOUBLE, spread_t DOUBLE, monotonicity DOUBLE, quantile_returns JSON,
+  turnover_top DOUBLE, turnover_bottom DOUBLE, rank_autocorr DOUBLE, coverage DOUBLE,
+  ls_sharpe DOUBLE, ls_sortino DOUBLE, ls_calmar DOUBLE, ls_max_drawdown DOUBLE, ls_annual_return DOUBLE,
+  ls_annual_volatility DOUBLE, ls_total_return DOUBLE, ls_sharpe_per_bar DOUBLE, ls_skew DOUBLE, ls_kurtosis DOUBLE,
+  ls_n_bars INTEGER,
+  direction INTEGER,
+  redundancy_max DOUBLE, redundancy_with VARCHAR,
+  dsr DOUBLE, dsr_sr0 DOUBLE, dsr_trials INTEGER,
+  grade VARCHAR NOT NULL, pass BOOLEAN NOT NULL, reasons JSON NOT NULL, grade_points INTEGER,
+  compute_ms DOUBLE,
+  source VARCHAR,
+  report VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS factor_snapshots (
+  factor_id VARCHAR NOT NULL,
+  factor_name VARCHAR NOT NULL,
+  dataset VARCHAR NOT NULL,
+  assets_hash VARCHAR NOT NULL,
+  n_assets INTEGER NOT NULL,
+  times VARCHAR NOT NULL,
+  codes VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (factor_id, dataset, assets_hash)
+);
+`;
+
+/** Filter of stored trials; every field optional, combined with AND. */
+export interface TrialFilter {
+  /** Dataset name. */
+  dataset?: string;
+  /** Forward-return horizon in bars. */
+  horizon?: number;
+  /** Delay setting (0 or 1). */
+  delay?: 0 | 1;
+  /** Factor id (canonical expression, or values:<name>:<hash>). */
+  factorId?: string;
+  /** Source tag given at evaluation (e.g. 'notebook', 'llm-loop'). */
+  source?: string;
+}
+
+/** One stored trial's summary columns (see the module comment for the full schema). */
+export type TrialRow = Record<string, unknown> & {
+  run_id: string;
+  factor_id: string;
+  factor_name: string;
+  dataset: string;
+  horizon: number;
+  grade: string;
+  pass: boolean;
+};
+
+function where(f: TrialFilter = {}): { sql: string; params: (string | number)[] } {
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  if (f.dataset !== undefined) {
+    parts.push('dataset = ?');
+    params.push(f.dataset);
+  }
+  if (f.horizon !== undefined) {
+    parts.push('horizon = ?');
+    params.push(f.horizon);
+  }
+  if (f.delay !== undefined) {
+    parts.push('delay = ?');
+    params.push(f.delay);
+  }
+  if (f.factorId !== undefined) {
+    parts.push('factor_id = ?');
+    params.push(f.factorId);
+  }
+  if (f.source !== undefined) {
+    parts.push('source = ?');
+    params.push(f.source);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+const isoTs = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+/**
+ * DuckDB-backed trial store (see the module comment for the schema). Open one
+ * with {@link FactorStore.open}; pass it to `evaluateFactor` to cache results
+ * and count trials.
+ */
+export class FactorStore {
+  private constructor(
+    /** The database the tables live in. */
+    readonly db: Db,
+  ) {}
+
+  /**
+   * Opens the store on `db` (a Db, a file path, or `':memory:'`; default: the
+   * project database `data/quant.duckdb`) and creates its tables if missing.
+   * @throws Error from DuckDB when the file cannot be opened.
+   */
+  static async open(db?: Db | string): Promise<FactorStore> {
+    const handle = db instanceof Db ? db : await Db.open(db);
+    await handle.exec(SCHEMA);
+    return new FactorStore(handle);
+  }
+
+  /** The stored report with this cache key (factor + dataset + period + settings + data fingerprint), or undefined. */
+  async findByKey(cacheKey: string): Promise<FactorReport | undefined> {
+    const row = await this.db.one<{ report: string }>('SELECT report FROM factor_trials WHERE cache_key = ?', [cacheKey]);
+    return row ? decodeJson<FactorReport>(row.report) : undefined;
+  }
+
+  /** The stored report of a run id, or undefined. */
+  async getReport(runId: string): Promise<FactorReport | undefined> {
+    const row = await this.db.one<{ report: string }>('SELECT report FROM factor_trials WHERE run_id = ?', [runId]);
+    return row ? decodeJson<FactorReport>(row.report) : undefined;
+  }
+
+  /**
+   * Writes one trial row (and, when given, the factor's rank snapshot) in one
+   * transaction.
+   * @throws Error from DuckDB, e.g. when the cache key is already stored.
+   */
+  async insert(report: FactorReport, snapshot?: { assetsHash: string; snapshot: RankSnapshot }): Promise<void> {
+    const r = report;
+    const ls = r.longShort.stats;
+    const row: Record<string, string | number | boolean | null> = {
+      run_id: r.runId,
+      cache_key: r.cacheKey,
+      created_at: r.createdAt.replace('T', ' ').replace('Z', ''),
+      factor_id: r.factor.id,
+      factor_name: r.factor.name,
+      expression: r.factor.expression,
+      values_hash: r.factor.valuesHash,
+      dataset: r.dataset,
+      frequency: r.frequency,
+      market: r.market,
+      period_start: r.nDates > 0 ? isoTs(r.times[0]!) : null,
+      period_end: r.nDates > 0 ? isoTs(r.times[r.nDates - 1]!) : null,
+      n_dates: r.nDates,
+      n_assets: r.nAssets,
+      horizon: r.settings.horizon,
+      delay: r.settings.delay,
+      quantiles: r.settings.quantiles,
+      portfolio: r.settings.portfolio,
+      annualization: r.annualization,
+      settings: JSON.stringify(r.settings),
+      ic_mean: r.ic.mean, ic_std: r.ic.std, ic_ir: r.ic.ir, ic_t: r.ic.t, ic_p: r.ic.p, ic_positive: r.ic.positiveShare,
+      rank_ic_mean: r.rankIc.mean, rank_ic_std: r.rankIc.std, rank_ic_ir: r.rankIc.ir, rank_ic_t: r.rankIc.t, rank_ic_p: r.rankIc.p,
+      rank_ic_t_nw: r.rankIc.tNeweyWest, rank_ic_p_nw: r.rankIc.pNeweyWest, rank_ic_positive: r.rankIc.positiveShare, ic_dates: r.rankIc.nDates,
+      ic_decay: encodeJson(r.decay),
+      spread: r.quantiles.spread, spread_se: r.quantiles.spreadSe, spread_t: r.quantiles.spreadT, monotonicity: r.quantiles.monotonicity,
+      quantile_returns: encodeJson(r.quantiles.meanReturn),
+      turnover_top: r.turnover.top, turnover_bottom: r.turnover.bottom, rank_autocorr: r.turnover.rankAutocorrelation, coverage: r.coverage.mean,
+      ls_sharpe: ls.sharpe, ls_sortino: ls.sortino, ls_calmar: ls.calmar, ls_max_drawdown: ls.maxDrawdown, ls_annual_return: ls.annualReturn,
+      ls_annual_volatility: ls.annualVolatility, ls_total_return: ls.totalReturn, ls_sharpe_per_bar: ls.sharpePerBar, ls_skew: ls.skew,
+      ls_kurtosis: ls.kurtosis, ls_n_bars: ls.nBars,
+      direction: r.direction,
+      redundancy_max: r.redundancy ? r.redundancy.maxAbsCorr : null,
+      redundancy_with: r.redundancy ? r.redundancy.with : null,
+      dsr: r.deflatedSharpe ? r.deflatedSharpe.dsr : null,
+      dsr_sr0: r.deflatedSharpe ? r.deflatedSharpe.sr0 : null,
+      dsr_trials: r.deflatedSharpe ? r.deflatedSharpe.nTrials : null,
+      grade: r.grade.grade, pass: r.grade.pass, reasons: JSON.stringify(r.grade.reasons), grade_points: r.grade.points.total,
+      compute_ms: r.computeMs,
+      source: r.source,
+      report: encodeJson(r),
+    };
+    const cols = Object.keys(row);
+    const ph = cols.map((c) => (c === 'created_at' || c === 'period_start' || c === 'period_end' ? '?::TIMESTAMP' : '?'));
+    await this.db.transaction(async (db) => {
+      await db.exec(`INSERT INTO factor_trials (${cols.join(', ')}) VALUES (${ph.join(', ')})`, cols.map((c) => row[c]!));
+      if (snapshot) {
+        const s = snapshot.snapshot;
+        await db.exec(
+          `INSERT OR REPLACE INTO factor_snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`,
+          [
+            r.factor.id, r.factor.name, r.dataset, snapshot.assetsHash, s.nAssets,
+            Buffer.from(s.times.buffer, s.times.byteOffset, s.times.byteLength).toString('base64'),
+            Buffer.from(s.codes.buffer, s.codes.byteOffset, s.codes.byteLength).toString('base64'),
+            r.createdAt.replace('T', ' ').replace('Z', ''),
+          ],
+        );
+      }
+    });
+  }
+
+  /** Sets the deflated Sharpe columns of a stored trial (the report JSON keeps the values it was written with plus these). */
+  async updateDeflatedSharpe(runId: string, dsr: { dsr: number; sr0: number; nTrials: number }, report?: FactorReport): Promise<void> {
+    if (report) {
+      await this.db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ?, report = ? WHERE run_id = ?', [dsr.dsr, dsr.sr0, dsr.nTrials, encodeJson(report), runId]);
+    } else {
+      await this.db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ? WHERE run_id = ?', [dsr.dsr, dsr.sr0, dsr.nTrials, runId]);
+    }
+  }
+
+  /** Number of trials (stored evaluations) matching the filter. */
+  async countTrials(filter?: TrialFilter): Promise<number> {
+    const w = where(filter);
+    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM factor_trials ${w.sql}`, w.params);
+    return row ? Number(row.n) : 0;
+  }
+
+  /**
+   * Trial count and the sample variance (ddof 1) of the per-bar long-short
+   * Sharpe ratios (`ls_sharpe_per_bar`, top minus bottom, finite values only)
+   * of the trials matching the filter: the inputs of the deflated Sharpe ratio
+   * (Bailey & Lopez de Prado 2014). variance is NaN with fewer than 2 finite Sharpes.
+   */
+  async trialSharpeStats(filter?: TrialFilter): Promise<{ nTrials: number; variance: number; nFinite: number }> {
+    const w = where(filter);
+    const row = await this.db.one<{ n: number; v: number | null; nf: number }>(
+      `SELECT count(*) AS n, var_samp(ls_sharpe_per_bar) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS v,
+              count(*) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS nf FROM factor_trials ${w.sql}`,
+      w.params,
+    );
+    return { nTrials: Number(row?.n ?? 0), variance: row?.v ?? NaN, nFinite: Number(row?.nf ?? 0) };
+  }
+
+  /** Summary rows of the trials matching the filter (every column but the encoded report), newest first. */
+  async trials(filter?: TrialFilter, limit = 1000): Promise<TrialRow[]> {
+    const w = where(filter);
+    return this.db.all<TrialRow>(`SELECT * EXCLUDE (report) FROM factor_trials ${w.sql} ORDER BY created_at DESC LIMIT ${Math.max(0, Math.floor(limit))}`, w.params);
+  }
+
+  /** Rank snapshots stored for `dataset` and universe `assetsHash`, except the factor `excludeFactorId`. */
+  async snapshots(dataset: string, assetsHash: string, excludeFactorId?: string): Promise<{ factorId: string; name: string; snapshot: RankSnapshot }[]> {
+    const rows = await this.db.all<{ factor_id: string; factor_name: string; n_assets: number; times: string; codes: string }>(
+      'SELECT factor_id, factor_name, n_assets, times, codes FROM factor_snapshots WHERE dataset = ? AND assets_hash = ? AND factor_id <> ? ORDER BY created_at',
+      [dataset, assetsHash, excludeFactorId ?? ''],
+    );
+    return rows.map((r) => {
+      const tb = Buffer.from(r.times, 'base64');
+      const cb = Buffer.from(r.codes, 'base64');
+      const times = new Float64Array(tb.length / 8);
+      new Uint8Array(times.buffer).set(tb);
+      const codes = new Uint16Array(cb.length / 2);
+      new Uint8Array(codes.buffer).set(cb);
+      return { factorId: r.factor_id, name: r.factor_name, snapshot: { times, nAssets: Number(r.n_assets), codes } };
+    });
+  }
+}
