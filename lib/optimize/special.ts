@@ -78,9 +78,9 @@ export function ndtr(x: number): number {
   return 0.5 * erfc(-x / SQRT2);
 }
 
-/** log Φ(x), accurate in both tails (left tail via {@link logErfc}, right tail via log1p(-Φ(-x))). */
+/** log Φ(x), accurate in both tails (left tail via {@link logErfc}, right half via log1p(-Φ(-x))). */
 export function logNdtr(x: number): number {
-  if (x > 6) return Math.log1p(-ndtr(-x));
+  if (x > 0) return Math.log1p(-ndtr(-x));
   return Math.log(0.5) + logErfc(-x / SQRT2);
 }
 
