@@ -13,3 +13,5 @@ export { listDatasets, getDataset, findDataset, findFundingFor, ensureCatalog, C
 export type { DatasetEntry, SourceFile } from './catalog.js';
 export { rowChecks, problems, formatReport, IngestRejectedError, ERROR_CHECKS, WARNING_CHECKS } from './validate.js';
 export type { Severity, CheckName, ErrorCheck, WarningCheck, DroppableWarning, QualityExample, QualityRow, QualityReport, CheckContext, RowCheck } from './validate.js';
+export { panelToLongFrame, longFrameToPanel, panelToWideFrame, wideFrameToPanel, queryFrame, frameToHtml } from './frames.js';
+export type { Frame, LongFrameOptions, FrameToPanelOptions } from './frames.js';
