@@ -21,3 +21,6 @@ export * from './backtest.js';
 export * from './validate-signals.js';
 export * from './portfolio.js';
 export * from './validation.js';
+export * from './tearsheet.js';
+export * from './strategy.js';
+export * from './export.js';

@@ -168,7 +168,8 @@ export async function walkForward<P, S extends Scored>(opts: {
 
 /** Output of {@link rollingValidation}. */
 export interface RollingReport<P, S extends Scored> {
-  windows: Array<RollingWindow & { params: P; train: S; test: S }>;
+  /** Per window: its bar ranges, the fitted parameters, train and test metrics. */
+  windows: Array<{ window: RollingWindow; params: P; train: S; test: S }>;
   /** Share of windows whose test Sharpe is > 0. */
   positiveShare: number;
   /** positiveShare >= minPositiveShare (default 0.6). */
@@ -199,7 +200,7 @@ export async function rollingValidation<P, S extends Scored>(opts: {
   const windows: RollingReport<P, S>['windows'] = [];
   for (const w of rollingSplits(opts.nBars, opts)) {
     const params = await opts.fit(w.train);
-    windows.push({ ...w, params, train: await opts.evaluate(params, w.train), test: await opts.evaluate(params, w.test) });
+    windows.push({ window: w, params, train: await opts.evaluate(params, w.train), test: await opts.evaluate(params, w.test) });
   }
   const pos = windows.filter((w) => w.test.sharpe > 0).length;
   const meanTrain = mean(windows.map((w) => w.train.sharpe));

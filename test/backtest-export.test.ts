@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Panel } from '../lib/data/panel.js';
+import { evaluate } from '../lib/expr/index.js';
+import { exportStrategy, loadStrategy, rerunStrategy, verifyStrategy, backtestSignals, simulatePortfolio, STRATEGY_SCHEMA_VERSION } from '../lib/backtest/index.js';
+
+const H = 3_600_000;
+
+function perpPanel(T: number, N: number, seed: number): Panel {
+  let s = seed;
+  const u = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const f = { open: new Float64Array(T * N), high: new Float64Array(T * N), low: new Float64Array(T * N), close: new Float64Array(T * N), volume: new Float64Array(T * N), funding_rate: new Float64Array(T * N), funding_event: new Float64Array(T * N) };
+  for (let a = 0; a < N; a++) {
+    let px = 100 + a;
+    let rate = 0.0001;
+    for (let t = 0; t < T; t++) {
+      const i = t * N + a;
+      const o = px;
+      const c = o * (1 + (u() - 0.5) * 0.03);
+      f.open[i] = o;
+      f.close[i] = c;
+      f.high[i] = Math.max(o, c) * (1 + u() * 0.005);
+      f.low[i] = Math.min(o, c) * (1 - u() * 0.005);
+      f.volume[i] = 1000 * (1 + u());
+      if (t % 8 === 0) rate = (u() - 0.45) * 0.001;
+      f.funding_rate[i] = rate;
+      f.funding_event[i] = t % 8 === 0 ? rate : 0;
+      px = c;
+    }
+  }
+  return { dataset: 'synthetic_perp', frequency: '1h', market: 'crypto', times: Float64Array.from({ length: T }, (_, i) => 1.7e12 + i * H), assets: Array.from({ length: N }, (_, a) => `C${a}USDT`), fields: f };
+}
+
+const signalsInput = (panel: Panel) => ({
+  name: 'funding_reversal_test',
+  description: 'Fade extreme funding: long when the funding z-score is very negative.',
+  kind: 'signals' as const,
+  factors: { z: 'ts_zscore(funding_rate, 48)' },
+  signal: { longEntry: { factor: 'z', op: '<' as const, value: -1.5 }, longExit: { factor: 'z', op: '>' as const, value: 0 }, shortEntry: { factor: 'z', op: '>' as const, value: 1.5 }, shortExit: { factor: 'z', op: '<' as const, value: 0 } },
+  execution: { feeBps: 4, slippageBps: 2, stopLoss: 0.03, takeProfit: 0.05 },
+  parameters: { threshold: 1.5, lookback: 48 },
+  validation: { walkForward: { train: { sharpe: 1.2 }, validation: { sharpe: 0.8 }, test: { sharpe: NaN } }, deflatedSharpe: { dsr: 0.97, nTrials: 50 } },
+  panel,
+  period: { start: 100, end: 900 },
+  createdAt: '2026-11-21T00:00:00.000Z',
+});
+
+test('signal strategy: export writes json/markdown/html; reload reproduces the stored metrics exactly', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-export-'));
+  try {
+    const panel = perpPanel(1000, 3, 42);
+    const { dir: out, hash, doc } = await exportStrategy(signalsInput(panel), { dir });
+    assert.ok(existsSync(join(out, 'strategy.json')) && existsSync(join(out, 'README.md')) && existsSync(join(out, 'tearsheet.html')));
+    assert.match(readFileSync(join(out, 'README.md'), 'utf8'), /ts_zscore\(funding_rate, 48\)/);
+    assert.match(readFileSync(join(out, 'tearsheet.html'), 'utf8'), /Plotly\.newPlot/);
+    // metrics are those of backtestSignals on the stored period
+    const direct = backtestSignals(panel, { factors: { z: evaluate('ts_zscore(funding_rate, 48)', panel) }, ...signalsInput(panel).signal }, { feeBps: 4, slippageBps: 2, stopLoss: 0.03, takeProfit: 0.05, start: 100, end: 900 });
+    assert.deepEqual({ ...direct.metrics }, doc.metrics);
+    assert.ok(direct.metrics.nTrades > 5);
+    const loaded = await loadStrategy(out);
+    assert.equal(loaded.contentHash, hash);
+    assert.deepEqual(loaded, doc);
+    assert.ok(Number.isNaN((loaded.validation.walkForward as { test: { sharpe: unknown } }).test.sharpe === 'NaN' ? NaN : 0));
+    const rerun = rerunStrategy(loaded, panel);
+    for (const [k, v] of Object.entries(loaded.metrics)) assert.ok(Object.is(rerun[k], v), `${k}: ${rerun[k]} vs ${v}`);
+    assert.deepEqual(verifyStrategy(loaded, panel), { ok: true, mismatches: [] });
+    assert.equal(loaded.dataset.periodStart, new Date(panel.times[100]!).toISOString());
+    assert.equal(loaded.dataset.periodEnd, new Date(panel.times[899]!).toISOString());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('portfolio strategy round-trips exactly too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-export-'));
+  try {
+    const panel = { ...perpPanel(400, 8, 5), frequency: '1d' as const, market: 'equity' as const };
+    const { doc, dir: out } = await exportStrategy(
+      { name: 'xs_reversal', kind: 'portfolio', factors: { rev: '-ts_delta(close, 5)' }, portfolio: { factor: 'rev', settings: { decay: 3, truncation: 0.3, costBps: 5 } }, panel, period: { start: 200, end: 400 } },
+      { dir, plotly: 'inline' },
+    );
+    const direct = simulatePortfolio(evaluate('-ts_delta(close, 5)', panel), panel, { decay: 3, truncation: 0.3, costBps: 5, start: 200, end: 400 });
+    assert.deepEqual({ ...direct.metrics }, doc.metrics);
+    const loaded = await loadStrategy(out);
+    assert.deepEqual(verifyStrategy(loaded, panel).ok, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tampered, incompatible or mismatched files are refused with a clear error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-export-'));
+  try {
+    const panel = perpPanel(600, 2, 9);
+    const { dir: out } = await exportStrategy({ ...signalsInput(panel), period: { start: 50, end: 600 } }, { dir });
+    const file = join(out, 'strategy.json');
+    const original = readFileSync(file, 'utf8');
+    const json = JSON.parse(original);
+    // tampered metric
+    writeFileSync(file, JSON.stringify({ ...json, metrics: { ...json.metrics, sharpe: 9.99 } }, null, 2));
+    await assert.rejects(loadStrategy(out), /content hash mismatch.*modified after export/);
+    // tampered rule
+    writeFileSync(file, original.replace('"value": -1.5', '"value": -1.4'));
+    await assert.rejects(loadStrategy(out), /content hash mismatch/);
+    // incompatible schema version
+    writeFileSync(file, JSON.stringify({ ...json, schemaVersion: STRATEGY_SCHEMA_VERSION + 1 }));
+    await assert.rejects(loadStrategy(out), /incompatible schema version 2/);
+    writeFileSync(file, JSON.stringify({ ...json, schema: 'other' }));
+    await assert.rejects(loadStrategy(out), /incompatible file: schema is "other"/);
+    writeFileSync(file, '{ not json');
+    await assert.rejects(loadStrategy(out), /strategy\.json: not valid JSON/);
+    writeFileSync(file, JSON.stringify({ ...json, signal: { longEntry: { factor: 'nope', op: '<', value: 1 } } }));
+    await assert.rejects(loadStrategy(out), /signal\.longEntry: factor "nope" is not among/);
+    // intact file, but other data
+    writeFileSync(file, original);
+    const doc = await loadStrategy(out);
+    const other = perpPanel(600, 2, 10);
+    assert.throws(() => rerunStrategy(doc, other), /panel data differs/);
+    assert.throws(() => rerunStrategy(doc, perpPanel(500, 2, 9)), /500 bars/);
+    assert.doesNotThrow(() => rerunStrategy(doc, other, { allowDataChange: true }));
+    await assert.rejects(exportStrategy({ ...signalsInput(panel), name: '../evil' }, { dir }), /strategy name/);
+    await assert.rejects(loadStrategy(join(dir, 'missing')), /no strategy file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
