@@ -61,12 +61,22 @@ function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly str
     : `read_csv(${sqlString(src.path)}, header=true, delim=',', quote='"', all_varchar=true, parallel=false, null_padding=false, strict_mode=true)`;
   const row = src.format === 'parquet' ? 'file_row_number + 1' : 'row_number() OVER ()';
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
+  const text = (c: string): boolean => src.format === 'csv' || src.types[c] === 'VARCHAR';
   const cols = fields.flatMap((f) => {
-    const c = ident(src.fields[f]!);
-    return [`CAST(${c} AS VARCHAR) AS ${ident(f + '_raw')}`, `TRY_CAST(trim(CAST(${c} AS VARCHAR)) AS DOUBLE) AS ${ident(f)}`];
+    const name = src.fields[f]!;
+    const c = ident(name);
+    if (!text(name)) {
+      // Typed parquet column: nothing can be unparseable; no text to keep.
+      return [`NULL::VARCHAR AS ${ident(f + '_raw')}`, `false AS ${ident(f + '_bad')}`, `TRY_CAST(${c} AS DOUBLE) AS ${ident(f)}`];
+    }
+    return [`${c} AS ${ident(f + '_raw')}`, `(${c} IS NOT NULL AND trim(${c}) <> '' AND TRY_CAST(trim(${c}) AS DOUBLE) IS NULL) AS ${ident(f + '_bad')}`,
+      `TRY_CAST(trim(${c}) AS DOUBLE) AS ${ident(f)}`];
   });
-  return `SELECT ${fileIndex}::INTEGER AS file, (${row})::BIGINT AS row, CAST(${ident(src.time)} AS VARCHAR) AS time_raw,
-    ${timeExpr(src.time)} AS time, NULLIF(trim(${sym}), '') AS symbol, ${cols.join(', ')} FROM ${rel}`;
+  const typedTime = !text(src.time) && /^(TIMESTAMP|DATE)/.test(src.types[src.time] ?? '');
+  const time = typedTime ? `CAST(${ident(src.time)} AS TIMESTAMP)` : timeExpr(src.time);
+  const timeRaw = typedTime ? 'NULL::VARCHAR' : `CAST(${ident(src.time)} AS VARCHAR)`;
+  return `SELECT ${fileIndex}::INTEGER AS file, (${row})::BIGINT AS row, ${timeRaw} AS time_raw,
+    ${time} AS time, NULLIF(trim(${sym}), '') AS symbol, ${cols.join(', ')} FROM ${rel}`;
 }
 
 const TMP = ['ingest_stage', 'ingest_rows', 'ingest_keep', 'ingest_gaps'];
@@ -129,12 +139,13 @@ export async function ingestFiles(paths: string | readonly string[], opts: Inges
     const rowsIn = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_rows'))!.n);
 
     const report: QualityRow[] = [];
-    for (const c of checks) {
-      const pred = `coalesce((${c.predicate}), false)`;
-      const n = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ingest_rows s WHERE ${pred}`))!.n);
+    const preds = checks.map((c) => `coalesce((${c.predicate}), false)`);
+    const counts = (await db.one<Record<string, number>>(`SELECT ${preds.map((p, i) => `count_if(${p}) AS c${i}`).join(', ')} FROM ingest_rows s`))!;
+    for (const [i, c] of checks.entries()) {
+      const n = Number(counts[`c${i}`]);
       const examples = n === 0 ? [] : await db.all<{ file: number; row: number; symbol: string | null; time: string | null; detail: string }>(
         `SELECT s.file, s.row, s.symbol, coalesce(${iso('s.time')}, s.time_raw) AS time, ${c.detail} AS detail
-         FROM ingest_rows s WHERE ${pred} ORDER BY s.file, s.row LIMIT ${maxExamples}`);
+         FROM ingest_rows s WHERE ${preds[i]} ORDER BY s.file, s.row LIMIT ${maxExamples}`);
       report.push({ check: c.check, severity: c.severity, count: n, examples: examples.map((e) => ({ file: files[e.file]!, row: Number(e.row), symbol: e.symbol, time: e.time, detail: e.detail })) });
     }
     const dropPreds = checks

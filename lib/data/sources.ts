@@ -35,6 +35,8 @@ export interface SourceColumns {
   readonly symbol?: string;
   /** Map normalized field name -> column name in the file, for the kind's required fields. */
   readonly fields: Readonly<Record<string, string>>;
+  /** DuckDB type of each column (all VARCHAR for CSV, read as text). */
+  readonly types: Readonly<Record<string, string>>;
   /** Columns not used (e.g. `kind` in the top-1,050 file). */
   readonly ignored: readonly string[];
 }
@@ -70,9 +72,11 @@ export async function describeSource(db: Db, path: string, kind: SourceKind, sym
   if (!existsSync(path)) throw new Error(`${path}: file not found`);
   const format = fileFormat(path);
   let columns: string[];
+  const types: Record<string, string> = {};
   try {
-    const rows = await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${rawRelation(path, format)}`);
+    const rows = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rawRelation(path, format)}`);
     columns = rows.map((r) => r.column_name);
+    for (const r of rows) types[r.column_name] = r.column_type;
   } catch (err) {
     throw new Error(`${path}: cannot read as ${format}: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -95,7 +99,7 @@ export async function describeSource(db: Db, path: string, kind: SourceKind, sym
     fields[f] = c;
   }
   const used = new Set([time, sym, ...Object.values(fields)]);
-  return { path, format, columns, time, ...(sym !== undefined ? { symbol: sym } : {}), fields, ignored: columns.filter((c) => !used.has(c)) };
+  return { path, format, columns, types, time, ...(sym !== undefined ? { symbol: sym } : {}), fields, ignored: columns.filter((c) => !used.has(c)) };
 }
 
 /**
