@@ -24,6 +24,9 @@ export function formatSummary(results: readonly NotebookRunResult[], root?: stri
   return out.join('\n');
 }
 
+/** Stack frames of the kernel itself (tslab's executor, node:vm), hidden in reports. */
+const KERNEL_FRAME = /^\s+at .*(node_modules\/tslab\/|node:vm|node:internal|sigintHandlersWrap)/;
+
 /** One paragraph describing why a notebook failed: notebook, cell number (1-based), ename: evalue, then traceback or stderr. */
 export function describeFailure(r: NotebookRunResult, root?: string): string {
   const name = root ? relative(root, r.notebook) : r.notebook;
@@ -31,8 +34,10 @@ export function describeFailure(r: NotebookRunResult, root?: string): string {
   if (!r.failure) return `${name}: ok`;
   const f = r.failure;
   const lines = [`${name}: cell ${f.cell} (id ${f.cellId}) failed: ${f.ename}: ${f.evalue}`];
-  const detail = f.traceback.length ? f.traceback.join('\n') : f.stderr.trim();
-  if (detail && detail !== `${f.ename}: ${f.evalue}`) lines.push(...detail.split('\n').slice(0, 30).map((l) => `    ${l}`));
+  const detail = (f.traceback.length ? f.traceback.join('\n') : f.stderr.trim())
+    .split('\n')
+    .filter((l) => !KERNEL_FRAME.test(l));
+  if (detail.join('\n').trim() && detail.join('\n').trim() !== `${f.ename}: ${f.evalue}`) lines.push(...detail.slice(0, 30).map((l) => `    ${l}`));
   return lines.join('\n');
 }
 

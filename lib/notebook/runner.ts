@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { KernelManager, ServerConnection, SessionManager, type Kernel, type KernelMessage, type Session } from '@jupyterlab/services';
+import { KernelConnection, ServerConnection, SessionAPI, type Kernel, type KernelMessage } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { projectRoot } from '../db/paths.js';
 import { loadJupyterConfig, type JupyterConfig } from './config.js';
@@ -42,6 +42,8 @@ export interface NotebookRunResult {
   cells: number;
   /** Number of code cells executed (the failing one included). */
   executed: number;
+  /** Id of the kernel that ran the notebook (it is shut down when the notebook ends). */
+  kernelId?: string;
   /** Milliseconds from asking for a session until the kernel answered kernel_info. */
   kernelReadyMs?: number;
   /** Milliseconds per executed code cell (request sent to reply and idle received). */
@@ -114,23 +116,16 @@ export function serverSettings(server: Pick<JupyterServer, 'baseUrl' | 'token'>)
   });
 }
 
+/** A kernel session this runner opened: the REST session and a websocket connection to its kernel. */
+interface OpenSession {
+  id: string;
+  kernel: Kernel.IKernelConnection;
+}
+
 interface Ctx {
   server: JupyterServer;
-  sessions: SessionManager;
-  kernels: KernelManager;
-  current?: Session.ISessionConnection;
-}
-
-function openManagers(server: JupyterServer): Ctx {
-  const settings = serverSettings(server);
-  const kernels = new KernelManager({ serverSettings: settings });
-  const sessions = new SessionManager({ kernelManager: kernels, serverSettings: settings });
-  return { server, kernels, sessions };
-}
-
-function closeManagers(ctx: Ctx): void {
-  ctx.sessions.dispose();
-  ctx.kernels.dispose();
+  settings: ServerConnection.ISettings;
+  current?: OpenSession;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
@@ -141,16 +136,29 @@ const TIMEOUT = Symbol('timeout');
 /** How long a timed-out cell may take to answer an interrupt before its kernel is shut down. */
 const INTERRUPT_WAIT_MS = 2000;
 
-async function shutdownSession(ctx: Ctx, session: Session.ISessionConnection): Promise<void> {
-  const id = session.kernel?.id;
+// Sessions are opened through the REST API plus one KernelConnection, not
+// through SessionManager / KernelManager: the managers poll the server every
+// 10 s and their timers keep the process alive after dispose.
+async function openSession(ctx: Ctx, path: string, name: string, kernelName: string): Promise<OpenSession> {
+  const model = await SessionAPI.startSession({ path, type: 'notebook', name, kernel: { name: kernelName } } as Parameters<typeof SessionAPI.startSession>[0], ctx.settings);
+  if (!model.kernel) throw new Error(`the server opened session ${model.id} without a kernel`);
+  const kernel = new KernelConnection({ model: model.kernel, serverSettings: ctx.settings, handleComms: false });
+  const open = { id: model.id, kernel };
+  ctx.current = open;
+  if ('kernelIds' in ctx.server) (ctx.server as { kernelIds: Set<string> }).kernelIds.add(model.kernel.id);
+  return open;
+}
+
+async function shutdownSession(ctx: Ctx, session: OpenSession): Promise<void> {
+  if (ctx.current === session) ctx.current = undefined;
+  session.kernel.dispose();
   try {
-    await withTimeout(session.shutdown(), 10_000);
+    // Deleting the session shuts its kernel down.
+    await withTimeout(SessionAPI.shutdownSession(session.id, ctx.settings), 15_000);
   } catch {
     /* already gone */
   }
-  if (id && 'kernelIds' in ctx.server) (ctx.server as { kernelIds: Set<string> }).kernelIds.delete(id);
-  session.dispose();
-  if (ctx.current === session) ctx.current = undefined;
+  if ('kernelIds' in ctx.server) (ctx.server as { kernelIds: Set<string> }).kernelIds.delete(session.kernel.id);
 }
 
 async function executeNotebook(ctx: Ctx, file: string, index: number, total: number, opts: RunOptions, outDir: string): Promise<NotebookRunResult> {
@@ -204,19 +212,18 @@ async function executeNotebook(ctx: Ctx, file: string, index: number, total: num
   }
   opts.onProgress?.({ type: 'notebook-start', notebook: file, index, total, kernel: kernelName });
 
-  let session: Session.ISessionConnection;
+  let session: OpenSession;
   const tk = Date.now();
   try {
     const rel = relative(root, resolve(file));
-    session = await ctx.sessions.startNew({ path: rel.startsWith('..') ? basename(file) : rel, type: 'notebook', name: basename(file), kernel: { name: kernelName } });
+    session = await openSession(ctx, rel.startsWith('..') ? basename(file) : rel, basename(file), kernelName);
   } catch (err) {
     result.status = 'error';
     result.error = `${file}: could not start kernel "${kernelName}": ${(err as Error).message}`;
     return finish();
   }
-  ctx.current = session;
-  const kernel = session.kernel as Kernel.IKernelConnection;
-  if ('kernelIds' in ctx.server) (ctx.server as { kernelIds: Set<string> }).kernelIds.add(kernel.id);
+  const kernel = session.kernel;
+  result.kernelId = kernel.id;
   try {
     const info = await withTimeout(kernel.info, (opts.kernelStartTimeoutSec ?? 120) * 1000);
     if (info === TIMEOUT) throw new Error(`kernel "${kernelName}" did not answer within ${opts.kernelStartTimeoutSec ?? 120} s`);
@@ -385,11 +392,10 @@ export async function runNotebooks(files: string[], opts: RunOptions = {}): Prom
     ownServer = true;
   }
   if (!opts.server) opts.onProgress?.({ type: 'server', baseUrl: server.baseUrl, startupMs: server.startupMs, app: server.app });
-  const ctx = openManagers(server);
+  const ctx: Ctx = { server, settings: serverSettings(server) };
   let stopping = false;
   const cleanup = async (): Promise<void> => {
     if (ctx.current) await shutdownSession(ctx, ctx.current);
-    closeManagers(ctx);
     if (ownServer || server.app === 'external') await server.stop();
   };
   const onSignal = (sig: NodeJS.Signals): void => {

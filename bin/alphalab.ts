@@ -1,0 +1,180 @@
+/**
+ * alphalab command line (run through tsx; see package.json scripts):
+ *   start                 ensure Jupyter -> ingest the bundled datasets -> run every notebook -> summary
+ *   run [notebooks...]    execute notebooks headless (default: notebooks/*.ipynb in order)
+ *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
+ *   ingest                ingest the bundled datasets into the DuckDB catalog
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { projectRoot } from '../lib/db/paths.js';
+import {
+  consoleProgress,
+  ensureJupyter,
+  formatSummary,
+  jupyterEnv,
+  loadJupyterConfig,
+  runNotebooks,
+  serverArgs,
+  type NotebookRunResult,
+  type RunOptions,
+} from '../lib/notebook/index.js';
+
+const root = projectRoot();
+
+/** notebooks/*.ipynb of the project, sorted by name (NN_ prefixes give the order). */
+function defaultNotebooks(): string[] {
+  const dir = join(root, 'notebooks');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ipynb'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number');
+  return n;
+}
+
+interface RunCliOptions {
+  kernel?: string;
+  out?: string;
+  timeout: number;
+  url?: string;
+  token?: string;
+  sign: boolean;
+}
+
+async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRunResult[]> {
+  const list = files.length ? files.map((f) => resolve(f)) : defaultNotebooks();
+  if (list.length === 0) {
+    process.stderr.write(`no notebooks to run (none given, and ${relative(process.cwd(), join(root, 'notebooks')) || 'notebooks'}/ has no .ipynb)\n`);
+    return [];
+  }
+  for (const f of list) if (!existsSync(f)) throw new Error(`notebook not found: ${f}`);
+  const opts: RunOptions = {
+    kernel: o.kernel,
+    outDir: o.out ? resolve(o.out) : undefined,
+    timeoutSec: o.timeout,
+    url: o.url,
+    token: o.token ?? process.env.JUPYTER_TOKEN,
+    sign: o.sign,
+    onProgress: consoleProgress((s) => process.stderr.write(s), root),
+  };
+  const results = await runNotebooks(list, opts);
+  process.stdout.write(`\n${formatSummary(results, root)}\n`);
+  return results;
+}
+
+/** Runs the ingest in a child process so its DuckDB file lock is released before kernels open the catalog. */
+function ingestInChild(): 'ok' | 'missing' | 'failed' {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'alphalab.ts'), 'ingest'], { cwd: root, stdio: 'inherit', env: { ...process.env, ALPHALAB_ROOT: root } });
+  return r.status === 0 ? 'ok' : r.status === 3 ? 'missing' : 'failed';
+}
+
+async function ingestCommand(): Promise<number> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import('../lib/data/index.js')) as Record<string, unknown>;
+  } catch (err) {
+    process.stderr.write(`ingest: cannot load lib/data (${(err as Error).message}); skipping the ingest\n`);
+    return 3;
+  }
+  const ingestBundled = mod.ingestBundled as ((opts?: object) => Promise<unknown[]>) | undefined;
+  if (typeof ingestBundled !== 'function') {
+    process.stderr.write('ingest: lib/data does not export ingestBundled() yet; skipping the ingest\n');
+    return 3;
+  }
+  const { Db } = await import('../lib/db/index.js');
+  const db = await Db.open();
+  const t0 = Date.now();
+  try {
+    process.stderr.write('ingest: bundled datasets (data/samples/) -> DuckDB catalog\n');
+    const reports = await ingestBundled({ db });
+    const format = mod.formatReport as ((r: unknown) => string) | undefined;
+    for (const r of reports) process.stdout.write(`${typeof format === 'function' ? format(r) : JSON.stringify(r)}\n`);
+    process.stdout.write(`ingest: done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const rejected = reports.filter((r) => (r as { status?: string }).status === 'rejected');
+    return rejected.length ? 1 : 0;
+  } finally {
+    db.close();
+    Db.closeAll();
+  }
+}
+
+const program = new Command();
+program.name('alphalab').description('TypeScript notebooks and engine for quantitative alpha research').showHelpAfterError();
+
+const addRunOptions = (cmd: Command): Command =>
+  cmd
+    .option('-k, --kernel <name>', "kernel for every notebook (default: each notebook's metadata.kernelspec.name)")
+    .option('-o, --out <dir>', 'folder for the executed copies (default data/runs/<UTC timestamp>/)')
+    .option('-t, --timeout <s>', 'per-cell timeout in seconds', seconds, 600)
+    .option('--url <url>', 'use a running Jupyter server at this URL instead of starting one')
+    .option('--token <token>', 'token of the --url server (default $JUPYTER_TOKEN)')
+    .option('--no-sign', 'do not mark the executed notebooks trusted');
+
+addRunOptions(program.command('run').description('execute notebooks headless and write executed copies').argument('[notebooks...]', 'notebook files (default notebooks/*.ipynb, in name order)')).action(
+  async (files: string[], o: RunCliOptions) => {
+    const results = await runCommand(files, o);
+    process.exitCode = results.some((r) => r.status !== 'ok') ? 1 : 0;
+  },
+);
+
+program
+  .command('lab')
+  .description('start JupyterLab (else the classic notebook) on 127.0.0.1 with the project kernels and jupyter_config.json')
+  .option('-p, --port <port>', 'port (default lab_port of jupyter_config.json)', port)
+  .option('--classic', 'start the classic notebook even when JupyterLab is installed')
+  .action((o: { port?: number; classic?: boolean }) => {
+    const cfg = loadJupyterConfig(root);
+    const install = ensureJupyter();
+    const app = install.lab && !o.classic ? 'lab' : 'notebook';
+    const args = serverArgs(cfg, app, { port: o.port ?? cfg.labPort, port_retries: o.port === undefined ? 50 : 0 });
+    process.stderr.write(`starting: jupyter ${args.join(' ')}\n(kernels from ${cfg.jupyterPath.join(', ')}; Ctrl-C to stop)\n`);
+    const child = spawn(install.jupyter, args, { cwd: root, env: jupyterEnv(cfg), stdio: 'inherit' });
+    // Ctrl-C reaches Jupyter through the terminal's process group; SIGTERM is forwarded.
+    process.on('SIGINT', () => undefined);
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
+    child.on('exit', (code) => process.exit(code ?? 0));
+  });
+
+program
+  .command('ingest')
+  .description('ingest the bundled datasets (data/samples/) into the DuckDB catalog')
+  .action(async () => {
+    process.exitCode = await ingestCommand();
+  });
+
+addRunOptions(program.command('start').description('ensure Jupyter is installed, ingest the bundled datasets, run every notebook, print a summary')).action(
+  async (o: RunCliOptions) => {
+    const t0 = Date.now();
+    process.stderr.write('[1/3] Jupyter\n');
+    const install = ensureJupyter({ install: true, log: (l) => process.stderr.write(`${l}\n`) });
+    process.stderr.write(`      ${install.jupyter} (server: ${install.server ? 'yes' : 'no'}, notebook: ${install.notebook ? 'yes' : 'no'}, lab: ${install.lab ? 'yes' : 'no'})\n`);
+    process.stderr.write('[2/3] ingest\n');
+    const ing = ingestInChild();
+    if (ing === 'missing') process.stderr.write('      the ingest is not available yet (lib/data ingestBundled); notebooks run on whatever the catalog holds\n');
+    else if (ing === 'failed') process.stderr.write('      the ingest failed (see above); running the notebooks anyway\n');
+    process.stderr.write('[3/3] notebooks\n');
+    const results = await runCommand([], o);
+    const failed = results.filter((r) => r.status !== 'ok').length;
+    process.stdout.write(`start: ingest ${ing}, ${results.length - failed}/${results.length} notebooks ok, ${((Date.now() - t0) / 1000).toFixed(1)} s in all\n`);
+    process.exitCode = failed > 0 || ing === 'failed' ? 1 : 0;
+  },
+);
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`alphalab: ${err.message}\n`);
+  process.exit(1);
+});
