@@ -91,14 +91,16 @@ export interface FrameToPanelOptions {
   readonly symbolColumn?: string;
   /** Fields to read from a long frame (default: every other numeric column). */
   readonly fields?: readonly string[];
+  /** Assets of a long frame's panel, in this order (default: order of first appearance); an asset absent from the frame is all NaN. */
+  readonly assets?: readonly string[];
 }
 
 /**
  * Panel from a long frame (`time`, `symbol`, one numeric column per field). The
  * calendar is the sorted distinct times; assets keep their order of first
- * appearance; a (time, symbol) absent from the frame is NaN; null -> NaN.
- * @throws Error naming the column when `time`/`symbol` is missing, or the
- *   symbol and time of a duplicate (time, symbol) row.
+ * appearance (or `opts.assets`); a (time, symbol) absent from the frame is NaN; null -> NaN.
+ * @throws Error naming the column when `time`/`symbol` is missing, the
+ *   symbol and time of a duplicate (time, symbol) row, or a symbol not in `opts.assets`.
  */
 export function longFrameToPanel(df: pl.DataFrame, opts: FrameToPanelOptions): Panel {
   const tc = opts.timeColumn ?? 'time';
@@ -114,10 +116,18 @@ export function longFrameToPanel(df: pl.DataFrame, opts: FrameToPanelOptions): P
   sortedTimes.forEach((t, i) => tIndex.set(t, i));
   const aIndex = new Map<string, number>();
   const assets: string[] = [];
+  if (opts.assets) {
+    for (const a of opts.assets) {
+      if (aIndex.has(a)) throw new Error(`longFrameToPanel: asset ${a} listed twice`);
+      aIndex.set(a, assets.length);
+      assets.push(a);
+    }
+  }
   for (let r = 0; r < R; r++) {
     const s = rowSyms[r];
     if (s === null || s === undefined) throw new Error(`longFrameToPanel: null symbol at row ${r}`);
     if (!aIndex.has(s)) {
+      if (opts.assets) throw new Error(`longFrameToPanel: symbol ${s} (row ${r}) is not in opts.assets`);
       aIndex.set(s, assets.length);
       assets.push(s);
     }
