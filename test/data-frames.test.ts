@@ -73,7 +73,7 @@ test('queryFrame keeps DuckDB types and values; parameters work', async () => {
   assert.match(String(df.getColumn('vol').dtype), /Int64/);
   assert.deepEqual(df.getColumn('close').toArray(), rows.map((r) => r.close));
   assert.deepEqual(df.getColumn('vol').toArray().map(Number), rows.map((r) => r.vol));
-  assert.equal((df.getColumn('time').toArray()[0] as Date).toISOString(), '2013-02-08T00:00:00.000Z');
+  assert.equal((df.getColumn('time').toArray()[0] as unknown as Date).toISOString(), '2013-02-08T00:00:00.000Z');
 });
 
 test('frameToHtml: escaped cells, header with dtypes, row limit with a count of hidden rows', () => {
