@@ -137,6 +137,8 @@ export function candlestickFigure(bars: OhlcInput, opts: FigureOptions & { name?
     data.push({ type: 'bar', name: 'volume', x, y: toPlotArray(bars.volume), marker: { color: colors }, xaxis: 'x', yaxis: 'y2' });
     layout.yaxis = axis(opts.yTitle, { domain: [0.28, 1] });
     layout.yaxis2 = { domain: [0, 0.22], title: { text: 'volume' } };
+    // Date ticks under the volume panel, not between the panels.
+    (layout.xaxis as Record<string, unknown>).anchor = 'y2';
   } else {
     layout.yaxis = axis(opts.yTitle);
   }
@@ -194,7 +196,8 @@ export function histogramFigure(values: NumArray | SeriesInput, opts: FigureOpti
     if (list.length > 1) trace.opacity = 0.6;
     return trace;
   });
-  const layout = { ...baseLayout(opts), barmode: list.length > 1 ? 'overlay' : undefined, xaxis: axis(opts.xTitle), yaxis: axis(opts.yTitle ?? (opts.histnorm ? opts.histnorm : 'count')), showlegend: list.length > 1 };
+  const layout: Record<string, unknown> = { ...baseLayout(opts), xaxis: axis(opts.xTitle), yaxis: axis(opts.yTitle ?? (opts.histnorm ? opts.histnorm : 'count')), showlegend: list.length > 1 };
+  if (list.length > 1) layout.barmode = 'overlay';
   return { data, layout };
 }
 
@@ -223,7 +226,7 @@ export function barFigure(
     const cats = categories.slice();
     return horizontal ? { type: 'bar', orientation: 'h', name, x: vals, y: cats } : { type: 'bar', name, x: cats, y: vals };
   });
-  const layout = { ...baseLayout(opts), barmode: opts.barmode ?? 'group', xaxis: axis(opts.xTitle, { type: horizontal ? undefined : 'category' }), yaxis: axis(opts.yTitle, horizontal ? { type: 'category', autorange: 'reversed' } : {}), showlegend: list.length > 1 };
+  const layout = { ...baseLayout(opts), barmode: opts.barmode ?? 'group', xaxis: axis(opts.xTitle, horizontal ? {} : { type: 'category' }), yaxis: axis(opts.yTitle, horizontal ? { type: 'category', autorange: 'reversed' } : {}), showlegend: list.length > 1 };
   return { data, layout };
 }
 
