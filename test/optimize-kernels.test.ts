@@ -189,3 +189,17 @@ test('categorical Parzen estimator: smoothed counts by hand', () => {
   const fa = draws.filter((i) => i === 0).length / draws.length;
   assert.ok(Math.abs(fa - (0.3 + 1 / 6)) < 0.03, `freq of a ${fa}`);
 });
+
+test('numeric Parzen logPdf equals the weighted mixture of truncated normal densities computed term by term', () => {
+  const d = floatDistribution('x', 1e-3, 10, { log: true });
+  const obs = [0.01, 0.5, 2, 7];
+  const est = new NumericParzenEstimator(obs, d, PARZEN);
+  const lo = Math.log(1e-3);
+  const hi = Math.log(10);
+  for (const x of [0.001, 0.02, 1, 9.99]) {
+    let p = 0;
+    for (let i = 0; i < est.mus.length; i++) p += est.weights[i] * Math.exp(truncnormLogPdf(Math.log(x), est.mus[i], est.sigmas[i], lo, hi));
+    close(est.logPdf(x), Math.log(p), 1e-12, `x=${x}`);
+  }
+  assert.equal(est.logPdf(11), -Infinity);
+});

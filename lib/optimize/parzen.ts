@@ -28,7 +28,9 @@
 import type { CategoricalDistribution, FloatDistribution, IntDistribution } from './distributions.js';
 import { transformedBounds, untransform } from './distributions.js';
 import type { Rng } from './rng.js';
-import { logGaussMass, truncnormLogPdf, truncnormPpf } from './special.js';
+import { logGaussMass, truncnormPpf } from './special.js';
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** Settings of the Parzen estimators (Optuna's `_ParzenEstimatorParameters`, univariate). */
 export interface ParzenParameters {
@@ -147,6 +149,8 @@ export class NumericParzenEstimator {
   private readonly logWeights: Float64Array;
   /** log mass of each kernel over [lo, hi] (its truncation normalizer) */
   private readonly logNorm: Float64Array;
+  /** log weight - log sigma - log mass over [lo, hi] - log √(2π): the per-kernel constant of the continuous log density */
+  private readonly logConst: Float64Array;
   private readonly lo: number;
   private readonly hi: number;
   private readonly scratch: Float64Array;
@@ -179,9 +183,11 @@ export class NumericParzenEstimator {
     const k = this.mus.length;
     this.logWeights = new Float64Array(k);
     this.logNorm = new Float64Array(k);
+    this.logConst = new Float64Array(k);
     for (let i = 0; i < k; i++) {
       this.logWeights[i] = Math.log(this.weights[i]);
       this.logNorm[i] = logGaussMass((lo - this.mus[i]) / this.sigmas[i], (hi - this.mus[i]) / this.sigmas[i]);
+      this.logConst[i] = this.logWeights[i] - Math.log(this.sigmas[i]) - this.logNorm[i] - LOG_SQRT_2PI;
     }
     this.scratch = new Float64Array(k);
   }
@@ -212,8 +218,11 @@ export class NumericParzenEstimator {
     const v = this.scratch;
     if (d.step === null) {
       const t = d.log ? Math.log(x) : x;
+      if (t < this.lo || t > this.hi) return -Infinity;
+      // = logWeights[i] + truncnormLogPdf(t, mus[i], sigmas[i], lo, hi), with the per-kernel constant precomputed
       for (let i = 0; i < k; i++) {
-        v[i] = this.logWeights[i] + truncnormLogPdf(t, this.mus[i], this.sigmas[i], this.lo, this.hi);
+        const z = (t - this.mus[i]) / this.sigmas[i];
+        v[i] = this.logConst[i] - 0.5 * z * z;
       }
     } else {
       let a = x - d.step / 2;
