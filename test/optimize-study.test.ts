@@ -18,6 +18,10 @@ test('minimize / maximize: best trial, value and params follow the direction', a
   assert.equal(mn.bestValue, Math.min(...vals));
   assert.equal(mx.bestValue, Math.max(...mx.trials.map((t) => t.value as number)));
   assert.equal((mn.bestParams.k as number) ** 2, mn.bestValue);
+  // history: running best equals the min over each prefix
+  const hist = mx.optimizationHistory();
+  hist.forEach((h, i) => assert.equal(h.best, Math.max(...mx.trials.slice(0, i + 1).map((t) => t.value as number))));
+  assert.equal(hist[hist.length - 1].best, mx.bestValue);
   assert.equal(mn.bestTrial.number, vals.indexOf(Math.min(...vals)), 'first trial among ties');
   assert.deepEqual(mn.trials.map((t) => t.number), [...Array(40).keys()]);
   const empty = await createStudy();

@@ -373,6 +373,19 @@ export class Study implements StudyView {
   }
 
   /**
+   * Optimization history (Optuna's `plot_optimization_history` data): one row
+   * per trial in number order with its value (null unless COMPLETE) and the
+   * best COMPLETE value among trials 0..number (null before the first one).
+   */
+  optimizationHistory(): { number: number; state: TrialState; value: number | null; best: number | null }[] {
+    let best: number | null = null;
+    return this.trialList.map((t) => {
+      if (t.state === 'COMPLETE' && t.value !== null && (best === null || (this.direction === 'minimize' ? t.value < best : t.value > best))) best = t.value;
+      return { number: t.number, state: t.state, value: t.state === 'COMPLETE' ? t.value : null, best };
+    });
+  }
+
+  /**
    * The trials as flat rows (Optuna's `trials_dataframe`): number, value,
    * state, datetimeStart (ISO), durationMs, then `params_<name>` for every
    * parameter seen in the study (sorted, null when a trial lacks it), then
