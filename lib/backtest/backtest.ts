@@ -10,9 +10,9 @@
  * hit first when a bar touches both stop and take profit.
  */
 import { barsPerYear, field, type Panel } from '../data/panel.js';
-import { performanceStats } from '../stats/index.js';
+import { performanceStats, type PerformanceStats } from '../stats/index.js';
 import { EXIT_REASONS, KernelScratch, TradeLog, runKernel, type ExitReason, type KernelParams, type KernelSummary, type MarketArrays, type SignalMasks } from './kernel.js';
-import { compileSignals, isSignalMasks, rollingVolatility, type SignalSpec } from './signals.js';
+import { compileSignals, isSignalMasks, MaskCache, rollingVolatility, type SignalSpec } from './signals.js';
 
 /** Position sizing rule applied at each entry. */
 export type Sizing =
@@ -259,17 +259,19 @@ function daysPerYear(panel: Panel): number {
 const FREQ_HOURS: Record<string, number> = { '1m': 1 / 60, '5m': 5 / 60, '15m': 0.25, '1h': 1, '4h': 4, '1d': 24 };
 
 /** Metrics from an equity curve and the kernel summary. `returnsOut` receives per-bar returns. */
-function computeMetrics(panel: Panel, s: ExecutionSettings, equity: Float64Array, n: number, sum: KernelSummary, returnsOut: Float64Array): BacktestMetrics {
-  let prev = s.initialCash;
+function computeMetrics(panel: Panel, s: ExecutionSettings, equity: Float64Array, n: number, sum: KernelSummary, returnsOut: Float64Array | null): BacktestMetrics {
   let eqSum = 0;
-  for (let i = 0; i < n; i++) {
-    const e = equity[i]!;
-    returnsOut[i] = e / prev - 1;
-    prev = e;
-    eqSum += e;
-  }
-  const r = returnsOut.length === n ? returnsOut : returnsOut.subarray(0, n);
-  const ps = performanceStats(r, s.annualization);
+  for (let i = 0; i < n; i++) eqSum += equity[i]!;
+  let ps: Pick<PerformanceStats, 'totalReturn' | 'annualReturn' | 'annualVolatility' | 'sharpe' | 'sortino' | 'calmar' | 'maxDrawdown'>;
+  if (returnsOut !== null) {
+    let prev = s.initialCash;
+    for (let i = 0; i < n; i++) {
+      const e = equity[i]!;
+      returnsOut[i] = e / prev - 1;
+      prev = e;
+    }
+    ps = performanceStats(returnsOut.length === n ? returnsOut : returnsOut.subarray(0, n), s.annualization);
+  } else ps = onePassStats(s, equity[n - 1]!, n, sum);
   const meanEq = eqSum / n;
   const nDays = (n * daysPerYear(panel)) / s.annualization;
   const turnover = sum.tradedNotional / meanEq / nDays;
@@ -302,6 +304,31 @@ function computeMetrics(panel: Panel, s: ExecutionSettings, equity: Float64Array
   };
 }
 
+/**
+ * The performanceStats quantities from the kernel's one-pass accumulators
+ * (grid mode: no returns array, no extra passes). Same definitions as
+ * lib/stats performanceStats (sample std ddof 1, downside deviation over all
+ * bars, CAGR, compounded drawdown); equal up to floating-point rounding.
+ */
+function onePassStats(s: ExecutionSettings, lastEquity: number, n: number, sum: KernelSummary): Pick<PerformanceStats, 'totalReturn' | 'annualReturn' | 'annualVolatility' | 'sharpe' | 'sortino' | 'calmar' | 'maxDrawdown'> {
+  const a = s.annualization;
+  const growth = lastEquity / s.initialCash;
+  const mean = sum.retSum / n;
+  const m2 = sum.retSumSq - n * mean * mean;
+  const sd = n > 1 ? Math.sqrt((m2 > 0 ? m2 : 0) / (n - 1)) : NaN;
+  const annualReturn = growth > 0 ? Math.pow(growth, a / n) - 1 : -1;
+  const downDev = Math.sqrt(sum.retDownSq / n);
+  return {
+    totalReturn: growth - 1,
+    annualReturn,
+    annualVolatility: sd * Math.sqrt(a),
+    sharpe: (sd > 0 ? mean / sd : NaN) * Math.sqrt(a),
+    sortino: downDev > 0 ? (mean / downDev) * Math.sqrt(a) : NaN,
+    calmar: sum.maxDrawdown > 0 ? annualReturn / sum.maxDrawdown : NaN,
+    maxDrawdown: sum.maxDrawdown,
+  };
+}
+
 /** Decay horizons in bars used by {@link backtestSignals}. */
 export const DECAY_HORIZONS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
@@ -323,9 +350,9 @@ function signalDecay(close: Float64Array, N: number, trades: Trade[], assetIndex
   });
 }
 
-function masksFor(panel: Panel, signals: SignalSpec | SignalMasks): SignalMasks {
+function masksFor(panel: Panel, signals: SignalSpec | SignalMasks, cache?: MaskCache): SignalMasks {
   const T = panel.times.length, N = panel.assets.length;
-  if (!isSignalMasks(signals)) return compileSignals(signals, T, N);
+  if (!isSignalMasks(signals)) return compileSignals(signals, T, N, cache);
   for (const k of ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const) {
     const m = signals[k];
     if (m && m.length !== T * N) throw new Error(`signal mask ${k} has length ${m.length}, expected ${T} x ${N} = ${T * N}`);
@@ -421,10 +448,16 @@ export function paramGrid<G extends Record<string, readonly unknown[]>>(grid: G)
 /**
  * Runs many backtests on one panel and returns their metrics (no trade list,
  * positions or decay): the market arrays, the simulator's state and equity
- * buffers, and the volatility estimates (per lookback) are built once and
+ * buffers, the volatility estimates (per lookback) and the compiled condition
+ * masks (per factor array and rule, see {@link MaskCache}) are built once and
  * shared across combinations. Share indicator arrays across combinations
  * by computing them once outside `build` (e.g. one z-score per lookback)
  * and only thresholding inside it.
+ *
+ * Metrics come from the simulator's one-pass accumulators (sums of the equity
+ * returns and of their squares, running drawdown) instead of
+ * lib/stats performanceStats over a returns array: same definitions, equal to
+ * {@link backtestSignals}' metrics up to floating-point rounding.
  *
  * @param combos parameter combinations (e.g. from {@link paramGrid})
  * @param build maps a combination to its signals and settings overrides
@@ -440,9 +473,9 @@ export function backtestGrid<P>(
   const marketCache = new Map<string, MarketArrays>();
   const sigmaCache = new Map<string, Float64Array>();
   const scratch = new KernelScratch(panel.assets.length);
+  const maskCache = new MaskCache();
   const T = panel.times.length;
   const equity = new Float64Array(T);
-  const returns = new Float64Array(T);
   const rows: GridRow<P>[] = [];
   for (const params of combos) {
     const { signals, settings } = build(params);
@@ -457,8 +490,8 @@ export function backtestGrid<P>(
       if (!sigma) sigmaCache.set(key, (sigma = rollingVolatility(m.close, m.T, m.N, s.sizing.lookback, s.annualization)));
     }
     const n = s.end - s.start;
-    const sum = runKernel(m, masksFor(panel, signals), sigma, kernelParams(s), scratch, equity, null, null);
-    rows.push({ params, metrics: computeMetrics(panel, s, equity, n, sum, returns.subarray(0, n)) });
+    const sum = runKernel(m, masksFor(panel, signals, maskCache), sigma, kernelParams(s), scratch, equity, null, null);
+    rows.push({ params, metrics: computeMetrics(panel, s, equity, n, sum, null) });
   }
   return rows;
 }

@@ -119,6 +119,13 @@ export interface KernelSummary {
   totalFunding: number;
   exposedBars: number;
   nEntrySignals: number;
+  /** One-pass sums of the per-bar equity returns (first bar against initialCash) and of their squares. */
+  retSum: number;
+  retSumSq: number;
+  /** Sum of squared negative returns (downside deviation with target 0). */
+  retDownSq: number;
+  /** Largest fall of equity from its running peak (peak starts at initialCash), positive fraction. */
+  maxDrawdown: number;
 }
 
 /** Trade records collected when recording (struct of arrays, grown on demand). */
@@ -365,9 +372,22 @@ export function runKernel(
     }
   };
 
+  let prevEq = p.initialCash, peakEq = p.initialCash, retSum = 0, retSumSq = 0, retDownSq = 0, maxDd = 0;
   for (let t = start; t < end; t++) {
     const row = t * N;
-    if (!atClose && t > start) decide(t, t - 1, open);
+    if (!atClose && t > start) {
+      // skip the decision pass when signal row t-1 asks nothing of any asset
+      const base = (t - 1) * N;
+      let act = false;
+      for (let a = 0; a < N; a++) {
+        const j = base + a;
+        if ((le !== null && le[j] === 1) || (se !== null && se[j] === 1) || (qty[a] !== 0 && ((lx !== null && lx[j] === 1) || (sx !== null && sx[j] === 1)))) {
+          act = true;
+          break;
+        }
+      }
+      if (act) decide(t, t - 1, open);
+    }
     let exposed = nOpen > 0;
     if (funding !== null && nOpen > 0) {
       for (let a = 0; a < N; a++) {
@@ -430,6 +450,13 @@ export function runKernel(
       if (q !== 0) eq += q * lastClose[a]!;
     }
     equityOut[t - start] = eq;
+    const r = eq / prevEq - 1;
+    prevEq = eq;
+    retSum += r;
+    retSumSq += r * r;
+    if (r < 0) retDownSq += r * r;
+    if (eq > peakEq) peakEq = eq;
+    else if (eq < peakEq * (1 - maxDd)) maxDd = 1 - eq / peakEq;
     if (positionsOut !== null) {
       const o = (t - start) * N;
       for (let a = 0; a < N; a++) positionsOut[o + a] = qty[a]!;
@@ -448,5 +475,5 @@ export function runKernel(
     }
   }
 
-  return { nTrades, nWins, grossProfit, grossLoss, sumTradeReturn: sumRet, sumHoldingBars: sumHold, tradedNotional: traded, totalFees, totalFunding, exposedBars, nEntrySignals };
+  return { nTrades, nWins, grossProfit, grossLoss, sumTradeReturn: sumRet, sumHoldingBars: sumHold, tradedNotional: traded, totalFees, totalFunding, exposedBars, nEntrySignals, retSum, retSumSq, retDownSq, maxDrawdown: maxDd };
 }

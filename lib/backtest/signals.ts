@@ -110,13 +110,64 @@ function evalCondition(c: Condition, factors: Readonly<Record<string, Float64Arr
 }
 
 /**
+ * A cache of compiled condition masks keyed by the factor arrays' identity and
+ * the condition, for grids where many combinations share the same entry or
+ * exit rule. Masks are shared: do not modify them. Holds at most `maxBytes`
+ * (default 256 MiB), then stops adding.
+ */
+export class MaskCache {
+  private readonly ids = new WeakMap<Float64Array, number>();
+  private readonly masks = new Map<string, Uint8Array>();
+  private nextId = 0;
+  private bytes = 0;
+  constructor(readonly maxBytes = 256 * 1024 * 1024) {}
+
+  /** Cache key of a condition on given factor arrays. */
+  key(c: Condition, factors: Readonly<Record<string, Float64Array>>): string {
+    const names = new Set<string>();
+    const walk = (x: Condition): void => {
+      if ('all' in x) x.all.forEach(walk);
+      else if ('any' in x) x.any.forEach(walk);
+      else if ('not' in x) walk(x.not);
+      else names.add(x.factor);
+    };
+    walk(c);
+    const parts: string[] = [];
+    for (const n of [...names].sort()) {
+      const f = factors[n];
+      if (!f) return '';
+      let id = this.ids.get(f);
+      if (id === undefined) this.ids.set(f, (id = this.nextId++));
+      parts.push(`${n}#${id}`);
+    }
+    return `${parts.join(',')}|${JSON.stringify(c)}`;
+  }
+
+  get(key: string): Uint8Array | undefined {
+    return this.masks.get(key);
+  }
+
+  set(key: string, m: Uint8Array): void {
+    if (key === '' || this.bytes + m.byteLength > this.maxBytes) return;
+    this.masks.set(key, m);
+    this.bytes += m.byteLength;
+  }
+}
+
+/**
  * Compiles a rule-based signal to entry/exit masks (nDates x nAssets, 1 = true).
+ * @param cache optional {@link MaskCache} reused across calls (grids)
  * @throws Error naming the condition path (e.g. `longEntry.all[1]`) for an unknown factor, a wrong length or a bad value.
  */
-export function compileSignals(spec: SignalSpec, nDates: number, nAssets: number): SignalMasks {
+export function compileSignals(spec: SignalSpec, nDates: number, nAssets: number, cache?: MaskCache): SignalMasks {
   const get = (name: keyof SignalRules): Uint8Array | null => {
     const c = spec[name];
-    return c === undefined ? null : evalCondition(c, spec.factors, nDates, nAssets, name);
+    if (c === undefined) return null;
+    if (!cache) return evalCondition(c, spec.factors, nDates, nAssets, name);
+    const key = cache.key(c, spec.factors);
+    let m = cache.get(key);
+    if (!m) cache.set(key, (m = evalCondition(c, spec.factors, nDates, nAssets, name)));
+    return m;
   };
   const masks = { longEntry: get('longEntry'), longExit: get('longExit'), shortEntry: get('shortEntry'), shortExit: get('shortExit') };
   if (!masks.longEntry && !masks.shortEntry) throw new Error('signal spec has neither longEntry nor shortEntry');
