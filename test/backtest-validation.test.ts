@@ -92,3 +92,35 @@ test('deflatedSharpeReport matches lib/stats deflatedSharpe on per-bar Sharpe ra
   assert.ok(more.dsr < rep.dsr);
   assert.throws(() => deflatedSharpeReport({ returns: r, annualization: 8760, nTrials: 10 }), /needs trialSharpes/);
 });
+
+test('tuneOnRange: scores only sub-ranges of its range, folds tile it, best params returned, seeded', async () => {
+  const { tuneOnRange, reversalRules } = await import('../lib/backtest/index.js');
+  const seen: BarRange[] = [];
+  const run = () =>
+    tuneOnRange({
+      range: { start: 100, end: 400 },
+      folds: 3,
+      nTrials: 30,
+      seed: 3,
+      suggest: (t) => ({ x: t.suggestFloat('x', -1, 1) }),
+      score: (p, r) => {
+        seen.push(r);
+        return -((p.x - 0.3) ** 2) + (r.start === 100 ? 0 : 0.01);
+      },
+    });
+  const a = await run();
+  for (const r of seen) assert.ok(r.start >= 100 && r.end <= 400 && r.end > r.start);
+  assert.deepEqual([...new Set(seen.map((r) => `${r.start}-${r.end}`))].sort(), ['100-200', '200-300', '300-400']);
+  assert.equal(a.nTrials, 30);
+  assert.ok(Math.abs(a.params.x - 0.3) < 0.15, `best x ${a.params.x}`);
+  assert.equal(a.value, Math.max(...a.values));
+  const b = await run();
+  assert.deepEqual(b.params, a.params);
+  assert.deepEqual(reversalRules('z', 2, 0.5), {
+    longEntry: { factor: 'z', op: '<', value: -2 },
+    longExit: { factor: 'z', op: '>', value: -0.5 },
+    shortEntry: { factor: 'z', op: '>', value: 2 },
+    shortExit: { factor: 'z', op: '<', value: 0.5 },
+  });
+  assert.throws(() => reversalRules('z', 1, 1), /exit < entry/);
+});

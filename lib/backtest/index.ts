@@ -24,3 +24,4 @@ export * from './validation.js';
 export * from './tearsheet.js';
 export * from './strategy.js';
 export * from './export.js';
+export * from './tune.js';
