@@ -170,6 +170,7 @@ test('loadFilePanel: 1,050-style file (ticker column) and duplicate bars are an 
   const only = await loadFilePanel(`${FIX}/top1050_style.csv`, { frequency: '1d', market: 'equity', symbols: ['ZZZ'], start: '2016-01-06' });
   assert.deepEqual([...only.fields.volume!], [0]);
   await assert.rejects(loadFilePanel(`${FIX}/dup_bars.csv`, { frequency: '1h', market: 'crypto' }), /duplicate bar for BTCUSDT at 2025-01-01T00:00:00.000Z/);
+  await assert.rejects(loadFilePanel(`${FIX}/errors_daily.csv`, { frequency: '1d', market: 'equity' }), /errors_daily\.csv: .*Line: 5.*"close".*"abc"/);
   await assert.rejects(loadFilePanel(`${FIX}/missing_close.csv`, { frequency: '1h', market: 'crypto' }), /missing_close\.csv: missing required column "close"/);
   const g = await loadFilePanel(`${FIX}/gaps_1h.csv`, { frequency: '1h', market: 'crypto' });
   assert.equal(g.times.length, 5);

@@ -13,7 +13,7 @@ import type { DuckDBVector } from '@duckdb/node-api';
 import { Db, projectRoot, sqlString } from '../db/index.js';
 import { FREQUENCY_MS, type Frequency, type Panel } from './panel.js';
 import { fundingAsOf, toEpochMs, type TimeLike } from './kernels.js';
-import { describeSource, ident, typedRelation, REQUIRED_FIELDS } from './sources.js';
+import { describeSource, fastRelation, ident, REQUIRED_FIELDS } from './sources.js';
 import { findFundingFor, getDataset } from './catalog.js';
 
 /** Options shared by the panel loaders. */
@@ -152,22 +152,31 @@ export interface FilePanelOptions extends LoadOptions {
 /**
  * A panel straight from a CSV / CSV.gz / parquet file of OHLCV bars, without
  * validation or catalog (columns mapped as by the ingest: `date|time`,
- * `symbol|ticker|Name`, open, high, low, close, volume). Unparseable numbers load
- * as NaN; use the ingest for a quality report.
- * @throws Error naming the file when it is missing or lacks a required column;
- *   Error naming symbol and time when the file holds duplicate (symbol, time) rows.
+ * `symbol|ticker|Name`, open, high, low, close, volume), read with DuckDB's typed
+ * CSV parser. Empty values load as NaN; use the ingest for a quality report.
+ * @throws Error naming the file when it is missing or lacks a required column,
+ *   DuckDB's error naming the line when a value does not parse, Error naming the
+ *   count when times or symbols are empty, and Error naming symbol and time when
+ *   the file holds duplicate (symbol, time) rows.
  */
 export async function loadFilePanel(path: string, opts: FilePanelOptions): Promise<Panel> {
   const db = await Db.open(':memory:');
   try {
     const src = await describeSource(db, path, 'bars');
     let funding: string | undefined;
-    if (opts.fundingPath) funding = typedRelation(await describeSource(db, opts.fundingPath, 'funding'));
+    if (opts.fundingPath) funding = await fastRelation(db, await describeSource(db, opts.fundingPath, 'funding'));
     const assets = opts.assets ?? opts.symbols;
     // Read the file once into a temp table (the loader queries its relation three times).
     const where = whereTime(opts);
     const symFilter = assets ? ` AND symbol IN (${assets.map(sqlString).join(', ') || 'NULL'})` : '';
-    await db.exec(`CREATE TEMP TABLE file_bars AS SELECT * FROM ${typedRelation(src)} WHERE true${where.sql}${symFilter}`, where.params);
+    const rel = await fastRelation(db, src);
+    try {
+      await db.exec(`CREATE TEMP TABLE file_bars AS SELECT * FROM ${rel} WHERE (time IS NULL OR symbol IS NULL OR (true${where.sql}${symFilter}))`, where.params);
+    } catch (err) {
+      throw new Error(`${path}: ${(err as Error).message.split('\n').slice(0, 4).join(' ')}`);
+    }
+    const bad = (await db.one<{ t: number; s: number }>('SELECT count(*) FILTER (WHERE time IS NULL) AS t, count(*) FILTER (WHERE symbol IS NULL) AS s FROM file_bars'))!;
+    if (Number(bad.t) || Number(bad.s)) throw new Error(`${path}: ${bad.t} row(s) with an empty or unparseable time, ${bad.s} with an empty symbol; ingest the file for a report with row numbers`);
     return await loadFromSource(db, {
       bars: 'file_bars',
       fields: Object.keys(src.fields),
@@ -180,13 +189,26 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
   }
 }
 
-function numberColumn(vec: DuckDBVector, n: number, what: string): Float64Array {
+/**
+ * Values of a DOUBLE / INTEGER result vector as a typed array. The node API keeps
+ * each chunk's values in a typed array (`items`); when present it is read
+ * directly (the SQL guarantees no NULLs), else values are read one by one.
+ */
+function doubles(vec: DuckDBVector, n: number): Float64Array {
+  const items = (vec as unknown as { items?: unknown }).items;
+  if (items instanceof Float64Array && items.length === n) return items;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = vec.getItem(i);
-    out[i] = v === null ? NaN : (v as number);
+    out[i] = v === null ? NaN : Number(v);
   }
-  void what;
+  return out;
+}
+function int32s(vec: DuckDBVector, n: number): Int32Array {
+  const items = (vec as unknown as { items?: unknown }).items;
+  if (items instanceof Int32Array && items.length === n) return items;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(vec.getItem(i));
   return out;
 }
 
@@ -224,30 +246,32 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
   const times = new Float64Array(T);
   for (let t = 0; t < T; t++) times[t] = timeRows[t]!.t;
 
+  if (T * N > 2 ** 31 - 1) throw new Error(`${source.dataset ?? 'panel'}: ${T} x ${N} cells exceed 2^31; select fewer assets or a shorter range`);
   const out: Record<string, Float64Array> = {};
   for (const f of barFields) out[f] = new Float64Array(T * N).fill(NaN);
   const present = new Uint8Array(T * N);
-  const cols = barFields.map((f) => `CAST(b.${ident(f)} AS DOUBLE) AS ${ident(f)}`);
-  const sql = `SELECT epoch_ms(CAST(b.time AS TIMESTAMP))::DOUBLE AS t, s.a${cols.length ? ', ' + cols.join(', ') : ''}
-    FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE true ${where.sql} ORDER BY t, s.a`;
+  // Each row's cell index t * N + a comes from joins on the asset list and the calendar
+  // (hash joins, no sort); values arrive as column vectors (NULL -> NaN in SQL).
+  const timeTable = `(SELECT t, (row_number() OVER (ORDER BY t) - 1)::INTEGER AS ti FROM (SELECT DISTINCT CAST(b.time AS TIMESTAMP) AS t FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE true ${where.sql}))`;
+  const cols = barFields.map((f) => `coalesce(CAST(b.${ident(f)} AS DOUBLE), 'NaN'::DOUBLE) AS ${ident(f)}`);
+  const sql = `SELECT (c.ti * ${N} + s.a)::INTEGER AS i${cols.length ? ', ' + cols.join(', ') : ''}
+    FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) JOIN ${timeTable} c ON c.t = CAST(b.time AS TIMESTAMP) WHERE true ${where.sql.replace(/\btime\b/g, 'b.time')}`;
   const result = await db.connection.stream(sql, where.params);
-  let ti = 0;
   const targets = barFields.map((f) => out[f]!);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
-    const tv = numberColumn(chunk.getColumnVector(0), n, 't');
-    const av = chunk.getColumnVector(1);
-    const fv = targets.map((_, j) => numberColumn(chunk.getColumnVector(2 + j), n, barFields[j]!));
+    const idx = int32s(chunk.getColumnVector(0), n);
     for (let r = 0; r < n; r++) {
-      const tm = tv[r]!;
-      while (times[ti]! < tm) ti++;
-      const a = av.getItem(r) as number;
-      const i = ti * N + a;
-      if (present[i]) throw new Error(`${source.dataset ?? 'panel'}: duplicate bar for ${assets[a]} at ${new Date(tm).toISOString()}`);
+      const i = idx[r]!;
+      if (present[i]) throw new Error(`${source.dataset ?? 'panel'}: duplicate bar for ${assets[i % N]} at ${new Date(times[Math.floor(i / N)]!).toISOString()}`);
       present[i] = 1;
-      for (let j = 0; j < targets.length; j++) targets[j]![i] = fv[j]![r]!;
+    }
+    for (let j = 0; j < targets.length; j++) {
+      const v = doubles(chunk.getColumnVector(1 + j), n);
+      const dst = targets[j]!;
+      for (let r = 0; r < n; r++) dst[idx[r]!] = v[r]!;
     }
   }
 
