@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { erfc, logErfc, logGaussMass, logNdtr, ndtr, ndtri, ndtriExp, truncnormLogPdf, truncnormPpf } from '../lib/optimize/special.js';
 import { Rng, deriveSeed } from '../lib/optimize/rng.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, transformedBounds, untransform } from '../lib/optimize/distributions.js';
-import { CategoricalParzenEstimator, NumericParzenEstimator, defaultGamma, defaultWeights, kernelSigmas, type ParzenParameters } from '../lib/optimize/parzen.js';
+import { CategoricalParzenEstimator, MultivariateParzenEstimator, NumericParzenEstimator, defaultGamma, defaultWeights, kernelSigmas, multivariateSigmas, type ParzenParameters } from '../lib/optimize/parzen.js';
 
 const close = (a: number, b: number, rel: number, msg?: string): void => {
   assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300), `${msg ?? ''} got ${a}, want ${b} (rel ${rel})`);
@@ -202,4 +202,38 @@ test('numeric Parzen logPdf equals the weighted mixture of truncated normal dens
     close(est.logPdf(x), Math.log(p), 1e-12, `x=${x}`);
   }
   assert.equal(est.logPdf(11), -Infinity);
+});
+
+test('multivariate bandwidth: Optuna rule 0.2 n^(-1/(d+4)) range with the magic clip', () => {
+  // n = 50, d = 2 on [0, 1]: 0.2 * 50^(-1/6) = 0.10424..., above the clip 1/52
+  close(multivariateSigmas(50, 2, 0, 1, PARZEN)[0], 0.2 * Math.pow(50, -1 / 6), 1e-15);
+  // n = 4, d = 2 on [0, 2]: 0.2 * 4^(-1/6) * 2 = 0.3175 is below the clip 2 / 6 = 0.3333
+  close(multivariateSigmas(4, 2, 0, 2, PARZEN)[0], 2 / 6, 1e-15);
+  assert.equal(multivariateSigmas(3, 1, 0, 1, PARZEN).length, 3);
+});
+
+test('joint Parzen estimator: product kernels, checked term by term, and normalized over a mixed space', () => {
+  const dx = floatDistribution('x', 0, 1);
+  const dc = categoricalDistribution('c', ['a', 'b', 'c']);
+  const xs = [0.1, 0.15, 0.8];
+  const cs = [0, 0, 2];
+  const ex = new NumericParzenEstimator(xs, dx, PARZEN, 2);
+  const ec = new CategoricalParzenEstimator(cs, dc, PARZEN);
+  const joint = new MultivariateParzenEstimator([ex, ec]);
+  for (const [x, c] of [[0.12, 0], [0.5, 1], [0.9, 2]] as const) {
+    let p = 0;
+    for (let k = 0; k < ex.mus.length; k++) {
+      p += ex.weights[k] * Math.exp(truncnormLogPdf(x, ex.mus[k], ex.sigmas[k], 0, 1)) * ec.probs[k * 3 + c];
+    }
+    close(joint.logPdf([x, c]), Math.log(p), 1e-12, `(${x}, ${c})`);
+  }
+  let total = 0;
+  const n = 4000;
+  for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) total += Math.exp(joint.logPdf([(i + 0.5) / n, c])) / n;
+  close(total, 1, 1e-6, 'sum over c, integral over x');
+  // draws keep pairs together: x near 0.1 comes with 'a' far more often than with 'c'
+  const draws = joint.sample(new Rng(1), 4000).filter(([x]) => x < 0.2);
+  const a = draws.filter(([, c]) => c === 0).length;
+  const cc = draws.filter(([, c]) => c === 2).length;
+  assert.ok(a > 3 * cc, `a ${a} vs c ${cc}`);
 });

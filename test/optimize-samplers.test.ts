@@ -1,7 +1,7 @@
 // Samplers of lib/optimize: reproducibility, bounds/step/log, grid coverage, TPE ranking and its edge over random.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GridSampler, RandomSampler, TPESampler, createStudy, contains, floatDistribution, intDistribution, type Sampler, type Trial } from '../lib/optimize/index.js';
+import { GridSampler, RandomSampler, TPESampler, createStudy, contains, floatDistribution, intDistribution, intersectionSearchSpace, type Sampler, type Trial } from '../lib/optimize/index.js';
 
 /** A mixed search space touching every suggest flavour; returns a value that depends on all of them. */
 function mixedObjective(trial: Trial): number {
@@ -194,6 +194,47 @@ test('TPE handles categorical and integer spaces: concentrates on the best choic
 test('TPE options are validated', () => {
   assert.throws(() => new TPESampler({ nEiCandidates: 0 }), /nEiCandidates/);
   assert.throws(() => new TPESampler({ priorWeight: 0 }), /priorWeight/);
-  assert.throws(() => new TPESampler({ multivariate: true as unknown as false }), /multivariate/);
   assert.throws(() => new RandomSampler({ seed: 1.5 }), /seed must be an integer/);
+});
+
+test('multivariate TPE: same startup trials as univariate, then joint sampling; reproducible and in bounds', async () => {
+  const uni = await paramsOf(new TPESampler({ seed: 21, nStartupTrials: 8 }), 30);
+  const mv = await paramsOf(new TPESampler({ seed: 21, nStartupTrials: 8, multivariate: true }), 30);
+  assert.deepEqual(mv.slice(0, 8), uni.slice(0, 8), 'startup draws are the same random ones');
+  assert.notDeepEqual(mv.slice(8), uni.slice(8), 'after startup the joint sampler proposes other points');
+  assert.deepEqual(await paramsOf(new TPESampler({ seed: 21, nStartupTrials: 8, multivariate: true }), 30), mv);
+  const dists = { lr: floatDistribution('lr', 1e-5, 1e-1, { log: true }), z: floatDistribution('z', -1, 2, { step: 0.25 }), n: intDistribution('n', 1, 500, { log: true }) };
+  for (const p of mv) for (const [name, d] of Object.entries(dists)) assert.ok(contains(d, p[name]), `${name} = ${p[name]}`);
+});
+
+test('multivariate TPE keeps correlated coordinates together: finds a narrow diagonal valley better than random', async () => {
+  // f = (x - y)^2 * 100 + (x + y - 1)^2: minimum 0 at x = y = 0.5; good points lie on the diagonal
+  const run = async (sampler: Sampler): Promise<number> => {
+    const study = await createStudy({ sampler });
+    await study.optimize((t) => {
+      const x = t.suggestFloat('x', -3, 3);
+      const y = t.suggestFloat('y', -3, 3);
+      return 100 * (x - y) ** 2 + (x + y - 1) ** 2;
+    }, { nTrials: 80 });
+    return study.bestValue;
+  };
+  let rnd = 0;
+  let mv = 0;
+  for (let s = 0; s < 6; s++) {
+    rnd += await run(new RandomSampler({ seed: s }));
+    mv += await run(new TPESampler({ seed: s, multivariate: true }));
+  }
+  assert.ok(mv < 0.5 * rnd, `multivariate TPE ${mv / 6} vs random ${rnd / 6}`);
+});
+
+test('intersectionSearchSpace keeps parameters shared with identical distributions', async () => {
+  const study = await createStudy({ sampler: new RandomSampler({ seed: 0 }) });
+  await study.optimize((t) => {
+    t.suggestFloat('a', 0, 1);
+    t.suggestInt('b', 0, t.number === 1 ? 5 : 9); // distribution differs in trial 1
+    if (t.number !== 2) t.suggestCategorical('c', ['u', 'v']); // missing in trial 2
+    return t.suggestFloat('d', -1, 1);
+  }, { nTrials: 3 });
+  assert.deepEqual(Object.keys(intersectionSearchSpace(study.trials)), ['a', 'd']);
+  assert.deepEqual(intersectionSearchSpace([]), {});
 });

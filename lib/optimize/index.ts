@@ -6,7 +6,7 @@
  */
 export { createStudy, Study, Trial, TrialPruned } from './study.js';
 export type { CreateStudyOptions, OptimizeOptions, TrialRow } from './study.js';
-export { RandomSampler, GridSampler, TPESampler } from './samplers.js';
+export { RandomSampler, GridSampler, TPESampler, intersectionSearchSpace } from './samplers.js';
 export type { TPESamplerOptions } from './samplers.js';
 export { MedianPruner, PercentilePruner, NopPruner, percentile } from './pruners.js';
 export type { PercentilePrunerOptions } from './pruners.js';
@@ -18,7 +18,7 @@ export { lastStep } from './types.js';
 export type { Distribution, FloatDistribution, IntDistribution, CategoricalDistribution, ParamValue } from './distributions.js';
 export { floatDistribution, intDistribution, categoricalDistribution, contains, describeDistribution } from './distributions.js';
 export { Rng, deriveSeed } from './rng.js';
-export { defaultGamma, defaultWeights, NumericParzenEstimator, CategoricalParzenEstimator, kernelSigmas } from './parzen.js';
+export { defaultGamma, defaultWeights, NumericParzenEstimator, CategoricalParzenEstimator, MultivariateParzenEstimator, kernelSigmas, multivariateSigmas } from './parzen.js';
 export type { ParzenParameters } from './parzen.js';
 export { branin, hartmann6, shiftedSphere5, rosenbrock4 } from './testfunctions.js';
 export type { TestFunction } from './testfunctions.js';

@@ -138,6 +138,19 @@ export function kernelSigmas(mus: ArrayLike<number>, lo: number, hi: number, p: 
   return out;
 }
 
+/**
+ * Optuna's multivariate bandwidth: every observation kernel gets
+ * 0.2 · max(n, 1)^(-1/(d+4)) · (hi - lo), then the magic clip
+ * [(hi - lo) / min(100, 1 + nKernels), hi - lo] when `considerMagicClip`.
+ */
+export function multivariateSigmas(n: number, d: number, lo: number, hi: number, p: Pick<ParzenParameters, 'considerMagicClip'>): Float64Array {
+  if (!Number.isInteger(d) || d < 1) throw new Error(`multivariateSigmas: dimension must be an integer >= 1, got ${d}`);
+  let sigma = 0.2 * Math.pow(Math.max(n, 1), -1 / (d + 4)) * (hi - lo);
+  const minSigma = p.considerMagicClip ? (hi - lo) / Math.min(100, 1 + (n + 1)) : 1e-12;
+  sigma = Math.min(hi - lo, Math.max(minSigma, sigma));
+  return new Float64Array(n).fill(sigma);
+}
+
 /** Parzen estimator of one float / int parameter (truncated Gaussian mixture, discretized for grids). */
 export class NumericParzenEstimator {
   /** kernel centres (transformed space), the prior last */
@@ -158,12 +171,17 @@ export class NumericParzenEstimator {
   /**
    * @param observations parameter values (external scale, inside the
    *   distribution), oldest first
+   * @param multivariateDims when set, the bandwidth is Optuna's multivariate
+   *   rule 0.2 · max(n, 1)^(-1/(d+4)) · range for d = multivariateDims
+   *   (Scott-like, the same for every kernel), magic-clipped as above; else the
+   *   univariate neighbour rule ({@link kernelSigmas})
    * @throws Error on bad weights / priorWeight, or low == high (nothing to model).
    */
   constructor(
     observations: ArrayLike<number>,
     readonly dist: FloatDistribution | IntDistribution,
     params: ParzenParameters,
+    multivariateDims?: number,
   ) {
     const { lo, hi } = transformedBounds(dist);
     if (!(hi > lo)) throw new Error(`NumericParzenEstimator: empty range [${dist.low}, ${dist.high}]`);
@@ -172,7 +190,7 @@ export class NumericParzenEstimator {
     const n = observations.length;
     const obs = new Float64Array(n);
     for (let i = 0; i < n; i++) obs[i] = dist.log ? Math.log(observations[i]) : observations[i];
-    const sig = kernelSigmas(obs, lo, hi, params);
+    const sig = multivariateDims === undefined ? kernelSigmas(obs, lo, hi, params) : multivariateSigmas(n, multivariateDims, lo, hi, params);
     this.mus = new Float64Array(n + 1);
     this.sigmas = new Float64Array(n + 1);
     this.mus.set(obs);
@@ -195,17 +213,26 @@ export class NumericParzenEstimator {
   /** Draws `size` values (external scale; snapped to the grid for stepped / int parameters). */
   sample(rng: Rng, size: number): number[] {
     const out: number[] = [];
-    for (let s = 0; s < size; s++) {
-      const k = drawComponent(rng, this.weights);
-      const mu = this.mus[k];
-      const sigma = this.sigmas[k];
-      const z = truncnormPpf(rng.random(), (this.lo - mu) / sigma, (this.hi - mu) / sigma);
-      let x = mu + sigma * z;
-      if (!(x >= this.lo)) x = this.lo;
-      if (!(x <= this.hi)) x = this.hi;
-      out.push(untransform(this.dist, x));
-    }
+    for (let s = 0; s < size; s++) out.push(this.sampleComponent(rng, drawComponent(rng, this.weights)));
     return out;
+  }
+
+  /** One draw (external scale) from kernel `k` alone (truncated to the range, by inverse CDF). */
+  sampleComponent(rng: Rng, k: number): number {
+    const mu = this.mus[k];
+    const sigma = this.sigmas[k];
+    const z = truncnormPpf(rng.random(), (this.lo - mu) / sigma, (this.hi - mu) / sigma);
+    let x = mu + sigma * z;
+    if (!(x >= this.lo)) x = this.lo;
+    if (!(x <= this.hi)) x = this.hi;
+    return untransform(this.dist, x);
+  }
+
+  /** Adds each kernel's own log density (no mixture weight) at external value `x` to `acc[k]` (for joint densities). */
+  addComponentLogPdfs(x: number, acc: Float64Array): void {
+    const v = this.scratch;
+    this.weightedLogPdfs(x, v);
+    for (let i = 0; i < v.length; i++) acc[i] += v[i] - this.logWeights[i];
   }
 
   /**
@@ -213,12 +240,20 @@ export class NumericParzenEstimator {
    * point) of the external value `x` under the mixture.
    */
   logPdf(x: number): number {
+    this.weightedLogPdfs(x, this.scratch);
+    return logSumExp(this.scratch);
+  }
+
+  /** v[k] = log weight_k + log density (or grid probability) of kernel k at x. */
+  private weightedLogPdfs(x: number, v: Float64Array): void {
     const d = this.dist;
     const k = this.mus.length;
-    const v = this.scratch;
     if (d.step === null) {
       const t = d.log ? Math.log(x) : x;
-      if (t < this.lo || t > this.hi) return -Infinity;
+      if (!(t >= this.lo && t <= this.hi)) {
+        v.fill(-Infinity);
+        return;
+      }
       // = logWeights[i] + truncnormLogPdf(t, mus[i], sigmas[i], lo, hi), with the per-kernel constant precomputed
       for (let i = 0; i < k; i++) {
         const z = (t - this.mus[i]) / this.sigmas[i];
@@ -239,7 +274,6 @@ export class NumericParzenEstimator {
         v[i] = this.logWeights[i] + logGaussMass((a - mu) / s, (b - mu) / s) - this.logNorm[i];
       }
     }
-    return logSumExp(v);
   }
 }
 
@@ -281,23 +315,27 @@ export class CategoricalParzenEstimator {
 
   /** Draws `size` choice indices. */
   sample(rng: Rng, size: number): number[] {
-    const c = this.nChoices;
     const out: number[] = [];
-    for (let s = 0; s < size; s++) {
-      const k = drawComponent(rng, this.weights);
-      const u = rng.random();
-      let acc = 0;
-      let pick = c - 1;
-      for (let j = 0; j < c; j++) {
-        acc += this.probs[k * c + j];
-        if (u < acc) {
-          pick = j;
-          break;
-        }
-      }
-      out.push(pick);
-    }
+    for (let s = 0; s < size; s++) out.push(this.sampleComponent(rng, drawComponent(rng, this.weights)));
     return out;
+  }
+
+  /** One draw (choice index) from kernel `k` alone. */
+  sampleComponent(rng: Rng, k: number): number {
+    const c = this.nChoices;
+    const u = rng.random();
+    let acc = 0;
+    for (let j = 0; j < c; j++) {
+      acc += this.probs[k * c + j];
+      if (u < acc) return j;
+    }
+    return c - 1;
+  }
+
+  /** Adds each kernel's own log probability of choice `idx` (no mixture weight) to `acc[k]`. */
+  addComponentLogPdfs(idx: number, acc: Float64Array): void {
+    const c = this.nChoices;
+    for (let k = 0; k < this.weights.length; k++) acc[k] += Math.log(this.probs[k * c + idx]);
   }
 
   /** log probability of choice index `idx` under the mixture. */
@@ -306,5 +344,49 @@ export class CategoricalParzenEstimator {
     let p = 0;
     for (let k = 0; k < this.weights.length; k++) p += this.weights[k] * this.probs[k * c + idx];
     return Math.log(p);
+  }
+}
+
+/**
+ * Joint Parzen estimator over several parameters (Optuna's multivariate TPE):
+ * kernel k is the product of the per-parameter kernels k, so a draw keeps the
+ * observed combination's neighbourhood together; log density
+ * log Σ_k w_k Π_d p_dk(x_d).
+ */
+export class MultivariateParzenEstimator {
+  private readonly logWeights: Float64Array;
+  private readonly acc: Float64Array;
+
+  /**
+   * @param dims per-parameter estimators built from the same observations in
+   *   the same order (numeric ones with `multivariateDims` = dims.length)
+   * @throws Error when the estimators disagree on the number of kernels.
+   */
+  constructor(readonly dims: readonly (NumericParzenEstimator | CategoricalParzenEstimator)[]) {
+    if (dims.length === 0) throw new Error('MultivariateParzenEstimator: no dimensions');
+    const w = dims[0].weights;
+    for (const d of dims) {
+      if (d.weights.length !== w.length) throw new Error('MultivariateParzenEstimator: dimensions have different numbers of kernels');
+    }
+    this.logWeights = w.map((x) => Math.log(x));
+    this.acc = new Float64Array(w.length);
+  }
+
+  /** Draws `size` points; each is one value per dimension (external scale; categorical as choice index). */
+  sample(rng: Rng, size: number): number[][] {
+    const out: number[][] = [];
+    const w = this.dims[0].weights;
+    for (let s = 0; s < size; s++) {
+      const k = drawComponent(rng, w);
+      out.push(this.dims.map((d) => d.sampleComponent(rng, k)));
+    }
+    return out;
+  }
+
+  /** log joint density of point `x` (one value per dimension). */
+  logPdf(x: readonly number[]): number {
+    this.acc.set(this.logWeights);
+    this.dims.forEach((d, i) => d.addComponentLogPdfs(x[i], this.acc));
+    return logSumExp(this.acc);
   }
 }

@@ -8,8 +8,8 @@
  * storage after k trials draws exactly what an uninterrupted one would have.
  */
 import type { CategoricalDistribution, Distribution, FloatDistribution, IntDistribution, ParamValue } from './distributions.js';
-import { choiceIndex, contains, describeDistribution, transformedBounds, untransform } from './distributions.js';
-import { CategoricalParzenEstimator, NumericParzenEstimator, defaultGamma, defaultWeights, type ParzenParameters } from './parzen.js';
+import { choiceIndex, contains, describeDistribution, distributionsEqual, transformedBounds, untransform } from './distributions.js';
+import { CategoricalParzenEstimator, MultivariateParzenEstimator, NumericParzenEstimator, defaultGamma, defaultWeights, type ParzenParameters } from './parzen.js';
 import { Rng, deriveSeed, randomSeed } from './rng.js';
 import type { FrozenTrial, Sampler, StudyView } from './types.js';
 import { lastStep } from './types.js';
@@ -202,8 +202,33 @@ export interface TPESamplerOptions {
   considerMagicClip?: boolean;
   /** endpoints as neighbours of the outermost kernels (false) */
   considerEndpoints?: boolean;
-  /** joint (multivariate) TPE is not implemented: only false is accepted */
-  multivariate?: false;
+  /**
+   * joint TPE over the parameters every finished trial has with the same
+   * distribution (Optuna's `multivariate=True`, `group=False`); default false
+   * (univariate, Optuna's default)
+   */
+  multivariate?: boolean;
+}
+
+/**
+ * Optuna's IntersectionSearchSpace over the given trials: the parameters that
+ * every trial has, with an identical distribution in all of them (name ->
+ * distribution, names sorted). Empty for no trials.
+ */
+export function intersectionSearchSpace(trials: readonly FrozenTrial[]): Record<string, Distribution> {
+  if (trials.length === 0) return {};
+  let space: Record<string, Distribution> = { ...trials[0].distributions };
+  for (const t of trials) {
+    const next: Record<string, Distribution> = {};
+    for (const [name, d] of Object.entries(space)) {
+      const td = t.distributions[name];
+      if (td && distributionsEqual(td, d)) next[name] = d;
+    }
+    space = next;
+  }
+  const out: Record<string, Distribution> = {};
+  for (const name of Object.keys(space).sort()) out[name] = space[name];
+  return out;
 }
 
 /** A finished trial ranked for the below/above split. */
@@ -234,11 +259,18 @@ interface Ranked {
  *    value lies outside the current distribution, are skipped), draw
  *    `nEiCandidates` from l and return the one maximizing log l - log g
  *    (which maximizes expected improvement under the TPE model).
+ *
+ * With `multivariate: true`, the parameters shared by all finished trials are
+ * sampled jointly at trial start with product kernels and Optuna's
+ * multivariate bandwidth ({@link MultivariateParzenEstimator}); other
+ * parameters fall back to step 3.
  */
 export class TPESampler implements Sampler {
   readonly seed: number;
   readonly nStartupTrials: number;
   readonly nEiCandidates: number;
+  readonly multivariate: boolean;
+  private readonly relative = new WeakMap<StudyView, Map<number, { space: Record<string, Distribution>; values: Record<string, ParamValue> }>>();
   private readonly gamma: (n: number) => number;
   private readonly parzen: ParzenParameters;
   private readonly streams: TrialStreams;
@@ -251,7 +283,7 @@ export class TPESampler implements Sampler {
     this.nEiCandidates = opts.nEiCandidates ?? 24;
     if (!Number.isInteger(this.nStartupTrials) || this.nStartupTrials < 0) throw new Error(`TPESampler: nStartupTrials must be an integer >= 0, got ${this.nStartupTrials}`);
     if (!Number.isInteger(this.nEiCandidates) || this.nEiCandidates < 1) throw new Error(`TPESampler: nEiCandidates must be an integer >= 1, got ${this.nEiCandidates}`);
-    if ((opts as { multivariate?: boolean }).multivariate === true) throw new Error('TPESampler: multivariate TPE is not implemented; use the default univariate TPE');
+    this.multivariate = opts.multivariate ?? false;
     this.gamma = opts.gamma ?? defaultGamma;
     this.parzen = {
       priorWeight: opts.priorWeight ?? 1.0,
@@ -264,7 +296,58 @@ export class TPESampler implements Sampler {
   }
 
   get description(): string {
-    return `TPESampler(seed=${this.seed}, nStartupTrials=${this.nStartupTrials}, nEiCandidates=${this.nEiCandidates})`;
+    return `TPESampler(seed=${this.seed}, nStartupTrials=${this.nStartupTrials}, nEiCandidates=${this.nEiCandidates}${this.multivariate ? ', multivariate' : ''})`;
+  }
+
+  /**
+   * Multivariate mode: at trial start, samples jointly the parameters in the
+   * intersection search space of the finished trials (single-value
+   * distributions left out) and keeps them for this trial's suggests;
+   * nothing during startup or in univariate mode.
+   */
+  beforeTrial(study: StudyView, trial: FrozenTrial): void {
+    if (!this.multivariate) return;
+    const finished = study.allTrials.filter((t) => t.state === 'COMPLETE' || t.state === 'PRUNED');
+    if (finished.length < this.nStartupTrials || finished.length === 0) return;
+    const space: Record<string, Distribution> = {};
+    for (const [name, d] of Object.entries(intersectionSearchSpace(finished))) {
+      if (d.kind === 'categorical' ? d.choices.length > 1 : d.low < d.high) space[name] = d;
+    }
+    const names = Object.keys(space);
+    if (names.length === 0) return;
+    const { below, above } = this.split(study, trial);
+    const build = (ts: FrozenTrial[]): MultivariateParzenEstimator =>
+      new MultivariateParzenEstimator(
+        names.map((name) => {
+          const d = space[name];
+          // intersection => every finished trial has the parameter with this distribution
+          if (d.kind === 'categorical') return new CategoricalParzenEstimator(ts.map((t) => choiceIndex(d, t.params[name])), d, this.parzen);
+          return new NumericParzenEstimator(ts.map((t) => t.params[name] as number), d, this.parzen, names.length);
+        }),
+      );
+    const l = build(below);
+    const g = build(above);
+    const cands = l.sample(this.streams.get(study, trial), this.nEiCandidates);
+    let best = cands[0];
+    let bestScore = -Infinity;
+    for (const x of cands) {
+      const sc = l.logPdf(x) - g.logPdf(x);
+      if (sc > bestScore) {
+        bestScore = sc;
+        best = x;
+      }
+    }
+    const values: Record<string, ParamValue> = {};
+    names.forEach((name, i) => {
+      const d = space[name];
+      values[name] = d.kind === 'categorical' ? d.choices[best[i]] : best[i];
+    });
+    let m = this.relative.get(study);
+    if (!m) {
+      m = new Map();
+      this.relative.set(study, m);
+    }
+    m.set(trial.number, { space, values });
   }
 
   /** Below / above groups for the running trial (cached per trial, see step 2 of the class comment). */
@@ -300,6 +383,8 @@ export class TPESampler implements Sampler {
   }
 
   sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, dist: Distribution): ParamValue {
+    const rel = this.relative.get(study)?.get(trial.number);
+    if (rel && name in rel.values && distributionsEqual(rel.space[name], dist)) return rel.values[name];
     const rng = this.streams.get(study, trial);
     if (dist.kind === 'categorical' ? dist.choices.length === 1 : dist.low === dist.high) return sampleUniform(rng, dist);
     let nFinished = 0;
@@ -319,8 +404,10 @@ export class TPESampler implements Sampler {
       }
       return out;
     };
-    const l = new NumericParzenEstimator(obs(below), dist, this.parzen);
-    const g = new NumericParzenEstimator(obs(above), dist, this.parzen);
+    // in multivariate mode Optuna's fallback uses the multivariate bandwidth with d = 1
+    const dims = this.multivariate ? 1 : undefined;
+    const l = new NumericParzenEstimator(obs(below), dist, this.parzen, dims);
+    const g = new NumericParzenEstimator(obs(above), dist, this.parzen, dims);
     const cands = l.sample(rng, this.nEiCandidates);
     let best = cands[0];
     let bestScore = -Infinity;
@@ -361,5 +448,6 @@ export class TPESampler implements Sampler {
 
   afterTrial(study: StudyView, trial: FrozenTrial): void {
     this.streams.release(study, trial);
+    this.relative.get(study)?.delete(trial.number);
   }
 }
