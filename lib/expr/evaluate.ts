@@ -20,6 +20,10 @@ import { ADV_RE, lookback, normalize, parse, print } from './parser.js';
 import type { Panel } from '../data/panel.js';
 import { sliceDates } from '../data/panel.js';
 
+/** Recycled intermediate buffers by length (at most POOL_CAP each, 4 lengths): avoids allocating and page-faulting a fresh panel-sized array per operator. */
+const POOL = new Map<number, Float64Array[]>();
+const POOL_CAP = 12;
+
 const panelIds = new WeakMap<Panel, number>();
 let nextPanelId = 1;
 
@@ -168,11 +172,12 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
   };
   const root = visit(expr, false);
 
-  // ---- buffer pool
-  const pool: Float64Array[] = [];
-  const ctx: OpContext = { T, N, alloc: () => pool.pop() ?? new Float64Array(size) };
+  // ---- buffer pool (shared across calls; bounded)
+  let pool = POOL.get(size);
+  if (!pool) { pool = []; POOL.set(size, pool); if (POOL.size > 4) POOL.delete(POOL.keys().next().value!); }
+  const ctx: OpContext = { T, N, alloc: () => pool!.pop() ?? new Float64Array(size) };
   const release = (v: Value | undefined): void => {
-    if (v && v.owned && v.arr) { pool.push(v.arr); v.arr = undefined; }
+    if (v && v.owned && v.arr) { if (pool!.length < POOL_CAP) pool!.push(v.arr); v.arr = undefined; }
   };
 
   const values: (Value | undefined)[] = new Array(nodes.length);
@@ -188,7 +193,7 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
       const close = need('close');
       const prev = K.delay(close, T, N, 1, ctx.alloc());
       const out = K.div(close, prev, ctx.alloc());
-      pool.push(prev);
+      if (pool!.length < POOL_CAP) pool!.push(prev);
       return { arr: K.sub(out, 1, out), owned: true };
     }
     if (name === 'vwap') {

@@ -29,6 +29,7 @@ export type { EvaluateOptions } from './evaluate.js';
 export { toTokens, fromTokens, evaluateTokens, MAX_TOKENS } from './tokens.js';
 export type { TokenOptions } from './tokens.js';
 export { OPERATORS, getOperator } from './ops.js';
+export { ALPHA101 } from './alpha101.js';
 export type { OpSpec, OpKind, ArgSpec, ArgKind } from './ops.js';
 
 /** The fields assumed by {@link validate} when no field list is given (OHLCV; derived names are always accepted). */

@@ -104,12 +104,109 @@ export function map3(a: Val, b: Val, c: Val, f: (x: number, y: number, z: number
   return out;
 }
 
+/** Array view and stride of a series argument: a scalar becomes a 1-element array with stride 0. */
+function av(v: Val): Arr {
+  return typeof v === 'number' ? Float64Array.of(v) : v;
+}
+function st(v: Val): number {
+  return typeof v === 'number' ? 0 : 1;
+}
+
+/** Binary element-wise operators with a dedicated loop (NaN rules in {@link binary}). */
+export type BinaryCode = 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne' | 'and' | 'or' | 'min' | 'max' | 'pow' | 'signed_power';
+
+/**
+ * Element-wise binary operator with scalar broadcast. Comparisons give 1/0,
+ * logical operators treat non-zero as true and give 1/0; any NaN operand of a
+ * comparison, logical operator, min or max gives NaN. `pow` = x^y,
+ * `signed_power` = sign(x) |x|^y; non-finite results -> NaN.
+ */
+export function binary(code: BinaryCode, a: Val, b: Val, out: Arr): Arr {
+  const A = av(a), B = av(b), sa = st(a), sb = st(b), n = out.length;
+  switch (code) {
+    case 'lt': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x < y ? 1 : 0; } break;
+    case 'le': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x <= y ? 1 : 0; } break;
+    case 'gt': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x > y ? 1 : 0; } break;
+    case 'ge': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x >= y ? 1 : 0; } break;
+    case 'eq': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x === y ? 1 : 0; } break;
+    case 'ne': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x !== y ? 1 : 0; } break;
+    case 'and': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x !== 0 && y !== 0 ? 1 : 0; } break;
+    case 'or': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x !== 0 || y !== 0 ? 1 : 0; } break;
+    case 'min': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x < y ? x : y; } break;
+    case 'max': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x > y ? x : y; } break;
+    case 'pow':
+      if (sb === 0 && sa === 1 && powSmall(A, B[0]!, out, false)) break;
+      for (let i = 0; i < n; i++) { const v = Math.pow(A[i * sa]!, B[i * sb]!); out[i] = v - v === 0 ? v : NaN; }
+      break;
+    case 'signed_power':
+      if (sb === 0 && sa === 1 && powSmall(A, B[0]!, out, true)) break;
+      for (let i = 0; i < n; i++) { const x = A[i * sa]!; const v = (x > 0 ? 1 : x < 0 ? -1 : x) * Math.pow(Math.abs(x), B[i * sb]!); out[i] = v - v === 0 ? v : NaN; }
+      break;
+  }
+  return out;
+}
+
+/**
+ * Fast paths of x^e (or sign(x)|x|^e when `signed`) for a scalar exponent e
+ * in {1, 2, 3, 4, 5, 0.5}: repeated multiplication / sqrt give the same values as
+ * Math.pow up to the last bit. Returns false when e has no fast path.
+ */
+function powSmall(A: Arr, e: number, out: Arr, signed: boolean): boolean {
+  const n = out.length;
+  if (e === 0.5) {
+    for (let i = 0; i < n; i++) { const x = A[i]!; const v = signed ? (x < 0 ? -Math.sqrt(-x) : Math.sqrt(x)) : Math.sqrt(x); out[i] = v - v === 0 ? v : NaN; }
+    return true;
+  }
+  if (!(e >= 1 && e <= 5 && Number.isInteger(e))) return false;
+  for (let i = 0; i < n; i++) {
+    const x = A[i]!;
+    const b = signed ? Math.abs(x) : x;
+    let v = b;
+    for (let k = 1; k < e; k++) v *= b;
+    if (signed && x < 0) v = -v;
+    out[i] = v - v === 0 ? v : NaN;
+  }
+  return true;
+}
+
+/** Unary element-wise operators with a dedicated loop. */
+export type UnaryCode = 'neg' | 'abs' | 'log' | 'sqrt' | 'exp' | 'sign' | 'not';
+
+/**
+ * Element-wise unary operator: `neg` -x, `abs` |x|, `log` ln x (x <= 0 -> NaN),
+ * `sqrt` (x < 0 -> NaN), `exp`, `sign` (-1/0/1), `not` (1 if x == 0, 0 if x != 0);
+ * NaN in -> NaN out; non-finite results -> NaN.
+ */
+export function unary(code: UnaryCode, a: Val, out: Arr): Arr {
+  const A = av(a), sa = st(a), n = out.length;
+  switch (code) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -A[i * sa]!; break;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(A[i * sa]!); break;
+    case 'log': for (let i = 0; i < n; i++) { const x = A[i * sa]!; const v = x > 0 ? Math.log(x) : NaN; out[i] = v - v === 0 ? v : NaN; } break;
+    case 'sqrt': for (let i = 0; i < n; i++) { const v = Math.sqrt(A[i * sa]!); out[i] = v - v === 0 ? v : NaN; } break;
+    case 'exp': for (let i = 0; i < n; i++) { const v = Math.exp(A[i * sa]!); out[i] = v - v === 0 ? v : NaN; } break;
+    case 'sign': for (let i = 0; i < n; i++) { const x = A[i * sa]!; out[i] = x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN; } break;
+    case 'not': for (let i = 0; i < n; i++) { const x = A[i * sa]!; out[i] = x !== x ? NaN : x === 0 ? 1 : 0; } break;
+  }
+  return out;
+}
+
 /** `if_else(c, a, b)`: a where c != 0, b where c == 0, NaN where c is NaN. */
 export function ifElse(c: Val, a: Val, b: Val, out: Arr): Arr {
-  const n = out.length;
+  const C = av(c), A = av(a), B = av(b), sc = st(c), sa = st(a), sb = st(b), n = out.length;
   for (let i = 0; i < n; i++) {
-    const cv = typeof c === 'number' ? c : c[i]!;
-    out[i] = cv !== cv ? NaN : cv !== 0 ? (typeof a === 'number' ? a : a[i]!) : typeof b === 'number' ? b : b[i]!;
+    const cv = C[i * sc]!;
+    out[i] = cv !== cv ? NaN : cv !== 0 ? A[i * sa]! : B[i * sb]!;
+  }
+  return out;
+}
+
+/** `clip(x, lo, hi)`: min(max(x, lo), hi); NaN if any operand is NaN. */
+export function clip(x: Val, lo: Val, hi: Val, out: Arr): Arr {
+  const X = av(x), L = av(lo), H = av(hi), sx = st(x), sl = st(lo), sh = st(hi), n = out.length;
+  for (let i = 0; i < n; i++) {
+    const v = X[i * sx]!, l = L[i * sl]!, h = H[i * sh]!;
+    out[i] = v !== v || l !== l || h !== h ? NaN : v < l ? l : v > h ? h : v;
   }
   return out;
 }
@@ -172,35 +269,29 @@ export function rollingSum(x: Arr, T: number, N: number, d: number, mean: boolea
   return out;
 }
 
-/** Run length of exactly equal consecutive values ending at each bar, per asset (NaN resets to 0). */
-function equalRuns(x: Arr, T: number, N: number): Int32Array {
-  const run = new Int32Array(T * N);
-  for (let a = 0; a < N; a++) run[a] = x[a]! === x[a]! ? 1 : 0;
-  for (let t = 1; t < T; t++) {
-    const row = t * N;
-    for (let a = 0; a < N; a++) {
-      const v = x[row + a]!;
-      run[row + a] = v !== v ? 0 : v === x[row - N + a]! ? run[row - N + a]! + 1 : 1;
-    }
-  }
-  return run;
-}
+/** Modes of {@link rollingMoments}. */
+const enum M { Std, Cov, Corr, Z, Reg }
 
 /**
  * Rolling second moments of one or two series over d bars, strict, with the
- * shifted-sum / resync scheme. Calls `emit(i, sx, sy, sxx, syy, sxy, kx, ky)` for each
- * cell whose window is full and NaN-free (sums of deviations from the shifts kx, ky);
- * other cells get NaN. When `y` is `x`, pass the same array.
+ * shifted-sum / resync scheme described in the module comment, and exact
+ * detection of windows of equal values (run length of exactly equal
+ * consecutive values, NaN resets). Writes the statistic of `mode` per cell;
+ * cells whose window is not full or holds a NaN (in x or y) get NaN.
  */
-function rollingMoments(
-  x: Arr, y: Arr, T: number, N: number, d: number, out: Arr,
-  emit: (i: number, sx: number, sy: number, sxx: number, syy: number, sxy: number, kx: number, ky: number) => number,
-): Arr {
+function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M, rettype: number, out: Arr): Arr {
   const SX = new Float64Array(N), SY = new Float64Array(N), SXX = new Float64Array(N), SYY = new Float64Array(N), SXY = new Float64Array(N);
   const KX = new Float64Array(N), KY = new Float64Array(N);
+  const RX = new Int32Array(N), RY = new Int32Array(N);
   const nan = new Int32Array(N);
   for (let t = 0; t < T; t++) {
     const row = t * N;
+    // runs of exactly equal values
+    for (let a = 0; a < N; a++) {
+      const vx = x[row + a]!, vy = y[row + a]!;
+      RX[a] = vx !== vx ? 0 : t > 0 && vx === x[row - N + a]! ? RX[a]! + 1 : 1;
+      RY[a] = vy !== vy ? 0 : t > 0 && vy === y[row - N + a]! ? RY[a]! + 1 : 1;
+    }
     if (t % d === 0) {
       const t0 = Math.max(0, t - d + 1);
       for (let a = 0; a < N; a++) {
@@ -234,7 +325,39 @@ function rollingMoments(
     if (t < d - 1) { out.fill(NaN, row, row + N); continue; }
     for (let a = 0; a < N; a++) {
       if (nan[a] !== 0) { out[row + a] = NaN; continue; }
-      const v = emit(row + a, SX[a]!, SY[a]!, SXX[a]!, SYY[a]!, SXY[a]!, KX[a]!, KY[a]!);
+      const sx = SX[a]!, sy = SY[a]!;
+      const cx = RX[a]! >= d, cy = RY[a]! >= d;
+      let v: number;
+      switch (mode) {
+        case M.Std: {
+          const q = (SXX[a]! - (sx * sx) / d) / (d - 1);
+          v = cx || !(q > 0) ? 0 : Math.sqrt(q);
+          break;
+        }
+        case M.Cov:
+          v = cx || cy ? 0 : (SXY[a]! - (sx * sy) / d) / (d - 1);
+          break;
+        case M.Corr: {
+          const qx = SXX[a]! - (sx * sx) / d, qy = SYY[a]! - (sy * sy) / d;
+          if (cx || cy || !(qx > 0 && qy > 0)) { v = NaN; break; }
+          v = (SXY[a]! - (sx * sy) / d) / Math.sqrt(qx * qy);
+          v = v > 1 ? 1 : v < -1 ? -1 : v;
+          break;
+        }
+        case M.Z: {
+          const q = (SXX[a]! - (sx * sx) / d) / (d - 1);
+          v = cx || !(q > 0) ? 0 : (x[row + a]! - (sx / d + KX[a]!)) / Math.sqrt(q);
+          break;
+        }
+        default: { // regression of y on x
+          const qx = SXX[a]! - (sx * sx) / d;
+          if (cx || !(qx > 0)) { v = NaN; break; }
+          const beta = (SXY[a]! - (sx * sy) / d) / qx;
+          const alpha = sy / d + KY[a]! - beta * (sx / d + KX[a]!);
+          const fit = alpha + beta * x[row + a]!;
+          v = rettype === 2 ? beta : rettype === 1 ? alpha : rettype === 3 ? fit : y[row + a]! - fit;
+        }
+      }
       out[row + a] = v - v === 0 ? v : NaN;
     }
   }
@@ -244,47 +367,25 @@ function rollingMoments(
 /** Rolling sample standard deviation (ddof = 1), strict; exactly-equal window -> 0; d = 1 -> NaN. */
 export function rollingStd(x: Arr, T: number, N: number, d: number, out: Arr): Arr {
   if (d < 2) return out.fill(NaN);
-  const run = equalRuns(x, T, N);
-  return rollingMoments(x, x, T, N, d, out, (i, sx, _sy, sxx) => {
-    if (run[i]! >= d) return 0;
-    const v = (sxx - (sx * sx) / d) / (d - 1);
-    return v > 0 ? Math.sqrt(v) : 0;
-  });
+  return rollingMoments(x, x, T, N, d, M.Std, 0, out);
 }
 
 /** Rolling sample covariance (ddof = 1), strict; either window exactly constant -> 0; d = 1 -> NaN. */
 export function rollingCov(x: Arr, y: Arr, T: number, N: number, d: number, out: Arr): Arr {
   if (d < 2) return out.fill(NaN);
-  const rx = equalRuns(x, T, N), ry = x === y ? rx : equalRuns(y, T, N);
-  return rollingMoments(x, y, T, N, d, out, (i, sx, sy, _sxx, _syy, sxy) => {
-    if (rx[i]! >= d || ry[i]! >= d) return 0;
-    return (sxy - (sx * sy) / d) / (d - 1);
-  });
+  return rollingMoments(x, y, T, N, d, M.Cov, 0, out);
 }
 
 /** Rolling Pearson correlation, strict; either window exactly constant -> NaN; d = 1 -> NaN; clamped to [-1, 1]. */
 export function rollingCorr(x: Arr, y: Arr, T: number, N: number, d: number, out: Arr): Arr {
   if (d < 2) return out.fill(NaN);
-  const rx = equalRuns(x, T, N), ry = x === y ? rx : equalRuns(y, T, N);
-  return rollingMoments(x, y, T, N, d, out, (i, sx, sy, sxx, syy, sxy) => {
-    if (rx[i]! >= d || ry[i]! >= d) return NaN;
-    const vx = sxx - (sx * sx) / d, vy = syy - (sy * sy) / d;
-    if (!(vx > 0 && vy > 0)) return NaN;
-    const c = (sxy - (sx * sy) / d) / Math.sqrt(vx * vy);
-    return c > 1 ? 1 : c < -1 ? -1 : c;
-  });
+  return rollingMoments(x, y, T, N, d, M.Corr, 0, out);
 }
 
 /** Rolling z-score (x_t - mean) / std (ddof = 1), strict; exactly-equal window -> 0; d = 1 -> NaN. */
 export function rollingZscore(x: Arr, T: number, N: number, d: number, out: Arr): Arr {
   if (d < 2) return out.fill(NaN);
-  const run = equalRuns(x, T, N);
-  return rollingMoments(x, x, T, N, d, out, (i, sx, _sy, sxx, _syy, _sxy, kx) => {
-    if (run[i]! >= d) return 0;
-    const v = (sxx - (sx * sx) / d) / (d - 1);
-    if (!(v > 0)) return 0;
-    return (x[i]! - (sx / d + kx)) / Math.sqrt(v);
-  });
+  return rollingMoments(x, x, T, N, d, M.Z, 0, out);
 }
 
 /**
@@ -295,18 +396,7 @@ export function rollingZscore(x: Arr, T: number, N: number, d: number, out: Arr)
  */
 export function rollingRegression(y: Arr, x: Arr, T: number, N: number, d: number, rettype: number, out: Arr): Arr {
   if (d < 2) return out.fill(NaN);
-  const rx = equalRuns(x, T, N);
-  return rollingMoments(x, y, T, N, d, out, (i, sx, sy, sxx, _syy, sxy, kx, ky) => {
-    if (rx[i]! >= d) return NaN;
-    const vx = sxx - (sx * sx) / d;
-    if (!(vx > 0)) return NaN;
-    const beta = (sxy - (sx * sy) / d) / vx;
-    if (rettype === 2) return beta;
-    const alpha = sy / d + ky - beta * (sx / d + kx);
-    if (rettype === 1) return alpha;
-    const fit = alpha + beta * x[i]!;
-    return rettype === 3 ? fit : y[i]! - fit;
-  });
+  return rollingMoments(x, y, T, N, d, M.Reg, rettype, out);
 }
 
 /** Last index u <= t (per asset) where x is NaN, as a running array; -1 if none. Used for strict deque windows. */
@@ -314,34 +404,28 @@ function strictOk(lastNan: number, t: number, d: number): boolean {
   return t - lastNan >= d && t >= d - 1;
 }
 
+
 /**
  * Rolling min / max (which = 'min' | 'max') or their position ('argmin' |
  * 'argmax', as bars ago: 0 = current bar; ties go to the most recent bar),
  * strict, with a monotone deque per asset (O(1) amortized per bar).
  */
 export function rollingExtreme(x: Arr, T: number, N: number, d: number, which: 'min' | 'max' | 'argmin' | 'argmax', out: Arr): Arr {
-  const isMax = which === 'max' || which === 'argmax';
+  const sgn = which === 'max' || which === 'argmax' ? 1 : -1;
   const arg = which === 'argmin' || which === 'argmax';
-  const dq = new Int32Array(d + 1);
-  const cap = d + 1;
+  const di = new Int32Array(T); // deque of bar indices (linear buffer: at most T pushes per asset)
+  const dv = new Float64Array(T); // their values times sgn (so the deque is always a max-deque)
   for (let a = 0; a < N; a++) {
-    let head = 0, size = 0, lastNan = -Infinity;
-    for (let t = 0; t < T; t++) {
-      const i = t * N + a;
-      const v = x[i]!;
-      if (v !== v) { lastNan = t; size = 0; head = 0; out[i] = NaN; continue; }
-      // drop expired
-      while (size > 0 && dq[head]! <= t - d) { head = (head + 1) % cap; size--; }
-      // pop back while back is dominated (ties: newer wins, so pop equal too)
-      while (size > 0) {
-        const back = dq[(head + size - 1) % cap]!;
-        const bv = x[back * N + a]!;
-        if (isMax ? bv <= v : bv >= v) size--; else break;
-      }
-      dq[(head + size) % cap] = t; size++;
-      if (!strictOk(lastNan, t, d)) { out[i] = NaN; continue; }
-      const f = dq[head]!;
-      out[i] = arg ? t - f : x[f * N + a]!;
+    let head = 0, tail = 0, lastNan = -d;
+    for (let t = 0, i = a; t < T; t++, i += N) {
+      const raw = x[i]!;
+      if (raw !== raw) { lastNan = t; head = tail = 0; out[i] = NaN; continue; }
+      const v = sgn * raw;
+      while (tail > head && dv[tail - 1]! <= v) tail--; // ties: the newer bar wins
+      di[tail] = t; dv[tail] = v; tail++;
+      if (di[head]! <= t - d) head++;
+      if (t - lastNan < d || t < d - 1) { out[i] = NaN; continue; }
+      out[i] = arg ? t - di[head]! : x[di[head]! * N + a]!;
     }
   }
   return out;
@@ -436,32 +520,58 @@ export function rollingSkew(x: Arr, T: number, N: number, d: number, out: Arr): 
 
 // ---------------------------------------------------------------- cross-section
 
-/** Scratch buffers for the cross-sectional kernels (one per row width). */
-class Scratch {
-  vals: Float64Array;
-  idx: Int32Array;
-  constructor(n: number) {
-    this.vals = new Float64Array(n);
-    this.idx = new Int32Array(n);
+/**
+ * Sorts `vals[lo, hi)` ascending, permuting `idx` alongside (quicksort with
+ * median-of-three pivots and insertion sort below 16 elements). `vals` must
+ * hold no NaN. In place; not stable (ties are handled by the callers, which
+ * only use tie runs).
+ */
+export function sortPairs(vals: Float64Array, idx: Int32Array, lo: number, hi: number): void {
+  while (hi - lo > 16) {
+    const mid = (lo + hi) >>> 1;
+    // median of three to vals[mid]
+    if (vals[mid]! < vals[lo]!) swap(vals, idx, mid, lo);
+    if (vals[hi - 1]! < vals[lo]!) swap(vals, idx, hi - 1, lo);
+    if (vals[hi - 1]! < vals[mid]!) swap(vals, idx, hi - 1, mid);
+    const p = vals[mid]!;
+    let i = lo, j = hi - 1;
+    while (i <= j) {
+      while (vals[i]! < p) i++;
+      while (vals[j]! > p) j--;
+      if (i <= j) { swap(vals, idx, i, j); i++; j--; }
+    }
+    // recurse into the smaller side, loop on the larger
+    if (j - lo < hi - i) { sortPairs(vals, idx, lo, j + 1); lo = i; } else { sortPairs(vals, idx, i, hi); hi = j + 1; }
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const v = vals[i]!, k = idx[i]!;
+    let j = i - 1;
+    while (j >= lo && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; }
+    vals[j + 1] = v; idx[j + 1] = k;
   }
 }
 
+function swap(vals: Float64Array, idx: Int32Array, i: number, j: number): void {
+  const v = vals[i]!; vals[i] = vals[j]!; vals[j] = v;
+  const k = idx[i]!; idx[i] = idx[j]!; idx[j] = k;
+}
+
 /**
- * Average ranks of `vals[0..n)` (already sorted copy in `sorted`), mapped to
- * [0, 1] as (r - 1) / (n - 1); n = 1 gives 0.5. Writes `out[outIdx[k]]`.
+ * For sorted `vals[lo, hi)` with original positions `idx`, writes each
+ * element's average rank of ties, r in 1..n, mapped by `emit(r - 1, n)` to
+ * `out[base + idx[k]]`.
  */
-function rankInto(v: number, sorted: Float64Array, n: number): number {
-  if (n === 1) return 0.5;
-  // lower bound: count of values < v
-  let lo = 0, hi = n;
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (sorted[m]! < v) lo = m + 1; else hi = m; }
-  const less = lo;
-  // upper bound: count of values <= v
-  hi = n;
-  if (lo < n && sorted[lo]! === v && (lo + 1 >= n || sorted[lo + 1]! !== v)) return less / (n - 1);
-  while (lo < hi) { const m = (lo + hi) >>> 1; if (sorted[m]! <= v) lo = m + 1; else hi = m; }
-  // average 1-based rank = (less + 1 + lo) / 2; mapped (r - 1) / (n - 1)
-  return ((less + lo - 1) / 2) / (n - 1);
+function emitRanks(vals: Float64Array, idx: Int32Array, lo: number, hi: number, out: Arr, base: number, mode: number, q: number): void {
+  const n = hi - lo;
+  let i = lo;
+  while (i < hi) {
+    let j = i + 1;
+    while (j < hi && vals[j] === vals[i]) j++;
+    const r0 = (i - lo + j - 1 - lo) / 2; // average 0-based rank of the tie run
+    const v = mode === 0 ? (n === 1 ? 0.5 : r0 / (n - 1)) : Math.min(q - 1, Math.floor((r0 * q) / n + 1e-12)) + 1;
+    for (let k = i; k < j; k++) out[base + idx[k]!] = v;
+    i = j;
+  }
 }
 
 /**
@@ -469,17 +579,83 @@ function rankInto(v: number, sorted: Float64Array, n: number): number {
  * r in 1..n mapped to (r - 1) / (n - 1); n = 1 gives 0.5; NaN stays NaN.
  */
 export function csRank(x: Arr, T: number, N: number, out: Arr): Arr {
-  const s = new Scratch(N);
+  return csRankLike(x, T, N, out, 0, 0);
+}
+
+/**
+ * Sorts `vals[0, n)` ascending with `idx` alongside: LSD radix sort (4 passes
+ * of 8 bits, passes where all keys share the digit skipped) on order-preserving
+ * 32-bit keys of the values rounded to float32 (a monotone map: a < b implies
+ * key(a) <= key(b)), then an insertion-sort pass on the exact float64 values,
+ * which only has to reorder runs of equal keys. O(n) per row for typical data.
+ */
+export class RadixSorter {
+  private readonly f32: Float32Array;
+  private readonly u32: Uint32Array;
+  private readonly k1: Uint32Array;
+  private readonly k2: Uint32Array;
+  private readonly i2: Int32Array;
+  private readonly v2: Float64Array;
+  private readonly count = new Int32Array(256);
+  constructor(n: number) {
+    this.f32 = new Float32Array(Math.max(1, n));
+    this.u32 = new Uint32Array(this.f32.buffer);
+    this.k1 = new Uint32Array(Math.max(1, n));
+    this.k2 = new Uint32Array(Math.max(1, n));
+    this.i2 = new Int32Array(Math.max(1, n));
+    this.v2 = new Float64Array(Math.max(1, n));
+  }
+
+  /** Sorts vals[0, n) (no NaN) ascending, permuting idx[0, n) alongside. */
+  sort(vals: Float64Array, idx: Int32Array, n: number): void {
+    if (n < 48) { sortPairs(vals, idx, 0, n); return; }
+    const { f32, u32, count } = this;
+    let keys = this.k1, kTmp = this.k2, ids = idx, iTmp = this.i2, vs = vals, vTmp = this.v2;
+    for (let k = 0; k < n; k++) {
+      f32[k] = vals[k]!;
+      const u = u32[k]!;
+      keys[k] = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    }
+    for (let shift = 0; shift < 32; shift += 8) {
+      count.fill(0);
+      for (let k = 0; k < n; k++) count[(keys[k]! >>> shift) & 255]++;
+      if (count[(keys[0]! >>> shift) & 255] === n) continue;
+      let sum = 0;
+      for (let b = 0; b < 256; b++) { const c = count[b]!; count[b] = sum; sum += c; }
+      for (let k = 0; k < n; k++) {
+        const key = keys[k]!;
+        const p = count[(key >>> shift) & 255]++;
+        kTmp[p] = key; iTmp[p] = ids[k]!; vTmp[p] = vs[k]!;
+      }
+      let t1: Uint32Array = keys; keys = kTmp; kTmp = t1;
+      let t2: Int32Array = ids; ids = iTmp; iTmp = t2;
+      let t3: Float64Array = vs; vs = vTmp; vTmp = t3;
+    }
+    if (ids !== idx) { idx.set(ids.subarray(0, n)); vals.set(vs.subarray(0, n)); }
+    // exact fix-up: keys equal after float32 rounding may be out of order in float64
+    for (let i = 1; i < n; i++) {
+      const v = vals[i]!;
+      if (vals[i - 1]! <= v) continue;
+      const id = idx[i]!;
+      let j = i - 1;
+      while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; }
+      vals[j + 1] = v; idx[j + 1] = id;
+    }
+  }
+}
+
+function csRankLike(x: Arr, T: number, N: number, out: Arr, mode: number, q: number): Arr {
+  const vals = new Float64Array(N), idx = new Int32Array(N);
+  const sorter = new RadixSorter(N);
   for (let t = 0; t < T; t++) {
     const row = t * N;
     let n = 0;
-    for (let a = 0; a < N; a++) { const v = x[row + a]!; if (v === v) s.vals[n++] = v; }
-    const sorted = s.vals.subarray(0, n);
-    sorted.sort();
     for (let a = 0; a < N; a++) {
       const v = x[row + a]!;
-      out[row + a] = v === v ? rankInto(v, sorted, n) : NaN;
+      if (v === v) { vals[n] = v; idx[n] = a; n++; } else out[row + a] = NaN;
     }
+    sorter.sort(vals, idx, n);
+    emitRanks(vals, idx, 0, n, out, row, mode, q);
   }
   return out;
 }
@@ -532,22 +708,7 @@ export function csWinsorize(x: Arr, T: number, N: number, k: number, out: Arr): 
  * average 1-based rank among the n assets with a value (bucket 1 = lowest).
  */
 export function csQuantile(x: Arr, T: number, N: number, q: number, out: Arr): Arr {
-  const s = new Scratch(N);
-  for (let t = 0; t < T; t++) {
-    const row = t * N;
-    let n = 0;
-    for (let a = 0; a < N; a++) { const v = x[row + a]!; if (v === v) s.vals[n++] = v; }
-    const sorted = s.vals.subarray(0, n);
-    sorted.sort();
-    for (let a = 0; a < N; a++) {
-      const v = x[row + a]!;
-      if (v !== v) { out[row + a] = NaN; continue; }
-      const r01 = rankInto(v, sorted, n); // (r-1)/(n-1)
-      const r1 = n === 1 ? 0 : r01 * (n - 1); // r - 1
-      out[row + a] = Math.min(q - 1, Math.floor((r1 * q) / n + 1e-12)) + 1;
-    }
-  }
-  return out;
+  return csRankLike(x, T, N, out, 1, q);
 }
 
 // ---------------------------------------------------------------- groups
@@ -609,18 +770,23 @@ export function groupRank(x: Arr, g: GroupCodes, T: number, N: number, out: Arr)
   const start = new Int32Array(G + 1);
   const pos = new Int32Array(G);
   const vals = new Float64Array(N);
+  const idx = new Int32Array(N);
   for (let t = 0; t < T; t++) {
     const row = t * N;
     start.fill(0);
-    for (let a = 0; a < N; a++) { const v = x[row + a]!, c = gcode(g, row, a); if (v === v && c >= 0) start[c + 1]++; }
-    for (let c = 0; c < G; c++) start[c + 1] += start[c]!;
-    for (let c = 0; c < G; c++) pos[c] = start[c]!;
-    for (let a = 0; a < N; a++) { const v = x[row + a]!, c = gcode(g, row, a); if (v === v && c >= 0) vals[pos[c]++] = v; }
-    for (let c = 0; c < G; c++) vals.subarray(start[c]!, start[c + 1]!).sort();
     for (let a = 0; a < N; a++) {
       const v = x[row + a]!, c = gcode(g, row, a);
-      if (v !== v || c < 0) { out[row + a] = NaN; continue; }
-      out[row + a] = rankInto(v, vals.subarray(start[c]!, start[c + 1]!), start[c + 1]! - start[c]!);
+      if (v === v && c >= 0) start[c + 1]++; else out[row + a] = NaN;
+    }
+    for (let c = 0; c < G; c++) start[c + 1] += start[c]!;
+    for (let c = 0; c < G; c++) pos[c] = start[c]!;
+    for (let a = 0; a < N; a++) {
+      const v = x[row + a]!, c = gcode(g, row, a);
+      if (v === v && c >= 0) { const k = pos[c]++; vals[k] = v; idx[k] = a; }
+    }
+    for (let c = 0; c < G; c++) {
+      sortPairs(vals, idx, start[c]!, start[c + 1]!);
+      emitRanks(vals, idx, start[c]!, start[c + 1]!, out, row, 0, 0);
     }
   }
   return out;

@@ -105,15 +105,17 @@ const val = (v: ArgValue): Val => {
 const grp = (v: ArgValue): GroupCodes => v as GroupCodes;
 const n = (v: ArgValue): number => v as number;
 
-function elem1(name: string, description: string, f: (x: number) => number, extra: Partial<OpSpec> = {}): OpSpec {
-  return { name, kind: 'element_wise', args: [S('x')], description, lookback: zero, run: (c, [x]) => K.map1(val(x!), f, c.alloc()), ...extra };
+function un(name: K.UnaryCode, description: string, extra: Partial<OpSpec> = {}): OpSpec {
+  return { name, kind: 'element_wise', args: [S('x')], description, lookback: zero, run: (c, [x]) => K.unary(name, val(x!), c.alloc()), ...extra };
+}
+
+function bin(name: K.BinaryCode, description: string, extra: Partial<OpSpec> = {}): OpSpec {
+  return { name, kind: 'element_wise', args: [S('x'), S('y')], description, lookback: zero, run: (c, [x, y]) => K.binary(name, val(x!), val(y!), c.alloc()), ...extra };
 }
 
 function elem2(name: string, description: string, f: (x: number, y: number) => number, extra: Partial<OpSpec> = {}): OpSpec {
   return { name, kind: 'element_wise', args: [S('x'), S('y')], description, lookback: zero, run: (c, [x, y]) => K.map2(val(x!), val(y!), f, c.alloc()), ...extra };
 }
-
-const nanOr = (f: (x: number, y: number) => boolean) => (x: number, y: number): number => (x !== x || y !== y ? NaN : f(x, y) ? 1 : 0);
 
 function ts(name: string, description: string, kernel: (x: Arr, T: number, N: number, d: number, out: Arr) => Arr, extra: Partial<OpSpec> = {}): OpSpec {
   return { name, kind: 'time_series', args: [S('x'), W()], description, lookback: win(1), run: (c, [x, d]) => kernel(arr(c, x!), c.T, c.N, n(d!), c.alloc()), ...extra };
@@ -133,25 +135,25 @@ const OPS: OpSpec[] = [
   elem2('sub', 'x - y (infix `-`).', (x, y) => x - y, { infix: { symbol: '-', prec: 5 }, run: (c, [x, y]) => K.sub(val(x!), val(y!), c.alloc()) }),
   elem2('mul', 'x * y (infix `*`).', (x, y) => x * y, { infix: { symbol: '*', prec: 6 }, commutative: true, run: (c, [x, y]) => K.mul(val(x!), val(y!), c.alloc()) }),
   elem2('div', 'x / y (infix `/`); y = 0 gives NaN.', (x, y) => x / y, { infix: { symbol: '/', prec: 6 }, run: (c, [x, y]) => K.div(val(x!), val(y!), c.alloc()) }),
-  elem2('pow', 'x to the power y (infix `x ^ y`, right-associative, binds tighter than unary minus: -x^2 = -(x^2)); non-finite results (0 to a negative power, negative x to a fractional power, overflow) give NaN.', Math.pow, { infix: { symbol: '^', prec: 8, rightAssoc: true }, aliases: ['power'] }),
-  elem1('neg', '-x (unary minus).', (x) => -x, { infix: { symbol: '-', prec: 7, unary: true } }),
-  elem1('abs', '|x|.', Math.abs),
-  elem1('log', 'natural logarithm; x <= 0 gives NaN.', (x) => (x > 0 ? Math.log(x) : NaN)),
-  elem1('sqrt', 'square root; x < 0 gives NaN.', Math.sqrt),
-  elem1('exp', 'e to the power x; overflow gives NaN.', Math.exp),
-  elem1('sign', 'sign of x: -1, 0 or 1 (NaN stays NaN).', Math.sign),
-  elem2('signed_power', 'sign(x) * |x|^a (a may be a number or a series).', (x, a) => Math.sign(x) * Math.pow(Math.abs(x), a), { args: [S('x'), S('a')], aliases: ['signedpower'] }),
-  elem2('min', 'element-wise minimum of x and y; NaN if either is NaN. (For the rolling minimum use ts_min.)', (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y), { commutative: true }),
-  elem2('max', 'element-wise maximum of x and y; NaN if either is NaN. (For the rolling maximum use ts_max.)', (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y), { commutative: true }),
-  elem2('lt', 'x < y: 1 if true, 0 if false, NaN if either is NaN (infix `<`).', nanOr((x, y) => x < y), { infix: { symbol: '<', prec: 4 } }),
-  elem2('le', 'x <= y: 1/0, NaN if either is NaN (infix `<=`).', nanOr((x, y) => x <= y), { infix: { symbol: '<=', prec: 4 } }),
-  elem2('gt', 'x > y: 1/0, NaN if either is NaN (infix `>`).', nanOr((x, y) => x > y), { infix: { symbol: '>', prec: 4 } }),
-  elem2('ge', 'x >= y: 1/0, NaN if either is NaN (infix `>=`).', nanOr((x, y) => x >= y), { infix: { symbol: '>=', prec: 4 } }),
-  elem2('eq', 'x == y (exact float equality): 1/0, NaN if either is NaN (infix `==`).', nanOr((x, y) => x === y), { infix: { symbol: '==', prec: 3 }, commutative: true }),
-  elem2('ne', 'x != y: 1/0, NaN if either is NaN (infix `!=`).', nanOr((x, y) => x !== y), { infix: { symbol: '!=', prec: 3 }, commutative: true }),
-  elem2('and', 'logical and (non-zero is true): 1/0, NaN if either is NaN (infix `&&`).', nanOr((x, y) => x !== 0 && y !== 0), { infix: { symbol: '&&', prec: 2 }, commutative: true }),
-  elem2('or', 'logical or (non-zero is true): 1/0, NaN if either is NaN (infix `||`).', nanOr((x, y) => x !== 0 || y !== 0), { infix: { symbol: '||', prec: 1 }, commutative: true }),
-  elem1('not', 'logical not: 1 if x == 0, 0 if x != 0, NaN if x is NaN (prefix `!`).', (x) => (x !== x ? NaN : x === 0 ? 1 : 0), { infix: { symbol: '!', prec: 7, unary: true } }),
+  bin('pow', 'x to the power y (infix `x ^ y`, right-associative, binds tighter than unary minus: -x^2 = -(x^2)); non-finite results (0 to a negative power, negative x to a fractional power, overflow) give NaN.', { infix: { symbol: '^', prec: 8, rightAssoc: true }, aliases: ['power'] }),
+  un('neg', '-x (unary minus).', { infix: { symbol: '-', prec: 7, unary: true } }),
+  un('abs', '|x|.'),
+  un('log', 'natural logarithm; x <= 0 gives NaN.'),
+  un('sqrt', 'square root; x < 0 gives NaN.'),
+  un('exp', 'e to the power x; overflow gives NaN.'),
+  un('sign', 'sign of x: -1, 0 or 1 (NaN stays NaN).'),
+  bin('signed_power', 'sign(x) * |x|^a (a may be a number or a series); non-finite results give NaN.', { args: [S('x'), S('a')], aliases: ['signedpower'] }),
+  bin('min', 'element-wise minimum of x and y; NaN if either is NaN. (For the rolling minimum use ts_min.)', { commutative: true }),
+  bin('max', 'element-wise maximum of x and y; NaN if either is NaN. (For the rolling maximum use ts_max.)', { commutative: true }),
+  bin('lt', 'x < y: 1 if true, 0 if false, NaN if either is NaN (infix `<`).', { infix: { symbol: '<', prec: 4 } }),
+  bin('le', 'x <= y: 1/0, NaN if either is NaN (infix `<=`).', { infix: { symbol: '<=', prec: 4 } }),
+  bin('gt', 'x > y: 1/0, NaN if either is NaN (infix `>`).', { infix: { symbol: '>', prec: 4 } }),
+  bin('ge', 'x >= y: 1/0, NaN if either is NaN (infix `>=`).', { infix: { symbol: '>=', prec: 4 } }),
+  bin('eq', 'x == y (exact float equality): 1/0, NaN if either is NaN (infix `==`).', { infix: { symbol: '==', prec: 3 }, commutative: true }),
+  bin('ne', 'x != y: 1/0, NaN if either is NaN (infix `!=`).', { infix: { symbol: '!=', prec: 3 }, commutative: true }),
+  bin('and', 'logical and (non-zero is true): 1/0, NaN if either is NaN (infix `&&`).', { infix: { symbol: '&&', prec: 2 }, commutative: true }),
+  bin('or', 'logical or (non-zero is true): 1/0, NaN if either is NaN (infix `||`).', { infix: { symbol: '||', prec: 1 }, commutative: true }),
+  un('not', 'logical not: 1 if x == 0, 0 if x != 0, NaN if x is NaN (prefix `!`).', { infix: { symbol: '!', prec: 7, unary: true } }),
   {
     name: 'if_else', kind: 'element_wise', args: [S('cond'), S('a'), S('b')], aliases: ['where'],
     description: 'a where cond != 0, b where cond == 0, NaN where cond is NaN (also written `cond ? a : b`).',
@@ -160,7 +162,7 @@ const OPS: OpSpec[] = [
   {
     name: 'clip', kind: 'element_wise', args: [S('x'), S('lo'), S('hi')],
     description: 'x limited to [lo, hi]: min(max(x, lo), hi); NaN if any operand is NaN.',
-    lookback: zero, run: (c, [x, lo, hi]) => K.map3(val(x!), val(lo!), val(hi!), (v, l, h) => (v !== v || l !== l || h !== h ? NaN : v < l ? l : v > h ? h : v), c.alloc()),
+    lookback: zero, run: (c, [x, lo, hi]) => K.clip(val(x!), val(lo!), val(hi!), c.alloc()),
   },
 
   // ------------------------------------------------------------ cross-sectional
