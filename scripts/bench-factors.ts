@@ -1,11 +1,98 @@
-import { analyzeFactor } from '../lib/factors/index.js';
-import type { Panel } from '../lib/data/panel.js';
-const T = 1259, N = 505;
-let seed = 1;
-const rnd = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
-const close = new Float64Array(T * N);
-for (let a = 0; a < N; a++) { let p = 100; for (let t = 0; t < T; t++) { p *= 1 + (rnd() - 0.5) * 0.04; close[t * N + a] = p; } }
-const panel: Panel = { frequency: '1d', market: 'equity', times: Float64Array.from({ length: T }, (_, i) => i * 86400000), assets: Array.from({ length: N }, (_, i) => `A${i}`), fields: { close } };
-const f = new Float64Array(T * N);
-for (let i = N; i < T * N; i++) f[i] = close[i]! / close[i - N]! - 1;
-for (let k = 0; k < 5; k++) { const t0 = performance.now(); const r = analyzeFactor(f, panel); console.log(k, (performance.now() - t0).toFixed(1), r.rankIc.mean, r.grade.grade); }
+/**
+ * Benchmark of factor validation (`npm run bench:factors`): the time to
+ * compute every metric of one factor at one horizon (IC / Rank IC with decay
+ * over 1, 5, 10, 20 bars, quantiles, turnover, coverage, long-short stats,
+ * grade) on the S&P 500 panel (505 x 1,259) and the top-1,050 US panel
+ * (1,050 x 2,485), and the throughput of a batch of 100 factors: metrics only
+ * (precomputed values), and end to end (expression evaluation + metrics +
+ * redundancy + DuckDB trial store in memory).
+ *
+ * "cold" = first evaluation on a panel (forward returns and their per-date
+ * ranks computed and cached); "warm" = median of repeated evaluations of a
+ * new factor on a panel whose forward returns are cached (the case of a batch).
+ * Options: --skip-us (no 1,050 x 2,485 panel), --reps N (default 7).
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { loadBundledPanel, loadFilePanel, type Panel } from '../lib/data/index.js';
+import { ALPHA101, evaluate } from '../lib/expr/index.js';
+import { analyzeFactor, evaluateFactors, FactorStore } from '../lib/factors/index.js';
+
+const args = process.argv.slice(2);
+const reps = Number(args[args.indexOf('--reps') + 1] ?? 7) || 7;
+const skipUs = args.includes('--skip-us');
+const US_PATH = '/work/shared/data/us_stocks_etfs_top1050_daily_2008_2017.csv.gz';
+
+const median = (x: number[]) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)]!;
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/** 100 factor expressions: the engine's Alpha101 set plus technical-indicator and price/volume factors over several windows. */
+function factorSet(): string[] {
+  const out = Object.values(ALPHA101);
+  for (const d of [2, 3, 5, 10, 20, 40, 60, 120]) {
+    out.push(`-ts_delta(close, ${d}) / delay(close, ${d})`, `ts_corr(close, volume, ${d})`, `-ts_std(returns, ${d})`, `ts_rank(volume, ${d})`, `-ts_zscore(close, ${d})`);
+  }
+  for (const d of [7, 14, 28]) out.push(`-rsi(close, ${d})`, `-cci(high, low, close, ${d})`, `adx(high, low, close, ${d})`);
+  out.push('macd_hist(close)', 'bb_percent_b(close)', '-bb_bandwidth(close)', 'rank(volume / adv20)', 'obv(close, volume)');
+  return out.slice(0, 100);
+}
+
+function timeOne(panel: Panel, values: Float64Array[], label: string): void {
+  const t0 = performance.now();
+  analyzeFactor(values[0]!, panel, { horizon: 1 });
+  const cold = performance.now() - t0;
+  const warm: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const v = values[(i + 1) % values.length]!;
+    const t = performance.now();
+    analyzeFactor(v, panel, { horizon: 1 });
+    warm.push(performance.now() - t);
+  }
+  console.log(`${label.padEnd(34)} cold ${ms(cold).padStart(10)}   warm median ${ms(median(warm)).padStart(9)}  (min ${ms(Math.min(...warm))}, ${reps} runs)`);
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:factors on ${os.cpus()[0]?.model ?? 'cpu'} x ${os.cpus().length}, node ${process.version}`);
+  console.log('one factor = all metrics at horizon 1 (decay over 1, 5, 10, 20), 5 quantiles, delay 1\n');
+  let t = performance.now();
+  const sp = await loadBundledPanel('sp500_daily');
+  console.log(`loaded sp500_daily ${sp.assets.length} x ${sp.times.length} in ${ms(performance.now() - t)}`);
+  const exprs = factorSet();
+  const spValues: Float64Array[] = [];
+  t = performance.now();
+  for (const e of exprs) spValues.push(evaluate(e, sp));
+  const spExprMs = performance.now() - t;
+  timeOne(sp, spValues, `S&P 500 (${sp.assets.length} x ${sp.times.length})`);
+
+  if (!skipUs && existsSync(US_PATH)) {
+    t = performance.now();
+    const us = await loadFilePanel(US_PATH, { frequency: '1d', market: 'equity' });
+    console.log(`loaded top-1050 US ${us.assets.length} x ${us.times.length} in ${ms(performance.now() - t)}`);
+    const usValues = exprs.slice(0, reps + 1).map((e) => evaluate(e, us));
+    timeOne(us, usValues, `US top-1050 (${us.assets.length} x ${us.times.length})`);
+  } else console.log('US top-1050 panel skipped');
+
+  // Batch of 100 on the S&P 500 panel.
+  t = performance.now();
+  for (const v of spValues) analyzeFactor(v, sp, { horizon: 1 });
+  const metricsMs = performance.now() - t;
+  console.log(`\nbatch of ${exprs.length} factors on S&P 500:`);
+  console.log(`  expression evaluation          ${ms(spExprMs).padStart(10)}  (${(spExprMs / exprs.length).toFixed(1)} ms / factor)`);
+  console.log(`  metrics only (analyzeFactor)   ${ms(metricsMs).padStart(10)}  (${(metricsMs / exprs.length).toFixed(1)} ms / factor, ${((exprs.length * 1000) / metricsMs).toFixed(1)} factors/s)`);
+  const store = await FactorStore.open(':memory:');
+  t = performance.now();
+  const reports = await evaluateFactors(exprs, sp, { store, horizon: 1, source: 'bench' });
+  const e2e = performance.now() - t;
+  console.log(`  end to end (evaluateFactor)    ${ms(e2e).padStart(10)}  (${(e2e / exprs.length).toFixed(1)} ms / factor, ${((exprs.length * 1000) / e2e).toFixed(1)} factors/s: expression + metrics + redundancy + DuckDB)`);
+  t = performance.now();
+  await evaluateFactors(exprs, sp, { store, horizon: 1, source: 'bench' });
+  const cachedMs = performance.now() - t;
+  console.log(`  same batch again (store hits)  ${ms(cachedMs).padStart(10)}  (${(cachedMs / exprs.length).toFixed(1)} ms / factor)`);
+  const pass = reports.filter((r) => r.grade.pass).length;
+  console.log(`  trials stored ${await store.countTrials()}, passing ${pass}, redundant ${reports.filter((r) => r.redundancy?.redundant).length}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -73,8 +73,9 @@ test('per-date ranks equal lib/stats averageRanks (ties, NaN, -0 and +0, extreme
   x[10] = 1 + 2 ** -40; // distinct from 1 in float64, equal in float32
   x[11] = 1;
   for (let a = 0; a < N; a++) x[N * 3 + a] = NaN; // all-NaN date
-  const { ranks, counts } = K.rankRows(x, T, N);
+  const { ranks, counts, order } = K.rankRows(x, T, N);
   for (let t = 0; t < T; t++) {
+    for (let i = 1; i < counts[t]!; i++) assert.ok(x[t * N + order[t * N + i]!]! >= x[t * N + order[t * N + i - 1]!]!, `order row ${t}`);
     const ref = averageRanks(row(x, t, N));
     assert.deepEqual(row(ranks, t, N), Array.from(ref), `row ${t}`);
     assert.equal(counts[t], ref.filter((v) => !Number.isNaN(v)).length);
@@ -97,7 +98,7 @@ test('row IC equals lib/stats pearson and Rank IC equals spearman, with differen
   const xr = K.rankRows(x, T, N);
   const yr = K.rankRows(y, T, N);
   const ic = K.rowPearson(x, y, T, N, 2);
-  const ric = K.rowSpearman(x, xr.ranks, xr.counts, y, yr.ranks, yr.counts, T, N, 2);
+  const ric = K.rowSpearman(x, xr, y, yr, T, N, 2);
   for (let t = 0; t < T; t++) {
     close(ic[t]!, pearson(row(x, t, N), row(y, t, N)), 1e-12, `IC row ${t}`);
     close(ric[t]!, spearman(row(x, t, N), row(y, t, N)), 1e-12, `Rank IC row ${t}`);
@@ -105,13 +106,13 @@ test('row IC equals lib/stats pearson and Rank IC equals spearman, with differen
   // Rank IC is the Pearson IC of the ranks when both sides have the same valid set.
   close(ric[0]!, pearson(row(xr.ranks, 0, N), row(yr.ranks, 0, N)), 1e-12);
   // minPairs: a date with 3 pairs is undefined when at least 5 are required.
-  const ric5 = K.rowSpearman(x, xr.ranks, xr.counts, y, yr.ranks, yr.counts, T, N, 5);
+  const ric5 = K.rowSpearman(x, xr, y, yr, T, N, 5);
   assert.ok(Number.isNaN(ric5[1]!));
   // Constant side: NaN.
   const c = new Float64Array(T * N).fill(2);
   const cr = K.rankRows(c, T, N);
   assert.ok(Number.isNaN(K.rowPearson(c, y, T, N, 2)[4]!));
-  assert.ok(Number.isNaN(K.rowSpearman(c, cr.ranks, cr.counts, y, yr.ranks, yr.counts, T, N, 2)[4]!));
+  assert.ok(Number.isNaN(K.rowSpearman(c, cr, y, yr, T, N, 2)[4]!));
 });
 
 test('quantile buckets: equal counts, ties share a bucket, fewer assets than buckets gives none', () => {

@@ -12,7 +12,7 @@ import {
 } from '../stats/index.js';
 import {
   bucketHeldReturns, bucketMeans, checkInt, checkShape, coverageSeries, forwardReturnsKernel, heldReturns, nanMean, neweyWestT, quantileBuckets,
-  quantileTurnover, rankAutocorrelation, rankRows, rollingMean, rowPearson, rowSpearman,
+  quantileTurnover, rankAutocorrelation, rankRows, rollingMean, rowPearson, rowSpearman, type RankedRows,
 } from './kernels.js';
 import { gradeFactor, type GradeMetrics, type GradeResult, type PartialThresholds } from './grade.js';
 
@@ -204,8 +204,7 @@ export interface FactorAnalysis {
 
 interface Fwd {
   fwd: Float64Array;
-  ranks: Float64Array;
-  counts: Int32Array;
+  ranked: RankedRows;
 }
 
 const fwdCache = new WeakMap<Float64Array, Map<string, Fwd>>();
@@ -221,8 +220,7 @@ function forwardWithRanks(price: Float64Array, T: number, N: number, horizon: nu
   let f = m.get(key);
   if (!f) {
     const fwd = forwardReturnsKernel(price, T, N, horizon, delay);
-    const { ranks, counts } = rankRows(fwd, T, N);
-    f = { fwd, ranks, counts };
+    f = { fwd, ranked: rankRows(fwd, T, N) };
     m.set(key, f);
   }
   return f;
@@ -300,7 +298,8 @@ export function analyzeFactor(values: Float64Array, panel: Panel, settings?: Fac
   const { horizon, delay, quantiles: Q, minAssets } = s;
 
   // Factor ranks once per date.
-  const { ranks, counts } = rankRows(values, T, N);
+  const ranked = rankRows(values, T, N);
+  const { ranks, counts } = ranked;
 
   // IC and Rank IC per horizon (decay), headline horizon kept in full.
   let icH: Float64Array | undefined;
@@ -309,7 +308,7 @@ export function analyzeFactor(values: Float64Array, panel: Panel, settings?: Fac
   for (const h of s.decayHorizons) {
     const f = forwardWithRanks(price, T, N, h, delay);
     const ic = rowPearson(values, f.fwd, T, N, minAssets);
-    const ric = rowSpearman(values, ranks, counts, f.fwd, f.ranks, f.counts, T, N, minAssets);
+    const ric = rowSpearman(values, ranked, f.fwd, f.ranked, T, N, minAssets);
     const rs = std(ric, 1);
     decay.push({ horizon: h, icMean: mean(ic), rankIcMean: mean(ric), rankIcIr: rs > 0 ? mean(ric) / rs : NaN });
     if (h === horizon) {

@@ -104,8 +104,16 @@ export function assetsHash(assets: readonly string[]): string {
   return sha256(assets.join('\u0000'));
 }
 
-/** Cheap fingerprint of a panel's content: shape, times, assets, and per field the sum of finite values and the NaN count. */
+const fingerprints = new WeakMap<Panel, string>();
+
+/**
+ * Cheap fingerprint of a panel's content: shape, times, assets, and per field
+ * the sum of finite values and the NaN count. Cached per panel object (panels
+ * are treated as immutable, as by lib/expr's cache).
+ */
 export function panelFingerprint(panel: Panel): string {
+  const hit = fingerprints.get(panel);
+  if (hit) return hit;
   const fields: Record<string, [number, number]> = {};
   for (const name of Object.keys(panel.fields).sort()) {
     const f = panel.fields[name]!;
@@ -119,10 +127,12 @@ export function panelFingerprint(panel: Panel): string {
     fields[name] = [s, nan];
   }
   const T = panel.times.length;
-  return sha256(stableJson({
+  const fp = sha256(stableJson({
     dataset: panel.dataset ?? null, frequency: panel.frequency, market: panel.market, T, N: panel.assets.length,
     first: T ? panel.times[0] : null, last: T ? panel.times[T - 1] : null, times: sha256(panel.times), assets: assetsHash(panel.assets), fields,
   }));
+  fingerprints.set(panel, fp);
+  return fp;
 }
 
 /** Row range [start, end) of `times` inside [startMs, endMs] (inclusive). */
@@ -238,11 +248,9 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   }
   best.redundant = best.maxAbsCorr > threshold;
   report.redundancy = best;
+  report.deflatedSharpe = await deflatedSharpeFromStore(store, report, true);
   report.timings.totalMs = performance.now() - t0;
   await store.insert(report, { assetsHash: aHash, snapshot: snap });
-  report.deflatedSharpe = await deflatedSharpeFromStore(store, report);
-  report.timings.totalMs = performance.now() - t0;
-  await store.updateDeflatedSharpe(report.runId, report.deflatedSharpe, report);
   return report;
 }
 
@@ -253,9 +261,11 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
  * nTrials = trials stored for the report's dataset (all horizons and
  * settings), trial Sharpe variance = sample variance of their per-bar
  * top-minus-bottom Sharpe ratios. Recomputing later counts the trials added since.
+ * With `pending` the report is not stored yet and is counted as one more trial
+ * (its Sharpe included in the variance).
  */
-export async function deflatedSharpeFromStore(store: FactorStore, report: Pick<FactorReport, 'dataset' | 'longShort'>): Promise<DeflatedSharpeResult> {
-  const { nTrials, variance } = await store.trialSharpeStats({ dataset: report.dataset });
+export async function deflatedSharpeFromStore(store: FactorStore, report: Pick<FactorReport, 'dataset' | 'longShort'>, pending = false): Promise<DeflatedSharpeResult> {
+  const { nTrials, variance } = await store.trialSharpeStats({ dataset: report.dataset }, pending ? report.longShort.stats.sharpePerBar : undefined);
   const d = report.longShort.directional;
   const v = nTrials <= 1 ? 0 : variance;
   const r = deflatedSharpe({ sharpe: d.sharpePerBar, nObs: d.nBars, skew: d.skew, kurtosis: d.kurtosis, nTrials, trialSharpeVariance: v });

@@ -89,7 +89,7 @@ export function rankScratch(n: number): RankScratch {
  * monotone, so only values sharing a float32 key can be out of order after the
  * radix passes and the final pass makes the order exact.
  */
-export function rankRowInto(x: Float64Array, off: number, N: number, out: Float64Array, sc: RankScratch): number {
+export function rankRowInto(x: Float64Array, off: number, N: number, out: Float64Array, sc: RankScratch, order?: Int32Array): number {
   const { f32, u32, hist, sorted: sv } = sc;
   let ks = sc.kA;
   let ke = sc.kB;
@@ -161,21 +161,60 @@ export function rankRowInto(x: Float64Array, off: number, N: number, out: Float6
     for (let q = k; q < e; q++) out[off + is[q]!] = r;
     k = e;
   }
+  if (order) for (let i = 0; i < m; i++) order[off + i] = is[i]!;
   return m;
 }
 
+/** Per-date ranks of a panel: ranks (dates x assets), per-date counts, and per-date ascending order. */
+export interface RankedRows {
+  /** Average-tie ranks, 1-based, dates x assets, NaN where the value is NaN. */
+  ranks: Float64Array;
+  /** Number of ranked (non-NaN) values per date, length T. */
+  counts: Int32Array;
+  /** Per date t, `order[t*N .. t*N + counts[t])` = asset positions in ascending value order. */
+  order: Int32Array;
+}
+
 /**
- * Per-date average-tie ranks of a dates x assets panel (see {@link rankRowInto}).
- * Returns the ranks (dates x assets, NaN where x is NaN) and the per-date count
- * of ranked values (length T).
+ * Per-date average-tie ranks of a dates x assets panel (see {@link rankRowInto}),
+ * with the per-date counts and sort order.
  */
-export function rankRows(x: Float64Array, T: number, N: number): { ranks: Float64Array; counts: Int32Array } {
+export function rankRows(x: Float64Array, T: number, N: number): RankedRows {
   checkShape('values', x, T, N);
   const ranks = new Float64Array(T * N);
   const counts = new Int32Array(T);
+  const order = new Int32Array(T * N);
   const scratch = rankScratch(N);
-  for (let t = 0; t < T; t++) counts[t] = rankRowInto(x, t * N, N, ranks, scratch);
-  return { ranks, counts };
+  for (let t = 0; t < T; t++) counts[t] = rankRowInto(x, t * N, N, ranks, scratch, order);
+  return { ranks, counts, order };
+}
+
+/**
+ * Average-tie ranks within a subset, from a row's full ascending order: walks
+ * `order[off .. off+m)` and ranks only the assets with `mask[a] = 1` (ties =
+ * equal values of `x`), writing `out[a]` for them. O(m), no sort.
+ */
+function subsetRanks(x: Float64Array, xo: number, order: Int32Array, off: number, m: number, mask: Uint8Array, out: Float64Array, tmp: Int32Array): void {
+  let pos = 0;
+  let i = 0;
+  while (i < m) {
+    const a = order[off + i]!;
+    const v = x[xo + a]!;
+    let cnt = 0;
+    let j = i;
+    while (j < m) {
+      const b = order[off + j]!;
+      if (x[xo + b] !== v) break;
+      if (mask[b] === 1) tmp[cnt++] = b;
+      j++;
+    }
+    if (cnt > 0) {
+      const r = pos + (cnt + 1) / 2;
+      for (let q = 0; q < cnt; q++) out[tmp[q]!] = r;
+      pos += cnt;
+    }
+    i = j;
+  }
 }
 
 /**
@@ -226,29 +265,26 @@ export function rowPearson(x: Float64Array, y: Float64Array, T: number, N: numbe
  * Per-date Spearman correlation (Rank IC) of rows of `x` and `y`: the Pearson
  * correlation of average-tie ranks taken within the assets where both are
  * present that date (scipy `spearmanr` on the pairwise-complete data). Uses the
- * precomputed per-row ranks `xr`/`yr` (over each side's own valid set, counts
- * `xc`/`yc`) when the pairwise-complete set equals both valid sets, and re-ranks
- * the common subset otherwise. NaN with fewer than `minPairs` pairs or a
- * constant side. Length T.
+ * precomputed per-row ranks (`xr`, `yr`, see {@link rankRows}) when the
+ * pairwise-complete set equals both valid sets, and otherwise re-ranks the
+ * common subset from each row's sort order in O(N) (no new sort). NaN with
+ * fewer than `minPairs` pairs or a constant side. Length T.
  */
-export function rowSpearman(
-  x: Float64Array, xr: Float64Array, xc: Int32Array,
-  y: Float64Array, yr: Float64Array, yc: Int32Array,
-  T: number, N: number, minPairs: number,
-): Float64Array {
+export function rowSpearman(x: Float64Array, xr: RankedRows, y: Float64Array, yr: RankedRows, T: number, N: number, minPairs: number): Float64Array {
   const out = new Float64Array(T);
-  const sx = new Float64Array(N);
-  const sy = new Float64Array(N);
+  const mask = new Uint8Array(N);
   const rx = new Float64Array(N);
   const ry = new Float64Array(N);
-  const scratch = rankScratch(N);
+  const tmp = new Int32Array(N);
   for (let t = 0; t < T; t++) {
     const o = t * N;
     let n = 0;
     for (let a = 0; a < N; a++) {
       const u = x[o + a]!;
       const v = y[o + a]!;
-      if (u === u && v === v) n++;
+      const both = u === u && v === v ? 1 : 0;
+      mask[a] = both;
+      n += both;
     }
     if (n < minPairs || n < 2) {
       out[t] = NaN;
@@ -257,41 +293,26 @@ export function rowSpearman(
     let A: Float64Array;
     let B: Float64Array;
     let off: number;
-    let len: number;
-    if (n === xc[t] && n === yc[t]) {
-      A = xr;
-      B = yr;
+    if (n === xr.counts[t] && n === yr.counts[t]) {
+      A = xr.ranks;
+      B = yr.ranks;
       off = o;
-      len = N;
     } else {
-      let k = 0;
-      for (let a = 0; a < N; a++) {
-        const u = x[o + a]!;
-        const v = y[o + a]!;
-        if (u === u && v === v) {
-          sx[k] = u;
-          sy[k] = v;
-          k++;
-        }
-      }
-      rankRowInto(sx, 0, n, rx, scratch);
-      rankRowInto(sy, 0, n, ry, scratch);
+      subsetRanks(x, o, xr.order, o, xr.counts[t]!, mask, rx, tmp);
+      subsetRanks(y, o, yr.order, o, yr.counts[t]!, mask, ry, tmp);
       A = rx;
       B = ry;
       off = 0;
-      len = n;
     }
     // Ranks over exactly the n common values have mean (n + 1) / 2.
     const m = (n + 1) / 2;
     let sxx = 0;
     let syy = 0;
     let sxy = 0;
-    for (let a = 0; a < len; a++) {
-      const u = A[off + a]!;
-      const v = B[off + a]!;
-      if (u !== u || v !== v) continue;
-      const du = u - m;
-      const dv = v - m;
+    for (let a = 0; a < N; a++) {
+      if (mask[a] === 0) continue;
+      const du = A[off + a]! - m;
+      const dv = B[off + a]! - m;
       sxx += du * du;
       syy += dv * dv;
       sxy += du * dv;

@@ -255,16 +255,37 @@ export class FactorStore {
    * Trial count and the sample variance (ddof 1) of the per-bar long-short
    * Sharpe ratios (`ls_sharpe_per_bar`, top minus bottom, finite values only)
    * of the trials matching the filter: the inputs of the deflated Sharpe ratio
-   * (Bailey & Lopez de Prado 2014). variance is NaN with fewer than 2 finite Sharpes.
+   * (Bailey & Lopez de Prado 2014). `extraSharpe` counts one more trial not
+   * stored yet (with that per-bar Sharpe). variance is NaN with fewer than 2
+   * finite Sharpes.
    */
-  async trialSharpeStats(filter?: TrialFilter): Promise<{ nTrials: number; variance: number; nFinite: number }> {
+  async trialSharpeStats(filter?: TrialFilter, extraSharpe?: number): Promise<{ nTrials: number; variance: number; nFinite: number }> {
     const w = where(filter);
-    const row = await this.db.one<{ n: number; v: number | null; nf: number }>(
-      `SELECT count(*) AS n, var_samp(ls_sharpe_per_bar) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS v,
+    const row = await this.db.one<{ n: number; s: number | null; ss: number | null; nf: number }>(
+      `SELECT count(*) AS n, sum(ls_sharpe_per_bar) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS s,
               count(*) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS nf FROM factor_trials ${w.sql}`,
       w.params,
     );
-    return { nTrials: Number(row?.n ?? 0), variance: row?.v ?? NaN, nFinite: Number(row?.nf ?? 0) };
+    let n = Number(row?.n ?? 0);
+    let nf = Number(row?.nf ?? 0);
+    // Two-pass variance: the mean first, then squared deviations (numerically stable).
+    let sum = row?.s ?? 0;
+    if (extraSharpe !== undefined) {
+      n++;
+      if (Number.isFinite(extraSharpe)) {
+        nf++;
+        sum += extraSharpe;
+      }
+    }
+    if (nf < 2) return { nTrials: n, variance: NaN, nFinite: nf };
+    const m = sum / nf;
+    const dev = await this.db.one<{ ss: number | null }>(
+      `SELECT sum((ls_sharpe_per_bar - ?) * (ls_sharpe_per_bar - ?)) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS ss FROM factor_trials ${w.sql}`,
+      [m, m, ...w.params],
+    );
+    let ss = dev?.ss ?? 0;
+    if (extraSharpe !== undefined && Number.isFinite(extraSharpe)) ss += (extraSharpe - m) ** 2;
+    return { nTrials: n, variance: ss / (nf - 1), nFinite: nf };
   }
 
   /** Summary rows of the trials matching the filter (every column but the encoded report), newest first. */
