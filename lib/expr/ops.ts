@@ -137,7 +137,7 @@ const OPS: OpSpec[] = [
   elem2('div', 'x / y (infix `/`); y = 0 gives NaN.', (x, y) => x / y, { infix: { symbol: '/', prec: 6 }, run: (c, [x, y]) => K.div(val(x!), val(y!), c.alloc()) }),
   bin('pow', 'x to the power y (infix `x ^ y`, right-associative, binds tighter than unary minus: -x^2 = -(x^2)); non-finite results (0 to a negative power, negative x to a fractional power, overflow) give NaN.', { infix: { symbol: '^', prec: 8, rightAssoc: true }, aliases: ['power'] }),
   un('neg', '-x (unary minus).', { infix: { symbol: '-', prec: 7, unary: true } }),
-  un('abs', '|x|.'),
+  un('abs', 'absolute value |x| (NaN stays NaN).'),
   un('log', 'natural logarithm; x <= 0 gives NaN.'),
   un('sqrt', 'square root; x < 0 gives NaN.'),
   un('exp', 'e to the power x; overflow gives NaN.'),
