@@ -10,7 +10,11 @@
  *
  * Doubles in [0, 1) are built from 53 random bits (two draws), like
  * `random()` in most libraries. The same seed always gives the same stream on
- * every JS engine (only 32-bit integer arithmetic is used).
+ * every JS engine (only 32-bit integer arithmetic is used). Values derived
+ * through `Math.log` / `Math.exp` (log-scale draws, TPE kernels) can differ in
+ * the last bits between engines or engine versions (ECMAScript does not
+ * require correctly rounded transcendentals; Node 20 and Deno 2 differ at
+ * ~1e-15), so bit-identical trials are guaranteed within one runtime.
  */
 
 /** Mixes a 32-bit state one SplitMix32 step; returns [newState, output]. */
