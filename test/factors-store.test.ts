@@ -8,7 +8,7 @@ import { Db } from '../lib/db/index.js';
 import { evaluate, ExprCache } from '../lib/expr/index.js';
 import { deflatedSharpe } from '../lib/stats/index.js';
 import {
-  analyzeFactor, decodeJson, encodeJson, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
+  analyzeFactor, decayHeatmap, decodeJson, encodeJson, factorTable, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
   tearSheetSummary, writeTearSheet, type FactorReport,
 } from '../lib/factors/index.js';
 
@@ -80,6 +80,11 @@ test('evaluateFactor stores a trial; a second call returns the identical stored 
   assert.equal(e2.cached, true);
   assert.equal(e2.runId, e1.runId);
   assert.deepEqual(e1.rankIc.series, analyzeFactor(evaluate('-ts_delta(close, 3)', panel), panel).rankIc.series);
+  // A named expression has the canonical expression as its identity: same trial.
+  const named = await evaluateFactor({ name: 'reversal_3', expression: '-ts_delta(close,3)' }, panel, { store });
+  assert.deepEqual([named.cached, named.runId, named.factor.id], [true, e1.runId, e1.factor.id]);
+  const named2 = await evaluateFactor({ name: 'reversal_4', expression: '-ts_delta(close, 4)' }, panel, { store });
+  assert.deepEqual([named2.cached, named2.factor.name, named2.factor.expression], [false, 'reversal_4', e1.factor.expression!.replace('3', '4')]);
   // The row holds the metrics in columns for the LLM loop.
   const rows = await store.trials({ factorId: e1.factor.id });
   assert.equal(rows.length, 1);
@@ -202,6 +207,15 @@ test('tear sheet: summary with grade and reasons, seven figures over the evaluat
     assert.equal(tr.y.length, 90);
   }
   assert.equal((figs[4]!.data as unknown[]).length, rep.settings.quantiles);
+  const other = await evaluateFactor({ name: 'other', values: noisy(panel, 0.01, 14) }, panel, { store, decayHorizons: [1, 3] });
+  const table = factorTable([rep, other]);
+  assert.deepEqual(table.map((r) => [r.factor, r.grade, r.pass]), [['weak', rep.grade.grade, rep.grade.pass], ['other', other.grade.grade, other.grade.pass]]);
+  assert.ok(Math.abs(table[1]!.rankIc - other.rankIc.mean) <= Math.abs(other.rankIc.mean) * 1e-3);
+  const heat = decayHeatmap([rep, other]).data[0] as { x: string[]; y: string[]; z: (number | null)[][] };
+  assert.deepEqual(heat.x, ['1 bars', '3 bars', '5 bars', '10 bars', '20 bars']);
+  assert.deepEqual(heat.y, ['weak', 'other']);
+  assert.equal(heat.z[1]![2], null, 'other has no 5-bar decay point');
+  assert.equal(heat.z[1]![1], other.decay[1]!.rankIcMean);
   // JSON-safe: no NaN left in the specs.
   assert.doesNotMatch(JSON.stringify(figs), /NaN/);
   const dir = mkdtempSync(join(tmpdir(), 'tearsheet-'));

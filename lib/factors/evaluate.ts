@@ -17,8 +17,13 @@ import { sha256, stableJson } from './encode.js';
 import { rankSnapshot, snapshotCorrelation } from './redundancy.js';
 import { FactorStore } from './store.js';
 
-/** A factor: an expression string (evaluated with lib/expr) or a precomputed dates x assets panel with a name. */
-export type FactorInput = string | { name: string; values: Float64Array; expression?: string };
+/**
+ * A factor: an expression string (evaluated with lib/expr; its name is the
+ * canonical expression), a named expression `{ name, expression }`, or a
+ * precomputed dates x assets panel `{ name, values }` (optionally with the
+ * expression it came from, for the record).
+ */
+export type FactorInput = string | { name: string; expression: string; values?: undefined } | { name: string; values: Float64Array; expression?: string };
 
 /** Redundancy of a factor against the factors stored for the same dataset and universe. */
 export interface Redundancy {
@@ -179,13 +184,15 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   let expression: string | null;
   let valuesHash: string | null = null;
   let values: Float64Array | undefined;
-  if (typeof factor === 'string') {
-    expression = canonical(factor);
+  let source: string | undefined;
+  if (typeof factor === 'string' || (factor && typeof factor.expression === 'string' && factor.values === undefined)) {
+    source = typeof factor === 'string' ? factor : factor.expression!;
+    expression = canonical(source);
     id = expression;
-    name = expression;
+    name = typeof factor === 'string' ? expression : factor.name;
   } else {
     if (!factor || typeof factor.name !== 'string' || !(factor.values instanceof Float64Array)) {
-      throw new TypeError('evaluateFactor: factor must be an expression string or { name: string, values: Float64Array }');
+      throw new TypeError('evaluateFactor: factor must be an expression string, { name, expression } or { name, values: Float64Array }');
     }
     if (factor.values.length !== T * N) throw new RangeError(`evaluateFactor: factor "${factor.name}" values have length ${factor.values.length}, expected ${T} x ${N}`);
     valuesHash = sha256(factor.values);
@@ -204,7 +211,7 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   }
 
   const tf = performance.now();
-  if (!values) values = evaluate(factor as string, panel, opts.exprCache ? { cache: opts.exprCache } : {});
+  if (!values) values = evaluate(source!, panel, opts.exprCache ? { cache: opts.exprCache } : {});
   const factorMs = performance.now() - tf;
   const whole = rows.start === 0 && rows.end === T;
   const sub = whole ? panel : sliceDates(panel, rows.start, rows.end);

@@ -25,5 +25,5 @@ export { rankSnapshot, snapshotCorrelation, sampleDates, SNAPSHOT_MISSING } from
 export type { RankSnapshot } from './redundancy.js';
 export { encodeJson, decodeJson } from './encode.js';
 export * as kernels from './kernels.js';
-export { tearSheetFigures, tearSheetSummary, tearSheetSummaryHtml, tearSheetTitle, writeTearSheet, showTearSheet } from './tearsheet.js';
-export type { TearSheetInput } from './tearsheet.js';
+export { tearSheetFigures, tearSheetSummary, tearSheetSummaryHtml, tearSheetTitle, writeTearSheet, showTearSheet, factorTable, decayHeatmap } from './tearsheet.js';
+export type { TearSheetInput, FactorTableRow } from './tearsheet.js';

@@ -8,7 +8,7 @@
  */
 import { formatTime } from '../data/panel.js';
 import { escapeHtml } from '../notebook/display.js';
-import { barFigure, histogramFigure, lineFigure, showFigure, toPlotArray, writeFiguresHtml, displayHtml, type Figure } from '../viz/index.js';
+import { barFigure, heatmapFigure, histogramFigure, lineFigure, showFigure, toPlotArray, writeFiguresHtml, displayHtml, type Figure } from '../viz/index.js';
 import type { FactorAnalysis } from './analyze.js';
 import type { FactorReport } from './evaluate.js';
 import { fmtNum } from './grade.js';
@@ -136,4 +136,62 @@ export async function writeTearSheet(path: string, report: TearSheetInput): Prom
 export async function showTearSheet(report: TearSheetInput): Promise<void> {
   await displayHtml(`<h3>${escapeHtml(tearSheetTitle(report))}</h3>${tearSheetSummaryHtml(report)}`);
   for (const f of tearSheetFigures(report)) await showFigure(f);
+}
+
+/** One row of {@link factorTable}. */
+export interface FactorTableRow {
+  factor: string;
+  grade: string;
+  pass: boolean;
+  rankIc: number;
+  icir: number;
+  t: number;
+  p: number;
+  spreadBps: number;
+  monotonicity: number;
+  turnover: number;
+  sharpe: number;
+  coverage: number;
+  redundantWith: string;
+  reasons: string;
+}
+
+const r4 = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)) : NaN);
+
+/**
+ * A comparison table of several evaluations, one row per factor: grade, pass,
+ * mean Rank IC, Rank ICIR, t, the grade's p-value, top-minus-bottom spread in
+ * basis points per horizon, monotonicity, mean top/bottom turnover, long-short
+ * Sharpe (as built, annualized with each report's annualization), coverage,
+ * the stored factor it duplicates (if flagged) and the rejection reasons.
+ * Numbers rounded to 4 significant digits.
+ */
+export function factorTable(reports: readonly TearSheetInput[]): FactorTableRow[] {
+  return reports.map((r, i) => ({
+    factor: r.factor?.name ?? `factor ${i + 1}`,
+    grade: r.grade.grade,
+    pass: r.grade.pass,
+    rankIc: r4(r.rankIc.mean),
+    icir: r4(r.rankIc.ir),
+    t: r4(r.rankIc.t),
+    p: r4(r.gradeMetrics.pValue),
+    spreadBps: r4(r.quantiles.spread * 1e4),
+    monotonicity: r4(r.quantiles.monotonicity),
+    turnover: r4(r.gradeMetrics.turnover),
+    sharpe: r4(r.longShort.stats.sharpe),
+    coverage: r4(r.coverage.mean),
+    redundantWith: r.redundancy?.redundant ? `${r.redundancy.with ?? ''} (${r4(r.redundancy.corr)})` : '',
+    reasons: r.grade.reasons.join('; '),
+  }));
+}
+
+/**
+ * Heatmap of mean Rank IC by factor (rows) and horizon (columns) from the
+ * reports' IC decay, diverging around 0. Horizons are the union over reports
+ * (a cell is blank where a report lacks that horizon).
+ */
+export function decayHeatmap(reports: readonly TearSheetInput[], title = 'Mean Rank IC by horizon (IC decay)'): Figure {
+  const hs = [...new Set(reports.flatMap((r) => r.decay.map((d) => d.horizon)))].sort((a, b) => a - b);
+  const z = reports.map((r) => hs.map((h) => r.decay.find((d) => d.horizon === h)?.rankIcMean ?? NaN));
+  return heatmapFigure(z, hs.map((h) => `${h} bars`), reports.map((r, i) => r.factor?.name ?? `factor ${i + 1}`), { title, zmid: 0, showValues: true, height: 120 + 32 * reports.length });
 }
