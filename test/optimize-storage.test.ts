@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
-import { DuckDBStudyStorage, InMemoryStudyStorage, MedianPruner, TPESampler, TrialPruned, createStudy, type Trial } from '../lib/optimize/index.js';
+import { DuckDBStudyStorage, GridSampler, InMemoryStudyStorage, MedianPruner, TPESampler, TrialPruned, createStudy, type Trial } from '../lib/optimize/index.js';
 
 function objective(t: Trial): number {
   const lookback = t.suggestInt('lookback', 5, 250, { log: true });
@@ -139,4 +139,20 @@ test('name clashes and direction mismatches are errors; in-memory storage resume
   await b.optimize(objective, { nTrials: 2 });
   assert.deepEqual(b.trials.map((t) => t.number), [0, 1, 2, 3, 4, 5]);
   assert.deepEqual(b.trials.slice(0, 4), a.trials);
+});
+
+test('grid study resumed from DuckDB finishes the grid without repeating a point', async () => {
+  const space = { lookback: [10, 20, 40, 80], z: [1, 2, 3] };
+  const objective = (t: Trial): number => t.suggestInt('lookback', 10, 80) / 10 + t.suggestFloat('z', 1, 3);
+  const db = await Db.open(':memory:');
+  const a = await createStudy({ name: 'grid', storage: new DuckDBStudyStorage(db), sampler: new GridSampler(space, { seed: 1 }) });
+  await a.optimize(objective, { nTrials: 5 });
+  const b = await createStudy({ name: 'grid', storage: new DuckDBStudyStorage(db), sampler: new GridSampler(space, { seed: 1 }), loadIfExists: true });
+  await b.optimize(objective, {}); // runs until the grid is exhausted
+  assert.equal(b.trials.length, 12);
+  const points = b.trials.map((t) => `${t.params.lookback}/${t.params.z}`);
+  assert.equal(new Set(points).size, 12);
+  await b.optimize(objective, { nTrials: 3 });
+  assert.equal(b.trials.length, 12, 'an exhausted grid starts no trial');
+  db.close();
 });

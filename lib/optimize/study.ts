@@ -293,8 +293,15 @@ export class Study implements StudyView {
     const fixed = this.queue.shift();
     if (fixed) t.systemAttrs.fixedParams = fixed;
     this.trialList.push(t);
-    this.sampler.beforeTrial?.(this, t);
-    await this.storage.saveTrial(this.name, t);
+    try {
+      this.sampler.beforeTrial?.(this, t);
+      await this.storage.saveTrial(this.name, t);
+    } catch (err) {
+      // the trial never started: forget it so numbering stays dense
+      this.trialList.pop();
+      if (fixed) this.queue.unshift(fixed);
+      throw err;
+    }
     return new Trial(this, t);
   }
 
