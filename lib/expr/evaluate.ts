@@ -86,6 +86,18 @@ export class ExprCache {
 export interface EvaluateOptions {
   /** Cache of results by canonical expression and panel identity (also consulted for subexpressions). */
   cache?: ExprCache;
+  /** Filled with counts of this evaluation (for tests and diagnostics). */
+  stats?: EvalStats;
+}
+
+/** Counts of one evaluation. */
+export interface EvalStats {
+  /** Distinct subexpressions (DAG nodes) after merging repeated ones. */
+  nodes: number;
+  /** Operator calls actually run (cache hits excluded). */
+  computed: number;
+  /** Operator nodes answered from the cache. */
+  cacheHits: number;
 }
 
 interface Node {
@@ -171,6 +183,8 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
     return id;
   };
   const root = visit(expr, false);
+  const stats = opts.stats;
+  if (stats) { stats.nodes = nodes.length; stats.computed = 0; stats.cacheHits = 0; }
 
   // ---- buffer pool (shared across calls; bounded)
   let pool = POOL.get(size);
@@ -236,7 +250,9 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
     const hit = cache?.get(panel, node.key);
     if (hit) {
       values[id] = { arr: hit, owned: false };
+      if (stats) stats.cacheHits++;
     } else {
+      if (stats) stats.computed++;
       const op = getOperator(x.op)!;
       const args: ArgValue[] = x.args.map((a, k) => {
         const c = node.children[k]!;

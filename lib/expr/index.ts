@@ -25,7 +25,7 @@ export { ExprError } from './ast.js';
 export type { Expr, NumberExpr, FieldExpr, CallExpr } from './ast.js';
 export { parse, canonical, lookback, normalize, print, LIMITS } from './parser.js';
 export { evaluate, evaluateRange, ExprCache, panelIdentity } from './evaluate.js';
-export type { EvaluateOptions } from './evaluate.js';
+export type { EvaluateOptions, EvalStats } from './evaluate.js';
 export { toTokens, fromTokens, evaluateTokens, MAX_TOKENS } from './tokens.js';
 export type { TokenOptions } from './tokens.js';
 export { OPERATORS, getOperator } from './ops.js';
