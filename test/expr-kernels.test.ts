@@ -325,3 +325,14 @@ test('every registered non-indicator operator is in the hand-computed list of th
     if (op.kind !== 'indicator') assert.ok(covered.has(op.name), `operator ${op.name} has no hand-computed test`);
   }
 });
+
+test('cancellation guard: after a huge value leaves the window, rolling sums and std are exact again', () => {
+  const x = [1, 2, 1e15, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const mean = ts1('ts_mean(close, 3)', x);
+  const sd = ts1('ts_std(close, 3)', x);
+  for (let t = 5; t < x.length; t++) {
+    const w = x.slice(t - 2, t + 1);
+    assert.equal(mean[t], (w[0]! + w[1]! + w[2]!) / 3, `mean at ${t}`);
+    assert.ok(Math.abs(sd[t]! - 1) < 1e-12, `std at ${t}: ${sd[t]}`);
+  }
+});

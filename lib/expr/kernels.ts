@@ -14,7 +14,9 @@
  * Rolling sums, means, variances and covariances use O(1) updates of sums
  * shifted by a per-asset reference value (to limit cancellation), with an
  * exact recomputation of every window sum every `d` bars (so rounding error
- * does not accumulate beyond one window). Windows whose values are all exactly
+ * does not accumulate beyond one window), and an exact recomputation of one
+ * asset's window whenever a term more than 1,000 times the remaining sum
+ * leaves it (cancellation guard). Windows whose values are all exactly
  * equal are detected exactly (run length of equal consecutive values) and give
  * variance 0. Rolling min/max/argmin/argmax use monotone deques.
  *
@@ -256,7 +258,19 @@ export function rollingSum(x: Arr, T: number, N: number, d: number, mean: boolea
       for (let a = 0; a < N; a++) {
         const v = x[row + a]!;
         if (v === v) s[a] += v - K[a]!; else nan[a]++;
-        if (old >= 0) { const o = x[old + a]!; if (o === o) s[a] -= o - K[a]!; else nan[a]--; }
+        if (old >= 0) {
+          const o = x[old + a]!;
+          if (o === o) {
+            const r = o - K[a]!;
+            s[a] -= r;
+            // cancellation guard: a term much larger than the remaining sum left the window -> exact recomputation
+            if (Math.abs(r) > 1e3 * Math.abs(s[a]!)) {
+              let acc = 0;
+              for (let u = t - d + 1; u <= t; u++) { const w = x[u * N + a]!; if (w === w) acc += w - K[a]!; }
+              s[a] = acc;
+            }
+          } else nan[a]--;
+        }
       }
     }
     if (t < d - 1) { out.fill(NaN, row, row + N); continue; }
@@ -318,6 +332,16 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
           if (ox === ox && oy === oy) {
             const dx = ox - KX[a]!, dy = oy - KY[a]!;
             SX[a] -= dx; SY[a] -= dy; SXX[a] -= dx * dx; SYY[a] -= dy * dy; SXY[a] -= dx * dy;
+            // cancellation guard: a squared deviation much larger than the remaining sum left -> exact recomputation
+            if (dx * dx > 1e3 * SXX[a]! || dy * dy > 1e3 * SYY[a]!) {
+              let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+              const kx = KX[a]!, ky = KY[a]!;
+              for (let u = t - d + 1; u <= t; u++) {
+                const vx = x[u * N + a]!, vy = y[u * N + a]!;
+                if (vx === vx && vy === vy) { const ex = vx - kx, ey = vy - ky; sx += ex; sy += ey; sxx += ex * ex; syy += ey * ey; sxy += ex * ey; }
+              }
+              SX[a] = sx; SY[a] = sy; SXX[a] = sxx; SYY[a] = syy; SXY[a] = sxy;
+            }
           } else nan[a]--;
         }
       }
