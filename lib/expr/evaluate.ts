@@ -106,6 +106,8 @@ interface Node {
   children: number[]; // node ids per argument (series / group args), -1 for constants
   groupArgs: boolean[];
   refs: number;
+  /** Result found in the cache while building the DAG (its inputs are then not evaluated). */
+  cached?: Float64Array;
 }
 
 type Value = { arr?: Float64Array; num?: number; owned: boolean; groups?: GroupCodes };
@@ -169,6 +171,13 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
     if (known !== undefined) { nodes[known]!.refs++; return known; }
     let children: number[] = [];
     let groupArgs: boolean[] = [];
+    const cached = x.type === 'call' && !asGroup ? cache?.get(panel, key) : undefined;
+    if (cached) {
+      const id = nodes.length;
+      nodes.push({ key, expr: x, children, groupArgs, refs: 1, cached });
+      ids.set(key, id);
+      return id;
+    }
     if (x.type === 'call') {
       const op = getOperator(x.op)!;
       groupArgs = op.args.map((s) => s.kind === 'group');
@@ -247,7 +256,7 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
       continue;
     }
     // call
-    const hit = cache?.get(panel, node.key);
+    const hit = node.cached;
     if (hit) {
       values[id] = { arr: hit, owned: false };
       if (stats) stats.cacheHits++;
