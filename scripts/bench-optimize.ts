@@ -69,11 +69,16 @@ console.log(`${nSeeds} seeds x ${nTrials} trials per function and sampler; minim
 console.log(`"wins" = seeds where that TPE variant's best is below random's at the same trial count.\n`);
 const rows: string[][] = [['function', 'min', 'trials', ...samplers.map(([n]) => n), 'TPE wins', 'TPE-mv wins']];
 const summary: string[] = [];
+const msPerStudy = samplers.map(() => 0);
 for (const fn of [branin, hartmann6, shiftedSphere5, rosenbrock4]) {
   const res: number[][][] = samplers.map(() => []);
   const tf = Date.now();
   for (let s = 0; s < nSeeds; s++) {
-    for (const [j, [, make]] of samplers.entries()) res[j].push(await run(fn, make(s)));
+    for (const [j, [, make]] of samplers.entries()) {
+      const ts = performance.now();
+      res[j].push(await run(fn, make(s)));
+      msPerStudy[j] += (performance.now() - ts) / (nSeeds * 4);
+    }
   }
   checkpoints.forEach((c, k) => {
     const cells = res.map((r) => {
@@ -95,4 +100,5 @@ for (const [i, r] of rows.entries()) {
 }
 console.log('');
 for (const line of summary) console.log(line);
+console.log(`mean wall time of one ${nTrials}-trial study (trivial objective, all functions): ${samplers.map(([n], j) => `${n} ${msPerStudy[j].toFixed(0)} ms`).join(', ')}`);
 console.log(`\ntotal ${((Date.now() - t0) / 1000).toFixed(1)} s (node ${process.version})`);
