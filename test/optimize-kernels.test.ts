@@ -98,6 +98,8 @@ test('Rng: same seed same stream, different seeds differ, uniform moments and un
 test('distributions: validation, step adjustment, transforms', () => {
   assert.throws(() => floatDistribution('x', 2, 1), /'x'.*low \(2\) must be <= high/);
   assert.throws(() => floatDistribution('x', 0, 1, { log: true }), /log=true needs low > 0/);
+  assert.throws(() => floatDistribution('x', -1e308, 1e308), /overflows/);
+  assert.throws(() => floatDistribution('x', 0, Infinity), /finite/);
   assert.throws(() => floatDistribution('x', 1, 2, { log: true, step: 0.1 }), /step and log/);
   assert.throws(() => intDistribution('k', 1, 10, { log: true, step: 2 }), /log=true needs step = 1/);
   assert.throws(() => intDistribution('k', 1.5, 10), /integers/);

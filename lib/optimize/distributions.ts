@@ -41,7 +41,7 @@ export type Distribution = FloatDistribution | IntDistribution | CategoricalDist
  * Builds a validated {@link FloatDistribution}. As in Optuna, when `step` does
  * not divide high - low, `high` is lowered to the last grid point
  * low + floor((high-low)/step)·step.
- * @throws Error naming `param` when bounds are not finite, low > high, log with
+ * @throws Error naming `param` when bounds (or high - low) are not finite, low > high, log with
  *   low ≤ 0, step ≤ 0, or log and step together.
  */
 export function floatDistribution(param: string, low: number, high: number, opts: { log?: boolean; step?: number } = {}): FloatDistribution {
@@ -49,6 +49,7 @@ export function floatDistribution(param: string, low: number, high: number, opts
   const step = opts.step ?? null;
   if (!Number.isFinite(low) || !Number.isFinite(high)) throw new Error(`suggestFloat('${param}'): low and high must be finite numbers, got ${low}, ${high}`);
   if (low > high) throw new Error(`suggestFloat('${param}'): low (${low}) must be <= high (${high})`);
+  if (!Number.isFinite(high - low)) throw new Error(`suggestFloat('${param}'): high - low overflows (${low}, ${high})`);
   if (log && step !== null) throw new Error(`suggestFloat('${param}'): step and log cannot be used together`);
   if (log && low <= 0) throw new Error(`suggestFloat('${param}'): log=true needs low > 0, got ${low}`);
   if (step !== null) {
