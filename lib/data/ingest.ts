@@ -55,11 +55,18 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/**
+ * CSV files are first copied as text into a temp table `ingest_raw_<i>`: DuckDB keeps
+ * insertion order (preserve_insertion_order, the default), so `rowid + 1` is the
+ * 1-based data row (cheaper than a row_number() window over the scan).
+ */
+function rawCsvSql(src: SourceColumns, fileIndex: number): string {
+  return `CREATE OR REPLACE TEMP TABLE ingest_raw_${fileIndex} AS SELECT * FROM read_csv(${sqlString(src.path)}, header=true, delim=',', quote='"', all_varchar=true, null_padding=false, strict_mode=true)`;
+}
+
 function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly string[], symbol?: string): string {
-  const rel = src.format === 'parquet'
-    ? `read_parquet(${sqlString(src.path)}, file_row_number=true)`
-    : `read_csv(${sqlString(src.path)}, header=true, delim=',', quote='"', all_varchar=true, parallel=false, null_padding=false, strict_mode=true)`;
-  const row = src.format === 'parquet' ? 'file_row_number + 1' : 'row_number() OVER ()';
+  const rel = src.format === 'parquet' ? `read_parquet(${sqlString(src.path)}, file_row_number=true)` : `ingest_raw_${fileIndex}`;
+  const row = src.format === 'parquet' ? 'file_row_number + 1' : 'rowid + 1';
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
   const text = (c: string): boolean => src.format === 'csv' || src.types[c] === 'VARCHAR';
   const cols = fields.flatMap((f) => {
@@ -67,10 +74,9 @@ function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly str
     const c = ident(name);
     if (!text(name)) {
       // Typed parquet column: nothing can be unparseable; no text to keep.
-      return [`NULL::VARCHAR AS ${ident(f + '_raw')}`, `false AS ${ident(f + '_bad')}`, `TRY_CAST(${c} AS DOUBLE) AS ${ident(f)}`];
+      return [`NULL::VARCHAR AS ${ident(f + '_raw')}`, `TRY_CAST(${c} AS DOUBLE) AS ${ident(f)}`];
     }
-    return [`${c} AS ${ident(f + '_raw')}`, `(${c} IS NOT NULL AND trim(${c}) <> '' AND TRY_CAST(trim(${c}) AS DOUBLE) IS NULL) AS ${ident(f + '_bad')}`,
-      `TRY_CAST(trim(${c}) AS DOUBLE) AS ${ident(f)}`];
+    return [`${c} AS ${ident(f + '_raw')}`, `TRY_CAST(trim(${c}) AS DOUBLE) AS ${ident(f)}`];
   });
   const typedTime = !text(src.time) && /^(TIMESTAMP|DATE)/.test(src.types[src.time] ?? '');
   const time = typedTime ? `CAST(${ident(src.time)} AS TIMESTAMP)` : timeExpr(src.time);
@@ -80,6 +86,7 @@ function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly str
 }
 
 const TMP = ['ingest_stage', 'ingest_rows', 'ingest_keep', 'ingest_gaps'];
+const MAX_RAW = 64;
 
 /**
  * Ingests one or more files as dataset `opts.dataset` (the files together form
@@ -126,16 +133,23 @@ export async function ingestFiles(paths: string | readonly string[], opts: Inges
 
   try {
     try {
+      for (const [i, s] of srcs.entries()) if (s.format === 'csv') await db.exec(rawCsvSql(s, i));
       await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_stage AS ${srcs.map((s, i) => stageSelect(s, i, fields, opts.symbol)).join(' UNION ALL ')}`);
     } catch (err) {
       throw new Error(`${files.join(', ')}: cannot read: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
     }
-    await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_rows AS SELECT s.*,
-        CASE WHEN s.time IS NULL OR s.symbol IS NULL THEN 1 ELSE row_number() OVER w END AS dup_rank,
-        first_value(s.row) OVER w AS dup_first_row,
-        ${fileList}[first_value(s.file) OVER w + 1] AS dup_first_file_name,
+    for (let i = 0; i < srcs.length; i++) await db.exec(`DROP TABLE IF EXISTS ingest_raw_${i}`);
+    // Duplicates by hash aggregate (only (symbol, time) keys seen twice survive), then
+    // the first occurrence in (file, row) order is the kept one; unsorted rows by lag().
+    await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_rows AS
+      WITH d AS (SELECT symbol, time, min(file * 1000000000000 + row) AS first_key FROM ingest_stage
+                 WHERE symbol IS NOT NULL AND time IS NOT NULL GROUP BY symbol, time HAVING count(*) > 1)
+      SELECT s.*,
+        CASE WHEN d.first_key IS NOT NULL AND s.file * 1000000000000 + s.row > d.first_key THEN 2 ELSE 1 END AS dup_rank,
+        d.first_key % 1000000000000 AS dup_first_row,
+        ${fileList}[CAST(d.first_key // 1000000000000 AS INTEGER) + 1] AS dup_first_file_name,
         lag(s.time) OVER (PARTITION BY s.file, s.symbol ORDER BY s.row) AS prev_time
-      FROM ingest_stage s WINDOW w AS (PARTITION BY s.symbol, s.time ORDER BY s.file, s.row)`);
+      FROM ingest_stage s LEFT JOIN d ON d.symbol = s.symbol AND d.time = s.time`);
     const rowsIn = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_rows'))!.n);
 
     const report: QualityRow[] = [];
@@ -197,6 +211,7 @@ export async function ingestFiles(paths: string | readonly string[], opts: Inges
     return quality;
   } finally {
     for (const t of TMP) await db.exec(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    for (let i = 0; i < Math.min(files.length, MAX_RAW); i++) await db.exec(`DROP TABLE IF EXISTS ingest_raw_${i}`).catch(() => undefined);
   }
 }
 

@@ -108,11 +108,12 @@ export async function describeSource(db: Db, path: string, kind: SourceKind, sym
  * ISO with `T`; all-digit text is epoch ms (>= 1e11) or epoch seconds.
  */
 export function timeExpr(column: string): string {
-  const c = `CAST(${ident(column)} AS VARCHAR)`;
-  return `CASE WHEN regexp_full_match(trim(${c}), '[0-9]+') THEN
-      (CASE WHEN TRY_CAST(trim(${c}) AS BIGINT) >= 100000000000 THEN make_timestamp(TRY_CAST(trim(${c}) AS BIGINT) * 1000)
-            ELSE make_timestamp(TRY_CAST(trim(${c}) AS BIGINT) * 1000000) END)
-    ELSE TRY_CAST(replace(trim(${c}), 'Z', '') AS TIMESTAMP) END`;
+  const c = `trim(CAST(${ident(column)} AS VARCHAR))`;
+  // COALESCE evaluates the epoch branch only where the ISO cast failed.
+  return `coalesce(TRY_CAST(replace(${c}, 'Z', '') AS TIMESTAMP),
+    CASE WHEN regexp_full_match(${c}, '[0-9]+') THEN
+      (CASE WHEN TRY_CAST(${c} AS BIGINT) >= 100000000000 THEN make_timestamp(TRY_CAST(${c} AS BIGINT) * 1000)
+            ELSE make_timestamp(TRY_CAST(${c} AS BIGINT) * 1000000) END) END)`;
 }
 
 /**

@@ -5,9 +5,8 @@
  * Staging table columns (one row per source data row): `file` (index into the
  * file list), `row` (1-based data row in its file, header not counted: CSV line =
  * row + 1), `time_raw`/`time` (text / parsed TIMESTAMP, UTC), `symbol`, and per
- * field `<f>` (DOUBLE, NULL when empty or unparseable), `<f>_bad` (true when the
- * source text is not empty and not a number) and `<f>_raw` (the source text; NULL
- * for typed parquet columns).
+ * field `<f>` (DOUBLE, NULL when empty or unparseable) and `<f>_raw` (the source
+ * text; NULL for typed parquet columns, where nothing can be unparseable).
  *
  * Errors (bad rows: `'reject'` aborts the ingest, `'drop'` drops them):
  * - `unparseable_time`: time empty or not a date/timestamp.
@@ -109,9 +108,9 @@ export function rowChecks(ctx: CheckContext): RowCheck[] {
   const bars = ctx.kind === 'bars';
   const anyOf = (parts: string[]): string => (parts.length ? parts.map((p) => `(${p})`).join(' OR ') : 'false');
   const firstOf = (parts: [string, string][]): string => `COALESCE(${parts.map(([p, d]) => `CASE WHEN ${p} THEN ${d} END`).join(', ')}, '')`;
-  const unparseable = F.map((f) => [`s.${q(f + '_bad')}`, `'${f}=' || s.${q(f + '_raw')}`] as [string, string]);
+  const unparseable = F.map((f) => [`s.${q(f)} IS NULL AND s.${q(f + '_raw')} IS NOT NULL AND trim(s.${q(f + '_raw')}) <> ''`, `'${f}=' || s.${q(f + '_raw')}`] as [string, string]);
   const infinite = F.map((f) => [`isinf(s.${q(f)})`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR)`] as [string, string]);
-  const nan = F.map((f) => [`(s.${q(f)} IS NULL AND NOT s.${q(f + '_bad')}) OR isnan(s.${q(f)})`, `'${f} missing'`] as [string, string]);
+  const nan = F.map((f) => [`(s.${q(f)} IS NULL AND (s.${q(f + '_raw')} IS NULL OR trim(s.${q(f + '_raw')}) = '')) OR isnan(s.${q(f)})`, `'${f} missing'`] as [string, string]);
   const prices = bars ? ['open', 'high', 'low', 'close'] : [];
   const nonPos = prices.map((f) => [`s.${q(f)} <= 0`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR)`] as [string, string]);
   const outside = bars
