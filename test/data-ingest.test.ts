@@ -175,6 +175,32 @@ test('re-ingest is idempotent ("unchanged"); a changed file replaces the dataset
   assert.equal(p.fields.close![3 * 2 + 1], 5.4);
 });
 
+test('a failure while registering rolls back: catalog row, old parquet and lake folder as before, no temp file left', async () => {
+  const dbx = await Db.open(join(dir, 'failing.duckdb'));
+  const lakeX = join(dir, 'lake-x');
+  // The same catalog schema plus a CHECK that refuses 6-row datasets, to make the INSERT fail inside the transaction.
+  await dbx.exec(`CREATE TABLE ${CATALOG_TABLE} (name VARCHAR NOT NULL, kind VARCHAR NOT NULL, frequency VARCHAR NOT NULL, market VARCHAR NOT NULL,
+    attach_to VARCHAR, sources VARCHAR NOT NULL, checksum VARCHAR NOT NULL, options VARCHAR NOT NULL, files VARCHAR[] NOT NULL,
+    symbols VARCHAR[] NOT NULL, n_symbols INTEGER NOT NULL, first_time TIMESTAMP, last_time TIMESTAMP, row_count BIGINT NOT NULL CHECK (row_count <> 6),
+    rows_dropped BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL, quality VARCHAR NOT NULL)`);
+  const src = join(dir, 'top-x.csv');
+  copyFileSync(join(FIX, 'top1050_style.csv'), src);
+  const opts = { dataset: 'topx', frequency: '1d', market: 'equity', db: dbx, lakeDir: lakeX } as const;
+  await ingestFiles(src, opts);
+  const snap = async (): Promise<string> => JSON.stringify(await dbx.all(`SELECT * FROM ${CATALOG_TABLE}`), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  const cat0 = await snap();
+  const files0 = readdirSync(join(lakeX, 'topx'));
+  assert.equal(files0.length, 1);
+  writeFileSync(src, readFileSync(src, 'utf8') + '2016-01-07,ZZZ,stock,5.3,5.5,5.2,5.4,2000\n');
+  await assert.rejects(ingestFiles(src, opts), /CHECK|constraint/i);
+  assert.equal(await snap(), cat0);
+  assert.deepEqual(readdirSync(join(lakeX, 'topx')), files0);
+  // A first ingest that fails leaves no dataset folder behind.
+  await assert.rejects(ingestFiles(src, { ...opts, dataset: 'topy' }), /CHECK|constraint/i);
+  assert.deepEqual(readdirSync(lakeX), ['topx']);
+  dbx.close();
+});
+
 test('ingestBundled: S&P report shows the 11 NaN opens, 4 zero volumes, 12 OHLC errors; second call unchanged; catalog panels match the samples', async () => {
   const reps = await ingestBundled({ db, lakeDir: lake });
   assert.deepEqual(reps.map((r) => [r.dataset, r.status]), [['sp500_daily', 'ingested'], ['binance_perp_1h', 'ingested'], ['binance_perp_1h_funding', 'ingested']]);

@@ -52,7 +52,11 @@ export interface FundingFields {
  * position open at `s`; a long pays `rate * notional` when `rate > 0`. A position
  * held at the open of bar `t` therefore pays `funding_event[t]` (events with
  * `times[t] <= s < times[t] + barMs`). `funding_rate[t]` only uses events with
- * `s <= times[t]`: no event after the bar's open reaches it.
+ * `s <= times[t]`: no event after the bar's open reaches it, so it may feed a
+ * signal at bar t. `funding_event[t]` is a cash flow realized during bar t (like
+ * the bar's return): use it for P&L, not as information known at the open (for
+ * bars on Binance's hourly settlement grid the only event in a bar is the one at
+ * its open, but shorter-than-bar intervals would put later events in it).
  *
  * @param times bar open times, epoch ms, strictly increasing, length T.
  * @param nAssets number of assets N.

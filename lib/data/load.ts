@@ -299,7 +299,7 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
 }
 
 function whereTime(opts: LoadOptions): { sql: string; params: Record<string, number> } {
-  let sql = '';
+  let sql = ' AND time IS NOT NULL';
   const params: Record<string, number> = {};
   if (opts.start !== undefined) {
     params.start_us = toEpochMs(opts.start, 'start') * 1000;
