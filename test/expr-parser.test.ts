@@ -165,3 +165,14 @@ test('expressions are data: lib/expr has no eval, Function constructor, file sys
   assert.throws(() => parse('__proto__(close)'), /unknown operator __proto__/);
   assert.throws(() => parse('toString(close)'), /unknown operator/);
 });
+
+test('canonical applies only value-preserving rewrites: folding, x * -1, x * 1, x / 1, double negation', () => {
+  assert.equal(canonical('(-1 * correlation(rank(open), rank(volume), 10))'), canonical('-ts_corr(rank(open), rank(volume), 10)'));
+  assert.equal(canonical('close * (-1 * 1)'), '-close');
+  assert.equal(canonical('close * 1 / 1'), 'close');
+  assert.equal(canonical('-(-close)'), 'close');
+  assert.equal(canonical('2 ^ 3 + close'), 'close + 8');
+  assert.equal(canonical('close + 1 / 0'), '1 / 0 + close'); // not folded: 1/0 is not finite
+  assert.notEqual(canonical('0 - close'), canonical('-close'));
+  assert.notEqual(canonical('close + 0'), canonical('close'));
+});

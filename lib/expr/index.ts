@@ -48,10 +48,15 @@ export interface ValidateOptions {
   groups?: readonly string[];
 }
 
-/** Result of {@link validate}. */
+/**
+ * Result of {@link validate}. Each variant declares the other's fields as
+ * optional `undefined`, so `r.errors` / `r.canonical` can be read without
+ * narrowing (tslab compiles notebooks without strictNullChecks, where
+ * narrowing on `r.ok` does not work).
+ */
 export type ValidateResult =
-  | { ok: true; expr: Expr; canonical: string }
-  | { ok: false; errors: { message: string; position: number }[] };
+  | { ok: true; expr: Expr; canonical: string; errors?: undefined }
+  | { ok: false; errors: { message: string; position: number }[]; expr?: undefined; canonical?: undefined };
 
 /**
  * Checks an expression without evaluating it: syntax, operator names, arity,

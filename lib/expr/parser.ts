@@ -27,7 +27,7 @@
  * @module
  */
 import { ExprError, call, fieldRef, num, suggest } from './ast.js';
-import type { CallExpr, Expr } from './ast.js';
+import type { CallExpr, Expr, NumberExpr } from './ast.js';
 import { getOperator, infixOperator, operatorNames, signature } from './ops.js';
 import type { OpSpec } from './ops.js';
 
@@ -340,14 +340,32 @@ export function print(e: Expr): string {
 /**
  * The canonical AST: arguments of commutative operators (`+`, `*`, `min`,
  * `max`, `==`, `!=`, `&&`, `||`) in sorted order of their canonical text
- * (number literals last), so
- * `volume * close` and `close * volume` are one factor. No other rewriting
- * (no re-association: floating-point `(a + b) + c` and `a + (b + c)` differ).
+ * (number literals last), so `volume * close` and `close * volume` are one
+ * factor; element-wise operators on literals folded (`-1 * 1` -> `-1`);
+ * `x * -1` -> `-x`, `x * 1` and `x / 1` -> `x`, `-(-x)` -> `x`. These rewrites
+ * give bitwise-identical values. No other rewriting (no re-association:
+ * floating-point `(a + b) + c` and `a + (b + c)` differ).
  */
 export function normalize(e: Expr): Expr {
   if (e.type !== 'call') return e;
   const args = e.args.map(normalize);
   const op = getOperator(e.op)!;
+  // value-preserving rewrites (bitwise identical results in IEEE 754):
+  // constant folding of element-wise operators on literals (when finite),
+  // x * -1 -> -x, x * 1 -> x, x / 1 -> x, -(-x) -> x
+  if (op.kind === 'element_wise' && args.every((a) => a.type === 'number')) {
+    const v = op.run({ T: 1, N: 1, alloc: () => new Float64Array(1) }, args.map((a) => (a as NumberExpr).value))[0]!;
+    if (Number.isFinite(v)) return num(v, e.pos);
+  }
+  if (e.op === 'mul') {
+    const [a, b] = args as [Expr, Expr];
+    for (const [k, other] of [[a, b], [b, a]] as const) {
+      if (k.type === 'number' && k.value === -1) return normalize(call('neg', [other], e.pos));
+      if (k.type === 'number' && k.value === 1) return other;
+    }
+  }
+  if (e.op === 'div' && args[1]!.type === 'number' && args[1]!.value === 1) return args[0]!;
+  if (e.op === 'neg' && args[0]!.type === 'call' && args[0]!.op === 'neg') return args[0]!.args[0]!;
   if (op.commutative && args.length === 2) {
     // sort by text, number literals last (so `close * 2`, not `2 * close`)
     const a = print(args[0]!), b = print(args[1]!);
