@@ -138,8 +138,8 @@ export async function showTearSheet(report: TearSheetInput): Promise<void> {
   for (const f of tearSheetFigures(report)) await showFigure(f);
 }
 
-/** One row of {@link factorTable}. */
-export interface FactorTableRow {
+/** One row of {@link factorTable} (a type alias, so it is assignable to plain record rows for display tables). */
+export type FactorTableRow = {
   factor: string;
   grade: string;
   pass: boolean;
@@ -154,13 +154,14 @@ export interface FactorTableRow {
   coverage: number;
   redundantWith: string;
   reasons: string;
-}
+};
 
 const r4 = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)) : NaN);
 
 /**
  * A comparison table of several evaluations, one row per factor: grade, pass,
- * mean Rank IC, Rank ICIR, t, the grade's p-value, top-minus-bottom spread in
+ * mean Rank IC, Rank ICIR, the Rank IC t and p behind the grade (Newey-West
+ * with horizon - 1 lags when horizon > 1, plain t otherwise), top-minus-bottom spread in
  * basis points per horizon, monotonicity, mean top/bottom turnover, long-short
  * Sharpe (as built, annualized with each report's annualization), coverage,
  * the stored factor it duplicates (if flagged) and the rejection reasons.
@@ -173,7 +174,7 @@ export function factorTable(reports: readonly TearSheetInput[]): FactorTableRow[
     pass: r.grade.pass,
     rankIc: r4(r.rankIc.mean),
     icir: r4(r.rankIc.ir),
-    t: r4(r.rankIc.t),
+    t: r4(r.settings.horizon > 1 ? r.rankIc.tNeweyWest : r.rankIc.t),
     p: r4(r.gradeMetrics.pValue),
     spreadBps: r4(r.quantiles.spread * 1e4),
     monotonicity: r4(r.quantiles.monotonicity),
