@@ -92,6 +92,10 @@ test('fundingAsOf: hand-computed case (as-of rate, sum of events in [open, open 
   const nan = NaN;
   assert.deepEqual([...r.funding_rate], [0.1, nan, 0.1, nan, 0.3, -0.5, nan, -0.5]);
   assert.deepEqual([...r.funding_event], [0.1, 0, 0.5, nan, 0, -0.5, nan, 0]);
+  // A missing rate is not filled from the previous event: NaN as-of and NaN charge in its bar.
+  const m = fundingAsOf(times.subarray(0, 3), 1, Uint8Array.from([1, 1, 1]), Int32Array.from([0, 0]), Float64Array.from([0, HOUR]), Float64Array.from([0.1, NaN]), HOUR);
+  assert.deepEqual([...m.funding_rate], [0.1, nan, nan]);
+  assert.deepEqual([...m.funding_event], [0.1, nan, 0]);
   assert.throws(() => fundingAsOf(times, 2, present, Int32Array.from([1, 0]), Float64Array.from([0, 0]), Float64Array.from([0, 0]), HOUR), /not sorted by asset/);
 });
 
@@ -171,6 +175,7 @@ test('loadFilePanel: 1,050-style file (ticker column) and duplicate bars are an 
   assert.deepEqual([...only.fields.volume!], [0]);
   await assert.rejects(loadFilePanel(`${FIX}/dup_bars.csv`, { frequency: '1h', market: 'crypto' }), /duplicate bar for BTCUSDT at 2025-01-01T00:00:00.000Z/);
   await assert.rejects(loadFilePanel(`${FIX}/errors_daily.csv`, { frequency: '1d', market: 'equity' }), /errors_daily\.csv: .*Line: 5.*"close".*"abc"/);
+  await assert.rejects(loadFilePanel(`${FIX}/inf_bars.csv`, { frequency: '1h', market: 'crypto' }), /close is Infinity for BTCUSDT at 2025-01-01T00:00:00.000Z/);
   await assert.rejects(loadFilePanel(`${FIX}/missing_close.csv`, { frequency: '1h', market: 'crypto' }), /missing_close\.csv: missing required column "close"/);
   const g = await loadFilePanel(`${FIX}/gaps_1h.csv`, { frequency: '1h', market: 'crypto' });
   assert.equal(g.times.length, 5);

@@ -271,17 +271,25 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
     for (let j = 0; j < targets.length; j++) {
       const v = doubles(chunk.getColumnVector(1 + j), n);
       const dst = targets[j]!;
-      for (let r = 0; r < n; r++) dst[idx[r]!] = v[r]!;
+      for (let r = 0; r < n; r++) {
+        const x = v[r]!;
+        if (x === Infinity || x === -Infinity) {
+          const i = idx[r]!;
+          throw new Error(`${source.dataset ?? 'panel'}: ${barFields[j]} is ${x} for ${assets[i % N]} at ${new Date(times[Math.floor(i / N)]!).toISOString()} (panels hold no infinities)`);
+        }
+        dst[idx[r]!] = x;
+      }
     }
   }
 
   if (fundingFields.length && source.funding) {
     const endMs = opts.end !== undefined ? toEpochMs(opts.end, 'end') + FREQUENCY_MS[source.frequency] : undefined;
     const ev = await db.connection.runAndReadAll(
-      `SELECT s.a, epoch_ms(CAST(f.time AS TIMESTAMP))::DOUBLE AS t, CAST(f.funding_rate AS DOUBLE) AS r
+      `SELECT s.a, epoch_ms(CAST(f.time AS TIMESTAMP))::DOUBLE AS t, coalesce(CAST(f.funding_rate AS DOUBLE), 'NaN'::DOUBLE) AS r
        FROM ${source.funding} f JOIN ${assetTable} s USING (symbol)
-       WHERE f.time IS NOT NULL AND f.funding_rate IS NOT NULL ${endMs !== undefined ? `AND f.time < make_timestamp(${Math.round(endMs)}::BIGINT * 1000)` : ''}
+       WHERE f.time IS NOT NULL ${endMs !== undefined ? `AND f.time < make_timestamp(${Math.round(endMs)}::BIGINT * 1000)` : ''}
        ORDER BY s.a, t`);
+    // A missing rate stays NaN (the as-of rate and the bar's charge become NaN; nothing is filled).
     const [ea, et, er] = ev.getColumns() as [number[], number[], number[]];
     const fund = fundingAsOf(times, N, present, Int32Array.from(ea ?? []), Float64Array.from(et ?? []), Float64Array.from(er ?? []), FREQUENCY_MS[source.frequency]);
     for (const f of fundingFields) out[f] = fund[f as 'funding_rate' | 'funding_event'];
