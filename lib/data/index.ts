@@ -1,12 +1,21 @@
-/** Market data: the panel type, ingest into parquet + DuckDB, and panel loading. */
+/**
+ * Market data: the panel type, bundled samples, validated ingest into a parquet
+ * lake + DuckDB catalog, panel loading (catalog, samples, raw files) with the
+ * perpetual-futures funding join, and nodejs-polars interop.
+ *
+ * Typical use:
+ * - `await loadBundledPanel('sp500_daily')` (no catalog needed),
+ * - `await ingestBundled()` then `await loadPanel('binance_perp_1h', { start: '2025-01-01' })`,
+ * - `await ingestFiles(path, { dataset, frequency, market, policy })` for your own files,
+ * - `panelToLongFrame(panel)` / `queryFrame(db, sql)` / `frameToHtml(df)` in notebooks.
+ */
 export * from './panel.js';
 export { toEpochMs, fundingAsOf } from './kernels.js';
 export type { TimeLike, FundingFields } from './kernels.js';
-export { loadBundledPanel, loadFilePanel, loadFromSource, bundledPaths, samplesDir, BUNDLED, FUNDING_FIELDS } from './load.js';
+export { loadPanel, loadBundledPanel, loadFilePanel, loadFromSource, bundledPaths, samplesDir, BUNDLED, FUNDING_FIELDS } from './load.js';
 export type { LoadOptions, LoadPanelOptions, FilePanelOptions, PanelSource, BundledName } from './load.js';
-export { describeSource, fileFormat, typedRelation, TIME_COLUMNS, SYMBOL_COLUMNS, REQUIRED_FIELDS } from './sources.js';
+export { describeSource, fileFormat, typedRelation, fastRelation, TIME_COLUMNS, SYMBOL_COLUMNS, REQUIRED_FIELDS } from './sources.js';
 export type { SourceColumns, SourceKind } from './sources.js';
-export { loadPanel } from './load.js';
 export { ingestFiles, ingestBundled, sha256File } from './ingest.js';
 export type { IngestOptions, IngestBundledOptions } from './ingest.js';
 export { listDatasets, getDataset, findDataset, findFundingFor, ensureCatalog, CATALOG_TABLE } from './catalog.js';
