@@ -18,6 +18,9 @@ test('classifyFailures: each rule fires on its own case and a good factor passes
   assert.deepEqual(kinds({ ...good, turnover: 0.9 }), ['high_turnover']);
   assert.deepEqual(kinds({ ...good, trainSharpe: 3, testSharpe: 0.6 }), ['overfit']);
   assert.deepEqual(kinds({ ...good, windowSharpes: [1, -1, -0.5, 0.2] }), ['unstable']);
+  assert.deepEqual(kinds({ ...good, trainSharpe: -0.6, validationSharpe: 0.8 }), ['unstable']);
+  assert.deepEqual(kinds({ ...good, trainSharpe: -0.4, validationSharpe: 0.8 }), [], 'a flat segment (|Sharpe| < minSharpe) is not a sign flip');
+  assert.match(classifyFailures({ ...good, trainSharpe: 0.9, validationSharpe: -1.2 })[0]!.detail, /validation -1\.20: the sign changes/);
   assert.deepEqual(kinds({ ...good, maxCorrelation: 0.95, correlatedWith: 'H002' }), ['duplicate']);
   assert.match(classifyFailures({ ...good, maxCorrelation: 0.95, correlatedWith: 'H002' })[0]!.detail, /H002/);
   // expected sign -1 with negative IC is right, not wrong

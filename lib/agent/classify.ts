@@ -47,6 +47,8 @@ export interface ClassifyInput {
   readonly trainSharpe?: number;
   /** Net Sharpe on the test split. */
   readonly testSharpe?: number;
+  /** Net Sharpe on the validation split (walk-forward middle segment). */
+  readonly validationSharpe?: number;
   /** Net Sharpe per walk-forward / rolling window. */
   readonly windowSharpes?: readonly number[];
   /** Largest |correlation| with a stored factor. */
@@ -61,7 +63,9 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 /**
  * Classifies why a hypothesis fails; returns [] when it passes every rule.
  * Order of checks: duplicate, wrong sign, no predictive power, cost/turnover,
- * overfit, instability. Wrong sign and no predictive power exclude each other.
+ * overfit, instability (a walk-forward segment with a Sharpe at or below
+ * -minSharpe while the test segment passes: the sign flips materially; or too
+ * few positive rolling windows). Segments near zero count as flat, not flipped. Wrong sign and no predictive power exclude each other.
  */
 export function classifyFailures(x: ClassifyInput, th: Thresholds = DEFAULT_THRESHOLDS): FailureReason[] {
   const out: FailureReason[] = [];
@@ -92,7 +96,11 @@ export function classifyFailures(x: ClassifyInput, th: Thresholds = DEFAULT_THRE
       out.push({ kind: 'no_predictive_power', detail: `train Sharpe ${f2(x.trainSharpe)}, test ${f2(x.testSharpe)} (need >= ${th.minSharpe})` });
     }
   }
-  if (x.windowSharpes && x.windowSharpes.length > 0 && !hasKind('wrong_sign')) {
+  if (!hasKind('wrong_sign') && x.testSharpe !== undefined && x.testSharpe >= th.minSharpe) {
+    const neg = ([['train', x.trainSharpe], ['validation', x.validationSharpe]] as const).filter(([, v]) => v !== undefined && v <= -th.minSharpe);
+    if (neg.length) out.push({ kind: 'unstable', detail: `test Sharpe ${f2(x.testSharpe)} but ${neg.map(([k, v]) => `${k} ${f2(v!)}`).join(', ')}: the sign changes across walk-forward segments` });
+  }
+  if (x.windowSharpes && x.windowSharpes.length > 0 && !hasKind('wrong_sign') && !hasKind('unstable')) {
     const finite = x.windowSharpes.filter((s) => Number.isFinite(s));
     const pos = finite.filter((s) => s > 0).length;
     const frac = finite.length ? pos / finite.length : 0;

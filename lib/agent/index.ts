@@ -24,3 +24,7 @@ export type { Proposer, ProposeContext, ProposalResult, LlmProposerOptions, Offl
 export { runResearch, formatSummaryLines, DEFAULT_GOAL } from './loop.js';
 export type { ResearchLoopOptions, ResearchSummary, IterationRecord } from './loop.js';
 export { exprGrammar } from './grammar.js';
+export { EngineTester } from './tester.js';
+export type { EngineTesterOptions } from './tester.js';
+export { research, chooseProposer, loadDataset, openKnowledgeBase } from './api.js';
+export type { ResearchOptions } from './api.js';

@@ -91,7 +91,7 @@ const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 function metricLine(m: Readonly<Record<string, number>>): string {
   return Object.entries(m)
     .filter(([, v]) => Number.isFinite(v))
-    .map(([k, v]) => `${k} ${Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3)}`)
+    .map(([k, v]) => `${k} ${Number.isInteger(v) || Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3)}`)
     .join(', ');
 }
 

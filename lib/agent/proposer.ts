@@ -170,7 +170,7 @@ export class LlmProposer implements Proposer {
 export interface OfflineProposerOptions {
   /** Base seed. Default 7. */
   readonly seed?: number;
-  /** Max refinements along one parent chain before trying a new direction. Default 3. */
+  /** Max refinements along one parent chain before trying a new direction. Default 2. */
   readonly maxChain?: number;
   /** Probability of mutating the best stored factor when starting a new direction. Default 0.3. */
   readonly mutateBestProb?: number;
@@ -238,7 +238,9 @@ export class OfflineProposer implements Proposer {
     if (parent) {
       const depth = await chainDepth(ctx.kb, parent);
       const kinds = new Set<FailureKind>((outcome?.failures ?? (await ctx.kb.failures(parent.id))).map((f) => f.kind));
-      const refinable = ctx.improve !== undefined || (depth < (this.options.maxChain ?? 3) && (outcome?.pass === true || kinds.has('wrong_sign') || kinds.has('high_turnover') || kinds.has('overfit') || kinds.has('unstable')));
+      // refine near misses only: a pass, or a fixable failure with some signal (not "no predictive power", not a duplicate)
+      const nearMiss = !kinds.has('no_predictive_power') && !kinds.has('duplicate') && !kinds.has('invalid_expression') && (kinds.has('wrong_sign') || kinds.has('high_turnover') || kinds.has('overfit') || kinds.has('unstable'));
+      const refinable = ctx.improve !== undefined || (depth < (this.options.maxChain ?? 2) && (outcome?.pass === true || nearMiss));
       if (refinable) {
         for (const cand of refinements(parent, kinds, rng)) {
           const c = valid(cand.expressions[0]!);
@@ -264,8 +266,12 @@ export class OfflineProposer implements Proposer {
     const families = familiesFor(ctx.category);
     const usable: { family: (typeof FACTOR_FAMILIES)[number]; t: FactorTemplate }[] = [];
     for (const f of families) for (const t of f.templates) if (t.fields.every((x) => ctx.fields.includes(x))) usable.push({ family: f, t });
+    // untried templates first, and among them the least explored families (diversify after abandoning a direction)
     const usedTemplates = new Set(all.map((h) => h.name.split('_')[0]));
-    const order = shuffle(usable, rng).sort((a, b) => Number(usedTemplates.has(a.t.id)) - Number(usedTemplates.has(b.t.id)));
+    const perCategory = new Map<string, number>();
+    for (const h of all) perCategory.set(h.category, (perCategory.get(h.category) ?? 0) + 1);
+    const key = (u: (typeof usable)[number]) => Number(usedTemplates.has(u.t.id)) * 1e6 + (perCategory.get(u.family.category) ?? 0);
+    const order = shuffle(usable, rng).sort((a, b) => key(a) - key(b));
     for (const { family, t } of order) {
       for (const n of shuffle([...t.windows], rng)) {
         const m = t.windows2 ? pick(rng, t.windows2) : undefined;
