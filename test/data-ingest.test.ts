@@ -136,6 +136,30 @@ test('gaps: calendar gaps for daily equities (late listing is no gap), grid gaps
   ]);
 });
 
+test('several files form one dataset: duplicates across files name the first file and row; filled gaps disappear', async () => {
+  const a = join(FIX, 'gaps_1h.csv');
+  const b = join(FIX, 'gaps_1h_more.csv');
+  const r = await ingestFiles([a, b], { dataset: 'two_files', frequency: '1h', market: 'crypto', policy: 'drop', db, lakeDir: lake });
+  const dup = r.checks.find((c) => c.check === 'duplicate')!;
+  assert.equal(dup.count, 1);
+  assert.deepEqual([dup.examples[0]!.file, dup.examples[0]!.row], [b, 3]);
+  assert.equal(dup.examples[0]!.detail, `duplicate of row 5 of ${a}`);
+  assert.equal(countOf(r, 'gap'), 0);
+  assert.equal(r.rowsKept, 10);
+  const p = await loadPanel('two_files', { db, assets: ['BTCUSDT'], fields: ['close'] });
+  assert.equal(p.fields.close![4], 103, 'the first occurrence (file 1) is kept');
+  assert.equal((await getDataset(db, 'two_files')).sources.length, 2);
+});
+
+test('single-asset file without a symbol column (constant symbol) and epoch-ms times', async () => {
+  const r = await ingestFiles(join(FIX, 'btc_epoch_ms.csv'), { dataset: 'btc_epoch', symbol: 'BTCUSDT', frequency: '1h', market: 'crypto', db, lakeDir: lake });
+  assert.equal(r.rowsKept, 3);
+  const p = await loadPanel('btc_epoch', { db });
+  assert.deepEqual(p.assets, ['BTCUSDT']);
+  assert.deepEqual([...p.times], [Date.UTC(2025, 0, 1, 0), Date.UTC(2025, 0, 1, 1), Date.UTC(2025, 0, 1, 2)]);
+  await assert.rejects(ingestFiles(join(FIX, 'btc_epoch_ms.csv'), { dataset: 'btc_epoch2', frequency: '1h', market: 'crypto', db, lakeDir: lake }), /missing required column "symbol"/);
+});
+
 test('a missing required column is an error naming the file and the column; catalog untouched', async () => {
   const cat0 = await catalogSnapshot();
   const file = join(FIX, 'missing_close.csv');
