@@ -40,7 +40,7 @@ export function tearSheetSummary(r: TearSheetInput): [string, string][] {
   ];
   if (r.period) rows.push(['period', `${r.period.start} .. ${r.period.end} (${r.nDates} bars x ${r.nAssets} assets)`]);
   rows.push(
-    ['settings', `horizon ${r.settings.horizon} bars, delay ${r.settings.delay}, ${r.settings.quantiles} quantiles, ${r.settings.portfolio} long-short, annualization ${fmtNum(r.annualization)} bars/year`],
+    ['settings', `horizon ${r.settings.horizon} bars, delay ${r.settings.delay}, ${r.settings.quantiles} quantiles, ${r.settings.portfolio} long-short, annualization ${r.annualization} bars/year`],
     ['Rank IC mean / std / ICIR', `${num(r.rankIc.mean, 4)} / ${num(r.rankIc.std, 4)} / ${num(r.rankIc.ir)}`],
     ['Rank IC t / p (Newey-West p)', `${num(r.rankIc.t, 2)} / ${fmtNum(r.rankIc.p)} (${fmtNum(r.rankIc.pNeweyWest)})`],
     ['Rank IC > 0 share', pct(r.rankIc.positiveShare, 1)],
@@ -104,7 +104,7 @@ export function tearSheetFigures(r: TearSheetInput): Figure[] {
       { type: 'scatter', mode: 'lines', name: 'drawdown', x, y: toPlotArray(r.longShort.drawdown), fill: 'tozeroy', line: { color: '#c44' }, xaxis: 'x', yaxis: 'y2' },
     ],
     layout: {
-      title: { text: `Long-short (${r.longShort.method}) equity and drawdown; Sharpe ${num(r.longShort.stats.sharpe, 2)} at ${fmtNum(r.annualization)} bars/year` },
+      title: { text: `Long-short (${r.longShort.method}) equity and drawdown; Sharpe ${num(r.longShort.stats.sharpe, 2)} at ${r.annualization} bars/year` },
       height: 450, margin: { t: 50, r: 20, b: 40, l: 60 }, showlegend: true,
       xaxis: { type: 'date' }, yaxis: { domain: [0.35, 1], title: { text: 'growth of 1' } }, yaxis2: { domain: [0, 0.28], title: { text: 'drawdown' }, tickformat: '.0%' },
     },
