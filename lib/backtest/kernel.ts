@@ -208,6 +208,198 @@ export class KernelScratch {
   }
 }
 
+/** Simulator state: inputs, per-asset buffers and accumulators (one monomorphic object, so the helpers below are plain module functions, not per-run closures). */
+class Sim {
+  readonly N: number;
+  readonly open: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array | null;
+  readonly le: Uint8Array | null;
+  readonly lx: Uint8Array | null;
+  readonly se: Uint8Array | null;
+  readonly sx: Uint8Array | null;
+  readonly sigma: Float64Array | null;
+  readonly feeRate: number;
+  readonly slipRate: number;
+  readonly impact: number;
+  readonly sizing: number;
+  readonly fraction: number;
+  readonly targetVol: number;
+  readonly maxLeverage: number;
+  readonly maxOpen: number;
+  readonly qty: Float64Array;
+  readonly entryPx: Float64Array;
+  readonly entryNotional: Float64Array;
+  readonly entryIdx: Int32Array;
+  readonly signalIdx: Int32Array;
+  readonly tradeFees: Float64Array;
+  readonly tradeFunding: Float64Array;
+  readonly extreme: Float64Array;
+  readonly lastClose: Float64Array;
+  readonly trades: TradeLog | null;
+  cash: number;
+  nOpen = 0;
+  nTrades = 0;
+  nWins = 0;
+  grossProfit = 0;
+  grossLoss = 0;
+  sumRet = 0;
+  sumHold = 0;
+  traded = 0;
+  totalFees = 0;
+  nEntrySignals = 0;
+  totalFunding = 0;
+  exposedBars = 0;
+  retSum = 0;
+  retSumSq = 0;
+  retDownSq = 0;
+  maxDd = 0;
+
+  constructor(m: MarketArrays, s: SignalMasks, sigma: Float64Array | null, p: KernelParams, sc: KernelScratch, trades: TradeLog | null) {
+    this.N = m.N;
+    this.open = m.open;
+    this.close = m.close;
+    this.volume = m.volume;
+    this.le = s.longEntry;
+    this.lx = s.longExit;
+    this.se = s.shortEntry;
+    this.sx = s.shortExit;
+    this.sigma = sigma;
+    this.feeRate = p.feeRate;
+    this.slipRate = p.slipRate;
+    this.impact = p.impact;
+    this.sizing = p.sizing;
+    this.fraction = p.fraction;
+    this.targetVol = p.targetVol;
+    this.maxLeverage = p.maxLeverage;
+    this.maxOpen = p.maxOpenPositions;
+    this.qty = sc.qty;
+    this.entryPx = sc.entryPx;
+    this.entryNotional = sc.entryNotional;
+    this.entryIdx = sc.entryIdx;
+    this.signalIdx = sc.signalIdx;
+    this.tradeFees = sc.tradeFees;
+    this.tradeFunding = sc.tradeFunding;
+    this.extreme = sc.extreme;
+    this.lastClose = sc.lastClose;
+    this.trades = trades;
+    this.cash = p.initialCash;
+  }
+}
+
+/** Slippage fraction of an order of `notional` at panel index i and market price `price`. */
+function slipOf(st: Sim, i: number, price: number, notional: number): number {
+  let f = st.slipRate;
+  const v = st.volume;
+  if (st.impact > 0 && v !== null) {
+    const dv = v[i]! * price;
+    if (dv > 0) f += st.impact * Math.sqrt(notional / dv);
+  }
+  return f > 0.5 ? 0.5 : f;
+}
+
+/** Closes asset a's position at raw market price px (bar t, panel index i). */
+function closePos(st: Sim, a: number, t: number, i: number, px: number, reason: number): void {
+  const q = st.qty[a]!;
+  const aq = q > 0 ? q : -q;
+  const f = slipOf(st, i, px, aq * px);
+  const fill = q > 0 ? px * (1 - f) : px * (1 + f);
+  const notional = aq * fill;
+  const fee = notional * st.feeRate;
+  st.cash += q * fill - fee;
+  st.traded += notional;
+  st.totalFees += fee;
+  const fees = st.tradeFees[a]! + fee;
+  const pnl = q * (fill - st.entryPx[a]!) - fees - st.tradeFunding[a]!;
+  st.nTrades++;
+  if (pnl > 0) {
+    st.nWins++;
+    st.grossProfit += pnl;
+  } else st.grossLoss -= pnl;
+  st.sumRet += pnl / st.entryNotional[a]!;
+  st.sumHold += t - st.entryIdx[a]!;
+  if (st.trades !== null) st.trades.push(a, q > 0 ? 1 : -1, st.signalIdx[a]!, st.entryIdx[a]!, t, aq, st.entryPx[a]!, fill, pnl, fees, st.tradeFunding[a]!, reason);
+  st.qty[a] = 0;
+  st.nOpen--;
+}
+
+/** Equity with positions marked at `prices[row + a]`, falling back to the last close. */
+function equityAt(st: Sim, prices: Float64Array, row: number): number {
+  let e = st.cash;
+  for (let b = 0; b < st.N; b++) {
+    const q = st.qty[b]!;
+    if (q !== 0) {
+      const px = prices[row + b]!;
+      e += q * (px === px ? px : st.lastClose[b]!);
+    }
+  }
+  return e;
+}
+
+/** Opens a position on asset a (side +1/-1) at raw price px (bar t, panel index i) from signal row sRow. */
+function openPos(st: Sim, a: number, side: number, t: number, i: number, px: number, sRow: number, prices: Float64Array, row: number): void {
+  let lev: number;
+  if (st.sizing === 0) lev = st.fraction;
+  else {
+    const sg = st.sigma![sRow * st.N + a]!;
+    if (!(sg > 0)) return;
+    lev = st.targetVol / sg;
+    if (lev > st.maxLeverage) lev = st.maxLeverage;
+  }
+  const eq = equityAt(st, prices, row);
+  if (!(eq > 0)) return;
+  const target = eq * lev;
+  const f = slipOf(st, i, px, target);
+  const fill = side > 0 ? px * (1 + f) : px * (1 - f);
+  const aq = target / fill;
+  const fee = target * st.feeRate;
+  st.cash -= side * aq * fill + fee;
+  st.traded += target;
+  st.totalFees += fee;
+  st.qty[a] = side * aq;
+  st.entryPx[a] = fill;
+  st.entryNotional[a] = target;
+  st.entryIdx[a] = t;
+  st.signalIdx[a] = sRow;
+  st.tradeFees[a] = fee;
+  st.tradeFunding[a] = 0;
+  st.extreme[a] = fill;
+  st.nOpen++;
+}
+
+/** Exit then entry decisions from signal row sRow, filled at prices[t * N + a]. */
+function decide(st: Sim, t: number, sRow: number, prices: Float64Array): void {
+  const N = st.N;
+  const le = st.le, lx = st.lx, se = st.se, sx = st.sx, qty = st.qty;
+  const base = sRow * N;
+  const row = t * N;
+  for (let a = 0; a < N; a++) {
+    const q = qty[a]!;
+    if (q === 0) continue;
+    const px = prices[row + a]!;
+    if (px !== px) continue;
+    const j = base + a;
+    if (q > 0) {
+      const ex = lx !== null && lx[j] === 1;
+      if (ex || (se !== null && se[j] === 1)) closePos(st, a, t, row + a, px, ex ? 0 : 1);
+    } else {
+      const ex = sx !== null && sx[j] === 1;
+      if (ex || (le !== null && le[j] === 1)) closePos(st, a, t, row + a, px, ex ? 0 : 1);
+    }
+  }
+  for (let a = 0; a < N; a++) {
+    const j = base + a;
+    const wantL = le !== null && le[j] === 1 && !(lx !== null && lx[j] === 1);
+    const wantS = se !== null && se[j] === 1 && !(sx !== null && sx[j] === 1);
+    if (wantL === wantS) continue;
+    st.nEntrySignals++;
+    if (qty[a] !== 0 || st.nOpen >= st.maxOpen) continue;
+    const px = prices[row + a]!;
+    if (px !== px) continue;
+    openPos(st, a, wantL ? 1 : -1, t, row + a, px, sRow, prices, row);
+  }
+}
+
 /**
  * Runs the simulator over bars `[p.start, p.end)`.
  *
@@ -219,159 +411,22 @@ export class KernelScratch {
  * @param equityOut receives equity at each bar's close, length >= end - start (index 0 = bar start)
  * @param positionsOut receives the signed quantity after each bar's close ((end-start) x N), or null
  * @param trades receives closed and open trades, or null (grid mode)
- * @returns scalar summary (trades, wins, profit/loss sums, traded notional, fees, funding, exposure)
+ * @returns scalar summary (trades, wins, profit/loss sums, traded notional, fees, funding, exposure, return sums)
  */
-export function runKernel(
-  m: MarketArrays,
-  s: SignalMasks,
-  sigma: Float64Array | null,
-  p: KernelParams,
-  scratch: KernelScratch,
-  equityOut: Float64Array,
-  positionsOut: Float64Array | null,
-  trades: TradeLog | null,
-): KernelSummary {
+/** The bar loop of {@link runKernel} (a function of its own so that the optimizing compiler sees only the hot loop). */
+function simulateBars(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams, equityOut: Float64Array, positionsOut: Float64Array | null): void {
   const N = m.N;
-  const { open, high, low, close, volume, funding } = m;
+  const open = m.open, high = m.high, low = m.low, close = m.close, funding = m.funding;
   const le = s.longEntry, lx = s.longExit, se = s.shortEntry, sx = s.shortExit;
-  const { qty, entryPx, entryNotional, entryIdx, signalIdx, tradeFees, tradeFunding, extreme, lastClose } = scratch;
-  const feeRate = p.feeRate, slipRate = p.slipRate, impact = p.impact;
+  const qty = st.qty, entryPx = st.entryPx, entryIdx = st.entryIdx, tradeFunding = st.tradeFunding, extreme = st.extreme, lastClose = st.lastClose;
   const sl = p.stopLoss, tp = p.takeProfit, ts = p.trailingStop;
   const hasSl = sl === sl, hasTp = tp === tp, hasTs = ts === ts;
   const hasStops = hasSl || hasTp || hasTs;
   const atClose = p.fillAtClose;
   const start = p.start, end = p.end;
-  let cash = p.initialCash;
-  let nOpen = 0;
-  let nTrades = 0, nWins = 0, grossProfit = 0, grossLoss = 0, sumRet = 0, sumHold = 0;
-  let traded = 0, totalFees = 0, totalFunding = 0, exposedBars = 0, nEntrySignals = 0;
-
-  for (let a = 0; a < N; a++) {
-    qty[a] = 0;
-    tradeFees[a] = 0;
-    tradeFunding[a] = 0;
-    // last finite close before start (for marking assets that have no price yet)
-    let lc = NaN;
-    for (let t = start - 1; t >= 0; t--) {
-      const c = close[t * N + a]!;
-      if (c === c) {
-        lc = c;
-        break;
-      }
-    }
-    lastClose[a] = lc;
-  }
-
-  // slippage fraction of an order of `notional` at bar index i
-  const slip = (i: number, price: number, notional: number): number => {
-    let f = slipRate;
-    if (impact > 0 && volume !== null) {
-      const dv = volume[i]! * price;
-      if (dv > 0) f += impact * Math.sqrt(notional / dv);
-    }
-    return f > 0.5 ? 0.5 : f;
-  };
-
-  // closes asset a's position at raw market price px (bar t, index i); returns nothing
-  const closePos = (a: number, t: number, i: number, px: number, reason: number): void => {
-    const q = qty[a]!;
-    const aq = q > 0 ? q : -q;
-    const f = slip(i, px, aq * px);
-    const fill = q > 0 ? px * (1 - f) : px * (1 + f);
-    const notional = aq * fill;
-    const fee = notional * feeRate;
-    cash += q * fill - fee;
-    traded += notional;
-    totalFees += fee;
-    const fees = tradeFees[a]! + fee;
-    const pnl = q * (fill - entryPx[a]!) - fees - tradeFunding[a]!;
-    nTrades++;
-    if (pnl > 0) {
-      nWins++;
-      grossProfit += pnl;
-    } else grossLoss -= pnl;
-    sumRet += pnl / entryNotional[a]!;
-    sumHold += t - entryIdx[a]!;
-    if (trades !== null) trades.push(a, q > 0 ? 1 : -1, signalIdx[a]!, entryIdx[a]!, t, aq, entryPx[a]!, fill, pnl, fees, tradeFunding[a]!, reason);
-    qty[a] = 0;
-    nOpen--;
-  };
-
-  // equity with prices of row `row` (open or close array), falling back to the last close
-  const equityAt = (prices: Float64Array, row: number): number => {
-    let e = cash;
-    for (let b = 0; b < N; b++) {
-      const q = qty[b]!;
-      if (q !== 0) {
-        const px = prices[row + b]!;
-        e += q * (px === px ? px : lastClose[b]!);
-      }
-    }
-    return e;
-  };
-
-  // opens a position on asset a (side +1/-1) at raw price px, bar t, index i, signal row sRow
-  const openPos = (a: number, side: number, t: number, i: number, px: number, sRow: number, prices: Float64Array, row: number): void => {
-    let lev: number;
-    if (p.sizing === 0) lev = p.fraction;
-    else {
-      const sg = sigma![sRow * N + a]!;
-      if (!(sg > 0)) return;
-      lev = p.targetVol / sg;
-      if (lev > p.maxLeverage) lev = p.maxLeverage;
-    }
-    const eq = equityAt(prices, row);
-    if (!(eq > 0)) return;
-    const target = eq * lev;
-    const f = slip(i, px, target);
-    const fill = side > 0 ? px * (1 + f) : px * (1 - f);
-    const aq = target / fill;
-    const fee = target * feeRate;
-    cash -= side * aq * fill + fee;
-    traded += target;
-    totalFees += fee;
-    qty[a] = side * aq;
-    entryPx[a] = fill;
-    entryNotional[a] = target;
-    entryIdx[a] = t;
-    signalIdx[a] = sRow;
-    tradeFees[a] = fee;
-    tradeFunding[a] = 0;
-    extreme[a] = fill;
-    nOpen++;
-  };
-
-  // exit then entry decisions from signal row sRow, filled at prices[row + a]
-  const decide = (t: number, sRow: number, prices: Float64Array): void => {
-    const base = sRow * N;
-    const row = t * N;
-    for (let a = 0; a < N; a++) {
-      const q = qty[a]!;
-      if (q === 0) continue;
-      const px = prices[row + a]!;
-      if (px !== px) continue;
-      const j = base + a;
-      if (q > 0) {
-        const rev = se !== null && se[j] === 1;
-        if ((lx !== null && lx[j] === 1) || rev) closePos(a, t, row + a, px, lx !== null && lx[j] === 1 ? 0 : 1);
-      } else {
-        const rev = le !== null && le[j] === 1;
-        if ((sx !== null && sx[j] === 1) || rev) closePos(a, t, row + a, px, sx !== null && sx[j] === 1 ? 0 : 1);
-      }
-    }
-    for (let a = 0; a < N; a++) {
-      const j = base + a;
-      const wantL = le !== null && le[j] === 1 && !(lx !== null && lx[j] === 1);
-      const wantS = se !== null && se[j] === 1 && !(sx !== null && sx[j] === 1);
-      if (wantL === wantS) continue;
-      nEntrySignals++;
-      if (qty[a] !== 0 || nOpen >= p.maxOpenPositions) continue;
-      const px = prices[row + a]!;
-      if (px !== px) continue;
-      openPos(a, wantL ? 1 : -1, t, row + a, px, sRow, prices, row);
-    }
-  };
-
+  let exposedBars = 0;
+  // hot-loop copies of st.cash / st.nOpen (synced around the helper calls, which are rare events)
+  let cash = st.cash, nOpen = st.nOpen, totalFunding = 0;
   let prevEq = p.initialCash, peakEq = p.initialCash, retSum = 0, retSumSq = 0, retDownSq = 0, maxDd = 0;
   for (let t = start; t < end; t++) {
     const row = t * N;
@@ -386,10 +441,16 @@ export function runKernel(
           break;
         }
       }
-      if (act) decide(t, t - 1, open);
+      if (act) {
+        st.cash = cash;
+        st.nOpen = nOpen;
+        decide(st, t, t - 1, open);
+        cash = st.cash;
+        nOpen = st.nOpen;
+      }
     }
     let exposed = nOpen > 0;
-    if (funding !== null && nOpen > 0) {
+    if (funding !== null && exposed) {
       for (let a = 0; a < N; a++) {
         const q = qty[a]!;
         if (q === 0) continue;
@@ -403,7 +464,9 @@ export function runKernel(
         }
       }
     }
-    if (hasStops && nOpen > 0) {
+    if (hasStops && exposed) {
+      st.cash = cash;
+      st.nOpen = nOpen;
       for (let a = 0; a < N; a++) {
         const q = qty[a]!;
         if (q === 0) continue;
@@ -420,10 +483,10 @@ export function runKernel(
           const stopPx = slPx >= tsPx ? slPx : tsPx;
           const stopReason = slPx >= tsPx ? 2 : 4;
           const tpPx = hasTp ? ep * (1 + tp) : Infinity;
-          if (stopPx > -Infinity && gapOk && op <= stopPx) closePos(a, t, i, op, stopReason);
-          else if (stopPx > -Infinity && lo <= stopPx) closePos(a, t, i, stopPx, stopReason);
-          else if (hasTp && gapOk && op >= tpPx) closePos(a, t, i, op, 3);
-          else if (hasTp && hi >= tpPx) closePos(a, t, i, tpPx, 3);
+          if (stopPx > -Infinity && gapOk && op <= stopPx) closePos(st, a, t, i, op, stopReason);
+          else if (stopPx > -Infinity && lo <= stopPx) closePos(st, a, t, i, stopPx, stopReason);
+          else if (hasTp && gapOk && op >= tpPx) closePos(st, a, t, i, op, 3);
+          else if (hasTp && hi >= tpPx) closePos(st, a, t, i, tpPx, 3);
           else if (hi > extreme[a]!) extreme[a] = hi;
         } else {
           const slPx = hasSl ? ep * (1 + sl) : Infinity;
@@ -431,21 +494,27 @@ export function runKernel(
           const stopPx = slPx <= tsPx ? slPx : tsPx;
           const stopReason = slPx <= tsPx ? 2 : 4;
           const tpPx = hasTp ? ep * (1 - tp) : -Infinity;
-          if (stopPx < Infinity && gapOk && op >= stopPx) closePos(a, t, i, op, stopReason);
-          else if (stopPx < Infinity && hi >= stopPx) closePos(a, t, i, stopPx, stopReason);
-          else if (hasTp && gapOk && op <= tpPx) closePos(a, t, i, op, 3);
-          else if (hasTp && lo <= tpPx) closePos(a, t, i, tpPx, 3);
+          if (stopPx < Infinity && gapOk && op >= stopPx) closePos(st, a, t, i, op, stopReason);
+          else if (stopPx < Infinity && hi >= stopPx) closePos(st, a, t, i, stopPx, stopReason);
+          else if (hasTp && gapOk && op <= tpPx) closePos(st, a, t, i, op, 3);
+          else if (hasTp && lo <= tpPx) closePos(st, a, t, i, tpPx, 3);
           else if (lo < extreme[a]!) extreme[a] = lo;
         }
       }
+      cash = st.cash;
+      nOpen = st.nOpen;
     }
-    if (atClose) decide(t, t, close);
-    for (let a = 0; a < N; a++) {
-      const c = close[row + a]!;
-      if (c === c) lastClose[a] = c;
+    if (atClose) {
+      st.cash = cash;
+      st.nOpen = nOpen;
+      decide(st, t, t, close);
+      cash = st.cash;
+      nOpen = st.nOpen;
     }
     let eq = cash;
     for (let a = 0; a < N; a++) {
+      const c = close[row + a]!;
+      if (c === c) lastClose[a] = c;
       const q = qty[a]!;
       if (q !== 0) eq += q * lastClose[a]!;
     }
@@ -465,15 +534,75 @@ export function runKernel(
     if (exposed) exposedBars++;
   }
 
+  st.cash = cash;
+  st.nOpen = nOpen;
+  st.totalFunding = totalFunding;
+  st.exposedBars = exposedBars;
+  st.retSum = retSum;
+  st.retSumSq = retSumSq;
+  st.retDownSq = retDownSq;
+  st.maxDd = maxDd;
+}
+
+export function runKernel(
+  m: MarketArrays,
+  s: SignalMasks,
+  sigma: Float64Array | null,
+  p: KernelParams,
+  scratch: KernelScratch,
+  equityOut: Float64Array,
+  positionsOut: Float64Array | null,
+  trades: TradeLog | null,
+): KernelSummary {
+  const st = new Sim(m, s, sigma, p, scratch, trades);
+  const N = m.N;
+  const close = m.close;
+  const qty = st.qty, entryPx = st.entryPx, entryIdx = st.entryIdx, tradeFees = st.tradeFees, tradeFunding = st.tradeFunding, lastClose = st.lastClose;
+  const start = p.start, end = p.end;
+
+  for (let a = 0; a < N; a++) {
+    qty[a] = 0;
+    tradeFees[a] = 0;
+    tradeFunding[a] = 0;
+    // last finite close before start (for marking assets that have no price yet)
+    let lc = NaN;
+    for (let t = start - 1; t >= 0; t--) {
+      const c = close[t * N + a]!;
+      if (c === c) {
+        lc = c;
+        break;
+      }
+    }
+    lastClose[a] = lc;
+  }
+
+  simulateBars(st, m, s, p, equityOut, positionsOut);
+
   if (trades !== null) {
     for (let a = 0; a < N; a++) {
       const q = qty[a]!;
       if (q === 0) continue;
       const px = lastClose[a]!;
       const pnl = q * (px - entryPx[a]!) - tradeFees[a]! - tradeFunding[a]!;
-      trades.push(a, q > 0 ? 1 : -1, signalIdx[a]!, entryIdx[a]!, end - 1, q > 0 ? q : -q, entryPx[a]!, px, pnl, tradeFees[a]!, tradeFunding[a]!, 5);
+      trades.push(a, q > 0 ? 1 : -1, st.signalIdx[a]!, entryIdx[a]!, end - 1, q > 0 ? q : -q, entryPx[a]!, px, pnl, tradeFees[a]!, tradeFunding[a]!, 5);
     }
   }
 
-  return { nTrades, nWins, grossProfit, grossLoss, sumTradeReturn: sumRet, sumHoldingBars: sumHold, tradedNotional: traded, totalFees, totalFunding, exposedBars, nEntrySignals, retSum, retSumSq, retDownSq, maxDrawdown: maxDd };
+  return {
+    nTrades: st.nTrades,
+    nWins: st.nWins,
+    grossProfit: st.grossProfit,
+    grossLoss: st.grossLoss,
+    sumTradeReturn: st.sumRet,
+    sumHoldingBars: st.sumHold,
+    tradedNotional: st.traded,
+    totalFees: st.totalFees,
+    totalFunding: st.totalFunding,
+    exposedBars: st.exposedBars,
+    nEntrySignals: st.nEntrySignals,
+    retSum: st.retSum,
+    retSumSq: st.retSumSq,
+    retDownSq: st.retDownSq,
+    maxDrawdown: st.maxDd,
+  };
 }
