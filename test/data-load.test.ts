@@ -171,6 +171,11 @@ test('loadFilePanel: 1,050-style file (ticker column) and duplicate bars are an 
   assert.deepEqual(p.assets, ['SPY', 'ZZZ']);
   assert.deepEqual([...p.times], [Date.UTC(2016, 0, 4), Date.UTC(2016, 0, 5), Date.UTC(2016, 0, 6)]);
   assert.deepEqual([...p.fields.close!], [201.02, NaN, 201.36, 5.2, 198.82, 5.3]);
+  const grouped = await loadFilePanel(`${FIX}/top1050_style.csv`, { frequency: '1d', market: 'equity', groups: ['kind'] });
+  assert.deepEqual(grouped.groups, { kind: ['etf', 'stock'] });
+  validatePanel(grouped);
+  await assert.rejects(loadFilePanel(`${FIX}/top1050_style.csv`, { frequency: '1d', market: 'equity', groups: ['sector'] }), /no column "sector"/);
+  await assert.rejects(loadFilePanel(`${FIX}/top1050_style.csv`, { frequency: '1d', market: 'equity', groups: ['date'] }), /group column "date" is not one label per symbol for SPY/);
   const only = await loadFilePanel(`${FIX}/top1050_style.csv`, { frequency: '1d', market: 'equity', symbols: ['ZZZ'], start: '2016-01-06' });
   assert.deepEqual([...only.fields.volume!], [0]);
   await assert.rejects(loadFilePanel(`${FIX}/dup_bars.csv`, { frequency: '1h', market: 'crypto' }), /duplicate bar for BTCUSDT at 2025-01-01T00:00:00.000Z/);

@@ -147,12 +147,18 @@ export interface FilePanelOptions extends LoadOptions {
   readonly symbols?: readonly string[];
   /** Funding events file (`date,symbol,funding_rate`) to join as funding_rate / funding_event. */
   readonly fundingPath?: string;
+  /**
+   * Text columns to load as panel groups (e.g. `['kind']` for stock/etf in the
+   * top-1,050 file): one label per asset; each must be constant per symbol.
+   */
+  readonly groups?: readonly string[];
 }
 
 /**
  * A panel straight from a CSV / CSV.gz / parquet file of OHLCV bars, without
  * validation or catalog (columns mapped as by the ingest: `date|time`,
- * `symbol|ticker|Name`, open, high, low, close, volume), read with DuckDB's typed
+ * `symbol|ticker|Name`, open, high, low, close, volume; `opts.groups` text columns
+ * as panel groups), read with DuckDB's typed
  * CSV parser. Empty values load as NaN; use the ingest for a quality report.
  * @throws Error naming the file when it is missing or lacks a required column,
  *   DuckDB's error naming the line when a value does not parse, Error naming the
@@ -169,7 +175,8 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
     // Read the file once into a temp table (the loader queries its relation three times).
     const where = whereTime(opts);
     const symFilter = assets ? ` AND symbol IN (${assets.map(sqlString).join(', ') || 'NULL'})` : '';
-    const rel = await fastRelation(db, src);
+    const groupCols = opts.groups ?? [];
+    const rel = await fastRelation(db, src, undefined, groupCols);
     try {
       await db.exec(`CREATE TEMP TABLE file_bars AS SELECT * FROM ${rel} WHERE (time IS NULL OR symbol IS NULL OR (true${where.sql}${symFilter}))`, where.params);
     } catch (err) {
@@ -177,13 +184,26 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
     }
     const bad = (await db.one<{ t: number; s: number }>('SELECT count(*) FILTER (WHERE time IS NULL) AS t, count(*) FILTER (WHERE symbol IS NULL) AS s FROM file_bars'))!;
     if (Number(bad.t) || Number(bad.s)) throw new Error(`${path}: ${bad.t} row(s) with an empty or unparseable time, ${bad.s} with an empty symbol; ingest the file for a report with row numbers`);
-    return await loadFromSource(db, {
+    const panel = await loadFromSource(db, {
       bars: 'file_bars',
       fields: Object.keys(src.fields),
       ...(funding ? { funding } : {}),
       frequency: opts.frequency,
       market: opts.market,
     }, { ...opts, ...(assets ? { assets } : {}) });
+    if (!groupCols.length) return panel;
+    const groups: Record<string, string[]> = {};
+    for (const g of groupCols) {
+      const col = ident('group_' + g);
+      const rows = await db.all<{ symbol: string; labels: (string | null)[] }>(`SELECT symbol, list(DISTINCT ${col}) AS labels FROM file_bars WHERE symbol IS NOT NULL GROUP BY symbol`);
+      const bySymbol = new Map(rows.map((r) => [r.symbol, r.labels]));
+      groups[g] = panel.assets.map((a) => {
+        const labels = bySymbol.get(a) ?? [];
+        if (labels.length !== 1 || labels[0] === null) throw new Error(`${path}: group column "${g}" is not one label per symbol for ${a}: ${JSON.stringify(labels)}`);
+        return labels[0]!;
+      });
+    }
+    return { ...panel, groups };
   } finally {
     db.close();
   }

@@ -132,12 +132,17 @@ export function typedRelation(src: SourceColumns, symbol?: string): string {
  * fields as DOUBLE, time auto-detected as DATE/TIMESTAMP), which is much faster
  * than reading text: a value that does not parse makes DuckDB raise an error
  * naming the line and column instead of loading NULL. Times in another text
- * form fall back to {@link timeExpr}.
- * @throws Error naming the file when DuckDB cannot read it with these types.
+ * form fall back to {@link timeExpr}. `extra` columns come along as VARCHAR
+ * `group_<name>` (for panel groups).
+ * @throws Error naming the file when DuckDB cannot read it with these types, or an `extra` column it lacks.
  */
-export async function fastRelation(db: Db, src: SourceColumns, symbol?: string): Promise<string> {
+export async function fastRelation(db: Db, src: SourceColumns, symbol?: string, extra: readonly string[] = []): Promise<string> {
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
   const fields = Object.entries(src.fields).map(([f, c]) => `CAST(${ident(c)} AS DOUBLE) AS ${ident(f)}`);
+  for (const c of extra) {
+    if (!src.columns.includes(c)) throw new Error(`${src.path}: no column "${c}"; columns: ${src.columns.join(', ')}`);
+    fields.push(`CAST(${ident(c)} AS VARCHAR) AS ${ident('group_' + c)}`);
+  }
   let rel: string;
   if (src.format === 'parquet') rel = `read_parquet(${sqlString(src.path)})`;
   else {
