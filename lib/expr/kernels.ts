@@ -620,7 +620,7 @@ export class RadixSorter {
   private readonly k2: Uint32Array;
   private readonly i2: Int32Array;
   private readonly v2: Float64Array;
-  private readonly count = new Int32Array(256);
+  private readonly count = new Int32Array(1024);
   constructor(n: number) {
     this.f32 = new Float32Array(Math.max(1, n));
     this.u32 = new Uint32Array(this.f32.buffer);
@@ -630,32 +630,40 @@ export class RadixSorter {
     this.v2 = new Float64Array(Math.max(1, n));
   }
 
-  /** Sorts vals[0, n) (no NaN) ascending, permuting idx[0, n) alongside. */
+  /** Sorts vals[0, n) (no NaN) ascending, permuting idx[0, n) alongside; idx values must lie in [0, size). */
   sort(vals: Float64Array, idx: Int32Array, n: number): void {
     if (n < 48) { sortPairs(vals, idx, 0, n); return; }
     const { f32, u32, count } = this;
-    let keys = this.k1, kTmp = this.k2, ids = idx, iTmp = this.i2, vs = vals, vTmp = this.v2;
+    let keys = this.k1, kTmp = this.k2, ids = idx, iTmp = this.i2;
+    const vOrig = this.v2;
+    // keys, original values by position, and the four 8-bit histograms in one pass
+    count.fill(0);
     for (let k = 0; k < n; k++) {
       f32[k] = vals[k]!;
       const u = u32[k]!;
-      keys[k] = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+      const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+      keys[k] = key;
+      count[key & 255]++;
+      count[256 + ((key >>> 8) & 255)]++;
+      count[512 + ((key >>> 16) & 255)]++;
+      count[768 + (key >>> 24)]++;
+      vOrig[idx[k]!] = vals[k]!;
     }
-    for (let shift = 0; shift < 32; shift += 8) {
-      count.fill(0);
-      for (let k = 0; k < n; k++) count[(keys[k]! >>> shift) & 255]++;
-      if (count[(keys[0]! >>> shift) & 255] === n) continue;
+    for (let pass = 0; pass < 4; pass++) {
+      const base = pass * 256, shift = pass * 8;
+      if (count[base + ((keys[0]! >>> shift) & 255)] === n) continue; // every key has the same digit
       let sum = 0;
-      for (let b = 0; b < 256; b++) { const c = count[b]!; count[b] = sum; sum += c; }
+      for (let b = base; b < base + 256; b++) { const c = count[b]!; count[b] = sum; sum += c; }
       for (let k = 0; k < n; k++) {
         const key = keys[k]!;
-        const p = count[(key >>> shift) & 255]++;
-        kTmp[p] = key; iTmp[p] = ids[k]!; vTmp[p] = vs[k]!;
+        const p = count[base + ((key >>> shift) & 255)]++;
+        kTmp[p] = key; iTmp[p] = ids[k]!;
       }
-      let t1: Uint32Array = keys; keys = kTmp; kTmp = t1;
-      let t2: Int32Array = ids; ids = iTmp; iTmp = t2;
-      let t3: Float64Array = vs; vs = vTmp; vTmp = t3;
+      const t1: Uint32Array = keys; keys = kTmp; kTmp = t1;
+      const t2: Int32Array = ids; ids = iTmp; iTmp = t2;
     }
-    if (ids !== idx) { idx.set(ids.subarray(0, n)); vals.set(vs.subarray(0, n)); }
+    if (ids !== idx) idx.set(ids.subarray(0, n));
+    for (let k = 0; k < n; k++) vals[k] = vOrig[idx[k]!]!;
     // exact fix-up: keys equal after float32 rounding may be out of order in float64
     for (let i = 1; i < n; i++) {
       const v = vals[i]!;
@@ -670,16 +678,39 @@ export class RadixSorter {
 
 function csRankLike(x: Arr, T: number, N: number, out: Arr, mode: number, q: number): Arr {
   const vals = new Float64Array(N), idx = new Int32Array(N);
+  const prev = new Int32Array(N);
+  let prevN = 0;
+  const seen = new Uint8Array(N);
   const sorter = new RadixSorter(N);
   for (let t = 0; t < T; t++) {
     const row = t * N;
+    // previous order first (assets still valid), then the newly valid ones
     let n = 0;
+    seen.fill(0);
+    for (let k = 0; k < prevN; k++) {
+      const a = prev[k]!, v = x[row + a]!;
+      if (v === v) { vals[n] = v; idx[n] = a; n++; seen[a] = 1; }
+    }
     for (let a = 0; a < N; a++) {
       const v = x[row + a]!;
-      if (v === v) { vals[n] = v; idx[n] = a; n++; } else out[row + a] = NaN;
+      if (v !== v) out[row + a] = NaN;
+      else if (seen[a] === 0) { vals[n] = v; idx[n] = a; n++; }
     }
-    sorter.sort(vals, idx, n);
+    // bounded insertion sort
+    let budget = 2 * n + 16;
+    let i = 1;
+    for (; i < n && budget > 0; i++) {
+      const v = vals[i]!;
+      if (vals[i - 1]! <= v) continue;
+      const id = idx[i]!;
+      let j = i - 1;
+      while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; budget--; }
+      vals[j + 1] = v; idx[j + 1] = id;
+    }
+    if (i < n) sorter.sort(vals, idx, n);
     emitRanks(vals, idx, 0, n, out, row, mode, q);
+    prev.set(idx.subarray(0, n));
+    prevN = n;
   }
   return out;
 }
