@@ -102,6 +102,13 @@ test('short trade pays and receives funding on the notional at the bar open', ()
   // a long on the same bars pays positive funding
   const rl = backtestSignals(p, masks(5, { le: [0], lx: [2] }), { feeBps: 0, slippageBps: 0, initialCash: 1, sizing: { kind: 'fixedFraction', fraction: 2 } });
   assert.ok(close(rl.trades[0]!.funding, -funding));
+  // close fills: entered at bar 0's close, exited at bar 2's close -> held at the opens of bars 1 and 2
+  const rc = backtestSignals(p, masks(5, { se: [0], sx: [2] }), { fill: 'close', feeBps: 0, slippageBps: 0, initialCash: 1, sizing: { kind: 'fixedFraction', fraction: 2 } });
+  const qc = 2 / 100;
+  assert.ok(close(rc.trades[0]!.funding, -qc * 100 * 0.001 + -qc * 98 * -0.002));
+  assert.ok(close(rc.trades[0]!.pnl, -qc * (98 - 100) - rc.trades[0]!.funding));
+  // funding: false ignores the field
+  assert.equal(backtestSignals(p, masks(5, { se: [0], sx: [2] }), { funding: false }).metrics.totalFunding, 0);
 });
 
 test('stop loss inside a bar, gap through the stop, and the stop-first rule', () => {

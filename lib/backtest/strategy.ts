@@ -10,7 +10,7 @@ import { formatTime, type Panel } from '../data/panel.js';
 import { evaluate } from '../expr/index.js';
 import { backtestSignals, resolveExecutionSettings, type BacktestResult, type ExecutionSettings } from './backtest.js';
 import { resolvePortfolioSettings, simulatePortfolio, type PortfolioResult, type PortfolioSettings } from './portfolio.js';
-import type { Condition, SignalRules } from './signals.js';
+import type { Condition, SignalRules, SignalSpec } from './signals.js';
 
 /** Schema identifier written in every strategy document. */
 export const STRATEGY_SCHEMA = 'alphalab.strategy';
@@ -157,6 +157,18 @@ export function panelFingerprint(panel: Panel): string {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Evaluates named factor expressions with lib/expr on a panel (each result
+ * nDates x nAssets, date-major, causal), e.g. to build a {@link SignalSpec}:
+ * `{ factors: evaluateFactors(panel, { z: 'ts_zscore(funding_rate, 72)' }), ...reversalRules('z', 2, 0) }`.
+ * @throws ExprError from lib/expr naming the bad expression
+ */
+export function evaluateFactors(panel: Panel, exprs: Record<string, string>): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const [name, expr] of Object.entries(exprs)) out[name] = evaluate(expr, panel);
+  return out;
+}
 
 /** Result of running a strategy: its metrics and the full simulation output. */
 export interface StrategyRun {
