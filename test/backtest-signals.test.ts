@@ -464,3 +464,27 @@ test('bad input is refused with a clear error', () => {
   assert.throws(() => backtestSignals(p, { ...m, longEntry: mask(9, [1]) }), /longEntry has length 9, expected 10 x 1/);
   assert.throws(() => backtestSignals(p, m, { funding: 'nope' }), /no field "nope"/);
 });
+
+test('missing bars: orders at a NaN price are dropped, positions marked at the last close, equity stays finite', () => {
+  const rows: Array<[number, number, number, number]> = [
+    [100, 100, 100, 100],
+    [100, 101, 99, 100], // entry fills here
+    [NaN, NaN, NaN, NaN], // missing bar: marked at 100
+    [NaN, NaN, NaN, NaN], // exit signal from bar 2 cannot fill (no open)
+    [110, 111, 109, 110],
+    [111, 111, 111, 111],
+  ];
+  const r = backtestSignals(panel1(rows), masks(6, { le: [0], lx: [2, 4] }), { feeBps: 0, slippageBps: 0, initialCash: 1, sizing: { kind: 'fixedFraction', fraction: 1 }, funding: false, stopLoss: 0.5 });
+  for (const e of r.equity) assert.ok(Number.isFinite(e));
+  assert.equal(r.equity[2], 1);
+  assert.equal(r.equity[3], 1);
+  assert.ok(close(r.equity[4]!, 1.1));
+  // the exit from row 2 was dropped at bar 3; the one from row 4 fills at bar 5's open
+  assert.equal(r.trades[0]!.exitIndex, 5);
+  assert.equal(r.trades[0]!.exitPrice, 111);
+  // a late-listed asset (NaN before bar 2) never trades before it has prices
+  const late = panel1(rows.map((x, i) => (i < 2 ? [NaN, NaN, NaN, NaN] : x) as [number, number, number, number]));
+  const r2 = backtestSignals(late, masks(6, { le: [0, 1] }), { funding: false });
+  assert.equal(r2.trades.length, 0);
+  assert.ok(r2.equity.every((e) => e === 1));
+});

@@ -58,7 +58,7 @@ export interface PortfolioMetrics {
   sharpe: number;
   /** Sortino of the per-bar returns (lib/stats convention). */
   sortino: number;
-  /** Simple annual return: mean(pnl / bookSize) x annualization (no compounding, constant book; BRAIN reports PnL over half the book, i.e. 2x this). */
+  /** Simple annual return on the gross book: mean(pnl / bookSize) x annualization (no compounding, constant book). Variant note: BRAIN is commonly described as reporting returns on half the book (one side), i.e. 2x this; fitness here uses this gross-book value. */
   annualReturn: number;
   annualVolatility: number;
   /** Average daily turnover: mean over bars of sum|Δpos| / bookSize, x bars per day for intraday bars. */
