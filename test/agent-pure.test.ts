@@ -23,6 +23,9 @@ test('classifyFailures: each rule fires on its own case and a good factor passes
   assert.match(classifyFailures({ ...good, trainSharpe: 0.9, validationSharpe: -1.2 })[0]!.detail, /validation -1\.20: the sign changes/);
   assert.deepEqual(kinds({ ...good, maxCorrelation: 0.95, correlatedWith: 'H002' }), ['duplicate']);
   assert.match(classifyFailures({ ...good, maxCorrelation: 0.95, correlatedWith: 'H002' })[0]!.detail, /H002/);
+  // an IC that is not significant counts as no signal, whatever its sign
+  assert.deepEqual(kinds({ ...good, rankIc: -0.03, rankIcP: 0.3, sharpeGross: 0.1, sharpeNet: -0.1, trainSharpe: 0.1, testSharpe: -0.1 }), ['no_predictive_power']);
+  assert.deepEqual(kinds({ ...good, rankIc: -0.03, rankIcP: 0.01, sharpeGross: -1, sharpeNet: -1, trainSharpe: -1, testSharpe: -1 }), ['wrong_sign']);
   // expected sign -1 with negative IC is right, not wrong
   assert.deepEqual(kinds({ ...good, expectedSign: -1, rankIc: -0.03 }), []);
 });

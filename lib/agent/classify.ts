@@ -19,6 +19,8 @@ export interface Thresholds {
   readonly minPositiveWindows: number;
   /** Duplicate when |correlation| with a stored factor exceeds this. Default 0.7. */
   readonly maxCorrelation: number;
+  /** The mean Rank IC counts only when its two-sided p-value is below this. Default 0.05. */
+  readonly maxIcPValue: number;
 }
 
 /** Project defaults (daily equities; for 1h crypto the same numbers apply to annualized Sharpe). */
@@ -29,6 +31,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minTestTrainRatio: 0.3,
   minPositiveWindows: 0.6,
   maxCorrelation: 0.7,
+  maxIcPValue: 0.05,
 };
 
 /** Inputs of {@link classifyFailures}; NaN / undefined means "not measured" and disables the rule. */
@@ -37,6 +40,8 @@ export interface ClassifyInput {
   readonly expectedSign: 1 | -1;
   /** Mean Rank IC of the signal (as written, not sign-adjusted), full sample or test split. */
   readonly rankIc: number;
+  /** Two-sided p-value of the mean Rank IC (undefined: not measured, only |IC| counts). */
+  readonly rankIcP?: number;
   /** Annualized Sharpe before costs (test split or full). */
   readonly sharpeGross: number;
   /** Annualized Sharpe after costs (test split or full): the headline. */
@@ -73,11 +78,11 @@ export function classifyFailures(x: ClassifyInput, th: Thresholds = DEFAULT_THRE
     out.push({ kind: 'duplicate', detail: `correlation ${f2(x.maxCorrelation)} with stored factor ${x.correlatedWith ?? '?'} > ${th.maxCorrelation}` });
   }
   const signed = x.rankIc * x.expectedSign;
-  const strong = Math.abs(x.rankIc) >= th.minAbsRankIc;
+  const strong = Math.abs(x.rankIc) >= th.minAbsRankIc && (x.rankIcP === undefined || x.rankIcP < th.maxIcPValue);
   if (Number.isFinite(x.rankIc) && strong && signed < 0) {
-    out.push({ kind: 'wrong_sign', detail: `mean Rank IC ${f3(x.rankIc)} has the opposite sign to the expected ${x.expectedSign > 0 ? '+' : '-'}; flip the expression` });
+    out.push({ kind: 'wrong_sign', detail: `mean Rank IC ${f3(x.rankIc)}${x.rankIcP !== undefined ? ` (p ${f3(x.rankIcP)})` : ''} has the opposite sign to the expected ${x.expectedSign > 0 ? '+' : '-'}; flip the expression` });
   } else if (!(strong && Number.isFinite(x.rankIc)) && !(x.sharpeGross >= th.minSharpe)) {
-    out.push({ kind: 'no_predictive_power', detail: `mean Rank IC ${f3(x.rankIc)} (need |IC| >= ${th.minAbsRankIc}) and gross Sharpe ${f2(x.sharpeGross)} (need >= ${th.minSharpe})` });
+    out.push({ kind: 'no_predictive_power', detail: `mean Rank IC ${f3(x.rankIc)}${x.rankIcP !== undefined ? ` (p ${f3(x.rankIcP)})` : ''} (need |IC| >= ${th.minAbsRankIc} with p < ${th.maxIcPValue}) and gross Sharpe ${f2(x.sharpeGross)} (need >= ${th.minSharpe})` });
   } else if (signed >= 0 || !Number.isFinite(x.rankIc)) {
     const turnoverHigh = x.turnover !== undefined && x.turnover > th.maxTurnover;
     if (x.sharpeGross >= th.minSharpe && !(x.sharpeNet >= th.minSharpe)) {

@@ -142,6 +142,7 @@ export class EngineTester implements HypothesisTester {
       {
         expectedSign: 1, // the traded factor already carries the expected sign
         rankIc: factor.rankIc.mean,
+        rankIcP: factor.rankIc.p,
         sharpeGross: testGross.sharpe,
         sharpeNet: wf.test.sharpe,
         turnover: full.metrics.turnover,
