@@ -488,3 +488,30 @@ test('missing bars: orders at a NaN price are dropped, positions marked at the l
   assert.equal(r2.trades.length, 0);
   assert.ok(r2.equity.every((e) => e === 1));
 });
+
+test('one-asset fast loop equals the multi-asset loop exactly (all features, both fill modes)', async () => {
+  const { runKernel, KernelScratch, TradeLog, marketArrays, rollingVolatility } = await import('../lib/backtest/index.js');
+  for (let seed = 1; seed <= 6; seed++) {
+    const T = 1500;
+    const p = randomWalk(T, 1, 100 + seed);
+    if (seed % 3 === 0) for (let t = 200; t < 230; t++) for (const f of ['open', 'high', 'low', 'close']) p.fields[f]![t] = NaN;
+    const u = rng(seed);
+    const mk = (prob: number) => Uint8Array.from({ length: T }, () => (u() < prob ? 1 : 0));
+    const m = { longEntry: mk(0.03), longExit: mk(0.03), shortEntry: mk(0.03), shortExit: mk(0.02) };
+    const mkt = marketArrays(p, true);
+    const sigma = rollingVolatility(mkt.close, T, 1, 30, 8760);
+    const params = {
+      fillAtClose: seed % 2 === 0, feeRate: 4e-4, slipRate: 2e-4, impact: seed % 2 ? 0.05 : 0, initialCash: 1,
+      sizing: (seed % 3 === 1 ? 1 : 0) as 0 | 1, fraction: 0.9, targetVol: 0.4, maxLeverage: 3,
+      stopLoss: 0.015, takeProfit: seed % 2 ? 0.03 : NaN, trailingStop: seed > 3 ? 0.02 : NaN, maxOpenPositions: 1, start: seed * 10, end: T - seed,
+    };
+    const run = (general: boolean) => {
+      const eq = new Float64Array(T), pos = new Float64Array(T), log = new TradeLog();
+      const sum = runKernel(mkt, m, sigma, params, new KernelScratch(1), eq, pos, log, general);
+      return { sum, eq: Array.from(eq), pos: Array.from(pos), pnl: Array.from(log.pnl.subarray(0, log.n)), exit: Array.from(log.exitIdx.subarray(0, log.n)), reason: Array.from(log.reason.subarray(0, log.n)) };
+    };
+    const fast = run(false), general = run(true);
+    assert.ok(fast.sum.nTrades > 20, `seed ${seed}: ${fast.sum.nTrades} trades`);
+    assert.deepEqual(fast, general, `seed ${seed}`);
+  }
+});

@@ -401,6 +401,136 @@ function decide(st: Sim, t: number, sRow: number, prices: Float64Array): void {
 }
 
 /**
+ * The bar loop specialized for one asset: the position's state lives in local
+ * scalars (synced with `st` around the rare events: fills and stop exits).
+ * Same conventions and results as {@link simulateBars} (a test cross-checks the two).
+ */
+function simulateBars1(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams, equityOut: Float64Array, positionsOut: Float64Array | null): void {
+  const open = m.open, high = m.high, low = m.low, close = m.close, funding = m.funding;
+  const le = s.longEntry, lx = s.longExit, se = s.shortEntry, sx = s.shortExit;
+  const qty = st.qty, entryPx = st.entryPx, entryIdx = st.entryIdx, tradeFunding = st.tradeFunding, extreme = st.extreme;
+  const sl = p.stopLoss, tp = p.takeProfit, ts = p.trailingStop;
+  const hasSl = sl === sl, hasTp = tp === tp, hasTs = ts === ts;
+  const hasStops = hasSl || hasTp || hasTs;
+  const atClose = p.fillAtClose;
+  const start = p.start, end = p.end;
+  let exposedBars = 0, totalFunding = 0;
+  let cash = st.cash, nOpen = st.nOpen;
+  let q = qty[0]!, ep = entryPx[0]!, ext = extreme[0]!, ei = entryIdx[0]!;
+  let lc = st.lastClose[0]!;
+  let prevEq = p.initialCash, peakEq = p.initialCash, retSum = 0, retSumSq = 0, retDownSq = 0, maxDd = 0;
+  for (let t = start; t < end; t++) {
+    if (!atClose && t > start) {
+      const j = t - 1;
+      if ((le !== null && le[j] === 1) || (se !== null && se[j] === 1) || (q !== 0 && ((lx !== null && lx[j] === 1) || (sx !== null && sx[j] === 1)))) {
+        st.cash = cash;
+        st.nOpen = nOpen;
+        qty[0] = q;
+        extreme[0] = ext;
+        decide(st, t, j, open);
+        cash = st.cash;
+        nOpen = st.nOpen;
+        q = qty[0]!;
+        ep = entryPx[0]!;
+        ext = extreme[0]!;
+        ei = entryIdx[0]!;
+      }
+    }
+    let exposed = q !== 0;
+    if (exposed && funding !== null) {
+      const fr = funding[t]!;
+      if (fr !== 0 && fr === fr) {
+        const op = open[t]!;
+        if (op === op) {
+          const pay = q * op * fr;
+          cash -= pay;
+          tradeFunding[0] += pay;
+          totalFunding += pay;
+        }
+      }
+    }
+    if (exposed && hasStops && (atClose ? t > ei : t >= ei)) {
+      const hi = high[t]!, lo = low[t]!, op = open[t]!;
+      if (hi === hi && lo === lo) {
+        const gapOk = t > ei && op === op;
+        let px = NaN, reason = 0;
+        if (q > 0) {
+          const slPx = hasSl ? ep * (1 - sl) : -Infinity;
+          const tsPx = hasTs ? ext * (1 - ts) : -Infinity;
+          const stopPx = slPx >= tsPx ? slPx : tsPx;
+          const stopReason = slPx >= tsPx ? 2 : 4;
+          const tpPx = hasTp ? ep * (1 + tp) : Infinity;
+          if (stopPx > -Infinity && gapOk && op <= stopPx) (px = op), (reason = stopReason);
+          else if (stopPx > -Infinity && lo <= stopPx) (px = stopPx), (reason = stopReason);
+          else if (hasTp && gapOk && op >= tpPx) (px = op), (reason = 3);
+          else if (hasTp && hi >= tpPx) (px = tpPx), (reason = 3);
+          else if (hi > ext) ext = hi;
+        } else {
+          const slPx = hasSl ? ep * (1 + sl) : Infinity;
+          const tsPx = hasTs ? ext * (1 + ts) : Infinity;
+          const stopPx = slPx <= tsPx ? slPx : tsPx;
+          const stopReason = slPx <= tsPx ? 2 : 4;
+          const tpPx = hasTp ? ep * (1 - tp) : -Infinity;
+          if (stopPx < Infinity && gapOk && op >= stopPx) (px = op), (reason = stopReason);
+          else if (stopPx < Infinity && hi >= stopPx) (px = stopPx), (reason = stopReason);
+          else if (hasTp && gapOk && op <= tpPx) (px = op), (reason = 3);
+          else if (hasTp && lo <= tpPx) (px = tpPx), (reason = 3);
+          else if (lo < ext) ext = lo;
+        }
+        if (px === px) {
+          st.cash = cash;
+          st.nOpen = nOpen;
+          qty[0] = q;
+          extreme[0] = ext;
+          closePos(st, 0, t, t, px, reason);
+          cash = st.cash;
+          nOpen = st.nOpen;
+          q = 0;
+        }
+      }
+    }
+    if (atClose) {
+      st.cash = cash;
+      st.nOpen = nOpen;
+      qty[0] = q;
+      extreme[0] = ext;
+      decide(st, t, t, close);
+      cash = st.cash;
+      nOpen = st.nOpen;
+      q = qty[0]!;
+      ep = entryPx[0]!;
+      ext = extreme[0]!;
+      ei = entryIdx[0]!;
+    }
+    const c = close[t]!;
+    if (c === c) lc = c;
+    const eq = q !== 0 ? cash + q * lc : cash;
+    equityOut[t - start] = eq;
+    const r = eq / prevEq - 1;
+    prevEq = eq;
+    retSum += r;
+    retSumSq += r * r;
+    if (r < 0) retDownSq += r * r;
+    if (eq > peakEq) peakEq = eq;
+    else if (eq < peakEq * (1 - maxDd)) maxDd = 1 - eq / peakEq;
+    if (positionsOut !== null) positionsOut[t - start] = q;
+    if (q !== 0) exposed = true;
+    if (exposed) exposedBars++;
+  }
+  qty[0] = q;
+  extreme[0] = ext;
+  st.lastClose[0] = lc;
+  st.cash = cash;
+  st.nOpen = nOpen;
+  st.totalFunding = totalFunding;
+  st.exposedBars = exposedBars;
+  st.retSum = retSum;
+  st.retSumSq = retSumSq;
+  st.retDownSq = retDownSq;
+  st.maxDd = maxDd;
+}
+
+/**
  * Runs the simulator over bars `[p.start, p.end)`.
  *
  * @param m market arrays (T x N)
@@ -411,6 +541,7 @@ function decide(st: Sim, t: number, sRow: number, prices: Float64Array): void {
  * @param equityOut receives equity at each bar's close, length >= end - start (index 0 = bar start)
  * @param positionsOut receives the signed quantity after each bar's close ((end-start) x N), or null
  * @param trades receives closed and open trades, or null (grid mode)
+ * @param general use the multi-asset loop even for one asset (the one-asset loop is a faster specialization with identical results; for tests)
  * @returns scalar summary (trades, wins, profit/loss sums, traded notional, fees, funding, exposure, return sums)
  */
 /** The bar loop of {@link runKernel} (a function of its own so that the optimizing compiler sees only the hot loop). */
@@ -553,6 +684,7 @@ export function runKernel(
   equityOut: Float64Array,
   positionsOut: Float64Array | null,
   trades: TradeLog | null,
+  general = false,
 ): KernelSummary {
   const st = new Sim(m, s, sigma, p, scratch, trades);
   const N = m.N;
@@ -576,7 +708,8 @@ export function runKernel(
     lastClose[a] = lc;
   }
 
-  simulateBars(st, m, s, p, equityOut, positionsOut);
+  if (N === 1 && !general) simulateBars1(st, m, s, p, equityOut, positionsOut);
+  else simulateBars(st, m, s, p, equityOut, positionsOut);
 
   if (trades !== null) {
     for (let a = 0; a < N; a++) {
