@@ -73,6 +73,9 @@ test('per-date ranks equal lib/stats averageRanks (ties, NaN, -0 and +0, extreme
   x[10] = 1 + 2 ** -40; // distinct from 1 in float64, equal in float32
   x[11] = 1;
   for (let a = 0; a < N; a++) x[N * 3 + a] = NaN; // all-NaN date
+  const r = rng(99);
+  for (let a = 0; a < N; a++) x[N * 4 + a] = 1 + (r() - 0.5) * 0.01; // clustered: long runs of equal 16-bit keys
+  for (let a = 0; a < N; a++) x[N * 5 + a] = a % 2 ? 1e6 + a : -1e-6 * a; // wide range, both signs
   const { ranks, counts, order } = K.rankRows(x, T, N);
   for (let t = 0; t < T; t++) {
     for (let i = 1; i < counts[t]!; i++) assert.ok(x[t * N + order[t * N + i]!]! >= x[t * N + order[t * N + i - 1]!]!, `order row ${t}`);
@@ -102,6 +105,12 @@ test('row IC equals lib/stats pearson and Rank IC equals spearman, with differen
   for (let t = 0; t < T; t++) {
     close(ic[t]!, pearson(row(x, t, N), row(y, t, N)), 1e-12, `IC row ${t}`);
     close(ric[t]!, spearman(row(x, t, N), row(y, t, N)), 1e-12, `Rank IC row ${t}`);
+  }
+  // The fused kernel gives the same numbers.
+  const pair = K.rowIcPair(x, xr, y, yr, T, N, 2);
+  for (let t = 0; t < T; t++) {
+    close(pair.ic[t]!, ic[t]!, 1e-12, `pair IC ${t}`);
+    close(pair.rankIc[t]!, ric[t]!, 1e-12, `pair Rank IC ${t}`);
   }
   // Rank IC is the Pearson IC of the ranks when both sides have the same valid set.
   close(ric[0]!, pearson(row(xr.ranks, 0, N), row(yr.ranks, 0, N)), 1e-12);

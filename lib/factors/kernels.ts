@@ -56,6 +56,56 @@ export function forwardReturnsKernel(price: Float64Array, T: number, N: number, 
   return out;
 }
 
+/**
+ * Sorts `v[lo..hi]` (inclusive) ascending in place, applying the same moves to
+ * `ix` (quicksort with a median-of-three pivot, insertion sort below 17
+ * elements; no comparator callback). Values must be non-NaN.
+ */
+export function sortWithIndex(v: Float64Array, ix: Int32Array, lo: number, hi: number): void {
+  while (hi - lo > 16) {
+    const mid = (lo + hi) >>> 1;
+    const a = v[lo]!;
+    const b = v[mid]!;
+    const c = v[hi]!;
+    const pv = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (v[i]! < pv) i++;
+      while (v[j]! > pv) j--;
+      if (i <= j) {
+        const tv = v[i]!;
+        v[i] = v[j]!;
+        v[j] = tv;
+        const ti = ix[i]!;
+        ix[i] = ix[j]!;
+        ix[j] = ti;
+        i++;
+        j--;
+      }
+    }
+    if (j - lo < hi - i) {
+      sortWithIndex(v, ix, lo, j);
+      lo = i;
+    } else {
+      sortWithIndex(v, ix, i, hi);
+      hi = j;
+    }
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    const kv = v[i]!;
+    const k = ix[i]!;
+    let j = i - 1;
+    while (j >= lo && v[j]! > kv) {
+      v[j + 1] = v[j]!;
+      ix[j + 1] = ix[j]!;
+      j--;
+    }
+    v[j + 1] = kv;
+    ix[j + 1] = k;
+  }
+}
+
 /** Scratch buffers of {@link rankRowInto} for rows of up to `n` values. */
 export interface RankScratch {
   f32: Float32Array;
@@ -73,7 +123,7 @@ export function rankScratch(n: number): RankScratch {
   const f32 = new Float32Array(n);
   return {
     f32, u32: new Uint32Array(f32.buffer), kA: new Uint32Array(n), kB: new Uint32Array(n), iA: new Int32Array(n), iB: new Int32Array(n),
-    sorted: new Float64Array(n), hist: new Int32Array(1024),
+    sorted: new Float64Array(n), hist: new Int32Array(512),
   };
 }
 
@@ -81,13 +131,15 @@ export function rankScratch(n: number): RankScratch {
  * Average-tie ranks (1-based) of the non-NaN values of `x[off .. off+N)` among
  * themselves, written to `out[off ..]` (NaN stays NaN): each run of equal
  * values gets the mean of the ranks it spans (scipy
- * `rankdata(method='average')`; -0 and +0 tie). Returns the count ranked.
+ * `rankdata(method='average')`; -0 and +0 tie). Returns the count ranked m.
+ * When `order` is given, `order[off .. off+m)` receives the asset positions
+ * in ascending value order.
  *
- * Sorting: an LSD radix sort (4 passes of 8 bits, constant bytes skipped) on
- * order-preserving 32-bit keys of the values rounded to float32, then one
- * insertion-sort pass on the exact float64 values. Rounding to float32 is
- * monotone, so only values sharing a float32 key can be out of order after the
- * radix passes and the final pass makes the order exact.
+ * Sorting: an LSD radix sort (2 passes of 8 bits, a constant byte skipped) on
+ * the top 16 bits of an order-preserving key of each value rounded to float32
+ * (sign, exponent and 7 mantissa bits), then each run of equal keys is sorted
+ * on the exact float64 values ({@link sortWithIndex}). The key is monotone in
+ * the value, so the result is exactly sorted.
  */
 export function rankRowInto(x: Float64Array, off: number, N: number, out: Float64Array, sc: RankScratch, order?: Int32Array): number {
   const { f32, u32, hist, sorted: sv } = sc;
@@ -108,14 +160,12 @@ export function rankRowInto(x: Float64Array, off: number, N: number, out: Float6
   hist.fill(0);
   for (let i = 0; i < m; i++) {
     const u = u32[i]!;
-    const k = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+    const k = (u & 0x80000000 ? ~u : u | 0x80000000) >>> 16;
     ks[i] = k;
     hist[k & 255]++;
-    hist[256 + ((k >>> 8) & 255)]++;
-    hist[512 + ((k >>> 16) & 255)]++;
-    hist[768 + (k >>> 24)]++;
+    hist[256 + (k >>> 8)]++;
   }
-  for (let p = 0; p < 4; p++) {
+  for (let p = 0; p < 2; p++) {
     const base = p * 256;
     const sh = p * 8;
     if (hist[base + ((ks[0]! >>> sh) & 255)] === m) continue; // every key has this byte
@@ -139,18 +189,13 @@ export function rankRowInto(x: Float64Array, off: number, N: number, out: Float6
     ie = ti;
   }
   for (let i = 0; i < m; i++) sv[i] = x[off + is[i]!]!;
-  for (let i = 1; i < m; i++) {
-    const kv = sv[i]!;
-    if (sv[i - 1]! <= kv) continue;
-    const k = is[i]!;
-    let j = i - 1;
-    while (j >= 0 && sv[j]! > kv) {
-      sv[j + 1] = sv[j]!;
-      is[j + 1] = is[j]!;
-      j--;
-    }
-    sv[j + 1] = kv;
-    is[j + 1] = k;
+  let i = 0;
+  while (i < m) {
+    const k = ks[i]!;
+    let e = i + 1;
+    while (e < m && ks[e] === k) e++;
+    if (e - i > 1) sortWithIndex(sv, is, i, e - 1);
+    i = e;
   }
   let k = 0;
   while (k < m) {
@@ -161,7 +206,7 @@ export function rankRowInto(x: Float64Array, off: number, N: number, out: Float6
     for (let q = k; q < e; q++) out[off + is[q]!] = r;
     k = e;
   }
-  if (order) for (let i = 0; i < m; i++) order[off + i] = is[i]!;
+  if (order) for (let q = 0; q < m; q++) order[off + q] = is[q]!;
   return m;
 }
 
@@ -320,6 +365,88 @@ export function rowSpearman(x: Float64Array, xr: RankedRows, y: Float64Array, yr
     out[t] = sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
   }
   return out;
+}
+
+/**
+ * IC and Rank IC per date in one pass over the rows: `ic[t]` = {@link rowPearson}
+ * and `rankIc[t]` = {@link rowSpearman} of the same rows (pairwise-complete
+ * assets, NaN with fewer than `minPairs` pairs or a constant side). Each side's
+ * precomputed ranks are reused when its valid set equals the common set, and
+ * re-ranked within the common set from its sort order otherwise. Length T each.
+ */
+export function rowIcPair(x: Float64Array, xr: RankedRows, y: Float64Array, yr: RankedRows, T: number, N: number, minPairs: number): { ic: Float64Array; rankIc: Float64Array } {
+  const ic = new Float64Array(T);
+  const rankIc = new Float64Array(T);
+  const mask = new Uint8Array(N);
+  const rx = new Float64Array(N);
+  const ry = new Float64Array(N);
+  const tmp = new Int32Array(N);
+  for (let t = 0; t < T; t++) {
+    const o = t * N;
+    let n = 0;
+    let sx = 0;
+    let sy = 0;
+    for (let a = 0; a < N; a++) {
+      const u = x[o + a]!;
+      const v = y[o + a]!;
+      if (u === u && v === v) {
+        mask[a] = 1;
+        n++;
+        sx += u;
+        sy += v;
+      } else mask[a] = 0;
+    }
+    if (n < minPairs || n < 2) {
+      ic[t] = NaN;
+      rankIc[t] = NaN;
+      continue;
+    }
+    let A: Float64Array;
+    let aOff: number;
+    if (n === xr.counts[t]) {
+      A = xr.ranks;
+      aOff = o;
+    } else {
+      subsetRanks(x, o, xr.order, o, xr.counts[t]!, mask, rx, tmp);
+      A = rx;
+      aOff = 0;
+    }
+    let B: Float64Array;
+    let bOff: number;
+    if (n === yr.counts[t]) {
+      B = yr.ranks;
+      bOff = o;
+    } else {
+      subsetRanks(y, o, yr.order, o, yr.counts[t]!, mask, ry, tmp);
+      B = ry;
+      bOff = 0;
+    }
+    const mx = sx / n;
+    const my = sy / n;
+    const mr = (n + 1) / 2; // mean of ranks 1..n
+    let sxx = 0;
+    let syy = 0;
+    let sxy = 0;
+    let rxx = 0;
+    let ryy = 0;
+    let rxy = 0;
+    for (let a = 0; a < N; a++) {
+      if (mask[a] === 0) continue;
+      const du = x[o + a]! - mx;
+      const dv = y[o + a]! - my;
+      sxx += du * du;
+      syy += dv * dv;
+      sxy += du * dv;
+      const ru = A[aOff + a]! - mr;
+      const rv = B[bOff + a]! - mr;
+      rxx += ru * ru;
+      ryy += rv * rv;
+      rxy += ru * rv;
+    }
+    ic[t] = sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
+    rankIc[t] = rxx > 0 && ryy > 0 ? rxy / Math.sqrt(rxx * ryy) : NaN;
+  }
+  return { ic, rankIc };
 }
 
 /**
