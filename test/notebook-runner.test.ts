@@ -170,6 +170,17 @@ test('a Deno notebook runs headless on alphalab-deno and imports lib/ modules (.
   assert.deepEqual((await checkNotebookFile(r.output!)).errors, []);
 });
 
+test('a kernel that dies mid-cell fails that cell (KernelDied) and is shut down after the server restarts it', async () => {
+  const r = await runNotebook(join(FIX, 'exit.ipynb'), { server, outDir: out });
+  assert.equal(r.status, 'failed');
+  assert.equal(r.failure?.cell, 2);
+  assert.equal(r.failure?.ename, 'KernelDied');
+  assert.equal(r.executed, 2);
+  assert.deepEqual(code(read(r.output!), 3).outputs, []);
+  assert.ok(!(await serverKernels()).includes(r.kernelId!), 'kernel still listed by the server');
+  assert.ok(await waitGone(r.kernelId!), 'restarted kernel process still running');
+});
+
 test('--kernel overrides the notebook kernel; an unknown kernel is a clear error, not a hang', async () => {
   const r = await runNotebook(join(FIX, 'pass.ipynb'), { server, outDir: join(out, 'bad'), kernel: 'no-such-kernel' });
   assert.equal(r.status, 'error');

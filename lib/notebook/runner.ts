@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { KernelConnection, ServerConnection, SessionAPI, type Kernel, type KernelMessage } from '@jupyterlab/services';
+import { KernelAPI, KernelConnection, ServerConnection, SessionAPI, type Kernel, type KernelMessage } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { projectRoot } from '../db/paths.js';
 import { loadJupyterConfig, type JupyterConfig } from './config.js';
@@ -151,12 +151,41 @@ async function openSession(ctx: Ctx, path: string, name: string, kernelName: str
 
 async function shutdownSession(ctx: Ctx, session: OpenSession): Promise<void> {
   if (ctx.current === session) ctx.current = undefined;
+  // After a kernel restart the connection is reconnecting; disposing it then
+  // leaves @jupyterlab/services' internal reconnect promise rejected with no
+  // handler (an unhandled rejection that kills the process). Let it settle first.
+  if (session.kernel.connectionStatus === 'connecting') {
+    await withTimeout(
+      new Promise<void>((res) => {
+        const onStatus = (_: unknown, st: Kernel.ConnectionStatus): void => {
+          if (st !== 'connecting') {
+            session.kernel.connectionStatusChanged.disconnect(onStatus);
+            res();
+          }
+        };
+        session.kernel.connectionStatusChanged.connect(onStatus);
+      }),
+      10_000,
+    );
+  }
   session.kernel.dispose();
+  // @jupyterlab/services prints the server's traceback of a failed request with
+  // console.error / console.warn; failures here are handled (fallback below), so keep them quiet.
+  const { error: consoleError, warn: consoleWarn } = console;
+  console.error = (): void => undefined;
+  console.warn = (): void => undefined;
   try {
     // Deleting the session shuts its kernel down.
     await withTimeout(SessionAPI.shutdownSession(session.id, ctx.settings), 15_000);
   } catch {
-    /* already gone */
+    // jupyter_server 1.23 can fail to delete a session whose kernel is being
+    // auto-restarted (InvalidStateError): shut the kernel down directly.
+    await sleep(500);
+    await withTimeout(KernelAPI.shutdownKernel(session.kernel.id, ctx.settings), 15_000).catch(() => undefined);
+    await SessionAPI.shutdownSession(session.id, ctx.settings).catch(() => undefined);
+  } finally {
+    console.error = consoleError;
+    console.warn = consoleWarn;
   }
   if ('kernelIds' in ctx.server) (ctx.server as { kernelIds: Set<string> }).kernelIds.delete(session.kernel.id);
 }
@@ -285,7 +314,18 @@ async function executeCell(
     const future = kernel.requestExecute({ code, silent: false, store_history: true, allow_stdin: false, stop_on_error: true }, true);
     parentId = future.msg.header.msg_id;
     for (const m of buffered.splice(0)) onIopub(null, m);
-    const reply = await withTimeout(future.done, timeoutMs);
+    let reply: Awaited<typeof future.done> | typeof TIMEOUT;
+    try {
+      reply = await withTimeout(future.done, timeoutMs);
+    } catch (err) {
+      // The future is cancelled when the kernel dies or is restarted by the server mid-cell.
+      const ms = Date.now() - t0;
+      const evalue = `the kernel stopped while running this cell (${(err as Error).message})`;
+      cell.outputs = collector.outputs;
+      cell.outputs.push({ output_type: 'error', ename: 'KernelDied', evalue, traceback: [] });
+      cell.metadata.execution = { 'iopub.execute_input': startIso, 'shell.execute_reply': new Date().toISOString() };
+      return { ms, failure: { ename: 'KernelDied', evalue, traceback: [], stderr: stripAnsi(collector.stderr), timeout: false } };
+    }
     if (reply === TIMEOUT) {
       // Interrupt first (interrupt_request / SIGINT); the caller then shuts the kernel down.
       let how = 'interrupted';
