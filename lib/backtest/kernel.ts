@@ -55,6 +55,11 @@
  *   at its last finite close; stops skip bars whose high/low is NaN.
  * - Equity at bar `t` = cash + sum(qty * close[t]), marked at the close.
  *   Open positions at the end of the range are marked, not closed.
+ *
+ * Implementation: one bar loop for many assets (`simulateBars`) and a
+ * one-asset specialization with the position in local scalars
+ * (`simulateBars1`, used when N = 1); fills and stop exits go through shared
+ * helpers, so both loops give bit-identical results (tested).
  */
 
 /** Market arrays of a panel, dates x assets (date-major, length T*N). */
