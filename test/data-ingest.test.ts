@@ -160,6 +160,22 @@ test('single-asset file without a symbol column (constant symbol) and epoch-ms t
   await assert.rejects(ingestFiles(join(FIX, 'btc_epoch_ms.csv'), { dataset: 'btc_epoch2', frequency: '1h', market: 'crypto', db, lakeDir: lake }), /missing required column "symbol"/);
 });
 
+test('default catalog and lake ($ALPHALAB_DB, $ALPHALAB_LAKE): ingest and load without passing a db', async () => {
+  const saved = { db: process.env.ALPHALAB_DB, lake: process.env.ALPHALAB_LAKE };
+  process.env.ALPHALAB_DB = join(dir, 'default.duckdb');
+  process.env.ALPHALAB_LAKE = join(dir, 'default-lake');
+  try {
+    const r = await ingestFiles(join(FIX, 'gaps_daily.csv'), { dataset: 'dflt', frequency: '1d', market: 'equity' });
+    assert.equal(r.status, 'ingested');
+    assert.ok(readdirSync(join(dir, 'default-lake', 'dflt'))[0]!.startsWith('part-'));
+    const p = await loadPanel('dflt');
+    assert.deepEqual([p.times.length, p.assets.length], [5, 3]);
+  } finally {
+    if (saved.db === undefined) delete process.env.ALPHALAB_DB; else process.env.ALPHALAB_DB = saved.db;
+    if (saved.lake === undefined) delete process.env.ALPHALAB_LAKE; else process.env.ALPHALAB_LAKE = saved.lake;
+  }
+});
+
 test('a missing required column is an error naming the file and the column; catalog untouched', async () => {
   const cat0 = await catalogSnapshot();
   const file = join(FIX, 'missing_close.csv');

@@ -100,6 +100,16 @@ const MAX_RAW = 64;
  *   file when it cannot be read; Error when no row is left to store.
  */
 export async function ingestFiles(paths: string | readonly string[], opts: IngestOptions): Promise<QualityReport> {
+  if (opts.db) return ingestOn(opts.db, paths, opts);
+  const db = await Db.open();
+  try {
+    return await ingestOn(db, paths, opts);
+  } finally {
+    db.close();
+  }
+}
+
+async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestOptions): Promise<QualityReport> {
   const files = (typeof paths === 'string' ? [paths] : [...paths]).map((p) => resolve(p));
   if (!files.length) throw new Error('ingestFiles: no input file');
   if (!/^[A-Za-z0-9_]+$/.test(opts.dataset)) throw new Error(`ingestFiles: dataset name "${opts.dataset}" must be letters, digits and underscores`);
@@ -117,7 +127,6 @@ export async function ingestFiles(paths: string | readonly string[], opts: Inges
   const checksum = sources.map((s) => s.sha256).join(',');
   const options = JSON.stringify({ kind, frequency: opts.frequency, market: opts.market, attachTo: opts.attachTo ?? null, policy, dropWarnings, symbol: opts.symbol ?? null });
 
-  const db = opts.db ?? (await Db.open());
   const previous = await findDataset(db, opts.dataset);
   if (previous && previous.checksum === checksum && previous.options === options && previous.files.every((f) => existsSync(f))) {
     return { ...previous.quality, status: 'unchanged' };
@@ -260,12 +269,16 @@ export interface IngestBundledOptions {
  */
 export async function ingestBundled(opts: IngestBundledOptions = {}): Promise<QualityReport[]> {
   const db = opts.db ?? (await Db.open());
-  const common = { db, policy: opts.policy ?? 'drop', ...(opts.lakeDir ? { lakeDir: opts.lakeDir } : {}) } as const;
-  const sp = bundledPaths('sp500_daily');
-  const perp = bundledPaths('binance_perp_1h');
-  return [
-    await ingestFiles(sp.bars, { ...common, dataset: 'sp500_daily', frequency: '1d', market: 'equity' }),
-    await ingestFiles(perp.bars, { ...common, dataset: 'binance_perp_1h', frequency: '1h', market: 'crypto' }),
-    await ingestFiles(perp.funding!, { ...common, dataset: 'binance_perp_1h_funding', kind: 'funding', frequency: '1h', market: 'crypto', attachTo: 'binance_perp_1h' }),
-  ];
+  try {
+    const common = { db, policy: opts.policy ?? 'drop', ...(opts.lakeDir ? { lakeDir: opts.lakeDir } : {}) } as const;
+    const sp = bundledPaths('sp500_daily');
+    const perp = bundledPaths('binance_perp_1h');
+    return [
+      await ingestFiles(sp.bars, { ...common, dataset: 'sp500_daily', frequency: '1d', market: 'equity' }),
+      await ingestFiles(perp.bars, { ...common, dataset: 'binance_perp_1h', frequency: '1h', market: 'crypto' }),
+      await ingestFiles(perp.funding!, { ...common, dataset: 'binance_perp_1h_funding', kind: 'funding', frequency: '1h', market: 'crypto', attachTo: 'binance_perp_1h' }),
+    ];
+  } finally {
+    if (!opts.db) db.close();
+  }
 }
