@@ -14,9 +14,11 @@
  * - `unparseable_value`: a numeric field holds text that is not a number.
  * - `infinite_value`: a numeric field is +-Infinity (panels never hold infinities).
  * - `duplicate`: a second (or later) row with the same (symbol, time); the first
- *   occurrence in file order is kept, the later ones are the bad rows.
+ *   occurrence in (file, row) order is kept, the later ones are the bad rows (if the
+ *   first occurrence fails another check, all copies are dropped).
  * - `off_grid_time`: time not a multiple of the bar length from the epoch (daily
- *   bars must be at 00:00 UTC; 1h bars on the hour).
+ *   bars must be at 00:00 UTC; 1h bars on the hour; bars only: funding events
+ *   settle at any time).
  * - `non_positive_price`: open, high, low or close <= 0 (bars only).
  * - `high_below_low`: high < low (bars only).
  * - `open_close_outside_range`: open or close outside [low, high] (bars only).
@@ -27,7 +29,7 @@
  * - `zero_volume`: volume = 0 (bars only; e.g. exchange maintenance bars).
  * - `unsorted`: a row whose time is earlier than the previous row of the same
  *   symbol in the same file (the lake is written sorted anyway).
- * - `gap`: a bar missing inside a symbol's own span [first, last]: for daily
+ * - `gap` (bars only): a bar missing inside a symbol's own span [first, last]: for daily
  *   equities, a date of the dataset calendar (union of all symbols' dates) the
  *   symbol lacks; otherwise (24/7 crypto, intraday) a missing bar on the
  *   frequency grid. No row exists for a gap: the example names the missing time
