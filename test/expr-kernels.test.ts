@@ -114,6 +114,16 @@ test('rank on wide rows (radix path) equals a naive average-rank computation, wi
   }
 });
 
+test('rank(rank(x)) equals rank(x) bitwise (the canonical rewrite relies on it)', () => {
+  const rnd = lcg(17);
+  const cols = Array.from({ length: 60 }, () => Array.from({ length: 8 }, () => { const u = rnd(); return u < 0.1 ? NaN : Math.round(u * 7); }));
+  const p = mk({ close: cols });
+  const once = evaluate('rank(close)', p);
+  // evaluate the inner rank, then rank it again through a field (no rewrite possible)
+  const again = evaluate('rank(r)', { ...p, fields: { ...p.fields, r: once } });
+  for (let i = 0; i < once.length; i++) assert.ok(Object.is(once[i], again[i]), `cell ${i}: ${once[i]} vs ${again[i]}`);
+});
+
 test('zscore (population std, std 0 gives 0), demean, scale (sum 0 gives NaN), winsorize, quantile', () => {
   const p = mk({ close: [[1, 5, 0], [2, 5, 0], [3, 5, N_], [6, N_, 0]] });
   const N = 4;

@@ -342,8 +342,8 @@ export function print(e: Expr): string {
  * `max`, `==`, `!=`, `&&`, `||`) in sorted order of their canonical text
  * (number literals last), so `volume * close` and `close * volume` are one
  * factor; element-wise operators on literals folded (`-1 * 1` -> `-1`);
- * `x * -1` -> `-x`, `x * 1` and `x / 1` -> `x`, `-(-x)` -> `x`. These rewrites
- * give bitwise-identical values. No other rewriting (no re-association:
+ * `x * -1` -> `-x`, `x * 1` and `x / 1` -> `x`, `-(-x)` -> `x`,
+ * `rank(rank(x))` -> `rank(x)`. These rewrites give bitwise-identical values. No other rewriting (no re-association:
  * floating-point `(a + b) + c` and `a + (b + c)` differ).
  */
 export function normalize(e: Expr): Expr {
@@ -366,6 +366,8 @@ export function normalize(e: Expr): Expr {
   }
   if (e.op === 'div' && args[1]!.type === 'number' && args[1]!.value === 1) return args[0]!;
   if (e.op === 'neg' && args[0]!.type === 'call' && args[0]!.op === 'neg') return args[0]!.args[0]!;
+  // rank is idempotent: ranking ranks keeps the order, the ties and n, so rank(rank(x)) == rank(x) exactly
+  if (e.op === 'rank' && args[0]!.type === 'call' && args[0]!.op === 'rank') return args[0]!;
   if (op.commutative && args.length === 2) {
     // sort by text, number literals last (so `close * 2`, not `2 * close`)
     const a = print(args[0]!), b = print(args[1]!);
