@@ -15,8 +15,10 @@ export function exprGrammar(): Grammar {
   return {
     validate(src: string, fields: readonly string[]): GrammarCheck {
       const r = validate(src, { fields });
-      if (r.ok) return { ok: true, canonical: r.canonical };
-      return { ok: false, error: r.errors.map((e) => e.message).join('; ') };
+      // no `r.ok` narrowing: tslab compiles lib/ without strictNullChecks, where boolean discriminants do not narrow
+      const errors = (r as { errors?: readonly { message: string }[] }).errors;
+      if (errors) return { ok: false, error: errors.map((e) => e.message).join('; ') };
+      return { ok: true, canonical: (r as { canonical: string }).canonical };
     },
     operators(): readonly OperatorInfo[] {
       ops ??= listOperators().map((o) => ({ name: o.name, signature: o.signature, description: o.description, kind: o.kind }));

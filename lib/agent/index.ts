@@ -28,3 +28,4 @@ export { EngineTester } from './tester.js';
 export type { EngineTesterOptions } from './tester.js';
 export { research, chooseProposer, loadDataset, openKnowledgeBase } from './api.js';
 export type { ResearchOptions } from './api.js';
+export { progressionFigure, hypothesisRows } from './report.js';

@@ -185,7 +185,7 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
       tried++;
       const base = { runId, iteration, provider: proposer.provider, model: proposer.model, promptVersion: proposer.promptVersion, thinking: prop.thinking, repairs: prop.repairs, modelMs };
       let rejected: Hypothesis | undefined;
-      if (!prop.ok) {
+      if ('error' in prop) {
         rejected = await kb.addUntested({ ...base, proposal: prop.proposal, canonical: '' }, { kind: 'invalid_expression', detail: prop.error });
       } else {
         const dup = await kb.findCanonical(prop.canonical);
@@ -204,7 +204,7 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
         }
         continue;
       }
-      h = await kb.addHypothesis({ ...base, proposal: prop.proposal, canonical: prop.ok ? prop.canonical : '' });
+      h = await kb.addHypothesis({ ...base, proposal: prop.proposal, canonical: 'canonical' in prop ? prop.canonical : '' });
       const link = h.parentId ? ` (refines ${h.parentId}: ${h.decisionReason})` : h.decisionReason ? ` (${h.decisionReason})` : '';
       log(`[${iteration}/${maxIterations}] ${h.id} ${h.name} [${h.category}] ${h.expressions[0]}  delay ${h.params.delay} decay ${h.params.decay} ${h.params.neutralization}${link}${prop.repairs ? `; ${prop.repairs} repair round(s)` : ''}${modelMs ? `; model ${(modelMs / 1000).toFixed(1)} s` : ''}`);
     }

@@ -129,8 +129,8 @@ export function parseProposal(value: unknown, grammar: Grammar, fields: readonly
   let canonical = '';
   for (let i = 0; i < expressions.length; i++) {
     const r = grammar.validate(expressions[i]!, fields);
-    if (!r.ok) return fail(`expression ${i + 1} \`${expressions[i]}\` is invalid: ${r.error}`, expressions);
-    if (i === 0) canonical = r.canonical;
+    if ('error' in r) return fail(`expression ${i + 1} \`${expressions[i]}\` is invalid: ${r.error}`, expressions);
+    if (i === 0 && 'canonical' in r) canonical = r.canonical;
   }
   const signRaw = value.expected_sign;
   const sign = signRaw === 1 || signRaw === '1' || signRaw === '+1' || signRaw === '+' ? 1 : signRaw === -1 || signRaw === '-1' || signRaw === '-' ? -1 : undefined;

@@ -138,13 +138,13 @@ export class LlmProposer implements Proposer {
       } else {
         lastJson = res.json;
         parsed = parseProposal(res.json, ctx.grammar, ctx.fields, knownIds);
-        if (!parsed.ok) {
+        if ('error' in parsed) {
           lastExprs = parsed.expressions;
           error = `Your hypothesis was rejected: ${parsed.error}. Fix it and answer again with the full JSON object.`;
         }
       }
       await kb.logModelCall({ runId: ctx.runId, iteration: ctx.iteration, round, provider: this.provider, model: this.model, promptVersion: this.promptVersion, ms: res.durationMs, raw: res.raw, thinking: res.thinking, error });
-      if (parsed && parsed.ok) {
+      if (parsed && 'canonical' in parsed) {
         return { ok: true, proposal: parsed.proposal, canonical: parsed.canonical, thinking: thoughts.join('\n\n'), repairs: round, modelMs };
       }
       lastError = error;
@@ -228,7 +228,7 @@ export class OfflineProposer implements Proposer {
     const rng = mulberry32((this.options.seed ?? 7) * 1_000_003 + all.length * 7919 + ctx.iteration);
     const valid = (expr: string) => {
       const r = ctx.grammar.validate(expr, ctx.fields);
-      return r.ok && !known.has(r.canonical) ? r.canonical : undefined;
+      return 'canonical' in r && !known.has(r.canonical) ? r.canonical : undefined;
     };
     const done = (proposal: HypothesisProposal, canonical: string): ProposalResult => ({ ok: true, proposal, canonical, thinking: '', repairs: 0, modelMs: 0 });
 

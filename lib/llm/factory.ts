@@ -1,6 +1,6 @@
 /** Construction of a provider from command-line style options. */
-import { OllamaProvider } from './ollama.js';
-import { OpenAICompatibleProvider } from './openai.js';
+import { OllamaProvider } from './provider-ollama.js';
+import { OpenAICompatibleProvider } from './provider-openai.js';
 import type { RetryOptions } from './retry.js';
 import type { LlmProvider } from './types.js';
 

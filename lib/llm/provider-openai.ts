@@ -125,6 +125,6 @@ export class OpenAICompatibleProvider implements LlmProvider {
     const base = { provider: this.name, model: this.model, raw, answer: split.answer, thinking, durationMs: Date.now() - t0, attempts };
     if (!options.schema) return base;
     const parsed = parseJsonAnswer(split.answer);
-    return parsed.ok ? { ...base, json: parsed.value } : { ...base, jsonError: parsed.error };
+    return 'value' in parsed ? { ...base, json: parsed.value } : { ...base, jsonError: parsed.error };
   }
 }

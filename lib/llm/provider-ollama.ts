@@ -65,7 +65,7 @@ export class OllamaProvider implements LlmProvider {
     const timer = setTimeout(() => ac.abort(), this.timeoutMs);
     const client = new Ollama({
       host: this.baseUrl,
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, signal: ac.signal }),
+      fetch: (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => fetch(input, { ...init, signal: ac.signal }),
     });
     try {
       return await call(client);
@@ -135,6 +135,6 @@ export class OllamaProvider implements LlmProvider {
     const base = { provider: this.name, model: this.model, raw, answer: split.answer, thinking, durationMs: Date.now() - t0, attempts };
     if (!options.schema) return base;
     const parsed = parseJsonAnswer(split.answer);
-    return parsed.ok ? { ...base, json: parsed.value } : { ...base, jsonError: parsed.error };
+    return 'value' in parsed ? { ...base, json: parsed.value } : { ...base, jsonError: parsed.error };
   }
 }
