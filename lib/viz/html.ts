@@ -79,6 +79,14 @@ var el=document.getElementById(${JSON.stringify(id)});var f=${scriptJson({ data:
 alphalabPlotly().then(function(P){P.newPlot(el,f.data,f.layout,f.config);},function(e){el.style.minHeight='0';el.textContent='[plot not shown: '+e.message+']';});})();</script>`;
 }
 
+let plotlyCache: { path: string; text: string } | undefined;
+/** plotly.js source, safe inside a `<script>` element; read once per process. */
+function inlinePlotly(): string {
+  const path = plotlyJsPath();
+  if (!plotlyCache || plotlyCache.path !== path) plotlyCache = { path, text: readFileSync(path, 'utf8').replace(/<\/script/gi, '<\\/script') };
+  return plotlyCache.text;
+}
+
 /** Options of {@link figuresToHtml}. */
 export interface FiguresHtmlOptions {
   /** Page title (also shown as the top heading). */
@@ -108,7 +116,7 @@ export function figuresToHtml(figs: readonly Figure[], opts: FiguresHtmlOptions 
   const plotly = opts.plotly ?? 'inline';
   const plotlyTag =
     plotly === 'inline'
-      ? `<script type="text/javascript">${readFileSync(plotlyJsPath(), 'utf8').replace(/<\/script/gi, '<\\/script')}</script>`
+      ? `<script type="text/javascript">${inlinePlotly()}</script>`
       : `<script type="text/javascript" src="${escapeHtml(plotly.src)}"></script>`;
   const divs = figs
     .map((fig, i) => {
