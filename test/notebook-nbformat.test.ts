@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   clearOutputs,
+  ensureJupyter,
   errorFromStderr,
+  findJupyter,
+  JUPYTER_INSTALL_COMMAND,
   formatSummary,
   jupyterEnv,
   loadJupyterConfig,
@@ -157,4 +160,14 @@ test('formatSummary lists each notebook and describes failures with the cell num
   assert.match(s, /notebooks\/02_b\.ipynb: cell 4 \(id c4\) failed: Error: boom/);
   assert.match(s, /at evalmachine/);
   assert.doesNotMatch(s, /node:vm/, 'kernel-internal frames are hidden');
+});
+
+test('without jupyter on the search path the error names the Debian install command', () => {
+  assert.equal(findJupyter('/nonexistent-dir'), undefined);
+  assert.throws(() => ensureJupyter({ searchPath: '/nonexistent-dir' }), (err: Error) => {
+    assert.match(err.message, /Jupyter is not installed/);
+    assert.ok(err.message.includes(JUPYTER_INSTALL_COMMAND), err.message);
+    assert.match(JUPYTER_INSTALL_COMMAND, /^apt-get install -y --no-install-recommends jupyter-server python3-jupyter-server jupyter-notebook python3-nbclassic jupyter-client python3-nbconvert$/);
+    return true;
+  });
 });

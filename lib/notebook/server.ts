@@ -38,10 +38,11 @@ function which(cmd: string, path = process.env.PATH ?? ''): string | undefined {
 /**
  * Looks for `jupyter` and its `server` / `notebook` / `lab` subcommands on the
  * PATH (and in /usr/bin, where Debian installs them). No process is started.
+ * @param searchPath folders to search, `:`-separated (default `$PATH:/usr/bin`).
  * @returns undefined when `jupyter` itself is missing.
  */
-export function findJupyter(): JupyterInstall | undefined {
-  const path = `${process.env.PATH ?? ''}${delimiter}/usr/bin`;
+export function findJupyter(searchPath: string = `${process.env.PATH ?? ''}${delimiter}/usr/bin`): JupyterInstall | undefined {
+  const path = searchPath;
   const jupyter = which('jupyter', path);
   if (!jupyter) return undefined;
   return { jupyter, server: !!which('jupyter-server', path), notebook: !!which('jupyter-notebook', path), lab: !!which('jupyter-lab', path) };
@@ -50,11 +51,11 @@ export function findJupyter(): JupyterInstall | undefined {
 /**
  * Returns the Jupyter install, installing it from Debian packages
  * ({@link JUPYTER_INSTALL_COMMAND}, after `apt-get update`) when it is missing,
- * `install` is true and the process runs as root.
+ * `install` is true and the process runs as root. `searchPath` as in {@link findJupyter}.
  * @throws Error naming the install command when Jupyter is missing and cannot be installed here.
  */
-export function ensureJupyter(opts: { install?: boolean; log?: (line: string) => void } = {}): JupyterInstall {
-  const found = findJupyter();
+export function ensureJupyter(opts: { install?: boolean; log?: (line: string) => void; searchPath?: string } = {}): JupyterInstall {
+  const found = findJupyter(opts.searchPath);
   if (found && (found.server || found.notebook)) return found;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (opts.install && isRoot && which('apt-get', `${process.env.PATH ?? ''}${delimiter}/usr/bin`)) {
@@ -62,7 +63,7 @@ export function ensureJupyter(opts: { install?: boolean; log?: (line: string) =>
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const upd = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     const inst = upd.status === 0 ? spawnSync('sh', ['-c', JUPYTER_INSTALL_COMMAND], { stdio: 'inherit', env }) : upd;
-    const after = findJupyter();
+    const after = findJupyter(opts.searchPath);
     if (inst.status === 0 && after && (after.server || after.notebook)) return after;
   }
   throw new Error(
