@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALPHA101, canonical, evaluate, evaluateTokens, ExprCache, ExprError, fromTokens, toTokens, getOperator } from '../lib/expr/index.js';
+import { ALPHA101, call, canonical, evaluate, evaluateTokens, ExprCache, ExprError, fieldRef, fromTokens, num, toTokens, getOperator } from '../lib/expr/index.js';
 import type { EvalStats } from '../lib/expr/index.js';
 import type { Panel } from '../lib/data/panel.js';
 
@@ -111,4 +111,14 @@ test('evaluation without a cache does not depend on call order (buffer recycling
   const first = Object.values(ALPHA101).slice(0, 12).map((s) => evaluate(s, p));
   Object.values(ALPHA101).slice(12, 30).forEach((s) => evaluate(s, p));
   Object.values(ALPHA101).slice(0, 12).forEach((s, k) => sameArray(evaluate(s, p), first[k]!));
+});
+
+test('hand-built ASTs are checked before evaluation', () => {
+  const p = panel();
+  sameArray(evaluate(call('ts_mean', [fieldRef('close'), num(3)]), p), evaluate('ts_mean(close, 3)', p));
+  assert.throws(() => evaluate(call('ts_avg', [fieldRef('close'), num(3)]), p), /unknown operator ts_avg/);
+  assert.throws(() => evaluate(call('ts_mean', [fieldRef('close')]), p), /ts_mean expects 2 arguments, got 1/);
+  assert.throws(() => evaluate(call('ts_mean', [fieldRef('close'), fieldRef('open')]), p), /argument d must be a number literal/);
+  assert.throws(() => evaluate(call('ts_mean', [fieldRef('close'), num(2.5)]), p), /window must be a positive integer, got 2.5/);
+  assert.throws(() => evaluate(fieldRef('a;b'), p), /invalid name/);
 });

@@ -16,7 +16,7 @@ import type { GroupCodes } from './kernels.js';
 import * as K from './kernels.js';
 import { getOperator } from './ops.js';
 import type { ArgValue, OpContext } from './ops.js';
-import { ADV_RE, lookback, normalize, parse, print } from './parser.js';
+import { ADV_RE, checkAst, lookback, normalize, parse, print } from './parser.js';
 import type { Panel } from '../data/panel.js';
 import { sliceDates } from '../data/panel.js';
 
@@ -156,6 +156,7 @@ function encodeLabelSeries(x: Float64Array | number, n: number): GroupCodes {
  * @throws ExprError for a parse error, an unknown field (with a "did you mean" hint) or an unknown group.
  */
 export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions = {}): Float64Array {
+  if (typeof e !== 'string') checkAst(e);
   const expr = normalize(typeof e === 'string' ? parse(e) : e);
   const T = panel.times.length;
   const N = panel.assets.length;

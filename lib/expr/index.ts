@@ -23,7 +23,8 @@ import { ADV_RE, canonical, parse } from './parser.js';
 
 export { ExprError } from './ast.js';
 export type { Expr, NumberExpr, FieldExpr, CallExpr } from './ast.js';
-export { parse, canonical, lookback, normalize, print, LIMITS } from './parser.js';
+export { num, fieldRef, call } from './ast.js';
+export { parse, canonical, lookback, normalize, print, checkAst, LIMITS } from './parser.js';
 export { evaluate, evaluateRange, ExprCache, panelIdentity } from './evaluate.js';
 export type { EvaluateOptions, EvalStats } from './evaluate.js';
 export { toTokens, fromTokens, evaluateTokens, MAX_TOKENS } from './tokens.js';

@@ -305,6 +305,33 @@ export function parse(src: string): Expr {
   return new Parser(lex(src)).parseAll();
 }
 
+/**
+ * Checks an AST built outside the parser (e.g. by hand with `call`): every
+ * call names a registered operator with its declared number of arguments,
+ * window and number arguments are number literals, names are identifiers.
+ * Parser and token-VM output always passes.
+ * @throws ExprError naming the first problem.
+ */
+export function checkAst(e: Expr): void {
+  if (e.type === 'number') {
+    if (!Number.isFinite(e.value)) throw new ExprError(`number literal ${e.value} is not finite at ${e.pos}`, e.pos);
+    return;
+  }
+  if (e.type === 'field') {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) throw new ExprError(`invalid name ${JSON.stringify(e.name)} at ${e.pos}`, e.pos);
+    return;
+  }
+  const op = getOperator(e.op);
+  if (!op || op.name !== e.op) throw new ExprError(`unknown operator ${e.op} at ${e.pos} (an AST must use canonical operator names)`, e.pos);
+  if (e.args.length !== op.args.length) throw new ExprError(`${op.name} expects ${op.args.length} arguments, got ${e.args.length} at ${e.pos}: ${signature(op)}`, e.pos);
+  op.args.forEach((s, k) => {
+    const a = e.args[k]!;
+    if ((s.kind === 'window' || s.kind === 'number') && a.type !== 'number') throw new ExprError(`${op.name} argument ${s.name} must be a number literal at ${a.pos}`, a.pos);
+    if (s.kind === 'window' && !(Number.isInteger((a as NumberExpr).value) && (a as NumberExpr).value >= 1 && (a as NumberExpr).value <= LIMITS.maxWindow)) throw new ExprError(`window must be a positive integer, got ${(a as NumberExpr).value} (${op.name} argument ${s.name}) at ${a.pos}`, a.pos);
+    checkAst(a);
+  });
+}
+
 // ------------------------------------------------------------------ printing
 
 function fmtNum(v: number): string {
