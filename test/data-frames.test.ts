@@ -19,7 +19,7 @@ function assertSamePanel(a: Panel, b: Panel): void {
 }
 
 test('panel -> long frame -> panel is identical on the real S&P 500 sample (NaN <-> null)', async () => {
-  const p = await loadBundledPanel('sp500_daily');
+  const p = await loadBundledPanel('sp500_daily', { raw: true });
   const df = panelToLongFrame(p);
   assert.deepEqual(df.columns, ['time', 'symbol', 'open', 'high', 'low', 'close', 'volume']);
   assert.equal(df.height, 1259 * 505);
@@ -33,7 +33,7 @@ test('panel -> long frame -> panel is identical on the real S&P 500 sample (NaN 
   assert.equal(row[5], 67.8542);
   const back = longFrameToPanel(df, { frequency: '1d', market: 'equity', dataset: 'sp500_daily' });
   assertSamePanel(p, back);
-  // Dropping all-missing rows keeps exactly the source rows, and the round trip still holds.
+  // Dropping all-missing rows keeps exactly the source rows (raw sample), and the round trip still holds.
   const sparse = panelToLongFrame(p, { dropMissing: true });
   assert.equal(sparse.height, 619040);
   assertSamePanel(p, longFrameToPanel(sparse, { frequency: '1d', market: 'equity', assets: p.assets }));

@@ -258,7 +258,12 @@ test('ingestBundled: S&P report shows the 11 NaN opens, 4 zero volumes, 12 OHLC 
   assert.deepEqual(again.map((r) => r.status), ['unchanged', 'unchanged', 'unchanged']);
   assert.deepEqual((await listDatasets(db)).map((d) => d.name).filter((n) => n.startsWith('sp500') || n.startsWith('binance')), ['binance_perp_1h', 'binance_perp_1h_funding', 'sp500_daily']);
 
-  // The catalog perp panel (with funding joined from its own dataset) equals the bundled one.
+  // The catalog panels equal the bundled ones (S&P: same 12 rows left out; perp: funding joined from its own dataset).
+  const spCat = await loadPanel('sp500_daily', { db });
+  const spBundled = await loadBundledPanel('sp500_daily');
+  assert.deepEqual(spCat.assets, spBundled.assets);
+  assert.deepEqual(spCat.times, spBundled.times);
+  for (const f of Object.keys(spBundled.fields)) assert.deepEqual(spCat.fields[f], spBundled.fields[f], f);
   const a = await loadPanel('binance_perp_1h', { db, start: '2025-06-01', end: '2025-07-01' });
   const b = await loadBundledPanel('binance_perp_1h', { start: '2025-06-01', end: '2025-07-01' });
   assert.deepEqual(a.assets, b.assets);

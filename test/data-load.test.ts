@@ -28,8 +28,17 @@ test('bundled S&P 500: shape 1,259 x 505, calendar ends, AAPL close, raw NaN ope
   assert.ok(Number.isNaN(at(p, 'open', t, 'BHF')));
   assert.equal(at(p, 'close', t, 'BHF'), 69.0842);
   assert.equal(at(p, 'volume', t, 'BHF'), 3);
-  // Non-NaN cells = rows in the file (619,040 closes; no NaN close in the source).
-  assert.equal(p.fields.close!.reduce((n, v) => n + (Number.isNaN(v) ? 0 : 1), 0), 619040);
+  // raw: non-NaN closes = rows in the file (no NaN close in the source); default: the
+  // 12 OHLC-inconsistent rows are left out as the ingest drops them (LNT 2016-05-19 bad print).
+  const raw = await loadBundledPanel('sp500_daily', { raw: true, fields: ['close'] });
+  const count = (f: Float64Array): number => f.reduce((n, v) => n + (Number.isNaN(v) ? 0 : 1), 0);
+  assert.equal(count(raw.fields.close!), 619040);
+  assert.equal(count(p.fields.close!), 619040 - 12);
+  const lnt = p.times.indexOf(Date.UTC(2016, 4, 19));
+  assert.equal(at(raw, 'close', lnt, 'LNT'), 17.87);
+  assert.ok(Number.isNaN(at(p, 'close', lnt, 'LNT')));
+  assert.ok(Number.isNaN(at(p, 'open', lnt, 'LNT')), 'the whole row is left out');
+  assert.equal(at(p, 'close', lnt - 1, 'LNT'), at(raw, 'close', lnt - 1, 'LNT'));
 });
 
 test('late listing APTV: NaN before its first date, 44 values from 2017-12-05 on', async () => {
@@ -50,7 +59,7 @@ test('late listing APTV: NaN before its first date, 44 values from 2017-12-05 on
 });
 
 test('panel cells equal the raw parquet rows (cross-check with an independent DuckDB query)', async () => {
-  const p = await loadBundledPanel('sp500_daily');
+  const p = await loadBundledPanel('sp500_daily', { raw: true });
   const db = await Db.open(':memory:');
   const rows = await db.all<{ symbol: string; t: number; open: number | null; close: number; volume: number }>(
     `SELECT symbol, epoch_ms(time)::DOUBLE AS t, open, close, volume FROM read_parquet(${sqlString(bundledPaths('sp500_daily').bars)})

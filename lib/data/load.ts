@@ -15,6 +15,7 @@ import { FREQUENCY_MS, type Frequency, type Panel } from './panel.js';
 import { fundingAsOf, toEpochMs, type TimeLike } from './kernels.js';
 import { describeSource, fastRelation, ident, REQUIRED_FIELDS } from './sources.js';
 import { findFundingFor, getDataset } from './catalog.js';
+import { validRowsRelation } from './validate.js';
 
 /** Options shared by the panel loaders. */
 export interface LoadOptions {
@@ -110,24 +111,39 @@ export async function loadPanel(dataset: string, opts: LoadPanelOptions = {}): P
   }
 }
 
+/** Options of {@link loadBundledPanel}. */
+export interface BundledPanelOptions extends LoadOptions {
+  /**
+   * Keep the sample's rows exactly as in the source (default false: rows failing a
+   * row-level error check of `validate.ts` are left out, as `ingestBundled()` with
+   * its default policy 'drop' does, so the panel equals `loadPanel(name)`; for
+   * the S&P sample these are 12 OHLC-inconsistent rows such as the LNT
+   * 2016-05-19 bad print, which become NaN).
+   */
+  readonly raw?: boolean;
+}
+
 /**
  * A panel straight from the bundled parquet samples in `data/samples/` with an
  * in-memory DuckDB (no catalog, no ingest): `sp500_daily` (1,259 x 505, daily,
- * equity; fields open, high, low, close, volume) or `binance_perp_1h` (1h bars of
- * 20 USDT-M perpetuals, crypto; plus funding_rate and funding_event, see
- * {@link fundingAsOf}).
+ * equity; fields open, high, low, close, volume) or `binance_perp_1h` (9,982 hourly
+ * bars x 20 USDT-M perpetuals, crypto; plus funding_rate and funding_event, see
+ * {@link fundingAsOf}). The same panel as `loadPanel(name)` after `ingestBundled()`
+ * (unless `opts.raw`).
  * @throws Error for an unknown name, an unknown field or asset, or an unparseable start/end.
  */
-export async function loadBundledPanel(name: BundledName, opts: LoadOptions = {}): Promise<Panel> {
+export async function loadBundledPanel(name: BundledName, opts: BundledPanelOptions = {}): Promise<Panel> {
   const spec = BUNDLED[name];
   if (!spec) throw new Error(`loadBundledPanel: unknown sample "${String(name)}"; known: ${Object.keys(BUNDLED).join(', ')}`);
   const paths = bundledPaths(name);
   const db = await Db.open(':memory:');
   try {
+    const fields = REQUIRED_FIELDS.bars;
+    const rel = `read_parquet(${sqlString(paths.bars)})`;
     return await loadFromSource(db, {
       dataset: name,
-      bars: `read_parquet(${sqlString(paths.bars)})`,
-      fields: ['open', 'high', 'low', 'close', 'volume'],
+      bars: opts.raw ? rel : validRowsRelation(rel, { kind: 'bars', fields, barMs: FREQUENCY_MS[spec.frequency] }),
+      fields,
       ...(paths.funding ? { funding: `read_parquet(${sqlString(paths.funding)})` } : {}),
       frequency: spec.frequency,
       market: spec.market,

@@ -187,3 +187,18 @@ export class IngestRejectedError extends Error {
     this.name = 'IngestRejectedError';
   }
 }
+
+/**
+ * SQL subquery over `relation` (normalized typed columns `time, symbol, <fields>`,
+ * e.g. `read_parquet(...)` of a bundled sample) keeping only the rows that pass
+ * every row-level error check of {@link rowChecks} except `duplicate` (a duplicate
+ * makes the panel loader throw instead). Gives the rows an ingest with policy
+ * 'drop' keeps, so a panel built on it equals the catalog panel.
+ */
+export function validRowsRelation(relation: string, ctx: CheckContext): string {
+  const errors = rowChecks(ctx).filter((c) => c.severity === 'error' && c.check !== 'duplicate');
+  const rawCols = ctx.fields.map((f) => `NULL::VARCHAR AS ${q(f + '_raw')}`).join(', ');
+  const keep = errors.map((c) => `coalesce((${c.predicate}), false)`).join(' OR ');
+  const cols = ['time', 'symbol', ...ctx.fields].map(q).map((c) => `s.${c}`).join(', ');
+  return `(SELECT ${cols} FROM (SELECT *, NULL::VARCHAR AS time_raw, ${rawCols}, 1 AS dup_rank, NULL::TIMESTAMP AS prev_time FROM ${relation}) s WHERE NOT (${keep || 'false'}))`;
+}
