@@ -96,6 +96,18 @@ test('evaluateFactor stores a trial; a second call returns the identical stored 
   assert.deepEqual(JSON.parse(row.reasons as string), e1.grade.reasons);
 });
 
+test('concurrent evaluations of the same trial store it once', async () => {
+  const store = await FactorStore.open(':memory:');
+  const panel = makePanel(80, 15, 21);
+  const f = { name: 'c', values: noisy(panel, 0.1, 22) };
+  const g = { name: 'd', values: noisy(panel, 0.2, 23) };
+  const [a, b, c] = await Promise.all([evaluateFactor(f, panel, { store }), evaluateFactor(f, panel, { store }), evaluateFactor(g, panel, { store })]);
+  assert.equal(await store.countTrials(), 2);
+  assert.equal(a.runId, b.runId);
+  assert.deepEqual([a.cached, b.cached], [false, true]);
+  assert.notEqual(c.runId, a.runId);
+});
+
 test('different settings, period or data are new trials; the deflated Sharpe uses the trials recorded in the store', async () => {
   const store = await FactorStore.open(':memory:');
   const panel = makePanel(150, 25, 3);

@@ -244,21 +244,26 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   const aHash = assetsHash(panel.assets);
   const snap = rankSnapshot(subValues, sub.times, N);
   const threshold = opts.redundancyThreshold ?? 0.7;
-  const stored = await store.snapshots(report.dataset, aHash, id);
-  let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared: stored.length };
-  for (const s of stored) {
-    const { corr } = snapshotCorrelation(snap, s.snapshot);
-    if (Number.isNaN(corr)) continue;
-    if (Number.isNaN(best.maxAbsCorr) || Math.abs(corr) > best.maxAbsCorr) {
-      best = { ...best, maxAbsCorr: Math.abs(corr), corr, with: s.name, withId: s.factorId };
+  // Check-then-write under the store's lock: a concurrent evaluation of the same trial that finished first wins.
+  return store.exclusive(async () => {
+    const hit = await store.findByKey(cacheKey);
+    if (hit) return { ...hit, cached: true };
+    const stored = await store.snapshots(report.dataset, aHash, id);
+    let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared: stored.length };
+    for (const s of stored) {
+      const { corr } = snapshotCorrelation(snap, s.snapshot);
+      if (Number.isNaN(corr)) continue;
+      if (Number.isNaN(best.maxAbsCorr) || Math.abs(corr) > best.maxAbsCorr) {
+        best = { ...best, maxAbsCorr: Math.abs(corr), corr, with: s.name, withId: s.factorId };
+      }
     }
-  }
-  best.redundant = best.maxAbsCorr > threshold;
-  report.redundancy = best;
-  report.deflatedSharpe = await deflatedSharpeFromStore(store, report, true);
-  report.timings.totalMs = performance.now() - t0;
-  await store.insert(report, { assetsHash: aHash, snapshot: snap });
-  return report;
+    best.redundant = best.maxAbsCorr > threshold;
+    report.redundancy = best;
+    report.deflatedSharpe = await deflatedSharpeFromStore(store, report, true);
+    report.timings.totalMs = performance.now() - t0;
+    await store.insert(report, { assetsHash: aHash, snapshot: snap });
+    return report;
+  });
 }
 
 /**

@@ -138,10 +138,23 @@ const isoTs = (ms: number) => new Date(ms).toISOString().replace('T', ' ').repla
  * and count trials.
  */
 export class FactorStore {
+  private tail: Promise<unknown> = Promise.resolve();
+
   private constructor(
     /** The database the tables live in. */
     readonly db: Db,
   ) {}
+
+  /**
+   * Runs `fn` after every earlier `exclusive` call on this store has settled
+   * (a per-store async lock), so concurrent evaluations do not interleave
+   * their check-then-write on the one DuckDB connection.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
 
   /**
    * Opens the store on `db` (a Db, a file path, or `':memory:'`; default: the
