@@ -4,6 +4,7 @@
  * {"$num": "NaN" | "Infinity" | "-Infinity"}, so a report read back equals the
  * report written bit for bit (plain JSON would turn NaN into null).
  */
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 
 /** Encodes `value` to a JSON string (see the module comment). */

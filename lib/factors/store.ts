@@ -22,6 +22,7 @@
  * - `factor_snapshots`: (factor_id, dataset, assets_hash) -> 16-bit per-date
  *   rank percentiles on up to 250 sampled dates (see ./redundancy.ts), base64.
  */
+import { Buffer } from 'node:buffer';
 import { Db } from '../db/index.js';
 import { decodeJson, encodeJson } from './encode.js';
 import type { RankSnapshot } from './redundancy.js';
