@@ -53,6 +53,7 @@ interface RunCliOptions {
   url?: string;
   token?: string;
   sign: boolean;
+  allowErrors?: boolean;
 }
 
 async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRunResult[]> {
@@ -69,6 +70,7 @@ async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRu
     url: o.url,
     token: o.token ?? process.env.JUPYTER_TOKEN,
     sign: o.sign,
+    allowErrors: o.allowErrors,
     onProgress: consoleProgress((s) => process.stderr.write(s), root),
   };
   const results = await runNotebooks(list, opts);
@@ -122,7 +124,8 @@ const addRunOptions = (cmd: Command): Command =>
     .option('-t, --timeout <s>', 'per-cell timeout in seconds', seconds, 600)
     .option('--url <url>', 'use a running Jupyter server at this URL instead of starting one')
     .option('--token <token>', 'token of the --url server (default $JUPYTER_TOKEN)')
-    .option('--no-sign', 'do not mark the executed notebooks trusted');
+    .option('--no-sign', 'do not mark the executed notebooks trusted')
+    .option('--allow-errors', 'keep running the cells after a failing one (the notebook still counts as failed)');
 
 addRunOptions(program.command('run').description('execute notebooks headless and write executed copies').argument('[notebooks...]', 'notebook files (default notebooks/*.ipynb, in name order)')).action(
   async (files: string[], o: RunCliOptions) => {

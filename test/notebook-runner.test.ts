@@ -192,6 +192,16 @@ describe('runner on real kernels', { concurrency: 2 }, () => {
     await assert.rejects(runNotebook(join(FIX, 'deno.ipynb'), { url: server.baseUrl, token: 'wrong-token', outDir: join(out, 'url') }), /rejected the token/);
   });
 
+  test('allowErrors keeps running after the failing cell and still reports cell 3 as the failure', async () => {
+    const r = await runNotebook(join(FIX, 'fail.ipynb'), { server, outDir: join(out, 'allow'), allowErrors: true });
+    assert.equal(r.status, 'failed');
+    assert.equal(r.failure?.cell, 3);
+    assert.equal(r.executed, 4);
+    const nb = read(r.output!);
+    assert.equal(text(code(nb, 4).outputs[0]), 'must not run\n');
+    assert.equal(code(nb, 4).execution_count, 4);
+  });
+
   test('--kernel overrides the notebook kernel; an unknown kernel is a clear error, not a hang', async () => {
     const r = await runNotebook(join(FIX, 'pass.ipynb'), { server, outDir: join(out, 'bad'), kernel: 'no-such-kernel' });
     assert.equal(r.status, 'error');

@@ -79,6 +79,14 @@ export interface RunOptions {
    * Default: 150 for kernels whose name contains "deno", else 20.
    */
   graceMs?: number;
+  /**
+   * Keep executing the cells after a failing one (like `nbconvert --allow-errors`);
+   * the result is still `failed` and reports the first failing cell. Default false:
+   * stop at the first failure. Timeouts and dead kernels always stop the notebook.
+   */
+  allowErrors?: boolean;
+  /** Pause after an error reply before the next cell (tslab drops requests that arrive within ~200 ms); default 300 ms. */
+  errorPauseMs?: number;
   /** Use this server (already started) instead of starting one. */
   server?: JupyterServer;
   /** Connect to a running server at this URL (with `token`) instead of starting one. */
@@ -269,14 +277,17 @@ async function executeNotebook(ctx: Ctx, file: string, index: number, total: num
       codeIndex++;
       const code = joinSource(cell.source);
       opts.onProgress?.({ type: 'cell-start', notebook: file, cell: i + 1, codeIndex, codeCells });
-      const failure = await executeCell(kernel, cell, code, timeoutMs, graceMs);
+      const failure = await executeCell(kernel, cell, code, timeoutMs, graceMs, !opts.allowErrors);
       result.executed++;
       result.cellMs.push(failure.ms);
       opts.onProgress?.({ type: 'cell-done', notebook: file, cell: i + 1, codeIndex, codeCells, ms: failure.ms, ok: !failure.failure });
       if (failure.failure) {
         result.status = 'failed';
-        result.failure = { cell: i + 1, cellId: cell.id, ...failure.failure };
-        break;
+        result.failure ??= { cell: i + 1, cellId: cell.id, ...failure.failure };
+        // A timed-out or dead kernel is gone: nothing more can run.
+        if (!opts.allowErrors || failure.failure.timeout || failure.failure.ename === 'KernelDied') break;
+        // tslab drops an execute request that arrives within ~200 ms of an error reply.
+        await sleep(opts.errorPauseMs ?? 300);
       }
     }
   } catch (err) {
@@ -294,6 +305,7 @@ async function executeCell(
   code: string,
   timeoutMs: number,
   graceMs: number,
+  stopOnError: boolean,
 ): Promise<{ ms: number; failure?: Omit<CellFailure, 'cell' | 'cellId'> }> {
   const collector = new OutputCollector();
   const t0 = Date.now();
@@ -311,7 +323,7 @@ async function executeCell(
   };
   kernel.iopubMessage.connect(onIopub);
   try {
-    const future = kernel.requestExecute({ code, silent: false, store_history: true, allow_stdin: false, stop_on_error: true }, true);
+    const future = kernel.requestExecute({ code, silent: false, store_history: true, allow_stdin: false, stop_on_error: stopOnError }, true);
     parentId = future.msg.header.msg_id;
     for (const m of buffered.splice(0)) onIopub(null, m);
     let reply: Awaited<typeof future.done> | typeof TIMEOUT;
