@@ -104,7 +104,7 @@ test('concurrent evaluations of the same trial store it once', async () => {
   const [a, b, c] = await Promise.all([evaluateFactor(f, panel, { store }), evaluateFactor(f, panel, { store }), evaluateFactor(g, panel, { store })]);
   assert.equal(await store.countTrials(), 2);
   assert.equal(a.runId, b.runId);
-  assert.deepEqual([a.cached, b.cached], [false, true]);
+  assert.equal([a.cached, b.cached].filter(Boolean).length, 1, 'exactly one computed, the other read from the store');
   assert.notEqual(c.runId, a.runId);
 });
 
