@@ -140,9 +140,13 @@ export async function loadBundledPanel(name: BundledName, opts: BundledPanelOpti
   try {
     const fields = REQUIRED_FIELDS.bars;
     const rel = `read_parquet(${sqlString(paths.bars)})`;
+    // Materialized once: the loader reads its relation three times.
+    const where = whereTime(opts);
+    const sel = opts.raw ? `(SELECT * FROM ${rel})` : validRowsRelation(rel, { kind: 'bars', fields, barMs: FREQUENCY_MS[spec.frequency] });
+    await db.exec(`CREATE TEMP TABLE bundled_bars AS SELECT * FROM ${sel} WHERE true${where.sql}`, where.params);
     return await loadFromSource(db, {
       dataset: name,
-      bars: opts.raw ? rel : validRowsRelation(rel, { kind: 'bars', fields, barMs: FREQUENCY_MS[spec.frequency] }),
+      bars: 'bundled_bars',
       fields,
       ...(paths.funding ? { funding: `read_parquet(${sqlString(paths.funding)})` } : {}),
       frequency: spec.frequency,
@@ -286,26 +290,34 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
   const out: Record<string, Float64Array> = {};
   for (const f of barFields) out[f] = new Float64Array(T * N).fill(NaN);
   const present = new Uint8Array(T * N);
-  // Each row's cell index t * N + a comes from joins on the asset list and the calendar
-  // (hash joins, no sort); values arrive as column vectors (NULL -> NaN in SQL).
-  const timeTable = `(SELECT t, (row_number() OVER (ORDER BY t) - 1)::INTEGER AS ti FROM (SELECT DISTINCT CAST(b.time AS TIMESTAMP) AS t FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE true ${where.sql}))`;
+  // Rows arrive unsorted as column vectors (time as epoch-ms DOUBLE, asset index from
+  // a join on the asset list, NULL -> NaN in SQL); the cell t * N + a is found with a
+  // Map from time to calendar index, and each value is scattered into its field.
+  const tIndex = new Map<number, number>();
+  for (let t = 0; t < T; t++) tIndex.set(times[t]!, t);
   const cols = barFields.map((f) => `coalesce(CAST(b.${ident(f)} AS DOUBLE), 'NaN'::DOUBLE) AS ${ident(f)}`);
-  const sql = `SELECT (c.ti * ${N} + s.a)::INTEGER AS i${cols.length ? ', ' + cols.join(', ') : ''}
-    FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) JOIN ${timeTable} c ON c.t = CAST(b.time AS TIMESTAMP) WHERE true ${where.sql.replace(/\btime\b/g, 'b.time')}`;
+  const sql = `SELECT epoch_ms(CAST(b.time AS TIMESTAMP))::DOUBLE AS t, s.a${cols.length ? ', ' + cols.join(', ') : ''}
+    FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE true ${where.sql.replace(/\btime\b/g, 'b.time')}`;
   const result = await db.connection.stream(sql, where.params);
   const targets = barFields.map((f) => out[f]!);
+  let idx = new Int32Array(0);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
-    const idx = int32s(chunk.getColumnVector(0), n);
+    if (idx.length < n) idx = new Int32Array(n);
+    const tv = doubles(chunk.getColumnVector(0), n);
+    const av = int32s(chunk.getColumnVector(1), n);
     for (let r = 0; r < n; r++) {
-      const i = idx[r]!;
-      if (present[i]) throw new Error(`${source.dataset ?? 'panel'}: duplicate bar for ${assets[i % N]} at ${new Date(times[Math.floor(i / N)]!).toISOString()}`);
+      const ti = tIndex.get(tv[r]!);
+      if (ti === undefined) throw new Error(`${source.dataset ?? 'panel'}: bar time ${tv[r]} not on the calendar (source changed while loading?)`);
+      const i = ti * N + av[r]!;
+      if (present[i]) throw new Error(`${source.dataset ?? 'panel'}: duplicate bar for ${assets[av[r]!]} at ${new Date(tv[r]!).toISOString()}`);
       present[i] = 1;
+      idx[r] = i;
     }
     for (let j = 0; j < targets.length; j++) {
-      const v = doubles(chunk.getColumnVector(1 + j), n);
+      const v = doubles(chunk.getColumnVector(2 + j), n);
       const dst = targets[j]!;
       for (let r = 0; r < n; r++) {
         const x = v[r]!;
