@@ -346,3 +346,12 @@ test('cancellation guard: after a huge value leaves the window, rolling sums and
     assert.ok(Math.abs(sd[t]! - 1) < 1e-12, `std at ${t}: ${sd[t]}`);
   }
 });
+
+test('ts_cov / ts_corr / ts_regression of a series with itself (one shared input array)', () => {
+  const x = [1, 2, 4, 4, 7, 3];
+  const sd = ts1('ts_std(close, 3)', x);
+  close(ts1('ts_cov(close, close, 3)', x), sd.map((v) => v * v), 1e-12);
+  close(ts1('ts_corr(close, close, 3)', x), [N_, N_, 1, 1, 1, 1], 1e-12);
+  close(ts1('ts_regression(close, close, 3, 2)', x), [N_, N_, 1, 1, 1, 1], 1e-12);
+  close(ts1('ts_regression(close, close, 3, 0)', x), [N_, N_, 0, 0, 0, 0], 1e-12);
+});

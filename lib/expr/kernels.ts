@@ -298,13 +298,19 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
   const KX = new Float64Array(N), KY = new Float64Array(N);
   const RX = new Int32Array(N), RY = new Int32Array(N);
   const nan = new Int32Array(N);
+  const single = mode === M.Std || mode === M.Z; // y is x and only SX, SXX are needed
   for (let t = 0; t < T; t++) {
     const row = t * N;
     // runs of exactly equal values
     for (let a = 0; a < N; a++) {
-      const vx = x[row + a]!, vy = y[row + a]!;
+      const vx = x[row + a]!;
       RX[a] = vx !== vx ? 0 : t > 0 && vx === x[row - N + a]! ? RX[a]! + 1 : 1;
-      RY[a] = vy !== vy ? 0 : t > 0 && vy === y[row - N + a]! ? RY[a]! + 1 : 1;
+    }
+    if (!single) {
+      for (let a = 0; a < N; a++) {
+        const vy = y[row + a]!;
+        RY[a] = vy !== vy ? 0 : t > 0 && vy === y[row - N + a]! ? RY[a]! + 1 : 1;
+      }
     }
     if (t % d === 0) {
       const t0 = Math.max(0, t - d + 1);
@@ -318,6 +324,26 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
           if (vx === vx && vy === vy) { const dx = vx - kx, dy = vy - ky; sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; } else c++;
         }
         SX[a] = sx; SY[a] = sy; SXX[a] = sxx; SYY[a] = syy; SXY[a] = sxy; nan[a] = c; KX[a] = kx; KY[a] = ky;
+      }
+    } else if (single) {
+      // one series (std, z-score): only SX and SXX
+      const old = t >= d ? (t - d) * N : -1;
+      for (let a = 0; a < N; a++) {
+        const vx = x[row + a]!;
+        if (vx === vx) { const dx = vx - KX[a]!; SX[a] += dx; SXX[a] += dx * dx; } else nan[a]++;
+        if (old >= 0) {
+          const ox = x[old + a]!;
+          if (ox === ox) {
+            const dx = ox - KX[a]!;
+            SX[a] -= dx; SXX[a] -= dx * dx;
+            if (dx * dx > 1e3 * SXX[a]!) {
+              let sx = 0, sxx = 0;
+              const kx = KX[a]!;
+              for (let u = t - d + 1; u <= t; u++) { const vv = x[u * N + a]!; if (vv === vv) { const ex = vv - kx; sx += ex; sxx += ex * ex; } }
+              SX[a] = sx; SXX[a] = sxx;
+            }
+          } else nan[a]--;
+        }
       }
     } else {
       const old = t >= d ? (t - d) * N : -1;
@@ -469,7 +495,8 @@ export function rollingRank(x: Arr, T: number, N: number, d: number, out: Arr): 
       if (!strictOk(lastNan[a]!, t, d)) { out[row + a] = NaN; continue; }
       if (d === 1) { out[row + a] = 0.5; continue; }
       let less = 0, eq = 0;
-      for (let u = 1; u < d; u++) { const w = x[row - u * N + a]!; if (w < v) less++; else if (w === v) eq++; }
+      const stop = row + a - d * N;
+      for (let j = row + a - N; j > stop; j -= N) { const w = x[j]!; less += w < v ? 1 : 0; eq += w === v ? 1 : 0; }
       // average 1-based rank among ties: less + 1 + eq/2
       out[row + a] = (less + eq / 2) / (d - 1);
     }
@@ -607,11 +634,12 @@ export function csRank(x: Arr, T: number, N: number, out: Arr): Arr {
 }
 
 /**
- * Sorts `vals[0, n)` ascending with `idx` alongside: LSD radix sort (4 passes
- * of 8 bits, passes where all keys share the digit skipped) on order-preserving
- * 32-bit keys of the values rounded to float32 (a monotone map: a < b implies
- * key(a) <= key(b)), then an insertion-sort pass on the exact float64 values,
- * which only has to reorder runs of equal keys. O(n) per row for typical data.
+ * Sorts `vals[0, n)` ascending with `idx` alongside: LSD radix sort (3 passes
+ * of 8 bits over the top 24 bits, passes where all keys share the digit
+ * skipped) on order-preserving 32-bit keys of the values rounded to float32 (a
+ * monotone map: a < b implies key(a) <= key(b)), then an insertion-sort pass
+ * on the exact float64 values, which only has to reorder runs of keys that
+ * agree on their top 24 bits. O(n) per row for typical data.
  */
 export class RadixSorter {
   private readonly f32: Float32Array;
@@ -643,13 +671,14 @@ export class RadixSorter {
       const u = u32[k]!;
       const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
       keys[k] = key;
-      count[key & 255]++;
       count[256 + ((key >>> 8) & 255)]++;
       count[512 + ((key >>> 16) & 255)]++;
       count[768 + (key >>> 24)]++;
       vOrig[idx[k]!] = vals[k]!;
     }
-    for (let pass = 0; pass < 4; pass++) {
+    // the lowest 8 bits are not sorted: float32 keys that agree on their top 24
+    // bits (relative difference below ~3e-5) are ordered by the exact fix-up below
+    for (let pass = 1; pass < 4; pass++) {
       const base = pass * 256, shift = pass * 8;
       if (count[base + ((keys[0]! >>> shift) & 255)] === n) continue; // every key has the same digit
       let sum = 0;
@@ -682,6 +711,7 @@ function csRankLike(x: Arr, T: number, N: number, out: Arr, mode: number, q: num
   let prevN = 0;
   const seen = new Uint8Array(N);
   const sorter = new RadixSorter(N);
+  let fails = 0;
   for (let t = 0; t < T; t++) {
     const row = t * N;
     // previous order first (assets still valid), then the newly valid ones
@@ -696,18 +726,22 @@ function csRankLike(x: Arr, T: number, N: number, out: Arr, mode: number, q: num
       if (v !== v) out[row + a] = NaN;
       else if (seen[a] === 0) { vals[n] = v; idx[n] = a; n++; }
     }
-    // bounded insertion sort
-    let budget = 2 * n + 16;
-    let i = 1;
-    for (; i < n && budget > 0; i++) {
-      const v = vals[i]!;
-      if (vals[i - 1]! <= v) continue;
-      const id = idx[i]!;
-      let j = i - 1;
-      while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; budget--; }
-      vals[j + 1] = v; idx[j + 1] = id;
+    // bounded insertion sort (skipped while it keeps failing, retried every 16 dates)
+    let sorted = false;
+    if (fails < 2 || t % 16 === 0) {
+      let budget = 2 * n + 16;
+      let i = 1;
+      for (; i < n && budget > 0; i++) {
+        const v = vals[i]!;
+        if (vals[i - 1]! <= v) continue;
+        const id = idx[i]!;
+        let j = i - 1;
+        while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; budget--; }
+        vals[j + 1] = v; idx[j + 1] = id;
+      }
+      sorted = i >= n;
     }
-    if (i < n) sorter.sort(vals, idx, n);
+    if (sorted) fails = 0; else { sorter.sort(vals, idx, n); fails++; }
     emitRanks(vals, idx, 0, n, out, row, mode, q);
     prev.set(idx.subarray(0, n));
     prevN = n;
