@@ -139,6 +139,11 @@ test('different settings, period or data are new trials; the deflated Sharpe use
   // The stored row carries the DSR computed after insertion.
   const row = (await store.trials({ factorId: c.factor.id })).find((r) => r.run_id === c.runId)!;
   assert.equal(row.dsr_trials, 3);
+  // Leaderboard by |Rank ICIR|.
+  const top = await store.best({ dataset: 'synthetic' }, 'rank_ic_ir', 2);
+  const irs = [a, b, c, e].map((r) => Math.abs(r.rankIc.ir)).sort((x, y) => y - x);
+  assert.deepEqual(top.map((r) => Math.abs(r.rank_ic_ir as number)), irs.slice(0, 2));
+  await assert.rejects(store.best({}, 'report; DROP TABLE factor_trials'), /cannot order by/);
   // Batch corrections with the store's trial count.
   const rows = multipleTesting([a, b, c], { nTrials: await store.countTrials({ dataset: 'synthetic' }) });
   assert.equal(rows.length, 3);

@@ -140,6 +140,24 @@ export function panelFingerprint(panel: Panel): string {
   return fp;
 }
 
+const slices = new WeakMap<Panel, Map<string, Panel>>();
+
+/** sliceDates, reused per (panel, rows) so that forward returns cached on the slice's price array are reused across factors. */
+function cachedSlice(panel: Panel, start: number, end: number): Panel {
+  let m = slices.get(panel);
+  if (!m) {
+    m = new Map();
+    slices.set(panel, m);
+  }
+  const key = `${start}:${end}`;
+  let s = m.get(key);
+  if (!s) {
+    s = sliceDates(panel, start, end);
+    m.set(key, s);
+  }
+  return s;
+}
+
 /** Row range [start, end) of `times` inside [startMs, endMs] (inclusive). */
 function periodRows(times: Float64Array, period?: { start?: TimeLike; end?: TimeLike }): { start: number; end: number } {
   const T = times.length;
@@ -214,7 +232,7 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   if (!values) values = evaluate(source!, panel, opts.exprCache ? { cache: opts.exprCache } : {});
   const factorMs = performance.now() - tf;
   const whole = rows.start === 0 && rows.end === T;
-  const sub = whole ? panel : sliceDates(panel, rows.start, rows.end);
+  const sub = whole ? panel : cachedSlice(panel, rows.start, rows.end);
   const subValues = whole ? values : values.slice(rows.start * N, rows.end * N);
   const ta = performance.now();
   const { thresholds, ...rest } = settings;

@@ -308,6 +308,23 @@ export class FactorStore {
     return this.db.all<TrialRow>(`SELECT * EXCLUDE (report) FROM factor_trials ${w.sql} ORDER BY created_at DESC LIMIT ${Math.max(0, Math.floor(limit))}`, w.params);
   }
 
+  /**
+   * The best stored trials by a metric column, largest absolute value first
+   * (e.g. 'rank_ic_ir', 'rank_ic_mean', 'ls_sharpe', 'grade_points'), for
+   * leaderboards and for the LLM loop's examples. Summary columns only.
+   * @throws Error when `by` is not a numeric metric column of factor_trials.
+   */
+  async best(filter: TrialFilter = {}, by = 'rank_ic_ir', limit = 20): Promise<TrialRow[]> {
+    const allowed = new Set(['ic_mean', 'ic_ir', 'ic_t', 'rank_ic_mean', 'rank_ic_ir', 'rank_ic_t', 'rank_ic_t_nw', 'spread', 'spread_t', 'monotonicity',
+      'ls_sharpe', 'ls_sortino', 'ls_calmar', 'ls_annual_return', 'dsr', 'grade_points', 'coverage']);
+    if (!allowed.has(by)) throw new Error(`FactorStore.best: cannot order by "${by}"; use one of ${[...allowed].join(', ')}`);
+    const w = where(filter);
+    return this.db.all<TrialRow>(
+      `SELECT * EXCLUDE (report) FROM factor_trials ${w.sql}${w.sql ? ' AND' : ' WHERE'} isfinite(${by}) ORDER BY abs(${by}) DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
+      w.params,
+    );
+  }
+
   /** Rank snapshots stored for `dataset` and universe `assetsHash`, except the factor `excludeFactorId`. */
   async snapshots(dataset: string, assetsHash: string, excludeFactorId?: string): Promise<{ factorId: string; name: string; snapshot: RankSnapshot }[]> {
     const rows = await this.db.all<{ factor_id: string; factor_name: string; n_assets: number; times: string; codes: string }>(
