@@ -181,6 +181,8 @@ test('a missing required column is an error naming the file and the column; cata
   const file = join(FIX, 'missing_close.csv');
   await assert.rejects(ingestFiles(file, { dataset: 'mc', frequency: '1h', market: 'crypto', db, lakeDir: lake }),
     (err: Error) => err.message.includes(file) && err.message.includes('"close"'));
+  await assert.rejects(ingestFiles(join(FIX, 'ragged.csv'), { dataset: 'mc', frequency: '1h', market: 'crypto', db, lakeDir: lake }),
+    (err: Error) => err.message.includes(join(FIX, 'ragged.csv')) && /Line: 3.*Expected Number of Columns: 7 Found: 8/.test(err.message));
   await assert.rejects(ingestFiles(join(FIX, 'nope.csv'), { dataset: 'mc', frequency: '1h', market: 'crypto', db, lakeDir: lake }), /nope\.csv: file not found/);
   assert.equal(await catalogSnapshot(), cat0);
 });

@@ -14,7 +14,7 @@ export { toEpochMs, fundingAsOf } from './kernels.js';
 export type { TimeLike, FundingFields } from './kernels.js';
 export { loadPanel, loadBundledPanel, loadFilePanel, loadFromSource, bundledPaths, samplesDir, BUNDLED, FUNDING_FIELDS } from './load.js';
 export type { LoadOptions, LoadPanelOptions, FilePanelOptions, BundledPanelOptions, PanelSource, BundledName } from './load.js';
-export { describeSource, fileFormat, typedRelation, fastRelation, TIME_COLUMNS, SYMBOL_COLUMNS, REQUIRED_FIELDS } from './sources.js';
+export { describeSource, fileFormat, typedRelation, fastRelation, readCsvHeader, csvRelation, TIME_COLUMNS, SYMBOL_COLUMNS, REQUIRED_FIELDS } from './sources.js';
 export type { SourceColumns, SourceKind } from './sources.js';
 export { ingestFiles, ingestBundled, sha256File } from './ingest.js';
 export type { IngestOptions, IngestBundledOptions } from './ingest.js';

@@ -18,7 +18,7 @@ import { Db, defaultLakeDir, sqlString } from '../db/index.js';
 import { findDataset, putDataset, type SourceFile } from './catalog.js';
 import { bundledPaths } from './load.js';
 import { FREQUENCY_MS, type Frequency } from './panel.js';
-import { describeSource, ident, timeExpr, REQUIRED_FIELDS, type SourceColumns } from './sources.js';
+import { csvRelation, describeSource, ident, timeExpr, REQUIRED_FIELDS, type SourceColumns } from './sources.js';
 import { IngestRejectedError, rowChecks, type DroppableWarning, type QualityExample, type QualityReport, type QualityRow } from './validate.js';
 
 /** Options of {@link ingestFiles}. */
@@ -61,7 +61,7 @@ export function sha256File(path: string): Promise<string> {
  * 1-based data row (cheaper than a row_number() window over the scan).
  */
 function rawCsvSql(src: SourceColumns, fileIndex: number): string {
-  return `CREATE OR REPLACE TEMP TABLE ingest_raw_${fileIndex} AS SELECT * FROM read_csv(${sqlString(src.path)}, header=true, delim=',', quote='"', all_varchar=true, null_padding=false, strict_mode=true)`;
+  return `CREATE OR REPLACE TEMP TABLE ingest_raw_${fileIndex} AS SELECT * FROM ${csvRelation(src.path, src.columns)}`;
 }
 
 function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly string[], symbol?: string): string {

@@ -190,13 +190,13 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
   try {
     const src = await describeSource(db, path, 'bars');
     let funding: string | undefined;
-    if (opts.fundingPath) funding = await fastRelation(db, await describeSource(db, opts.fundingPath, 'funding'));
+    if (opts.fundingPath) funding = fastRelation(await describeSource(db, opts.fundingPath, 'funding'));
     const assets = opts.assets ?? opts.symbols;
     // Read the file once into a temp table (the loader queries its relation three times).
     const where = whereTime(opts);
     const symFilter = assets ? ` AND symbol IN (${assets.map(sqlString).join(', ') || 'NULL'})` : '';
     const groupCols = opts.groups ?? [];
-    const rel = await fastRelation(db, src, undefined, groupCols);
+    const rel = fastRelation(src, undefined, groupCols);
     try {
       await db.exec(`CREATE TEMP TABLE file_bars AS SELECT * FROM ${rel} WHERE (time IS NULL OR symbol IS NULL OR (true${where.sql}${symFilter}))`, where.params);
     } catch (err) {

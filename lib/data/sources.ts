@@ -5,7 +5,8 @@
  * top-1,050 file, `date,symbol,...` for crypto, `date,symbol,funding_rate` for
  * funding); the mapping is found by name, case-insensitively.
  */
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { Db, sqlString } from '../db/index.js';
 
 /** What a file holds: OHLCV bars, or funding events (time, symbol, funding_rate). */
@@ -52,14 +53,61 @@ export function ident(name: string): string {
 }
 
 /**
- * The DuckDB table function reading `path` with every column as text (CSV) or as
- * stored (parquet). CSV options: header row, comma delimiter, no type sniffing,
- * so the raw text reaches validation.
+ * The header line of a CSV / CSV.gz file, split into column names (RFC 4180
+ * quotes, a UTF-8 BOM and a trailing CR are handled). Read directly, not sniffed,
+ * so a malformed data line cannot be mistaken for the header.
+ * @throws Error naming the file when it is empty or cannot be read / decompressed.
  */
-export function rawRelation(path: string, format: 'csv' | 'parquet' = fileFormat(path)): string {
-  return format === 'parquet'
-    ? `read_parquet(${sqlString(path)})`
-    : `read_csv(${sqlString(path)}, header=true, delim=',', quote='"', all_varchar=true, auto_detect=true, sample_size=1, null_padding=false, strict_mode=true)`;
+export function readCsvHeader(path: string): Promise<string[]> {
+  return new Promise((resolvePromise, reject) => {
+    const raw = createReadStream(path);
+    const stream = /\.gz$/i.test(path) ? raw.pipe(createGunzip()) : raw;
+    let text = '';
+    let done = false;
+    const finish = (err?: Error): void => {
+      if (done) return;
+      done = true;
+      raw.destroy();
+      if (err) return reject(new Error(`${path}: cannot read the header: ${err.message}`));
+      const nl = text.indexOf('\n');
+      let line = (nl >= 0 ? text.slice(0, nl) : text).replace(/\r$/, '');
+      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+      if (!line.trim()) return reject(new Error(`${path}: empty file (no header line)`));
+      const cols: string[] = [];
+      let cur = '';
+      let quoted = false;
+      for (let i = 0; i < line.length; i++) {
+        const ch = line[i]!;
+        if (quoted) {
+          if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
+          else if (ch === '"') quoted = false;
+          else cur += ch;
+        } else if (ch === '"') quoted = true;
+        else if (ch === ',') { cols.push(cur.trim()); cur = ''; }
+        else cur += ch;
+      }
+      cols.push(cur.trim());
+      resolvePromise(cols);
+    };
+    stream.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+      if (text.includes('\n') || text.length > 1 << 20) finish();
+    });
+    stream.on('end', () => finish());
+    stream.on('error', (e: Error) => finish(e));
+    raw.on('error', (e: Error) => finish(e));
+  });
+}
+
+/** DuckDB `read_csv` with the given header columns and types (no sniffing; strict: a ragged line is an error naming it). */
+export function csvRelation(path: string, columns: readonly string[], types: Readonly<Record<string, string>> = {}): string {
+  const spec = columns.map((c) => `${sqlString(c)}: '${types[c] ?? 'VARCHAR'}'`).join(', ');
+  return `read_csv(${sqlString(path)}, header=true, auto_detect=false, delim=',', quote='"', escape='"', columns={${spec}}, null_padding=false, strict_mode=true)`;
+}
+
+/** The DuckDB table function reading a described source: CSV columns as text, parquet as stored. */
+export function rawRelation(src: Pick<SourceColumns, 'path' | 'format' | 'columns'>): string {
+  return src.format === 'parquet' ? `read_parquet(${sqlString(src.path)})` : csvRelation(src.path, src.columns);
 }
 
 /**
@@ -73,12 +121,19 @@ export async function describeSource(db: Db, path: string, kind: SourceKind, sym
   const format = fileFormat(path);
   let columns: string[];
   const types: Record<string, string> = {};
-  try {
-    const rows = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rawRelation(path, format)}`);
-    columns = rows.map((r) => r.column_name);
-    for (const r of rows) types[r.column_name] = r.column_type;
-  } catch (err) {
-    throw new Error(`${path}: cannot read as ${format}: ${(err as Error).message.split('\n')[0]}`);
+  if (format === 'csv') {
+    columns = await readCsvHeader(path);
+    const dup = columns.find((c, i) => columns.indexOf(c) !== i);
+    if (dup !== undefined) throw new Error(`${path}: column "${dup}" appears twice in the header`);
+    for (const c of columns) types[c] = 'VARCHAR';
+  } else {
+    try {
+      const rows = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path)})`);
+      columns = rows.map((r) => r.column_name);
+      for (const r of rows) types[r.column_name] = r.column_type;
+    } catch (err) {
+      throw new Error(`${path}: cannot read as parquet: ${(err as Error).message.split('\n')[0]}`);
+    }
   }
   const lower = new Map(columns.map((c) => [c.toLowerCase(), c]));
   const find = (names: readonly string[]): string | undefined => {
@@ -124,19 +179,19 @@ export function timeExpr(column: string): string {
 export function typedRelation(src: SourceColumns, symbol?: string): string {
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
   const fields = Object.entries(src.fields).map(([f, c]) => `TRY_CAST(${ident(c)} AS DOUBLE) AS ${ident(f)}`);
-  return `(SELECT ${timeExpr(src.time)} AS time, ${sym} AS symbol, ${fields.join(', ')} FROM ${rawRelation(src.path, src.format)})`;
+  return `(SELECT ${timeExpr(src.time)} AS time, ${sym} AS symbol, ${fields.join(', ')} FROM ${rawRelation(src)})`;
 }
 
 /**
- * Like {@link typedRelation} but reads CSV with DuckDB's typed parser (numeric
- * fields as DOUBLE, time auto-detected as DATE/TIMESTAMP), which is much faster
- * than reading text: a value that does not parse makes DuckDB raise an error
- * naming the line and column instead of loading NULL. Times in another text
- * form fall back to {@link timeExpr}. `extra` columns come along as VARCHAR
+ * Like {@link typedRelation} but reads the numeric CSV fields with DuckDB's typed
+ * parser (DOUBLE), which is faster than reading text and casting: a value that
+ * does not parse makes DuckDB raise an error naming the line and column instead
+ * of loading NULL (empty fields load as NULL). Times go through {@link timeExpr}
+ * (parquet TIMESTAMP/DATE columns are cast). `extra` columns come along as VARCHAR
  * `group_<name>` (for panel groups).
- * @throws Error naming the file when DuckDB cannot read it with these types, or an `extra` column it lacks.
+ * @throws Error naming the file and an `extra` column it lacks.
  */
-export async function fastRelation(db: Db, src: SourceColumns, symbol?: string, extra: readonly string[] = []): Promise<string> {
+export function fastRelation(src: SourceColumns, symbol?: string, extra: readonly string[] = []): string {
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
   const fields = Object.entries(src.fields).map(([f, c]) => `CAST(${ident(c)} AS DOUBLE) AS ${ident(f)}`);
   for (const c of extra) {
@@ -144,18 +199,15 @@ export async function fastRelation(db: Db, src: SourceColumns, symbol?: string, 
     fields.push(`CAST(${ident(c)} AS VARCHAR) AS ${ident('group_' + c)}`);
   }
   let rel: string;
-  if (src.format === 'parquet') rel = `read_parquet(${sqlString(src.path)})`;
-  else {
-    const types = Object.values(src.fields).map((c) => `${sqlString(c)}: 'DOUBLE'`);
-    if (src.symbol !== undefined) types.push(`${sqlString(src.symbol)}: 'VARCHAR'`);
-    rel = `read_csv(${sqlString(src.path)}, header=true, delim=',', quote='"', auto_detect=true, types={${types.join(', ')}})`;
-  }
   let timeType: string;
-  try {
-    const rows = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rel}`);
-    timeType = rows.find((r) => r.column_name === src.time)?.column_type ?? 'VARCHAR';
-  } catch (err) {
-    throw new Error(`${src.path}: cannot read: ${(err as Error).message.split('\n')[0]}`);
+  if (src.format === 'parquet') {
+    rel = `read_parquet(${sqlString(src.path)})`;
+    timeType = src.types[src.time] ?? 'VARCHAR';
+  } else {
+    const types: Record<string, string> = {};
+    for (const c of Object.values(src.fields)) types[c] = 'DOUBLE';
+    rel = csvRelation(src.path, src.columns, types);
+    timeType = 'VARCHAR';
   }
   const time = /^(TIMESTAMP|DATE)/.test(timeType) ? `CAST(${ident(src.time)} AS TIMESTAMP)` : timeExpr(src.time);
   return `(SELECT ${time} AS time, ${sym} AS symbol, ${fields.join(', ')} FROM ${rel})`;
