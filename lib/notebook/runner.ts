@@ -124,6 +124,39 @@ export function serverSettings(server: Pick<JupyterServer, 'baseUrl' | 'token'>)
   });
 }
 
+// @jupyterlab/services logs websocket and kernel status changes (console.debug /
+// console.warn) and server tracebacks of failed requests (console.error). While
+// runs are active a filter drops the status noise (the runner reports what
+// matters itself), and drops warn/error output entirely while a session is being
+// shut down (failures there are handled). Reference-counted so that concurrent
+// runs in one process restore the console exactly once.
+let filterRefs = 0;
+let silenced = 0;
+let savedConsole: { debug: typeof console.debug; warn: typeof console.warn; error: typeof console.error } | undefined;
+const NOISY = /^(Starting WebSocket|Kernel: |Connection lost, reconnecting)/;
+const noisy = (args: unknown[]): boolean => typeof args[0] === 'string' && NOISY.test(args[0]);
+
+function acquireConsoleFilter(): void {
+  if (filterRefs++ > 0) return;
+  const orig = { debug: console.debug, warn: console.warn, error: console.error };
+  savedConsole = orig;
+  console.debug = (...args: unknown[]): void => {
+    if (!noisy(args)) orig.debug.apply(console, args);
+  };
+  console.warn = (...args: unknown[]): void => {
+    if (silenced === 0 && !noisy(args)) orig.warn.apply(console, args);
+  };
+  console.error = (...args: unknown[]): void => {
+    if (silenced === 0) orig.error.apply(console, args);
+  };
+}
+
+function releaseConsoleFilter(): void {
+  if (--filterRefs > 0 || !savedConsole) return;
+  Object.assign(console, savedConsole);
+  savedConsole = undefined;
+}
+
 /** A kernel session this runner opened: the REST session and a websocket connection to its kernel. */
 interface OpenSession {
   id: string;
@@ -179,9 +212,7 @@ async function shutdownSession(ctx: Ctx, session: OpenSession): Promise<void> {
   session.kernel.dispose();
   // @jupyterlab/services prints the server's traceback of a failed request with
   // console.error / console.warn; failures here are handled (fallback below), so keep them quiet.
-  const { error: consoleError, warn: consoleWarn } = console;
-  console.error = (): void => undefined;
-  console.warn = (): void => undefined;
+  silenced++;
   try {
     // Deleting the session shuts its kernel down.
     await withTimeout(SessionAPI.shutdownSession(session.id, ctx.settings), 15_000);
@@ -192,8 +223,7 @@ async function shutdownSession(ctx: Ctx, session: OpenSession): Promise<void> {
     await withTimeout(KernelAPI.shutdownKernel(session.kernel.id, ctx.settings), 15_000).catch(() => undefined);
     await SessionAPI.shutdownSession(session.id, ctx.settings).catch(() => undefined);
   } finally {
-    console.error = consoleError;
-    console.warn = consoleWarn;
+    silenced--;
   }
   if ('kernelIds' in ctx.server) (ctx.server as { kernelIds: Set<string> }).kernelIds.delete(session.kernel.id);
 }
@@ -462,19 +492,14 @@ export async function runNotebooks(files: string[], opts: RunOptions = {}): Prom
     process.on('SIGTERM', onSignal);
   }
   const results: NotebookRunResult[] = [];
-  // @jupyterlab/services logs every websocket it opens with console.debug; keep the run's output readable.
-  const debug = console.debug;
-  console.debug = (...args: unknown[]): void => {
-    if (typeof args[0] === 'string' && args[0].startsWith('Starting WebSocket')) return;
-    debug.apply(console, args);
-  };
+  acquireConsoleFilter();
   try {
     for (let i = 0; i < files.length && !stopping; i++) {
       results.push(await executeNotebook(ctx, files[i], i + 1, files.length, opts, outDir));
     }
   } finally {
     if (!stopping) await cleanup();
-    console.debug = debug;
+    releaseConsoleFilter();
     if (handle) {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
