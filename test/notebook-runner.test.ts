@@ -169,6 +169,8 @@ describe('runner on real kernels', { concurrency: 2 }, () => {
     assert.match(text(res), /504/);
     const html = code(nb, 3).outputs.find((o) => o.output_type === 'display_data');
     assert.match(text(html), /<i id="deno-html">from deno<\/i>/);
+    // npm packages with native addons (DuckDB) load from the project's node_modules.
+    assert.equal(text(code(nb, 4).outputs[0]), 'duckdb from deno [{"answer":42}]\n');
     assert.deepEqual((await checkNotebookFile(r.output!)).errors, []);
   });
 
