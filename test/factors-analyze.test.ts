@@ -4,7 +4,7 @@ import type { Panel } from '../lib/data/panel.js';
 import {
   benjaminiHochberg, bonferroni, mean, pearson, performanceStats, spearman, std, tStatistic, tTestPValue,
 } from '../lib/stats/index.js';
-import { analyzeFactor, forwardReturns, gradeFactor, multipleTesting, DEFAULT_THRESHOLDS, type GradeMetrics } from '../lib/factors/index.js';
+import { analyzeFactor, forwardReturns, gradeFactor, kernels, multipleTesting, DEFAULT_THRESHOLDS, type GradeMetrics } from '../lib/factors/index.js';
 
 const close = (a: number, b: number, tol: number, msg = '') => assert.ok(
   (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
@@ -127,6 +127,10 @@ test('quantile mean returns, spread and monotonicity recomputed by a plain loop 
   close(a.quantiles.spread, mean(spread), 1e-14);
   close(a.quantiles.spreadSe, std(spread) / Math.sqrt(spread.length), 1e-14);
   close(a.quantiles.monotonicity, spearman([1, 2, 3, 4, 5], a.quantiles.meanReturn), 1e-15);
+  // Horizon 2: the grade uses the Newey-West (1 lag) t of the spread and p of the Rank IC.
+  close(a.gradeMetrics.spreadT, kernels.neweyWestT(spread, 1).t, 1e-12);
+  close(a.gradeMetrics.pValue, a.rankIc.pNeweyWest, 0);
+  close(a.quantiles.spreadT, mean(spread) / (std(spread) / Math.sqrt(spread.length)), 1e-12);
 });
 
 test('long-short: top-minus-bottom returns equal the quantile spread at horizon 1; stats from performanceStats; rank weights dollar neutral', () => {

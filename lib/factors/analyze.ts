@@ -133,6 +133,8 @@ export interface QuantileStats {
   spreadSe: number;
   /** spread / spreadSe. */
   spreadT: number;
+  /** Newey-West t of the spread with horizon - 1 lags (the overlap of horizon-bar returns taken into account); used by the grade when horizon > 1. */
+  spreadTNeweyWest: number;
   /** Per-date top-minus-bottom spread, length nDates. */
   spreadSeries: Float64Array;
   /** Spearman correlation between bucket index (1..Q) and meanReturn; NaN when undefined. */
@@ -279,8 +281,10 @@ function icStats(series: Float64Array, horizon: number, window: number): IcStats
  *   autocorrelation at lag 1;
  * - long-short: rebalanced every `horizon` bars, per-bar returns, stats from
  *   lib/stats `performanceStats` with `annualization`;
- * - grade from {@link gradeFactor} with p-value = Rank IC p (Newey-West p when
- *   horizon > 1).
+ * - grade from {@link gradeFactor} with p-value = Rank IC p and spread t =
+ *   plain t for horizon 1, their Newey-West versions (horizon - 1 lags) when
+ *   horizon > 1, since overlapping forward returns make consecutive dates
+ *   dependent.
  * No value at t uses factor values after t; returns enter only through the
  * forward returns that define the metrics.
  * @throws RangeError when `values` does not have nDates x nAssets entries or a setting is invalid; Error when the price field is missing.
@@ -347,6 +351,7 @@ export function analyzeFactor(values: Float64Array, panel: Panel, settings?: Fac
   for (let t = 0; t < T; t++) spreadSeries[t] = bm.means[t * Q + Q - 1]! - bm.means[t * Q]!;
   const spreadStat = tStatistic(spreadSeries);
   const spreadSe = spreadStat.n >= 2 ? std(spreadSeries, 1) / Math.sqrt(spreadStat.n) : NaN;
+  const spreadNw = neweyWestT(spreadSeries, horizon - 1).t;
   const bucketIndex = meanReturn.map((_, i) => i + 1);
   const monotonicity = spearman(bucketIndex, meanReturn);
 
@@ -404,7 +409,7 @@ export function analyzeFactor(values: Float64Array, panel: Panel, settings?: Fac
   const gradeMetrics: GradeMetrics = {
     rankIc: rankIc.mean,
     icir: rankIc.ir,
-    spreadT: spreadStat.t,
+    spreadT: horizon > 1 ? spreadNw : spreadStat.t,
     monotonicity,
     turnover: Number.isNaN(turnover.top) || Number.isNaN(turnover.bottom) ? NaN : (turnover.top + turnover.bottom) / 2,
     sharpe: directional.sharpe,
@@ -424,7 +429,7 @@ export function analyzeFactor(values: Float64Array, panel: Panel, settings?: Fac
     rankIc,
     decay,
     quantiles: {
-      n: Q, meanReturn, meanCount, spread: mean(spreadSeries), spreadSe, spreadT: spreadStat.t, spreadSeries, monotonicity, cumulative,
+      n: Q, meanReturn, meanCount, spread: mean(spreadSeries), spreadSe, spreadT: spreadStat.t, spreadTNeweyWest: spreadNw, spreadSeries, monotonicity, cumulative,
     },
     turnover,
     coverage: { mean: nanMean(cov), series: cov },

@@ -21,7 +21,7 @@ export interface GradeMetrics {
   rankIc: number;
   /** Rank ICIR: mean / std of the per-date Rank IC (not annualized). */
   icir: number;
-  /** t-statistic of the top-minus-bottom quantile spread (mean / standard error). */
+  /** t-statistic of the top-minus-bottom quantile spread (mean / standard error; Newey-West when horizon > 1). */
   spreadT: number;
   /** Spearman correlation between bucket index and mean forward return of the bucket. */
   monotonicity: number;
