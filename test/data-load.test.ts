@@ -191,6 +191,9 @@ test('loadFilePanel: 1,050-style file (ticker column) and duplicate bars are an 
   await assert.rejects(loadFilePanel(`${FIX}/errors_daily.csv`, { frequency: '1d', market: 'equity' }), /errors_daily\.csv: .*Line: 5.*"close".*"abc"/);
   await assert.rejects(loadFilePanel(`${FIX}/inf_bars.csv`, { frequency: '1h', market: 'crypto' }), /close is Infinity for BTCUSDT at 2025-01-01T00:00:00.000Z/);
   await assert.rejects(loadFilePanel(`${FIX}/missing_close.csv`, { frequency: '1h', market: 'crypto' }), /missing_close\.csv: missing required column "close"/);
+  const e = await loadFilePanel(`${FIX}/btc_epoch_ms.csv`, { frequency: '1h', market: 'crypto', symbol: 'BTCUSDT' });
+  assert.deepEqual([...e.times], [0, 1, 2].map((h) => Date.UTC(2025, 0, 1, h)), 'epoch-ms times (fallback from the TIMESTAMP parser)');
+  assert.deepEqual(e.assets, ['BTCUSDT']);
   const g = await loadFilePanel(`${FIX}/gaps_1h.csv`, { frequency: '1h', market: 'crypto' });
   assert.equal(g.times.length, 5);
   assert.deepEqual([...g.fields.close!].filter((_, i) => i % 2 === 1), [10.5, NaN, NaN, 10.8, 10.9]);

@@ -165,6 +165,8 @@ export interface FilePanelOptions extends LoadOptions {
   readonly market: 'equity' | 'crypto';
   /** Only these symbols (alias of `assets`). */
   readonly symbols?: readonly string[];
+  /** Constant symbol for single-asset files without a symbol column. */
+  readonly symbol?: string;
   /** Funding events file (`date,symbol,funding_rate`) to join as funding_rate / funding_event. */
   readonly fundingPath?: string;
   /**
@@ -188,7 +190,7 @@ export interface FilePanelOptions extends LoadOptions {
 export async function loadFilePanel(path: string, opts: FilePanelOptions): Promise<Panel> {
   const db = await Db.open(':memory:');
   try {
-    const src = await describeSource(db, path, 'bars');
+    const src = await describeSource(db, path, 'bars', opts.symbol);
     let funding: string | undefined;
     if (opts.fundingPath) funding = fastRelation(await describeSource(db, opts.fundingPath, 'funding'));
     const assets = opts.assets ?? opts.symbols;
@@ -196,9 +198,16 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
     const where = whereTime(opts);
     const symFilter = assets ? ` AND symbol IN (${assets.map(sqlString).join(', ') || 'NULL'})` : '';
     const groupCols = opts.groups ?? [];
-    const rel = fastRelation(src, undefined, groupCols);
+    const create = (rel: string): Promise<void> =>
+      db.exec(`CREATE OR REPLACE TEMP TABLE file_bars AS SELECT * FROM ${rel} WHERE (time IS NULL OR symbol IS NULL OR (true${where.sql}${symFilter}))`, where.params);
     try {
-      await db.exec(`CREATE TEMP TABLE file_bars AS SELECT * FROM ${rel} WHERE (time IS NULL OR symbol IS NULL OR (true${where.sql}${symFilter}))`, where.params);
+      try {
+        // DuckDB's TIMESTAMP parser first (fast); other time forms (epoch ms, ...) go through timeExpr.
+        await create(fastRelation(src, opts.symbol, groupCols, true));
+      } catch (err) {
+        if (src.format !== 'csv' || !(err as Error).message.includes(`column "${src.time}"`)) throw err;
+        await create(fastRelation(src, opts.symbol, groupCols, false));
+      }
     } catch (err) {
       throw new Error(`${path}: ${(err as Error).message.split('\n').slice(0, 4).join(' ')}`);
     }
