@@ -10,7 +10,7 @@
  *   expression, values_hash, dataset, frequency, market, period_start/end,
  *   n_dates, n_assets, horizon, delay, quantiles, portfolio, annualization,
  *   settings (JSON), ic_* and rank_ic_* statistics, spread / spread_se /
- *   spread_t, monotonicity, turnover_top / turnover_bottom, rank_autocorr,
+ *   spread_t / spread_t_nw, monotonicity, turnover_top / turnover_bottom, rank_autocorr,
  *   coverage, ls_* performance (sharpe, sortino, calmar, max_drawdown,
  *   annual_return, annual_volatility, total_return, sharpe_per_bar, skew,
  *   kurtosis, n_bars), direction, redundancy_max / redundancy_with, dsr /
@@ -19,6 +19,8 @@
  *   The deflated Sharpe counts rows of this table (trials per dataset) and
  *   uses the variance of `ls_sharpe_per_bar` across them; the LLM loop reads
  *   the metric columns with the expression and settings.
+ *   Columns added after the first version are added to an existing table on
+ *   open (`ALTER TABLE ... ADD COLUMN IF NOT EXISTS`).
  * - `factor_snapshots`: (factor_id, dataset, assets_hash) -> 16-bit per-date
  *   rank percentiles on up to 250 sampled dates (see ./redundancy.ts), base64.
  */
@@ -78,6 +80,7 @@ CREATE TABLE IF NOT EXISTS factor_snapshots (
   created_at TIMESTAMP NOT NULL,
   PRIMARY KEY (factor_id, dataset, assets_hash)
 );
+ALTER TABLE factor_trials ADD COLUMN IF NOT EXISTS spread_t_nw DOUBLE;
 `;
 
 /** Filter of stored trials; every field optional, combined with AND. */
@@ -213,7 +216,7 @@ export class FactorStore {
       rank_ic_mean: r.rankIc.mean, rank_ic_std: r.rankIc.std, rank_ic_ir: r.rankIc.ir, rank_ic_t: r.rankIc.t, rank_ic_p: r.rankIc.p,
       rank_ic_t_nw: r.rankIc.tNeweyWest, rank_ic_p_nw: r.rankIc.pNeweyWest, rank_ic_positive: r.rankIc.positiveShare, ic_dates: r.rankIc.nDates,
       ic_decay: encodeJson(r.decay),
-      spread: r.quantiles.spread, spread_se: r.quantiles.spreadSe, spread_t: r.quantiles.spreadT, monotonicity: r.quantiles.monotonicity,
+      spread: r.quantiles.spread, spread_se: r.quantiles.spreadSe, spread_t: r.quantiles.spreadT, spread_t_nw: r.quantiles.spreadTNeweyWest, monotonicity: r.quantiles.monotonicity,
       quantile_returns: encodeJson(r.quantiles.meanReturn),
       turnover_top: r.turnover.top, turnover_bottom: r.turnover.bottom, rank_autocorr: r.turnover.rankAutocorrelation, coverage: r.coverage.mean,
       ls_sharpe: ls.sharpe, ls_sortino: ls.sortino, ls_calmar: ls.calmar, ls_max_drawdown: ls.maxDrawdown, ls_annual_return: ls.annualReturn,
