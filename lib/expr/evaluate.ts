@@ -24,6 +24,11 @@ import { sliceDates } from '../data/panel.js';
 const POOL = new Map<number, Float64Array[]>();
 const POOL_CAP = 12;
 
+/** Frees the recycled intermediate buffers kept between evaluations (at most 12 panel-sized arrays per panel size, 4 sizes). */
+export function clearBufferPool(): void {
+  POOL.clear();
+}
+
 const panelIds = new WeakMap<Panel, number>();
 let nextPanelId = 1;
 
