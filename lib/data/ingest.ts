@@ -56,19 +56,33 @@ export function sha256File(path: string): Promise<string> {
 }
 
 /**
- * CSV files are first copied as text into a temp table `ingest_raw_<i>`: DuckDB keeps
+ * CSV files are first copied into a temp table `ingest_raw_<i>`: DuckDB keeps
  * insertion order (preserve_insertion_order, the default), so `rowid + 1` is the
- * 1-based data row (cheaper than a row_number() window over the scan).
+ * 1-based data row (cheaper than a row_number() window over the scan). The copy
+ * first tries DuckDB's typed parser (fields DOUBLE, time TIMESTAMP): when every
+ * value parses, nothing can be unparseable and no text needs keeping. When a value
+ * does not parse, the file is copied as text instead and the checks find it.
+ * @returns the source with the column types of the copy.
  */
-function rawCsvSql(src: SourceColumns, fileIndex: number): string {
-  return `CREATE OR REPLACE TEMP TABLE ingest_raw_${fileIndex} AS SELECT * FROM ${csvRelation(src.path, src.columns)}`;
+async function copyCsv(db: Db, src: SourceColumns, fileIndex: number): Promise<SourceColumns> {
+  const typed: Record<string, string> = { [src.time]: 'TIMESTAMP' };
+  for (const c of Object.values(src.fields)) typed[c] = 'DOUBLE';
+  const sql = (types: Record<string, string>): string => `CREATE OR REPLACE TEMP TABLE ingest_raw_${fileIndex} AS SELECT * FROM ${csvRelation(src.path, src.columns, types)}`;
+  try {
+    await db.exec(sql(typed));
+    return { ...src, types: { ...src.types, ...typed } };
+  } catch (err) {
+    if (!/Conversion Error|Could not convert/i.test((err as Error).message)) throw err;
+    await db.exec(sql({}));
+    return src;
+  }
 }
 
 function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly string[], symbol?: string): string {
   const rel = src.format === 'parquet' ? `read_parquet(${sqlString(src.path)}, file_row_number=true)` : `ingest_raw_${fileIndex}`;
   const row = src.format === 'parquet' ? 'file_row_number + 1' : 'rowid + 1';
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
-  const text = (c: string): boolean => src.format === 'csv' || src.types[c] === 'VARCHAR';
+  const text = (c: string): boolean => (src.types[c] ?? 'VARCHAR') === 'VARCHAR';
   const cols = fields.flatMap((f) => {
     const name = src.fields[f]!;
     const c = ident(name);
@@ -142,7 +156,7 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
 
   try {
     try {
-      for (const [i, s] of srcs.entries()) if (s.format === 'csv') await db.exec(rawCsvSql(s, i));
+      for (const [i, s] of srcs.entries()) if (s.format === 'csv') srcs[i] = await copyCsv(db, s, i);
       await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_stage AS ${srcs.map((s, i) => stageSelect(s, i, fields, opts.symbol)).join(' UNION ALL ')}`);
     } catch (err) {
       throw new Error(`${files.join(', ')}: cannot read: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
