@@ -2,11 +2,15 @@
  * Panel loading: catalog datasets, bundled samples and raw files into a
  * {@link Panel} (dates x assets, date-major Float64Arrays, NaN = missing).
  *
- * How: DuckDB selects the rows sorted by (time, asset index) with the time as
- * epoch ms DOUBLE, the result is read chunk by chunk as column vectors, and each
- * value is scattered into `field[t * nAssets + a]`. The calendar is the union of
- * the bar times of the selected assets inside [start, end]; an asset without a
- * bar at a calendar time is NaN there.
+ * How: DuckDB first lists the assets and the sorted distinct bar times (the
+ * calendar); then it streams the rows (unsorted: a sort is not needed) with the
+ * time as epoch-ms DOUBLE and the asset index from a join on the asset list; each
+ * chunk is read as column vectors (typed arrays) and every value is scattered
+ * into `field[t * nAssets + a]`, t found by a Map from time to calendar index.
+ * The calendar is the union of the bar times of the selected assets inside
+ * [start, end] (both inclusive); an asset without a bar at a calendar time is NaN
+ * there. A duplicate (symbol, time) or an infinite value is an error, never
+ * silently resolved.
  */
 import { join } from 'node:path';
 import type { DuckDBVector } from '@duckdb/node-api';
