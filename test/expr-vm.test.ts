@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALPHA101, call, canonical, evaluate, evaluateTokens, ExprCache, ExprError, fieldRef, fromTokens, num, toTokens, getOperator } from '../lib/expr/index.js';
+import { ALPHA101, call, canonical, evaluate, evaluateTokens, ExprCache, ExprError, fieldRef, fromTokens, num, toTokens, getOperator, validate } from '../lib/expr/index.js';
 import type { EvalStats } from '../lib/expr/index.js';
 import type { Panel } from '../lib/data/panel.js';
 
@@ -121,4 +121,10 @@ test('hand-built ASTs are checked before evaluation', () => {
   assert.throws(() => evaluate(call('ts_mean', [fieldRef('close'), fieldRef('open')]), p), /argument d must be a number literal/);
   assert.throws(() => evaluate(call('ts_mean', [fieldRef('close'), num(2.5)]), p), /window must be a positive integer, got 2.5/);
   assert.throws(() => evaluate(fieldRef('a;b'), p), /invalid name/);
+  const broken = { ...p, fields: { ...p.fields, close: new Float64Array(3) } };
+  assert.throws(() => evaluate('rank(close)', broken), /panel field close has length 3, expected 40 dates x 5 assets = 200 at 5/);
+  assert.throws(() => evaluate('returns', broken), /panel field close has length 3/);
+  const noGroups = validate('group_rank(close, sector)');
+  assert.equal(noGroups.ok, false);
+  assert.throws(() => evaluate('group_rank(close, sector)', p), /unknown group sector at 18; groups: \(none in this panel\)/);
 });

@@ -212,10 +212,14 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
   const values: (Value | undefined)[] = new Array(nodes.length);
   const derived = (name: string, pos: number): Value => {
     const f = panel.fields[name];
-    if (f) return { arr: f, owned: false };
+    if (f) {
+      if (f.length !== size) throw new ExprError(`panel field ${name} has length ${f.length}, expected ${T} dates x ${N} assets = ${size} at ${pos}`, pos);
+      return { arr: f, owned: false };
+    }
     const need = (n: string): Float64Array => {
       const g = panel.fields[n];
       if (!g) throw new ExprError(`field ${name} needs the panel field ${n}, which this panel lacks (fields: ${Object.keys(panel.fields).join(', ')}) at ${pos}`, pos);
+      if (g.length !== size) throw new ExprError(`panel field ${n} has length ${g.length}, expected ${T} dates x ${N} assets = ${size} at ${pos}`, pos);
       return g;
     };
     if (name === 'returns') {
