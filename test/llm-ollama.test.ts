@@ -147,3 +147,19 @@ test('openai-compatible: same server via /v1, json_schema response_format, key n
   await assert.rejects(p.chat({ messages: [{ role: 'user', content: 'q' }] }), (e: unknown) => e instanceof LlmError && !e.message.includes(key) && e.message.includes('[redacted]'));
   assert.throws(() => new OpenAICompatibleProvider({ baseUrl: 'https://api.example.com/v1', apiKey: '' }), /OPENAI_API_KEY/);
 });
+
+test('the scripted server speaks /api/generate, /api/ps and /api/show the way the real client reads them', async () => {
+  reset();
+  const { Ollama } = await import('ollama');
+  const client = new Ollama({ host });
+  fake.script.push({ content: 'plain completion', thinking: 'why' });
+  const g = await client.generate({ model: 'qwen2.5:7b', prompt: 'hi', stream: false });
+  assert.equal(g.response, 'plain completion');
+  assert.equal(g.done, true);
+  const ps = await client.ps();
+  assert.deepEqual(ps.models.map((m) => m.name), ['qwen2.5:7b']);
+  const show = await client.show({ model: 'deepseek-r1:8b' });
+  assert.equal(show.details.quantization_level, 'Q4_K_M');
+  await assert.rejects(client.show({ model: 'nope:1b' }), (e: unknown) => (e as { status_code?: number }).status_code === 404);
+  assert.deepEqual(fake.requests.map((r) => r.path), ['/api/generate', '/api/ps', '/api/show', '/api/show']);
+});
