@@ -8,7 +8,7 @@ import { Db } from '../lib/db/index.js';
 import { evaluate, ExprCache } from '../lib/expr/index.js';
 import { deflatedSharpe } from '../lib/stats/index.js';
 import {
-  analyzeFactor, decayHeatmap, decodeJson, encodeJson, factorTable, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
+  analyzeFactor, assetsHash, decayHeatmap, decodeJson, encodeJson, factorTable, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
   tearSheetSummary, writeTearSheet, type FactorReport,
 } from '../lib/factors/index.js';
 
@@ -183,6 +183,11 @@ test('redundancy flags a near-duplicate of a stored factor and names it', async 
   const other = await evaluateFactor({ name: 'random', values: base.map(() => r()) }, panel, { store });
   assert.equal(other.redundancy!.compared, 2);
   assert.ok(!other.redundancy!.redundant && other.redundancy!.maxAbsCorr < 0.2, `corr ${other.redundancy!.maxAbsCorr}`);
+  // Another store object on the same database reads the snapshots written by this one.
+  const store2 = await FactorStore.open(store.db);
+  const snaps = await store2.snapshots('synthetic', assetsHash(panel.assets));
+  assert.deepEqual(snaps.map((x) => x.name), ['alpha_a', 'alpha_a_copy', 'random']);
+  assert.deepEqual(snaps[0]!.snapshot, (await store.snapshots('synthetic', assetsHash(panel.assets)))[0]!.snapshot);
   // The same factor with other settings is not compared with itself.
   const again = await evaluateFactor({ name: 'alpha_a', values: base }, panel, { store, horizon: 2 });
   assert.notEqual(again.redundancy!.with, 'alpha_a');

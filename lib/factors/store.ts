@@ -143,6 +143,7 @@ const isoTs = (ms: number) => new Date(ms).toISOString().replace('T', ' ').repla
  */
 export class FactorStore {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly snapCache = new Map<string, Map<string, { name: string; snapshot: RankSnapshot }>>();
 
   private constructor(
     /** The database the tables live in. */
@@ -250,6 +251,7 @@ export class FactorStore {
         );
       }
     });
+    if (snapshot) this.snapCache.get(`${r.dataset}\u0000${snapshot.assetsHash}`)?.set(r.factor.id, { name: r.factor.name, snapshot: snapshot.snapshot });
   }
 
   /** Sets the deflated Sharpe columns of a stored trial (the report JSON keeps the values it was written with plus these). */
@@ -328,20 +330,48 @@ export class FactorStore {
     );
   }
 
-  /** Rank snapshots stored for `dataset` and universe `assetsHash`, except the factor `excludeFactorId`. */
+  /**
+   * Rank snapshots stored for `dataset` and universe `assetsHash`, except the
+   * factor `excludeFactorId`, oldest first. Decoded snapshots are kept in this
+   * store object: each call lists the stored factor ids and reads only those
+   * not seen yet (a snapshot replaced by another process is not re-read).
+   */
   async snapshots(dataset: string, assetsHash: string, excludeFactorId?: string): Promise<{ factorId: string; name: string; snapshot: RankSnapshot }[]> {
-    const rows = await this.db.all<{ factor_id: string; factor_name: string; n_assets: number; times: string; codes: string }>(
-      'SELECT factor_id, factor_name, n_assets, times, codes FROM factor_snapshots WHERE dataset = ? AND assets_hash = ? AND factor_id <> ? ORDER BY created_at',
-      [dataset, assetsHash, excludeFactorId ?? ''],
+    const key = `${dataset}\u0000${assetsHash}`;
+    let cache = this.snapCache.get(key);
+    if (!cache) {
+      cache = new Map();
+      this.snapCache.set(key, cache);
+    }
+    const ids = await this.db.all<{ factor_id: string }>(
+      'SELECT factor_id FROM factor_snapshots WHERE dataset = ? AND assets_hash = ? ORDER BY created_at, factor_id',
+      [dataset, assetsHash],
     );
-    return rows.map((r) => {
-      const tb = Buffer.from(r.times, 'base64');
-      const cb = Buffer.from(r.codes, 'base64');
-      const times = new Float64Array(tb.length / 8);
-      new Uint8Array(times.buffer).set(tb);
-      const codes = new Uint16Array(cb.length / 2);
-      new Uint8Array(codes.buffer).set(cb);
-      return { factorId: r.factor_id, name: r.factor_name, snapshot: { times, nAssets: Number(r.n_assets), codes } };
-    });
+    const missing = ids.map((r) => r.factor_id).filter((id) => !cache!.has(id));
+    for (let i = 0; i < missing.length; i += 200) {
+      const chunk = missing.slice(i, i + 200);
+      const rows = await this.db.all<{ factor_id: string; factor_name: string; n_assets: number; times: string; codes: string }>(
+        `SELECT factor_id, factor_name, n_assets, times, codes FROM factor_snapshots WHERE dataset = ? AND assets_hash = ? AND factor_id IN (${chunk.map(() => '?').join(', ')})`,
+        [dataset, assetsHash, ...chunk],
+      );
+      for (const r of rows) cache.set(r.factor_id, { name: r.factor_name, snapshot: decodeSnapshot(r.times, r.codes, Number(r.n_assets)) });
+    }
+    const out: { factorId: string; name: string; snapshot: RankSnapshot }[] = [];
+    for (const { factor_id: id } of ids) {
+      const c = cache.get(id);
+      if (c && id !== excludeFactorId) out.push({ factorId: id, name: c.name, snapshot: c.snapshot });
+    }
+    return out;
   }
+}
+
+/** Decodes a stored snapshot (base64 of float64 times and uint16 codes). */
+function decodeSnapshot(timesB64: string, codesB64: string, nAssets: number): RankSnapshot {
+  const tb = Buffer.from(timesB64, 'base64');
+  const cb = Buffer.from(codesB64, 'base64');
+  const times = new Float64Array(tb.length / 8);
+  new Uint8Array(times.buffer).set(tb);
+  const codes = new Uint16Array(cb.length / 2);
+  new Uint8Array(codes.buffer).set(cb);
+  return { times, nAssets, codes };
 }
