@@ -104,6 +104,17 @@ export interface EvaluateFactorOptions extends FactorSettings {
 
 let defaultStore: Promise<FactorStore> | undefined;
 
+/** The project store (data/quant.duckdb, or $ALPHALAB_DB), opened once per process; a failed open is retried on the next call. */
+function openDefaultStore(): Promise<FactorStore> {
+  if (!defaultStore) {
+    defaultStore = FactorStore.open();
+    defaultStore.catch(() => {
+      defaultStore = undefined;
+    });
+  }
+  return defaultStore;
+}
+
 /** sha256 of the asset list (the universe identity used to match snapshots). */
 export function assetsHash(assets: readonly string[]): string {
   return sha256(assets.join('\u0000'));
@@ -192,7 +203,7 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   const t0 = performance.now();
   const T = panel.times.length;
   const N = panel.assets.length;
-  const store = opts.store === false ? undefined : opts.store ?? (await (defaultStore ??= FactorStore.open()));
+  const store = opts.store === false ? undefined : opts.store ?? (await openDefaultStore());
   const dataset = opts.dataset ?? panel.dataset;
   if (!dataset && store) throw new Error('evaluateFactor: no dataset name (set opts.dataset or panel.dataset) to record the trial under');
   const settings = resolveSettings(panel, opts);
