@@ -66,3 +66,23 @@ test('withRetry retries only retryable LlmErrors, up to the limit', async () => 
   await assert.rejects(withRetry(async () => { n++; throw new LlmError('timeout', 't', undefined, true); }, { retries: 2, sleep: async () => {} }), /t/);
   assert.equal(n, 3);
 });
+
+test('envSetting: process environment first, then .env in the given folder; empty counts as unset', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { envSetting } = await import('../lib/llm/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'llm-env-'));
+  try {
+    writeFileSync(join(dir, '.env'), 'ALPHALAB_TEST_KEY=from-file\nALPHALAB_TEST_EMPTY=\n');
+    delete process.env.ALPHALAB_TEST_KEY;
+    assert.equal(envSetting('ALPHALAB_TEST_KEY', dir), 'from-file');
+    process.env.ALPHALAB_TEST_KEY = 'from-env';
+    assert.equal(envSetting('ALPHALAB_TEST_KEY', dir), 'from-env');
+    assert.equal(envSetting('ALPHALAB_TEST_EMPTY', dir), undefined);
+    assert.equal(envSetting('ALPHALAB_TEST_MISSING', join(dir, 'nope')), undefined);
+  } finally {
+    delete process.env.ALPHALAB_TEST_KEY;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -27,7 +27,7 @@ export const HYPOTHESIS_SCHEMA = {
     params: {
       type: 'object',
       properties: {
-        delay: { type: 'integer', minimum: 0, maximum: 5 },
+        delay: { type: 'integer', minimum: 0, maximum: 1 },
         decay: { type: 'integer', minimum: 0, maximum: 20 },
         neutralization: { type: 'string', enum: ['none', 'market', 'group'] },
         truncation: { type: 'number', minimum: 0.005, maximum: 1 },
@@ -100,7 +100,7 @@ export function buildPrompt(input: PromptInput): string {
   } else {
     parts.push('# Task\nPropose a new hypothesis (decision "new", parent_id null).');
   }
-  parts.push('# Answer\nOne JSON object: {"decision", "decision_reason", "parent_id", "name" (snake_case), "category", "rationale", "expressions" (1-3, the first is traded), "expected_sign" (1 or -1: sign of the IC of the first expression), "params": {"delay" (>=1 recommended), "decay", "neutralization" ("none"|"market"|"group"), "truncation"}}.');
+  parts.push('# Answer\nOne JSON object: {"decision", "decision_reason", "parent_id", "name" (snake_case), "category", "rationale", "expressions" (1-3, the first is traded), "expected_sign" (1 or -1: sign of the IC of the first expression), "params": {"delay" (0 or 1; 1 recommended), "decay" (bars, 0-20), "neutralization" ("none"|"market"|"group"), "truncation" (max weight per asset, e.g. 0.05)}}.');
   return parts.join('\n\n');
 }
 
@@ -143,7 +143,7 @@ export function parseProposal(value: unknown, grammar: Grammar, fields: readonly
     neutralization: p.neutralization === 'none' || p.neutralization === 'group' || p.neutralization === 'market' ? p.neutralization : DEFAULT_PARAMS.neutralization,
     truncation: num('truncation', DEFAULT_PARAMS.truncation),
   };
-  if (!(params.delay >= 0 && params.delay <= 5)) return fail(`params.delay must be an integer in [0, 5], got ${params.delay}`, expressions);
+  if (!(params.delay === 0 || params.delay === 1)) return fail(`params.delay must be 0 (trade at the signal bar's close) or 1 (next bar), got ${params.delay}`, expressions);
   if (!(params.decay >= 0 && params.decay <= 20)) return fail(`params.decay must be an integer in [0, 20], got ${params.decay}`, expressions);
   if (!(params.truncation > 0 && params.truncation <= 1)) return fail(`params.truncation must be in (0, 1], got ${params.truncation}`, expressions);
   const decision = value.decision === 'refine' ? 'refine' : 'new';

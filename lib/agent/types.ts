@@ -31,8 +31,8 @@ export type Category = 'momentum' | 'mean_reversion' | 'volatility' | 'volume' |
 
 /**
  * Signal and portfolio settings of a hypothesis, WorldQuant BRAIN style.
- * `delay` in bars between the signal and the first bar it trades (1 = trade
- * the next bar); `decay` linear decay window in bars (0/1 = none);
+ * `delay` 0 or 1 (lib/backtest simulatePortfolio): 1 = weights from data up
+ * to t-1 traded at t, 0 = data up to t traded at t's close; `decay` linear decay window in bars (0/1 = none);
  * `neutralization` of the weights; `truncation` max weight per asset as a
  * fraction of gross (0.05 = 5%).
  */
