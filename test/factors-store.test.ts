@@ -252,3 +252,22 @@ test('tear sheet: summary with grade and reasons, seven figures over the evaluat
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('without a store option the trial goes to the project store ($ALPHALAB_DB)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'factors-default-'));
+  const saved = process.env.ALPHALAB_DB;
+  try {
+    process.env.ALPHALAB_DB = join(dir, 'default.duckdb');
+    const panel = makePanel(50, 10, 30);
+    const r = await evaluateFactor({ name: 'default_store', values: noisy(panel, 0.1, 31) }, panel);
+    const again = await evaluateFactor({ name: 'default_store', values: noisy(panel, 0.1, 31) }, panel);
+    assert.deepEqual([r.cached, again.cached, again.runId], [false, true, r.runId]);
+    const db = await Db.open(process.env.ALPHALAB_DB);
+    assert.equal((await db.one<{ n: number }>('SELECT count(*) AS n FROM factor_trials'))!.n, 1);
+    db.close();
+  } finally {
+    if (saved === undefined) delete process.env.ALPHALAB_DB;
+    else process.env.ALPHALAB_DB = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
