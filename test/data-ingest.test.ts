@@ -151,6 +151,15 @@ test('several files form one dataset: duplicates across files name the first fil
   assert.equal((await getDataset(db, 'two_files')).sources.length, 2);
 });
 
+test('concurrent ingests on one connection run one after the other (shared temp tables)', async () => {
+  const [a, b] = await Promise.all([
+    ingestFiles(join(FIX, 'gaps_daily.csv'), { dataset: 'conc_a', frequency: '1d', market: 'equity', db, lakeDir: lake }),
+    ingestFiles(join(FIX, 'gaps_1h.csv'), { dataset: 'conc_b', frequency: '1h', market: 'crypto', db, lakeDir: lake }),
+  ]);
+  assert.deepEqual([a.rowsKept, b.rowsKept], [12, 8]);
+  assert.deepEqual([countOf(a, 'gap'), countOf(b, 'gap')], [1, 2]);
+});
+
 test('single-asset file without a symbol column (constant symbol) and epoch-ms times', async () => {
   const r = await ingestFiles(join(FIX, 'btc_epoch_ms.csv'), { dataset: 'btc_epoch', symbol: 'BTCUSDT', frequency: '1h', market: 'crypto', db, lakeDir: lake });
   assert.equal(r.rowsKept, 3);

@@ -195,6 +195,8 @@ export function wideFrameToPanel(df: pl.DataFrame, fieldName: string, opts: Omit
   return { ...(opts.dataset ? { dataset: opts.dataset } : {}), frequency: opts.frequency, market: opts.market, times, assets, fields: { [fieldName]: out } };
 }
 
+let queryFrameCount = 0;
+
 /**
  * Result of a DuckDB query as a polars DataFrame, through a temp parquet file
  * (DuckDB's node API has no Arrow export; parquet keeps every column type:
@@ -205,11 +207,12 @@ export function wideFrameToPanel(df: pl.DataFrame, fieldName: string, opts: Omit
 export async function queryFrame(db: Db, sql: string, params?: SqlParams): Promise<pl.DataFrame> {
   const dir = mkdtempSync(join(tmpdir(), 'alphalab-qf-'));
   const file = join(dir, 'q.parquet');
+  const table = `__query_frame_${++queryFrameCount}`;
   try {
     let source = `(${sql})`;
     if (params && (Array.isArray(params) ? params.length : Object.keys(params).length)) {
-      await db.exec(`CREATE OR REPLACE TEMP TABLE __query_frame AS ${sql}`, params);
-      source = '__query_frame';
+      await db.exec(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, params);
+      source = table;
     }
     try {
       await db.exec(`COPY (SELECT * FROM ${source}) TO ${sqlString(file)} (FORMAT parquet)`);
@@ -218,7 +221,7 @@ export async function queryFrame(db: Db, sql: string, params?: SqlParams): Promi
     }
     return pl.readParquet(file);
   } finally {
-    await db.exec('DROP TABLE IF EXISTS __query_frame').catch(() => undefined);
+    await db.exec(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

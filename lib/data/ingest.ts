@@ -114,13 +114,22 @@ const MAX_RAW = 64;
  *   file when it cannot be read; Error when no row is left to store.
  */
 export async function ingestFiles(paths: string | readonly string[], opts: IngestOptions): Promise<QualityReport> {
-  if (opts.db) return ingestOn(opts.db, paths, opts);
+  if (opts.db) return serialized(opts.db, () => ingestOn(opts.db!, paths, opts));
   const db = await Db.open();
   try {
     return await ingestOn(db, paths, opts);
   } finally {
     db.close();
   }
+}
+
+// Ingests on one connection share its temp tables: run them one at a time.
+const queues = new WeakMap<Db, Promise<unknown>>();
+function serialized<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(db) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  queues.set(db, next.catch(() => undefined));
+  return next;
 }
 
 async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestOptions): Promise<QualityReport> {
