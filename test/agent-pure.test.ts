@@ -117,6 +117,10 @@ test('buildPrompt carries goal, operators, knowledge, KB entries and the last re
   });
   for (const s of ['find a robust factor', 'mean_reversion family', 'ts_corr(x, y, d)', 'Jegadeesh', 'H001 rev_5', 'wrong_sign (flip it)', 'parent_id "H001"', 'rank_ic -0.012']) assert.ok(p.includes(s), s);
   assert.ok(!p.includes('low-volatility anomaly'), 'category filter keeps only the focused family');
+  assert.ok(p.includes('Examples: `-1 * ts_delta(close, 3) / ts_delay(close, 3)`'), 'examples instantiate the templates');
+  const all = buildPrompt({ goal: 'g', datasetSummary: 's', fields: FIELDS, operators: [], best: [], failures: [] });
+  assert.ok(all.includes('- momentum:') && !all.includes('- funding:'), 'no funding knowledge without a funding_rate field');
+  assert.ok(buildPrompt({ goal: 'g', datasetSummary: 's', fields: [...FIELDS, 'funding_rate'], operators: [], best: [], failures: [] }).includes('- funding:'));
 });
 
 test('mulberry32 is deterministic and uniform-ish; ids are zero-padded', () => {

@@ -5,7 +5,7 @@
  * of an answer into a {@link HypothesisProposal} (expressions validated
  * against the grammar). Pure functions (no I/O).
  */
-import { familiesFor } from './knowledge.js';
+import { familiesFor, instantiate } from './knowledge.js';
 import type { FailureReason, Grammar, Hypothesis, HypothesisProposal, OperatorInfo, StrategyParams, TestOutcome } from './types.js';
 import { DEFAULT_PARAMS } from './types.js';
 
@@ -88,7 +88,11 @@ export function buildPrompt(input: PromptInput): string {
   parts.push(`# Goal\n${input.goal}${input.category ? `\nFocus on the ${input.category} family.` : ''}`);
   parts.push(`# Dataset\n${input.datasetSummary}\nFields usable in expressions: ${input.fields.join(', ')}`);
   parts.push(`# Operators\n${input.operators.map((o) => `- ${o.signature}: ${o.description}`).join('\n')}`);
-  parts.push(`# Market knowledge\n${familiesFor(input.category).map((f) => `- ${f.category}: ${f.rationale}`).join('\n')}`);
+  // families whose example expressions this dataset can compute (no funding knowledge for equities)
+  const usable = familiesFor(input.category)
+    .map((f) => ({ f, ex: f.templates.filter((t) => t.fields.every((x) => input.fields.includes(x))).slice(0, 2) }))
+    .filter((u) => u.ex.length > 0);
+  parts.push(`# Market knowledge\n${usable.map(({ f, ex }) => `- ${f.category}: ${f.rationale} Examples: ${ex.map((t) => `\`${instantiate(t, t.windows[0]!, t.windows2?.[0])}\``).join(', ')}.`).join('\n')}`);
   parts.push(`# Knowledge base: validated hypotheses (best first)\n${input.best.length ? input.best.map(digestLine).join('\n') : '(none yet)'}`);
   parts.push(`# Knowledge base: instructive failures\n${input.failures.length ? input.failures.map(digestLine).join('\n') : '(none yet)'}`);
   if (input.improve) {
