@@ -263,3 +263,24 @@ test('llm loop: an unknown model stops at once with the ollama pull command; not
   assert.equal(fake.chatRequests().length, 1, 'a missing model is not retried');
   kb.close();
 });
+
+test('llm improve: an answer that does not refine the given hypothesis is sent back once', async () => {
+  const kb = await freshKb();
+  const t1 = new FakeTester(() => ({ pass: true, sharpe: 0.9 }));
+  await runResearch({ dataset: 'toy', datasetSummary: 'toy', kb, proposer: new OfflineProposer({ seed: 2 }), tester: t1, grammar, maxIterations: 1 });
+  fake.script.length = 0;
+  fake.requests.length = 0;
+  fake.script.push(
+    { content: answer({ name: 'other', expressions: ['rank(volume)'] }) },
+    { content: answer({ decision: 'refine', parent_id: 'H001', decision_reason: 'slower', name: 'h1_slow', expressions: ['decay_linear(rank(close), 10)'] }) },
+  );
+  const tester = new FakeTester(() => ({ pass: true, sharpe: 1.1 }));
+  await runResearch({ dataset: 'toy', datasetSummary: 'toy', kb, proposer: llmProposer(), tester, grammar, maxIterations: 1, improve: 'H001' });
+  const reqs = fake.chatRequests().map((r) => r.body as { messages: { content: string }[] });
+  assert.match(reqs[0]!.messages[1]!.content, /Refine H001/);
+  assert.match(reqs[1]!.messages.at(-1)!.content, /This task refines H001: set "decision" to "refine" and "parent_id" to "H001"/);
+  const h2 = (await kb.get('H002'))!;
+  assert.equal(h2.parentId, 'H001');
+  assert.equal(h2.repairs, 1);
+  kb.close();
+});

@@ -11,7 +11,7 @@ export interface Thresholds {
   readonly minAbsRankIc: number;
   /** Minimum annualized net Sharpe out of sample. Default 0.5. */
   readonly minSharpe: number;
-  /** Maximum mean one-way turnover per bar (fraction of gross book traded). Default 0.5. */
+  /** Maximum mean turnover per day (sum of |weight changes| / book, per day also for intraday bars: lib/backtest PortfolioMetrics.turnover). Default 0.5. */
   readonly maxTurnover: number;
   /** Overfit when test Sharpe < this fraction of train Sharpe (train Sharpe above minSharpe). Default 0.3. */
   readonly minTestTrainRatio: number;
@@ -46,7 +46,7 @@ export interface ClassifyInput {
   readonly sharpeGross: number;
   /** Annualized Sharpe after costs (test split or full): the headline. */
   readonly sharpeNet: number;
-  /** Mean one-way turnover per bar. */
+  /** Mean turnover per day (PortfolioMetrics.turnover). */
   readonly turnover?: number;
   /** Net Sharpe on the train split. */
   readonly trainSharpe?: number;
@@ -86,9 +86,9 @@ export function classifyFailures(x: ClassifyInput, th: Thresholds = DEFAULT_THRE
   } else if (signed >= 0 || !Number.isFinite(x.rankIc)) {
     const turnoverHigh = x.turnover !== undefined && x.turnover > th.maxTurnover;
     if (x.sharpeGross >= th.minSharpe && !(x.sharpeNet >= th.minSharpe)) {
-      out.push({ kind: 'high_turnover', detail: `gross Sharpe ${f2(x.sharpeGross)} but net ${f2(x.sharpeNet)} after costs${x.turnover !== undefined ? `; turnover ${f3(x.turnover)}/bar` : ''}` });
+      out.push({ kind: 'high_turnover', detail: `gross Sharpe ${f2(x.sharpeGross)} but net ${f2(x.sharpeNet)} after costs${x.turnover !== undefined ? `; turnover ${f3(x.turnover)}/day` : ''}` });
     } else if (turnoverHigh) {
-      out.push({ kind: 'high_turnover', detail: `turnover ${f3(x.turnover!)}/bar > ${th.maxTurnover}` });
+      out.push({ kind: 'high_turnover', detail: `turnover ${f3(x.turnover!)}/day > ${th.maxTurnover}` });
     } else if (!(x.sharpeNet >= th.minSharpe) && x.trainSharpe === undefined) {
       out.push({ kind: 'no_predictive_power', detail: `net Sharpe ${f2(x.sharpeNet)} < ${th.minSharpe}` });
     }

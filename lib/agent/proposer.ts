@@ -141,6 +141,10 @@ export class LlmProposer implements Proposer {
         if ('error' in parsed) {
           lastExprs = parsed.expressions;
           error = `Your hypothesis was rejected: ${parsed.error}. Fix it and answer again with the full JSON object.`;
+        } else if (ctx.improve && parsed.proposal.parentId !== ctx.improve.id) {
+          lastExprs = parsed.proposal.expressions;
+          error = `This task refines ${ctx.improve.id}: set "decision" to "refine" and "parent_id" to "${ctx.improve.id}", and answer again with the full JSON object.`;
+          parsed = undefined;
         }
       }
       await kb.logModelCall({ runId: ctx.runId, iteration: ctx.iteration, round, provider: this.provider, model: this.model, promptVersion: this.promptVersion, ms: res.durationMs, raw: res.raw, thinking: res.thinking, error });
