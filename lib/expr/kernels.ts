@@ -705,6 +705,15 @@ export class RadixSorter {
   }
 }
 
+/**
+ * Ranks each date. Cross-sections of slowly varying quantities (prices,
+ * volumes, moving averages) keep nearly the same order from one date to the
+ * next, so each date starts from the previous date's sorted order and runs an
+ * insertion sort with a budget of 2n element moves; past the budget it falls
+ * back to the radix sort (after two failures in a row the insertion attempt is
+ * skipped, and retried every 16 dates). Either way the result is the exact
+ * sorted order. mode 0: rank (r - 1) / (n - 1); mode 1: quantile bucket of q.
+ */
 function csRankLike(x: Arr, T: number, N: number, out: Arr, mode: number, q: number): Arr {
   const vals = new Float64Array(N), idx = new Int32Array(N);
   const prev = new Int32Array(N);
