@@ -129,3 +129,38 @@ test('every indicator output lies in its documented range on a real-looking seri
     assert.equal(first, lookback(e), `${e}: first value at ${first}, lookback ${lookback(e)}`);
   }
 });
+
+test('stochastic %K/%D, CCI and MFI equal hand computations', () => {
+  const H = C.map((c, i) => c + 0.2 + (i % 4) * 0.15);
+  const L = C.map((c, i) => c - 0.3 - (i % 3) * 0.1);
+  const V = C.map((_, i) => 1000 + 37 * ((i * 7) % 11));
+  const p = one(C, { high: H, low: L, volume: V });
+  const d = 5, s = 3;
+  const k = C.map((c, t) => {
+    if (t < d - 1) return NaN;
+    const hh = Math.max(...H.slice(t - d + 1, t + 1)), ll = Math.min(...L.slice(t - d + 1, t + 1));
+    return (100 * (c - ll)) / (hh - ll);
+  });
+  near(evaluate('stoch_k(high, low, close, 5, 3)', p), k, 1e-9);
+  const dd = k.map((_, t) => (t < d - 1 + s - 1 ? NaN : (k[t]! + k[t - 1]! + k[t - 2]!) / 3));
+  near(evaluate('stoch_d(high, low, close, 5, 3)', p), dd, 1e-9);
+  const tp = C.map((c, i) => (H[i]! + L[i]! + c) / 3);
+  const cci = tp.map((x, t) => {
+    if (t < d - 1) return NaN;
+    const w = tp.slice(t - d + 1, t + 1), m = w.reduce((a, b) => a + b, 0) / d;
+    const md = w.reduce((a, b) => a + Math.abs(b - m), 0) / d;
+    return (x - m) / (0.015 * md);
+  });
+  near(evaluate('cci(high, low, close, 5)', p), cci, 1e-9);
+  // MFI: money flow tp*volume, positive when tp rises vs the previous bar, over d flows; the package rounds to 2 decimals
+  const mfi = tp.map((_, t) => {
+    if (t < d) return NaN;
+    let pos = 0, neg = 0;
+    for (let u = t - d + 1; u <= t; u++) { const f = tp[u]! * V[u]!; if (tp[u]! > tp[u - 1]!) pos += f; else if (tp[u]! < tp[u - 1]!) neg += f; }
+    return 100 - 100 / (1 + pos / neg);
+  });
+  const got = evaluate('mfi(high, low, close, volume, 5)', p);
+  const first = Array.from(got).findIndex((v) => !Number.isNaN(v));
+  assert.equal(first, lookback('mfi(high, low, close, volume, 5)'));
+  for (let t = first; t < C.length; t++) assert.ok(Math.abs(got[t]! - mfi[t]!) <= 0.0051, `mfi at ${t}: ${got[t]} vs ${mfi[t]}`);
+});
