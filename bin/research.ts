@@ -42,6 +42,7 @@ interface LoopFlags {
   seed: number;
   costBps: number;
   timeout: number;
+  strategiesDir?: string;
 }
 
 function loopOptions(cmd: Command): Command {
@@ -58,7 +59,8 @@ function loopOptions(cmd: Command): Command {
     .option('--db <path>', 'DuckDB file of the knowledge base and trial store (default data/quant.duckdb)')
     .option('--seed <n>', 'seed of the offline proposer and of model sampling', num, 7)
     .option('--cost-bps <x>', 'transaction cost in bps of traded notional', num, 5)
-    .option('--timeout <s>', 'model call timeout in seconds', num, 180);
+    .option('--timeout <s>', 'model call timeout in seconds', num, 180)
+    .option('--strategies-dir <path>', 'folder for exported strategies (default <project>/strategies)');
 }
 
 async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
@@ -85,6 +87,7 @@ async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
     seed: flags.seed,
     costBps: flags.costBps,
     timeoutMs: flags.timeout * 1000,
+    strategiesDir: flags.strategiesDir,
     improve,
     signal: ac.signal,
   };
