@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { projectRoot } from '../db/paths.js';
 import { loadJupyterConfig, type JupyterConfig } from './config.js';
 import { clearOutputs, joinSource, OutputCollector, parseNotebook, stripAnsi, type CodeCell, type IopubMessage, type Notebook } from './nbformat.js';
-import { connectJupyterServer, startJupyterServer, type JupyterServer } from './server.js';
+import { connectJupyterServer, jupyterFetch, startJupyterServer, type JupyterServer } from './server.js';
 import { signNotebook } from './sign.js';
 
 /** Why a notebook did not finish. */
@@ -235,7 +235,9 @@ async function executeNotebook(ctx: Ctx, file: string, index: number, total: num
   try {
     nb = parseNotebook(readFileSync(file, 'utf8'), file);
   } catch (err) {
-    return { notebook: file, status: 'error', kernel: opts.kernel ?? '?', seconds: 0, cells: 0, executed: 0, cellMs: [], error: (err as Error).message };
+    const failed: NotebookRunResult = { notebook: file, status: 'error', kernel: opts.kernel ?? '?', seconds: 0, cells: 0, executed: 0, cellMs: [], error: (err as Error).message };
+    opts.onProgress?.({ type: 'notebook-done', result: failed });
+    return failed;
   }
   const kernelName = opts.kernel ?? nb.metadata.kernelspec?.name;
   const codeCells = nb.cells.filter((c) => c.cell_type === 'code').length;
@@ -292,7 +294,23 @@ async function executeNotebook(ctx: Ctx, file: string, index: number, total: num
   const kernel = session.kernel;
   result.kernelId = kernel.id;
   try {
-    const info = await withTimeout(kernel.info, (opts.kernelStartTimeoutSec ?? 120) * 1000);
+    // A kernel whose process cannot start is restarted by the server a few
+    // times (about 15 s), then removed (HTTP 404) or reported dead: poll for that.
+    let polling = true;
+    const dead = (async (): Promise<never> => {
+      for (;;) {
+        await sleep(1000);
+        if (!polling) return new Promise<never>(() => undefined);
+        const res = await jupyterFetch(ctx.server.baseUrl, ctx.server.token, `api/kernels/${kernel.id}`).catch(() => undefined);
+        const state = res?.ok ? ((await res.json()) as { execution_state?: string }).execution_state : undefined;
+        if (polling && (res?.status === 404 || state === 'dead')) {
+          const log = ctx.server.log().trim().split('\n').slice(-15).join('\n');
+          throw new Error(`kernel "${kernelName}" died while starting (the server gave up restarting it; try \`jupyter console --kernel ${kernelName}\` with JUPYTER_PATH set to the project root)${log ? `. Server log:\n${log}` : ''}`);
+        }
+      }
+    })();
+    dead.catch(() => undefined);
+    const info = await withTimeout(Promise.race([kernel.info, dead]), (opts.kernelStartTimeoutSec ?? 120) * 1000).finally(() => (polling = false));
     if (info === TIMEOUT) throw new Error(`kernel "${kernelName}" did not answer within ${opts.kernelStartTimeoutSec ?? 120} s`);
     result.kernelReadyMs = Date.now() - tk;
     opts.onProgress?.({ type: 'kernel-ready', notebook: file, ms: result.kernelReadyMs });
@@ -306,6 +324,12 @@ async function executeNotebook(ctx: Ctx, file: string, index: number, total: num
       if (cell.cell_type !== 'code') continue;
       codeIndex++;
       const code = joinSource(cell.source);
+      if (code.trim() === '') {
+        // Like nbclient: an empty code cell is not sent to the kernel.
+        result.executed++;
+        result.cellMs.push(0);
+        continue;
+      }
       opts.onProgress?.({ type: 'cell-start', notebook: file, cell: i + 1, codeIndex, codeCells });
       const failure = await executeCell(kernel, cell, code, timeoutMs, graceMs, !opts.allowErrors);
       result.executed++;
