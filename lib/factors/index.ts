@@ -7,8 +7,16 @@
  * import { evaluateFactor, FactorStore, writeTearSheet } from './lib/factors/index.js';
  * const store = await FactorStore.open();
  * const report = await evaluateFactor('-ts_delta(close, 5)', panel, { store, horizon: 5 });
- * await writeTearSheet('reports/reversal.html', report);
+ * await writeTearSheet('data/runs/tearsheets/reversal.html', report);
+ * report.grade.grade; report.grade.pass; report.grade.reasons;  // 'D', false, ['|Rank IC| 0.01 < 0.02', ...]
+ * report.rankIc.mean; report.rankIc.ir; report.longShort.stats.sharpe; report.cached; report.runId;
+ * await store.countTrials({ dataset: 'sp500_daily' });
  * ```
+ *
+ * Layout: `kernels.ts` (pure per-date kernels on typed arrays), `analyze.ts`
+ * (analyzeFactor, pure), `grade.ts`, `multiple.ts`, `redundancy.ts` (pure),
+ * `store.ts` (DuckDB), `evaluate.ts` (orchestration with I/O), `tearsheet.ts`
+ * (plotly figures via lib/viz).
  * @module
  */
 export { analyzeFactor, forwardReturns, resolveSettings } from './analyze.js';
