@@ -127,6 +127,20 @@ test('quantile mean returns, spread and monotonicity recomputed by a plain loop 
   close(a.quantiles.spread, mean(spread), 1e-14);
   close(a.quantiles.spreadSe, std(spread) / Math.sqrt(spread.length), 1e-14);
   close(a.quantiles.monotonicity, spearman([1, 2, 3, 4, 5], a.quantiles.meanReturn), 1e-15);
+  // Cumulative return of the top bucket: members fixed at even dates (rebalanced every 2 bars), one-bar returns, compounded.
+  const f1 = forwardReturns(panel, 1, 1);
+  let eq = 1;
+  for (let t = 0; t < T; t++) {
+    const k = t - (t % h);
+    const idx = [];
+    for (let j = 0; j < N; j++) if (!Number.isNaN(f[k * N + j]!)) idx.push(j);
+    if (idx.length < Q) continue;
+    idx.sort((i, j) => f[k * N + i]! - f[k * N + j]!);
+    const size = idx.length / Q;
+    const rs = idx.slice((Q - 1) * size).map((j) => f1[t * N + j]!).filter((v) => !Number.isNaN(v));
+    if (rs.length) eq *= 1 + mean(rs);
+    close(a.quantiles.cumulative[Q - 1]![t]!, eq, 1e-12, `cumulative top t=${t}`);
+  }
   // Horizon 2: the grade uses the Newey-West (1 lag) t of the spread and p of the Rank IC.
   close(a.gradeMetrics.spreadT, kernels.neweyWestT(spread, 1).t, 1e-12);
   close(a.gradeMetrics.pValue, a.rankIc.pNeweyWest, 0);
