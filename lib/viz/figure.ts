@@ -99,9 +99,13 @@ export function lineFigure(times: NumArray | readonly Date[], series: SeriesInpu
 export interface OhlcInput {
   /** Bar open times, epoch ms UTC (or Dates), length n. */
   times: NumArray | readonly Date[];
+  /** Open price per bar (price units of the asset), length n. */
   open: NumArray;
+  /** High price per bar, length n. */
   high: NumArray;
+  /** Low price per bar, length n. */
   low: NumArray;
+  /** Close price per bar, length n. */
   close: NumArray;
   /** Traded volume per bar (optional: without it there is no volume subplot). */
   volume?: NumArray;
