@@ -449,11 +449,10 @@ export function rollingRegression(y: Arr, x: Arr, T: number, N: number, d: numbe
   return rollingMoments(x, y, T, N, d, M.Reg, rettype, out);
 }
 
-/** Last index u <= t (per asset) where x is NaN, as a running array; -1 if none. Used for strict deque windows. */
+/** A strict window of d bars ending at t is complete and NaN-free, given the last bar with a NaN (-Infinity if none). */
 function strictOk(lastNan: number, t: number, d: number): boolean {
   return t - lastNan >= d && t >= d - 1;
 }
-
 
 /**
  * Rolling min / max (which = 'min' | 'max') or their position ('argmin' |
