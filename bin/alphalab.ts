@@ -79,8 +79,9 @@ async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRu
 }
 
 /** Runs the ingest in a child process so its DuckDB file lock is released before kernels open the catalog. */
-function ingestInChild(): 'ok' | 'missing' | 'failed' {
+function ingestInChild(): 'ok' | 'missing' | 'failed' | 'interrupted' {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'alphalab.ts'), 'ingest'], { cwd: root, stdio: 'inherit', env: { ...process.env, ALPHALAB_ROOT: root } });
+  if (r.signal === 'SIGINT' || r.signal === 'SIGTERM') return 'interrupted';
   return r.status === 0 ? 'ok' : r.status === 3 ? 'missing' : 'failed';
 }
 
@@ -167,6 +168,10 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
     process.stderr.write(`      ${install.jupyter} (server: ${install.server ? 'yes' : 'no'}, notebook: ${install.notebook ? 'yes' : 'no'}, lab: ${install.lab ? 'yes' : 'no'})\n`);
     process.stderr.write('[2/3] ingest\n');
     const ing = ingestInChild();
+    if (ing === 'interrupted') {
+      process.stderr.write('      ingest interrupted; stopping\n');
+      process.exit(130);
+    }
     if (ing === 'missing') process.stderr.write('      the ingest is not available yet (lib/data ingestBundled); notebooks run on whatever the catalog holds\n');
     else if (ing === 'failed') process.stderr.write('      the ingest failed (see above); running the notebooks anyway\n');
     process.stderr.write('[3/3] notebooks\n');
