@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { ALPHA101, evaluate, parse } from '../lib/expr/index.js';
+import { ALPHA101, evaluate, evaluateMany, parse } from '../lib/expr/index.js';
 import type { Panel } from '../lib/data/panel.js';
 import { loadBundledPanel, loadFilePanel } from '../lib/data/index.js';
 import { projectRoot } from '../lib/db/index.js';
@@ -66,6 +66,14 @@ function bench(label: string, panel: Panel): void {
   console.log(`  total: ${rows.length} alphas in ${evalTotal.toFixed(1)} ms wall, ${cpuTotal.toFixed(1)} ms CPU (process CPU time, less sensitive to other load on the machine); ${((rows.length * cells) / (evalTotal / 1000) / 1e6).toFixed(1)} M cells/s wall, ${((rows.length * cells) / (cpuTotal / 1000) / 1e6).toFixed(1)} M cells/s CPU`);
   console.log(`  (load average now: ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores; wall times include waiting for other processes)`);
   console.log(`  memory: rss ${mb(rss0)} before, peak ${mb(peak)} during (+${mb(peak - rss0)} = ${((peak - rss0) / fieldBytes).toFixed(1)} x one field)`);
+  // the same set as one batch: subexpressions shared between alphas computed once
+  {
+    const s = performance.now();
+    const c = process.cpuUsage();
+    evaluateMany(asts, panel);
+    const cu = process.cpuUsage(c);
+    console.log(`  batch (evaluateMany, one merged DAG): ${(performance.now() - s).toFixed(1)} ms wall, ${((cu.user + cu.system) / 1000).toFixed(1)} ms CPU`);
+  }
   for (const src of INDICATOR_EXPRS) {
     const s = performance.now();
     evaluate(src, panel);

@@ -161,8 +161,28 @@ function encodeLabelSeries(x: Float64Array | number, n: number): GroupCodes {
  * @throws ExprError for a parse error, an unknown field (with a "did you mean" hint) or an unknown group.
  */
 export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions = {}): Float64Array {
-  if (typeof e !== 'string') checkAst(e);
-  const expr = normalize(typeof e === 'string' ? parse(e) : e);
+  return evaluateMany([e], panel, opts)[0]!;
+}
+
+/**
+ * Evaluates several expressions on one panel in one pass: their DAGs are
+ * merged, so a subexpression shared by several expressions (e.g. `returns`,
+ * `rank(volume)`, `delta(close, 1)`) is computed once for the whole batch.
+ * Same semantics as {@link evaluate} for each expression; `stats` counts the
+ * whole batch.
+ * @returns one new Float64Array per expression (length nDates * nAssets, date-major), in input order.
+ * @throws ExprError as {@link evaluate}; a parse error names the expression's index.
+ */
+export function evaluateMany(es: readonly (string | Expr)[], panel: Panel, opts: EvaluateOptions = {}): Float64Array[] {
+  const exprs = es.map((e, i) => {
+    try {
+      if (typeof e !== 'string') checkAst(e);
+      return normalize(typeof e === 'string' ? parse(e) : e);
+    } catch (err) {
+      if (err instanceof ExprError && es.length > 1) throw new ExprError(`expression ${i}: ${err.message}`, err.position);
+      throw err;
+    }
+  });
   const T = panel.times.length;
   const N = panel.assets.length;
   const size = T * N;
@@ -197,7 +217,10 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
     ids.set(key, id);
     return id;
   };
-  const root = visit(expr, false);
+  // roots hold an extra reference, so they are never released
+  const roots = exprs.map((x) => visit(x, false));
+  for (const r of roots) nodes[r]!.refs++;
+  const isRoot = new Set(roots);
   const stats = opts.stats;
   if (stats) { stats.nodes = nodes.length; stats.computed = 0; stats.cacheHits = 0; }
 
@@ -282,7 +305,7 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
       });
       const out = op.run(ctx, args);
       values[id] = { arr: out, owned: true };
-      if (cache && id === root) cache.set(panel, node.key, out);
+      if (cache && isRoot.has(id)) cache.set(panel, node.key, out);
     }
     // release children whose last consumer this was
     for (const c of node.children) {
@@ -291,9 +314,13 @@ export function evaluate(e: string | Expr, panel: Panel, opts: EvaluateOptions =
       if (--ch.refs === 0) { release(values[c]); values[c] = undefined; }
     }
   }
-  const r = values[root]!;
-  if (r.arr) return r.owned ? r.arr : r.arr.slice();
-  return K.fill(new Float64Array(size), r.num!);
+  const handedOut = new Set<number>();
+  return roots.map((id) => {
+    const r = values[id]!;
+    if (!r.arr) return K.fill(new Float64Array(size), r.num!);
+    if (r.owned && !handedOut.has(id)) { handedOut.add(id); return r.arr; }
+    return r.arr.slice();
+  });
 }
 
 /**
