@@ -1,5 +1,12 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { NotebookRunResult, RunProgress } from './runner.js';
+
+/** `p` relative to `root` when it lies inside it, else unchanged. */
+function relTo(root: string | undefined, p: string): string {
+  if (!root) return p;
+  const r = relative(root, p);
+  return r.startsWith('..') || isAbsolute(r) ? p : r;
+}
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
@@ -12,7 +19,7 @@ function pad(s: string, n: number): string {
  * for each failure the notebook, the 1-based cell number and the error.
  */
 export function formatSummary(results: readonly NotebookRunResult[], root?: string): string {
-  const rel = (p?: string): string => (p ? (root ? relative(root, p) : p) : '-');
+  const rel = (p?: string): string => (p ? relTo(root, p) : '-');
   const rows = results.map((r) => [rel(r.notebook), r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'FAILED' : 'ERROR', r.seconds.toFixed(1), `${r.executed}/${r.cells}`, rel(r.output)]);
   const head = ['notebook', 'status', 'seconds', 'cells', 'executed copy'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -29,7 +36,7 @@ const KERNEL_FRAME = /^\s+at .*(node_modules\/tslab\/|node:vm|node:internal|sigi
 
 /** One paragraph describing why a notebook failed: notebook, cell number (1-based), ename: evalue, then traceback or stderr. */
 export function describeFailure(r: NotebookRunResult, root?: string): string {
-  const name = root ? relative(root, r.notebook) : r.notebook;
+  const name = relTo(root, r.notebook);
   if (r.status === 'error') return `${name}: ${r.error ?? 'error'}`;
   if (!r.failure) return `${name}: ok`;
   const f = r.failure;
@@ -37,7 +44,8 @@ export function describeFailure(r: NotebookRunResult, root?: string): string {
   const detail = (f.traceback.length ? f.traceback.join('\n') : f.stderr.trim())
     .split('\n')
     .filter((l) => !KERNEL_FRAME.test(l));
-  if (detail.join('\n').trim() && detail.join('\n').trim() !== `${f.ename}: ${f.evalue}`) lines.push(...detail.slice(0, 30).map((l) => `    ${l}`));
+  const detailText = detail.join('\n').trim();
+  if (detailText && detailText !== `${f.ename}: ${f.evalue}` && detailText !== f.evalue.split('; ').join('\n')) lines.push(...detail.slice(0, 30).map((l) => `    ${l}`));
   return lines.join('\n');
 }
 
@@ -48,7 +56,7 @@ export function describeFailure(r: NotebookRunResult, root?: string): string {
  */
 export function consoleProgress(write: (s: string) => void = (s) => process.stderr.write(s), root?: string): (e: RunProgress) => void {
   let nbIndex = '';
-  const rel = (p: string): string => (root ? relative(root, p) : p);
+  const rel = (p: string): string => relTo(root, p);
   return (e) => {
     switch (e.type) {
       case 'server':
