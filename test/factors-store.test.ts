@@ -8,7 +8,7 @@ import { Db } from '../lib/db/index.js';
 import { evaluate, ExprCache } from '../lib/expr/index.js';
 import { deflatedSharpe } from '../lib/stats/index.js';
 import {
-  analyzeFactor, assetsHash, decayHeatmap, decodeJson, encodeJson, factorTable, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
+  analyzeFactor, assetsHash, decayHeatmap, deflatedSharpeFromStore, decodeJson, encodeJson, factorTable, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
   tearSheetSummary, writeTearSheet, type FactorReport,
 } from '../lib/factors/index.js';
 
@@ -139,6 +139,19 @@ test('different settings, period or data are new trials; the deflated Sharpe use
   // The stored row carries the DSR computed after insertion.
   const row = (await store.trials({ factorId: c.factor.id })).find((r) => r.run_id === c.runId)!;
   assert.equal(row.dsr_trials, 3);
+  // Refreshing the DSR of earlier trials with today's count equals recomputing it from their reports.
+  const refreshed = await store.refreshDeflatedSharpe('synthetic');
+  assert.deepEqual([refreshed.updated, refreshed.nTrials], [4, 4]);
+  const rowA = (await store.trials({ factorId: a.factor.id })).find((r) => r.run_id === a.runId)!;
+  const refA = await deflatedSharpeFromStore(store, a);
+  assert.equal(rowA.dsr_trials, 4);
+  assert.ok(Math.abs((rowA.dsr as number) - refA.dsr) < 1e-12, `${rowA.dsr} vs ${refA.dsr}`);
+  // A factor traded the other way (direction -1): Sharpe and skew flip sign in the refresh.
+  const neg = await evaluateFactor({ name: 'neg', values: f.values.map((v) => -v) }, { ...panel, dataset: 'other' }, { store });
+  assert.equal(neg.direction, -1);
+  await store.refreshDeflatedSharpe('other');
+  const rowN = (await store.trials({ factorId: neg.factor.id }))[0]!;
+  assert.ok(Math.abs((rowN.dsr as number) - (await deflatedSharpeFromStore(store, neg)).dsr) < 1e-12);
   // Leaderboard by |Rank ICIR|.
   const top = await store.best({ dataset: 'synthetic' }, 'rank_ic_ir', 2);
   const irs = [a, b, c, e].map((r) => Math.abs(r.rankIc.ir)).sort((x, y) => y - x);

@@ -27,6 +27,7 @@
 import { Buffer } from 'node:buffer';
 import { Db } from '../db/index.js';
 import { decodeJson, encodeJson } from './encode.js';
+import { deflatedSharpe } from '../stats/index.js';
 import type { RankSnapshot } from './redundancy.js';
 import type { FactorReport } from './evaluate.js';
 
@@ -261,6 +262,33 @@ export class FactorStore {
     } else {
       await this.db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ? WHERE run_id = ?', [dsr.dsr, dsr.sr0, dsr.nTrials, runId]);
     }
+  }
+
+  /**
+   * Recomputes the deflated Sharpe columns (dsr, dsr_sr0, dsr_trials) of every
+   * stored trial on `dataset` with the trials recorded now (their count and
+   * the variance of their per-bar long-short Sharpes), so earlier trials are
+   * deflated by the trials added since. Uses the stored per-bar Sharpe, skew,
+   * kurtosis and bar count of each trial's directional long-short returns
+   * (sign flipped when direction = -1: Sharpe and skew change sign, kurtosis
+   * does not). The encoded report keeps the value computed at evaluation.
+   * @returns the number of trials updated and the count used.
+   */
+  async refreshDeflatedSharpe(dataset: string): Promise<{ updated: number; nTrials: number; trialSharpeVariance: number }> {
+    const { nTrials, variance } = await this.trialSharpeStats({ dataset });
+    const v = nTrials <= 1 ? 0 : variance;
+    const rows = await this.db.all<{ run_id: string; direction: number; sr: number; skew: number; kurt: number; n: number }>(
+      'SELECT run_id, direction, ls_sharpe_per_bar AS sr, ls_skew AS skew, ls_kurtosis AS kurt, ls_n_bars AS n FROM factor_trials WHERE dataset = ?',
+      [dataset],
+    );
+    await this.db.transaction(async (db) => {
+      for (const r of rows) {
+        const d = r.direction < 0 ? -1 : 1;
+        const res = deflatedSharpe({ sharpe: d * r.sr, nObs: r.n, skew: d * r.skew, kurtosis: r.kurt, nTrials, trialSharpeVariance: v });
+        await db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ? WHERE run_id = ?', [res.dsr, res.sr0, nTrials, r.run_id]);
+      }
+    });
+    return { updated: rows.length, nTrials, trialSharpeVariance: v };
   }
 
   /** Number of trials (stored evaluations) matching the filter. */
