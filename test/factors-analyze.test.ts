@@ -238,6 +238,9 @@ test('edge cases: constant factor, all-NaN dates, ties, fewer assets than bucket
   // Bad input names the argument.
   assert.throws(() => analyzeFactor(new Float64Array(5), panel), /factor values has length 5, expected nDates x nAssets = 40 x 12/);
   assert.throws(() => analyzeFactor(f, panel, { horizon: 0 }), /settings.horizon/);
+  assert.throws(() => analyzeFactor(f, panel, { delay: 2 as 0 }), /settings.delay must be 0 or 1/);
+  assert.throws(() => analyzeFactor(f, panel, { quantiles: 1 }), /settings.quantiles/);
+  assert.throws(() => analyzeFactor(f, panel, { priceField: 'vwap' }), /no price field "vwap"; fields: close/);
   const inf = f.slice();
   inf[13] = Infinity;
   assert.throws(() => analyzeFactor(inf, panel), /infinity at row 1, asset A001/);
