@@ -164,3 +164,30 @@ test('stochastic %K/%D, CCI and MFI equal hand computations', () => {
   assert.equal(first, lookback('mfi(high, low, close, volume, 5)'));
   for (let t = first; t < C.length; t++) assert.ok(Math.abs(got[t]! - mfi[t]!) <= 0.0051, `mfi at ${t}: ${got[t]} vs ${mfi[t]}`);
 });
+
+test("ADX equals Wilder's directional movement computed by hand; first value at bar 2d - 1", () => {
+  const H = C.map((c, i) => c + 0.25 + ((i * 5) % 7) * 0.05);
+  const L = C.map((c, i) => c - 0.2 - ((i * 3) % 5) * 0.06);
+  const d = 4;
+  const n = C.length;
+  const tr: number[] = [NaN], pdm: number[] = [NaN], mdm: number[] = [NaN];
+  for (let t = 1; t < n; t++) {
+    tr.push(Math.max(H[t]! - L[t]!, Math.abs(H[t]! - C[t - 1]!), Math.abs(L[t]! - C[t - 1]!)));
+    const up = H[t]! - H[t - 1]!, down = L[t - 1]! - L[t]!;
+    pdm.push(up > down && up > 0 ? up : 0);
+    mdm.push(down > up && down > 0 ? down : 0);
+  }
+  // Wilder smoothing of sums: first = sum of bars 1..d, then S - S/d + x
+  const smooth = (x: number[]) => { const out: number[] = x.map(() => NaN); let s = 0; for (let t = 1; t < n; t++) { if (t < d) { s += x[t]!; continue; } s = t === d ? s + x[t]! : s - s / d + x[t]!; out[t] = s; } return out; };
+  const str = smooth(tr), sp = smooth(pdm), sm = smooth(mdm);
+  const dx = str.map((v, t) => { if (Number.isNaN(v)) return NaN; const p = (100 * sp[t]!) / v, m = (100 * sm[t]!) / v; return (100 * Math.abs(p - m)) / (p + m); });
+  const adx: number[] = dx.map(() => NaN);
+  let a = NaN;
+  for (let t = d; t < n; t++) {
+    if (t < 2 * d - 1) continue;
+    a = t === 2 * d - 1 ? dx.slice(d, 2 * d).reduce((s, v) => s + v, 0) / d : (a * (d - 1) + dx[t]!) / d;
+    adx[t] = a;
+  }
+  near(evaluate('adx(high, low, close, 4)', one(C, { high: H, low: L })), adx, 1e-6);
+  assert.equal(lookback('adx(high, low, close, 4)'), 2 * d - 1);
+});
