@@ -56,12 +56,13 @@ function cli(args: string[], onLine?: (line: string, kill: (sig: NodeJS.Signals)
 test('research -p ollama on the S&P 500 panel through the scripted server, then status and kb queries', { timeout: 60_000 }, async () => {
   const db = join(dir, 'a.duckdb');
   fake.requests.length = 0;
-  const r = await cli(['-p', 'ollama', '--base-url', host, '-m', 'qwen2.5:7b', '-n', '1', '--db', db, '-d', 'sp500_daily', '--early-stop-sharpe', '9']);
+  const r = await cli(['-p', 'ollama', '--base-url', host, '-m', 'qwen2.5:7b', '-n', '1', '--db', db, '-d', 'sp500_daily', '--early-stop-sharpe', '9', '--strategies-dir', strategies]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /Proposer: ollama model qwen2\.5:7b/);
   assert.match(r.out, /\[1\/1\] H001 mom_60_20 \[momentum\] ts_delay\(close, 20\) \/ ts_delay\(close, 60\) - 1/);
   assert.match(r.out, /factor: rank_ic/);
   assert.match(r.out, /hypotheses tried 1, tested 1/);
+  assert.ok(!r.out.includes('exported to') || r.out.includes(`exported to ${strategies}`), 'exports go to the given folder');
   assert.deepEqual(fake.requests.map((q) => q.path), ['/api/tags', '/api/chat']);
   const prompt = (fake.requests[1]!.body as { messages: { content: string }[] }).messages[1]!.content;
   assert.match(prompt, /dataset sp500_daily: equity, 1d bars, 1259 bars x 505 assets/);
@@ -87,7 +88,7 @@ test('research -p ollama with a model the server lacks: exit 1 with the ollama p
 test('Ctrl-C stops the run cleanly: exit 2, run marked interrupted, nothing half-written', { timeout: 60_000 }, async () => {
   const db = join(dir, 'c.duckdb');
   let sent = false;
-  const r = await cli(['-p', 'offline', '-n', '6', '--max-failures', '6', '--db', db, '--early-stop-sharpe', '9'], (line, kill) => {
+  const r = await cli(['-p', 'offline', '-n', '6', '--max-failures', '6', '--db', db, '--early-stop-sharpe', '9', '--strategies-dir', strategies], (line, kill) => {
     if (!sent && line.startsWith('[2/6]')) {
       sent = true;
       kill('SIGINT');
