@@ -111,9 +111,10 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** GET `<baseUrl><path>` with the token; returns the response (no throw on HTTP errors). */
-export async function jupyterFetch(baseUrl: string, token: string, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(new URL(path, baseUrl), { ...init, headers: { Authorization: `token ${token}`, ...(init.headers ?? {}) } });
+/** `fetch` of `<baseUrl><path>` with the token header and a timeout (default 15 s); returns the response (no throw on HTTP errors). */
+export async function jupyterFetch(baseUrl: string, token: string, path: string, init: RequestInit = {}, timeoutMs = 15_000): Promise<Response> {
+  // Bounded: a port held by something that accepts but never answers must not hang the runner.
+  return fetch(new URL(path, baseUrl), { signal: AbortSignal.timeout(timeoutMs), ...init, headers: { Authorization: `token ${token}`, ...(init.headers ?? {}) } });
 }
 
 /**
@@ -123,7 +124,7 @@ export async function jupyterFetch(baseUrl: string, token: string, path: string,
 export async function checkServer(baseUrl: string, token: string): Promise<void> {
   let res: Response;
   try {
-    res = await jupyterFetch(baseUrl, token, 'api/status');
+    res = await jupyterFetch(baseUrl, token, 'api/status', {}, 3000);
   } catch (err) {
     throw new Error(`Jupyter server at ${baseUrl} does not answer: ${(err as Error).message}`);
   }
@@ -168,6 +169,18 @@ export interface StartServerOptions {
  *   Error naming the install command when Jupyter is missing.
  */
 export async function startJupyterServer(opts: StartServerOptions = {}): Promise<JupyterServer> {
+  // The free port is found before Jupyter binds it; another process can take it
+  // in between. Retry with a new port when that happens (not for a fixed port).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (opts.port !== undefined || attempt >= 3 || !/already in use|Address already|could not bind/i.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: StartServerOptions): Promise<JupyterServer> {
   const cfg = opts.config ?? loadJupyterConfig();
   const install = ensureJupyter({ install: opts.install });
   const app: JupyterApp = opts.app ?? (install.server ? 'server' : 'notebook');
@@ -232,6 +245,11 @@ export async function startJupyterServer(opts: StartServerOptions = {}): Promise
   };
   const deadline = t0 + (opts.timeoutMs ?? 60_000);
   for (;;) {
+    // jupyter_server with port_retries=0 logs this and keeps running without listening.
+    if (exited === undefined && /The port \d+ is already in use/.test(logText)) {
+      await server.stop();
+      throw new Error(`jupyter ${app}: port ${port} is already in use on ${ip}`);
+    }
     if (exited !== undefined) {
       await server.stop();
       throw new Error(`jupyter ${app} exited (code ${exited}) before answering on ${baseUrl}. Its output:\n${logText.trim().split('\n').slice(-25).join('\n')}`);
