@@ -71,6 +71,7 @@ async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRu
     token: o.token ?? process.env.JUPYTER_TOKEN,
     sign: o.sign,
     allowErrors: o.allowErrors,
+    installJupyter: true,
     onProgress: consoleProgress((s) => process.stderr.write(s), root),
   };
   const results = await runNotebooks(list, opts);

@@ -95,6 +95,12 @@ export interface RunOptions {
   token?: string;
   /** Project settings (default {@link loadJupyterConfig}). */
   config?: JupyterConfig;
+  /**
+   * When this call starts the server and Jupyter is missing: install it from
+   * Debian packages if running as root (the CLI does); default false, which
+   * fails with an error naming the install command (what tests want).
+   */
+  installJupyter?: boolean;
   /** Sign executed notebooks so HTML/JS outputs render (default true). */
   sign?: boolean;
   /** Progress callback. */
@@ -494,7 +500,7 @@ export async function runNotebooks(files: string[], opts: RunOptions = {}): Prom
   if (opts.server) server = opts.server;
   else if (opts.url) server = await connectJupyterServer(opts.url, opts.token ?? '');
   else {
-    server = await startJupyterServer({ config: opts.config ?? loadJupyterConfig() });
+    server = await startJupyterServer({ config: opts.config ?? loadJupyterConfig(), install: opts.installJupyter });
     ownServer = true;
   }
   if (!opts.server) opts.onProgress?.({ type: 'server', baseUrl: server.baseUrl, startupMs: server.startupMs, app: server.app });
