@@ -186,8 +186,15 @@ describe('runner on real kernels', { concurrency: 2 }, () => {
   });
 
   test('--url/--token: runs on a server it did not start, shuts down only its kernel, leaves the server up', async () => {
-    const r = await runNotebook(join(FIX, 'deno.ipynb'), { url: server.baseUrl, token: server.token, outDir: join(out, 'url') });
+    const r = await runNotebook(join(FIX, 'plots-deno.ipynb'), { url: server.baseUrl, token: server.token, outDir: join(out, 'url') });
     assert.equal(r.status, 'ok', JSON.stringify(r.failure ?? r.error));
+    // showFigure in Deno: an HTML output that awaits the page-wide plotly loader, plus a text alternative.
+    const fig = code(read(r.output!), 2).outputs[0];
+    assert.equal(fig?.output_type, 'display_data');
+    if (fig?.output_type === 'display_data') {
+      assert.match(String((fig.data['text/html'] as string[]).join('')), /alphalab-plot[\s\S]*__alphalabPlotly/);
+      assert.deepEqual(fig.data['text/plain'], ['[Figure "Two series": scatter "sine", scatter "cosine"]']);
+    }
     assert.ok(!(await serverKernels()).includes(r.kernelId!));
     const status = await jupyterFetch(server.baseUrl, server.token, 'api/status');
     assert.equal(status.status, 200, 'the external server is still running');
