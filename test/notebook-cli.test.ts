@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freePort } from '../lib/notebook/index.js';
 
 const root = process.cwd();
 const FIX = join('test', 'fixtures', 'notebooks');
@@ -99,4 +100,37 @@ test('Ctrl-C during a cell shuts down the kernel and the server, exit code 130',
   const url = /jupyter \w+ at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.stderr)?.[1];
   assert.ok(url, 'server URL printed');
   await assert.rejects(fetch(`${url}api/status`), 'the server no longer answers');
+});
+
+test('alphalab lab: serves on 127.0.0.1 with the project kernels registered through JUPYTER_PATH, stops on SIGTERM', async () => {
+  const rt = mkdtempSync(join(tmpdir(), 'alphalab-rt-'));
+  const port = await freePort();
+  let specs: Record<string, unknown> | undefined;
+  let asked = false;
+  const r = await new Promise<CliRun>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'alphalab.ts'), 'lab', '--port', String(port)], {
+      cwd: root,
+      env: { ...process.env, JUPYTER_RUNTIME_DIR: rt, JUPYTER_PATH: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const onData = (): void => {
+      const m = /http:\/\/127\.0\.0\.1:(\d+)\/(?:lab|tree)?\?token=([0-9a-f]+)/.exec(stderr + stdout);
+      if (!m || asked) return;
+      asked = true;
+      void fetch(`http://127.0.0.1:${m[1]}/api/kernelspecs`, { headers: { Authorization: `token ${m[2]}` } })
+        .then(async (res) => (specs = (await res.json()) as Record<string, unknown>))
+        .finally(() => child.kill('SIGTERM'));
+    };
+    child.stdout.on('data', (b: Buffer) => ((stdout += b.toString()), onData()));
+    child.stderr.on('data', (b: Buffer) => ((stderr += b.toString()), onData()));
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  assert.ok(asked, `no server URL printed: ${r.stderr}`);
+  assert.match(r.stderr, new RegExp(`--(NotebookApp|ServerApp)\\.ip=127\\.0\\.0\\.1`));
+  assert.match(r.stderr, new RegExp(`--(NotebookApp|ServerApp)\\.port=${port}`));
+  const names = Object.keys((specs?.kernelspecs ?? {}) as object);
+  assert.ok(names.includes('alphalab-tslab') && names.includes('alphalab-deno'), `kernels seen: ${names.join(', ')}`);
+  assert.notEqual(r.code, null, 'lab exits when Jupyter stops');
 });
