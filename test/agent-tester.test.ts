@@ -55,7 +55,7 @@ test('EngineTester: a predictive factor passes; its Sharpe equals an independent
   const tester = new EngineTester({ panel, store, costBps: 1, strategiesDir: join(dir, 'strategies') });
   const stages: string[] = [];
   const o = await tester.test(hyp('H001', 'sig'), { onProgress: (s) => stages.push(s) });
-  assert.deepEqual(stages, ['factor', 'backtest', 'rolling']);
+  assert.deepEqual(stages, ['factor', 'backtest', 'signal', 'rolling']);
   assert.equal(o.pass, true, JSON.stringify(o.failures));
   assert.ok(o.sharpe > 2, `test Sharpe ${o.sharpe}`);
   // cross-check against the backtest module called directly

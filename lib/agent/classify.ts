@@ -3,7 +3,8 @@
  * The thresholds are conventions of this project, stated in
  * {@link DEFAULT_THRESHOLDS}; a hypothesis passes when no rule fires.
  */
-import type { FailureReason } from './types.js';
+import { DEFAULT_SIGNAL_THRESHOLDS, type SignalThresholds } from '../backtest/index.js';
+import type { FailureReason, SignalStageMetrics } from './types.js';
 
 /** Thresholds of the classification. */
 export interface Thresholds {
@@ -21,6 +22,8 @@ export interface Thresholds {
   readonly maxCorrelation: number;
   /** The mean Rank IC counts only when its two-sided p-value is below this. Default 0.05. */
   readonly maxIcPValue: number;
+  /** Signal-stage thresholds (lib/backtest validateSignals). Default DEFAULT_SIGNAL_THRESHOLDS: >= 30 trades, win rate > 40%, profit factor > 1, 1..500 entry signals per 1,000 bars. */
+  readonly signal?: Readonly<SignalThresholds>;
 }
 
 /** Project defaults (daily equities; for 1h crypto the same numbers apply to annualized Sharpe). */
@@ -32,6 +35,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   minPositiveWindows: 0.6,
   maxCorrelation: 0.7,
   maxIcPValue: 0.05,
+  signal: DEFAULT_SIGNAL_THRESHOLDS,
 };
 
 /** Inputs of {@link classifyFailures}; NaN / undefined means "not measured" and disables the rule. */
@@ -60,10 +64,45 @@ export interface ClassifyInput {
   readonly maxCorrelation?: number;
   /** Id / name of that most correlated stored factor. */
   readonly correlatedWith?: string;
+  /** Signal-stage metrics (walk-forward test segment); undefined: no signal stage. */
+  readonly signal?: Pick<SignalStageMetrics, 'nTrades' | 'winRate' | 'profitFactor' | 'signalsPer1000Bars' | 'grossWinRate' | 'grossProfitFactor'>;
 }
 
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : String(x));
+
+/**
+ * Failure reasons of the signal stage (pure), one per failed
+ * `validateSignals` check, mapped to the failure kinds:
+ * - too few closed trades (< minTrades) -> `no_predictive_power` (no evidence of an edge);
+ * - entry signals per 1,000 bars above the range -> `high_turnover` (fires on most bars);
+ *   below the range -> `no_predictive_power` (almost never fires);
+ * - profit factor <= minProfitFactor or win rate <= minWinRate after costs ->
+ *   `high_turnover` when both checks pass before costs (fees added back: the
+ *   costs eat the edge), else `no_predictive_power` (no edge before costs either).
+ * Each kind appears at most once (details joined). Returns [] when the signal passes.
+ */
+export function classifySignal(s: NonNullable<ClassifyInput['signal']>, th: Readonly<SignalThresholds> = DEFAULT_SIGNAL_THRESHOLDS): FailureReason[] {
+  const out: FailureReason[] = [];
+  const add = (kind: FailureReason['kind'], detail: string) => {
+    const i = out.findIndex((r) => r.kind === kind);
+    if (i < 0) out.push({ kind, detail });
+    else out[i] = { kind, detail: `${out[i]!.detail}; ${detail}` };
+  };
+  const [lo, hi] = th.signalsPer1000Bars;
+  if (!(s.nTrades >= th.minTrades)) add('no_predictive_power', `signal: too few trades (${s.nTrades} < ${th.minTrades}) to show an edge`);
+  if (s.signalsPer1000Bars > hi) add('high_turnover', `signal: ${s.signalsPer1000Bars.toFixed(0)} entry signals per 1,000 bars (> ${hi}): it fires on most bars`);
+  else if (!(s.signalsPer1000Bars >= lo)) add('no_predictive_power', `signal: ${Number.isFinite(s.signalsPer1000Bars) ? s.signalsPer1000Bars.toFixed(2) : String(s.signalsPer1000Bars)} entry signals per 1,000 bars (< ${lo}): it almost never fires`);
+  if (s.nTrades > 0 && !(s.profitFactor > th.minProfitFactor && s.winRate > th.minWinRate)) {
+    const net = `profit factor ${f2(s.profitFactor)}, win rate ${pct(s.winRate)} after costs (need > ${th.minProfitFactor} and > ${pct(th.minWinRate)})`;
+    const gross = `${f2(s.grossProfitFactor)}, ${pct(s.grossWinRate)} before costs`;
+    if (s.grossProfitFactor > th.minProfitFactor && s.grossWinRate > th.minWinRate) add('high_turnover', `signal: ${net} but ${gross}: the costs eat the edge`);
+    else add('no_predictive_power', `signal: ${net}; ${gross}: no edge before costs either`);
+  }
+  return out;
+}
 
 /**
  * Classifies why a hypothesis fails; returns [] when it passes every rule.
@@ -71,6 +110,9 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
  * overfit, instability (a walk-forward segment with a Sharpe at or below
  * -minSharpe while the test segment passes: the sign flips materially; or too
  * few positive rolling windows). Segments near zero count as flat, not flipped. Wrong sign and no predictive power exclude each other.
+ * Last, the signal stage ({@link classifySignal}) when `x.signal` is given and
+ * the sign is not wrong (flipping the expression fixes both); a kind already
+ * present gets the signal detail appended, so each kind appears once.
  */
 export function classifyFailures(x: ClassifyInput, th: Thresholds = DEFAULT_THRESHOLDS): FailureReason[] {
   const out: FailureReason[] = [];
@@ -110,6 +152,14 @@ export function classifyFailures(x: ClassifyInput, th: Thresholds = DEFAULT_THRE
     const pos = finite.filter((s) => s > 0).length;
     const frac = finite.length ? pos / finite.length : 0;
     if (frac < th.minPositiveWindows) out.push({ kind: 'unstable', detail: `${pos} of ${finite.length} windows with positive net Sharpe (need ${Math.round(th.minPositiveWindows * 100)}%)` });
+  }
+  if (x.signal && !hasKind('wrong_sign')) {
+    // the signal stage's reasons; a kind already found by the portfolio stages gets the signal detail appended
+    for (const r of classifySignal(x.signal, th.signal ?? DEFAULT_SIGNAL_THRESHOLDS)) {
+      const i = out.findIndex((o) => o.kind === r.kind);
+      if (i < 0) out.push(r);
+      else out[i] = { kind: r.kind, detail: `${out[i]!.detail}; ${r.detail}` };
+    }
   }
   return out;
 }

@@ -4,6 +4,14 @@
  * produced it and timings, in DuckDB (tables `kb_runs`, `kb_hypotheses`,
  * `kb_evaluations`, `kb_failures`, `kb_model_calls`).
  *
+ * Signal stage: the tester's signal backtest is stored per hypothesis as
+ * JSON (`kb_hypotheses.signal`, the whole {@link SignalStage}) plus columns
+ * for queries (`signal_pass`, `signal_trades`, `signal_win_rate`,
+ * `signal_profit_factor`, `signal_expectancy`, `signal_per_1000`), and as
+ * evaluation rows (splits `signal` and `signal_full`). Databases written
+ * before the signal stage are migrated on open (columns added, NULL for old
+ * hypotheses; `kb_meta.schema_version` 1 -> 2); nothing else changes.
+ *
  * Crash safety: each state change is one transaction (a hypothesis is
  * inserted as 'proposed', moved to 'testing', then its outcome, evaluations,
  * failures and final status are written together). Ids (H001, H002, ...)
@@ -15,7 +23,7 @@
  * saved, so nothing is lost; no outcome was written, so nothing is doubled).
  */
 import { Db } from '../db/index.js';
-import type { FailureKind, FailureReason, Hypothesis, HypothesisProposal, HypothesisStatus, SplitEvaluation, TestOutcome } from './types.js';
+import type { FailureKind, FailureReason, Hypothesis, HypothesisProposal, HypothesisStatus, SignalStage, SplitEvaluation, TestOutcome } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kb_runs (
@@ -37,7 +45,22 @@ CREATE TABLE IF NOT EXISTS kb_failures (
 CREATE TABLE IF NOT EXISTS kb_model_calls (
   run_id VARCHAR NOT NULL, iteration INTEGER NOT NULL, round INTEGER NOT NULL, provider VARCHAR, model VARCHAR,
   prompt_version VARCHAR, ms DOUBLE, raw VARCHAR, thinking VARCHAR, error VARCHAR, created_ms DOUBLE NOT NULL);
+CREATE TABLE IF NOT EXISTS kb_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 `;
+
+/** Schema version written by this code (1: before the signal stage; 2: signal columns). */
+export const KB_SCHEMA_VERSION = 2;
+
+/** Columns added by version 2 (the signal stage), in `ALTER TABLE ... ADD COLUMN` form. */
+const SIGNAL_COLUMNS: readonly (readonly [string, string])[] = [
+  ['signal', 'VARCHAR'],
+  ['signal_pass', 'BOOLEAN'],
+  ['signal_trades', 'INTEGER'],
+  ['signal_win_rate', 'DOUBLE'],
+  ['signal_profit_factor', 'DOUBLE'],
+  ['signal_expectancy', 'DOUBLE'],
+  ['signal_per_1000', 'DOUBLE'],
+];
 
 /** Formats a hypothesis id from its sequence number: 1 -> "H001" (more digits past 999). */
 export function hypothesisId(seq: number): string {
@@ -142,7 +165,14 @@ export class KnowledgeBase {
   static async open(db?: Db | string): Promise<KnowledgeBase> {
     const d = db instanceof Db ? db : await Db.open(db);
     await d.exec(SCHEMA);
+    await migrate(d);
     return new KnowledgeBase(d);
+  }
+
+  /** Schema version of the open database ({@link KB_SCHEMA_VERSION} after open). */
+  async schemaVersion(): Promise<number> {
+    const r = await this.db.one<{ value: string }>(`SELECT value FROM kb_meta WHERE key = 'schema_version'`);
+    return r ? Number(r.value) : 1;
   }
 
   /** Closes the connection. */
@@ -272,6 +302,14 @@ export class KnowledgeBase {
         Date.now(),
         id,
       ]);
+      const sg = outcome.signal;
+      if (sg) {
+        const fin = (x: number) => (Number.isFinite(x) ? x : null);
+        await db.exec(
+          `UPDATE kb_hypotheses SET signal = ?, signal_pass = ?, signal_trades = ?, signal_win_rate = ?, signal_profit_factor = ?, signal_expectancy = ?, signal_per_1000 = ? WHERE id = ?`,
+          [JSON.stringify(sg, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)), sg.pass, sg.test.nTrades, fin(sg.test.winRate), fin(sg.test.profitFactor), fin(sg.test.expectancy), fin(sg.test.signalsPer1000Bars), id],
+        );
+      }
     });
   }
 
@@ -340,6 +378,33 @@ export class KnowledgeBase {
   async failures(id: string): Promise<FailureReason[]> {
     const rows = await this.db.all(`SELECT kind, detail FROM kb_failures WHERE hypothesis_id = ? ORDER BY ord`, [id]);
     return rows.map((r) => ({ kind: r.kind as FailureKind, detail: String(r.detail) }));
+  }
+
+  /**
+   * The signal stage stored with a hypothesis' outcome (non-finite numbers
+   * such as an Infinity profit factor restored), or undefined when it has none
+   * (not tested yet, untested rejection, or recorded before the signal stage existed).
+   */
+  async signalStage(id: string): Promise<SignalStage | undefined> {
+    const r = await this.db.one(`SELECT signal FROM kb_hypotheses WHERE id = ?`, [id]);
+    if (!r || r.signal === null || r.signal === undefined || r.signal === '') return undefined;
+    return JSON.parse(String(r.signal), (_k, x) => (x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : x === 'NaN' ? NaN : x)) as SignalStage;
+  }
+
+  /** Signal-stage columns of every tested hypothesis that has them, by id order (NaN for a missing number). */
+  async signalTable(): Promise<{ id: string; name: string; status: string; pass: boolean; trades: number; winRate: number; profitFactor: number; expectancy: number; signalsPer1000Bars: number }[]> {
+    const rows = await this.db.all(`SELECT id, name, status, signal_pass, signal_trades, signal_win_rate, signal_profit_factor, signal_expectancy, signal_per_1000 FROM kb_hypotheses WHERE signal_pass IS NOT NULL ORDER BY seq`);
+    return rows.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      status: String(r.status),
+      pass: r.signal_pass === true,
+      trades: num(r.signal_trades),
+      winRate: num(r.signal_win_rate),
+      profitFactor: num(r.signal_profit_factor),
+      expectancy: num(r.signal_expectancy),
+      signalsPer1000Bars: num(r.signal_per_1000),
+    }));
   }
 
   /** Headline metrics stored with a hypothesis' outcome ({} before). */
@@ -466,6 +531,22 @@ export class KnowledgeBase {
     }
     return [...map.entries()].map(([kind, e]) => ({ kind: kind as FailureKind, ...e })).sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind));
   }
+}
+
+/**
+ * Brings a knowledge base written by an older version up to
+ * {@link KB_SCHEMA_VERSION}: adds the signal-stage columns when missing
+ * (old rows keep NULL) and records the version, in one transaction. Idempotent.
+ */
+async function migrate(db: Db): Promise<void> {
+  const have = new Set((await db.all<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'kb_hypotheses' AND table_schema = current_schema()`)).map((r) => r.column_name));
+  const missing = SIGNAL_COLUMNS.filter(([c]) => !have.has(c));
+  const v = await db.one<{ value: string }>(`SELECT value FROM kb_meta WHERE key = 'schema_version'`);
+  if (missing.length === 0 && v && Number(v.value) >= KB_SCHEMA_VERSION) return;
+  await db.transaction(async (tx) => {
+    for (const [c, type] of missing) await tx.exec(`ALTER TABLE kb_hypotheses ADD COLUMN ${c} ${type}`);
+    await tx.exec(`INSERT OR REPLACE INTO kb_meta (key, value) VALUES ('schema_version', ?)`, [String(KB_SCHEMA_VERSION)]);
+  });
 }
 
 function rowToHypothesis(r: Record<string, unknown>): Hypothesis {

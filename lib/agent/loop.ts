@@ -88,6 +88,13 @@ export interface ResearchSummary {
 
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 
+/** The signal parameters a hypothesis sets explicitly, for its progress line ('' when it uses the defaults). */
+function signalText(h: Hypothesis): string {
+  const p = h.params;
+  const parts = [p.signalQuantile !== undefined ? `q ${p.signalQuantile}` : '', p.exitQuantile !== undefined ? `exit ${p.exitQuantile}` : '', p.signalSides !== undefined ? p.signalSides : ''].filter((x) => x !== '');
+  return parts.length ? ` signal ${parts.join(' ')}` : '';
+}
+
 function metricLine(m: Readonly<Record<string, number>>): string {
   return Object.entries(m)
     .filter(([, v]) => Number.isFinite(v))
@@ -206,7 +213,7 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
       }
       h = await kb.addHypothesis({ ...base, proposal: prop.proposal, canonical: 'canonical' in prop ? prop.canonical : '' });
       const link = h.parentId ? ` (refines ${h.parentId}: ${h.decisionReason})` : h.decisionReason ? ` (${h.decisionReason})` : '';
-      log(`[${iteration}/${maxIterations}] ${h.id} ${h.name} [${h.category}] ${h.expressions[0]}  delay ${h.params.delay} decay ${h.params.decay} ${h.params.neutralization}${link}${prop.repairs ? `; ${prop.repairs} repair round(s)` : ''}${modelMs ? `; model ${(modelMs / 1000).toFixed(1)} s` : ''}`);
+      log(`[${iteration}/${maxIterations}] ${h.id} ${h.name} [${h.category}] ${h.expressions[0]}  delay ${h.params.delay} decay ${h.params.decay} ${h.params.neutralization}${signalText(h)}${link}${prop.repairs ? `; ${prop.repairs} repair round(s)` : ''}${modelMs ? `; model ${(modelMs / 1000).toFixed(1)} s` : ''}`);
     }
     await kb.markTesting(h.id);
     const tt = Date.now();

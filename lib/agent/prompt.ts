@@ -6,11 +6,12 @@
  * against the grammar). Pure functions (no I/O).
  */
 import { familiesFor, instantiate } from './knowledge.js';
+import { resolveSignalParams } from './signal.js';
 import type { FailureReason, Grammar, Hypothesis, HypothesisProposal, OperatorInfo, StrategyParams, TestOutcome } from './types.js';
 import { DEFAULT_PARAMS } from './types.js';
 
 /** Version tag stored with every hypothesis proposed with this prompt. */
-export const PROMPT_VERSION = 'hyp-v1';
+export const PROMPT_VERSION = 'hyp-v2';
 
 /** JSON schema of the model's answer (Ollama `format`, OpenAI `json_schema`). */
 export const HYPOTHESIS_SCHEMA = {
@@ -31,6 +32,9 @@ export const HYPOTHESIS_SCHEMA = {
         decay: { type: 'integer', minimum: 0, maximum: 20 },
         neutralization: { type: 'string', enum: ['none', 'market', 'group'] },
         truncation: { type: 'number', minimum: 0.005, maximum: 1 },
+        signal_quantile: { type: 'number', minimum: 0.01, maximum: 0.25 },
+        exit_quantile: { type: 'number', minimum: 0.01, maximum: 0.5 },
+        signal_sides: { type: 'string', enum: ['long_short', 'long', 'short'] },
       },
       required: ['delay', 'decay', 'neutralization', 'truncation'],
     },
@@ -77,7 +81,7 @@ const fmt = (x: number | undefined, d = 2) => (x === undefined || !Number.isFini
 function digestLine(e: KbDigestEntry): string {
   const h = e.hypothesis;
   const m = e.headline;
-  const metrics = `sharpe ${fmt(h.sharpe)}, rank_ic ${fmt(m.rank_ic, 3)}, turnover ${fmt(m.turnover, 3)}`;
+  const metrics = `sharpe ${fmt(h.sharpe)}, rank_ic ${fmt(m.rank_ic, 3)}, turnover ${fmt(m.turnover, 3)}${m.signal_pf !== undefined ? `, signal profit factor ${fmt(m.signal_pf)}, win rate ${fmt(m.signal_win_rate)}` : ''}`;
   const why = e.failures.length ? `; failed: ${e.failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}` : '';
   return `- ${h.id} ${h.name} [${h.category}] \`${h.expressions[0]}\` sign ${h.expectedSign > 0 ? '+' : '-'}, delay ${h.params.delay}, decay ${h.params.decay}: ${metrics}${why}`;
 }
@@ -104,7 +108,8 @@ export function buildPrompt(input: PromptInput): string {
   } else {
     parts.push('# Task\nPropose a new hypothesis (decision "new", parent_id null).');
   }
-  parts.push('# Answer\nOne JSON object: {"decision", "decision_reason", "parent_id", "name" (snake_case), "category", "rationale", "expressions" (1-3, the first is traded), "expected_sign" (1 or -1: sign of the IC of the first expression), "params": {"delay" (0 or 1; 1 recommended), "decay" (bars, 0-20), "neutralization" ("none"|"market"|"group"), "truncation" (max weight per asset, e.g. 0.05)}}.');
+  parts.push('# Test\nThe first expression times expected_sign is tested three ways: factor validation (Rank IC in sample), a long-short portfolio with costs (walk-forward 60/20/20 and rolling windows), and a signal backtest with the same costs: long the top signal_quantile of assets, short the bottom one, exit when an asset leaves the exit_quantile band; on the test segment it needs >= 30 trades, win rate > 40%, profit factor > 1 after costs and 1-500 entry signals per 1,000 bars.');
+  parts.push('# Answer\nOne JSON object: {"decision", "decision_reason", "parent_id", "name" (snake_case), "category", "rationale", "expressions" (1-3, the first is traded), "expected_sign" (1 or -1: sign of the IC of the first expression), "params": {"delay" (0 or 1; 1 recommended), "decay" (bars, 0-20), "neutralization" ("none"|"market"|"group"), "truncation" (max weight per asset, e.g. 0.05), optional "signal_quantile" (0.01-0.25, default 0.2), "exit_quantile" (signal_quantile-0.5, default = signal_quantile; larger = fewer, longer trades), "signal_sides" ("long_short"|"long"|"short", default "long_short")}}.');
   return parts.join('\n\n');
 }
 
@@ -150,6 +155,19 @@ export function parseProposal(value: unknown, grammar: Grammar, fields: readonly
   if (!(params.delay === 0 || params.delay === 1)) return fail(`params.delay must be 0 (trade at the signal bar's close) or 1 (next bar), got ${params.delay}`, expressions);
   if (!(params.decay >= 0 && params.decay <= 20)) return fail(`params.decay must be an integer in [0, 20], got ${params.decay}`, expressions);
   if (!(params.truncation > 0 && params.truncation <= 1)) return fail(`params.truncation must be in (0, 1], got ${params.truncation}`, expressions);
+  // optional signal-stage parameters: kept only when given (absent -> the tester's documented defaults)
+  const opt = (k: string): number | undefined => (p[k] === undefined || p[k] === null ? undefined : num(k, NaN));
+  const sq = opt('signal_quantile');
+  const eq = opt('exit_quantile');
+  const sidesRaw = p.signal_sides;
+  if (sidesRaw !== undefined && sidesRaw !== null && sidesRaw !== 'long_short' && sidesRaw !== 'long' && sidesRaw !== 'short') return fail(`params.signal_sides must be "long_short", "long" or "short", got ${JSON.stringify(sidesRaw)}`, expressions);
+  const sig = { ...(sq !== undefined ? { signalQuantile: sq } : {}), ...(eq !== undefined ? { exitQuantile: eq } : {}), ...(typeof sidesRaw === 'string' ? { signalSides: sidesRaw as 'long_short' | 'long' | 'short' } : {}) };
+  try {
+    resolveSignalParams(sig);
+  } catch (err) {
+    const m = (err as Error).message.replace('signalQuantile', 'params.signal_quantile').replace('exitQuantile', 'params.exit_quantile').replace('signalSides', 'params.signal_sides');
+    return fail(m, expressions);
+  }
   const decision = value.decision === 'refine' ? 'refine' : 'new';
   const parentRaw = str('parent_id');
   const parentId = decision === 'refine' ? parentRaw : undefined;
@@ -165,7 +183,7 @@ export function parseProposal(value: unknown, grammar: Grammar, fields: readonly
       rationale: str('rationale')!,
       expressions,
       expectedSign: sign,
-      params,
+      params: { ...params, ...sig },
       ...(parentId ? { parentId } : {}),
       decision,
       decisionReason: str('decision_reason') ?? '',

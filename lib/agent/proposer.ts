@@ -11,7 +11,7 @@ import type { KnowledgeBase } from './kb.js';
 import { FACTOR_FAMILIES, familiesFor, instantiate, type FactorTemplate } from './knowledge.js';
 import { HYPOTHESIS_SCHEMA, PROMPT_VERSION, SYSTEM_PROMPT, buildPrompt, parseProposal, type KbDigestEntry } from './prompt.js';
 import { mulberry32, pick } from './rng.js';
-import { DEFAULT_PARAMS, type FailureKind, type Grammar, type Hypothesis, type HypothesisProposal, type TestOutcome } from './types.js';
+import { DEFAULT_PARAMS, DEFAULT_SIGNAL_PARAMS, type FailureKind, type Grammar, type Hypothesis, type HypothesisProposal, type TestOutcome } from './types.js';
 
 /** What a proposer gets for one proposal. */
 export interface ProposeContext {
@@ -341,7 +341,10 @@ function refinements(h: Hypothesis, kinds: ReadonlySet<FailureKind>, rng: () => 
   }
   if (kinds.has('high_turnover')) {
     const decay = Math.min(20, Math.max(3, h.params.decay * 2 || 5));
-    out.push({ ...base, name: `${stem}_slow`, expressions: [scaleWindows(expr, 2)], params: { ...h.params, decay }, decisionReason: `refine ${h.id}: turnover/costs too high, so lengthen windows and decay ${decay}` });
+    // the signal stage trades less with an exit band twice the entry quantile (hysteresis)
+    const q = h.params.signalQuantile ?? DEFAULT_SIGNAL_PARAMS.quantile;
+    const exitQuantile = Math.min(0.5, Math.max(h.params.exitQuantile ?? q, 2 * q));
+    out.push({ ...base, name: `${stem}_slow`, expressions: [scaleWindows(expr, 2)], params: { ...h.params, decay, exitQuantile }, decisionReason: `refine ${h.id}: turnover/costs too high, so lengthen windows, decay ${decay} and hold signals until they leave the top/bottom ${Math.round(exitQuantile * 100)}%` });
   }
   if (kinds.has('overfit') || kinds.has('unstable')) {
     out.push({ ...base, name: `${stem}_slow`, expressions: [scaleWindows(expr, 2)], decisionReason: `refine ${h.id}: unstable out of sample, so use longer, smoother windows` });

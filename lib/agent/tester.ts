@@ -7,13 +7,22 @@
  * 2. the strategy backtest with lib/backtest `simulatePortfolio` (BRAIN
  *    settings from the hypothesis: delay, decay, neutralization, truncation;
  *    costs in bps of traded notional), gross and net;
- * 3. walk-forward (60/20/20 train/validation/test, `walkForward`) and rolling
+ * 3. the signal backtest ({@link runSignalStage}, signal.ts): long the top
+ *    quantile / short the bottom quantile of the traded factor (hypothesis
+ *    params `signalQuantile`, `exitQuantile`, `signalSides`; default quintiles,
+ *    exit when membership ends), lib/backtest `backtestSignals` with the same
+ *    costs, judged by `validateSignals` (trades, win rate, profit factor,
+ *    signal frequency) on the walk-forward test segment; also run on all bars
+ *    after warm-up for the record;
+ * 4. walk-forward (60/20/20 train/validation/test, `walkForward`) and rolling
  *    windows (`rollingValidation`, one year train / one quarter test for daily
  *    equities, 90/30 days for crypto), both starting after the expression's
  *    warm-up (lib/expr `lookback`);
- * 4. classification ({@link classifyFailures}) on in-sample Rank IC, test
- *    segment gross / net Sharpe, train vs test, rolling test windows and
- *    redundancy against the stored factors (ancestors excluded).
+ * 5. classification ({@link classifyFailures}) on in-sample Rank IC, test
+ *    segment gross / net Sharpe, train vs test, rolling test windows,
+ *    redundancy against the stored factors (ancestors excluded) and the
+ *    signal stage ({@link classifySignal}). A hypothesis passes when no rule
+ *    fires, so the signal stage is part of the pass.
  * The traded factor is `expectedSign * expression`: the hypothesis' claim.
  * Passing hypotheses are exported with lib/backtest `exportStrategy`.
  */
@@ -25,7 +34,8 @@ import {
   type BarRange, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type WalkForwardReport,
 } from '../backtest/index.js';
 import { classifyFailures, DEFAULT_THRESHOLDS, type Thresholds } from './classify.js';
-import type { Hypothesis, HypothesisTester, SplitEvaluation, TestContext, TestOutcome } from './types.js';
+import { resolveSignalParams, runSignalStage, signalEvaluationMetrics, signalRules } from './signal.js';
+import type { Hypothesis, HypothesisTester, SignalStage, SplitEvaluation, TestContext, TestOutcome } from './types.js';
 
 /** Options of {@link EngineTester}. */
 export interface EngineTesterOptions {
@@ -37,8 +47,10 @@ export interface EngineTesterOptions {
   readonly store?: FactorStore | false;
   /** Transaction cost in bps of traded notional. Default 5. */
   readonly costBps?: number;
-  /** Classification thresholds. Default {@link DEFAULT_THRESHOLDS}. */
+  /** Classification thresholds (signal-stage thresholds in `thresholds.signal`). Default {@link DEFAULT_THRESHOLDS}. */
   readonly thresholds?: Thresholds;
+  /** Also run the signal backtest on all bars after warm-up (recorded as split 'signal_full'; not used for the pass). Default true. */
+  readonly signalFullRange?: boolean;
   /** Root folder of exported strategies. Default `<project>/strategies`. */
   readonly strategiesDir?: string;
   /** Rolling window lengths in bars (default defaultRollingWindows for the panel). */
@@ -57,6 +69,7 @@ interface Detail {
   traded: string;
   start: number;
   dsr: ReturnType<typeof deflatedSharpeReport> | null;
+  signal: SignalStage | null;
 }
 
 const pick = (m: PortfolioMetrics): Record<string, number> => ({
@@ -91,6 +104,11 @@ export class EngineTester implements HypothesisTester {
       // too little history left for train / validation / test after the warm-up
       return { pass: false, sharpe: NaN, headline: { lookback: lb }, grade: '', evaluations: [], failures: [{ kind: 'invalid_expression', detail: `lookback ${lb} bars is more than a quarter of the dataset (${T} bars); use shorter windows` }] };
     }
+    try {
+      resolveSignalParams(h.params);
+    } catch (err) {
+      return { pass: false, sharpe: NaN, headline: {}, grade: '', evaluations: [], failures: [{ kind: 'invalid_expression', detail: `signal parameters: ${(err as Error).message}` }] };
+    }
     const warm = lb + 1;
     const values = evaluate(traded, panel, { cache: this.cache });
 
@@ -121,7 +139,17 @@ export class EngineTester implements HypothesisTester {
     const full = sim({ start: warm, end: T }, costBps);
     ctx.onProgress?.('backtest', { train_sharpe: wf.train.sharpe, validation_sharpe: wf.validation.sharpe, test_sharpe: wf.test.sharpe, test_gross_sharpe: testGross.sharpe, turnover: full.metrics.turnover });
 
-    // 3. rolling windows
+    // 3. signal backtest: quantile entry/exit rules, same costs, validated on the test segment
+    const signal = runSignalStage(panel, values, {
+      params: h.params,
+      costBps,
+      range: wf.split.test,
+      ...(this.opts.signalFullRange === false ? {} : { fullRange: { start: warm, end: T } }),
+      ...(th.signal ? { thresholds: th.signal } : {}),
+    });
+    ctx.onProgress?.('signal', { trades: signal.test.nTrades, win_rate: signal.test.winRate, profit_factor: signal.test.profitFactor, gross_profit_factor: signal.test.grossProfitFactor, expectancy_bps: signal.test.expectancy * 1e4, signals_per_1000_bars: signal.test.signalsPer1000Bars });
+
+    // 4. rolling windows
     const def = this.opts.rolling ?? defaultRollingWindows(panel.frequency, panel.market);
     let rolling: Detail['rolling'] = null;
     if (warm + def.train + def.test <= T) {
@@ -134,7 +162,7 @@ export class EngineTester implements HypothesisTester {
     const oos = full.returns.subarray(wf.split.test.start - warm, wf.split.test.end - warm);
     const dsr = ds ? deflatedSharpeReport({ returns: oos, annualization: full.metrics.annualization, nTrials: ds.nTrials, trialSharpeVariance: ds.trialSharpeVariance }) : null;
 
-    // 4. classification
+    // 5. classification
     const ancestors = this.opts.ancestors ? new Set(await this.opts.ancestors(h)) : new Set<string>();
     const red = factor.redundancy;
     const redundantWithOther = red && red.withId && !ancestors.has(red.withId) && red.withId !== factor.factor.id;
@@ -151,6 +179,7 @@ export class EngineTester implements HypothesisTester {
         validationSharpe: wf.validation.sharpe,
         ...(rolling ? { windowSharpes: rolling.windows.map((w) => w.test.sharpe) } : {}),
         ...(redundantWithOther ? { maxCorrelation: red.maxAbsCorr, correlatedWith: red.with ?? red.withId ?? '?' } : {}),
+        signal: signal.test,
       },
       th,
     );
@@ -160,12 +189,14 @@ export class EngineTester implements HypothesisTester {
       { split: 'validation', metrics: pick(wf.validation) },
       { split: 'test', metrics: { ...pick(wf.test), gross_sharpe: testGross.sharpe } },
       { split: 'full', metrics: pick(full.metrics) },
+      { split: 'signal', metrics: signalEvaluationMetrics(signal.test, signal.pass) },
+      ...(signal.full ? [{ split: 'signal_full', metrics: signalEvaluationMetrics(signal.full) }] : []),
     ];
     if (rolling) {
       evaluations.push({ split: 'rolling', metrics: { windows: rolling.windows.length, positive_share: rolling.positiveShare, mean_train_sharpe: rolling.meanTrainSharpe, mean_test_sharpe: rolling.meanTestSharpe, sharpe_decay: rolling.sharpeDecay } });
       rolling.windows.forEach((w, k) => evaluations.push({ split: `roll_${String(k).padStart(2, '0')}`, metrics: { train_sharpe: w.train.sharpe, test_sharpe: w.test.sharpe } }));
     }
-    this.details.set(h.id, { factor, wf, rolling, settings: { ...settings, costBps }, traded, start: warm, dsr });
+    this.details.set(h.id, { factor, wf, rolling, settings: { ...settings, costBps }, traded, start: warm, dsr, signal });
     return {
       pass: failures.length === 0,
       sharpe: wf.test.sharpe,
@@ -177,10 +208,14 @@ export class EngineTester implements HypothesisTester {
         fitness: wf.test.fitness,
         ...(rolling ? { positive_windows: rolling.positiveShare } : {}),
         ...(dsr ? { dsr: dsr.dsr, trials: dsr.nTrials } : {}),
+        signal_trades: signal.test.nTrades,
+        signal_pf: signal.test.profitFactor,
+        signal_win_rate: signal.test.winRate,
       },
       grade: factor.grade.grade,
       evaluations,
       failures,
+      signal,
     };
   }
 
@@ -202,11 +237,13 @@ export class EngineTester implements HypothesisTester {
         kind: 'portfolio',
         factors: { alpha: d.traded },
         portfolio: { factor: 'alpha', settings: d.settings },
+        ...(d.signal ? { signal: signalRules(d.signal.params) } : {}),
         parameters: { hypothesis: h.id, expected_sign: h.expectedSign, expression: h.expressions[0]!, grade: outcome.grade, ...h.params },
         validation: {
           walkForward: { split: d.wf.split, train: d.wf.train, validation: d.wf.validation, test: d.wf.test, testToTrain: d.wf.testToTrain },
           rolling: d.rolling ? { windows: d.rolling.windows.map((w) => ({ window: w.window, train: { sharpe: w.train.sharpe }, test: { sharpe: w.test.sharpe } })), positiveShare: d.rolling.positiveShare, pass: d.rolling.pass, meanTrainSharpe: d.rolling.meanTrainSharpe, meanTestSharpe: d.rolling.meanTestSharpe, decayFlag: d.rolling.decayFlag } : null,
           deflatedSharpe: d.dsr,
+          signal: d.signal,
         },
         panel,
         period: { start: d.start, end: panel.times.length },
