@@ -18,10 +18,12 @@
  * asset's window whenever a term more than 1,000 times the remaining sum
  * leaves it (cancellation guard). Windows whose values are all exactly
  * equal are detected exactly (run length of equal consecutive values) and give
- * variance 0. Rolling min/max/argmin/argmax use monotone deques.
+ * variance 0. Rolling min/max/argmin/argmax use monotone deques. Cross-sectional
+ * ranks use the shared kernel of lib/stats/rank.ts.
  *
  * @module
  */
+import { emitAverageRanks, RANK_BUCKET, RANK_UNIT, RowRanker, sortPairs } from '../stats/rank.js';
 
 /** A dates x assets array, date-major, length `T * N`. */
 export type Arr = Float64Array;
@@ -571,189 +573,22 @@ export function rollingSkew(x: Arr, T: number, N: number, d: number, out: Arr): 
 // ---------------------------------------------------------------- cross-section
 
 /**
- * Sorts `vals[lo, hi)` ascending, permuting `idx` alongside (quicksort with
- * median-of-three pivots and insertion sort below 16 elements). `vals` must
- * hold no NaN. In place; not stable (ties are handled by the callers, which
- * only use tie runs).
- */
-export function sortPairs(vals: Float64Array, idx: Int32Array, lo: number, hi: number): void {
-  while (hi - lo > 16) {
-    const mid = (lo + hi) >>> 1;
-    // median of three to vals[mid]
-    if (vals[mid]! < vals[lo]!) swap(vals, idx, mid, lo);
-    if (vals[hi - 1]! < vals[lo]!) swap(vals, idx, hi - 1, lo);
-    if (vals[hi - 1]! < vals[mid]!) swap(vals, idx, hi - 1, mid);
-    const p = vals[mid]!;
-    let i = lo, j = hi - 1;
-    while (i <= j) {
-      while (vals[i]! < p) i++;
-      while (vals[j]! > p) j--;
-      if (i <= j) { swap(vals, idx, i, j); i++; j--; }
-    }
-    // recurse into the smaller side, loop on the larger
-    if (j - lo < hi - i) { sortPairs(vals, idx, lo, j + 1); lo = i; } else { sortPairs(vals, idx, i, hi); hi = j + 1; }
-  }
-  for (let i = lo + 1; i < hi; i++) {
-    const v = vals[i]!, k = idx[i]!;
-    let j = i - 1;
-    while (j >= lo && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; }
-    vals[j + 1] = v; idx[j + 1] = k;
-  }
-}
-
-function swap(vals: Float64Array, idx: Int32Array, i: number, j: number): void {
-  const v = vals[i]!; vals[i] = vals[j]!; vals[j] = v;
-  const k = idx[i]!; idx[i] = idx[j]!; idx[j] = k;
-}
-
-/**
- * For sorted `vals[lo, hi)` with original positions `idx`, writes each
- * element's average rank of ties, r in 1..n, mapped by `emit(r - 1, n)` to
- * `out[base + idx[k]]`.
- */
-function emitRanks(vals: Float64Array, idx: Int32Array, lo: number, hi: number, out: Arr, base: number, mode: number, q: number): void {
-  const n = hi - lo;
-  let i = lo;
-  while (i < hi) {
-    let j = i + 1;
-    while (j < hi && vals[j] === vals[i]) j++;
-    const r0 = (i - lo + j - 1 - lo) / 2; // average 0-based rank of the tie run
-    const v = mode === 0 ? (n === 1 ? 0.5 : r0 / (n - 1)) : Math.min(q - 1, Math.floor((r0 * q) / n + 1e-12)) + 1;
-    for (let k = i; k < j; k++) out[base + idx[k]!] = v;
-    i = j;
-  }
-}
-
-/**
  * Cross-sectional rank per date over assets with a value: average rank of ties
  * r in 1..n mapped to (r - 1) / (n - 1); n = 1 gives 0.5; NaN stays NaN.
+ * Uses the shared rank kernel of lib/stats ({@link RowRanker}).
  */
 export function csRank(x: Arr, T: number, N: number, out: Arr): Arr {
-  return csRankLike(x, T, N, out, 0, 0);
+  return csRankLike(x, T, N, out, RANK_UNIT, 0);
 }
 
 /**
- * Sorts `vals[0, n)` ascending with `idx` alongside: LSD radix sort (3 passes
- * of 8 bits over the top 24 bits, passes where all keys share the digit
- * skipped) on order-preserving 32-bit keys of the values rounded to float32 (a
- * monotone map: a < b implies key(a) <= key(b)), then an insertion-sort pass
- * on the exact float64 values, which only has to reorder runs of keys that
- * agree on their top 24 bits. O(n) per row for typical data.
+ * Ranks each date with one {@link RowRanker} in warm mode: cross-sections of
+ * slowly varying quantities keep nearly the same order from one date to the
+ * next, so each date first tries the previous date's order. Exact either way.
  */
-export class RadixSorter {
-  private readonly f32: Float32Array;
-  private readonly u32: Uint32Array;
-  private readonly k1: Uint32Array;
-  private readonly k2: Uint32Array;
-  private readonly i2: Int32Array;
-  private readonly v2: Float64Array;
-  private readonly count = new Int32Array(1024);
-  constructor(n: number) {
-    this.f32 = new Float32Array(Math.max(1, n));
-    this.u32 = new Uint32Array(this.f32.buffer);
-    this.k1 = new Uint32Array(Math.max(1, n));
-    this.k2 = new Uint32Array(Math.max(1, n));
-    this.i2 = new Int32Array(Math.max(1, n));
-    this.v2 = new Float64Array(Math.max(1, n));
-  }
-
-  /** Sorts vals[0, n) (no NaN) ascending, permuting idx[0, n) alongside; idx values must lie in [0, size). */
-  sort(vals: Float64Array, idx: Int32Array, n: number): void {
-    if (n < 48) { sortPairs(vals, idx, 0, n); return; }
-    const { f32, u32, count } = this;
-    let keys = this.k1, kTmp = this.k2, ids = idx, iTmp = this.i2;
-    const vOrig = this.v2;
-    // keys, original values by position, and the four 8-bit histograms in one pass
-    count.fill(0);
-    for (let k = 0; k < n; k++) {
-      f32[k] = vals[k]!;
-      const u = u32[k]!;
-      const key = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
-      keys[k] = key;
-      count[256 + ((key >>> 8) & 255)]++;
-      count[512 + ((key >>> 16) & 255)]++;
-      count[768 + (key >>> 24)]++;
-      vOrig[idx[k]!] = vals[k]!;
-    }
-    // the lowest 8 bits are not sorted: float32 keys that agree on their top 24
-    // bits (relative difference below ~3e-5) are ordered by the exact fix-up below
-    for (let pass = 1; pass < 4; pass++) {
-      const base = pass * 256, shift = pass * 8;
-      if (count[base + ((keys[0]! >>> shift) & 255)] === n) continue; // every key has the same digit
-      let sum = 0;
-      for (let b = base; b < base + 256; b++) { const c = count[b]!; count[b] = sum; sum += c; }
-      for (let k = 0; k < n; k++) {
-        const key = keys[k]!;
-        const p = count[base + ((key >>> shift) & 255)]++;
-        kTmp[p] = key; iTmp[p] = ids[k]!;
-      }
-      const t1: Uint32Array = keys; keys = kTmp; kTmp = t1;
-      const t2: Int32Array = ids; ids = iTmp; iTmp = t2;
-    }
-    if (ids !== idx) idx.set(ids.subarray(0, n));
-    for (let k = 0; k < n; k++) vals[k] = vOrig[idx[k]!]!;
-    // exact fix-up: keys equal after float32 rounding may be out of order in float64
-    for (let i = 1; i < n; i++) {
-      const v = vals[i]!;
-      if (vals[i - 1]! <= v) continue;
-      const id = idx[i]!;
-      let j = i - 1;
-      while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; }
-      vals[j + 1] = v; idx[j + 1] = id;
-    }
-  }
-}
-
-/**
- * Ranks each date. Cross-sections of slowly varying quantities (prices,
- * volumes, moving averages) keep nearly the same order from one date to the
- * next, so each date starts from the previous date's sorted order and runs an
- * insertion sort with a budget of 2n element moves; past the budget it falls
- * back to the radix sort (after two failures in a row the insertion attempt is
- * skipped, and retried every 16 dates). Either way the result is the exact
- * sorted order. mode 0: rank (r - 1) / (n - 1); mode 1: quantile bucket of q.
- */
-function csRankLike(x: Arr, T: number, N: number, out: Arr, mode: number, q: number): Arr {
-  const vals = new Float64Array(N), idx = new Int32Array(N);
-  const prev = new Int32Array(N);
-  let prevN = 0;
-  const seen = new Uint8Array(N);
-  const sorter = new RadixSorter(N);
-  let fails = 0;
-  for (let t = 0; t < T; t++) {
-    const row = t * N;
-    // previous order first (assets still valid), then the newly valid ones
-    let n = 0;
-    seen.fill(0);
-    for (let k = 0; k < prevN; k++) {
-      const a = prev[k]!, v = x[row + a]!;
-      if (v === v) { vals[n] = v; idx[n] = a; n++; seen[a] = 1; }
-    }
-    for (let a = 0; a < N; a++) {
-      const v = x[row + a]!;
-      if (v !== v) out[row + a] = NaN;
-      else if (seen[a] === 0) { vals[n] = v; idx[n] = a; n++; }
-    }
-    // bounded insertion sort (skipped while it keeps failing, retried every 16 dates)
-    let sorted = false;
-    if (fails < 2 || t % 16 === 0) {
-      let budget = 2 * n + 16;
-      let i = 1;
-      for (; i < n && budget > 0; i++) {
-        const v = vals[i]!;
-        if (vals[i - 1]! <= v) continue;
-        const id = idx[i]!;
-        let j = i - 1;
-        while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; budget--; }
-        vals[j + 1] = v; idx[j + 1] = id;
-      }
-      sorted = i >= n;
-    }
-    if (sorted) fails = 0; else { sorter.sort(vals, idx, n); fails++; }
-    emitRanks(vals, idx, 0, n, out, row, mode, q);
-    prev.set(idx.subarray(0, n));
-    prevN = n;
-  }
+function csRankLike(x: Arr, T: number, N: number, out: Arr, form: number, q: number): Arr {
+  const ranker = new RowRanker(N);
+  for (let t = 0; t < T; t++) ranker.rankRow(x, t * N, N, out, t * N, form, q, true);
   return out;
 }
 
@@ -805,7 +640,7 @@ export function csWinsorize(x: Arr, T: number, N: number, k: number, out: Arr): 
  * average 1-based rank among the n assets with a value (bucket 1 = lowest).
  */
 export function csQuantile(x: Arr, T: number, N: number, q: number, out: Arr): Arr {
-  return csRankLike(x, T, N, out, 1, q);
+  return csRankLike(x, T, N, out, RANK_BUCKET, q);
 }
 
 // ---------------------------------------------------------------- groups
@@ -883,7 +718,7 @@ export function groupRank(x: Arr, g: GroupCodes, T: number, N: number, out: Arr)
     }
     for (let c = 0; c < G; c++) {
       sortPairs(vals, idx, start[c]!, start[c + 1]!);
-      emitRanks(vals, idx, start[c]!, start[c + 1]!, out, row, 0, 0);
+      emitAverageRanks(vals, idx, start[c]!, start[c + 1]!, out, row, RANK_UNIT);
     }
   }
   return out;

@@ -8,10 +8,10 @@
  */
 import { barsPerYear, type Panel } from '../data/panel.js';
 import {
-  mean, performanceStats, spearman, std, tStatistic, tTestPValue, drawdownSeries, equityCurve, type PerformanceStats,
+  mean, neweyWestT, performanceStats, spearman, std, tStatistic, tTestPValue, drawdownSeries, equityCurve, type PerformanceStats,
 } from '../stats/index.js';
 import {
-  bucketHeldReturns, bucketMeans, checkInt, checkShape, coverageSeries, forwardReturnsKernel, heldReturns, nanMean, neweyWestT, quantileBuckets,
+  bucketHeldReturns, bucketMeans, checkInt, checkShape, coverageSeries, forwardReturnsKernel, heldReturns, nanMean, quantileBuckets,
   quantileTurnover, rankAutocorrelation, rankRows, rollingMean, rowIcPair, type RankedRows,
 } from './kernels.js';
 import { gradeFactor, type GradeMetrics, type GradeResult, type PartialThresholds } from './grade.js';

@@ -12,6 +12,7 @@
  *   present (pairwise deletion), as alphalens `factor_information_coefficient`.
  * - Quantile buckets are equal-count buckets of the per-date factor ranks.
  */
+import { RANK_AVERAGE, RowRanker } from '../stats/rank.js';
 
 /** Throws a RangeError naming `name` unless `x` is an integer >= `min`. */
 export function checkInt(name: string, x: number, min: number): void {
@@ -56,160 +57,6 @@ export function forwardReturnsKernel(price: Float64Array, T: number, N: number, 
   return out;
 }
 
-/**
- * Sorts `v[lo..hi]` (inclusive) ascending in place, applying the same moves to
- * `ix` (quicksort with a median-of-three pivot, insertion sort below 17
- * elements; no comparator callback). Values must be non-NaN.
- */
-export function sortWithIndex(v: Float64Array, ix: Int32Array, lo: number, hi: number): void {
-  while (hi - lo > 16) {
-    const mid = (lo + hi) >>> 1;
-    const a = v[lo]!;
-    const b = v[mid]!;
-    const c = v[hi]!;
-    const pv = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (v[i]! < pv) i++;
-      while (v[j]! > pv) j--;
-      if (i <= j) {
-        const tv = v[i]!;
-        v[i] = v[j]!;
-        v[j] = tv;
-        const ti = ix[i]!;
-        ix[i] = ix[j]!;
-        ix[j] = ti;
-        i++;
-        j--;
-      }
-    }
-    if (j - lo < hi - i) {
-      sortWithIndex(v, ix, lo, j);
-      lo = i;
-    } else {
-      sortWithIndex(v, ix, i, hi);
-      hi = j;
-    }
-  }
-  for (let i = lo + 1; i <= hi; i++) {
-    const kv = v[i]!;
-    const k = ix[i]!;
-    let j = i - 1;
-    while (j >= lo && v[j]! > kv) {
-      v[j + 1] = v[j]!;
-      ix[j + 1] = ix[j]!;
-      j--;
-    }
-    v[j + 1] = kv;
-    ix[j + 1] = k;
-  }
-}
-
-/** Scratch buffers of {@link rankRowInto} for rows of up to `n` values. */
-export interface RankScratch {
-  f32: Float32Array;
-  u32: Uint32Array;
-  kA: Uint32Array;
-  kB: Uint32Array;
-  iA: Int32Array;
-  iB: Int32Array;
-  sorted: Float64Array;
-  hist: Int32Array;
-}
-
-/** Allocates {@link RankScratch} for rows of up to `n` values. */
-export function rankScratch(n: number): RankScratch {
-  const f32 = new Float32Array(n);
-  return {
-    f32, u32: new Uint32Array(f32.buffer), kA: new Uint32Array(n), kB: new Uint32Array(n), iA: new Int32Array(n), iB: new Int32Array(n),
-    sorted: new Float64Array(n), hist: new Int32Array(512),
-  };
-}
-
-/**
- * Average-tie ranks (1-based) of the non-NaN values of `x[off .. off+N)` among
- * themselves, written to `out[off ..]` (NaN stays NaN): each run of equal
- * values gets the mean of the ranks it spans (scipy
- * `rankdata(method='average')`; -0 and +0 tie). Returns the count ranked m.
- * When `order` is given, `order[off .. off+m)` receives the asset positions
- * in ascending value order.
- *
- * Sorting: an LSD radix sort (2 passes of 8 bits, a constant byte skipped) on
- * the top 16 bits of an order-preserving key of each value rounded to float32
- * (sign, exponent and 7 mantissa bits), then each run of equal keys is sorted
- * on the exact float64 values ({@link sortWithIndex}). The key is monotone in
- * the value, so the result is exactly sorted.
- */
-export function rankRowInto(x: Float64Array, off: number, N: number, out: Float64Array, sc: RankScratch, order?: Int32Array): number {
-  const { f32, u32, hist, sorted: sv } = sc;
-  let ks = sc.kA;
-  let ke = sc.kB;
-  let is = sc.iA;
-  let ie = sc.iB;
-  let m = 0;
-  for (let a = 0; a < N; a++) {
-    const v = x[off + a]!;
-    if (v === v) {
-      f32[m] = v;
-      is[m] = a;
-      m++;
-    } else out[off + a] = NaN;
-  }
-  if (m === 0) return 0;
-  hist.fill(0);
-  for (let i = 0; i < m; i++) {
-    const u = u32[i]!;
-    const k = (u & 0x80000000 ? ~u : u | 0x80000000) >>> 16;
-    ks[i] = k;
-    hist[k & 255]++;
-    hist[256 + (k >>> 8)]++;
-  }
-  for (let p = 0; p < 2; p++) {
-    const base = p * 256;
-    const sh = p * 8;
-    if (hist[base + ((ks[0]! >>> sh) & 255)] === m) continue; // every key has this byte
-    let s = 0;
-    for (let b = 0; b < 256; b++) {
-      const c = hist[base + b]!;
-      hist[base + b] = s;
-      s += c;
-    }
-    for (let i = 0; i < m; i++) {
-      const k = ks[i]!;
-      const pos = hist[base + ((k >>> sh) & 255)]++;
-      ke[pos] = k;
-      ie[pos] = is[i]!;
-    }
-    const tk = ks;
-    ks = ke;
-    ke = tk;
-    const ti = is;
-    is = ie;
-    ie = ti;
-  }
-  for (let i = 0; i < m; i++) sv[i] = x[off + is[i]!]!;
-  let i = 0;
-  while (i < m) {
-    const k = ks[i]!;
-    let e = i + 1;
-    while (e < m && ks[e] === k) e++;
-    if (e - i > 1) sortWithIndex(sv, is, i, e - 1);
-    i = e;
-  }
-  let k = 0;
-  while (k < m) {
-    const v = sv[k]!;
-    let e = k + 1;
-    while (e < m && sv[e] === v) e++;
-    const r = (k + 1 + e) / 2;
-    for (let q = k; q < e; q++) out[off + is[q]!] = r;
-    k = e;
-  }
-  if (order) for (let q = 0; q < m; q++) order[off + q] = is[q]!;
-  return m;
-}
-
 /** Per-date ranks of a panel: ranks (dates x assets), per-date counts, and per-date ascending order. */
 export interface RankedRows {
   /** Average-tie ranks, 1-based, dates x assets, NaN where the value is NaN. */
@@ -221,16 +68,22 @@ export interface RankedRows {
 }
 
 /**
- * Per-date average-tie ranks of a dates x assets panel (see {@link rankRowInto}),
- * with the per-date counts and sort order.
+ * Per-date average-tie ranks (1-based; scipy `rankdata(method='average')`,
+ * -0 and +0 tie) of a dates x assets panel over the assets with a value that
+ * date, with the per-date counts and ascending sort order. Uses the shared
+ * rank kernel of lib/stats ({@link RowRanker}).
  */
 export function rankRows(x: Float64Array, T: number, N: number): RankedRows {
   checkShape('values', x, T, N);
   const ranks = new Float64Array(T * N);
   const counts = new Int32Array(T);
   const order = new Int32Array(T * N);
-  const scratch = rankScratch(N);
-  for (let t = 0; t < T; t++) counts[t] = rankRowInto(x, t * N, N, ranks, scratch, order);
+  const ranker = new RowRanker(N);
+  for (let t = 0; t < T; t++) {
+    const m = ranker.rankRow(x, t * N, N, ranks, t * N, RANK_AVERAGE);
+    counts[t] = m;
+    order.set(ranker.idx.subarray(0, m), t * N);
+  }
   return { ranks, counts, order };
 }
 
@@ -681,35 +534,8 @@ export function rollingMean(x: Float64Array, window: number, minValid = Math.cei
   return out;
 }
 
-/**
- * Newey-West (1987) t-statistic of the mean of the non-NaN values of `x`
- * (NaN entries are removed, the remaining order kept) with a Bartlett kernel
- * over `lags` lags: var(mean) = (g0 + 2 sum_{l=1..L} (1 - l/(L+1)) g_l) / n,
- * g_l = sum_t (x_t - m)(x_{t-l} - m) / n. With lags = 0 this is the mean over
- * its population-variance standard error. Used for IC series of horizons > 1,
- * whose overlapping forward returns make consecutive ICs autocorrelated
- * (lags = horizon - 1). NaN with fewer than 2 values or a non-positive variance.
- */
-export function neweyWestT(x: ArrayLike<number>, lags: number): { t: number; n: number } {
-  const v: number[] = [];
-  for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i]!)) v.push(x[i]!);
-  const n = v.length;
-  if (n < 2) return { t: NaN, n };
-  let m = 0;
-  for (const u of v) m += u;
-  m /= n;
-  const d = v.map((u) => u - m);
-  let s = 0;
-  for (const u of d) s += u * u;
-  const L = Math.min(lags, n - 1);
-  for (let l = 1; l <= L; l++) {
-    let g = 0;
-    for (let t = l; t < n; t++) g += d[t]! * d[t - l]!;
-    s += 2 * (1 - l / (L + 1)) * g;
-  }
-  const varMean = s / n / n;
-  return { t: varMean > 0 ? m / Math.sqrt(varMean) : NaN, n };
-}
+/** Newey-West t-statistic of a mean: moved to lib/stats ({@link neweyWestT}); re-exported here for existing callers. */
+export { neweyWestT } from '../stats/newey-west.js';
 
 /**
  * Per-date coverage: the share of the tradable universe (assets with a price
