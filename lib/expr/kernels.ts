@@ -484,25 +484,38 @@ export function rollingExtreme(x: Arr, T: number, N: number, d: number, which: '
 
 /**
  * Rolling rank of the current value within its window (average rank of ties,
- * 1-based r among d values), mapped to (r - 1) / (d - 1); d = 1 gives 0.5. Strict. O(d) per cell.
+ * 1-based r among d values), mapped to (r - 1) / (d - 1); d = 1 gives 0.5. Strict.
+ * O(d) per cell: per asset, the window is kept in a small ring buffer and the
+ * current value is compared with each entry, counting 2 per smaller value and
+ * 1 per equal one (itself included), so r - 1 = (count - 1) / 2 exactly.
  */
 export function rollingRank(x: Arr, T: number, N: number, d: number, out: Arr): Arr {
-  const lastNan = new Float64Array(N).fill(-Infinity);
-  for (let t = 0; t < T; t++) {
-    const row = t * N;
-    for (let a = 0; a < N; a++) {
-      const v = x[row + a]!;
-      if (v !== v) lastNan[a] = t;
-      if (!strictOk(lastNan[a]!, t, d)) { out[row + a] = NaN; continue; }
-      if (d === 1) { out[row + a] = 0.5; continue; }
-      let less = 0, eq = 0;
-      const stop = row + a - d * N;
-      for (let j = row + a - N; j > stop; j -= N) { const w = x[j]!; less += w < v ? 1 : 0; eq += w === v ? 1 : 0; }
-      // average 1-based rank among ties: less + 1 + eq/2
-      out[row + a] = (less + eq / 2) / (d - 1);
+  if (d === 1) {
+    for (let i = 0; i < T * N; i++) { const v = x[i]!; out[i] = v !== v ? NaN : 0.5; }
+    return out;
+  }
+  const ring = new Float64Array(d);
+  const inv = d - 1;
+  for (let a = 0; a < N; a++) {
+    let lastNan = -d, pos = 0;
+    for (let t = 0, i = a; t < T; t++, i += N) {
+      const v = x[i]!;
+      ring[pos] = v;
+      pos = pos + 1 === d ? 0 : pos + 1;
+      if (v !== v) lastNan = t;
+      if (t - lastNan < d || t < d - 1) { out[i] = NaN; continue; }
+      out[i] = ((ringCount(ring, d, v) - 1) * 0.5) / inv;
     }
   }
   return out;
+}
+
+/** Over ring[0, d): 2 per value below v, 1 per value equal to v. */
+function ringCount(ring: Float64Array, d: number, v: number): number {
+  let c = 0;
+  // branch-free: the comparisons are unpredictable, and +(bool) compiles without a jump
+  for (let k = 0; k < d; k++) { const w = ring[k]!; c += +(w < v) + +(w <= v); }
+  return c;
 }
 
 /** Rolling product over d bars, strict; non-finite products -> NaN. O(d) per cell. */
