@@ -1,7 +1,8 @@
 /**
  * The shared cross-sectional rank kernel (lib/stats/rank.ts) against the
  * reference `averageRanks` (lib/stats) on random rows with ties and NaNs, in
- * every output form, cold and warm, with rows long enough for the radix path.
+ * every output form, with rows short enough for the quicksort path and long
+ * enough for the radix path.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,28 +47,26 @@ function expected(x: Float64Array, form: number, q: number): number[] {
   });
 }
 
-test('RowRanker equals averageRanks on random rows with ties and NaNs (all forms, cold and warm, short and long rows)', () => {
+test('RowRanker equals averageRanks on random rows with ties and NaNs (all forms, short and long rows)', () => {
   const r = rng(2024);
   for (const n of [1, 2, 5, 47, 48, 200, 1000]) {
     const ranker = new RowRanker(n);
     for (let rep = 0; rep < 12; rep++) {
       const x = randomRow(n, r, rep);
       for (const form of [RANK_AVERAGE, RANK_UNIT, RANK_BUCKET]) {
-        for (const warm of [false, true]) {
-          const out = new Float64Array(n).fill(12345);
-          const m = ranker.rankRow(x, 0, n, out, 0, form, 5, warm);
-          const exp = expected(x, form, 5);
-          assert.deepEqual(Array.from(out), exp, `n ${n} rep ${rep} form ${form} warm ${warm}`);
-          assert.equal(m, exp.filter((v) => !Number.isNaN(v)).length);
-          for (let k = 1; k < m; k++) assert.ok(ranker.vals[k - 1]! <= ranker.vals[k]!, 'sorted values');
-          for (let k = 0; k < m; k++) assert.equal(ranker.vals[k], x[ranker.idx[k]!]);
-        }
+        const out = new Float64Array(n).fill(12345);
+        const m = ranker.rankRow(x, 0, n, out, 0, form, 5);
+        const exp = expected(x, form, 5);
+        assert.deepEqual(Array.from(out), exp, `n ${n} rep ${rep} form ${form}`);
+        assert.equal(m, exp.filter((v) => !Number.isNaN(v)).length);
+        for (let k = 1; k < m; k++) assert.ok(ranker.vals[k - 1]! <= ranker.vals[k]!, 'sorted values');
+        for (let k = 0; k < m; k++) assert.equal(ranker.vals[k], x[ranker.idx[k]!]);
       }
     }
   }
 });
 
-test('RowRanker on consecutive rows of a panel (warm start from the previous order) and at an offset', () => {
+test('RowRanker on consecutive rows of a slowly changing panel, at offsets', () => {
   const r = rng(7);
   const T = 40, N = 300;
   const x = new Float64Array(T * N);
@@ -75,7 +74,7 @@ test('RowRanker on consecutive rows of a panel (warm start from the previous ord
   for (let t = 1; t < T; t++) for (let a = 0; a < N; a++) x[t * N + a] = r() < 0.02 ? NaN : (x[(t - 1) * N + a]! || 1) * (1 + (r() - 0.5) * 0.02);
   const out = new Float64Array(T * N);
   const ranker = new RowRanker(N);
-  for (let t = 0; t < T; t++) ranker.rankRow(x, t * N, N, out, t * N, RANK_AVERAGE, 0, true);
+  for (let t = 0; t < T; t++) ranker.rankRow(x, t * N, N, out, t * N, RANK_AVERAGE);
   for (let t = 0; t < T; t++) assert.deepEqual(Array.from(out.subarray(t * N, t * N + N)), Array.from(averageRanks(x.subarray(t * N, t * N + N))), `row ${t}`);
 });
 

@@ -594,14 +594,10 @@ export function csRank(x: Arr, T: number, N: number, out: Arr): Arr {
   return csRankLike(x, T, N, out, RANK_UNIT, 0);
 }
 
-/**
- * Ranks each date with one {@link RowRanker} in warm mode: cross-sections of
- * slowly varying quantities keep nearly the same order from one date to the
- * next, so each date first tries the previous date's order. Exact either way.
- */
+/** Ranks each date with one {@link RowRanker}, writing `form` (a RANK_* constant of lib/stats/rank.ts). */
 function csRankLike(x: Arr, T: number, N: number, out: Arr, form: number, q: number): Arr {
   const ranker = new RowRanker(N);
-  for (let t = 0; t < T; t++) ranker.rankRow(x, t * N, N, out, t * N, form, q, true);
+  for (let t = 0; t < T; t++) ranker.rankRow(x, t * N, N, out, t * N, form, q);
   return out;
 }
 

@@ -20,13 +20,13 @@
  * exponent, 7 mantissa bits: a monotone map, so a < b implies key(a) <=
  * key(b)), then an insertion pass on the exact float64 values, which only
  * reorders runs of equal keys (a quicksort per run takes over if that pass
- * gets long). With `warm` the row first tries the previous row's sorted order
- * with a bounded insertion sort: cross-sections of slowly varying quantities
- * (prices, volumes, moving averages, ranks of them) keep nearly the same
- * order from one date to the next. Either way the result is the exact sorted
- * order. Source: the radix kernel of lib/factors (rankRowInto, measured
- * faster than the expression engine's 24-bit radix sorter on the S&P 500
- * panel) merged with the expression engine's warm start.
+ * gets long); rows under 48 values use the quicksort directly. Source: the
+ * radix kernel of lib/factors (`rankRowInto`), measured faster than the
+ * expression engine's (`RadixSorter`: 24-bit keys, 3 passes, warm start from
+ * the previous date's order) on the S&P 500 panel (505 x 1,259) for rows of
+ * returns, close, volume and rank(returns); then tuned (packed key|position
+ * words, branch-free keys, fused read-back and fix-up). The expression
+ * engine's warm start gained nothing measurable after that and was dropped.
  *
  * @module
  */
@@ -126,12 +126,6 @@ export class RowRanker {
   private readonly wA: Uint32Array;
   private readonly wB: Uint32Array;
   private readonly hist = new Int32Array(512);
-  private readonly prev: Int32Array;
-  private readonly mark: Int32Array;
-  private stamp = 0;
-  private prevN = 0;
-  private fails = 0;
-  private rows = 0;
 
   /** @param capacity the longest row this ranker will see. */
   constructor(readonly capacity: number) {
@@ -142,59 +136,29 @@ export class RowRanker {
     this.u32 = new Uint32Array(this.f32.buffer);
     this.wA = new Uint32Array(n);
     this.wB = new Uint32Array(n);
-    this.prev = new Int32Array(n);
-    this.mark = new Int32Array(n);
-  }
-
-  /** Forgets the previous row's order (the warm start of the next {@link sortRow}). */
-  reset(): void {
-    this.prevN = 0; this.fails = 0; this.rows = 0;
   }
 
   /**
    * Sorts the non-NaN values of `x[off, off + len)` ascending into `vals` /
    * `idx` (see the class) and returns their count m. When `out` is given,
-   * `out[outOff + a]` is set to NaN for each missing value. With `warm`, the
-   * previous warm row's order is tried first (insertion sort with a budget of 6m moves; skipped
-   * while it keeps failing, retried every 16 rows); rows of one warm sequence
-   * must have the same length and meaning of positions.
+   * `out[outOff + a]` is set to NaN for each missing value.
    */
-  sortRow(x: Float64Array, off: number, len: number, warm = false, out?: Float64Array, outOff = 0): number {
-    const vals = this.vals, idx = this.idx;
-    let m: number;
-    let sorted = false;
-    const tryWarm = warm && this.prevN > 0 && (this.fails < 2 || this.rows % 16 === 0);
-    if (tryWarm) {
-      m = gatherWarm(x, off, len, this.prev, this.prevN, this.mark, ++this.stamp, vals, idx, out, outOff);
-      sorted = fixup(vals, idx, m, 6 * m + 16);
-    } else m = gather(x, off, len, vals, idx, out, outOff);
-    if (!sorted) {
-      if (m < 48 || len > 65536) sortPairs(vals, idx, 0, m); else this.radix(x, off, m);
-      if (tryWarm) this.fails++;
-    } else this.fails = 0;
-    if (warm) { this.prev.set(idx.subarray(0, m)); this.prevN = m; this.rows++; }
+  sortRow(x: Float64Array, off: number, len: number, out?: Float64Array, outOff = 0): number {
+    const m = gather(x, off, len, this.vals, this.idx, out, outOff);
+    if (m < 48 || len > 65536) sortPairs(this.vals, this.idx, 0, m);
+    else radixSort(x, off, m, this.vals, this.idx, this.f32, this.u32, this.wA, this.wB, this.hist);
     return m;
   }
 
   /**
    * Ranks the non-NaN values of `x[off, off + len)` among themselves (average
    * ties) and writes them in `form` to `out[outOff + a]` (NaN where x is NaN);
-   * returns the count m. `q` is the bucket count of {@link RANK_BUCKET}; `warm`
-   * as in {@link sortRow}.
+   * returns the count m. `q` is the bucket count of {@link RANK_BUCKET}.
    */
-  rankRow(x: Float64Array, off: number, len: number, out: Float64Array, outOff: number, form: number, q = 0, warm = false): number {
-    const m = this.sortRow(x, off, len, warm, out, outOff);
+  rankRow(x: Float64Array, off: number, len: number, out: Float64Array, outOff: number, form: number, q = 0): number {
+    const m = this.sortRow(x, off, len, out, outOff);
     if (m > 0) emitAverageRanks(this.vals, this.idx, 0, m, out, outOff, form, q);
     return m;
-  }
-
-  /**
-   * Radix sort of vals/idx[0, m) (48 <= m, row length <= 65536; the values are
-   * those of x[off + idx[k]]): packed words key16 << 16 | position sorted on
-   * their two key bytes, then the exact fix-up.
-   */
-  private radix(x: Float64Array, off: number, m: number): void {
-    radixSort(x, off, m, this.vals, this.idx, this.f32, this.u32, this.wA, this.wB, this.hist);
   }
 }
 
@@ -205,8 +169,7 @@ function radixSort(x: Float64Array, off: number, m: number, vals: Float64Array, 
   scatterWords(m, hist, 0, 16, wA, wB);
   scatterWords(m, hist, 256, 24, wB, wA);
   // (both passes always run: skipping a constant byte made V8's code for the passes about 2x slower)
-  unpack(x, off, wA, vals, idx, m);
-  if (!fixup(vals, idx, m, 4 * m + 64)) runSorts(wA, vals, idx, m);
+  if (!unpackSorted(x, off, wA, vals, idx, m, 4 * m + 64)) runSorts(wA, vals, idx, m);
 }
 
 /** Quicksort of each run of equal keys (after a fix-up pass that ran out of budget; keys are constant within a run, so its moves left them aligned). */
@@ -226,10 +189,11 @@ function runSorts(w: Uint32Array, vals: Float64Array, idx: Int32Array, m: number
  * | idx[i], with the histograms of both key bytes.
  */
 function packKeys(vals: Float64Array, idx: Int32Array, f32: Float32Array, u32: Uint32Array, w: Uint32Array, hist: Int32Array, m: number): void {
-  for (let i = 0; i < m; i++) f32[i] = vals[i]!;
   for (let i = 0; i < m; i++) {
+    f32[i] = vals[i]!;
     const u = u32[i]!;
-    const k = (u & 0x80000000 ? ~u : u | 0x80000000) >>> 16;
+    // negative: all bits flipped; positive: sign bit set (branch-free: signs of returns are unpredictable)
+    const k = (u ^ ((u >> 31) | 0x80000000)) >>> 16;
     w[i] = ((k << 16) | idx[i]!) >>> 0;
     hist[k & 255]++;
     hist[256 + (k >>> 8)]++;
@@ -246,27 +210,28 @@ function scatterWords(m: number, hist: Int32Array, base: number, sh: number, w1:
   }
 }
 
-/** Positions from the sorted words, values read back from the row. */
-function unpack(x: Float64Array, off: number, w: Uint32Array, vals: Float64Array, idx: Int32Array, m: number): void {
-  for (let i = 0; i < m; i++) {
+/**
+ * Positions from the key-sorted words, values read back from the row, each
+ * inserted at its exact place (only runs of equal keys can be out of order in
+ * float64). True when done within `budget` element moves; otherwise the rest
+ * is only unpacked (in key order) and false is returned.
+ */
+function unpackSorted(x: Float64Array, off: number, w: Uint32Array, vals: Float64Array, idx: Int32Array, m: number, budget: number): boolean {
+  let i = 0;
+  for (; i < m && budget >= 0; i++) {
+    const a = w[i]! & 0xffff, v = x[off + a]!;
+    let j = i - 1;
+    while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; }
+    vals[j + 1] = v; idx[j + 1] = a;
+    budget -= i - 1 - j;
+  }
+  if (i >= m) return true;
+  for (; i < m; i++) {
     const a = w[i]! & 0xffff;
     idx[i] = a;
     vals[i] = x[off + a]!;
   }
-}
-
-/** Insertion pass over vals/idx[0, m) with a budget of element moves; true when it completed (the row is sorted). */
-function fixup(vals: Float64Array, idx: Int32Array, m: number, budget: number): boolean {
-  let i = 1;
-  for (; i < m && budget > 0; i++) {
-    const v = vals[i]!;
-    if (vals[i - 1]! <= v) continue;
-    const id = idx[i]!;
-    let j = i - 1;
-    while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; budget--; }
-    vals[j + 1] = v; idx[j + 1] = id;
-  }
-  return i >= m;
+  return false;
 }
 
 /** Collects the non-NaN values of x[off, off + len) with their positions; NaN to out where given. */
@@ -282,21 +247,6 @@ function gather(x: Float64Array, off: number, len: number, vals: Float64Array, i
       const v = x[off + a]!;
       if (v === v) { vals[m] = v; idx[m] = a; m++; }
     }
-  }
-  return m;
-}
-
-/** As {@link gather}, but positions in the previous row's order first (those still valued), then the newly valued ones. */
-function gatherWarm(x: Float64Array, off: number, len: number, prev: Int32Array, pn: number, mark: Int32Array, s: number, vals: Float64Array, idx: Int32Array, out: Float64Array | undefined, outOff: number): number {
-  let m = 0;
-  for (let k = 0; k < pn; k++) {
-    const a = prev[k]!, v = x[off + a]!;
-    if (v === v) { vals[m] = v; idx[m] = a; m++; mark[a] = s; }
-  }
-  if (m === len) return m;
-  for (let a = 0; a < len; a++) {
-    const v = x[off + a]!;
-    if (v !== v) { if (out) out[outOff + a] = NaN; } else if (mark[a] !== s) { vals[m] = v; idx[m] = a; m++; }
   }
   return m;
 }
