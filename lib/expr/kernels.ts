@@ -294,119 +294,109 @@ const enum M { Std, Cov, Corr, Z, Reg }
  * detection of windows of equal values (run length of exactly equal
  * consecutive values, NaN resets). Writes the statistic of `mode` per cell;
  * cells whose window is not full or holds a NaN (in x or y) get NaN.
+ *
+ * One pass per date over the assets: each asset's state (shift references,
+ * shifted sums, NaN count, run lengths) sits in one interleaved array (stride
+ * 8) and is updated and read out in registers; the floating-point operations
+ * per asset are the same, in the same order, as in a pass per quantity.
  */
 function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M, rettype: number, out: Arr): Arr {
-  const SX = new Float64Array(N), SY = new Float64Array(N), SXX = new Float64Array(N), SYY = new Float64Array(N), SXY = new Float64Array(N);
-  const KX = new Float64Array(N), KY = new Float64Array(N);
-  const RX = new Int32Array(N), RY = new Int32Array(N);
-  const nan = new Int32Array(N);
+  // per asset: 0 SX, 1 SY, 2 SXX, 3 SYY, 4 SXY, 5 KX, 6 KY, 7 NaN count
+  const S = new Float64Array(8 * N);
+  const R = new Int32Array(2 * N); // run lengths of equal values of x, y
   const single = mode === M.Std || mode === M.Z; // y is x and only SX, SXX are needed
   for (let t = 0; t < T; t++) {
     const row = t * N;
-    // runs of exactly equal values
+    const resync = t % d === 0;
+    const old = t >= d ? (t - d) * N : -1;
+    const emit = t >= d - 1;
     for (let a = 0; a < N; a++) {
+      const o = 8 * a;
       const vx = x[row + a]!;
-      RX[a] = vx !== vx ? 0 : t > 0 && vx === x[row - N + a]! ? RX[a]! + 1 : 1;
-    }
-    if (!single) {
-      for (let a = 0; a < N; a++) {
+      // runs of exactly equal values
+      const rx = vx !== vx ? 0 : t > 0 && vx === x[row - N + a]! ? R[2 * a]! + 1 : 1;
+      R[2 * a] = rx;
+      let ry = 0;
+      if (!single) {
         const vy = y[row + a]!;
-        RY[a] = vy !== vy ? 0 : t > 0 && vy === y[row - N + a]! ? RY[a]! + 1 : 1;
+        ry = vy !== vy ? 0 : t > 0 && vy === y[row - N + a]! ? R[2 * a + 1]! + 1 : 1;
+        R[2 * a + 1] = ry;
       }
-    }
-    if (t % d === 0) {
-      const t0 = Math.max(0, t - d + 1);
-      for (let a = 0; a < N; a++) {
-        let kx = NaN, ky = NaN;
-        for (let u = t; u >= t0; u--) { const vx = x[u * N + a]!, vy = y[u * N + a]!; if (vx === vx && vy === vy) { kx = vx; ky = vy; break; } }
-        if (kx !== kx) { kx = 0; ky = 0; }
-        let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, c = 0;
-        for (let u = t0; u <= t; u++) {
-          const vx = x[u * N + a]!, vy = y[u * N + a]!;
-          if (vx === vx && vy === vy) { const dx = vx - kx, dy = vy - ky; sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; } else c++;
-        }
-        SX[a] = sx; SY[a] = sy; SXX[a] = sxx; SYY[a] = syy; SXY[a] = sxy; nan[a] = c; KX[a] = kx; KY[a] = ky;
-      }
-    } else if (single) {
-      // one series (std, z-score): only SX and SXX
-      const old = t >= d ? (t - d) * N : -1;
-      for (let a = 0; a < N; a++) {
-        const vx = x[row + a]!;
-        if (vx === vx) { const dx = vx - KX[a]!; SX[a] += dx; SXX[a] += dx * dx; } else nan[a]++;
+      if (resync) {
+        resyncMoments(x, y, t, N, d, a, S, single);
+      } else if (single) {
+        const kx = S[o + 5]!;
+        let sx = S[o]!, sxx = S[o + 2]!, nan = S[o + 7]!;
+        if (vx === vx) { const dx = vx - kx; sx += dx; sxx += dx * dx; } else nan++;
         if (old >= 0) {
           const ox = x[old + a]!;
           if (ox === ox) {
-            const dx = ox - KX[a]!;
-            SX[a] -= dx; SXX[a] -= dx * dx;
-            if (dx * dx > 1e3 * SXX[a]!) {
-              let sx = 0, sxx = 0;
-              const kx = KX[a]!;
+            const dx = ox - kx;
+            sx -= dx; sxx -= dx * dx;
+            if (dx * dx > 1e3 * sxx) {
+              sx = 0; sxx = 0;
               for (let u = t - d + 1; u <= t; u++) { const vv = x[u * N + a]!; if (vv === vv) { const ex = vv - kx; sx += ex; sxx += ex * ex; } }
-              SX[a] = sx; SXX[a] = sxx;
             }
-          } else nan[a]--;
+          } else nan--;
         }
-      }
-    } else {
-      const old = t >= d ? (t - d) * N : -1;
-      for (let a = 0; a < N; a++) {
-        const vx = x[row + a]!, vy = y[row + a]!;
+        S[o] = sx; S[o + 2] = sxx; S[o + 7] = nan;
+      } else {
+        const kx = S[o + 5]!, ky = S[o + 6]!;
+        let sx = S[o]!, sy = S[o + 1]!, sxx = S[o + 2]!, syy = S[o + 3]!, sxy = S[o + 4]!, nan = S[o + 7]!;
+        const vy = y[row + a]!;
         if (vx === vx && vy === vy) {
-          const dx = vx - KX[a]!, dy = vy - KY[a]!;
-          SX[a] += dx; SY[a] += dy; SXX[a] += dx * dx; SYY[a] += dy * dy; SXY[a] += dx * dy;
-        } else nan[a]++;
+          const dx = vx - kx, dy = vy - ky;
+          sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy;
+        } else nan++;
         if (old >= 0) {
           const ox = x[old + a]!, oy = y[old + a]!;
           if (ox === ox && oy === oy) {
-            const dx = ox - KX[a]!, dy = oy - KY[a]!;
-            SX[a] -= dx; SY[a] -= dy; SXX[a] -= dx * dx; SYY[a] -= dy * dy; SXY[a] -= dx * dy;
+            const dx = ox - kx, dy = oy - ky;
+            sx -= dx; sy -= dy; sxx -= dx * dx; syy -= dy * dy; sxy -= dx * dy;
             // cancellation guard: a squared deviation much larger than the remaining sum left -> exact recomputation
-            if (dx * dx > 1e3 * SXX[a]! || dy * dy > 1e3 * SYY[a]!) {
-              let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-              const kx = KX[a]!, ky = KY[a]!;
+            if (dx * dx > 1e3 * sxx || dy * dy > 1e3 * syy) {
+              sx = 0; sy = 0; sxx = 0; syy = 0; sxy = 0;
               for (let u = t - d + 1; u <= t; u++) {
-                const vx = x[u * N + a]!, vy = y[u * N + a]!;
-                if (vx === vx && vy === vy) { const ex = vx - kx, ey = vy - ky; sx += ex; sy += ey; sxx += ex * ex; syy += ey * ey; sxy += ex * ey; }
+                const wx = x[u * N + a]!, wy = y[u * N + a]!;
+                if (wx === wx && wy === wy) { const ex = wx - kx, ey = wy - ky; sx += ex; sy += ey; sxx += ex * ex; syy += ey * ey; sxy += ex * ey; }
               }
-              SX[a] = sx; SY[a] = sy; SXX[a] = sxx; SYY[a] = syy; SXY[a] = sxy;
             }
-          } else nan[a]--;
+          } else nan--;
         }
+        S[o] = sx; S[o + 1] = sy; S[o + 2] = sxx; S[o + 3] = syy; S[o + 4] = sxy; S[o + 7] = nan;
       }
-    }
-    if (t < d - 1) { out.fill(NaN, row, row + N); continue; }
-    for (let a = 0; a < N; a++) {
-      if (nan[a] !== 0) { out[row + a] = NaN; continue; }
-      const sx = SX[a]!, sy = SY[a]!;
-      const cx = RX[a]! >= d, cy = RY[a]! >= d;
+      if (!emit) { out[row + a] = NaN; continue; }
+      if (S[o + 7] !== 0) { out[row + a] = NaN; continue; }
+      const sx = S[o]!, sy = S[o + 1]!;
+      const cx = rx >= d, cy = ry >= d;
       let v: number;
       switch (mode) {
         case M.Std: {
-          const q = (SXX[a]! - (sx * sx) / d) / (d - 1);
+          const q = (S[o + 2]! - (sx * sx) / d) / (d - 1);
           v = cx || !(q > 0) ? 0 : Math.sqrt(q);
           break;
         }
         case M.Cov:
-          v = cx || cy ? 0 : (SXY[a]! - (sx * sy) / d) / (d - 1);
+          v = cx || cy ? 0 : (S[o + 4]! - (sx * sy) / d) / (d - 1);
           break;
         case M.Corr: {
-          const qx = SXX[a]! - (sx * sx) / d, qy = SYY[a]! - (sy * sy) / d;
+          const qx = S[o + 2]! - (sx * sx) / d, qy = S[o + 3]! - (sy * sy) / d;
           if (cx || cy || !(qx > 0 && qy > 0)) { v = NaN; break; }
-          v = (SXY[a]! - (sx * sy) / d) / Math.sqrt(qx * qy);
+          v = (S[o + 4]! - (sx * sy) / d) / Math.sqrt(qx * qy);
           v = v > 1 ? 1 : v < -1 ? -1 : v;
           break;
         }
         case M.Z: {
-          const q = (SXX[a]! - (sx * sx) / d) / (d - 1);
-          v = cx || !(q > 0) ? 0 : (x[row + a]! - (sx / d + KX[a]!)) / Math.sqrt(q);
+          const q = (S[o + 2]! - (sx * sx) / d) / (d - 1);
+          v = cx || !(q > 0) ? 0 : (vx - (sx / d + S[o + 5]!)) / Math.sqrt(q);
           break;
         }
         default: { // regression of y on x
-          const qx = SXX[a]! - (sx * sx) / d;
+          const qx = S[o + 2]! - (sx * sx) / d;
           if (cx || !(qx > 0)) { v = NaN; break; }
-          const beta = (SXY[a]! - (sx * sy) / d) / qx;
-          const alpha = sy / d + KY[a]! - beta * (sx / d + KX[a]!);
-          const fit = alpha + beta * x[row + a]!;
+          const beta = (S[o + 4]! - (sx * sy) / d) / qx;
+          const alpha = sy / d + S[o + 6]! - beta * (sx / d + S[o + 5]!);
+          const fit = alpha + beta * vx;
           v = rettype === 2 ? beta : rettype === 1 ? alpha : rettype === 3 ? fit : y[row + a]! - fit;
         }
       }
@@ -414,6 +404,32 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
     }
   }
   return out;
+}
+
+/**
+ * Exact recomputation of asset a's window [t-d+1, t] (every d bars): shift
+ * references = the most recent bar where x and y are both present (0 if
+ * none), shifted sums and the NaN count, into the interleaved state S.
+ */
+function resyncMoments(x: Arr, y: Arr, t: number, N: number, d: number, a: number, S: Float64Array, single: boolean): void {
+  const t0 = t - d + 1 > 0 ? t - d + 1 : 0;
+  let kx = NaN, ky = NaN;
+  for (let u = t; u >= t0; u--) { const vx = x[u * N + a]!, vy = y[u * N + a]!; if (vx === vx && vy === vy) { kx = vx; ky = vy; break; } }
+  if (kx !== kx) { kx = 0; ky = 0; }
+  let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, c = 0;
+  if (single) {
+    for (let u = t0; u <= t; u++) {
+      const vx = x[u * N + a]!;
+      if (vx === vx) { const dx = vx - kx; sx += dx; sxx += dx * dx; } else c++;
+    }
+  } else {
+    for (let u = t0; u <= t; u++) {
+      const vx = x[u * N + a]!, vy = y[u * N + a]!;
+      if (vx === vx && vy === vy) { const dx = vx - kx, dy = vy - ky; sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; } else c++;
+    }
+  }
+  const o = 8 * a;
+  S[o] = sx; S[o + 1] = sy; S[o + 2] = sxx; S[o + 3] = syy; S[o + 4] = sxy; S[o + 5] = kx; S[o + 6] = ky; S[o + 7] = c;
 }
 
 /** Rolling sample standard deviation (ddof = 1), strict; exactly-equal window -> 0; d = 1 -> NaN. */
