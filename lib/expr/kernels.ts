@@ -617,47 +617,78 @@ function csRankLike(x: Arr, T: number, N: number, out: Arr, form: number, q: num
   return out;
 }
 
-/** Per-date mean and population std over assets with a value; calls emit per cell. */
-function csMoments(x: Arr, T: number, N: number, out: Arr, emit: (v: number, mean: number, std: number, sumAbs: number, n: number) => number): Arr {
+/**
+ * Per-date statistics of row `row` over assets with a value, into st: st[0] =
+ * mean, st[1] = population std (only when `needStd`), st[2] = sum of |x|;
+ * NaN mean/std when no asset has a value.
+ */
+function rowMoments(x: Arr, row: number, N: number, st: Float64Array, needStd: boolean): void {
+  let n = 0, s = 0, sa = 0;
+  for (let a = 0; a < N; a++) { const v = x[row + a]!; if (v === v) { n++; s += v; sa += Math.abs(v); } }
+  const mean = n > 0 ? s / n : NaN;
+  st[0] = mean; st[2] = sa;
+  if (!needStd) return;
+  let ss = 0;
+  for (let a = 0; a < N; a++) { const v = x[row + a]!; if (v === v) ss += (v - mean) * (v - mean); }
+  st[1] = n > 0 ? Math.sqrt(ss / n) : NaN;
+}
+
+/** Cross-sectional z-score (x - mean) / std with population std (ddof = 0); std 0 gives 0. */
+export function csZscore(x: Arr, T: number, N: number, out: Arr): Arr {
+  const st = new Float64Array(3);
   for (let t = 0; t < T; t++) {
     const row = t * N;
-    let n = 0, s = 0, sa = 0;
-    for (let a = 0; a < N; a++) { const v = x[row + a]!; if (v === v) { n++; s += v; sa += Math.abs(v); } }
-    const mean = n > 0 ? s / n : NaN;
-    let ss = 0;
-    for (let a = 0; a < N; a++) { const v = x[row + a]!; if (v === v) ss += (v - mean) * (v - mean); }
-    const std = n > 0 ? Math.sqrt(ss / n) : NaN;
+    rowMoments(x, row, N, st, true);
+    const m = st[0]!, sd = st[1]!;
     for (let a = 0; a < N; a++) {
       const v = x[row + a]!;
-      if (v !== v) { out[row + a] = NaN; continue; }
-      const r = emit(v, mean, std, sa, n);
+      const r = v !== v ? NaN : sd > 0 ? (v - m) / sd : 0;
       out[row + a] = r - r === 0 ? r : NaN;
     }
   }
   return out;
 }
 
-/** Cross-sectional z-score (x - mean) / std with population std (ddof = 0); std 0 gives 0. */
-export function csZscore(x: Arr, T: number, N: number, out: Arr): Arr {
-  return csMoments(x, T, N, out, (v, m, sd) => (sd > 0 ? (v - m) / sd : 0));
-}
-
 /** Cross-sectional demean: x - mean over assets with a value. */
 export function csDemean(x: Arr, T: number, N: number, out: Arr): Arr {
-  return csMoments(x, T, N, out, (v, m) => v - m);
+  const st = new Float64Array(3);
+  for (let t = 0; t < T; t++) {
+    const row = t * N;
+    rowMoments(x, row, N, st, false);
+    const m = st[0]!;
+    for (let a = 0; a < N; a++) { const r = x[row + a]! - m; out[row + a] = r - r === 0 ? r : NaN; }
+  }
+  return out;
 }
 
 /** Cross-sectional scale: x * a / sum|x| over assets with a value; sum 0 gives NaN. */
 export function csScale(x: Arr, T: number, N: number, a: number, out: Arr): Arr {
-  return csMoments(x, T, N, out, (v, _m, _sd, sa) => (sa > 0 ? (v * a) / sa : NaN));
+  const st = new Float64Array(3);
+  for (let t = 0; t < T; t++) {
+    const row = t * N;
+    rowMoments(x, row, N, st, false);
+    const sa = st[2]!;
+    if (!(sa > 0)) { out.fill(NaN, row, row + N); continue; }
+    for (let k = 0; k < N; k++) { const r = (x[row + k]! * a) / sa; out[row + k] = r - r === 0 ? r : NaN; }
+  }
+  return out;
 }
 
 /** Cross-sectional winsorize: clip x to [mean - k std, mean + k std] (population std) per date. */
 export function csWinsorize(x: Arr, T: number, N: number, k: number, out: Arr): Arr {
-  return csMoments(x, T, N, out, (v, m, sd) => {
+  const st = new Float64Array(3);
+  for (let t = 0; t < T; t++) {
+    const row = t * N;
+    rowMoments(x, row, N, st, true);
+    const m = st[0]!, sd = st[1]!;
     const lo = m - k * sd, hi = m + k * sd;
-    return v < lo ? lo : v > hi ? hi : v;
-  });
+    for (let a = 0; a < N; a++) {
+      const v = x[row + a]!;
+      const r = v !== v ? NaN : v < lo ? lo : v > hi ? hi : v;
+      out[row + a] = r - r === 0 ? r : NaN;
+    }
+  }
+  return out;
 }
 
 /**
