@@ -239,46 +239,45 @@ export function delta(x: Arr, T: number, N: number, d: number, out: Arr): Arr {
  * Shifted sums with an exact resync every d bars.
  */
 export function rollingSum(x: Arr, T: number, N: number, d: number, mean: boolean, out: Arr): Arr {
-  const s = new Float64Array(N);
-  const nan = new Int32Array(N);
-  const K = new Float64Array(N);
+  // per asset: 0 shifted sum, 1 shift reference K, 2 NaN count (one pass per date, state in registers)
+  const S = new Float64Array(3 * N);
   for (let t = 0; t < T; t++) {
     const row = t * N;
-    if (t % d === 0) {
-      // exact recomputation of the window [t-d+1, t]
-      const t0 = Math.max(0, t - d + 1);
-      for (let a = 0; a < N; a++) {
-        let k = NaN;
+    const resync = t % d === 0;
+    const old = t >= d ? (t - d) * N : -1;
+    const emit = t >= d - 1;
+    for (let a = 0; a < N; a++) {
+      const o = 3 * a;
+      let acc: number, k: number, c: number;
+      if (resync) {
+        // exact recomputation of the window [t-d+1, t]
+        const t0 = t - d + 1 > 0 ? t - d + 1 : 0;
+        k = NaN;
         for (let u = t; u >= t0; u--) { const v = x[u * N + a]!; if (v === v) { k = v; break; } }
         if (k !== k) k = 0;
-        let acc = 0, c = 0;
+        acc = 0; c = 0;
         for (let u = t0; u <= t; u++) { const v = x[u * N + a]!; if (v === v) acc += v - k; else c++; }
-        s[a] = acc; nan[a] = c; K[a] = k;
-      }
-    } else {
-      const old = t >= d ? (t - d) * N : -1;
-      for (let a = 0; a < N; a++) {
+        S[o + 1] = k;
+      } else {
+        acc = S[o]!; k = S[o + 1]!; c = S[o + 2]!;
         const v = x[row + a]!;
-        if (v === v) s[a] += v - K[a]!; else nan[a]++;
+        if (v === v) acc += v - k; else c++;
         if (old >= 0) {
-          const o = x[old + a]!;
-          if (o === o) {
-            const r = o - K[a]!;
-            s[a] -= r;
+          const ov = x[old + a]!;
+          if (ov === ov) {
+            const r = ov - k;
+            acc -= r;
             // cancellation guard: a term much larger than the remaining sum left the window -> exact recomputation
-            if (Math.abs(r) > 1e3 * Math.abs(s[a]!)) {
-              let acc = 0;
-              for (let u = t - d + 1; u <= t; u++) { const w = x[u * N + a]!; if (w === w) acc += w - K[a]!; }
-              s[a] = acc;
+            if (Math.abs(r) > 1e3 * Math.abs(acc)) {
+              acc = 0;
+              for (let u = t - d + 1; u <= t; u++) { const w = x[u * N + a]!; if (w === w) acc += w - k; }
             }
-          } else nan[a]--;
+          } else c--;
         }
       }
-    }
-    if (t < d - 1) { out.fill(NaN, row, row + N); continue; }
-    for (let a = 0; a < N; a++) {
-      if (nan[a] !== 0) { out[row + a] = NaN; continue; }
-      const v = mean ? s[a]! / d + K[a]! : s[a]! + d * K[a]!;
+      S[o] = acc; S[o + 2] = c;
+      if (!emit || c !== 0) { out[row + a] = NaN; continue; }
+      const v = mean ? acc / d + k : acc + d * k;
       out[row + a] = v - v === 0 ? v : NaN;
     }
   }
