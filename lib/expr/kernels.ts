@@ -122,20 +122,22 @@ export type BinaryCode = 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne' | 'and' | 'or' 
 /**
  * Element-wise binary operator with scalar broadcast. Comparisons give 1/0,
  * logical operators treat non-zero as true and give 1/0; any NaN operand of a
- * comparison, logical operator, min or max gives NaN. `pow` = x^y,
+ * comparison, logical operator, min or max gives NaN. (1/0 results are
+ * written as `+(condition)`, which V8 compiles without a jump: comparisons of
+ * noisy data are unpredictable branches.) `pow` = x^y,
  * `signed_power` = sign(x) |x|^y; non-finite results -> NaN.
  */
 export function binary(code: BinaryCode, a: Val, b: Val, out: Arr): Arr {
   const A = av(a), B = av(b), sa = st(a), sb = st(b), n = out.length;
   switch (code) {
-    case 'lt': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x < y ? 1 : 0; } break;
-    case 'le': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x <= y ? 1 : 0; } break;
-    case 'gt': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x > y ? 1 : 0; } break;
-    case 'ge': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x >= y ? 1 : 0; } break;
-    case 'eq': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x === y ? 1 : 0; } break;
-    case 'ne': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x !== y ? 1 : 0; } break;
-    case 'and': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x !== 0 && y !== 0 ? 1 : 0; } break;
-    case 'or': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x !== 0 || y !== 0 ? 1 : 0; } break;
+    case 'lt': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : +(x < y); } break;
+    case 'le': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : +(x <= y); } break;
+    case 'gt': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : +(x > y); } break;
+    case 'ge': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : +(x >= y); } break;
+    case 'eq': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : +(x === y); } break;
+    case 'ne': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : +(x !== y); } break;
+    case 'and': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : +(x !== 0) & +(y !== 0); } break;
+    case 'or': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : +(x !== 0) | +(y !== 0); } break;
     case 'min': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x < y ? x : y; } break;
     case 'max': for (let i = 0; i < n; i++) { const x = A[i * sa]!, y = B[i * sb]!; out[i] = x !== x || y !== y ? NaN : x > y ? x : y; } break;
     case 'pow':
@@ -189,8 +191,8 @@ export function unary(code: UnaryCode, a: Val, out: Arr): Arr {
     case 'log': for (let i = 0; i < n; i++) { const x = A[i * sa]!; const v = x > 0 ? Math.log(x) : NaN; out[i] = v - v === 0 ? v : NaN; } break;
     case 'sqrt': for (let i = 0; i < n; i++) { const v = Math.sqrt(A[i * sa]!); out[i] = v - v === 0 ? v : NaN; } break;
     case 'exp': for (let i = 0; i < n; i++) { const v = Math.exp(A[i * sa]!); out[i] = v - v === 0 ? v : NaN; } break;
-    case 'sign': for (let i = 0; i < n; i++) { const x = A[i * sa]!; out[i] = x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN; } break;
-    case 'not': for (let i = 0; i < n; i++) { const x = A[i * sa]!; out[i] = x !== x ? NaN : x === 0 ? 1 : 0; } break;
+    case 'sign': for (let i = 0; i < n; i++) { const x = A[i * sa]!; out[i] = x !== x ? NaN : +(x > 0) - +(x < 0); } break;
+    case 'not': for (let i = 0; i < n; i++) { const x = A[i * sa]!; out[i] = x !== x ? NaN : +(x === 0); } break;
   }
   return out;
 }
