@@ -88,7 +88,7 @@ export function emitAverageRanks(vals: Float64Array, idx: Int32Array, lo: number
       const v = vals[i]!;
       let j = i + 1;
       while (j < hi && vals[j] === v) j++;
-      const r = (i - lo + j - 1 - lo) / 2 / n1; // average 0-based rank of the tie run over n - 1
+      const r = ((i - lo + j - 1 - lo) * 0.5) / n1; // average 0-based rank of the tie run (exact half-integer) over n - 1
       for (let k = i; k < j; k++) out[base + idx[k]!] = r;
       i = j;
     }
@@ -122,9 +122,9 @@ export class RowRanker {
   /** Positions in the row of `vals[k]`, `[0, m)`. */
   readonly idx: Int32Array;
   private readonly f32: Float32Array;
-  private readonly u32: Uint32Array;
-  private readonly wA: Uint32Array;
-  private readonly wB: Uint32Array;
+  private readonly i32: Int32Array;
+  private readonly wA: Int32Array;
+  private readonly wB: Int32Array;
   private readonly hist = new Int32Array(512);
 
   /** @param capacity the longest row this ranker will see. */
@@ -132,10 +132,10 @@ export class RowRanker {
     const n = capacity > 0 ? capacity : 1;
     this.vals = new Float64Array(n);
     this.idx = new Int32Array(n);
-    this.f32 = new Float32Array(n);
-    this.u32 = new Uint32Array(this.f32.buffer);
-    this.wA = new Uint32Array(n);
-    this.wB = new Uint32Array(n);
+    this.f32 = new Float32Array(1);
+    this.i32 = new Int32Array(this.f32.buffer);
+    this.wA = new Int32Array(n);
+    this.wB = new Int32Array(n);
   }
 
   /**
@@ -144,10 +144,12 @@ export class RowRanker {
    * `out[outOff + a]` is set to NaN for each missing value.
    */
   sortRow(x: Float64Array, off: number, len: number, out?: Float64Array, outOff = 0): number {
-    const m = gather(x, off, len, this.vals, this.idx, out, outOff);
-    if (m < 48 || len > 65536) sortPairs(this.vals, this.idx, 0, m);
-    else radixSort(x, off, m, this.vals, this.idx, this.f32, this.u32, this.wA, this.wB, this.hist);
-    return m;
+    if (len < 48 || len > 65536) {
+      const m = gather(x, off, len, this.vals, this.idx, out, outOff);
+      sortPairs(this.vals, this.idx, 0, m);
+      return m;
+    }
+    return radixSort(x, off, len, this.vals, this.idx, this.f32, this.i32, this.wA, this.wB, this.hist, out, outOff);
   }
 
   /**
@@ -162,18 +164,23 @@ export class RowRanker {
   }
 }
 
-/** The radix sort of {@link RowRanker} on vals/idx[0, m), with its scratch arrays. */
-function radixSort(x: Float64Array, off: number, m: number, vals: Float64Array, idx: Int32Array, f32: Float32Array, u32: Uint32Array, wA: Uint32Array, wB: Uint32Array, hist: Int32Array): void {
+/**
+ * The radix sort of {@link RowRanker} for rows of 48..65536 values, with its
+ * scratch arrays: returns m and leaves the sorted row in vals/idx[0, m).
+ */
+function radixSort(x: Float64Array, off: number, len: number, vals: Float64Array, idx: Int32Array, f32: Float32Array, i32: Int32Array, wA: Int32Array, wB: Int32Array, hist: Int32Array, out: Float64Array | undefined, outOff: number): number {
   hist.fill(0);
-  packKeys(vals, idx, f32, u32, wA, hist, m);
+  const m = gatherKeys(x, off, len, f32, i32, wA, hist, out, outOff);
+  if (m === 0) return 0;
   scatterWords(m, hist, 0, 16, wA, wB);
   scatterWords(m, hist, 256, 24, wB, wA);
   // (both passes always run: skipping a constant byte made V8's code for the passes about 2x slower)
   if (!unpackSorted(x, off, wA, vals, idx, m, 4 * m + 64)) runSorts(wA, vals, idx, m);
+  return m;
 }
 
 /** Quicksort of each run of equal keys (after a fix-up pass that ran out of budget; keys are constant within a run, so its moves left them aligned). */
-function runSorts(w: Uint32Array, vals: Float64Array, idx: Int32Array, m: number): void {
+function runSorts(w: Int32Array, vals: Float64Array, idx: Int32Array, m: number): void {
   let s = 0;
   while (s < m) {
     const k = w[s]! >>> 16;
@@ -185,23 +192,32 @@ function runSorts(w: Uint32Array, vals: Float64Array, idx: Int32Array, m: number
 }
 
 /**
- * Packed words (order-preserving 16-bit key of vals[i] rounded to float32) << 16
- * | idx[i], with the histograms of both key bytes.
+ * Collects the non-NaN values of x[off, off + len) as packed words (order-
+ * preserving 16-bit key of the value rounded to float32) << 16 | position,
+ * with the histograms of both key bytes; NaN to out where given. Returns the
+ * count. Words and float bits are handled as Int32 (the same bits as
+ * unsigned): V8 keeps them in 32-bit registers, where Uint32 values >= 2^31
+ * would become doubles.
  */
-function packKeys(vals: Float64Array, idx: Int32Array, f32: Float32Array, u32: Uint32Array, w: Uint32Array, hist: Int32Array, m: number): void {
-  for (let i = 0; i < m; i++) {
-    f32[i] = vals[i]!;
-    const u = u32[i]!;
-    // negative: all bits flipped; positive: sign bit set (branch-free: signs of returns are unpredictable)
-    const k = (u ^ ((u >> 31) | 0x80000000)) >>> 16;
-    w[i] = ((k << 16) | idx[i]!) >>> 0;
-    hist[k & 255]++;
-    hist[256 + (k >>> 8)]++;
+function gatherKeys(x: Float64Array, off: number, len: number, f32: Float32Array, i32: Int32Array, w: Int32Array, hist: Int32Array, out: Float64Array | undefined, outOff: number): number {
+  let m = 0;
+  for (let a = 0; a < len; a++) {
+    const v = x[off + a]!;
+    if (v === v) {
+      f32[0] = v;
+      const u = i32[0]!;
+      // negative: all bits flipped; positive: sign bit set (branch-free: signs of returns are unpredictable)
+      const k = (u ^ ((u >> 31) | 0x80000000)) >>> 16;
+      w[m++] = (k << 16) | a;
+      hist[k & 255]++;
+      hist[256 + (k >>> 8)]++;
+    } else if (out) out[outOff + a] = NaN;
   }
+  return m;
 }
 
 /** One counting-sort pass of the words on their byte at `sh`, from w1 to w2. */
-function scatterWords(m: number, hist: Int32Array, base: number, sh: number, w1: Uint32Array, w2: Uint32Array): void {
+function scatterWords(m: number, hist: Int32Array, base: number, sh: number, w1: Int32Array, w2: Int32Array): void {
   let s = 0;
   for (let b = base; b < base + 256; b++) { const c = hist[b]!; hist[b] = s; s += c; }
   for (let i = 0; i < m; i++) {
@@ -216,7 +232,7 @@ function scatterWords(m: number, hist: Int32Array, base: number, sh: number, w1:
  * float64). True when done within `budget` element moves; otherwise the rest
  * is only unpacked (in key order) and false is returned.
  */
-function unpackSorted(x: Float64Array, off: number, w: Uint32Array, vals: Float64Array, idx: Int32Array, m: number, budget: number): boolean {
+function unpackSorted(x: Float64Array, off: number, w: Int32Array, vals: Float64Array, idx: Int32Array, m: number, budget: number): boolean {
   let i = 0;
   for (; i < m && budget >= 0; i++) {
     const a = w[i]! & 0xffff, v = x[off + a]!;
