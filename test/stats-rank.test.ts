@@ -71,11 +71,15 @@ test('RowRanker on consecutive rows of a slowly changing panel, at offsets', () 
   const T = 40, N = 300;
   const x = new Float64Array(T * N);
   for (let a = 0; a < N; a++) x[a] = Math.exp(r() * 5);
-  for (let t = 1; t < T; t++) for (let a = 0; a < N; a++) x[t * N + a] = r() < 0.02 ? NaN : (x[(t - 1) * N + a]! || 1) * (1 + (r() - 0.5) * 0.02);
+  for (let t = 1; t < T; t++) for (let a = 0; a < N; a++) x[t * N + a] = t % 3 === 0 && r() < 0.02 ? NaN : (x[(t - 1) * N + a]! || 1) * (1 + (r() - 0.5) * 0.02);
   const out = new Float64Array(T * N);
   const ranker = new RowRanker(N);
   for (let t = 0; t < T; t++) ranker.rankRow(x, t * N, N, out, t * N, RANK_AVERAGE);
   for (let t = 0; t < T; t++) assert.deepEqual(Array.from(out.subarray(t * N, t * N + N)), Array.from(averageRanks(x.subarray(t * N, t * N + N))), `row ${t}`);
+  // form RANK_UNIT: rows with the same count as the previous one use a table of (r - 1) / (n - 1); same values
+  const unit = new Float64Array(T * N);
+  for (let t = 0; t < T; t++) ranker.rankRow(x, t * N, N, unit, t * N, RANK_UNIT);
+  for (let t = 0; t < T; t++) assert.deepEqual(Array.from(unit.subarray(t * N, t * N + N)), expected(x.subarray(t * N, t * N + N), RANK_UNIT, 0), `unit row ${t}`);
 });
 
 test('sortPairs and emitAverageRanks on a sub-range', () => {

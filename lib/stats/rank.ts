@@ -126,11 +126,15 @@ export class RowRanker {
   private readonly wA: Int32Array;
   private readonly wB: Int32Array;
   private readonly hist = new Int32Array(512);
+  private readonly tab: Float64Array;
+  private tabM = -1;
+  private lastM = -1;
 
   /** @param capacity the longest row this ranker will see. */
   constructor(readonly capacity: number) {
     const n = capacity > 0 ? capacity : 1;
     this.vals = new Float64Array(n);
+    this.tab = new Float64Array(2 * n);
     this.idx = new Int32Array(n);
     this.f32 = new Float32Array(1);
     this.i32 = new Int32Array(this.f32.buffer);
@@ -159,8 +163,30 @@ export class RowRanker {
    */
   rankRow(x: Float64Array, off: number, len: number, out: Float64Array, outOff: number, form: number, q = 0): number {
     const m = this.sortRow(x, off, len, out, outOff);
-    if (m > 0) emitAverageRanks(this.vals, this.idx, 0, m, out, outOff, form, q);
+    if (m > 1 && form === RANK_UNIT && m === this.lastM) {
+      // same count as the previous row: ranks from a table of (k / 2) / (m - 1), built once per count
+      if (this.tabM !== m) {
+        const n1 = m - 1;
+        for (let k = 0; k < 2 * m - 1; k++) this.tab[k] = (k * 0.5) / n1;
+        this.tabM = m;
+      }
+      emitUnitFromTable(this.vals, this.idx, m, out, outOff, this.tab);
+    } else if (m > 0) emitAverageRanks(this.vals, this.idx, 0, m, out, outOff, form, q);
+    this.lastM = m;
     return m;
+  }
+}
+
+/** {@link emitAverageRanks} in form RANK_UNIT for vals/idx[0, m), with tab[k] = (k * 0.5) / (m - 1) precomputed (same values). */
+function emitUnitFromTable(vals: Float64Array, idx: Int32Array, m: number, out: Float64Array, base: number, tab: Float64Array): void {
+  let i = 0;
+  while (i < m) {
+    const v = vals[i]!;
+    let j = i + 1;
+    while (j < m && vals[j] === v) j++;
+    const r = tab[i + j - 1]!;
+    for (let k = i; k < j; k++) out[base + idx[k]!] = r;
+    i = j;
   }
 }
 
