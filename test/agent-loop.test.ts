@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { OllamaProvider } from '../lib/llm/index.js';
 import {
-  KnowledgeBase, LlmProposer, OfflineProposer, runResearch, exprGrammar, flipSign,
+  KnowledgeBase, LlmProposer, OfflineProposer, runResearch, exprGrammar, flipSign, PROMPT_VERSION,
   type Hypothesis, type HypothesisTester, type TestOutcome, type FailureKind,
 } from '../lib/agent/index.js';
 import { FakeOllama } from './helpers/fake-ollama.js';
@@ -176,7 +176,8 @@ test('llm loop: <think> kept, malformed JSON and an invalid expression repaired 
   assert.equal(h2!.repairs, 2);
   assert.equal(h2!.thinking, 'use ts_corr properly');
   assert.equal(h2!.model, 'deepseek-r1:8b');
-  assert.equal(h2!.promptVersion, 'hyp-v1');
+  assert.equal(h2!.promptVersion, PROMPT_VERSION);
+  assert.equal(PROMPT_VERSION, 'hyp-v2', 'v2: the prompt describes the signal stage and its optional params');
   // what went back to the model
   const reqs = fake.chatRequests().map((r) => r.body as { messages: { role: string; content: string }[]; format: unknown; options: Record<string, unknown> });
   assert.equal(reqs.length, 4);

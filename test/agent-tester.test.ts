@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import type { Panel } from '../lib/data/index.js';
 import { Db } from '../lib/db/index.js';
 import { FactorStore } from '../lib/factors/index.js';
-import { simulatePortfolio, walkForwardSplit, rollingSplits, loadStrategy } from '../lib/backtest/index.js';
-import { EngineTester, KnowledgeBase, OfflineProposer, runResearch, exprGrammar, mulberry32, DEFAULT_PARAMS, type Hypothesis } from '../lib/agent/index.js';
+import { simulatePortfolio, walkForwardSplit, rollingSplits, loadStrategy, backtestSignals, validateSignals, compileSignals, type SignalSpec } from '../lib/backtest/index.js';
+import {
+  EngineTester, KnowledgeBase, OfflineProposer, runResearch, exprGrammar, mulberry32, DEFAULT_PARAMS, MIN_EDGE_T, resolveSignalParams, signalMasks, signalSpec, runSignalStage,
+  type Hypothesis, type StrategyParams,
+} from '../lib/agent/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-tester-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,8 +46,8 @@ function syntheticPanel(T = 700, N = 40, seed = 3): Panel {
   return { dataset: 'synthetic', frequency: '1d', market: 'equity', times, assets, fields: { open: close, high: close, low: close, close, volume: new Float64Array(T * N).fill(1e6), sig, noise } };
 }
 
-const hyp = (id: string, expr: string, sign: 1 | -1 = 1): Hypothesis => ({
-  id, name: `h_${id.toLowerCase()}`, category: 'other', rationale: 'synthetic', expressions: [expr], expectedSign: sign, params: { ...DEFAULT_PARAMS, decay: 0, truncation: 0.1 },
+const hyp = (id: string, expr: string, sign: 1 | -1 = 1, params: Partial<StrategyParams> = {}): Hypothesis => ({
+  id, name: `h_${id.toLowerCase()}`, category: 'other', rationale: 'synthetic', expressions: [expr], expectedSign: sign, params: { ...DEFAULT_PARAMS, decay: 0, truncation: 0.1, ...params },
   decision: 'new', decisionReason: '', status: 'testing', canonical: expr, runId: 'R001', iteration: 1, provider: 'offline', model: 'm', promptVersion: 'v', thinking: '',
   modelMs: 0, testMs: NaN, sharpe: NaN, strategyPath: '', repairs: 0, createdAt: 0, updatedAt: 0,
 });
@@ -73,6 +76,13 @@ test('EngineTester: a predictive factor passes; its Sharpe equals an independent
   assert.equal(doc.factors.alpha, 'sig');
   assert.equal(doc.name, 'H001_h_h001');
   assert.equal(doc.portfolio!.settings.costBps, 1);
+  // the signal rules validated by the signal stage travel with the export
+  assert.deepEqual(doc.signal, { longEntry: { factor: 'alpha', quantile: 'top', q: 0.2 }, longExit: { not: { factor: 'alpha', quantile: 'top', q: 0.2 } }, shortEntry: { factor: 'alpha', quantile: 'bottom', q: 0.2 }, shortExit: { not: { factor: 'alpha', quantile: 'bottom', q: 0.2 } } });
+  const vs = doc.validation.signal as { pass: boolean; test: { nTrades: number }; fill: string; costBps: number };
+  assert.equal(vs.pass, true);
+  assert.equal(vs.test.nTrades, o.signal!.test.nTrades);
+  assert.equal(vs.fill, 'nextOpen');
+  assert.equal(vs.costBps, 1);
   store.db.close();
 });
 
@@ -116,4 +126,110 @@ test('loop on the synthetic panel with the real tester: KB trials match the tria
   assert.equal(await store.countTrials({ dataset: 'synthetic' }), tested.length);
   for (const h of tested) assert.ok((await kb.evaluations(h.id)).some((e) => e.split === 'test'));
   db.close();
+});
+
+test('signal stage: the predictive factor passes it, a random one fails it for lack of an edge; metrics equal a direct backtestSignals + validateSignals call', async () => {
+  const panel = syntheticPanel();
+  const T = panel.times.length;
+  const split = walkForwardSplit(T, { start: 1 });
+  // the rules written out by hand: long the top quintile, short the bottom quintile, exit when membership ends
+  const spec = (f: Float64Array): SignalSpec => ({
+    factors: { alpha: f },
+    longEntry: { factor: 'alpha', quantile: 'top', q: 0.2 },
+    longExit: { not: { factor: 'alpha', quantile: 'top', q: 0.2 } },
+    shortEntry: { factor: 'alpha', quantile: 'bottom', q: 0.2 },
+    shortExit: { not: { factor: 'alpha', quantile: 'bottom', q: 0.2 } },
+  });
+  const tester = new EngineTester({ panel, store: false }); // default costs: 5 bps per fill
+  for (const [id, field, passes] of [['H001', 'sig', true], ['H002', 'noise', false]] as const) {
+    const o = await tester.test(hyp(id, field));
+    const s = o.signal!;
+    const direct = backtestSignals(panel, spec(panel.fields[field]!), { fill: 'nextOpen', feeBps: 5, slippageBps: 0, start: split.test.start, end: split.test.end });
+    const v = validateSignals(direct);
+    assert.equal(s.pass, v.pass);
+    assert.equal(s.pass, passes, `${field}: ${s.reasons.join('; ')}`);
+    assert.deepEqual(s.reasons, v.reasons);
+    assert.deepEqual(s.range, split.test);
+    for (const k of ['nTrades', 'winRate', 'profitFactor', 'expectancy', 'signalsPer1000Bars'] as const) assert.equal(s.test[k], v.metrics[k], `${field} ${k}`);
+    assert.equal(s.test.sharpe, direct.metrics.sharpe);
+    // before-cost statistics by a plain loop over the closed trades
+    const closed = direct.trades.filter((t) => t.reason !== 'open');
+    const gross = closed.map((t) => t.pnl + t.fees);
+    const gp = gross.filter((g) => g > 0).reduce((a, b) => a + b, 0);
+    const gl = -gross.filter((g) => g <= 0).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(s.test.grossProfitFactor - gp / gl) < 1e-12);
+    assert.equal(s.test.grossWinRate, gross.filter((g) => g > 0).length / closed.length);
+    // the record on all bars after warm-up
+    const full = validateSignals(backtestSignals(panel, spec(panel.fields[field]!), { fill: 'nextOpen', feeBps: 5, slippageBps: 0, start: 1, end: T }));
+    assert.equal(s.full!.nTrades, full.metrics.nTrades);
+    assert.equal(s.full!.profitFactor, full.metrics.profitFactor);
+    // evaluation rows and headline
+    const ev = o.evaluations.find((e) => e.split === 'signal')!.metrics;
+    assert.equal(ev.trades, v.metrics.nTrades);
+    assert.equal(ev.profit_factor, v.metrics.profitFactor);
+    assert.equal(ev.pass, passes ? 1 : 0);
+    assert.equal(o.evaluations.find((e) => e.split === 'signal_full')!.metrics.trades, full.metrics.nTrades);
+    assert.equal(o.headline.signal_pf, v.metrics.profitFactor);
+    if (passes) {
+      assert.equal(o.pass, true, JSON.stringify(o.failures));
+      assert.ok(v.metrics.profitFactor > 5 && v.metrics.winRate > 0.7 && v.metrics.nTrades > 200, JSON.stringify(v.metrics));
+    } else {
+      // fails the issue-5 profit factor check after costs, with no significant edge before costs: no predictive power
+      assert.ok(v.metrics.profitFactor < 1, String(v.metrics.profitFactor));
+      assert.ok(s.test.grossExpectancyT < MIN_EDGE_T, String(s.test.grossExpectancyT));
+      const npp = o.failures.find((f) => f.kind === 'no_predictive_power')!;
+      assert.match(npp.detail, /signal: profit factor 0\.\d\d, win rate [\d.]+% after costs .*the edge before costs is not significant|no edge before costs either/);
+      assert.ok(!o.failures.some((f) => f.kind === 'high_turnover'), JSON.stringify(o.failures));
+    }
+  }
+});
+
+test('signal stage: the hypothesis signal parameters drive the rules; masks equal compileSignals; bad parameters are an invalid hypothesis', async () => {
+  const panel = syntheticPanel();
+  const T = panel.times.length, N = panel.assets.length;
+  const tester = new EngineTester({ panel, store: false, costBps: 1, signalFullRange: false });
+  const o = await tester.test(hyp('H001', 'sig', 1, { signalQuantile: 0.1, exitQuantile: 0.3, signalSides: 'long' }));
+  const s = o.signal!;
+  assert.deepEqual(s.params, { quantile: 0.1, exitQuantile: 0.3, sides: 'long' });
+  assert.equal(s.full, undefined);
+  assert.equal(o.evaluations.some((e) => e.split === 'signal_full'), false);
+  const split = walkForwardSplit(T, { start: 1 });
+  const direct = backtestSignals(panel, { factors: { alpha: panel.fields.sig! }, longEntry: { factor: 'alpha', quantile: 'top', q: 0.1 }, longExit: { not: { factor: 'alpha', quantile: 'top', q: 0.3 } } }, { feeBps: 1, slippageBps: 0, start: split.test.start, end: split.test.end });
+  assert.equal(s.test.nTrades, direct.metrics.nTrades);
+  assert.equal(s.test.profitFactor, direct.metrics.profitFactor);
+  assert.ok(direct.trades.every((t) => t.side === 1));
+  // hysteresis: fewer, longer trades than exiting at the entry quantile
+  const plain = await new EngineTester({ panel, store: false, costBps: 1 }).test(hyp('H002', 'sig', 1, { signalQuantile: 0.1, signalSides: 'long' }));
+  assert.ok(s.test.nTrades < plain.signal!.test.nTrades && s.test.avgHoldingBars > plain.signal!.test.avgHoldingBars);
+  // the fast masks are the compiled rules, element for element
+  for (const p of [resolveSignalParams({}), resolveSignalParams({ signalQuantile: 0.15, exitQuantile: 0.4 }), resolveSignalParams({ signalSides: 'short' })]) {
+    const fast = signalMasks(panel.fields.noise!, p, T, N);
+    const ref = compileSignals(signalSpec(panel.fields.noise!, p), T, N);
+    for (const k of ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const) assert.deepEqual(fast[k], ref[k], k);
+  }
+  assert.throws(() => resolveSignalParams({ signalQuantile: 0.3 }), /signalQuantile must be in \(0, 0\.25\], got 0\.3/);
+  assert.throws(() => resolveSignalParams({ signalQuantile: 0.2, exitQuantile: 0.1 }), /exitQuantile must be in \[signalQuantile \(0\.2\), 0\.5\], got 0\.1/);
+  const bad = await tester.test(hyp('H003', 'sig', 1, { exitQuantile: 0.9 }));
+  assert.deepEqual(bad.failures.map((f) => f.kind), ['invalid_expression']);
+  assert.match(bad.failures[0]!.detail, /^signal parameters: exitQuantile must be/);
+});
+
+test('signal stage timing on a 505 x 1,259 panel: masks and both backtests well under a second', async () => {
+  // the S&P 500 sample's shape, random-walk prices; the factor is a 20-bar return
+  const T = 1259, N = 505;
+  const rng = mulberry32(11);
+  const close = new Float64Array(T * N);
+  for (let a = 0; a < N; a++) close[a] = 50 + 100 * rng();
+  for (let t = 1; t < T; t++) for (let a = 0; a < N; a++) close[t * N + a] = close[(t - 1) * N + a]! * (1 + 0.02 * (rng() - 0.5));
+  const times = new Float64Array(T);
+  for (let t = 0; t < T; t++) times[t] = Date.UTC(2013, 1, 8) + t * 86_400_000;
+  const panel: Panel = { dataset: 'shape', frequency: '1d', market: 'equity', times, assets: Array.from({ length: N }, (_, a) => `S${a}`), fields: { open: close, high: close, low: close, close } };
+  const f = new Float64Array(T * N).fill(NaN);
+  for (let t = 20; t < T; t++) for (let a = 0; a < N; a++) f[t * N + a] = close[t * N + a]! / close[(t - 20) * N + a]! - 1;
+  runSignalStage(panel, f, { params: { delay: 1 }, costBps: 5, range: { start: 1000, end: T }, fullRange: { start: 21, end: T } }); // warm-up (JIT)
+  const t0 = performance.now();
+  const s = runSignalStage(panel, f, { params: { delay: 1 }, costBps: 5, range: { start: 1000, end: T }, fullRange: { start: 21, end: T } });
+  const ms = performance.now() - t0;
+  assert.ok(s.full!.nTrades > 10_000, String(s.full!.nTrades));
+  assert.ok(ms < 1000, `signal stage took ${ms.toFixed(0)} ms`);
 });

@@ -65,11 +65,14 @@ export interface ClassifyInput {
   /** Id / name of that most correlated stored factor. */
   readonly correlatedWith?: string;
   /** Signal-stage metrics (walk-forward test segment); undefined: no signal stage. */
-  readonly signal?: Pick<SignalStageMetrics, 'nTrades' | 'winRate' | 'profitFactor' | 'signalsPer1000Bars' | 'grossWinRate' | 'grossProfitFactor'>;
+  readonly signal?: Pick<SignalStageMetrics, 'nTrades' | 'winRate' | 'profitFactor' | 'signalsPer1000Bars' | 'grossWinRate' | 'grossProfitFactor'> & { readonly grossExpectancyT?: number };
 }
 
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+
+/** t-statistic the mean trade return before costs must reach for a signal failing after costs to count as a cost problem rather than no edge. */
+export const MIN_EDGE_T = 2;
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : String(x));
 
@@ -80,8 +83,10 @@ const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : St
  * - entry signals per 1,000 bars above the range -> `high_turnover` (fires on most bars);
  *   below the range -> `no_predictive_power` (almost never fires);
  * - profit factor <= minProfitFactor or win rate <= minWinRate after costs ->
- *   `high_turnover` when both checks pass before costs (fees added back: the
- *   costs eat the edge), else `no_predictive_power` (no edge before costs either).
+ *   `high_turnover` when both checks pass before costs (fees added back) and
+ *   the mean gross trade return is significant (t >= {@link MIN_EDGE_T}, when
+ *   given): the costs eat a real edge; else `no_predictive_power` (no
+ *   edge before costs either, or one too small to tell from noise).
  * Each kind appears at most once (details joined). Returns [] when the signal passes.
  */
 export function classifySignal(s: NonNullable<ClassifyInput['signal']>, th: Readonly<SignalThresholds> = DEFAULT_SIGNAL_THRESHOLDS): FailureReason[] {
@@ -97,8 +102,11 @@ export function classifySignal(s: NonNullable<ClassifyInput['signal']>, th: Read
   else if (!(s.signalsPer1000Bars >= lo)) add('no_predictive_power', `signal: ${Number.isFinite(s.signalsPer1000Bars) ? s.signalsPer1000Bars.toFixed(2) : String(s.signalsPer1000Bars)} entry signals per 1,000 bars (< ${lo}): it almost never fires`);
   if (s.nTrades > 0 && !(s.profitFactor > th.minProfitFactor && s.winRate > th.minWinRate)) {
     const net = `profit factor ${f2(s.profitFactor)}, win rate ${pct(s.winRate)} after costs (need > ${th.minProfitFactor} and > ${pct(th.minWinRate)})`;
-    const gross = `${f2(s.grossProfitFactor)}, ${pct(s.grossWinRate)} before costs`;
-    if (s.grossProfitFactor > th.minProfitFactor && s.grossWinRate > th.minWinRate) add('high_turnover', `signal: ${net} but ${gross}: the costs eat the edge`);
+    const tGiven = s.grossExpectancyT !== undefined;
+    const gross = `${f2(s.grossProfitFactor)}, ${pct(s.grossWinRate)}${tGiven ? `, mean trade t ${f2(s.grossExpectancyT!)}` : ''} before costs`;
+    const grossOk = s.grossProfitFactor > th.minProfitFactor && s.grossWinRate > th.minWinRate;
+    if (grossOk && (!tGiven || s.grossExpectancyT! >= MIN_EDGE_T)) add('high_turnover', `signal: ${net} but ${gross}: the costs eat the edge`);
+    else if (grossOk) add('no_predictive_power', `signal: ${net}; ${gross}: the edge before costs is not significant (t < ${MIN_EDGE_T})`);
     else add('no_predictive_power', `signal: ${net}; ${gross}: no edge before costs either`);
   }
   return out;

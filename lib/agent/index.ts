@@ -13,7 +13,7 @@ export { FACTOR_FAMILIES, familiesFor, instantiate } from './knowledge.js';
 export type { FactorFamily, FactorTemplate } from './knowledge.js';
 export { summarizePanel, formatSummary } from './summary.js';
 export type { DatasetSummary } from './summary.js';
-export { classifyFailures, classifySignal, DEFAULT_THRESHOLDS as DEFAULT_FAILURE_THRESHOLDS } from './classify.js';
+export { classifyFailures, classifySignal, MIN_EDGE_T, DEFAULT_THRESHOLDS as DEFAULT_FAILURE_THRESHOLDS } from './classify.js';
 export { SIGNAL_FACTOR, resolveSignalParams, signalRules, signalSpec, signalExecution, signalMasks, signalStageMetrics, runSignalStage, signalEvaluationMetrics } from './signal.js';
 export type { SignalStageOptions } from './signal.js';
 export type { Thresholds as FailureThresholds, ClassifyInput } from './classify.js';

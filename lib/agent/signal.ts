@@ -90,11 +90,12 @@ export function signalMasks(values: Float64Array, p: SignalParams, nDates: numbe
 /**
  * Signal-stage metrics of a backtest: validateSignals' trade statistics
  * (net of costs), the same before fees (fees added back to each closed
- * trade's pnl; funding kept), and the equity curve's Sharpe, turnover, holding time and exposure.
+ * trade's pnl; funding kept) with the t-statistic of the mean gross trade
+ * return, and the equity curve's Sharpe, turnover, holding time and exposure.
  */
 export function signalStageMetrics(r: BacktestResult): SignalStageMetrics {
   const v = validateSignals(r).metrics;
-  let n = 0, wins = 0, gp = 0, gl = 0, sumRet = 0;
+  let n = 0, wins = 0, gp = 0, gl = 0, sumRet = 0, sumRet2 = 0;
   for (const t of r.trades) {
     if (t.reason === 'open') continue;
     const g = t.pnl + t.fees;
@@ -103,8 +104,12 @@ export function signalStageMetrics(r: BacktestResult): SignalStageMetrics {
       wins++;
       gp += g;
     } else gl -= g;
-    sumRet += g / (t.size * t.entryPrice);
+    const ret = g / (t.size * t.entryPrice);
+    sumRet += ret;
+    sumRet2 += ret * ret;
   }
+  const mean = n > 0 ? sumRet / n : NaN;
+  const sd = n > 1 ? Math.sqrt(Math.max(0, (sumRet2 - n * mean * mean) / (n - 1))) : NaN;
   const m = r.metrics;
   return {
     nTrades: v.nTrades,
@@ -114,7 +119,8 @@ export function signalStageMetrics(r: BacktestResult): SignalStageMetrics {
     signalsPer1000Bars: v.signalsPer1000Bars,
     grossWinRate: n > 0 ? wins / n : NaN,
     grossProfitFactor: n === 0 ? NaN : gl > 0 ? gp / gl : Infinity,
-    grossExpectancy: n > 0 ? sumRet / n : NaN,
+    grossExpectancy: mean,
+    grossExpectancyT: sd > 0 ? mean / (sd / Math.sqrt(n)) : NaN,
     sharpe: m.sharpe,
     totalReturn: m.totalReturn,
     turnover: m.turnover,
@@ -174,6 +180,7 @@ export function signalEvaluationMetrics(m: SignalStageMetrics, pass?: boolean): 
     gross_win_rate: m.grossWinRate,
     gross_profit_factor: m.grossProfitFactor,
     gross_expectancy: m.grossExpectancy,
+    gross_expectancy_t: m.grossExpectancyT,
     sharpe: m.sharpe,
     total_return: m.totalReturn,
     turnover: m.turnover,

@@ -92,6 +92,8 @@ export interface SignalStageMetrics {
   readonly grossProfitFactor: number;
   /** Mean return per closed trade before fees. */
   readonly grossExpectancy: number;
+  /** t-statistic of the mean trade return before fees (mean / (sd / sqrt(n)), trades treated as independent; NaN under 2 trades). */
+  readonly grossExpectancyT: number;
   /** Annualized Sharpe of the signal backtest's equity curve. */
   readonly sharpe: number;
   /** Total return of the signal backtest's equity. */
