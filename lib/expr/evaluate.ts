@@ -245,19 +245,8 @@ export function evaluateMany(es: readonly (string | Expr)[], panel: Panel, opts:
       if (g.length !== size) throw new ExprError(`panel field ${n} has length ${g.length}, expected ${T} dates x ${N} assets = ${size} at ${pos}`, pos);
       return g;
     };
-    if (name === 'returns') {
-      const close = need('close');
-      const prev = K.delay(close, T, N, 1, ctx.alloc());
-      const out = K.div(close, prev, ctx.alloc());
-      if (pool!.length < POOL_CAP) pool!.push(prev);
-      return { arr: K.sub(out, 1, out), owned: true };
-    }
-    if (name === 'vwap') {
-      const h = need('high'), l = need('low'), c = need('close');
-      const out = K.add(h, l, ctx.alloc());
-      K.add(out, c, out);
-      return { arr: K.div(out, 3, out), owned: true };
-    }
+    if (name === 'returns') return { arr: K.simpleReturns(need('close'), T, N, ctx.alloc()), owned: true };
+    if (name === 'vwap') return { arr: K.typicalPrice(need('high'), need('low'), need('close'), ctx.alloc()), owned: true };
     const m = ADV_RE.exec(name);
     if (m) {
       const d = Number(m[1]);

@@ -108,6 +108,36 @@ export function map3(a: Val, b: Val, c: Val, f: (x: number, y: number, z: number
   return out;
 }
 
+/**
+ * `returns` = close / delay(close, 1) - 1 in one pass: the same two rounded
+ * steps as div then sub (each non-finite intermediate -> NaN); NaN on the first bar.
+ */
+export function simpleReturns(close: Arr, T: number, N: number, out: Arr): Arr {
+  const n = T * N, k = N < n ? N : n;
+  out.fill(NaN, 0, k);
+  for (let i = k; i < n; i++) {
+    let v = close[i]! / close[i - k]!;
+    v = v - v === 0 ? v : NaN;
+    v = v - 1;
+    out[i] = v - v === 0 ? v : NaN;
+  }
+  return out;
+}
+
+/** `vwap` fallback (high + low + close) / 3 in one pass: the same rounded steps as add, add, div (non-finite -> NaN at each). */
+export function typicalPrice(h: Arr, l: Arr, c: Arr, out: Arr): Arr {
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    let v = h[i]! + l[i]!;
+    v = v - v === 0 ? v : NaN;
+    v = v + c[i]!;
+    v = v - v === 0 ? v : NaN;
+    v = v / 3;
+    out[i] = v - v === 0 ? v : NaN;
+  }
+  return out;
+}
+
 /** Array view and stride of a series argument: a scalar becomes a 1-element array with stride 0. */
 function av(v: Val): Arr {
   return typeof v === 'number' ? Float64Array.of(v) : v;
