@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  classifyFailures, parseProposal, flipSign, scaleWindows, summarizePanel, formatSummary, buildPrompt, exprGrammar, FACTOR_FAMILIES, instantiate, mulberry32, hypothesisId,
+  classifyFailures, classifySignal, HYPOTHESIS_SCHEMA, parseProposal, flipSign, scaleWindows, summarizePanel, formatSummary, buildPrompt, exprGrammar, FACTOR_FAMILIES, instantiate, mulberry32, hypothesisId,
 } from '../lib/agent/index.js';
 import type { Panel } from '../lib/data/index.js';
 
@@ -132,4 +132,72 @@ test('mulberry32 is deterministic and uniform-ish; ids are zero-padded', () => {
   assert.ok(m > 0.45 && m < 0.55 && xs.every((x) => x >= 0 && x < 1));
   assert.equal(hypothesisId(7), 'H007');
   assert.equal(hypothesisId(1234), 'H1234');
+});
+
+test('classifySignal: the mapping of each failed signal check to a failure kind', () => {
+  // a signal that passes every issue-5 check
+  const ok = { nTrades: 400, winRate: 0.52, profitFactor: 1.2, signalsPer1000Bars: 390, grossWinRate: 0.55, grossProfitFactor: 1.35, grossExpectancyT: 3.1 };
+  assert.deepEqual(classifySignal(ok), []);
+  const one = (x: Parameters<typeof classifySignal>[0]) => {
+    const r = classifySignal(x);
+    assert.equal(r.length, 1, JSON.stringify(r));
+    return r[0]!;
+  };
+  // too few trades -> no predictive power
+  assert.deepEqual(one({ ...ok, nTrades: 12 }), { kind: 'no_predictive_power', detail: 'signal: too few trades (12 < 30) to show an edge' });
+  // fires on most bars -> turnover; almost never -> no predictive power
+  assert.deepEqual(one({ ...ok, signalsPer1000Bars: 620 }), { kind: 'high_turnover', detail: 'signal: 620 entry signals per 1,000 bars (> 500): it fires on most bars' });
+  assert.equal(one({ ...ok, signalsPer1000Bars: 0.4 }).kind, 'no_predictive_power');
+  // loses after costs, wins before costs with a significant edge -> the costs eat it
+  const cost = one({ ...ok, profitFactor: 0.9, winRate: 0.47, grossProfitFactor: 1.15, grossWinRate: 0.52, grossExpectancyT: 2.6 });
+  assert.equal(cost.kind, 'high_turnover');
+  assert.equal(cost.detail, 'signal: profit factor 0.90, win rate 47.0% after costs (need > 1 and > 40.0%) but 1.15, 52.0%, mean trade t 2.60 before costs: the costs eat the edge');
+  // the same with an edge before costs that is noise (t < 2) -> no predictive power
+  const noise = one({ ...ok, profitFactor: 0.9, winRate: 0.47, grossProfitFactor: 1.15, grossWinRate: 0.52, grossExpectancyT: 1.2 });
+  assert.equal(noise.kind, 'no_predictive_power');
+  assert.match(noise.detail, /the edge before costs is not significant \(t < 2\)$/);
+  // no edge before costs either; a low win rate alone fails too
+  assert.match(one({ ...ok, profitFactor: 0.8, grossProfitFactor: 0.95 }).detail, /0\.95, 55\.0%, mean trade t 3\.10 before costs: no edge before costs either$/);
+  assert.equal(one({ ...ok, winRate: 0.35, grossWinRate: 0.37 }).kind, 'no_predictive_power');
+  // without a t-statistic the before-cost profit factor and win rate decide
+  const { grossExpectancyT: _t, ...noT } = ok;
+  void _t;
+  assert.equal(one({ ...noT, profitFactor: 0.9, grossProfitFactor: 1.1 }).kind, 'high_turnover');
+  // several checks of one kind: one reason, details joined
+  const both = one({ ...ok, nTrades: 10, profitFactor: 0.7, grossProfitFactor: 0.8 });
+  assert.match(both.detail, /^signal: too few trades \(10 < 30\) to show an edge; signal: profit factor 0\.70/);
+  // thresholds are the caller's
+  assert.deepEqual(classifySignal({ ...ok, nTrades: 12 }, { minTrades: 10, minWinRate: 0.4, minProfitFactor: 1, signalsPer1000Bars: [1, 500] }), []);
+});
+
+test('classifyFailures with a signal stage: its reasons join the portfolio ones, one per kind; a wrong sign suppresses them', () => {
+  const good = { expectedSign: 1 as const, rankIc: 0.03, sharpeGross: 1.8, sharpeNet: 1.2, turnover: 0.2, trainSharpe: 1.4, testSharpe: 1.1, windowSharpes: [0.5, 1, 2, 0.1] };
+  const sigOk = { nTrades: 400, winRate: 0.52, profitFactor: 1.2, signalsPer1000Bars: 390, grossWinRate: 0.55, grossProfitFactor: 1.35, grossExpectancyT: 3.1 };
+  assert.deepEqual(classifyFailures({ ...good, signal: sigOk }), [], 'passes both stages');
+  // the portfolio passes, the signal loses money with no edge before costs: the signal stage decides the fail
+  const lose = { ...sigOk, profitFactor: 0.8, winRate: 0.36, grossProfitFactor: 0.85, grossWinRate: 0.37, grossExpectancyT: -2 };
+  const f = classifyFailures({ ...good, signal: lose });
+  assert.deepEqual(f.map((r) => r.kind), ['no_predictive_power']);
+  assert.match(f[0]!.detail, /^signal: profit factor 0\.80, win rate 36\.0% after costs/);
+  // a kind already found by the portfolio stage gets the signal detail appended
+  const f2 = classifyFailures({ ...good, turnover: 0.9, signal: { ...sigOk, profitFactor: 0.9, grossProfitFactor: 1.2 } });
+  assert.deepEqual(f2.map((r) => r.kind), ['high_turnover']);
+  assert.match(f2[0]!.detail, /^turnover 0\.900\/day > 0\.5; signal: profit factor 0\.90, .* the costs eat the edge$/);
+  // wrong sign: flipping fixes both stages, so only the wrong sign is reported
+  assert.deepEqual(classifyFailures({ ...good, rankIc: -0.03, sharpeNet: -1.2, sharpeGross: -1, trainSharpe: -1, testSharpe: -1, signal: lose }).map((r) => r.kind), ['wrong_sign']);
+});
+
+test('parseProposal: optional signal parameters are kept when given and checked', () => {
+  const base = { decision: 'new', decision_reason: 'x', name: 'n', category: 'c', rationale: 'r', expressions: ['rank(close)'], expected_sign: 1 };
+  const r = parseProposal({ ...base, params: { delay: 1, decay: 2, signal_quantile: 0.1, exit_quantile: '0.3', signal_sides: 'long' } }, grammar, FIELDS);
+  assert.equal(r.ok, true);
+  assert.deepEqual((r as { proposal: { params: unknown } }).proposal.params, { delay: 1, decay: 2, neutralization: 'market', truncation: 0.05, signalQuantile: 0.1, exitQuantile: 0.3, signalSides: 'long' });
+  const err = (params: Record<string, unknown>) => (parseProposal({ ...base, params }, grammar, FIELDS) as { error: string }).error;
+  assert.equal(err({ signal_quantile: 0.4 }), 'params.signal_quantile must be in (0, 0.25], got 0.4');
+  assert.equal(err({ signal_quantile: 0.2, exit_quantile: 0.1 }), 'params.exit_quantile must be in [params.signal_quantile (0.2), 0.5], got 0.1');
+  assert.match(err({ signal_sides: 'both' }), /params\.signal_sides must be "long_short", "long" or "short", got "both"/);
+  // the schema the model follows lists them, not as required
+  const props = HYPOTHESIS_SCHEMA.properties.params.properties as Record<string, unknown>;
+  assert.ok('signal_quantile' in props && 'exit_quantile' in props && 'signal_sides' in props);
+  assert.deepEqual(HYPOTHESIS_SCHEMA.properties.params.required, ['delay', 'decay', 'neutralization', 'truncation']);
 });
