@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
-import { KnowledgeBase, DEFAULT_PARAMS, type HypothesisProposal, type TestOutcome } from '../lib/agent/index.js';
+import { KnowledgeBase, KB_SCHEMA_VERSION, DEFAULT_PARAMS, type HypothesisProposal, type SignalStage, type TestOutcome } from '../lib/agent/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-kb-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,4 +106,88 @@ test('knowledge base: an unfinished run is marked interrupted and its open hypot
   assert.match(runs[0]!.stopReason, /killed or crashed/);
   assert.deepEqual((await kb.recoverInterrupted()).runs, [], 'second recovery finds no running run');
   kb.close();
+});
+
+/** A signal stage as the engine tester returns it (profit factor Infinity: no losing trade). */
+const stage = (pass: boolean): SignalStage => ({
+  params: { quantile: 0.2, exitQuantile: 0.4, sides: 'long_short' },
+  fill: 'nextOpen',
+  costBps: 5,
+  range: { start: 1000, end: 1259 },
+  thresholds: { minTrades: 30, minWinRate: 0.4, minProfitFactor: 1, signalsPer1000Bars: [1, 500] },
+  pass,
+  reasons: pass ? [] : ['profit factor 0.870 not above 1'],
+  test: { nTrades: 812, winRate: pass ? 0.61 : 0.47, profitFactor: pass ? Infinity : 0.87, expectancy: 0.0012, signalsPer1000Bars: 394.5, grossWinRate: 0.63, grossProfitFactor: 1.4, grossExpectancy: 0.0022, grossExpectancyT: 2.4, sharpe: 1.1, totalReturn: 0.05, turnover: 0.11, avgHoldingBars: 8.5, exposure: 0.99 },
+  full: { nTrades: 4000, winRate: 0.5, profitFactor: 1.02, expectancy: 0.0001, signalsPer1000Bars: 395, grossWinRate: 0.52, grossProfitFactor: 1.1, grossExpectancy: 0.0011, grossExpectancyT: NaN, sharpe: 0.2, totalReturn: 0.04, turnover: 0.1, avgHoldingBars: 8, exposure: 0.98 },
+});
+
+test('knowledge base: the signal stage is stored (JSON and query columns) and read back', async () => {
+  const kb = await KnowledgeBase.open(await Db.open(join(dir, 'kb3.duckdb')));
+  assert.equal(await kb.schemaVersion(), KB_SCHEMA_VERSION);
+  const run = await kb.startRun({ goal: 'g', dataset: 'toy', provider: 'offline', model: 'm' });
+  const base = { runId: run, provider: 'offline', model: 'm', promptVersion: 'v' };
+  for (const [i, pass] of [[1, true], [2, false]] as const) {
+    const h = await kb.addHypothesis({ ...base, iteration: i, proposal: prop(`s${i}`, 'momentum', `ts_rank(close, ${i})`), canonical: `s${i}` });
+    await kb.markTesting(h.id);
+    await kb.recordOutcome(h.id, { ...outcome(pass, pass ? 1.2 : -0.3), signal: stage(pass) }, 10);
+  }
+  const h3 = await kb.addHypothesis({ ...base, iteration: 3, proposal: prop('nosig', 'momentum', 'close'), canonical: 'n3' });
+  await kb.recordOutcome(h3.id, outcome(false, 0.1, ['error']), 5); // a tester without a signal stage
+  assert.deepEqual(await kb.signalStage('H001'), stage(true), 'round trip incl. Infinity and NaN');
+  assert.equal((await kb.signalStage('H001'))!.test.profitFactor, Infinity);
+  assert.equal(await kb.signalStage('H003'), undefined);
+  assert.deepEqual(await kb.signalTable(), [
+    { id: 'H001', name: 's1', status: 'validated', pass: true, trades: 812, winRate: 0.61, profitFactor: Infinity, expectancy: 0.0012, signalsPer1000Bars: 394.5 },
+    { id: 'H002', name: 's2', status: 'failed', pass: false, trades: 812, winRate: 0.47, profitFactor: 0.87, expectancy: 0.0012, signalsPer1000Bars: 394.5 },
+  ]);
+  const row = await kb.db.one(`SELECT signal_pass, signal_trades, signal_profit_factor FROM kb_hypotheses WHERE id = 'H002'`);
+  assert.deepEqual({ ...row }, { signal_pass: false, signal_trades: 812, signal_profit_factor: 0.87 });
+  kb.close();
+});
+
+test('knowledge base: a database written before the signal stage is migrated on open, old rows intact', async () => {
+  const path = join(dir, 'kb-v1.duckdb');
+  // the version-1 schema and one tested hypothesis, as the previous code wrote them
+  const old = await Db.open(path);
+  await old.exec(`
+    CREATE TABLE kb_runs (run_id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, started_ms DOUBLE NOT NULL, finished_ms DOUBLE, status VARCHAR NOT NULL, goal VARCHAR, category VARCHAR, dataset VARCHAR, provider VARCHAR, model VARCHAR, options VARCHAR, stop_reason VARCHAR, summary VARCHAR);
+    CREATE TABLE kb_hypotheses (id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, run_id VARCHAR NOT NULL, iteration INTEGER NOT NULL, name VARCHAR NOT NULL, category VARCHAR NOT NULL, rationale VARCHAR NOT NULL, expressions VARCHAR NOT NULL,
+      canonical VARCHAR NOT NULL, expected_sign INTEGER NOT NULL, params VARCHAR NOT NULL, parent_id VARCHAR, decision VARCHAR NOT NULL, decision_reason VARCHAR NOT NULL, status VARCHAR NOT NULL,
+      provider VARCHAR NOT NULL, model VARCHAR NOT NULL, prompt_version VARCHAR NOT NULL, thinking VARCHAR NOT NULL, repairs INTEGER NOT NULL, model_ms DOUBLE NOT NULL, test_ms DOUBLE, sharpe DOUBLE, grade VARCHAR,
+      headline VARCHAR, strategy_path VARCHAR, note VARCHAR, created_ms DOUBLE NOT NULL, updated_ms DOUBLE NOT NULL);
+    CREATE TABLE kb_evaluations (hypothesis_id VARCHAR NOT NULL, split VARCHAR NOT NULL, metrics VARCHAR NOT NULL, PRIMARY KEY (hypothesis_id, split));
+    CREATE TABLE kb_failures (hypothesis_id VARCHAR NOT NULL, ord INTEGER NOT NULL, kind VARCHAR NOT NULL, detail VARCHAR NOT NULL, PRIMARY KEY (hypothesis_id, ord));
+    CREATE TABLE kb_model_calls (run_id VARCHAR NOT NULL, iteration INTEGER NOT NULL, round INTEGER NOT NULL, provider VARCHAR, model VARCHAR, prompt_version VARCHAR, ms DOUBLE, raw VARCHAR, thinking VARCHAR, error VARCHAR, created_ms DOUBLE NOT NULL);
+    INSERT INTO kb_runs VALUES ('R001', 1, 1, 2, 'completed', 'g', '', 'sp500_daily', 'offline', 'offline-grammar', '{}', 'done', '{}');
+    INSERT INTO kb_hypotheses VALUES ('H001', 1, 'R001', 1, 'mom_60_20', 'momentum', 'why', '["ts_delay(close, 20) / ts_delay(close, 60) - 1"]', 'c1', 1,
+      '{"delay":1,"decay":5,"neutralization":"market","truncation":0.05}', NULL, 'new', '', 'validated', 'offline', 'offline-grammar', 'offline-v1', '', 0, 0, 800, 1.25, 'E', '{"rank_ic":0.006}', 'strategies/H015', NULL, 1, 2);
+    INSERT INTO kb_evaluations VALUES ('H001', 'test', '{"sharpe":1.25}');
+  `);
+  old.close();
+  Db.closeAll();
+  await new Promise((r) => setTimeout(r, 50));
+
+  const kb = await KnowledgeBase.open(await Db.open(path));
+  assert.equal(await kb.schemaVersion(), 2);
+  const cols = (await kb.db.all<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'kb_hypotheses' AND column_name LIKE 'signal%' ORDER BY column_name`)).map((r) => r.column_name);
+  assert.deepEqual(cols, ['signal', 'signal_expectancy', 'signal_pass', 'signal_per_1000', 'signal_profit_factor', 'signal_trades', 'signal_win_rate']);
+  const h1 = (await kb.get('H001'))!;
+  assert.deepEqual([h1.status, h1.sharpe, h1.params.decay, h1.strategyPath], ['validated', 1.25, 5, 'strategies/H015']);
+  assert.deepEqual(await kb.evaluations('H001'), [{ split: 'test', metrics: { sharpe: 1.25 } }]);
+  assert.equal(await kb.signalStage('H001'), undefined, 'tested before the signal stage existed');
+  assert.deepEqual(await kb.signalTable(), []);
+  // new outcomes get the signal columns; ids continue
+  const run = await kb.startRun({ goal: 'g', dataset: 'sp500_daily', provider: 'offline', model: 'm' });
+  const h2 = await kb.addHypothesis({ runId: run, iteration: 1, provider: 'offline', model: 'm', promptVersion: 'v', proposal: prop('s', 'momentum', 'rank(close)'), canonical: 'c2' });
+  assert.equal(h2.id, 'H002');
+  await kb.recordOutcome('H002', { ...outcome(false, -0.3), signal: stage(false) }, 10);
+  assert.deepEqual((await kb.signalTable()).map((r) => [r.id, r.pass, r.profitFactor]), [['H002', false, 0.87]]);
+  kb.close();
+  Db.closeAll();
+  await new Promise((r) => setTimeout(r, 50));
+  // reopening is a no-op
+  const again = await KnowledgeBase.open(await Db.open(path));
+  assert.equal(await again.schemaVersion(), 2);
+  assert.equal((await again.signalStage('H002'))!.test.profitFactor, 0.87);
+  again.close();
 });

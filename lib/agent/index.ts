@@ -19,7 +19,7 @@ export type { SignalStageOptions } from './signal.js';
 export type { Thresholds as FailureThresholds, ClassifyInput } from './classify.js';
 export { PROMPT_VERSION, HYPOTHESIS_SCHEMA, SYSTEM_PROMPT, buildPrompt, parseProposal } from './prompt.js';
 export type { PromptInput, KbDigestEntry, ProposalParse } from './prompt.js';
-export { KnowledgeBase, hypothesisId } from './kb.js';
+export { KnowledgeBase, hypothesisId, KB_SCHEMA_VERSION } from './kb.js';
 export type { RunRecord, SearchOptions, GroupStats, KbStats, FailurePattern, NewHypothesis } from './kb.js';
 export { LlmProposer, OfflineProposer, scaleWindows, flipSign } from './proposer.js';
 export type { Proposer, ProposeContext, ProposalResult, LlmProposerOptions, OfflineProposerOptions } from './proposer.js';

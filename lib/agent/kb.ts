@@ -304,7 +304,7 @@ export class KnowledgeBase {
       ]);
       const sg = outcome.signal;
       if (sg) {
-        const fin = (x: number) => (Number.isFinite(x) ? x : null);
+        const fin = (x: number) => (Number.isNaN(x) ? null : x); // Infinity (no losing trade) is a valid DOUBLE
         await db.exec(
           `UPDATE kb_hypotheses SET signal = ?, signal_pass = ?, signal_trades = ?, signal_win_rate = ?, signal_profit_factor = ?, signal_expectancy = ?, signal_per_1000 = ? WHERE id = ?`,
           [JSON.stringify(sg, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)), sg.pass, sg.test.nTrades, fin(sg.test.winRate), fin(sg.test.profitFactor), fin(sg.test.expectancy), fin(sg.test.signalsPer1000Bars), id],
