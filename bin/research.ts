@@ -156,6 +156,12 @@ program
         console.log(`${p.kind.padEnd(20)} ${String(p.count).padStart(4)}  by category: ${Object.entries(p.byCategory).map(([k, v]) => `${k} ${v}`).join(', ')}`);
         console.log(`${''.padEnd(26)}latest: ${p.example.id} \`${p.example.expression}\`: ${p.example.detail}`);
       }
+      const sig = await kb.signalTable();
+      if (sig.length) {
+        const pfs = sig.map((r) => r.profitFactor).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+        const median = pfs.length ? (pfs.length % 2 ? pfs[(pfs.length - 1) / 2]! : (pfs[pfs.length / 2 - 1]! + pfs[pfs.length / 2]!) / 2) : NaN;
+        console.log(`Signal stage (test segment): ${sig.filter((r) => r.pass).length} of ${sig.length} passed; median profit factor after costs ${f2(median)}`);
+      }
     }),
   );
 

@@ -1,7 +1,7 @@
 /**
  * The command line end to end, in child processes: the Ollama path on the
  * bundled S&P 500 panel through the scripted server, a missing model, Ctrl-C,
- * and the knowledge-base commands.
+ * the knowledge-base commands and `research analyze` (failure patterns).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeOllama } from './helpers/fake-ollama.js';
+import { Db } from '../lib/db/index.js';
+import { KnowledgeBase, DEFAULT_PARAMS, type FailureReason, type HypothesisProposal, type SignalStage } from '../lib/agent/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-cli-'));
 const strategies = join(dir, 'strategies');
@@ -104,4 +106,48 @@ test('Ctrl-C stops the run cleanly: exit 2, run marked interrupted, nothing half
   const m = /Hypotheses: (\d+) \(([^)]*)\)/.exec(status.out)!;
   assert.equal(Number(m[1]), 2);
   assert.ok(/Open \(interrupted, re-tested by the next run\): H002/.test(status.out) || !/proposed|testing/.test(m[2]!), status.out);
+});
+
+test('research analyze: failure patterns most frequent first with categories and the latest example; signal-stage line; empty KB', { timeout: 60_000 }, async () => {
+  const db = join(dir, 'd.duckdb');
+  const kb = await KnowledgeBase.open(await Db.open(db));
+  const run = await kb.startRun({ goal: 'g', dataset: 'sp500_daily', provider: 'offline', model: 'offline-grammar' });
+  const base = { runId: run, provider: 'offline', model: 'offline-grammar', promptVersion: 'offline-v1' };
+  const prop = (name: string, category: string, expr: string): HypothesisProposal => ({ name, category, rationale: 'r', expressions: [expr], expectedSign: 1, params: DEFAULT_PARAMS, decision: 'new', decisionReason: '' });
+  const sig = (pass: boolean, pf: number): SignalStage => ({
+    params: { quantile: 0.2, exitQuantile: 0.2, sides: 'long_short' }, fill: 'nextOpen', costBps: 5, range: { start: 1000, end: 1259 },
+    thresholds: { minTrades: 30, minWinRate: 0.4, minProfitFactor: 1, signalsPer1000Bars: [1, 500] }, pass, reasons: pass ? [] : [`profit factor ${pf} not above 1`],
+    test: { nTrades: 500, winRate: 0.5, profitFactor: pf, expectancy: 0, signalsPer1000Bars: 395, grossWinRate: 0.5, grossProfitFactor: pf, grossExpectancy: 0, grossExpectancyT: 0, sharpe: 0, totalReturn: 0, turnover: 0.1, avgHoldingBars: 5, exposure: 1 },
+  });
+  const tested: [string, string, string, boolean, number, FailureReason[]][] = [
+    ['rev_3', 'mean_reversion', '-1 * ts_delta(close, 3) / ts_delay(close, 3)', false, 0.84, [{ kind: 'high_turnover', detail: 'turnover 0.603/day > 0.5' }, { kind: 'no_predictive_power', detail: 'signal: profit factor 0.84' }]],
+    ['range_60', 'volatility', '-1 * ts_mean((high - low) / close, 60)', false, 0.91, [{ kind: 'no_predictive_power', detail: 'mean Rank IC 0.001' }]],
+    ['mom_60_20', 'momentum', 'ts_delay(close, 20) / ts_delay(close, 60) - 1', true, 1.13, []],
+    ['smamom_15_180', 'momentum', 'ts_mean(close, 15) / ts_mean(close, 180) - 1', false, 0.76, [{ kind: 'no_predictive_power', detail: 'signal: profit factor 0.76, win rate 34.9% after costs' }]],
+  ];
+  for (const [i, [name, category, expr, pass, pf, failures]] of tested.entries()) {
+    const h = await kb.addHypothesis({ ...base, iteration: i + 1, proposal: prop(name, category, expr), canonical: name });
+    await kb.markTesting(h.id);
+    await kb.recordOutcome(h.id, { pass, sharpe: pass ? 1.25 : -0.5, headline: {}, grade: '', evaluations: [], failures, signal: sig(pass, pf) }, 700);
+  }
+  await kb.addUntested({ ...base, iteration: 5, proposal: prop('dup', 'momentum', 'ts_delay(close,20)/ts_delay(close,60)-1'), canonical: 'mom_60_20' }, { kind: 'duplicate', detail: 'same canonical expression as H003' });
+  kb.close();
+  Db.closeAll();
+
+  const r = await cli(['analyze', '--db', db]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, [
+    `${'no_predictive_power'.padEnd(20)}    3  by category: momentum 1, volatility 1, mean_reversion 1`,
+    `${''.padEnd(26)}latest: H004 \`ts_mean(close, 15) / ts_mean(close, 180) - 1\`: signal: profit factor 0.76, win rate 34.9% after costs`,
+    `${'duplicate'.padEnd(20)}    1  by category: momentum 1`,
+    `${''.padEnd(26)}latest: H005 \`ts_delay(close,20)/ts_delay(close,60)-1\`: same canonical expression as H003`,
+    `${'high_turnover'.padEnd(20)}    1  by category: mean_reversion 1`,
+    `${''.padEnd(26)}latest: H001 \`-1 * ts_delta(close, 3) / ts_delay(close, 3)\`: turnover 0.603/day > 0.5`,
+    'Signal stage (test segment): 1 of 4 passed; median profit factor after costs 0.88',
+    '',
+  ].join('\n'));
+
+  const empty = await cli(['analyze', '--db', join(dir, 'empty.duckdb')]);
+  assert.equal(empty.code, 0, empty.err);
+  assert.equal(empty.out, '(no failures recorded)\n');
 });
