@@ -523,7 +523,7 @@ export function rollingExtreme(x: Arr, T: number, N: number, d: number, which: '
       di[tail] = t; dv[tail] = v; tail++;
       if (di[head]! <= t - d) head++;
       if (t - lastNan < d || t < d - 1) { out[i] = NaN; continue; }
-      out[i] = arg ? t - di[head]! : x[di[head]! * N + a]!;
+      out[i] = arg ? t - di[head]! : sgn * dv[head]!; // sgn * (sgn * raw) = raw exactly
     }
   }
   return out;
