@@ -561,8 +561,19 @@ export function rollingRank(x: Arr, T: number, N: number, d: number, out: Arr): 
 function ringCount(ring: Float64Array, d: number, v: number): number {
   let c = 0;
   // branch-free: the comparisons are unpredictable, and +(bool) compiles without a jump
-  for (let k = 0; k < d; k++) { const w = ring[k]!; c += +(w < v) + +(w <= v); }
-  return c;
+  if (d < 8) {
+    for (let k = 0; k < d; k++) { const w = ring[k]!; c += +(w < v) + +(w <= v); }
+    return c;
+  }
+  // two accumulators (independent adds) pay off from about 8 entries
+  let c1 = 0, k = 0;
+  for (; k + 1 < d; k += 2) {
+    const w0 = ring[k]!, w1 = ring[k + 1]!;
+    c += +(w0 < v) + +(w0 <= v);
+    c1 += +(w1 < v) + +(w1 <= v);
+  }
+  if (k < d) { const w = ring[k]!; c += +(w < v) + +(w <= v); }
+  return c + c1;
 }
 
 /** Rolling product over d bars, strict; non-finite products -> NaN. O(d) per cell. */
