@@ -51,7 +51,7 @@ function cli(args: string[], onLine?: (line: string, kill: (sig: NodeJS.Signals)
     });
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('error', reject);
-    p.on('close', (code) => resolve({ code, out, err }));
+    p.on('close', (code, signal) => resolve({ code, out, err: signal ? `${err}\n(killed by ${signal})` : err }));
   });
 }
 

@@ -39,7 +39,7 @@ export interface ResearchLoopOptions {
   readonly grammar: Grammar;
   /** Progress lines (default: nothing). */
   readonly log?: (line: string) => void;
-  /** Abort (Ctrl-C): the loop stops at the next step, leaving the current hypothesis open for resumption. */
+  /** Abort (Ctrl-C): the loop stops at the next step, leaving the current hypothesis open for resumption (a test in flight is let finish, so it releases the database, and its result is discarded). */
   readonly signal?: AbortSignal;
 }
 
@@ -228,6 +228,10 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
       });
       const r = await Promise.race([testing, abortP]);
       if (r === undefined) {
+        // let the test settle (it may still be reading or writing the database, which the caller
+        // closes once the loop returns: closing under it crashes DuckDB); its outcome is not recorded
+        log(`    (interrupt: waiting for the test of ${h.id} to release the database; its result is discarded)`);
+        await testing;
         stopReason = `interrupted by the user while testing ${h.id} (left open; the next run re-tests it)`;
         status = 'interrupted';
         break;
