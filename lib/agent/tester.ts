@@ -233,7 +233,7 @@ export class EngineTester implements HypothesisTester {
     const res = await exportStrategy(
       {
         name,
-        description: `${h.rationale}\n\nHypothesis ${h.id} (${h.category}) from the research loop (${h.provider} ${h.model}, ${h.promptVersion})${h.parentId ? `, refining ${h.parentId}` : ''}. Out-of-sample (test segment ${formatTime(panel.times[d.wf.split.test.start]!, panel.frequency)} .. ${formatTime(panel.times[d.wf.split.test.end - 1]!, panel.frequency)}) net Sharpe ${outcome.sharpe.toFixed(2)}.`,
+        description: `${h.rationale}\n\nHypothesis ${h.id} (${h.category}) from the research loop (${h.provider} ${h.model}, ${h.promptVersion})${h.parentId ? `, refining ${h.parentId}` : ''}. Out-of-sample (test segment ${formatTime(panel.times[d.wf.split.test.start]!, panel.frequency)} .. ${formatTime(panel.times[d.wf.split.test.end - 1]!, panel.frequency)}) net Sharpe ${outcome.sharpe.toFixed(2)}.${d.signal ? ` Signal stage (the signal rules below, validated with the portfolio: ${d.signal.params.sides === 'long_short' ? 'long top / short bottom' : d.signal.params.sides} ${Math.round(d.signal.params.quantile * 100)}%, exit outside ${Math.round(d.signal.params.exitQuantile * 100)}%, ${d.signal.costBps} bps per fill) on the test segment: ${d.signal.test.nTrades} trades, win rate ${(d.signal.test.winRate * 100).toFixed(1)}%, profit factor ${d.signal.test.profitFactor.toFixed(2)}.` : ''}`,
         kind: 'portfolio',
         factors: { alpha: d.traded },
         portfolio: { factor: 'alpha', settings: d.settings },
