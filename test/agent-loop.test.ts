@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { OllamaProvider } from '../lib/llm/index.js';
 import {
-  KnowledgeBase, LlmProposer, OfflineProposer, runResearch, exprGrammar, flipSign, PROMPT_VERSION,
+  KnowledgeBase, LlmProposer, OfflineProposer, runResearch, exprGrammar, flipSign, scaleWindows, PROMPT_VERSION,
   type Hypothesis, type HypothesisTester, type TestOutcome, type FailureKind,
 } from '../lib/agent/index.js';
 import { FakeOllama } from './helpers/fake-ollama.js';
@@ -103,6 +103,23 @@ test('offline loop: stops after max consecutive failures; wrong sign is refined 
   assert.notEqual(all[1]!.canonical, all[0]!.canonical);
   assert.deepEqual((await kb.failurePatterns()).map((p) => [p.kind, p.count]), [['wrong_sign', 3]]);
   await checkConsistency(kb, tester);
+  kb.close();
+});
+
+test('offline loop: a high-turnover failure is refined with longer windows, decay and a wider signal exit band; the progress line shows it', async () => {
+  const kb = await freshKb();
+  const tester = new FakeTester(() => ({ pass: false, sharpe: 0.2, kind: 'high_turnover' }));
+  const lines: string[] = [];
+  await runResearch({ dataset: 'toy', datasetSummary: 'toy', kb, proposer: new OfflineProposer({ seed: 3, mutateBestProb: 0 }), tester, grammar, maxIterations: 2, maxConsecutiveFailures: 5, log: (l) => lines.push(l) });
+  const [h1, h2] = await kb.all();
+  assert.equal(h2!.parentId, h1!.id);
+  assert.equal(h2!.expressions[0], scaleWindows(h1!.expressions[0]!, 2));
+  assert.equal(h1!.params.exitQuantile, undefined, 'a new hypothesis leaves the signal parameters to the tester defaults');
+  assert.equal(h2!.params.exitQuantile, 0.4, 'twice the default quintile');
+  assert.equal(h2!.params.decay, Math.min(20, Math.max(3, h1!.params.decay * 2 || 5)));
+  assert.match(h2!.decisionReason, /hold signals until they leave the top\/bottom 40%/);
+  assert.ok(lines.some((l) => l.startsWith(`[2/2] ${h2!.id} `) && l.includes(` market signal exit 0.4 (refines ${h1!.id}`)), lines.join('\n'));
+  assert.ok(!lines.find((l) => l.startsWith(`[1/2] ${h1!.id} `))!.includes(' signal '));
   kb.close();
 });
 

@@ -201,3 +201,11 @@ test('parseProposal: optional signal parameters are kept when given and checked'
   assert.ok('signal_quantile' in props && 'exit_quantile' in props && 'signal_sides' in props);
   assert.deepEqual(HYPOTHESIS_SCHEMA.properties.params.required, ['delay', 'decay', 'neutralization', 'truncation']);
 });
+
+test('buildPrompt: the signal stage is described and a digest line carries its profit factor and win rate', () => {
+  const h = { id: 'H004', name: 'mom_60_20', category: 'momentum', expressions: ['ts_delay(close, 20) / ts_delay(close, 60) - 1'], expectedSign: 1, params: { delay: 1, decay: 5, neutralization: 'market', truncation: 0.05 }, sharpe: 1.25 } as never;
+  const p = buildPrompt({ goal: 'g', datasetSummary: 's', fields: FIELDS, operators: [], best: [{ hypothesis: h, headline: { rank_ic: 0.006, turnover: 0.11, signal_pf: 1.134, signal_win_rate: 0.509 }, failures: [] }], failures: [] });
+  assert.ok(p.includes('- H004 mom_60_20 [momentum] `ts_delay(close, 20) / ts_delay(close, 60) - 1` sign +, delay 1, decay 5: sharpe 1.25, rank_ic 0.006, turnover 0.110, signal profit factor 1.13, win rate 0.51'), p);
+  assert.match(p, /# Test\nThe first expression times expected_sign is tested three ways: .* a signal backtest with the same costs: long the top signal_quantile of assets, short the bottom one, exit when an asset leaves the exit_quantile band; on the test segment it needs >= 30 trades, win rate > 40%, profit factor > 1 after costs and 1-500 entry signals per 1,000 bars\./);
+  assert.match(p, /optional "signal_quantile" \(0\.01-0\.25, default 0\.2\), "exit_quantile"/);
+});
