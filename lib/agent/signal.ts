@@ -11,8 +11,10 @@
  * - sides 'long' or 'short' keep only that side's rules.
  * Execution: delay 1 fills at the next bar's open, delay 0 at the signal
  * bar's close; fees = the tester's cost in bps of traded notional per fill,
- * no extra slippage (the same cost model as the portfolio backtest); sizing
- * the backtest default (1 / number of assets of equity per position).
+ * no extra slippage (the same cost model as the portfolio backtest); funding
+ * from the panel's `funding_event` field when it has one (perpetuals; the
+ * backtestSignals default), kept in the before-cost statistics (only fees are
+ * added back); sizing the backtest default (1 / number of assets of equity per position).
  */
 import type { Panel } from '../data/panel.js';
 import {
