@@ -680,6 +680,20 @@ function simulateBars(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams,
   st.maxDd = maxDd;
 }
 
+/**
+ * Runs the bar simulator over bars `[p.start, p.end)` of `m` (N assets, one
+ * shared cash account) with entry/exit masks `s` (length nBars x N,
+ * date-major) and optional per-bar volatility `sigma` for volatility-target
+ * sizing. Execution conventions are those of this module's comment (fills at
+ * the next open or this close, fees and slippage in bps of traded notional,
+ * funding from `funding_event`, stops on each bar's high/low, stop first when
+ * a bar touches both). Writes the equity curve into `equityOut` (length
+ * p.end - p.start, currency units), positions (units per asset, date-major)
+ * into `positionsOut` and closed trades into `trades` when given; `general`
+ * forces the multi-asset loop also for N = 1 (used to cross-check the fast
+ * single-asset path, which must give identical results).
+ * @returns the scalar summary (cash, funding, exposure, return moments, max drawdown).
+ */
 export function runKernel(
   m: MarketArrays,
   s: SignalMasks,
