@@ -64,8 +64,9 @@ function baseLayout(opts: FigureOptions): Record<string, unknown> {
   return layout;
 }
 
+// automargin: plotly widens the margin to fit long tick labels (e.g. factor names on a heatmap's y axis).
 function axis(title: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return title ? { ...extra, title: { text: title } } : { ...extra };
+  return title ? { automargin: true, ...extra, title: { text: title } } : { automargin: true, ...extra };
 }
 
 /** Named series: `{ name: values }` or `[{ name, values }]`. */
@@ -173,7 +174,7 @@ export function heatmapFigure(z: Matrix, x: readonly (string | number)[], y: rea
     trace.colorscale = opts.colorscale ?? 'RdBu';
   } else if (opts.colorscale) trace.colorscale = opts.colorscale;
   if (opts.showValues) {
-    trace.texttemplate = '%{z:.2f}';
+    trace.texttemplate = '%{z:.3g}'; // 3 significant digits: ICs of 0.004 stay readable
   }
   const layout = { ...baseLayout(opts), xaxis: axis(opts.xTitle), yaxis: axis(opts.yTitle, { autorange: 'reversed' }) };
   return { data: [trace], layout };
