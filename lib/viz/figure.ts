@@ -157,7 +157,8 @@ export type Matrix = readonly NumArray[];
  * Heatmap of a matrix (e.g. a correlation matrix, or IC by factor x horizon):
  * one `heatmap` trace, `z[i][j]` drawn at column `x[j]`, row `y[i]`, first row
  * at the top (y axis reversed, as a table reads). With `zmid` the color scale
- * is diverging (RdBu) and centered there.
+ * is diverging (RdBu) and centered there; `showValues` prints each cell's value
+ * (3 significant digits) on it.
  * @param z rows x columns values; NaN cells are left blank.
  * @param x column labels, length = row length.
  * @param y row labels, length = number of rows.
