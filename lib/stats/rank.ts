@@ -263,8 +263,12 @@ function scatterWords(m: number, hist: Int32Array, base: number, sh: number, w1:
  */
 function unpackSorted(x: Float64Array, off: number, w: Int32Array, vals: Float64Array, idx: Int32Array, m: number, budget: number): boolean {
   let i = 0;
+  // the largest value so far in a register: most values are not below it (no move), and that
+  // test needs no load of vals[i - 1], which was just stored
+  let top = -Infinity;
   for (; i < m && budget >= 0; i++) {
     const a = w[i]! & 0xffff, v = x[off + a]!;
+    if (!(top > v)) { vals[i] = v; idx[i] = a; top = v; continue; }
     let j = i - 1;
     while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; }
     vals[j + 1] = v; idx[j + 1] = a;
