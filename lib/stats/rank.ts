@@ -183,13 +183,16 @@ export class RowRanker {
 /** {@link emitAverageRanks} in form RANK_UNIT for vals/idx[0, m), with tab[k] = (k * 0.5) / (m - 1) precomputed (same values). */
 function emitUnitFromTable(vals: Float64Array, idx: Int32Array, m: number, out: Float64Array, base: number, tab: Float64Array): void {
   let i = 0;
+  let v = vals[0]!;
   while (i < m) {
-    const v = vals[i]!;
-    let j = i + 1;
+    const nx = i + 1 < m ? vals[i + 1]! : NaN;
+    if (nx !== v) { out[base + idx[i]!] = tab[2 * i]!; i++; v = nx; continue; } // no tie (the common case)
+    let j = i + 2;
     while (j < m && vals[j] === v) j++;
     const r = tab[i + j - 1]!;
     for (let k = i; k < j; k++) out[base + idx[k]!] = r;
     i = j;
+    v = i < m ? vals[i]! : NaN;
   }
 }
 
