@@ -565,6 +565,19 @@ function ringCount(ring: Float64Array, d: number, v: number): number {
     for (let k = 0; k < d; k++) { const w = ring[k]!; c += +(w < v) + +(w <= v); }
     return c;
   }
+  if (d >= 16) {
+    // four accumulators for long windows
+    let c1 = 0, c2 = 0, c3 = 0, k = 0;
+    for (; k + 3 < d; k += 4) {
+      const w0 = ring[k]!, w1 = ring[k + 1]!, w2 = ring[k + 2]!, w3 = ring[k + 3]!;
+      c += +(w0 < v) + +(w0 <= v);
+      c1 += +(w1 < v) + +(w1 <= v);
+      c2 += +(w2 < v) + +(w2 <= v);
+      c3 += +(w3 < v) + +(w3 <= v);
+    }
+    for (; k < d; k++) { const w = ring[k]!; c += +(w < v) + +(w <= v); }
+    return c + c1 + c2 + c3;
+  }
   // two accumulators (independent adds) pay off from about 8 entries
   let c1 = 0, k = 0;
   for (; k + 1 < d; k += 2) {
