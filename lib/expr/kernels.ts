@@ -565,6 +565,19 @@ function ringCount(ring: Float64Array, d: number, v: number): number {
     for (let k = 0; k < d; k++) { const w = ring[k]!; c += +(w < v) + +(w <= v); }
     return c;
   }
+  if (d >= 16) {
+    // four accumulators for long windows
+    let c1 = 0, c2 = 0, c3 = 0, k = 0;
+    for (; k + 3 < d; k += 4) {
+      const w0 = ring[k]!, w1 = ring[k + 1]!, w2 = ring[k + 2]!, w3 = ring[k + 3]!;
+      c += +(w0 < v) + +(w0 <= v);
+      c1 += +(w1 < v) + +(w1 <= v);
+      c2 += +(w2 < v) + +(w2 <= v);
+      c3 += +(w3 < v) + +(w3 <= v);
+    }
+    for (; k < d; k++) { const w = ring[k]!; c += +(w < v) + +(w <= v); }
+    return c + c1 + c2 + c3;
+  }
   // two accumulators (independent adds) pay off from about 8 entries
   let c1 = 0, k = 0;
   for (; k + 1 < d; k += 2) {
@@ -652,11 +665,102 @@ export function csRank(x: Arr, T: number, N: number, out: Arr): Arr {
   return csRankLike(x, T, N, out, RANK_UNIT, 0);
 }
 
-/** Ranks each date with one {@link RowRanker}, writing `form` (a RANK_* constant of lib/stats/rank.ts). */
+/**
+ * Ranks each date with one {@link RowRanker}, writing `form` (a RANK_* constant
+ * of lib/stats/rank.ts). Unit ranks of rows with few distinct values (ranks of
+ * `ts_rank`, `ts_argmax`, signs, comparisons) go through
+ * {@link DiscreteRanker} while the rows keep to at most
+ * {@link DISCRETE_MAX} distinct values (same results).
+ */
 function csRankLike(x: Arr, T: number, N: number, out: Arr, form: number, q: number): Arr {
   const ranker = new RowRanker(N);
-  for (let t = 0; t < T; t++) ranker.rankRow(x, t * N, N, out, t * N, form, q);
+  let dr: DiscreteRanker | null = form === RANK_UNIT ? new DiscreteRanker(N) : null;
+  for (let t = 0; t < T; t++) {
+    if (dr) {
+      if (dr.rankRow(x, t * N, N, out, t * N)) continue;
+      dr = null; // too many distinct values: the sort from here on
+    }
+    ranker.rankRow(x, t * N, N, out, t * N, form, q);
+  }
   return out;
+}
+
+/** Most distinct values per row that {@link DiscreteRanker} handles. */
+const DISCRETE_MAX = 32;
+
+/**
+ * Unit ranks ((r - 1) / (n - 1), average ties; n = 1 gives 0.5) of rows with
+ * at most {@link DISCRETE_MAX} distinct values without sorting the row: the
+ * distinct values are found with a small hash table on their bits, counted,
+ * and only they are sorted. The rank of a tie run spanning sorted positions
+ * [i, j) is ((i + j - 1) * 0.5) / (n - 1), the same expression as the sort
+ * path's, so the results are bitwise the same.
+ */
+class DiscreteRanker {
+  private readonly f = new Float64Array(1);
+  private readonly b = new Int32Array(this.f.buffer);
+  private readonly occ = new Int32Array(128);
+  private readonly dv = new Float64Array(DISCRETE_MAX);
+  private readonly dlo = new Int32Array(DISCRETE_MAX);
+  private readonly dhi = new Int32Array(DISCRETE_MAX);
+  private readonly cnt = new Int32Array(DISCRETE_MAX);
+  private readonly ord = new Int32Array(DISCRETE_MAX);
+  private readonly rv = new Float64Array(DISCRETE_MAX);
+  private readonly sl: Int32Array;
+
+  constructor(n: number) {
+    this.sl = new Int32Array(n > 0 ? n : 1);
+  }
+
+  /** Unit ranks of x[off, off + len) to out[outOff + a] (NaN where x is NaN); false (out partly written) when the row has too many distinct values. */
+  rankRow(x: Arr, off: number, len: number, out: Arr, outOff: number): boolean {
+    const { f, b, occ, dv, dlo, dhi, cnt, ord, rv, sl } = this;
+    occ.fill(-1);
+    let K = 0, m = 0;
+    for (let a = 0; a < len; a++) {
+      const v = x[off + a]!;
+      if (v !== v) { out[outOff + a] = NaN; sl[a] = -1; continue; }
+      f[0] = v;
+      const lo = b[0]!, hi = b[1]!;
+      let h = Math.imul(lo ^ hi, -1640531535) >>> 25;
+      let id: number;
+      for (;;) {
+        id = occ[h]!;
+        if (id < 0) {
+          if (K === DISCRETE_MAX) return false;
+          id = K++;
+          occ[h] = id; dv[id] = v; dlo[id] = lo; dhi[id] = hi; cnt[id] = 0;
+          break;
+        }
+        if (dlo[id] === lo && dhi[id] === hi) break;
+        h = (h + 1) & 127;
+      }
+      cnt[id]++;
+      sl[a] = id;
+      m++;
+    }
+    if (m === 0) return true;
+    // distinct values ascending (insertion sort of their ids)
+    for (let k = 0; k < K; k++) {
+      const v = dv[k]!;
+      let j = k - 1;
+      while (j >= 0 && dv[ord[j]!]! > v) { ord[j + 1] = ord[j]!; j--; }
+      ord[j + 1] = k;
+    }
+    // tie runs (equal values with different bits, -0 and +0, form one run)
+    const n1 = m - 1;
+    let i = 0, k = 0;
+    while (k < K) {
+      const v = dv[ord[k]!]!;
+      let e = k, j = i;
+      while (e < K && dv[ord[e]!] === v) { j += cnt[ord[e]!]!; e++; }
+      const r = m === 1 ? 0.5 : ((i + j - 1) * 0.5) / n1;
+      for (let u = k; u < e; u++) rv[ord[u]!] = r;
+      i = j; k = e;
+    }
+    for (let a = 0; a < len; a++) { const s = sl[a]!; if (s >= 0) out[outOff + a] = rv[s]!; }
+    return true;
+  }
 }
 
 /**

@@ -183,13 +183,16 @@ export class RowRanker {
 /** {@link emitAverageRanks} in form RANK_UNIT for vals/idx[0, m), with tab[k] = (k * 0.5) / (m - 1) precomputed (same values). */
 function emitUnitFromTable(vals: Float64Array, idx: Int32Array, m: number, out: Float64Array, base: number, tab: Float64Array): void {
   let i = 0;
+  let v = vals[0]!;
   while (i < m) {
-    const v = vals[i]!;
-    let j = i + 1;
+    const nx = i + 1 < m ? vals[i + 1]! : NaN;
+    if (nx !== v) { out[base + idx[i]!] = tab[2 * i]!; i++; v = nx; continue; } // no tie (the common case)
+    let j = i + 2;
     while (j < m && vals[j] === v) j++;
     const r = tab[i + j - 1]!;
     for (let k = i; k < j; k++) out[base + idx[k]!] = r;
     i = j;
+    v = i < m ? vals[i]! : NaN;
   }
 }
 
@@ -263,8 +266,12 @@ function scatterWords(m: number, hist: Int32Array, base: number, sh: number, w1:
  */
 function unpackSorted(x: Float64Array, off: number, w: Int32Array, vals: Float64Array, idx: Int32Array, m: number, budget: number): boolean {
   let i = 0;
+  // the largest value so far in a register: most values are not below it (no move), and that
+  // test needs no load of vals[i - 1], which was just stored
+  let top = -Infinity;
   for (; i < m && budget >= 0; i++) {
     const a = w[i]! & 0xffff, v = x[off + a]!;
+    if (!(top > v)) { vals[i] = v; idx[i] = a; top = v; continue; }
     let j = i - 1;
     while (j >= 0 && vals[j]! > v) { vals[j + 1] = vals[j]!; idx[j + 1] = idx[j]!; j--; }
     vals[j + 1] = v; idx[j + 1] = a;
