@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Panel } from '../lib/data/panel.js';
 import { backtestGrid, backtestSignals, paramGrid, validateSignals, compileSignals, rollingVolatility, type SignalMasks } from '../lib/backtest/index.js';
+import { mulberry32 } from '../lib/agent/rng.js';
 
 const H = 3_600_000;
 
@@ -277,16 +278,7 @@ function reference(o: number[], h: number[], l: number[], c: number[], fund: num
   return eq;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function randomWalk(T: number, N: number, seed: number): Panel {
   const u = rng(seed);

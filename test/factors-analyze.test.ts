@@ -5,17 +5,11 @@ import {
   benjaminiHochberg, bonferroni, mean, pearson, performanceStats, spearman, std, tStatistic, tTestPValue,
 } from '../lib/stats/index.js';
 import { analyzeFactor, forwardReturns, gradeFactor, kernels, multipleTesting, DEFAULT_THRESHOLDS, type GradeMetrics } from '../lib/factors/index.js';
+import { assertClose, lcg } from './helpers/numeric.js';
 
-const close = (a: number, b: number, tol: number, msg = '') => assert.ok(
-  (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
+const close = assertClose;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+const rng = lcg;
 
 /** Random-walk close prices, T daily bars x N assets; `missing` share of prices NaN. */
 function makePanel(T: number, N: number, seed: number, missing = 0): Panel {

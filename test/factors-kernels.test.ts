@@ -2,17 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averageRanks, mean, pearson, spearman, std } from '../lib/stats/index.js';
 import { kernels as K } from '../lib/factors/index.js';
+import { assertClose, lcg } from './helpers/numeric.js';
 
-const close = (a: number, b: number, tol: number, msg = '') => assert.ok(
-  (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= tol, `${msg} ${a} vs ${b} (tol ${tol})`);
+const close = assertClose;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+const rng = lcg;
 
 /** Random dates x assets panel with NaNs and ties (values rounded to a grid). */
 function randomPanel(T: number, N: number, seed: number, nanShare = 0.1, grid = 0): Float64Array {

@@ -11,14 +11,9 @@ import {
   analyzeFactor, assetsHash, decayHeatmap, deflatedSharpeFromStore, decodeJson, encodeJson, factorTable, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
   tearSheetSummary, writeTearSheet, type FactorReport,
 } from '../lib/factors/index.js';
+import { lcg } from './helpers/numeric.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+const rng = lcg;
 
 function makePanel(T: number, N: number, seed: number): Panel {
   const r = rng(seed);

@@ -7,14 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { averageRanks, emitAverageRanks, RANK_AVERAGE, RANK_BUCKET, RANK_UNIT, RowRanker, sortPairs } from '../lib/stats/index.js';
+import { lcg } from './helpers/numeric.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+const rng = lcg;
 
 /** A row of n values: NaNs, ties on a grid, both signs, wide and clustered ranges, float32-equal neighbours. */
 function randomRow(n: number, r: () => number, kind: number): Float64Array {
