@@ -140,19 +140,13 @@ export interface FailurePattern {
   readonly example: { readonly id: string; readonly expression: string; readonly detail: string };
 }
 
-/** Data to insert a new hypothesis. */
-export interface NewHypothesis {
-  readonly proposal: HypothesisProposal;
-  readonly canonical: string;
-  readonly runId: string;
-  readonly iteration: number;
-  readonly provider: string;
-  readonly model: string;
-  readonly promptVersion: string;
-  readonly thinking?: string;
-  readonly repairs?: number;
-  readonly modelMs?: number;
-}
+/**
+ * Data to insert a new hypothesis: the proposal plus the {@link Hypothesis}
+ * fields known at proposal time (thinking, repairs and model time default to
+ * '', 0 and 0).
+ */
+export type NewHypothesis = { readonly proposal: HypothesisProposal } & Pick<Hypothesis, 'canonical' | 'runId' | 'iteration' | 'provider' | 'model' | 'promptVersion'> &
+  Partial<Pick<Hypothesis, 'thinking' | 'repairs' | 'modelMs'>>;
 
 /** The knowledge base over a {@link Db}. */
 export class KnowledgeBase {
