@@ -25,19 +25,20 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /** LlmError for a missing model, with the command that installs it. */
-export function modelMissing(host: string, model: string, available: readonly string[] | undefined, provider: 'ollama' | 'openai'): LlmError {
+export function modelMissing(host: string, model: string, available: readonly string[] | undefined, provider: 'ollama' | 'openai' | 'anthropic'): LlmError {
   const list = available && available.length > 0 ? ` Models there: ${available.join(', ')}.` : available ? ' The server has no models yet.' : '';
   const fix = provider === 'ollama' ? ` Install it with:  ollama pull ${model}` : ' Check the model name for this endpoint (--model).';
   return new LlmError('model_missing', `model "${model}" is not available at ${host}.${fix}.${list}`, 404, false);
 }
 
 /** LlmError for a server that does not answer, with how to start one or go offline. */
-export function unreachable(host: string, model: string, provider: 'ollama' | 'openai', detail: string): LlmError {
+export function unreachable(host: string, model: string, provider: 'ollama' | 'openai' | 'anthropic', detail: string): LlmError {
   const fix =
     provider === 'ollama'
       ? `Start one with \`ollama serve\` and \`ollama pull ${model}\`, set OLLAMA_HOST / --base-url, or use --provider offline.`
-      : 'Check --base-url / OPENAI_BASE_URL, or use --provider offline.';
-  return new LlmError('unreachable', `no ${provider === 'ollama' ? 'Ollama' : 'OpenAI-compatible'} server answers at ${host} (${detail}). ${fix}`, undefined, true);
+      : `Check --base-url / ${provider === 'anthropic' ? 'ANTHROPIC_BASE_URL' : 'OPENAI_BASE_URL'}, or use --provider offline.`;
+  const who = provider === 'ollama' ? 'Ollama' : provider === 'anthropic' ? 'Anthropic API' : 'OpenAI-compatible';
+  return new LlmError('unreachable', `no ${who} server answers at ${host} (${detail}). ${fix}`, undefined, true);
 }
 
 /** LlmError for a call that exceeded its timeout. */
