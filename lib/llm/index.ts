@@ -19,7 +19,7 @@ export { OpenAICompatibleProvider, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL
 export type { OpenAIProviderOptions } from './provider-openai.js';
 export { AnthropicProvider, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_ANTHROPIC_MODEL, ANTHROPIC_ANSWER_TOOL } from './provider-anthropic.js';
 export type { AnthropicProviderOptions } from './provider-anthropic.js';
-export { LlamaCppProvider, LLAMA_CPP_DEFAULTS } from './provider-llama-cpp.js';
+export { LlamaCppProvider, LLAMA_CPP_DEFAULTS, responseText } from './provider-llama-cpp.js';
 export type { LlamaCppSettings } from './provider-llama-cpp.js';
 export { jsonSchemaToGbnf, integerRange, fixedWidthRange } from './json-grammar.js';
 export type { GrammarLimits } from './json-grammar.js';

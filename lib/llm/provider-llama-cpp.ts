@@ -70,6 +70,15 @@ function isAllocationFailure(err: unknown): boolean {
   return /failed to allocate|alloc(ation)? failed|out of memory|\boom\b|insufficient memory|not enough memory|VRAM/i.test(message);
 }
 
+/**
+ * The text of a node-llama-cpp response with its segments: thought segments
+ * (reasoning recognized by the chat wrapper) wrapped in `<think>...</think>`,
+ * so {@link splitThinking} separates them exactly as for a server's answer.
+ */
+export function responseText(fullResponse: readonly (string | { readonly type: 'segment'; readonly segmentType: string; readonly text: string })[]): string {
+  return fullResponse.map((p) => (typeof p === 'string' ? p : p.segmentType === 'thought' ? `<think>${p.text}</think>` : p.text)).join('');
+}
+
 /** A loaded model with its context and chat. */
 interface Loaded {
   readonly model: LlamaModel;
@@ -251,7 +260,7 @@ export class LlamaCppProvider implements LlmProvider {
       ...(rate(used.usedInputTokens, promptMs) !== undefined ? { promptTokensPerSec: rate(used.usedInputTokens, promptMs)! } : {}),
       ...(rate(used.usedOutputTokens, generationMs) !== undefined ? { generationTokensPerSec: rate(used.usedOutputTokens, generationMs)! } : {}),
     };
-    const raw = res.fullResponse.map((p) => (typeof p === 'string' ? p : p.segmentType === 'thought' ? `<think>${p.text}</think>` : p.text)).join('');
+    const raw = responseText(res.fullResponse);
     const split = splitThinking(raw);
     if (res.metadata.stopReason === 'maxTokens' && options.schema) {
       // a grammar only guarantees validity for a finished answer

@@ -17,6 +17,8 @@
  * attn_v [E, Ekv], attn_output [E, E], ffn_norm [E], ffn_gate [E, F],
  * ffn_up [E, F], ffn_down [F, E]; output_norm [E]; output [E, V].
  */
+import { exprGrammar } from '../../lib/agent/grammar.js';
+import { SYSTEM_PROMPT } from '../../lib/agent/prompt.js';
 import { mulberry32 } from '../../lib/agent/rng.js';
 import { writeGguf, type GgufKv, type GgufTensor } from '../../lib/llm/gguf.js';
 
@@ -34,9 +36,9 @@ export interface TinyLlamaOptions {
   readonly kvHeads?: number;
   /** Feed-forward width F. Default 128. */
   readonly ff?: number;
-  /** Byte-pair merges learned from `corpus`. Default 400. */
+  /** Byte-pair merges learned from `corpus`. Default 1200. */
   readonly merges?: number;
-  /** Text the merges are learned from. Default: a JSON/factor-research sample. */
+  /** Text the merges are learned from. Default: the research loop's system prompt, operator list and a sample answer. */
   readonly corpus?: string;
   /** Training context written to the metadata (llama.context_length). Default 16384. */
   readonly contextLength?: number;
@@ -52,7 +54,15 @@ export interface TinyLlamaInfo {
 
 const SPACE = '\u2581';
 
-const DEFAULT_CORPUS = [
+/** The default corpus: what the research prompt is made of, so it tokenizes into a few thousand tokens. */
+function defaultCorpus(): string {
+  const ops = exprGrammar()
+    .operators()
+    .map((o) => `- ${o.signature}: ${o.description}`);
+  return [SYSTEM_PROMPT, ...ops, SAMPLE].join('\n');
+}
+
+const SAMPLE = [
   'You are a quantitative researcher designing cross-sectional alpha factors. Propose one testable hypothesis.',
   '{"decision": "new", "decision_reason": "try momentum", "parent_id": null, "name": "short_term_reversal", "category": "mean_reversion",',
   '"rationale": "stocks that fell over the last days tend to rebound", "expressions": ["-1 * ts_delta(close, 5)", "rank(ts_mean(volume, 20))"],',
@@ -128,7 +138,7 @@ export function writeTinyLlamaGguf(path: string, options: TinyLlamaOptions = {})
   }
   const seen = new Set(tokens);
   const normal = [SPACE, ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).filter((c) => c !== ' ')];
-  for (const p of learnPieces(options.corpus ?? DEFAULT_CORPUS, options.merges ?? 400)) normal.push(p);
+  for (const p of learnPieces(options.corpus ?? defaultCorpus(), options.merges ?? 1200)) normal.push(p);
   const scores: number[] = [0, 0, 0, ...new Array<number>(256).fill(0)];
   let rank = 0;
   for (const t of normal) {
