@@ -9,7 +9,8 @@
  * violation is reported in `jsonError`, so the caller's repair round can ask again.
  *
  * Key from options, else `ANTHROPIC_API_KEY` (environment or `.env`); it is
- * sent only as the `x-api-key` header by the client, never printed, logged,
+ * sent only in the request's auth header by the client (`x-api-key`, or
+ * `Authorization: Bearer` in SDK 1.x), never printed, logged,
  * stored or returned (error messages are redacted). Base URL from options,
  * else `ANTHROPIC_BASE_URL`, else https://api.anthropic.com. Retries follow
  * the project's rules ({@link withRetry}): connection errors, timeouts, 429,
