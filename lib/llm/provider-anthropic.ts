@@ -18,8 +18,8 @@
  * retries are off.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { envSetting, redact } from './env.js';
-import { httpError, isConnectionError, modelMissing, networkCode, timedOut, unreachable } from './errors.js';
+import { envSetting, isLocalUrl } from './env.js';
+import { mapSdkError, modelMissing } from './errors.js';
 import { validateJson } from './json-validate.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { parseJsonAnswer, splitThinking } from './think.js';
@@ -50,15 +50,6 @@ export interface AnthropicProviderOptions {
   readonly structured?: 'tool' | 'output_format';
 }
 
-function isLocal(url: string): boolean {
-  try {
-    const h = new URL(url).hostname;
-    return h === 'localhost' || h === '127.0.0.1' || h === '::1' || h === '[::1]';
-  } catch {
-    return false;
-  }
-}
-
 /** Claude models through the Anthropic Messages API. */
 export class AnthropicProvider implements LlmProvider {
   readonly name = 'anthropic' as const;
@@ -78,7 +69,7 @@ export class AnthropicProvider implements LlmProvider {
     this.model = options.model ?? envSetting('ANTHROPIC_MODEL') ?? DEFAULT_ANTHROPIC_MODEL;
     this.baseUrl = (options.baseUrl ?? envSetting('ANTHROPIC_BASE_URL') ?? DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, '');
     const key = options.apiKey ?? envSetting('ANTHROPIC_API_KEY');
-    if (!key && !isLocal(this.baseUrl)) throw new Error(`Anthropic provider: no API key for ${this.baseUrl}; set ANTHROPIC_API_KEY in the environment or in .env`);
+    if (!key && !isLocalUrl(this.baseUrl)) throw new Error(`Anthropic provider: no API key for ${this.baseUrl}; set ANTHROPIC_API_KEY in the environment or in .env`);
     this.secret = key;
     this.timeoutMs = options.timeoutMs ?? 120_000;
     if (!(this.timeoutMs > 0)) throw new RangeError(`AnthropicProvider: timeoutMs must be > 0, got ${options.timeoutMs}`);
@@ -94,19 +85,8 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   private mapError(err: unknown): LlmError {
-    if (err instanceof LlmError) return err;
-    const clean = (s: string) => redact(s, [this.secret]);
-    if (err instanceof Anthropic.APIConnectionTimeoutError) return timedOut(this.baseUrl, this.model, this.timeoutMs);
-    if (err instanceof Anthropic.APIConnectionError) return unreachable(this.baseUrl, this.model, 'anthropic', clean(networkCode(err) ?? err.message));
-    if (err instanceof Anthropic.APIError && typeof err.status === 'number') {
-      const msg = clean(err.message);
-      if (err.status === 404 && /model/i.test(msg)) return modelMissing(this.baseUrl, this.model, undefined, 'anthropic');
-      // 529: Anthropic's "overloaded" status, retryable like 5xx (httpError retries >= 500 and 429)
-      return httpError(this.baseUrl, err.status, msg);
-    }
-    const message = clean(err instanceof Error ? err.message : String(err));
-    if (isConnectionError(err)) return unreachable(this.baseUrl, this.model, 'anthropic', message);
-    return new LlmError('http', `Anthropic call to ${this.baseUrl} failed: ${message}`, undefined, false);
+    // 529 (Anthropic's "overloaded") is retried like 5xx by httpError
+    return mapSdkError(err, Anthropic, { baseUrl: this.baseUrl, model: this.model, timeoutMs: this.timeoutMs, provider: 'anthropic', secrets: [this.secret] });
   }
 
   /** @inheritdoc */
