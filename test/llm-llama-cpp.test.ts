@@ -18,6 +18,7 @@ import { readGgufFileInfo } from 'node-llama-cpp';
 import { chooseProposer, HYPOTHESIS_SCHEMA, LlmProposer, openKnowledgeBase, research } from '../lib/agent/index.js';
 import { fixedWidthRange, integerRange, jsonSchemaToGbnf, LlamaCppProvider, LlmError, readGgufHeader, resolveGgufSetting, responseText, splitThinking, validateJson } from '../lib/llm/index.js';
 import { readLlmSettingsFile } from '../lib/llm/gguf-setting.js';
+import { FakeOllama } from './helpers/fake-ollama.js';
 import { writeTinyLlamaGguf } from './helpers/tiny-gguf.js';
 
 const SCHEMA = HYPOTHESIS_SCHEMA as unknown as Record<string, unknown>;
@@ -197,6 +198,21 @@ describe('provider choice and settings', () => {
     for (const k of ['ALPHALAB_GGUF', 'ALPHALAB_LLM_SETTINGS']) if (saved[k] === undefined) delete process.env[k];
   });
   const closedPort = 'http://127.0.0.1:9'; // discard port: nothing listens
+
+  it('auto: an Ollama server that has the model wins over a configured GGUF model', async () => {
+    const fake = new FakeOllama({ models: ['qwen2.5:7b'] });
+    const url = await fake.start();
+    process.env.ALPHALAB_GGUF = modelPath;
+    try {
+      const lines: string[] = [];
+      const p = await chooseProposer({ provider: 'auto', baseUrl: url, model: 'qwen2.5:7b', log: (l) => lines.push(l) });
+      assert.equal(p.provider, 'ollama');
+      assert.match(lines.join('\n'), /Provider \(auto\): Ollama qwen2\.5:7b at http:\/\/127\.0\.0\.1:\d+, because the server answers and has the model/);
+    } finally {
+      delete process.env.ALPHALAB_GGUF;
+      await fake.stop();
+    }
+  });
 
   it('auto: no Ollama server and ALPHALAB_GGUF set -> llama-cpp, and the start line says why', async () => {
     process.env.ALPHALAB_GGUF = modelPath;
