@@ -155,6 +155,18 @@ program
   });
 
 program
+  .command('research')
+  .description('LLM hypothesis loop (all flags of bin/research.ts: -p auto|ollama|openai|anthropic|llama-cpp|offline, --model, -n, --json, status, kb ...)')
+  .helpOption(false)
+  .allowUnknownOption()
+  .argument('[args...]')
+  .action((args: string[]) => {
+    // the loop's own CLI, in a child so its Ctrl-C handling and exit codes stay as they are
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot(), 'bin', 'research.ts'), ...args], { stdio: 'inherit' });
+    process.exitCode = r.status ?? 1;
+  });
+
+program
   .command('ingest')
   .description('ingest the bundled datasets (data/samples/) into the DuckDB catalog')
   .action(async () => {

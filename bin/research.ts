@@ -1,7 +1,8 @@
 /**
  * Command line of the LLM hypothesis loop (issue 6).
  *
- *   npm run research -- [-r "goal"] [-c momentum] [-n 10] [-p auto|ollama|openai|offline] [-m model] [--base-url URL] [--early-stop-sharpe 1.5]
+ *   npm run research -- [-r "goal"] [-c momentum] [-n 10] [-p auto|ollama|openai|anthropic|llama-cpp|offline] [-m model] [--base-url URL] [--early-stop-sharpe 1.5] [--json]
+ *   npm run research -- -p llama-cpp --model PATH.gguf [--ctx 8192] [--threads 4]
  *   npm run research -- status
  *   npm run research -- improve H003 -n 3
  *   npm run research -- analyze
@@ -34,7 +35,7 @@ interface LoopFlags {
   iterations: number;
   maxFailures: number;
   earlyStopSharpe: number;
-  provider: 'auto' | 'ollama' | 'openai' | 'offline';
+  provider: 'auto' | 'ollama' | 'openai' | 'anthropic' | 'llama-cpp' | 'offline';
   model?: string;
   baseUrl?: string;
   dataset: string;
@@ -43,6 +44,9 @@ interface LoopFlags {
   costBps: number;
   timeout: number;
   strategiesDir?: string;
+  ctx?: number;
+  threads?: number;
+  json?: boolean;
 }
 
 function loopOptions(cmd: Command): Command {
@@ -52,8 +56,11 @@ function loopOptions(cmd: Command): Command {
     .option('-n, --iterations <n>', 'max iterations', int, 10)
     .option('--max-failures <n>', 'stop after this many consecutive failures', int, 3)
     .option('--early-stop-sharpe <x>', 'stop when a validated strategy reaches this Sharpe', num, 1.5)
-    .addOption(new Option('-p, --provider <name>', 'proposer: auto = Ollama if a server answers, else offline').choices(['auto', 'ollama', 'openai', 'offline']).default('auto'))
-    .option('-m, --model <name>', 'model name (default $OLLAMA_MODEL / $OPENAI_MODEL or the provider default)')
+    .addOption(new Option('-p, --provider <name>', 'proposer: auto = Ollama if a server answers, else the GGUF model of $ALPHALAB_GGUF / llm.settings.json, else offline').choices(['auto', 'ollama', 'openai', 'anthropic', 'llama-cpp', 'offline']).default('auto'))
+    .option('-m, --model <name>', 'model name (default $OLLAMA_MODEL / $OPENAI_MODEL / $ANTHROPIC_MODEL or the provider default); for llama-cpp the .gguf file')
+    .option('--ctx <n>', 'llama-cpp: context size in tokens (default 8192)', int)
+    .option('--threads <n>', 'llama-cpp: CPU threads (default min(8, cores))', int)
+    .option('--json', 'progress on stderr, one JSON summary line on stdout')
     .option('--base-url <url>', 'server base URL (default $OLLAMA_HOST / $OPENAI_BASE_URL)')
     .option('-d, --dataset <name>', 'bundled sample (sp500_daily, binance_perp_1h) or catalog dataset', 'sp500_daily')
     .option('--db <path>', 'DuckDB file of the knowledge base and trial store (default data/quant.duckdb)')
@@ -90,9 +97,15 @@ async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
     strategiesDir: flags.strategiesDir,
     improve,
     signal: ac.signal,
+    ...(flags.ctx || flags.threads ? { llamaCpp: { ...(flags.ctx ? { contextSize: flags.ctx } : {}), ...(flags.threads ? { threads: flags.threads } : {}) } } : {}),
+    ...(flags.json ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}),
   };
   try {
     const s = await research(opts);
+    if (flags.json) {
+      const num = (x: number) => (Number.isFinite(x) ? x : null);
+      console.log(JSON.stringify({ runId: s.runId, status: s.status, stopReason: s.stopReason, provider: s.provider, model: s.model, usedLanguageModel: s.usedLanguageModel, tried: s.tried, tested: s.tested, passed: s.passed, bestSharpe: num(s.bestSharpe), best: s.best?.id ?? null, exported: s.exported, modelMs: s.modelMs }));
+    }
     process.exitCode = s.status === 'completed' ? 0 : 2;
   } finally {
     process.off('SIGINT', onInt);

@@ -7,7 +7,7 @@
 import { Db, defaultDbPath } from '../db/index.js';
 import { loadBundledPanel, loadPanel, type Panel } from '../data/index.js';
 import { FactorStore } from '../factors/index.js';
-import { createProvider, LlmError, OllamaProvider, type LlmProvider } from '../llm/index.js';
+import { createProvider, GGUF_ENV, LlmError, OllamaProvider, resolveGgufSetting, type LlamaCppSettings, type LlmProvider } from '../llm/index.js';
 import { exprGrammar } from './grammar.js';
 import { KnowledgeBase } from './kb.js';
 import { runResearch, type ResearchSummary } from './loop.js';
@@ -31,10 +31,12 @@ export interface ResearchOptions {
   readonly maxConsecutiveFailures?: number;
   /** Early-stop Sharpe. Default 1.5. */
   readonly earlyStopSharpe?: number;
-  /** 'auto' (default: Ollama when a server answers with the model, else offline), 'ollama', 'openai' or 'offline' (-p). */
-  readonly provider?: 'auto' | 'ollama' | 'openai' | 'offline';
-  /** Model name (-m). */
+  /** 'auto' (default: Ollama when a server answers with the model, else a configured GGUF model, else offline), 'ollama', 'openai', 'anthropic', 'llama-cpp' or 'offline' (-p). */
+  readonly provider?: 'auto' | 'ollama' | 'openai' | 'anthropic' | 'llama-cpp' | 'offline';
+  /** Model name (-m); for llama-cpp the path of the .gguf file. */
   readonly model?: string;
+  /** Settings of the in-process llama-cpp provider (context size, threads, temperature, seed); modelPath here is used by 'auto' too. */
+  readonly llamaCpp?: Partial<LlamaCppSettings>;
   /** Server base URL (--base-url). */
   readonly baseUrl?: string;
   /** Per-call model timeout in ms. Default 180000. */
@@ -66,32 +68,56 @@ export async function loadDataset(dataset: string | Panel = 'sp500_daily'): Prom
 
 /**
  * The proposer for the options: 'offline', or a checked model provider.
- * With 'auto', an unreachable server or a missing model falls back to the
- * offline proposer and says why in the log.
- * @throws LlmError for an explicit provider whose server or model is missing (message has the fix).
+ * 'auto' takes the first that works, in this order: Ollama when a server
+ * answers with the model; else the GGUF model configured by `ALPHALAB_GGUF`
+ * or llm.settings.json (run in-process by llama.cpp), when it loads; else the
+ * offline proposer. The start line says which was chosen and why.
+ * @throws LlmError for an explicit provider whose server, model or model file is missing (message has the fix).
  */
-export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'model' | 'baseUrl' | 'timeoutMs' | 'seed' | 'log'>): Promise<Proposer> {
+export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'model' | 'baseUrl' | 'timeoutMs' | 'seed' | 'log' | 'llamaCpp'>): Promise<Proposer> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const kind = opts.provider ?? 'auto';
   if (kind === 'offline') return new OfflineProposer({ seed: opts.seed ?? 7 });
-  let llm: LlmProvider;
-  try {
-    if (kind === 'auto') {
-      // a quick probe (3 s, no retries) so a missing server does not stall the start
-      await new OllamaProvider({ model: opts.model, host: opts.baseUrl, timeoutMs: 3000, retry: { retries: 0 } }).check();
-      llm = createProvider({ provider: 'ollama', model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs });
+  const llmProposer = (llm: LlmProvider) => new LlmProposer(llm, { seed: opts.seed ?? 42, ...(opts.llamaCpp?.contextSize ? { numCtx: opts.llamaCpp.contextSize } : {}) });
+  if (kind !== 'auto') {
+    let llm: LlmProvider;
+    if (kind === 'llama-cpp') {
+      const configured = opts.model || opts.llamaCpp?.modelPath ? undefined : resolveGgufSetting();
+      const path = opts.model ?? opts.llamaCpp?.modelPath ?? configured?.settings.modelPath;
+      if (!path) throw new LlmError('model_missing', `provider llama-cpp needs a model file: pass --model PATH.gguf, set ${GGUF_ENV}, or set llamaCpp.modelPath in llm.settings.json`);
+      llm = createProvider({ provider: 'llama-cpp', llamaCpp: { ...configured?.settings, ...opts.llamaCpp, modelPath: path }, timeoutMs: opts.timeoutMs });
     } else {
       llm = createProvider({ provider: kind, model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs });
-      await llm.check();
     }
+    await llm.check();
+    return llmProposer(llm);
+  }
+  // auto: a quick probe (3 s, no retries) so a missing server does not stall the start
+  let ollamaWhy: string;
+  try {
+    const probe = new OllamaProvider({ model: opts.model, host: opts.baseUrl, timeoutMs: 3000, retry: { retries: 0 } });
+    await probe.check();
+    log(`Provider (auto): Ollama ${probe.model} at ${probe.baseUrl}, because the server answers and has the model.`);
+    return llmProposer(createProvider({ provider: 'ollama', model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs }));
   } catch (err) {
-    if (kind === 'auto' && err instanceof LlmError) {
-      log(`No usable Ollama server: ${err.message}`);
+    if (!(err instanceof LlmError)) throw err;
+    ollamaWhy = err.message;
+  }
+  const gguf = opts.llamaCpp?.modelPath ? { settings: { ...opts.llamaCpp, modelPath: opts.llamaCpp.modelPath }, source: 'the llamaCpp option' } : resolveGgufSetting();
+  if (gguf) {
+    const llm = createProvider({ provider: 'llama-cpp', llamaCpp: { ...gguf.settings, ...opts.llamaCpp }, timeoutMs: opts.timeoutMs });
+    try {
+      await llm.check();
+      log(`Provider (auto): llama-cpp in-process with ${llm.baseUrl.replace(/^file:\/\//, '')} (configured by ${gguf.source}), because no Ollama server is usable: ${ollamaWhy}`);
+      return llmProposer(llm);
+    } catch (err) {
+      if (!(err instanceof LlmError)) throw err;
+      log(`Provider (auto): offline proposer, because no Ollama server is usable (${ollamaWhy}) and the GGUF model configured by ${gguf.source} did not load: ${err.message}`);
       return new OfflineProposer({ seed: opts.seed ?? 7 });
     }
-    throw err;
   }
-  return new LlmProposer(llm, { seed: opts.seed ?? 42 });
+  log(`Provider (auto): offline proposer, because no Ollama server is usable (${ollamaWhy}) and no GGUF model is configured (set ${GGUF_ENV} or llamaCpp.modelPath in llm.settings.json).`);
+  return new OfflineProposer({ seed: opts.seed ?? 7 });
 }
 
 /** Canonical expressions of a hypothesis' ancestors (for the duplicate check). */
@@ -114,6 +140,15 @@ async function ancestorsOf(kb: KnowledgeBase, h: Hypothesis): Promise<string[]> 
 export async function research(opts: ResearchOptions = {}): Promise<ResearchSummary> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const proposer = await chooseProposer({ ...opts, log });
+  try {
+    return await researchWith(proposer, opts, log);
+  } finally {
+    // an in-process model holds native memory until released
+    if (proposer instanceof LlmProposer && 'dispose' in proposer.llm && typeof proposer.llm.dispose === 'function') await (proposer.llm.dispose as () => Promise<void>)();
+  }
+}
+
+async function researchWith(proposer: Proposer, opts: ResearchOptions, log: (line: string) => void): Promise<ResearchSummary> {
   const panel = await loadDataset(opts.dataset);
   const db = await Db.open(opts.dbPath ?? defaultDbPath());
   try {

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS kb_failures (
   hypothesis_id VARCHAR NOT NULL, ord INTEGER NOT NULL, kind VARCHAR NOT NULL, detail VARCHAR NOT NULL, PRIMARY KEY (hypothesis_id, ord));
 CREATE TABLE IF NOT EXISTS kb_model_calls (
   run_id VARCHAR NOT NULL, iteration INTEGER NOT NULL, round INTEGER NOT NULL, provider VARCHAR, model VARCHAR,
-  prompt_version VARCHAR, ms DOUBLE, raw VARCHAR, thinking VARCHAR, error VARCHAR, created_ms DOUBLE NOT NULL);
+  prompt_version VARCHAR, ms DOUBLE, raw VARCHAR, thinking VARCHAR, error VARCHAR, created_ms DOUBLE NOT NULL, usage VARCHAR);
 CREATE TABLE IF NOT EXISTS kb_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 `;
 
@@ -160,6 +160,8 @@ export class KnowledgeBase {
     const d = db instanceof Db ? db : await Db.open(db);
     await d.exec(SCHEMA);
     await migrate(d);
+    // token counts and timings of each model call (JSON of ChatUsage); NULL for older rows and providers that report none
+    await d.exec(`ALTER TABLE kb_model_calls ADD COLUMN IF NOT EXISTS usage VARCHAR`);
     return new KnowledgeBase(d);
   }
 
@@ -339,8 +341,27 @@ export class KnowledgeBase {
   }
 
   /** Logs one model exchange (prompt round) for the record. */
-  async logModelCall(c: { runId: string; iteration: number; round: number; provider: string; model: string; promptVersion: string; ms: number; raw: string; thinking: string; error: string }): Promise<void> {
-    await this.db.exec(`INSERT INTO kb_model_calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [c.runId, c.iteration, c.round, c.provider, c.model, c.promptVersion, c.ms, c.raw, c.thinking, c.error, Date.now()]);
+  async logModelCall(c: { runId: string; iteration: number; round: number; provider: string; model: string; promptVersion: string; ms: number; raw: string; thinking: string; error: string; usage?: Readonly<Record<string, number>> }): Promise<void> {
+    await this.db.exec(
+      `INSERT INTO kb_model_calls (run_id, iteration, round, provider, model, prompt_version, ms, raw, thinking, error, created_ms, usage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [c.runId, c.iteration, c.round, c.provider, c.model, c.promptVersion, c.ms, c.raw, c.thinking, c.error, Date.now(), c.usage ? JSON.stringify(c.usage) : null],
+    );
+  }
+
+  /** The logged model calls of a run (all runs when omitted), in call order; `usage` parsed (token counts, load time, tokens/s) or undefined. */
+  async modelCalls(runId?: string): Promise<{ runId: string; iteration: number; round: number; provider: string; model: string; ms: number; raw: string; error: string; usage?: Record<string, number> }[]> {
+    const rows = await this.db.all(`SELECT * FROM kb_model_calls ${runId ? 'WHERE run_id = ?' : ''} ORDER BY created_ms, iteration, round`, runId ? [runId] : undefined);
+    return rows.map((r) => ({
+      runId: String(r.run_id),
+      iteration: num(r.iteration),
+      round: num(r.round),
+      provider: String(r.provider ?? ''),
+      model: String(r.model ?? ''),
+      ms: num(r.ms),
+      raw: String(r.raw ?? ''),
+      error: String(r.error ?? ''),
+      ...(r.usage === null || r.usage === undefined ? {} : { usage: JSON.parse(String(r.usage)) as Record<string, number> }),
+    }));
   }
 
   /** Number of logged model calls of a run (all runs when omitted). */

@@ -147,7 +147,7 @@ export class LlmProposer implements Proposer {
           parsed = undefined;
         }
       }
-      await kb.logModelCall({ runId: ctx.runId, iteration: ctx.iteration, round, provider: this.provider, model: this.model, promptVersion: this.promptVersion, ms: res.durationMs, raw: res.raw, thinking: res.thinking, error });
+      await kb.logModelCall({ runId: ctx.runId, iteration: ctx.iteration, round, provider: this.provider, model: this.model, promptVersion: this.promptVersion, ms: res.durationMs, raw: res.raw, thinking: res.thinking, error, ...(res.usage ? { usage: { ...res.usage } } : {}) });
       if (parsed && 'canonical' in parsed) {
         return { ok: true, proposal: parsed.proposal, canonical: parsed.canonical, thinking: thoughts.join('\n\n'), repairs: round, modelMs };
       }

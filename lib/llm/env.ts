@@ -60,3 +60,13 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
   return out;
 }
+
+/** Whether a URL points at this machine (localhost, 127.0.0.1, ::1): a local server may need no API key. */
+export function isLocalUrl(url: string): boolean {
+  try {
+    const h = new URL(url).hostname;
+    return h === 'localhost' || h === '127.0.0.1' || h === '::1' || h === '[::1]';
+  } catch {
+    return false;
+  }
+}

@@ -38,7 +38,7 @@ export interface ChatOptions {
 /** The result of one chat call. */
 export interface ChatResult {
   /** Provider that answered. */
-  readonly provider: 'ollama' | 'openai';
+  readonly provider: ProviderName;
   /** Model name that answered. */
   readonly model: string;
   /** Raw text content of the answer as the server sent it. */
@@ -55,6 +55,33 @@ export interface ChatResult {
   readonly durationMs: number;
   /** Number of HTTP attempts made (1 = no retry). */
   readonly attempts: number;
+  /** Token counts and timings, when the provider reports them (llama-cpp always; Anthropic token counts). Stored with the model-call log. */
+  readonly usage?: ChatUsage;
+}
+
+/** Names of the providers behind {@link LlmProvider}. */
+export type ProviderName = 'ollama' | 'openai' | 'llama-cpp' | 'anthropic';
+
+/**
+ * Token counts and timings of one chat call. Rates are tokens per second of
+ * wall time: prompt = prompt tokens evaluated / time to the first generated
+ * token; generation = generated tokens / time from the first to the last.
+ */
+export interface ChatUsage {
+  /** Prompt tokens evaluated for this call (after any reuse of a cached prefix). */
+  readonly promptTokens?: number;
+  /** Tokens generated. */
+  readonly completionTokens?: number;
+  /** Model load time in ms, on the call that loaded the model (in-process providers). */
+  readonly loadMs?: number;
+  /** Prompt evaluation time in ms (to the first generated token). */
+  readonly promptMs?: number;
+  /** Generation time in ms (first to last generated token). */
+  readonly generationMs?: number;
+  /** promptTokens / promptMs, in tokens per second. */
+  readonly promptTokensPerSec?: number;
+  /** completionTokens / generationMs, in tokens per second. */
+  readonly generationTokensPerSec?: number;
 }
 
 /** What went wrong talking to a model server. */
@@ -68,7 +95,11 @@ export type LlmErrorCode =
   /** The server rejected the credentials (401/403). */
   | 'auth'
   /** Any other HTTP error (status in {@link LlmError.status}). */
-  | 'http';
+  | 'http'
+  /** A local model file exists but is not a usable model (not GGUF, unknown architecture, damaged). */
+  | 'model_invalid'
+  /** Memory could not be allocated for the model or its context (OOM-class: a smaller model or context may fit). */
+  | 'oom';
 
 /**
  * Error thrown by every provider. `message` says what to do (for a missing
@@ -90,10 +121,10 @@ export class LlmError extends Error {
   }
 }
 
-/** A chat model behind a provider (Ollama or an OpenAI-compatible endpoint). */
+/** A chat model behind a provider (Ollama, an OpenAI-compatible endpoint, Anthropic, or a GGUF file run in-process). */
 export interface LlmProvider {
   /** Provider kind. */
-  readonly name: 'ollama' | 'openai';
+  readonly name: ProviderName;
   /** Model name requests use. */
   readonly model: string;
   /** Server address (never includes a key). */
