@@ -17,3 +17,16 @@ export { OpenAICompatibleProvider, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL
 export type { OpenAIProviderOptions } from './provider-openai.js';
 export { createProvider } from './factory.js';
 export type { ProviderKind, ProviderOptions } from './factory.js';
+export { OOM_PATTERNS, matchOom, isOomError, oomLogLines } from './oom.js';
+export { writeJsonAtomic, readJsonFile, removeStaleTemps } from './atomic-json.js';
+export { DEFAULT_TIERS, DEFAULT_FLEET_CONFIG, resolveFleetConfig, loadFleetConfig } from './fleet-config.js';
+export type { FleetTier, FleetConfig } from './fleet-config.js';
+export { FLEET_STATE_VERSION, defaultFleetStatePath, initialFleetState, validateFleetState, readFleetState, writeFleetState } from './fleet-state.js';
+export type { FleetState, FleetHistoryEntry } from './fleet-state.js';
+export { FleetProvider, fleetStatus, registerTierProvider, tierProviderKinds } from './fleet.js';
+export type { FleetOptions, FleetStatus, TierContext, TierControl, TierProviderKind } from './fleet.js';
+export { OllamaModelOps } from './models.js';
+export type { ModelInfo, LoadedModel, ProgressLine, CreateSpec, ModelOpsOptions } from './models.js';
+export { NVIDIA_SMI_ARGS, parseNvidiaSmi, probeGpus, formatVramReading, VramMonitor } from './vram.js';
+export type { GpuReading, GpuProbe, ProbeOptions, VramReading, LoadedModelSource, VramMonitorOptions } from './vram.js';
+export { ensureVramTables, storeVramReading } from './vram-store.js';
