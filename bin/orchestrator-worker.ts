@@ -47,6 +47,7 @@ async function generator(s: WorkerSettings, signal: AbortSignal): Promise<void> 
     await llm.check();
   } catch (e) {
     if (e instanceof LlmError) {
+      err(`generator: ${e.message}`);
       out({ component: 'generator', ok: false, error: e.message, code: e.code });
       process.exit(3);
     }

@@ -47,6 +47,7 @@ export interface OrchestratorFlags {
   restartBackoff: number;
   maxRestarts: number;
   logFile?: string;
+  submissionsDir?: string;
 }
 
 const posInt = (v: string) => {
@@ -119,8 +120,8 @@ function workerSpec(name: ComponentName, f: OrchestratorFlags, root: string, db:
     dataset: f.dataset,
     fleetState: resolve(f.fleetState ?? defaultFleetStatePath(root)),
     fleetConfig: resolve(f.fleetConfig ?? join(root, 'model_fleet.json')),
-    submissionsDb: join(root, 'data', 'submissions.duckdb'),
-    submissionsLog: join(root, 'data', 'submissions.jsonl'),
+    submissionsDb: join(resolve(f.submissionsDir ?? join(root, 'data')), 'submissions.duckdb'),
+    submissionsLog: join(resolve(f.submissionsDir ?? join(root, 'data')), 'submissions.jsonl'),
     dailyLimit: f.dailyLimit,
     seed: f.seed,
     timeoutMs: f.timeout * 1000,
@@ -203,6 +204,7 @@ export function registerOrchestrator(program: Command): void {
     .option('--timeout <s>', 'model call timeout in seconds', posNum, 180)
     .option('--restart-backoff <s>', 'first crash-restart backoff in seconds (doubles per crash, capped at 5 min)', posNum, 5)
     .option('--max-restarts <n>', 'crash restarts in a row before a run is given up', (v) => Number(v), 5)
+    .option('--submissions-dir <dir>', 'folder of the submission ledger (submissions.duckdb) and the local submission log (submissions.jsonl); default data/')
     .option('--log-file <path>', 'JSON-lines log (default data/logs/orchestrator.log)')
     .action(async (f: OrchestratorFlags) => {
       const root = projectRoot();

@@ -21,7 +21,7 @@ export interface JobLoggerOptions {
 /** A pino logger whose events carry `component` (see the module comment). Writes are synchronous so a crash loses no line. */
 export function createJobLogger(component: string, options: JobLoggerOptions = {}): Logger {
   const streams: pino.StreamEntry[] = [];
-  if (options.console ?? true) streams.push({ level: options.level ?? 'info', stream: pretty({ colorize: false, destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'hostname' }) });
+  if (options.console ?? true) streams.push({ level: options.level ?? 'info', stream: pretty({ colorize: false, destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'hostname', singleLine: true }) });
   if (options.file) {
     mkdirSync(dirname(options.file), { recursive: true });
     streams.push({ level: options.level ?? 'info', stream: pino.destination({ dest: options.file, sync: true, append: true }) });

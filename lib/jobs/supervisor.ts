@@ -64,7 +64,7 @@ export interface RunOutcome {
   readonly status: 'ok' | 'failed' | 'stopped';
   /** Every child started for this run, in order. */
   readonly exits: readonly ChildExit[];
-  /** Result line of the successful child. */
+  /** Result line of the successful child (or of the last crashed one, when it printed one). */
   readonly result?: unknown;
 }
 
@@ -190,7 +190,7 @@ export class Supervisor {
       if (exit.reason === 'restart_interval') continue;
       if (crashes >= maxRestarts) {
         this.log?.error({ crashes: crashes + 1 }, `${this.spec.name}: gave up after ${crashes + 1} crashes in a row`);
-        return { name: this.spec.name, status: 'failed', exits };
+        return { name: this.spec.name, status: 'failed', exits, ...(exit.result !== undefined ? { result: exit.result } : {}) };
       }
       const wait = restartBackoffMs(crashes, base, max, (this.policy.random ?? Math.random)());
       crashes++;
