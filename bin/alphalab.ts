@@ -6,6 +6,7 @@
  *   ingest                ingest the bundled datasets into the DuckDB catalog
  *   orchestrator          generator / miner / submitter unattended, model fleet status (bin/orchestrator.ts)
  *   train ...             continuous training of local models (bin/train.ts)
+ *   models ...            model operations on an Ollama server (bin/models.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -25,6 +26,7 @@ import {
 } from '../lib/notebook/index.js';
 import { registerOrchestrator } from './orchestrator.js';
 import { registerTrain } from './train.js';
+import { registerModels } from './models.js';
 
 const root = projectRoot();
 
@@ -189,6 +191,7 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
 
 registerOrchestrator(program);
 registerTrain(program);
+registerModels(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);

@@ -94,3 +94,27 @@ test('orchestrator --mode generator with a model the server lacks: the run fails
   assert.deepEqual(summary.runs[0]!.children.map((c) => c.code), [3, 3]);
   assert.match(r.err, /ollama pull qwen9:7b/);
 });
+
+test('alphalab models pull shows progress and lists the model; train schedule --dry-run prints the next runs from training_config.json', { timeout: 120_000 }, async () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'bin/alphalab.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('close', (code) => resolve({ code, out, err }));
+    });
+  const pulled = await run(['models', 'pull', 'phi3:mini', '--ollama-url', srv.url, '--json']);
+  assert.equal(pulled.code, 0, pulled.err);
+  assert.deepEqual(JSON.parse(pulled.out.trim()), { pulled: 'phi3:mini' });
+  assert.match(pulled.err, /pulling manifest[\s\S]*success/);
+  assert.ok(srv.fake.models.includes('phi3:mini'));
+  writeFileSync(join(dir, 'training_config.json'), JSON.stringify({ schedule: { daily: '03:30', weekly: [{ days: ['mon'], time: '18:00' }] } }));
+  const sched = await run(['train', 'schedule', '--dry-run', '--json', '--config', join(dir, 'training_config.json')]);
+  assert.equal(sched.code, 0, sched.err);
+  const s = JSON.parse(sched.out.trim()) as { schedule: { pattern: string; next: string[] }[] };
+  assert.deepEqual(s.schedule.map((x) => x.pattern), ['30 3 * * *', '0 18 * * 1']);
+  assert.ok(s.schedule[0]!.next.every((t) => t.endsWith('T03:30:00.000Z')));
+  assert.ok(s.schedule[1]!.next.every((t) => new Date(t).getUTCDay() === 1));
+});
