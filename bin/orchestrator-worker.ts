@@ -15,7 +15,7 @@
  */
 import { Db } from '../lib/db/index.js';
 import { research, openKnowledgeBase } from '../lib/agent/index.js';
-import { FleetProvider, LlmError, loadFleetConfig, OllamaProvider, type LlmProvider } from '../lib/llm/index.js';
+import { FleetProvider, LlmError, loadFleetConfig, OllamaProvider, probeGpus, freeVramGb, type LlmProvider } from '../lib/llm/index.js';
 import { LocalSubmissionLog, onParentGone, runSubmissions, SubmissionLedger, type SubmissionCandidate } from '../lib/jobs/index.js';
 
 /** Settings of a worker run (built by bin/orchestrator.ts). */
@@ -42,7 +42,15 @@ const err = (l: string) => process.stderr.write(`${l}\n`);
 async function generator(s: WorkerSettings, signal: AbortSignal): Promise<void> {
   const llm: LlmProvider = s.ollamaModel
     ? new OllamaProvider({ model: s.ollamaModel, host: s.ollamaUrl, timeoutMs: s.timeoutMs })
-    : new FleetProvider({ config: loadFleetConfig(s.fleetConfig), statePath: s.fleetState, host: s.ollamaUrl, timeoutMs: s.timeoutMs, log: err });
+    : new FleetProvider({
+        config: loadFleetConfig(s.fleetConfig),
+        statePath: s.fleetState,
+        host: s.ollamaUrl,
+        timeoutMs: s.timeoutMs,
+        log: err,
+        // free GPU memory for the upgrade decision (nvidia-smi; undefined = CPU only)
+        freeVramGb: async () => freeVramGb(await probeGpus()),
+      });
   try {
     await llm.check();
   } catch (e) {

@@ -10,14 +10,14 @@
  * Each component runs as a supervised child (bin/orchestrator-worker.ts): restarted with backoff when
  * it crashes, restarted every --restart-interval minutes, PID and exit logged (pino: JSON lines in
  * data/logs/orchestrator.log, readable lines on stderr); every run is recorded in DuckDB
- * (data/jobs.duckdb: job_state, job_runs). SIGTERM / Ctrl-C stop the children cleanly.
+ * (data/jobs.duckdb: job_state, job_runs), with VRAM readings every --vram-interval seconds (vram_gpu, vram_models). SIGTERM / Ctrl-C stop the children cleanly.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { projectRoot } from '../lib/db/paths.js';
 import { Db } from '../lib/db/index.js';
-import { defaultFleetStatePath, FleetProvider, fleetStatus, loadFleetConfig, type FleetStatus } from '../lib/llm/index.js';
+import { defaultFleetStatePath, ensureVramTables, FleetProvider, fleetStatus, formatVramReading, loadFleetConfig, OllamaModelOps, storeVramReading, VramMonitor, type FleetStatus } from '../lib/llm/index.js';
 import { createJobLogger, JobStore, Orchestrator, type ChildSpec, type ComponentName, type RunOutcome, type ScheduleMode } from '../lib/jobs/index.js';
 import type { WorkerSettings } from './orchestrator-worker.js';
 
@@ -48,6 +48,7 @@ export interface OrchestratorFlags {
   maxRestarts: number;
   logFile?: string;
   submissionsDir?: string;
+  vramInterval: number;
 }
 
 const posInt = (v: string) => {
@@ -144,6 +145,22 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
     throw new Error(`${(err as Error).message} (is another orchestrator running on this file?)`);
   }
   const store = await JobStore.open(jobsDb);
+  // VRAM readings every --vram-interval seconds into the same file (own connection: own transactions)
+  const vramDb = await Db.open(jobsDbPath);
+  await ensureVramTables(vramDb);
+  let lastVram = '';
+  const monitor = new VramMonitor({
+    models: new OllamaModelOps({ host: f.ollamaUrl ?? process.env.OLLAMA_HOST ?? 'http://127.0.0.1:11434', timeoutMs: 5000 }),
+    intervalMs: f.vramInterval * 1000,
+    onReading: async (r) => {
+      await storeVramReading(vramDb, r);
+      const line = formatVramReading(r).replace(/\d+\/\d+ MiB \(\d+%\) \d+% busy/g, 'GPU');
+      if (line !== lastVram) log.info({ degraded: r.degraded }, `vram: ${formatVramReading(r)}`);
+      lastVram = line;
+    },
+    onError: (err) => log.warn({ err: (err as Error).message }, 'vram: reading not stored'),
+  });
+  monitor.start();
   const db = resolve(f.db ?? process.env.ALPHALAB_DB ?? join(root, 'data', 'quant.duckdb'));
   const components = { generator: workerSpec('generator', f, root, db), miner: workerSpec('miner', f, root, db), submitter: workerSpec('submitter', f, root, db) };
   if (f.credentials) log.info(`credentials file: ${resolve(f.credentials)} (passed by path; the local submission log does not read it)`);
@@ -170,7 +187,10 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   const outcomes = await orch.run();
+  monitor.stop();
+  await monitor.readOnce(); // one last reading, and waits for one in flight
   const states = await store.states();
+  vramDb.close();
   jobsDb.close();
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   if (f.json) console.log(JSON.stringify({ mode: f.mode, runs: outcomes.map(summarize), jobs: states, jobsDb: jobsDbPath }));
@@ -205,6 +225,7 @@ export function registerOrchestrator(program: Command): void {
     .option('--restart-backoff <s>', 'first crash-restart backoff in seconds (doubles per crash, capped at 5 min)', posNum, 5)
     .option('--max-restarts <n>', 'crash restarts in a row before a run is given up', (v) => Number(v), 5)
     .option('--submissions-dir <dir>', 'folder of the submission ledger (submissions.duckdb) and the local submission log (submissions.jsonl); default data/')
+    .option('--vram-interval <s>', 'seconds between VRAM readings (nvidia-smi and /api/ps, stored in the jobs DuckDB)', posNum, 30)
     .option('--log-file <path>', 'JSON-lines log (default data/logs/orchestrator.log)')
     .action(async (f: OrchestratorFlags) => {
       const root = projectRoot();

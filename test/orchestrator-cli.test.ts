@@ -71,7 +71,9 @@ test('orchestrator --mode generator runs one batch on the fleet against --ollama
   assert.deepEqual(rows.map((x) => x.model), ['small:1b']);
   const jdb = await Db.open(jobs);
   const runs = await jdb.all<{ job: string; reason: string; exit_code: number }>('SELECT job, reason, exit_code FROM job_runs');
+  const vram = await jdb.all<{ n: number }>('SELECT count(*)::INT AS n FROM vram_gpu');
   jdb.close();
+  assert.ok(vram[0]!.n >= 1, 'the orchestrator stored VRAM readings');
   Db.closeAll();
   assert.deepEqual(runs, [{ job: 'generator', reason: 'ok', exit_code: 0 }]);
   // fleet-status from the default state file

@@ -27,6 +27,6 @@ export { FleetProvider, fleetStatus, registerTierProvider, tierProviderKinds } f
 export type { FleetOptions, FleetStatus, TierContext, TierControl, TierProviderKind } from './fleet.js';
 export { OllamaModelOps } from './models.js';
 export type { ModelInfo, LoadedModel, ProgressLine, CreateSpec, ModelOpsOptions } from './models.js';
-export { NVIDIA_SMI_ARGS, parseNvidiaSmi, probeGpus, formatVramReading, VramMonitor } from './vram.js';
+export { NVIDIA_SMI_ARGS, parseNvidiaSmi, probeGpus, freeVramGb, formatVramReading, VramMonitor } from './vram.js';
 export type { GpuReading, GpuProbe, ProbeOptions, VramReading, LoadedModelSource, VramMonitorOptions } from './vram.js';
 export { ensureVramTables, storeVramReading } from './vram-store.js';

@@ -78,6 +78,11 @@ export function probeGpus(options: ProbeOptions = {}): Promise<GpuProbe> {
   });
 }
 
+/** Free memory summed over GPUs in GB (1 GB = 1024 MiB, as nvidia-smi counts MiB), or undefined when CPU only. */
+export function freeVramGb(probe: GpuProbe): number | undefined {
+  return probe.status === 'gpu' ? probe.gpus.reduce((s, g) => s + g.freeMiB, 0) / 1024 : undefined;
+}
+
 /** One monitor reading: GPUs and loaded models at one moment. */
 export interface VramReading {
   /** Epoch ms of the reading. */
@@ -153,7 +158,7 @@ export class VramMonitor {
         gpu,
         ...(models ? { models } : {}),
         ...(ps && 'e' in ps ? { modelsError: ps.e } : {}),
-        ...(gpu.status === 'gpu' ? { freeGb: gpu.gpus.reduce((s, g) => s + g.freeMiB, 0) / 1024 } : {}),
+        ...(gpu.status === 'gpu' ? { freeGb: freeVramGb(gpu) } : {}),
         degraded: (models ?? []).filter((m) => m.partialOffload).map((m) => m.name),
       };
       this.last = reading;
