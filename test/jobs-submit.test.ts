@@ -102,7 +102,9 @@ test('alphalab orchestrator --mode submitter: kill -9 of the orchestrator at ran
   db.close();
   Db.closeAll();
   const subDir = join(dir, 'subs');
-  const args = ['bin/alphalab.ts', 'orchestrator', '--mode', 'submitter', '--db', kbPath, '--jobs-db', join(dir, 'jobs.duckdb'), '--submissions-dir', subDir, '--log-file', join(dir, 'orch.log'), '--restart-backoff', '0.2', '--json'];
+  const SECRET = 'brain-pass-7f3a9c1e55d2';
+  writeFileSync(join(dir, 'brain.json'), JSON.stringify({ email: 'me@example.com', password: SECRET }));
+  const args = ['bin/alphalab.ts', 'orchestrator', '--mode', 'submitter', '--credentials', join(dir, 'brain.json'), '--db', kbPath, '--jobs-db', join(dir, 'jobs.duckdb'), '--submissions-dir', subDir, '--log-file', join(dir, 'orch.log'), '--restart-backoff', '0.2', '--json'];
   let seed = 99;
   const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
   for (let round = 0; round < 3; round++) {
@@ -124,4 +126,8 @@ test('alphalab orchestrator --mode submitter: kill -9 of the orchestrator at ran
   const again = await run(args);
   assert.equal(again.code, 0);
   assert.equal(logLines(join(subDir, 'submissions.jsonl')).length, 1, 'the daily limit holds across restarts');
+  // the credentials never reach logs, outputs or stores
+  for (const [what, text] of [['stdout', clean.out + again.out], ['stderr', clean.err + again.err], ['log', readFileSync(join(dir, 'orch.log'), 'utf8')], ['submission log', readFileSync(join(subDir, 'submissions.jsonl'), 'utf8')], ['jobs db', readFileSync(join(dir, 'jobs.duckdb')).toString('latin1')]] as const) {
+    assert.ok(!text.includes(SECRET), `secret found in ${what}`);
+  }
 });

@@ -107,7 +107,9 @@ test('few-shot block fits its token budget for every num_ctx, alternates directi
 });
 
 test('training config: unknown keys and bad values are named; schedules become cron patterns', () => {
-  assert.throws(() => resolveTrainingConfig({ days_back: 10 }, 'training_config.json'), /training_config\.json: days_back: unknown key/);
+  assert.throws(() => resolveTrainingConfig({ days_bak: 10 }, 'training_config.json'), /training_config\.json: days_bak: unknown key/);
+  assert.equal(resolveTrainingConfig({ days_back: 10, incremental_days: 3, batch_size: 50 }).daysBack, 10, 'snake_case spelling of the original config');
+  assert.throws(() => resolveTrainingConfig({ days_back: 10, daysBack: 11 }), /given twice/);
   assert.throws(() => resolveTrainingConfig({ horizon: 0 }, 'c.json'), /c\.json: horizon: expected an integer >= 1/);
   assert.throws(() => resolveTrainingConfig({ schedule: { daily: '25:00' } }, 'c.json'), /schedule\.daily: expected "HH:MM"/);
   assert.throws(() => resolveTrainingConfig({ adapters: { 'a.gguf': 'abc' } }, 'c.json'), /adapters: expected/);

@@ -1,6 +1,8 @@
 /**
  * Settings of continuous training, read from `training_config.json` and
  * validated (unknown keys rejected, every field checked with its name).
+ * Keys are camelCase; the snake_case spelling (days_back, incremental_days,
+ * batch_size, ...) is accepted for the same field.
  */
 import { readJsonFile } from '../llm/index.js';
 
@@ -94,8 +96,14 @@ const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 export function resolveTrainingConfig(raw: unknown = {}, source = 'training config'): TrainingConfig {
   const bad = (f: string, why: string) => new RangeError(`${source}: ${f}: ${why}`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('(root)', 'expected a JSON object');
-  const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw bad(k, `unknown key (expected one of ${[...KNOWN].join(', ')})`);
+  // snake_case keys of the original tool's config (days_back, incremental_days, batch_size, ...) are read as their camelCase names
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const name = KNOWN.has(k) ? k : k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+    if (!KNOWN.has(name)) throw bad(k, `unknown key (expected one of ${[...KNOWN].join(', ')})`);
+    if (name in o) throw bad(k, `given twice (as ${name} and ${k})`);
+    o[name] = v;
+  }
   const out: Record<string, unknown> = { ...DEFAULT_TRAINING_CONFIG };
   for (const k of INT_FIELDS) {
     if (o[k] === undefined) continue;
