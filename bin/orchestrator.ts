@@ -9,11 +9,11 @@
  *
  * Each component runs as a supervised child (bin/orchestrator-worker.ts): restarted with backoff when
  * it crashes, restarted every --restart-interval minutes, PID and exit logged (pino: JSON lines in
- * data/logs/orchestrator.log, readable lines on stderr); every run is recorded in DuckDB
+ * data/logs/orchestrator.log and data/logs/<component>.log, readable lines on stderr); every run is recorded in DuckDB
  * (data/jobs.duckdb: job_state, job_runs), with VRAM readings every --vram-interval seconds (vram_gpu, vram_models). SIGTERM / Ctrl-C stop the children cleanly.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { projectRoot } from '../lib/db/paths.js';
 import { Db } from '../lib/db/index.js';
@@ -136,7 +136,10 @@ function summarize(o: RunOutcome): Record<string, unknown> {
 
 async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
   if (f.credentials && !existsSync(f.credentials)) throw new Error(`--credentials: file not found: ${f.credentials}`);
-  const log = createJobLogger('orchestrator', { file: resolve(f.logFile ?? join(root, 'data', 'logs', 'orchestrator.log')) });
+  const logFile = resolve(f.logFile ?? join(root, 'data', 'logs', 'orchestrator.log'));
+  const log = createJobLogger('orchestrator', { file: logFile });
+  // one JSON-lines file per component next to the orchestrator's: generator.log, miner.log, submitter.log
+  const componentLog = (name: ComponentName) => createJobLogger(name, { file: join(dirname(logFile), `${name}.log`) });
   const jobsDbPath = resolve(f.jobsDb ?? process.env.ALPHALAB_JOBS_DB ?? join(root, 'data', 'jobs.duckdb'));
   let jobsDb: Db;
   try {
@@ -176,6 +179,7 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
     components,
     store,
     log,
+    componentLog,
   );
   let interrupts = 0;
   const onSignal = (sig: string) => {
@@ -226,7 +230,7 @@ export function registerOrchestrator(program: Command): void {
     .option('--max-restarts <n>', 'crash restarts in a row before a run is given up', (v) => Number(v), 5)
     .option('--submissions-dir <dir>', 'folder of the submission ledger (submissions.duckdb) and the local submission log (submissions.jsonl); default data/')
     .option('--vram-interval <s>', 'seconds between VRAM readings (nvidia-smi and /api/ps, stored in the jobs DuckDB)', posNum, 30)
-    .option('--log-file <path>', 'JSON-lines log (default data/logs/orchestrator.log)')
+    .option('--log-file <path>', 'JSON-lines log of the orchestrator (default data/logs/orchestrator.log); components log to <component>.log in the same folder')
     .action(async (f: OrchestratorFlags) => {
       const root = projectRoot();
       process.exitCode = f.mode.startsWith('fleet-') ? await fleetCommand(f, root) : await runMode(f, root);

@@ -127,7 +127,7 @@ test('alphalab orchestrator --mode submitter: kill -9 of the orchestrator at ran
   assert.equal(again.code, 0);
   assert.equal(logLines(join(subDir, 'submissions.jsonl')).length, 1, 'the daily limit holds across restarts');
   // the credentials never reach logs, outputs or stores
-  for (const [what, text] of [['stdout', clean.out + again.out], ['stderr', clean.err + again.err], ['log', readFileSync(join(dir, 'orch.log'), 'utf8')], ['submission log', readFileSync(join(subDir, 'submissions.jsonl'), 'utf8')], ['jobs db', readFileSync(join(dir, 'jobs.duckdb')).toString('latin1')]] as const) {
+  for (const [what, text] of [['stdout', clean.out + again.out], ['stderr', clean.err + again.err], ['logs', readFileSync(join(dir, 'orch.log'), 'utf8') + readFileSync(join(dir, 'submitter.log'), 'utf8')], ['submission log', readFileSync(join(subDir, 'submissions.jsonl'), 'utf8')], ['jobs db', readFileSync(join(dir, 'jobs.duckdb')).toString('latin1')]] as const) {
     assert.ok(!text.includes(SECRET), `secret found in ${what}`);
   }
 });

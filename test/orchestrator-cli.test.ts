@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
@@ -74,6 +74,10 @@ test('orchestrator --mode generator runs one batch on the fleet against --ollama
   const vram = await jdb.all<{ n: number }>('SELECT count(*)::INT AS n FROM vram_gpu');
   jdb.close();
   assert.ok(vram[0]!.n >= 1, 'the orchestrator stored VRAM readings');
+  // per-component JSON-lines log with the child's PID and exit
+  const genLog = readFileSync(join(dir, 'generator.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { component: string; msg: string });
+  assert.ok(genLog.every((l) => l.component === 'generator'));
+  assert.ok(genLog.some((l) => /generator: pid \d+ exited \(code 0, ok\)/.test(l.msg)));
   Db.closeAll();
   assert.deepEqual(runs, [{ job: 'generator', reason: 'ok', exit_code: 0 }]);
   // fleet-status from the default state file

@@ -97,9 +97,18 @@ export class Orchestrator {
     private readonly components: Readonly<Record<ComponentName, ChildSpec>>,
     private readonly store: JobStore,
     private readonly log: Logger,
+    /** Logger of each component (e.g. its own JSON-lines file). Default: a child of `log`. */
+    private readonly componentLog: (name: ComponentName) => Logger = (name) => log.child({ component: name }),
   ) {
     this.s = resolveOrchestratorSettings(settings);
     this.slots = new Slots(this.s.maxConcurrent);
+  }
+
+  private readonly loggers = new Map<ComponentName, Logger>();
+  private loggerOf(name: ComponentName): Logger {
+    let l = this.loggers.get(name);
+    if (!l) this.loggers.set(name, (l = this.componentLog(name)));
+    return l;
   }
 
   /** Runs one component under supervision, in a slot; records it. */
@@ -107,7 +116,7 @@ export class Orchestrator {
     await this.slots.acquire();
     try {
       if (this.stopped) return { name, status: 'stopped', exits: [] };
-      const sup = new Supervisor(this.components[name], this.s.policy, this.log.child({ component: name }));
+      const sup = new Supervisor(this.components[name], this.s.policy, this.loggerOf(name));
       this.running.add(sup);
       await this.store.started(name);
       const outcome = await sup.run();
