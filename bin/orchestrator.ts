@@ -182,8 +182,10 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
     componentLog,
   );
   let interrupts = 0;
+  let stopSignal = '';
   const onSignal = (sig: string) => {
     interrupts++;
+    stopSignal ||= sig;
     if (interrupts > 1) process.exit(130);
     log.info(`${sig}: stopping the children (again to quit at once)`);
     void orch.stop();
@@ -199,7 +201,8 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   if (f.json) console.log(JSON.stringify({ mode: f.mode, runs: outcomes.map(summarize), jobs: states, jobsDb: jobsDbPath }));
   else for (const o of outcomes) console.log(`${o.name}: ${o.status}${o.result ? ` ${JSON.stringify(o.result)}` : ''}`);
-  return failed ? 1 : interrupts ? 130 : 0;
+  // stopped by a signal: 128 + its number (130 for Ctrl-C, 143 for SIGTERM), after the children stopped
+  return failed ? 1 : stopSignal === 'SIGINT' ? 130 : stopSignal === 'SIGTERM' ? 143 : 0;
 }
 
 /** Registers `orchestrator` on the alphalab program. */

@@ -124,3 +124,41 @@ test('alphalab models pull shows progress and lists the model; train schedule --
   assert.ok(s.schedule[0]!.next.every((t) => t.endsWith('T03:30:00.000Z')));
   assert.ok(s.schedule[1]!.next.every((t) => new Date(t).getUTCDay() === 1));
 });
+
+test('SIGTERM to a long-running orchestrator (miner mode) stops the running child cleanly and exits 143; the run is recorded as stopped', { timeout: 180_000 }, async () => {
+  const jobs = join(dir, 'jobs3.duckdb');
+  const p = spawn(process.execPath, ['--import', 'tsx', 'bin/alphalab.ts', 'orchestrator', '--mode', 'miner', '--batch-size', '50', '--db', join(dir, 'kb3.duckdb'), '--jobs-db', jobs, '--log-file', join(dir, 'orch3.log'), '--ollama-url', srv.url, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let childPid = 0;
+  const started = new Promise<void>((resolve) =>
+    p.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /miner: started pid (\d+)/.exec(err);
+      if (m && !childPid) {
+        childPid = Number(m[1]);
+        resolve();
+      }
+    }),
+  );
+  await started;
+  await new Promise((r) => setTimeout(r, 1500));
+  p.kill('SIGTERM');
+  const code = await new Promise<number | null>((r) => p.once('close', r));
+  assert.equal(code, 143, err.slice(-2000));
+  const alive = (() => {
+    try {
+      process.kill(childPid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  assert.equal(alive, false, 'the child is gone');
+  const db = await Db.open(jobs);
+  const runs = await db.all<{ job: string; reason: string }>('SELECT job, reason FROM job_runs');
+  const state = await db.all<{ last_status: string }>('SELECT last_status FROM job_state');
+  db.close();
+  Db.closeAll();
+  assert.deepEqual(runs, [{ job: 'miner', reason: 'stopped' }]);
+  assert.deepEqual(state, [{ last_status: 'stopped' }]);
+});
