@@ -4,6 +4,9 @@
  *   run [notebooks...]    execute notebooks headless (default: notebooks/*.ipynb in order)
  *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
  *   ingest                ingest the bundled datasets into the DuckDB catalog
+ *   orchestrator          generator / miner / submitter unattended, model fleet status (bin/orchestrator.ts)
+ *   train ...             continuous training of local models (bin/train.ts)
+ *   models ...            model operations on an Ollama server (bin/models.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -21,6 +24,9 @@ import {
   type NotebookRunResult,
   type RunOptions,
 } from '../lib/notebook/index.js';
+import { registerOrchestrator } from './orchestrator.js';
+import { registerTrain } from './train.js';
+import { registerModels } from './models.js';
 
 const root = projectRoot();
 
@@ -194,6 +200,10 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
     process.exitCode = failed > 0 || ing === 'failed' ? 1 : 0;
   },
 );
+
+registerOrchestrator(program);
+registerTrain(program);
+registerModels(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);

@@ -57,6 +57,8 @@ export interface ResearchOptions {
   readonly log?: (line: string) => void;
   /** Abort signal (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /** A ready model provider (e.g. the model fleet), used instead of building one from provider/model/baseUrl. */
+  readonly llm?: LlmProvider;
 }
 
 /** A loaded dataset: bundled sample by name, catalog dataset, or a given panel. */
@@ -74,8 +76,9 @@ export async function loadDataset(dataset: string | Panel = 'sp500_daily'): Prom
  * offline proposer. The start line says which was chosen and why.
  * @throws LlmError for an explicit provider whose server, model or model file is missing (message has the fix).
  */
-export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'model' | 'baseUrl' | 'timeoutMs' | 'seed' | 'log' | 'llamaCpp'>): Promise<Proposer> {
+export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'model' | 'baseUrl' | 'timeoutMs' | 'seed' | 'log' | 'llamaCpp' | 'llm'>): Promise<Proposer> {
   const log = opts.log ?? ((l: string) => console.log(l));
+  if (opts.llm) return new LlmProposer(opts.llm, { seed: opts.seed ?? 42 });
   const kind = opts.provider ?? 'auto';
   if (kind === 'offline') return new OfflineProposer({ seed: opts.seed ?? 7 });
   const llmProposer = (llm: LlmProvider) => new LlmProposer(llm, { seed: opts.seed ?? 42, ...(opts.llamaCpp?.contextSize ? { numCtx: opts.llamaCpp.contextSize } : {}) });

@@ -35,7 +35,12 @@ export interface FakeOllamaOptions {
   readonly script?: readonly Reply[];
   /** Answers when the script is empty: gets the chat request body. Default: a 500 "script exhausted". */
   readonly fallback?: (body: ChatBody) => Reply;
+  /** Extra or replacing routes, checked before the built-in ones (path -> handler). */
+  readonly routes?: Record<string, RouteHandler>;
 }
+
+/** A route added by a test helper: gets the parsed body and the response. */
+export type RouteHandler = (body: unknown, res: ServerResponse, json: (status: number, value: unknown) => void) => void | Promise<void>;
 
 /** The part of a chat request body the fallback sees. */
 export interface ChatBody {
@@ -51,6 +56,7 @@ export class FakeOllama {
   readonly script: Reply[];
   models: string[];
   fallback?: (body: ChatBody) => Reply;
+  routes: Record<string, RouteHandler>;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private readonly hung: ServerResponse[] = [];
@@ -59,6 +65,7 @@ export class FakeOllama {
     this.models = [...(options.models ?? ['qwen2.5:7b'])];
     this.script = [...(options.script ?? [])];
     this.fallback = options.fallback;
+    this.routes = { ...(options.routes ?? {}) };
   }
 
   /** Starts listening; resolves to the base URL `http://127.0.0.1:<port>`. */
@@ -106,6 +113,8 @@ export class FakeOllama {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(value));
     };
+    const route = this.routes[path];
+    if (route) return route(body, res, json);
     const now = new Date().toISOString();
     const modelEntry = (name: string) => ({
       name,

@@ -1,0 +1,220 @@
+/**
+ * The orchestrator: runs named components (child processes built by bin/) on
+ * schedules, at most `maxConcurrent` at once, each under a {@link Supervisor},
+ * recording every run in the {@link JobStore}.
+ *
+ * Modes (the flags users of the original tool know):
+ * - `continuous`: the generator runs batch after batch; the miner runs every
+ *   `miningIntervalHours` (first at start). Both are active at once; with
+ *   `maxConcurrent` 1 (default) their batches take turns for the one slot
+ *   (one GPU, one DuckDB writer).
+ * - `daily`: at `dailyAt` (cron, default 02:00 UTC) generator, then miner,
+ *   then submitter, in sequence.
+ * - `miner`: the miner every `miningIntervalHours`.
+ * - `generator`, `submitter`: one run, then exit.
+ * With `once`, every schedule fires once and the orchestrator returns.
+ * Schedules use croner; SIGTERM / Ctrl-C (wired in bin/) call {@link Orchestrator.stop},
+ * which stops the schedules and the children cleanly.
+ */
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import type { JobStore } from './store.js';
+import { Supervisor, type ChildSpec, type RunOutcome, type SupervisorPolicy } from './supervisor.js';
+
+/** Orchestrator modes that schedule components. */
+export type ScheduleMode = 'continuous' | 'daily' | 'miner' | 'generator' | 'submitter';
+
+/** The components the modes name; bin/ says what each runs. */
+export type ComponentName = 'generator' | 'miner' | 'submitter';
+
+/** Settings of {@link Orchestrator}. */
+export interface OrchestratorSettings {
+  readonly mode: ScheduleMode;
+  /** Component runs at once. Default 1. */
+  readonly maxConcurrent?: number;
+  /** Hours between miner runs. Default 6. */
+  readonly miningIntervalHours?: number;
+  /** Cron pattern of the daily run (UTC). Default "0 2 * * *". */
+  readonly dailyAt?: string;
+  /** Fire each schedule once, then return. */
+  readonly once?: boolean;
+  /** Pause between two generator batches in continuous mode, ms. Default 5000. */
+  readonly generatorPauseMs?: number;
+  /** Restart / backoff policy of every component. */
+  readonly policy?: SupervisorPolicy;
+}
+
+/** Resolved defaults and checks of the settings. @throws RangeError naming the setting. */
+export function resolveOrchestratorSettings(s: OrchestratorSettings): Required<Omit<OrchestratorSettings, 'policy'>> & { policy: SupervisorPolicy } {
+  const maxConcurrent = s.maxConcurrent ?? 1;
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) throw new RangeError(`--max-concurrent must be an integer >= 1, got ${s.maxConcurrent}`);
+  const miningIntervalHours = s.miningIntervalHours ?? 6;
+  if (!(miningIntervalHours > 0)) throw new RangeError(`--mining-interval must be > 0 hours, got ${s.miningIntervalHours}`);
+  const dailyAt = s.dailyAt ?? '0 2 * * *';
+  try {
+    new Cron(dailyAt, { paused: true, timezone: 'UTC' }).stop();
+  } catch (err) {
+    throw new RangeError(`--daily-at: not a cron pattern: "${dailyAt}" (${(err as Error).message})`);
+  }
+  return { mode: s.mode, maxConcurrent, miningIntervalHours, dailyAt, once: s.once ?? false, generatorPauseMs: s.generatorPauseMs ?? 5000, policy: s.policy ?? {} };
+}
+
+/** A counting semaphore (FIFO). */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** Runs the components of a mode (see the module comment). */
+export class Orchestrator {
+  private readonly s: ReturnType<typeof resolveOrchestratorSettings>;
+  private readonly slots: Slots;
+  private readonly running = new Set<Supervisor>();
+  private readonly crons: Cron[] = [];
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private wakeLoop?: () => void;
+  /** Outcomes of every run so far, in order. */
+  readonly outcomes: RunOutcome[] = [];
+
+  constructor(
+    settings: OrchestratorSettings,
+    private readonly components: Readonly<Record<ComponentName, ChildSpec>>,
+    private readonly store: JobStore,
+    private readonly log: Logger,
+    /** Logger of each component (e.g. its own JSON-lines file). Default: a child of `log`. */
+    private readonly componentLog: (name: ComponentName) => Logger = (name) => log.child({ component: name }),
+  ) {
+    this.s = resolveOrchestratorSettings(settings);
+    this.slots = new Slots(this.s.maxConcurrent);
+  }
+
+  private readonly loggers = new Map<ComponentName, Logger>();
+  private loggerOf(name: ComponentName): Logger {
+    let l = this.loggers.get(name);
+    if (!l) this.loggers.set(name, (l = this.componentLog(name)));
+    return l;
+  }
+
+  /** Runs one component under supervision, in a slot; records it. */
+  async runComponent(name: ComponentName): Promise<RunOutcome> {
+    await this.slots.acquire();
+    try {
+      if (this.stopped) return { name, status: 'stopped', exits: [] };
+      const sup = new Supervisor(this.components[name], this.s.policy, this.loggerOf(name));
+      this.running.add(sup);
+      await this.store.started(name);
+      const outcome = await sup.run();
+      this.running.delete(sup);
+      await this.store.finished(outcome);
+      this.outcomes.push(outcome);
+      return outcome;
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** Every `hours`, first at once; skipped while the previous run of the job is still going (croner `protect`). */
+  private every(name: ComponentName, hours: number): void {
+    const job = new Cron('* * * * * *', { interval: Math.round(hours * 3600), protect: true, name: `alphalab-${name}` }, async () => {
+      await this.track(this.runComponent(name));
+      await this.store.nextRun(name, job.nextRun());
+    });
+    this.crons.push(job);
+    void this.store.nextRun(name, job.nextRun());
+  }
+
+  private daily(names: readonly ComponentName[]): void {
+    const job = new Cron(this.s.dailyAt, { timezone: 'UTC', protect: true, name: 'alphalab-daily' }, async () => {
+      await this.track(this.sequence(names));
+      for (const n of names) await this.store.nextRun(n, job.nextRun());
+    });
+    this.crons.push(job);
+    for (const n of names) void this.store.nextRun(n, job.nextRun());
+  }
+
+  private async sequence(names: readonly ComponentName[]): Promise<void> {
+    for (const n of names) {
+      if (this.stopped) return;
+      const o = await this.runComponent(n);
+      if (o.status !== 'ok') this.log.warn({ job: n, status: o.status }, `${n} did not finish (${o.status}); continuing the sequence`);
+    }
+  }
+
+  private async generatorLoop(): Promise<void> {
+    while (!this.stopped) {
+      await this.runComponent('generator');
+      if (this.stopped) return;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, this.s.generatorPauseMs);
+        this.wakeLoop = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+    }
+  }
+
+  /**
+   * Runs the mode until {@link stop} (or, with `once` and for the one-run
+   * modes, until every component ran once).
+   * @returns the outcomes of every run.
+   */
+  async run(): Promise<RunOutcome[]> {
+    const { mode, once } = this.s;
+    this.log.info({ mode, maxConcurrent: this.s.maxConcurrent, miningIntervalHours: this.s.miningIntervalHours, once }, `orchestrator: mode ${mode}`);
+    if (mode === 'generator' || mode === 'submitter') {
+      await this.runComponent(mode);
+      return this.outcomes;
+    }
+    if (once) {
+      if (mode === 'continuous') await Promise.all([this.runComponent('generator'), this.runComponent('miner')]);
+      else if (mode === 'daily') await this.sequence(['generator', 'miner', 'submitter']);
+      else await this.runComponent('miner');
+      return this.outcomes;
+    }
+    if (mode === 'continuous') {
+      this.every('miner', this.s.miningIntervalHours);
+      await this.track(this.generatorLoop());
+    } else if (mode === 'daily') {
+      this.daily(['generator', 'miner', 'submitter']);
+    } else {
+      this.every('miner', this.s.miningIntervalHours);
+    }
+    while (!this.stopped) await new Promise((r) => setTimeout(r, 1000));
+    await Promise.allSettled([...this.inFlight]);
+    return this.outcomes;
+  }
+
+  /** Stops schedules and children (SIGTERM, SIGKILL after the grace time); {@link run} then returns. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.log.info('orchestrator: stopping');
+    for (const c of this.crons) c.stop();
+    for (const s of this.running) s.stop();
+    this.wakeLoop?.();
+    await Promise.allSettled([...this.inFlight]);
+  }
+}
