@@ -17,6 +17,7 @@
 import { isConnectionError } from '../llm/errors.js';
 import { redact } from '../llm/env.js';
 import { VenueError, type VenueName } from './errors.js';
+import { retryAfterSeconds, sleepMs, waitAfter429, type BackoffOptions } from './limits.js';
 
 /** One request and its response as recorded (secrets already masked). */
 export interface HttpExchange {
@@ -127,7 +128,7 @@ export class VenueHttp {
 
   /** Absolute URL of a path (or an absolute URL unchanged) with the query appended. */
   url(path: string, query?: RequestOptions['query']): string {
-    const u = new URL(/^https?:\/\//.test(path) ? path : `${this.baseUrl}${path.startsWith('/') ? '' : '/'}${path}`);
+    const u = new URL(/^https?:\/\//.test(path) ? path : path === '' ? this.baseUrl : `${this.baseUrl}${path.startsWith('/') ? '' : '/'}${path}`);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
     return u.toString();
   }
@@ -203,4 +204,32 @@ export class VenueHttp {
 export function bodySnippet(r: HttpResponse, scrub: (s: string) => string): string {
   const t = typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? '');
   return scrub(t.length > 300 ? `${t.slice(0, 300)}…` : t);
+}
+
+/** Options of {@link retry429}. */
+export interface Retry429Options {
+  readonly backoff?: BackoffOptions;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  /** The error thrown when the retries are used up (default: VenueError 'rate_limited'). */
+  readonly giveUp?: (r: HttpResponse, attempts: number) => VenueError;
+  /** Called before each wait (for progress lines). */
+  readonly onWait?: (waitMs: number, attempt: number) => void;
+}
+
+/**
+ * Sends until the answer is not 429: waits the server's Retry-After (or
+ * full-jitter backoff) between tries, at most `backoff.retries` (default 6) retries.
+ * @throws VenueError from `giveUp` (default 'rate_limited', retryable) when still 429
+ */
+export async function retry429(venue: VenueName, what: string, send: () => Promise<HttpResponse>, o: Retry429Options = {}): Promise<HttpResponse> {
+  const retries = o.backoff?.retries ?? 6;
+  for (let attempt = 0; ; attempt++) {
+    const r = await send();
+    if (r.status !== 429) return r;
+    if (attempt >= retries) throw o.giveUp?.(r, attempt + 1) ?? new VenueError(venue, 'rate_limited', `${venue} ${what}: rate limited (HTTP 429) after ${attempt + 1} attempts; wait or lower the request rate`, 429, true);
+    const wait = waitAfter429(attempt, retryAfterSeconds(r.headers.get('retry-after'), (o.now ?? Date.now)()), o.backoff);
+    o.onWait?.(wait, attempt + 1);
+    await (o.sleep ?? sleepMs)(wait);
+  }
 }

@@ -22,3 +22,4 @@ export type { BackoffOptions } from './limits.js';
 export { brainCredentials, readBrainCredentialFile, assertOwnerOnly, apiKeyFromEnv } from './credentials.js';
 export type { BrainCredentials } from './credentials.js';
 export * from './brain/index.js';
+export * from './jupiter/index.js';

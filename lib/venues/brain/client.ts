@@ -27,7 +27,7 @@
  * @module
  */
 import { VenueError } from '../errors.js';
-import { bodySnippet, VenueHttp, type HttpRecorder, type HttpResponse, type RequestOptions } from '../http.js';
+import { bodySnippet, retry429, VenueHttp, type HttpRecorder, type HttpResponse, type RequestOptions } from '../http.js';
 import { Semaphore, retryAfterSeconds, sleepMs, waitAfter429, type BackoffOptions } from '../limits.js';
 import type { BrainCredentials } from '../credentials.js';
 import type { BrainSimulationSettings } from './settings.js';
@@ -288,18 +288,15 @@ export class BrainClient {
     return this.session;
   }
 
-  /** Retries a request while it answers 429 (Retry-After honoured, else backoff). */
-  private async with429(what: string, send: () => Promise<HttpResponse>): Promise<HttpResponse> {
-    const retries = this.o.backoff?.retries ?? 6;
-    for (let attempt = 0; ; attempt++) {
-      const r = await send();
-      if (r.status !== 429) return r;
-      const concurrency = /CONCURRENT_SIMULATION_LIMIT_EXCEEDED/.test(r.text);
-      if (attempt >= retries) {
-        throw new VenueError('brain', concurrency ? 'concurrency_limit' : 'rate_limited', `BRAIN ${what}: ${concurrency ? 'CONCURRENT_SIMULATION_LIMIT_EXCEEDED' : 'rate limited (429)'} after ${retries + 1} attempts; lower --max-concurrent or wait`, 429, true);
-      }
-      await this.sleep(waitAfter429(attempt, retryAfterSeconds(r.headers.get('retry-after'), this.now()), this.o.backoff));
-    }
+  /** Retries a request while it answers 429 (Retry-After honoured, else backoff); names BRAIN's concurrency limit. */
+  private with429(what: string, send: () => Promise<HttpResponse>): Promise<HttpResponse> {
+    return retry429('brain', what, send, {
+      backoff: this.o.backoff, sleep: this.sleep, now: this.now,
+      giveUp: (r, attempts) => {
+        const concurrency = /CONCURRENT_SIMULATION_LIMIT_EXCEEDED/.test(r.text);
+        return new VenueError('brain', concurrency ? 'concurrency_limit' : 'rate_limited', `BRAIN ${what}: ${concurrency ? 'CONCURRENT_SIMULATION_LIMIT_EXCEEDED' : 'rate limited (429)'} after ${attempts} attempts; lower --max-concurrent or wait`, 429, true);
+      },
+    });
   }
 
   /** An authenticated request: session refreshed when near expiry, one re-login on a 401, 429s retried. GETs retry transport errors too. */
