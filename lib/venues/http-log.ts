@@ -39,20 +39,28 @@ export class DuckDbHttpLog implements HttpRecorder {
   /** @param runId tag of this run (default a random UUID) */
   constructor(private readonly db: Db, readonly runId: string = randomUUID()) {}
 
+  private pending: HttpExchange[] = [];
+
   record(x: HttpExchange): Promise<void> {
     this.ready ??= ensureHttpLog(this.db);
-    const write = async (): Promise<void> => {
-      await this.ready;
-      await this.db.exec(
-        `INSERT INTO ${HTTP_LOG_TABLE} (run_id, venue, started_at, method, url, request_headers, request_body, status, response_headers, response_body, duration_ms, error)
-         VALUES (?, ?, make_timestamp(?::BIGINT * 1000), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [this.runId, x.venue, x.startedAt, x.method, x.url, JSON.stringify(x.requestHeaders), x.requestBody, x.status, JSON.stringify(x.responseHeaders), x.responseBody, x.durationMs, x.error ?? null],
-      );
-    };
-    this.chain = this.chain.then(write).catch((err: Error) => {
+    this.pending.push(x);
+    // exchanges that arrive while a write runs go out together in the next statement
+    this.chain = this.chain.then(() => this.write()).catch((err: Error) => {
       this.errors.push(err.message);
     });
     return this.chain;
+  }
+
+  private async write(): Promise<void> {
+    const batch = this.pending;
+    if (!batch.length) return;
+    this.pending = [];
+    await this.ready;
+    await this.db.exec(
+      `INSERT INTO ${HTTP_LOG_TABLE} (run_id, venue, started_at, method, url, request_headers, request_body, status, response_headers, response_body, duration_ms, error)
+       VALUES ${batch.map(() => '(?, ?, make_timestamp(?::BIGINT * 1000), ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      batch.flatMap((x) => [this.runId, x.venue, x.startedAt, x.method, x.url, JSON.stringify(x.requestHeaders), x.requestBody, x.status, JSON.stringify(x.responseHeaders), x.responseBody, x.durationMs, x.error ?? null]),
+    );
   }
 
   /** Resolves when every write so far is done. */

@@ -23,3 +23,4 @@ export { brainCredentials, readBrainCredentialFile, assertOwnerOnly, apiKeyFromE
 export type { BrainCredentials } from './credentials.js';
 export * from './brain/index.js';
 export * from './jupiter/index.js';
+export * from './market/index.js';
