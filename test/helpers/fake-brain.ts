@@ -10,8 +10,8 @@
  * and whose polling ends in 403 (failed checks) or 404 (accepted).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server.js';
 
 /** Metrics the fake gives an alpha (BRAIN `is` fields). */
 export interface FakeMetrics {
@@ -59,11 +59,8 @@ export interface FakeBrainOptions {
 }
 
 /** The fake BRAIN server. */
-export class FakeBrain {
+export class FakeBrain extends LocalServer {
   readonly o: Required<Omit<FakeBrainOptions, 'metricsFor'>> & Pick<FakeBrainOptions, 'metricsFor'>;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  url = '';
   /** Server clock, epoch ms (tests move it to expire sessions). */
   now: () => number = Date.now;
   readonly sessions = new Map<string, { user: string; expiresAt: number }>();
@@ -81,21 +78,11 @@ export class FakeBrain {
   private seq = 0;
 
   constructor(o: FakeBrainOptions = {}) {
+    super();
     this.o = { email: 'quant@example.com', password: 'pw-Sup3r-Secret!', persona: false, concurrencyLimit: 3, progressPolls: 3, retryAfter: '0.01', expiry: 14400, ...o };
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.url;
-  }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
-  }
 
   /** Expires every session now (server side). */
   expireAll(): void {
@@ -128,11 +115,6 @@ export class FakeBrain {
     ];
   }
 
-  private send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
-    const text = body === undefined ? '' : JSON.stringify(body);
-    res.writeHead(status, { ...(text ? { 'content-type': 'application/json' } : {}), ...headers });
-    res.end(text);
-  }
 
   private user(req: IncomingMessage): string | undefined {
     const m = /(?:^|;\s*)t=([^;]+)/.exec(req.headers.cookie ?? '');
@@ -140,7 +122,7 @@ export class FakeBrain {
     return s && s.expiresAt > this.now() ? s.user : undefined;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');

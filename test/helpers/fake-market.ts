@@ -6,44 +6,28 @@
  * token i has liquidity 100,000 x (i + 1) USD and FDV 1,000,000 x (i + 1) USD,
  * so which ones pass a filter is known by hand.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server.js';
 
 export const BIRDEYE_KEY = 'be-test-key-abcdef0123456789';
 
-export class FakeMarket {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  url = '';
+export class FakeMarket extends LocalServer {
   readonly requests: { path: string; query: Record<string, string>; apiKey?: string }[] = [];
   /** 429s to give before the next answer. */
   force429 = 0;
 
-  constructor(readonly nTokens = 45) {}
+  constructor(readonly nTokens = 45) {
+    super();
+  }
 
   address(i: number): string {
     return `Tok${String(i).padStart(3, '0')}${'x'.repeat(35)}`;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.url;
-  }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
-  }
 
-  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.url);
     const q = Object.fromEntries(url.searchParams);
     this.requests.push({ path: url.pathname, query: q, apiKey: req.headers['x-api-key'] as string | undefined });

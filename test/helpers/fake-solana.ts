@@ -11,8 +11,8 @@
  *   of the fee payer against the message bytes), getSignatureStatuses
  *   (confirmed after `confirmAfterPolls` polls, or never).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server.js';
 import { randomBytes } from 'node:crypto';
 import {
   address, appendTransactionMessageInstruction, blockhash, compileTransaction, createTransactionMessage, getBase58Decoder, getBase64EncodedWireTransaction, getBase64Encoder,
@@ -33,10 +33,7 @@ async function verifyWire(wire: string): Promise<{ ok: true; signature: string; 
   return { ok: true, signature: getBase58Decoder().decode(entries[0]![1]!), feePayer: entries[0]![0] };
 }
 
-export class FakeSolana {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  url = '';
+export class FakeSolana extends LocalServer {
   /** lamports by address */
   readonly lamports = new Map<string, bigint>();
   /** token holdings by `${owner}:${mint}` (base units) */
@@ -58,29 +55,14 @@ export class FakeSolana {
   /** price: output base units per input base unit */
   rate = 2;
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res).catch((err) => this.send(res, 500, { error: String(err) })));
-    this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.url;
-  }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
-  }
 
   rpcCalls(method: string): number {
     return this.requests.filter((r) => r.path === '/rpc' && JSON.parse(r.body).method === method).length;
   }
 
-  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
