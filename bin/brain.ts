@@ -3,7 +3,7 @@
  *
  *   alphalab brain login [--persona-done URL]
  *   alphalab brain simulate --expr "<expression>" [--expr ...] [--settings FILE] [--max-concurrent 3] [--dataset sp500_daily | --no-parity]
- *   alphalab brain status
+ *   alphalab brain status [alphaId]
  *   alphalab brain check <alphaId>
  *   alphalab brain submit [--max-per-day 1] [--export-dir DIR]
  *   alphalab brain hopeful [--add "<expression>"] [--import hopeful_alphas.json] [--settings FILE]
@@ -152,11 +152,20 @@ export function registerBrainCommand(program: Command): void {
       }
     });
 
-  common(brain.command('status').description('what the database holds: alphas simulated, hopeful alphas, submissions (today vs the cap), recorded requests'))
+  common(brain.command('status').description('with an alpha id: its status, metrics and checks on BRAIN; without: what the database holds (alphas, hopeful alphas, submissions today vs the cap, recorded requests)'))
+    .argument('[alphaId]', 'an alpha to read from BRAIN')
     .option('--max-per-day <n>', 'the daily cap to compare with', nonNegInt, 1)
-    .action(async (o: Common & { maxPerDay: number }) => {
+    .action(async (alphaId: string | undefined, o: Common & { maxPerDay: number }) => {
       try {
         await withDb(o, async (db) => {
+          if (alphaId) {
+            const log = new DuckDbHttpLog(db);
+            const a = await client(o, db, log).alpha(alphaId);
+            await log.flush();
+            out(o, { ok: true, alphaId: a.id, status: a.status ?? null, is: a.is, checks: a.checks },
+              `alpha ${a.id}: ${a.status ?? '?'}\n  sharpe ${a.is.sharpe} fitness ${a.is.fitness} turnover ${a.is.turnover} returns ${a.is.returns} drawdown ${a.is.drawdown}\n  checks: ${a.checks.map((c) => `${c.name}=${c.result}`).join(', ')}`);
+            return;
+          }
           const alphas = await listBrainAlphas(db);
           const hopeful = await listHopefulAlphas(db);
           const subs = await listSubmissions(db);

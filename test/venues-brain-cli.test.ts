@@ -45,6 +45,8 @@ test('cli: simulate --json prints status, alpha id, metrics and checks as BRAIN 
   assert.equal(j.is.sharpe, fake.alphas.get(j.alphaId)!.metrics.sharpe);
   assert.equal(j.checks.length, 8);
   assert.match(r.stderr, /brain simulate: poll 1, 25%/);
+  const st = lastJson((await cli(['status', j.alphaId])).stdout);
+  assert.deepEqual([st.status, st.is.sharpe, st.checks.length], ['UNSUBMITTED', j.is.sharpe, 8]);
   const u = await cli(['simulate', '--expr', 'rank(clse)', '--no-parity']);
   assert.equal(u.code, 1);
   assert.deepEqual(lastJson(u.stdout).unsupported, [{ kind: 'field', name: 'clse', position: 5 }]);

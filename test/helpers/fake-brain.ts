@@ -141,6 +141,7 @@ export class FakeBrain extends LocalServer {
       return this.send(res, 201, { user: { id: 'QU12345' }, token: { expiry: this.o.expiry }, permissions: ['TOOLTIPS', 'REFERRAL', 'CONSULTANT'] }, { 'set-cookie': `t=${token}; Path=/; HttpOnly; SameSite=Lax` });
     }
     if (method === 'POST' && path === '/authentication/persona') {
+      if (req.headers.authorization !== `Basic ${Buffer.from(`${this.o.email}:${this.o.password}`).toString('base64')}`) return this.send(res, 401, { detail: 'Incorrect authentication credentials.' });
       this.personaDone = true;
       return this.send(res, 201, {});
     }

@@ -276,7 +276,8 @@ export class BrainClient {
    * @throws VenueError as {@link login}
    */
   async completePersona(url: string): Promise<BrainSession> {
-    const r = await this.http.request('POST', resolveLocation(url, this.baseUrl));
+    const basic = Buffer.from(`${this.creds.email}:${this.creds.password}`).toString('base64');
+    const r = await this.http.request('POST', resolveLocation(url, this.baseUrl), { headers: { authorization: `Basic ${basic}` } });
     if (r.status !== 201 && r.status !== 200) throw new VenueError('brain', 'auth', `BRAIN did not accept the persona check (HTTP ${r.status}): ${bodySnippet(r, (s) => this.http.scrub(s))}`, r.status);
     return this.login();
   }
