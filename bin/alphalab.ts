@@ -5,6 +5,7 @@
  *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
  *   ingest                ingest the bundled datasets into the DuckDB catalog
  *   brain <verb>          WorldQuant BRAIN: login, simulate, status, check, submit, hopeful, parity (bin/brain.ts)
+ *   meme fetch, swap ...  meme-token data pipeline; Solana swaps through Jupiter (bin/venues.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { projectRoot } from '../lib/db/paths.js';
 import { registerBrainCommand } from './brain.js';
+import { registerVenueCommands } from './venues.js';
 import {
   consoleProgress,
   ensureJupyter,
@@ -186,6 +188,7 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
 );
 
 registerBrainCommand(program);
+registerVenueCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);

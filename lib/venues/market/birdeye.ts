@@ -83,8 +83,9 @@ export class BirdeyeClient {
   }
 
   /**
-   * OHLCV bars of one token in [fromMs, toMs), paginated by time (at most
-   * 1,000 bars a request). Bars are returned sorted, unique by time.
+   * Complete OHLCV bars of one token: bar open t >= fromMs and bar close
+   * t + step <= toMs (the bar still forming at toMs is left out), paginated by
+   * time (at most 1,000 bars a request). Sorted, unique by time.
    * @throws VenueError 'auth', 'http', 'rate_limited'
    */
   async ohlcv(address: string, frequency: Frequency, fromMs: number, toMs: number): Promise<TokenBar[]> {
@@ -98,7 +99,8 @@ export class BirdeyeClient {
       let last = -Infinity;
       for (const it of items) {
         const t = num(it.unixTime) * 1000;
-        if (!(t >= fromMs && t < toMs)) continue;
+        // complete bars only: a bar still forming at toMs (t + step > toMs) would carry a close from after the window
+        if (!(t >= fromMs && t + step <= toMs)) continue;
         bars.set(t, { address, time: t, open: num(it.o), high: num(it.h), low: num(it.l), close: num(it.c), volume: num(it.v) });
         last = Math.max(last, t);
       }
