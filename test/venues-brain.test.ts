@@ -66,10 +66,13 @@ test('brain: wrong password is an auth error; persona 401 surfaces the URL and c
 });
 
 test('brain: simulation polls progress (honouring Retry-After) to COMPLETE, then metrics and checks as BRAIN returns them', async () => {
-  const c = client();
+  const waits: number[] = [];
+  const c = client({ sleep: async (ms) => { waits.push(ms); } });
   const progress: (number | undefined)[] = [];
   const sim = await c.simulate('-rank(ts_delta(close, 5))', DEFAULT_BRAIN_SETTINGS, (p) => progress.push(p.progress));
   assert.equal(sim.status, 'COMPLETE');
+  assert.deepEqual(waits, [10, 10, 10, 10]); // Retry-After 0.01 s after the POST and after each of the 3 progress polls
+  assert.equal(sim.polls, 4);
   assert.match(sim.alphaId, /^A\d+$/);
   assert.deepEqual(progress, [0.25, 0.5, 0.75]);
   const posted = JSON.parse(fake.requests.filter((r) => r.path === '/simulations').at(-1)!.body);

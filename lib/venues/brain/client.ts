@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer';
 import { VenueError } from '../errors.js';
 import { bodySnippet, retry429, VenueHttp, type HttpRecorder, type HttpResponse, type RequestOptions } from '../http.js';
 import { Semaphore, retryAfterSeconds, sleepMs, waitAfter429, type BackoffOptions } from '../limits.js';
@@ -205,7 +206,7 @@ export class BrainClient {
     this.baseUrl = (o.baseUrl ?? BRAIN_API).replace(/\/+$/, '');
     this.creds = o.credentials;
     this.http = new VenueHttp({ venue: 'brain', baseUrl: this.baseUrl, secrets: [o.credentials.password, o.credentials.email], recorder: o.recorder, fetch: o.fetch, timeoutMs: o.timeoutMs ?? 60_000 });
-    this.http.addSecret(Buffer.from(`${o.credentials.email}:${o.credentials.password}`).toString('base64'));
+    this.http.addSecret(this.basicToken());
     this.sims = new Semaphore(o.maxConcurrent ?? 3);
     this.now = o.now ?? Date.now;
     this.sleep = o.sleep ?? sleepMs;
@@ -219,6 +220,11 @@ export class BrainClient {
   /** The current session, if logged in. */
   get currentSession(): BrainSession | undefined {
     return this.session;
+  }
+
+  /** The HTTP Basic token of the credentials (RFC 7617), registered as a secret. */
+  private basicToken(): string {
+    return Buffer.from(`${this.creds.email}:${this.creds.password}`).toString('base64');
   }
 
   private cookieHeader(): string {
@@ -245,9 +251,8 @@ export class BrainClient {
   }
 
   private async doLogin(): Promise<BrainSession> {
-    const basic = Buffer.from(`${this.creds.email}:${this.creds.password}`).toString('base64');
     this.cookies.clear();
-    const r = await this.with429('login', () => this.http.request('POST', '/authentication', { headers: { authorization: `Basic ${basic}` } }));
+    const r = await this.with429('login', () => this.http.request('POST', '/authentication', { headers: { authorization: `Basic ${this.basicToken()}` } }));
     if (r.status === 401 && /persona/i.test(r.headers.get('www-authenticate') ?? '')) {
       const loc = r.headers.get('location');
       const url = loc ? new URL(loc, `${this.baseUrl}/authentication`).toString() : undefined;
@@ -276,8 +281,7 @@ export class BrainClient {
    * @throws VenueError as {@link login}
    */
   async completePersona(url: string): Promise<BrainSession> {
-    const basic = Buffer.from(`${this.creds.email}:${this.creds.password}`).toString('base64');
-    const r = await this.http.request('POST', resolveLocation(url, this.baseUrl), { headers: { authorization: `Basic ${basic}` } });
+    const r = await this.http.request('POST', resolveLocation(url, this.baseUrl), { headers: { authorization: `Basic ${this.basicToken()}` } });
     if (r.status !== 201 && r.status !== 200) throw new VenueError('brain', 'auth', `BRAIN did not accept the persona check (HTTP ${r.status}): ${bodySnippet(r, (s) => this.http.scrub(s))}`, r.status);
     return this.login();
   }
