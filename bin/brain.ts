@@ -18,20 +18,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { Db, defaultDbPath, projectRoot } from '../lib/db/index.js';
 import type { Panel } from '../lib/data/panel.js';
-import { BrainClient, BrainSubmitter, BRAIN_API, DEFAULT_BRAIN_SETTINGS, addHopefulAlpha, exportHopefulAlphas, exportSubmissionLog, formatParityReport,
-  importHopefulAlphas, listBrainAlphas, listHopefulAlphas, listSubmissions, localBrainMetrics, parityReport, readBrainSettingsFile, recordBrainAlpha,
-  simulateAndRecord, submissionsOnDay, type BrainSimulationSettings, type ProgressFn } from '../lib/venues/brain/index.js';
-import { brainCredentials } from '../lib/venues/credentials.js';
-import { VenueError } from '../lib/venues/errors.js';
-import { DuckDbHttpLog, readHttpLog } from '../lib/venues/http-log.js';
+import type { BrainSimulationSettings, ProgressFn } from '../lib/venues/brain/index.js';
+import { projectRoot } from '../lib/db/paths.js';
+import type { Db } from '../lib/db/index.js';
+import type { BrainClient, DuckDbHttpLog } from '../lib/venues/index.js';
+import { ensureLib, isVenueError, L, out, withDb, type CliCommon } from './venue-cli.js';
 
-interface Common {
+interface Common extends CliCommon {
   baseUrl?: string;
   credentials?: string;
-  db?: string;
-  json?: boolean;
 }
 
 const posInt = (v: string): number => {
@@ -45,26 +41,12 @@ const nonNegInt = (v: string): number => {
   return n;
 };
 
-function out(o: Common, json: unknown, text: string): void {
-  process.stdout.write(o.json ? `${JSON.stringify(json, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n` : `${text}\n`);
-}
-
 const progress = (o: Common): ProgressFn => (p) => {
   process.stderr.write(`brain ${p.phase}: poll ${p.polls}${p.progress !== undefined ? `, ${Math.round(p.progress * 100)}%` : ''}\n`);
 };
 
-async function withDb<T>(o: Common, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await Db.open(o.db ? resolve(o.db) : defaultDbPath());
-  try {
-    return await fn(db);
-  } finally {
-    db.close();
-    Db.closeAll();
-  }
-}
-
 function client(o: Common, db: Db, log: DuckDbHttpLog, maxConcurrent?: number): BrainClient {
-  return new BrainClient({ baseUrl: o.baseUrl ?? process.env.BRAIN_BASE_URL ?? BRAIN_API, credentials: brainCredentials(o.credentials), recorder: log, maxConcurrent });
+  return new L.BrainClient({ baseUrl: o.baseUrl ?? process.env.BRAIN_BASE_URL ?? L.BRAIN_API, credentials: L.brainCredentials(o.credentials), recorder: log, maxConcurrent });
 }
 
 async function loadParityPanel(dataset: string): Promise<Panel> {
@@ -74,19 +56,19 @@ async function loadParityPanel(dataset: string): Promise<Panel> {
 }
 
 function settingsFrom(file?: string): BrainSimulationSettings {
-  return file ? readBrainSettingsFile(file) : { ...DEFAULT_BRAIN_SETTINGS };
+  return file ? L.readBrainSettingsFile(file) : { ...L.DEFAULT_BRAIN_SETTINGS };
 }
 
 const common = (cmd: Command): Command =>
   cmd
-    .option('--base-url <url>', `BRAIN API base URL (default $BRAIN_BASE_URL or ${BRAIN_API})`)
+    .option('--base-url <url>', 'BRAIN API base URL (default $BRAIN_BASE_URL or https://api.worldquantbrain.com)')
     .option('--credentials <file>', 'credentials file ["email", "password"], mode 600 (default ./credential.txt, or BRAIN_EMAIL + BRAIN_PASSWORD)')
     .option('--db <file>', 'DuckDB file (default data/quant.duckdb)')
     .option('--json', 'print one JSON summary line');
 
 /** The error as one line (and JSON when asked); sets the exit code. */
 function report(o: Common, err: unknown): void {
-  if (err instanceof VenueError) {
+  if (isVenueError(err)) {
     const d = err.details as Record<string, unknown> | undefined;
     out(o, { ok: false, venue: err.venue, code: err.code, status: err.status ?? null, message: err.message, ...(err.code === 'expression' ? { simulationStatus: d?.status, location: d?.location, brainMessage: d?.message } : {}), ...(err.code === 'bad_request' && d?.messages ? { fields: d.messages } : {}), ...(err.code === 'unsupported' ? { unsupported: d } : {}) },
       `brain: ${err.code}: ${err.message}`);
@@ -104,8 +86,9 @@ export function registerBrainCommand(program: Command): void {
     .option('--persona-done <url>', 'after completing the biometric check at this URL, finish the login')
     .action(async (o: Common & { personaDone?: string }) => {
       try {
+        await ensureLib();
         await withDb(o, async (db) => {
-          const log = new DuckDbHttpLog(db);
+          const log = new L.DuckDbHttpLog(db);
           const c = client(o, db, log);
           const s = o.personaDone ? await c.completePersona(o.personaDone) : await c.login();
           await log.flush();
@@ -125,17 +108,18 @@ export function registerBrainCommand(program: Command): void {
     .option('--allow-unknown-fields', "send field names we do not know unchanged (BRAIN's other data sets); BRAIN then judges them")
     .action(async (o: Common & { expr: string[]; settings?: string; maxConcurrent: number; dataset: string; parity: boolean; allowUnknownFields?: boolean }) => {
       try {
+        await ensureLib();
         const settings = settingsFrom(o.settings);
         await withDb(o, async (db) => {
-          const log = new DuckDbHttpLog(db);
+          const log = new L.DuckDbHttpLog(db);
           const c = client(o, db, log, o.maxConcurrent);
           const panel = o.parity ? await loadParityPanel(o.dataset) : undefined;
           const results = await Promise.all(o.expr.map(async (e) => {
             try {
-              const r = await simulateAndRecord(c, db, e, settings, { panel, dataset: o.parity ? o.dataset : undefined, onProgress: progress(o), translate: { allowUnknownFields: !!o.allowUnknownFields } });
+              const r = await L.simulateAndRecord(c, db, e, settings, { panel, dataset: o.parity ? o.dataset : undefined, onProgress: progress(o), translate: { allowUnknownFields: !!o.allowUnknownFields } });
               return { ok: true as const, expression: e, status: r.status, simulationId: r.simulationId, alphaId: r.alphaId, fastexpr: r.fastexpr, is: r.is, checks: r.checks, local: r.local ?? null, localError: r.localError ?? null };
             } catch (err) {
-              if (!(err instanceof VenueError)) throw err;
+              if (!(isVenueError(err))) throw err;
               const d = err.details as Record<string, unknown> | undefined;
               return { ok: false as const, expression: e, code: err.code, status: err.code === 'expression' ? d?.status : null, message: err.code === 'expression' ? d?.message : err.message, location: err.code === 'expression' ? d?.location : null, ...(err.code === 'unsupported' ? { unsupported: d } : {}) };
             }
@@ -157,20 +141,21 @@ export function registerBrainCommand(program: Command): void {
     .option('--max-per-day <n>', 'the daily cap to compare with', nonNegInt, 1)
     .action(async (alphaId: string | undefined, o: Common & { maxPerDay: number }) => {
       try {
+        await ensureLib();
         await withDb(o, async (db) => {
           if (alphaId) {
-            const log = new DuckDbHttpLog(db);
+            const log = new L.DuckDbHttpLog(db);
             const a = await client(o, db, log).alpha(alphaId);
             await log.flush();
             out(o, { ok: true, alphaId: a.id, status: a.status ?? null, is: a.is, checks: a.checks },
               `alpha ${a.id}: ${a.status ?? '?'}\n  sharpe ${a.is.sharpe} fitness ${a.is.fitness} turnover ${a.is.turnover} returns ${a.is.returns} drawdown ${a.is.drawdown}\n  checks: ${a.checks.map((c) => `${c.name}=${c.result}`).join(', ')}`);
             return;
           }
-          const alphas = await listBrainAlphas(db);
-          const hopeful = await listHopefulAlphas(db);
-          const subs = await listSubmissions(db);
-          const today = await submissionsOnDay(db, Date.now());
-          const requests = (await readHttpLog(db)).filter((r) => r.venue === 'brain').length;
+          const alphas = await L.listBrainAlphas(db);
+          const hopeful = await L.listHopefulAlphas(db);
+          const subs = await L.listSubmissions(db);
+          const today = await L.submissionsOnDay(db, Date.now());
+          const requests = (await L.readHttpLog(db)).filter((r) => r.venue === 'brain').length;
           const byStatus: Record<string, number> = {};
           for (const h of hopeful) byStatus[h.status] = (byStatus[h.status] ?? 0) + 1;
           const byState: Record<string, number> = {};
@@ -186,8 +171,9 @@ export function registerBrainCommand(program: Command): void {
   common(brain.command('check').description("BRAIN's submission checks of an alpha").argument('<alphaId>'))
     .action(async (alphaId: string, o: Common) => {
       try {
+        await ensureLib();
         await withDb(o, async (db) => {
-          const log = new DuckDbHttpLog(db);
+          const log = new L.DuckDbHttpLog(db);
           const checks = await client(o, db, log).check(alphaId, progress(o));
           await log.flush();
           const failed = checks.filter((c) => c.result !== 'PASS');
@@ -205,16 +191,17 @@ export function registerBrainCommand(program: Command): void {
     .option('--no-parity', 'skip the local parity run')
     .action(async (o: Common & { maxPerDay: number; exportDir?: string; dataset: string; parity: boolean }) => {
       try {
+        await ensureLib();
         await withDb(o, async (db) => {
-          const log = new DuckDbHttpLog(db);
+          const log = new L.DuckDbHttpLog(db);
           const panel = o.parity ? await loadParityPanel(o.dataset) : undefined;
-          const sub = new BrainSubmitter(db, client(o, db, log), { maxPerDay: o.maxPerDay, panel, dataset: o.dataset, onProgress: progress(o), log: (l) => process.stderr.write(`${l}\n`) });
+          const sub = new L.BrainSubmitter(db, client(o, db, log), { maxPerDay: o.maxPerDay, panel, dataset: o.dataset, onProgress: progress(o), log: (l) => process.stderr.write(`${l}\n`) });
           const r = await sub.runOnce();
           await log.flush();
           const dir = resolve(o.exportDir ?? join(projectRoot(), 'data', 'brain'));
           mkdirSync(dir, { recursive: true });
-          writeFileSync(join(dir, 'hopeful_alphas.json'), `${JSON.stringify(await exportHopefulAlphas(db), null, 2)}\n`);
-          writeFileSync(join(dir, 'submission_log.json'), `${JSON.stringify(await exportSubmissionLog(db), null, 2)}\n`);
+          writeFileSync(join(dir, 'hopeful_alphas.json'), `${JSON.stringify(await L.exportHopefulAlphas(db), null, 2)}\n`);
+          writeFileSync(join(dir, 'submission_log.json'), `${JSON.stringify(await L.exportSubmissionLog(db), null, 2)}\n`);
           out(o, { ok: true, submitted: r.submitted.map((v) => ({ alphaId: v.alphaId, verdict: v.verdict, failed: v.failed.map((c) => c.name) })), failedChecks: r.failedChecks, resolved: r.resolved, stoppedBy: r.stoppedBy ?? null, today: r.today, maxPerDay: r.maxPerDay, exportDir: dir },
             `${r.submitted.map((v) => `${v.alphaId}: ${v.verdict}${v.failed.length ? ` (failed: ${v.failed.map((c) => c.name).join(', ')})` : ''}`).join('\n') || 'nothing submitted'}${r.stoppedBy ? `\n${r.stoppedBy}` : ''}\ntoday (UTC): ${r.today} of ${r.maxPerDay}; exports in ${dir}`);
         });
@@ -230,21 +217,22 @@ export function registerBrainCommand(program: Command): void {
     .option('-d, --dataset <name>', 'panel for the local metrics of --add', 'sp500_daily')
     .action(async (o: Common & { add?: string; import?: string; settings?: string; dataset: string }) => {
       try {
+        await ensureLib();
         const settings = settingsFrom(o.settings);
         await withDb(o, async (db) => {
           let added = 0;
           const skipped: string[] = [];
           if (o.add) {
-            const local = localBrainMetrics(o.add, await loadParityPanel(o.dataset), settings);
-            if (await addHopefulAlpha(db, { expression: o.add, settings, source: 'manual', localMetrics: local })) added++;
+            const local = L.localBrainMetrics(o.add, await loadParityPanel(o.dataset), settings);
+            if (await L.addHopefulAlpha(db, { expression: o.add, settings, source: 'manual', localMetrics: local })) added++;
             else skipped.push(`${o.add}: already present`);
           }
           if (o.import) {
-            const r = await importHopefulAlphas(db, o.import, settings);
+            const r = await L.importHopefulAlphas(db, o.import, settings);
             added += r.added;
             skipped.push(...r.skipped);
           }
-          const list = await listHopefulAlphas(db);
+          const list = await L.listHopefulAlphas(db);
           out(o, { ok: true, added, skipped, hopeful: list.map((h) => ({ id: h.id, status: h.status, localPass: h.localPass, alphaId: h.alphaId })) },
             `${added ? `added ${added}\n` : ''}${skipped.map((s) => `skipped ${s}\n`).join('')}${list.map((h) => `${h.status.padEnd(13)} ${h.localPass ? 'pass' : 'fail'} ${h.alphaId ?? '-'} ${h.expression}`).join('\n')}`);
         });
@@ -257,24 +245,25 @@ export function registerBrainCommand(program: Command): void {
     .option('-d, --dataset <name>', 'panel for alphas without local metrics yet', 'sp500_daily')
     .action(async (o: Common & { dataset: string }) => {
       try {
+        await ensureLib();
         await withDb(o, async (db) => {
-          let rows = await listBrainAlphas(db);
+          let rows = await L.listBrainAlphas(db);
           const missing = rows.filter((r) => !r.local && !r.localError);
           if (missing.length) {
             const panel = await loadParityPanel(o.dataset);
             for (const r of missing) {
               let rec = { ...r, dataset: o.dataset };
               try {
-                rec = { ...rec, local: localBrainMetrics(r.expression, panel, r.settings) };
+                rec = { ...rec, local: L.localBrainMetrics(r.expression, panel, r.settings) };
               } catch (err) {
                 rec = { ...rec, localError: (err as Error).message };
               }
-              await recordBrainAlpha(db, rec);
+              await L.recordBrainAlpha(db, rec);
             }
-            rows = await listBrainAlphas(db);
+            rows = await L.listBrainAlphas(db);
           }
-          const rep = parityReport(rows);
-          out(o, { ok: true, ...rep }, formatParityReport(rep));
+          const rep = L.parityReport(rows);
+          out(o, { ok: true, ...rep }, L.formatParityReport(rep));
         });
       } catch (err) {
         report(o, err);

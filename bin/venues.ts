@@ -11,20 +11,13 @@
  * SOLANA_PRIVATE_KEY (base58), SOLANA_RPC_URL. `swap order` without --yes
  * prints the quote and sends nothing. --json prints one summary line.
  */
-import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { Db, defaultDbPath } from '../lib/db/index.js';
 import type { Frequency } from '../lib/data/panel.js';
-import { apiKeyFromEnv } from '../lib/venues/credentials.js';
-import { VenueError } from '../lib/venues/errors.js';
-import { DuckDbHttpLog } from '../lib/venues/http-log.js';
-import { JupiterBroker, JupiterClient, SolanaRpc, SOL_DECIMALS, SOL_MINT, fromBaseUnits, loadSolanaSigner, toBaseUnits } from '../lib/venues/jupiter/index.js';
-import { BirdeyeClient, DexScreenerClient, runMemePipeline } from '../lib/venues/market/index.js';
+import type { Db } from '../lib/db/index.js';
+import type { DuckDbHttpLog, JupiterBroker, JupiterClient, SolanaRpc } from '../lib/venues/index.js';
+import { ensureLib, isVenueError, L, out, withDb, type CliCommon } from './venue-cli.js';
 
-interface Common {
-  db?: string;
-  json?: boolean;
-}
+type Common = CliCommon;
 
 const posNum = (v: string): number => {
   const n = Number(v);
@@ -32,30 +25,13 @@ const posNum = (v: string): number => {
   return n;
 };
 
-/** JSON with bigints as strings and non-finite numbers as null. */
-const toJson = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : typeof x === 'number' && !Number.isFinite(x) ? null : x));
-
-function out(o: Common, json: unknown, text: string): void {
-  process.stdout.write(o.json ? `${toJson(json)}\n` : `${text}\n`);
-}
-
 function fail(o: Common, err: unknown): void {
   const e = err as Error;
-  out(o, { ok: false, ...(err instanceof VenueError ? { venue: err.venue, code: err.code, status: err.status ?? null } : {}), message: e.message }, `${err instanceof VenueError ? `${err.venue} ${err.code}: ` : ''}${e.message}`);
+  out(o, { ok: false, ...(isVenueError(err) ? { venue: err.venue, code: err.code, status: err.status ?? null } : {}), message: e.message }, `${isVenueError(err) ? `${err.venue} ${err.code}: ` : ''}${e.message}`);
   process.exitCode = 1;
 }
 
-async function withDb<T>(o: Common, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await Db.open(o.db ? resolve(o.db) : defaultDbPath());
-  try {
-    return await fn(db);
-  } finally {
-    db.close();
-    Db.closeAll();
-  }
-}
-
-const mint = (m: string): string => (m.toUpperCase() === 'SOL' ? SOL_MINT : m);
+const mint = (m: string): string => (m.toUpperCase() === 'SOL' ? L.SOL_MINT : m);
 
 interface SwapFlags extends Common {
   jupiterUrl?: string;
@@ -64,15 +40,15 @@ interface SwapFlags extends Common {
 
 async function swapBroker(o: SwapFlags, db: Db, log: DuckDbHttpLog): Promise<{ broker: JupiterBroker; rpc: SolanaRpc; jupiter: JupiterClient }> {
   const rpcUrl = o.rpcUrl ?? process.env.SOLANA_RPC_URL;
-  if (!rpcUrl) throw new VenueError('solana', 'credentials', 'set SOLANA_RPC_URL (or --rpc-url) to your Solana RPC endpoint');
-  const jupiter = new JupiterClient({ baseUrl: o.jupiterUrl, apiKey: apiKeyFromEnv('JUPITER_API_KEY', 'jupiter', true), recorder: log });
-  const rpc = new SolanaRpc({ url: rpcUrl, recorder: log });
-  const broker = new JupiterBroker({ jupiter, rpc, signer: await loadSolanaSigner(), db });
+  if (!rpcUrl) throw new L.VenueError('solana', 'credentials', 'set SOLANA_RPC_URL (or --rpc-url) to your Solana RPC endpoint');
+  const jupiter = new L.JupiterClient({ baseUrl: o.jupiterUrl, apiKey: L.apiKeyFromEnv('JUPITER_API_KEY', 'jupiter', true), recorder: log });
+  const rpc = new L.SolanaRpc({ url: rpcUrl, recorder: log });
+  const broker = new L.JupiterBroker({ jupiter, rpc, signer: await L.loadSolanaSigner(), db });
   return { broker, rpc, jupiter };
 }
 
 async function decimalsOf(rpc: SolanaRpc, m: string): Promise<number> {
-  return m === SOL_MINT ? SOL_DECIMALS : rpc.getMintDecimals(m);
+  return m === L.SOL_MINT ? L.SOL_DECIMALS : rpc.getMintDecimals(m);
 }
 
 /** Registers `meme` and `swap` on the alphalab program. */
@@ -92,15 +68,16 @@ export function registerVenueCommands(program: Command): void {
     .option('--json', 'print one JSON summary line')
     .action(async (o: Common & { frequency: Frequency; days: number; maxTokens: number; minLiquidity: number; minFdv: number; dexscreener: boolean; birdeyeUrl?: string; dexscreenerUrl?: string; dataset?: string }) => {
       try {
+        await ensureLib();
         if (!['1m', '5m', '15m', '1h', '4h', '1d'].includes(o.frequency)) throw new InvalidArgumentError(`--frequency must be one of 1m, 5m, 15m, 1h, 4h, 1d; got ${o.frequency}`);
         await withDb(o, async (db) => {
-          const log = new DuckDbHttpLog(db);
-          const key = apiKeyFromEnv('BIRDEYE_API_KEY', 'birdeye', false);
+          const log = new L.DuckDbHttpLog(db);
+          const key = L.apiKeyFromEnv('BIRDEYE_API_KEY', 'birdeye', false);
           if (!key) process.stderr.write('meme: BIRDEYE_API_KEY is not set: DexScreener snapshot only, no OHLCV\n');
-          const birdeye = key ? new BirdeyeClient({ baseUrl: o.birdeyeUrl, apiKey: key, recorder: log }) : undefined;
-          const dexscreener = o.dexscreener ? new DexScreenerClient({ baseUrl: o.dexscreenerUrl, recorder: log }) : undefined;
+          const birdeye = key ? new L.BirdeyeClient({ baseUrl: o.birdeyeUrl, apiKey: key, recorder: log }) : undefined;
+          const dexscreener = o.dexscreener ? new L.DexScreenerClient({ baseUrl: o.dexscreenerUrl, recorder: log }) : undefined;
           const to = Date.now();
-          const r = await runMemePipeline({ db, birdeye, dexscreener, maxTokens: Math.floor(o.maxTokens), frequency: o.frequency, fromMs: to - o.days * 86_400_000, toMs: to, dataset: o.dataset, filter: { minLiquidityUsd: o.minLiquidity, minFdvUsd: o.minFdv } });
+          const r = await L.runMemePipeline({ db, birdeye, dexscreener, maxTokens: Math.floor(o.maxTokens), frequency: o.frequency, fromMs: to - o.days * 86_400_000, toMs: to, dataset: o.dataset, filter: { minLiquidityUsd: o.minLiquidity, minFdvUsd: o.minFdv } });
           await log.flush();
           out(o, { ok: true, tokensSeen: r.tokensSeen, tokensPassed: r.tokensPassed.map((t) => t.address), bars: r.bars, ingest: r.ingest ? { dataset: r.ingest.dataset, status: r.ingest.status, rowsKept: r.ingest.rowsKept, rowsDropped: r.ingest.rowsDropped } : null },
             `tokens seen ${r.tokensSeen}, passed the filter ${r.tokensPassed.length}, bars ${r.bars}${r.ingest ? `; ingest ${r.ingest.dataset}: ${r.ingest.status}, ${r.ingest.rowsKept} rows kept, ${r.ingest.rowsDropped} dropped` : ''}`);
@@ -124,11 +101,12 @@ export function registerVenueCommands(program: Command): void {
 
   swapOpts(swap.command('balances').description('SOL and token balances of the wallet')).action(async (o: SwapFlags) => {
     try {
+      await ensureLib();
       await withDb(o, async (db) => {
-        const log = new DuckDbHttpLog(db);
+        const log = new L.DuckDbHttpLog(db);
         const b = await (await swapBroker(o, db, log)).broker.balances();
         await log.flush();
-        out(o, { ok: true, ...b }, `${b.owner}: ${b.sol} SOL\n${b.tokens.map((t) => `  ${t.mint}: ${fromBaseUnits(t.amount, t.decimals)}`).join('\n')}`);
+        out(o, { ok: true, ...b }, `${b.owner}: ${b.sol} SOL\n${b.tokens.map((t) => `  ${t.mint}: ${L.fromBaseUnits(t.amount, t.decimals)}`).join('\n')}`);
       });
     } catch (err) {
       fail(o, err);
@@ -137,13 +115,14 @@ export function registerVenueCommands(program: Command): void {
 
   orderOpts(swap.command('quote').description('a Jupiter quote (nothing is signed or sent)')).action(async (o: SwapFlags & { in: string; out: string; amount: string; slippageBps: number }) => {
     try {
+      await ensureLib();
       await withDb(o, async (db) => {
-        const log = new DuckDbHttpLog(db);
+        const log = new L.DuckDbHttpLog(db);
         const { rpc, jupiter } = await swapBroker(o, db, log);
         const [dIn, dOut] = [await decimalsOf(rpc, mint(o.in)), await decimalsOf(rpc, mint(o.out))];
-        const q = await jupiter.quote({ inputMint: mint(o.in), outputMint: mint(o.out), amount: toBaseUnits(o.amount, dIn), slippageBps: o.slippageBps });
+        const q = await jupiter.quote({ inputMint: mint(o.in), outputMint: mint(o.out), amount: L.toBaseUnits(o.amount, dIn), slippageBps: o.slippageBps });
         await log.flush();
-        out(o, { ok: true, quote: q }, `${fromBaseUnits(BigInt(q.inAmount), dIn)} -> ${fromBaseUnits(BigInt(q.outAmount), dOut)} (at least ${fromBaseUnits(BigInt(q.otherAmountThreshold), dOut)} at ${q.slippageBps} bps slippage; price impact ${q.priceImpactPct})`);
+        out(o, { ok: true, quote: q }, `${L.fromBaseUnits(BigInt(q.inAmount), dIn)} -> ${L.fromBaseUnits(BigInt(q.outAmount), dOut)} (at least ${L.fromBaseUnits(BigInt(q.otherAmountThreshold), dOut)} at ${q.slippageBps} bps slippage; price impact ${q.priceImpactPct})`);
       });
     } catch (err) {
       fail(o, err);
@@ -155,10 +134,11 @@ export function registerVenueCommands(program: Command): void {
     .option('--yes', 'really sign and send')
     .action(async (o: SwapFlags & { in: string; out: string; amount: string; slippageBps: number; id: string; yes?: boolean }) => {
       try {
+        await ensureLib();
         await withDb(o, async (db) => {
-          const log = new DuckDbHttpLog(db);
+          const log = new L.DuckDbHttpLog(db);
           const { broker, rpc, jupiter } = await swapBroker(o, db, log);
-          const amount = toBaseUnits(o.amount, await decimalsOf(rpc, mint(o.in)));
+          const amount = L.toBaseUnits(o.amount, await decimalsOf(rpc, mint(o.in)));
           if (!o.yes) {
             const q = await jupiter.quote({ inputMint: mint(o.in), outputMint: mint(o.out), amount, slippageBps: o.slippageBps });
             await log.flush();

@@ -1,14 +1,13 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { addHopefulAlpha, DEFAULT_BRAIN_SETTINGS } from '../lib/venues/brain/index.js';
 import { FakeBrain } from './helpers/fake-brain.js';
+import { lastJson, runAlphalab } from './helpers/cli.js';
 
-const root = process.cwd();
 let fake: FakeBrain;
 let dir: string;
 let credFile: string;
@@ -22,17 +21,8 @@ before(async () => {
 });
 after(async () => fake.stop());
 
-/** Runs `alphalab brain ...` in a child process (async, so the fake server in this process keeps answering). */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'alphalab.ts'), 'brain', ...args, '--base-url', fake.url, '--credentials', credFile, '--db', join(dir, 'cli.duckdb'), '--json'], { cwd: root, env: { ...process.env, ALPHALAB_ROOT: root } });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
-const lastJson = (s: string): Record<string, any> => JSON.parse(s.trim().split('\n').at(-1)!);
+/** `alphalab brain ...` against the fake server, this test's credentials and database, --json. */
+const cli = (args: string[]) => runAlphalab(['brain', ...args, '--base-url', fake.url, '--credentials', credFile, '--db', join(dir, 'cli.duckdb'), '--json']);
 
 test('cli: simulate --json prints status, alpha id, metrics and checks as BRAIN returned them; an ERROR prints message and location', async () => {
   const r = await cli(['simulate', '--expr', '-rank(delta(close, 5))', '--no-parity']);

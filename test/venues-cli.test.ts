@@ -1,6 +1,5 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +7,8 @@ import { join } from 'node:path';
 import { getBase58Decoder } from '@solana/kit';
 import { FAKE_API_KEY, FakeSolana } from './helpers/fake-solana.js';
 import { BIRDEYE_KEY, FakeMarket } from './helpers/fake-market.js';
+import { lastJson, runAlphalab } from './helpers/cli.js';
 
-const root = process.cwd();
 const BONK = 'DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263';
 let sol: FakeSolana;
 let market: FakeMarket;
@@ -26,16 +25,8 @@ after(async () => {
   await market.stop();
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin', 'alphalab.ts'), ...args, '--db', join(dir, 'v.duckdb'), '--json'], { cwd: root, env: { ...process.env, ALPHALAB_ROOT: root, ALPHALAB_LAKE: join(dir, 'lake'), ...env } });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
-const lastJson = (s: string): Record<string, any> => JSON.parse(s.trim().split('\n').at(-1)!);
+/** `alphalab ...` with this test's database and lake, --json. */
+const cli = (args: string[], env: Record<string, string>) => runAlphalab([...args, '--db', join(dir, 'v.duckdb'), '--json'], { ALPHALAB_LAKE: join(dir, 'lake'), ...env });
 
 test('cli: meme fetch runs the pipeline into the catalog and prints one JSON line', async () => {
   // liquidity >= 4,000,000 USD: tokens 39..44 (100k x (i + 1)), all with FDV >= 10 M
