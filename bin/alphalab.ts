@@ -7,12 +7,16 @@
  *   orchestrator          generator / miner / submitter unattended, model fleet status (bin/orchestrator.ts)
  *   train ...             continuous training of local models (bin/train.ts)
  *   models ...            model operations on an Ollama server (bin/models.ts)
+ *   brain <verb>          WorldQuant BRAIN: login, simulate, status, check, submit, hopeful, parity (bin/brain.ts)
+ *   meme fetch, swap ...  meme-token data pipeline; Solana swaps through Jupiter (bin/venues.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { projectRoot } from '../lib/db/paths.js';
+import { registerBrainCommand } from './brain.js';
+import { registerVenueCommands } from './venues.js';
 import {
   consoleProgress,
   ensureJupyter,
@@ -204,6 +208,8 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
 registerOrchestrator(program);
 registerTrain(program);
 registerModels(program);
+registerBrainCommand(program);
+registerVenueCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);

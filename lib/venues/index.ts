@@ -1,0 +1,26 @@
+/**
+ * External venues: WorldQuant BRAIN (simulate, check, submit, parity,
+ * submitter), Solana swaps through Jupiter, and the Birdeye / DexScreener
+ * meme-token data feeds. Every client speaks the service's documented HTTP
+ * API through one layer (`http.ts`) that records each exchange with secrets
+ * masked; errors are {@link VenueError}s shaped like `LlmError`.
+ * What ran against the real services: nothing (see lib/venues/README.md).
+ *
+ * Import rules: venues imports db, data, expr, backtest, llm (retry and
+ * redaction helpers); never trade.
+ *
+ * @module
+ */
+export { VenueError } from './errors.js';
+export type { VenueErrorCode, VenueName } from './errors.js';
+export { VenueHttp, maskJson } from './http.js';
+export type { HttpExchange, HttpRecorder, HttpResponse, VenueHttpOptions, RequestOptions } from './http.js';
+export { DuckDbHttpLog, ensureHttpLog, readHttpLog, replayFetch, HTTP_LOG_TABLE } from './http-log.js';
+export type { HttpLogRow } from './http-log.js';
+export { Semaphore, RateLimiter, retryAfterSeconds, waitAfter429 } from './limits.js';
+export type { BackoffOptions } from './limits.js';
+export { brainCredentials, readBrainCredentialFile, assertOwnerOnly, apiKeyFromEnv } from './credentials.js';
+export type { BrainCredentials } from './credentials.js';
+export * from './brain/index.js';
+export * from './jupiter/index.js';
+export * from './market/index.js';
