@@ -242,3 +242,54 @@ export function loadLobster(path: string, opts: LobsterOptions = {}): MarketFram
   if (interval > 0 && !Number.isNaN(bucketEnd)) emit(bucketEnd);
   return frameFromRows(rows);
 }
+
+/**
+ * Reads rows in the seed's format from a CSV (`.csv` / `.csv.gz`) with header columns
+ * `timestamp, bid_price, ask_price, bid_volume, ask_volume, close, volume` (any order;
+ * optional `buy_volume`; `timestamp` as epoch ms or an ISO 8601 string).
+ * @throws Error naming the file, line and column of a missing column or an unparseable value; RangeError from {@link validateFrame}.
+ */
+export function loadMarketCsv(path: string): MarketFrame {
+  const raw = readFileSync(path);
+  const lines = (path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  const header = lines[0]!.split(',').map((h) => h.trim());
+  const need = ['timestamp', 'bid_price', 'ask_price', 'bid_volume', 'ask_volume', 'close', 'volume'] as const;
+  const at = Object.fromEntries(need.map((n) => [n, header.indexOf(n)])) as Record<(typeof need)[number], number>;
+  for (const n of need) if (at[n] < 0) throw new Error(`${path}: header has no column "${n}" (found: ${header.join(', ')})`);
+  const iBuy = header.indexOf('buy_volume');
+  const rows: MarketRow[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const c = lines[i]!.split(',');
+    const num = (n: string, j: number) => {
+      const v = Number(c[j]);
+      if (c[j] === undefined || c[j]!.trim() === '' || !Number.isFinite(v)) throw new Error(`${path}: line ${i + 1}: ${n} "${c[j] ?? ''}" is not a number`);
+      return v;
+    };
+    const tsText = c[at.timestamp] ?? '';
+    const ts = /^\d+(\.\d+)?$/.test(tsText.trim()) ? Number(tsText) : Date.parse(tsText.includes('T') || tsText.endsWith('Z') ? tsText : `${tsText.replace(' ', 'T')}Z`);
+    if (!Number.isFinite(ts)) throw new Error(`${path}: line ${i + 1}: timestamp "${tsText}" is neither epoch ms nor an ISO date`);
+    const r: MarketRow = {
+      timestamp: ts, bid_price: num('bid_price', at.bid_price), ask_price: num('ask_price', at.ask_price), bid_volume: num('bid_volume', at.bid_volume),
+      ask_volume: num('ask_volume', at.ask_volume), close: num('close', at.close), volume: num('volume', at.volume),
+    };
+    if (iBuy >= 0) r.buy_volume = num('buy_volume', iBuy);
+    rows.push(r);
+  }
+  try {
+    return frameFromRows(rows);
+  } catch (err) {
+    throw new RangeError(`${path}: ${(err as Error).message} (row numbers count data rows from 0)`);
+  }
+}
+
+/** The bundled default sample of the ML engine (AMZN LOBSTER level 1, relative to the project root). */
+export const DEFAULT_ML_SAMPLE = 'data/samples/lob_lobster_AMZN_2012-06-21_L1_messages_book.csv.gz';
+
+/**
+ * Loads market rows from a file: LOBSTER message + book files (name containing `lobster`) through
+ * {@link loadLobster} (event time unless `intervalMs` is given), anything else as the seed's CSV format.
+ */
+export function loadMarketData(path: string, opts: LobsterOptions = {}): MarketFrame {
+  if (/lobster/i.test(path)) return loadLobster(path, { intervalMs: 0, ...opts });
+  return loadMarketCsv(path);
+}

@@ -614,7 +614,7 @@ export function trainGbdt(
   const pool = Array.from({ length: p.numLeaves + 1 }, () => new Float64Array(totalBins * 3));
   const trees: Tree[] = [];
   const trainLoss: number[] = [], validLoss: number[] = [];
-  let bag = Int32Array.from({ length: n }, (_, i) => i);
+  let bag: Int32Array = Int32Array.from({ length: n }, (_, i) => i);
   let bagged = false;
   const idx = new Int32Array(n);
   let best = Infinity, bestRound = 0;

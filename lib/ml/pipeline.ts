@@ -139,3 +139,15 @@ export function classificationReport(p: Float64Array, y: Uint8Array, K: number, 
     confusion, precision, recall, f1, macroF1: f1.reduce((a, b) => a + b, 0) / K,
   };
 }
+
+/**
+ * Rows per year of a frame from its timestamps: (T - 1) / elapsed seconds x `secondsPerYear`
+ * (default 252 x 23,400 s: 252 US equity sessions of 6.5 hours; use 365 x 86,400 for 24/7 crypto).
+ * Used to annualize per-row (event-time) return series.
+ * @throws RangeError when the frame has fewer than 2 rows.
+ */
+export function rowsPerYear(frame: MarketFrame, secondsPerYear = 252 * 23_400): number {
+  const T = frame.timestamp.length;
+  if (T < 2) throw new RangeError('rowsPerYear: need at least 2 rows');
+  return ((T - 1) / ((frame.timestamp[T - 1]! - frame.timestamp[0]!) / 1000)) * secondsPerYear;
+}
