@@ -4,12 +4,14 @@
  *   run [notebooks...]    execute notebooks headless (default: notebooks/*.ipynb in order)
  *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
  *   ingest                ingest the bundled datasets into the DuckDB catalog
+ *   ml <verb>             ML signal engine: train | evaluate | predict | export-features | bench (bin/ml.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { projectRoot } from '../lib/db/paths.js';
+import { registerMlCommand } from './ml.js';
 import {
   consoleProgress,
   ensureJupyter,
@@ -182,6 +184,8 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
     process.exitCode = failed > 0 || ing === 'failed' ? 1 : 0;
   },
 );
+
+registerMlCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);

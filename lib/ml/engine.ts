@@ -172,6 +172,11 @@ export class MlEngine {
     this.predictionCache = new LruCache(options.cacheSize ?? 10_000);
   }
 
+  /** The feature set in use (the loaded model's after loadModel). */
+  get featureConfig(): FeatureConfig {
+    return this.cfg;
+  }
+
   /** Feature names of the full feature vector. */
   get featureNames(): string[] {
     return this.stream.names;

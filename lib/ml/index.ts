@@ -25,3 +25,5 @@ export * from './gbdt.js';
 export * from './onnx.js';
 export * from './backtest.js';
 export * from './engine.js';
+export * from './export.js';
+export * from './bench.js';
