@@ -182,6 +182,11 @@ export class MlEngine {
     return this.stream.names;
   }
 
+  /** Indices of the model's input columns in the full feature vector. */
+  get modelColumns(): number[] {
+    return [...this.columns];
+  }
+
   /** Names of the model's input columns. */
   get modelFeatures(): string[] {
     return this.columns.map((j) => this.stream.names[j]!);

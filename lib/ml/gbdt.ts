@@ -199,10 +199,11 @@ export class GbdtModel {
   /** Serializable form (thresholds and values survive JSON exactly: shortest round-trip doubles). */
   toJSON(): GbdtModelJson {
     const cw = this.params.classWeight;
+    const classWeight: 'balanced' | number[] | null = cw === null ? null : cw === 'balanced' ? 'balanced' : Array.from(cw as readonly number[]);
     return {
       format: 'alphalab-gbdt', version: 1, numClasses: this.numClasses, featureNames: [...this.featureNames], initScore: Array.from(this.initScore),
       bestIteration: this.log.bestIteration,
-      params: { ...this.params, classWeight: cw === null || cw === 'balanced' ? cw : [...cw] },
+      params: { ...this.params, classWeight },
       trees: this.trees.map((t) => ({
         classId: t.classId, feature: Array.from(t.feature), threshold: Array.from(t.threshold), defaultLeft: Array.from(t.defaultLeft),
         left: Array.from(t.left), right: Array.from(t.right), value: Array.from(t.value), gain: Array.from(t.gain), count: Array.from(t.count),
