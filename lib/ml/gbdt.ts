@@ -279,10 +279,10 @@ export class BinMapper {
     return lo;
   }
 
-  /** Bins a row-major n x F matrix into bytes. */
-  binMatrix(X: Float64Array, n: number, F: number): Uint8Array {
+  /** Bins a row-major n x F matrix into bytes: row-major (default) or column-major (`out[f * n + i]`). */
+  binMatrix(X: Float64Array, n: number, F: number, columnMajor = false): Uint8Array {
     const out = new Uint8Array(n * F);
-    for (let i = 0; i < n; i++) for (let f = 0; f < F; f++) out[i * F + f] = this.bin(f, X[i * F + f]!);
+    for (let i = 0; i < n; i++) for (let f = 0; f < F; f++) out[columnMajor ? f * n + i : i * F + f] = this.bin(f, X[i * F + f]!);
     return out;
   }
 
@@ -354,32 +354,54 @@ const NO_SPLIT: Split = { gain: -Infinity, feature: -1, bin: -1, defaultLeft: fa
 
 /** Everything a tree needs that does not change between trees. */
 interface GrowContext {
+  /** Training bins, column-major: bins[f * n + r]. */
   bins: Uint8Array;
+  /** Training rows. */
+  n: number;
+  /** Scratch: gradients / hessians of a leaf's rows in leaf order (LightGBM's ordered gradients). */
+  gOrd: Float64Array;
+  hOrd: Float64Array;
   F: number;
   offsets: Int32Array;
   totalBins: number;
   mapper: BinMapper;
   p: GbdtParams;
-  /** Scratch: bin offsets of the tree's features. */
-  featOffsets: Int32Array;
 }
 
-/** Histogram of the rows idx[s, s + c): (g, h, count) triples at (offset_f + bin) * 3. */
+/**
+ * Histogram of the rows idx[s, s + c): (g, h, count) triples at (offset_f + bin) * 3.
+ * Column by column over the column-major bins with the leaf's gradients gathered once in
+ * row order (LightGBM's ordered gradients); rows are summed in ascending order per feature.
+ */
 function buildHistogram(ctx: GrowContext, feats: Int32Array, idx: Int32Array, s: number, c: number, g: Float64Array, h: Float64Array, hist: Float64Array): void {
   hist.fill(0);
-  const { bins, F, offsets } = ctx;
-  const nf = feats.length;
-  const fo = ctx.featOffsets;
-  for (let q = 0; q < nf; q++) fo[q] = offsets[feats[q]!]!;
-  for (let ii = s; ii < s + c; ii++) {
-    const r = idx[ii]!;
-    const gr = g[r]!, hr = h[r]!;
-    const base = r * F;
-    for (let q = 0; q < nf; q++) {
-      const o = (fo[q]! + bins[base + feats[q]!]!) * 3;
-      hist[o] += gr;
-      hist[o + 1] += hr;
-      hist[o + 2]++;
+  const { bins, n, offsets, gOrd, hOrd } = ctx;
+  for (let i = 0; i < c; i++) {
+    const r = idx[s + i]!;
+    gOrd[i] = g[r]!;
+    hOrd[i] = h[r]!;
+  }
+  const rows = idx.subarray(s, s + c);
+  const contiguous = c > 0 && rows[c - 1]! - rows[0]! === c - 1;
+  for (let q = 0; q < feats.length; q++) {
+    const f = feats[q]!;
+    const off = offsets[f]!;
+    const colStart = f * n;
+    if (contiguous) {
+      const base = colStart + rows[0]!;
+      for (let i = 0; i < c; i++) {
+        const o = (off + bins[base + i]!) * 3;
+        hist[o] += gOrd[i]!;
+        hist[o + 1] += hOrd[i]!;
+        hist[o + 2]++;
+      }
+    } else {
+      for (let i = 0; i < c; i++) {
+        const o = (off + bins[colStart + rows[i]!]!) * 3;
+        hist[o] += gOrd[i]!;
+        hist[o + 1] += hOrd[i]!;
+        hist[o + 2]++;
+      }
     }
   }
 }
@@ -460,7 +482,7 @@ interface Leaf {
  * Returns the tree, its per-node threshold bins (for binned traversal) and the leaves' row segments.
  */
 function growTree(ctx: GrowContext, feats: Int32Array, idx: Int32Array, nIdx: number, g: Float64Array, h: Float64Array, pool: Float64Array[], classId: number): { tree: Tree; bins: Int32Array; leaves: Leaf[] } {
-  const { p, bins, F } = ctx;
+  const { p, bins, n: nRows } = ctx;
   const tb = new TreeBuilder();
   let G = 0, H = 0;
   for (let ii = 0; ii < nIdx; ii++) {
@@ -489,7 +511,7 @@ function growTree(ctx: GrowContext, feats: Int32Array, idx: Int32Array, nIdx: nu
     let nl = 0, nr = 0;
     for (let ii = leaf.start; ii < leaf.start + leaf.count; ii++) {
       const r = idx[ii]!;
-      const b = bins[r * F + sp.feature]!;
+      const b = bins[sp.feature * nRows + r]!;
       if (b <= sp.bin || (b === missingBin && sp.defaultLeft)) idx[leaf.start + nl++] = r;
       else tmp[nr++] = r;
     }
@@ -520,12 +542,12 @@ function growTree(ctx: GrowContext, feats: Int32Array, idx: Int32Array, nIdx: nu
   return { tree, bins: Int32Array.from(tb.binOf), leaves };
 }
 
-/** Leaf index reached by binned row r. */
-function binnedLeaf(tree: Tree, tbins: Int32Array, bins: Uint8Array, F: number, r: number, mapper: BinMapper): number {
+/** Leaf index reached by binned row r; bins[r * rowStride + f * colStride]. */
+function binnedLeaf(tree: Tree, tbins: Int32Array, bins: Uint8Array, rowStride: number, colStride: number, r: number, mapper: BinMapper): number {
   let node = 0;
   while (tree.left[node]! >= 0) {
     const f = tree.feature[node]!;
-    const b = bins[r * F + f]!;
+    const b = bins[r * rowStride + f * colStride]!;
     const missing = b === mapper.nBins(f) - 1;
     node = (missing ? tree.defaultLeft[node] === 1 : b <= tbins[node]!) ? tree.left[node]! : tree.right[node]!;
   }
@@ -579,14 +601,14 @@ export function trainGbdt(
   if (names.length !== F) throw new RangeError(`gbdt: ${names.length} feature names for ${F} features`);
   const rng = new Rng(p.seed);
   const mapper = BinMapper.fit(train.X, n, F, p.maxBin, rng);
-  const bins = mapper.binMatrix(train.X, n, F);
+  const bins = mapper.binMatrix(train.X, n, F, true);
   const offsets = new Int32Array(F);
   let totalBins = 0;
   for (let f = 0; f < F; f++) {
     offsets[f] = totalBins;
     totalBins += mapper.nBins(f);
   }
-  const ctx: GrowContext = { bins, F, offsets, totalBins, mapper, p, featOffsets: new Int32Array(F) };
+  const ctx: GrowContext = { bins, n, gOrd: new Float64Array(n), hOrd: new Float64Array(n), F, offsets, totalBins, mapper, p };
 
   // Row weights = class weight x sample weight.
   const counts = new Float64Array(K);
@@ -644,8 +666,8 @@ export function trainGbdt(
           const v = tree.value[l.node]!;
           for (let ii = l.start; ii < l.start + l.count; ii++) score[idx[ii]! * K + k] += v;
         }
-      } else for (let i = 0; i < n; i++) score[i * K + k] += tree.value[binnedLeaf(tree, tbins, bins, F, i, mapper)]!;
-      if (valid) for (let i = 0; i < valid.nRows; i++) vScore![i * K + k] += tree.value[binnedLeaf(tree, tbins, vBins!, F, i, mapper)]!;
+      } else for (let i = 0; i < n; i++) score[i * K + k] += tree.value[binnedLeaf(tree, tbins, bins, 1, n, i, mapper)]!;
+      if (valid) for (let i = 0; i < valid.nRows; i++) vScore![i * K + k] += tree.value[binnedLeaf(tree, tbins, vBins!, F, 1, i, mapper)]!;
     }
     prob.set(score);
     softmaxRows(prob, K);
