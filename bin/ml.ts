@@ -127,7 +127,9 @@ function exportFeatures(o: MlCliOptions): void {
   if (!o.out || !o.out.endsWith('.parquet')) throw new InvalidArgumentError('--out FILE.parquet is required');
   const { frame, path } = load(o);
   const engine = lib.createMlEngine(engineOptions(o));
-  const d = lib.prepareData(frame, engine.options.labels, engine.featureConfig);
+  // With --model: the model's own feature set and label settings, so the split column is the one it was trained with.
+  const doc = o.model ? engine.loadModel(resolve(o.model)) : null;
+  const d = lib.prepareData(frame, doc ? doc.labels : engine.options.labels, engine.featureConfig);
   const out = resolve(o.out);
   const n = lib.writeFeatureParquet(out, d);
   const summary = { command: 'ml export-features', data: path, out, rows: n, features: d.features.nFeatures, train: d.split.train.length, validation: d.split.validation.length, test: d.split.test.length };
@@ -165,6 +167,6 @@ export function registerMlCommand(program: Command): void {
   labelled(ml.command('train').description('train the model and write it (default data/models/ml-model.json)')).option('--model <file>', 'model output path').action(run(train));
   labelled(ml.command('evaluate').description('grade every feature AAA-E on the label horizon (Bonferroni across features)')).action(run(evaluate));
   common(ml.command('predict').description('replay rows through a saved model')).option('--model <file>', 'model file (default data/models/ml-model.json)').option('--rows <n>', 'last rows to print', posInt).action(run(predict));
-  labelled(ml.command('export-features').description('write features + label + split as parquet')).requiredOption('--out <file.parquet>', 'output parquet file').action(run(exportFeatures));
+  labelled(ml.command('export-features').description('write features + label + split as parquet')).option('--model <file>', "use a saved model's features and label settings (its split)").requiredOption('--out <file.parquet>', 'output parquet file').action(run(exportFeatures));
   labelled(ml.command('bench').description('prediction latency (p50/p99, batch of 32) and training time')).action(run(bench));
 }
