@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  backtestModelSignals, createMlEngine, featureRedundancy, gradeFeatures, loadMarketCsv, loadMarketData, rowAt, selectFeatures, sliceFrame,
+  backtestModelSignals, createMlEngine, featureConfig, featureRedundancy, gradeFeatures, loadMarketCsv, loadMarketData, rowAt, selectFeatures, sliceFrame,
   type FeatureMatrix,
 } from '../lib/ml/index.js';
 import { Rng } from '../lib/optimize/rng.js';
@@ -131,4 +131,23 @@ test('loadMarketCsv reads the seed row format and names the line of a bad value'
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('engine on L10 books (AAPL LOBSTER, event time): 80 features, predictions from book rows; a row without a book is refused', () => {
+  const f = loadMarketData(join(process.cwd(), 'data', 'samples', 'lob_lobster_AAPL_2012-06-21_L10_first999.csv.gz'));
+  const e = createMlEngine({
+    features: featureConfig({ intervalMs: 0, windowRows: [5, 10, 20, 50], book: true }),
+    labels: { horizon: 10, embargo: 50, barriers: { kind: 'volatility', multiplier: 0.5, span: 50 } },
+    gbdt: { minDataInLeaf: 5, numRounds: 30 },
+  });
+  assert.equal(e.featureNames.length, 80);
+  const r = e.trainModel(f);
+  assert.ok(r.rows.train > 300 && r.rows.test > 50);
+  assert.equal(r.grades.length, 80);
+  e.resetStream();
+  for (let t = 0; t < f.timestamp.length; t++) e.predict(rowAt(f, t));
+  assert.equal(e.healthCheck().status, 'ok');
+  const { book: _book, ...noBook } = rowAt(f, 0);
+  e.resetStream();
+  assert.throws(() => e.predict(noBook), /has no book/);
 });

@@ -164,3 +164,18 @@ test('loadLobster: 1 s grid stamps rows at the interval end, volume and taker-bu
   assert.ok(f.timestamp[0]! >= Date.UTC(2012, 5, 21, 16, 22, 34));
   assert.throws(() => frameFromRows([row(1, 101, 100, 1, 1, 100, 0)]), /row 0: bid_price 101/);
 });
+
+test('FeatureStream refuses a bad row without changing its state', () => {
+  const cfg = featureConfig({ intervalMs: 0, windowRows: [2, 3] });
+  const a = new FeatureStream(cfg), b = new FeatureStream(cfg);
+  a.add(TINY[0]!);
+  b.add(TINY[0]!);
+  assert.throws(() => a.add({ ...TINY[1]!, ask_price: 99 }), /bid_price 100 \/ ask_price 99/);
+  assert.throws(() => a.add({ ...TINY[1]!, volume: -1 }), /volume -1 must be >= 0/);
+  for (const r of TINY.slice(1)) {
+    a.add(r);
+    b.add(r);
+  }
+  assert.deepEqual(a.getResult(), b.getResult());
+  assert.equal(a.length, 4);
+});

@@ -79,13 +79,23 @@ export function validateFrame(f: MarketFrame, source = 'frame'): void {
   if (f.book) for (const [k, a] of Object.entries(f.book)) if (a.length !== T * BOOK_LEVELS) throw new RangeError(`${source}: book.${k} has ${a.length} values, expected ${T} x ${BOOK_LEVELS}`);
   for (let t = 0; t < T; t++) {
     if (!Number.isFinite(f.timestamp[t]!) || (t > 0 && !(f.timestamp[t]! > f.timestamp[t - 1]!))) throw new RangeError(`${source}: row ${t}: timestamp ${f.timestamp[t]} is not finite and strictly increasing`);
-    const b = f.bidPrice[t]!, a = f.askPrice[t]!;
-    if (!(b > 0) || !(a > 0) || !(b < a)) throw new RangeError(`${source}: row ${t}: bid_price ${b} / ask_price ${a} must be positive with bid < ask`);
-    if (!(f.bidVolume[t]! > 0) || !(f.askVolume[t]! > 0)) throw new RangeError(`${source}: row ${t}: bid_volume / ask_volume must be > 0 (got ${f.bidVolume[t]}, ${f.askVolume[t]})`);
-    if (!(f.close[t]! > 0)) throw new RangeError(`${source}: row ${t}: close ${f.close[t]} must be > 0`);
-    if (!(f.volume[t]! >= 0)) throw new RangeError(`${source}: row ${t}: volume ${f.volume[t]} must be >= 0`);
-    if (f.buyVolume && !(f.buyVolume[t]! >= 0 && f.buyVolume[t]! <= f.volume[t]!)) throw new RangeError(`${source}: row ${t}: buy_volume ${f.buyVolume[t]} must lie in [0, volume ${f.volume[t]}]`);
+    checkRow(rowAt(f, t), false, `${source}: row ${t}`);
   }
+}
+
+/**
+ * Checks one live row (the checks of {@link validateFrame} for a single row).
+ * @throws RangeError naming the field and the row's timestamp.
+ */
+export function checkRow(r: MarketRow, needBook = false, where = `row at ${r.timestamp}`): void {
+  const at = where;
+  if (!Number.isFinite(r.timestamp)) throw new RangeError(`row: timestamp ${r.timestamp} is not finite`);
+  if (!(r.bid_price > 0) || !(r.ask_price > 0) || !(r.bid_price < r.ask_price)) throw new RangeError(`${at}: bid_price ${r.bid_price} / ask_price ${r.ask_price} must be positive with bid < ask`);
+  if (!(r.bid_volume > 0) || !(r.ask_volume > 0)) throw new RangeError(`${at}: bid_volume / ask_volume must be > 0 (got ${r.bid_volume}, ${r.ask_volume})`);
+  if (!(r.close > 0)) throw new RangeError(`${at}: close ${r.close} must be > 0`);
+  if (!(r.volume >= 0)) throw new RangeError(`${at}: volume ${r.volume} must be >= 0`);
+  if (r.buy_volume !== undefined && !(r.buy_volume >= 0 && r.buy_volume <= r.volume)) throw new RangeError(`${at}: buy_volume ${r.buy_volume} must lie in [0, volume ${r.volume}]`);
+  if (needBook && !r.book) throw new RangeError(`${at}: the feature set has book features but the row has no book`);
 }
 
 /** Row `t` of a frame as a {@link MarketRow} (the book as subarray views, no copy). */

@@ -29,7 +29,7 @@
  * NaN until the window is full and while any input inside it is NaN (never
  * filled); ratios with a zero (< 1e-9) denominator are NaN.
  */
-import { BOOK_LEVELS, frameLength, rowAt, type MarketFrame, type MarketRow } from './data.js';
+import { BOOK_LEVELS, checkRow, frameLength, rowAt, type MarketFrame, type MarketRow } from './data.js';
 
 /** Indices of the per-row base values. */
 const B = {
@@ -449,9 +449,10 @@ export class FeatureStream {
 
   /**
    * Adds one row and updates every feature.
-   * @throws RangeError when the timestamp does not increase (the stream is unchanged then).
+   * @throws RangeError when the timestamp does not increase or a value is invalid ({@link checkRow}); the stream is unchanged then.
    */
   add(row: MarketRow): void {
+    checkRow(row, this.cfg.book);
     if (!(row.timestamp > this.lastTs)) throw new RangeError(`FeatureStream.add: timestamp ${row.timestamp} is not after the previous row's ${this.lastTs}`);
     this.lastTs = row.timestamp;
     this.count++;
