@@ -206,7 +206,11 @@ export class MlEngine {
     const frame = Array.isArray(data) ? frameFromRows(data) : data;
     const prepared = prepareData(frame, { ...DEFAULT_ENGINE_LABELS, ...this.options.labels }, this.cfg);
     const { features, labels, split } = prepared;
-    const grades = gradeFeatures(features, prepared.mid, { horizon: prepared.settings.horizon, rows: split.train, rowsPerYear: this.options.rowsPerYear ?? rowsPerYear(frame) });
+    // Grades see training rows whose forward return ends inside the training segment only (a row purged
+    // for its label can still have a barrier touch before the horizon; its h-row forward return must not reach validation prices).
+    const h = prepared.settings.horizon;
+    const gradeRows = split.train.filter((t) => t + h < split.boundaries[0]);
+    const grades = gradeFeatures(features, prepared.mid, { horizon: h, rows: gradeRows, rowsPerYear: this.options.rowsPerYear ?? rowsPerYear(frame) });
     const columns = this.options.select === false
       ? features.names.map((_, j) => j)
       : selectFeatures(grades, featureRedundancy(features, split.train), { minFeatures: 20, ...(this.options.select ?? {}) }).sort((a, b) => a - b);
