@@ -9,6 +9,7 @@
  *   models ...            model operations on an Ollama server (bin/models.ts)
  *   brain <verb>          WorldQuant BRAIN: login, simulate, status, check, submit, hopeful, parity (bin/brain.ts)
  *   meme fetch, swap ...  meme-token data pipeline; Solana swaps through Jupiter (bin/venues.ts)
+ *   ml <verb>             ML signal engine: train | evaluate | predict | export-features | bench (bin/ml.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { projectRoot } from '../lib/db/paths.js';
 import { registerBrainCommand } from './brain.js';
 import { registerVenueCommands } from './venues.js';
+import { registerMlCommand } from './ml.js';
 import {
   consoleProgress,
   ensureJupyter,
@@ -210,6 +212,7 @@ registerTrain(program);
 registerModels(program);
 registerBrainCommand(program);
 registerVenueCommands(program);
+registerMlCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);
