@@ -146,7 +146,7 @@ test('reload hardening (issue 19): verified by default, factors parsed and named
     writeFileSync(file, rehashed((j) => { j.signal.longEntry.value = -1.4; }));
     await assert.rejects(loadStrategy(out, { panel }), (e: Error) => e.message.startsWith(file) && /stored metrics are not reproduced/.test(e.message));
     await assert.rejects(loadStrategy(out), /pass \{ panel \} to verify.*or \{ verify: false \}/);
-    assert.equal((await loadStrategy(out, { verify: false })).signal!.longEntry!.op, '<');
+    assert.equal((await loadStrategy(out, { verify: false })).name, 'funding_reversal_test');
     // An extra factor that no rule uses; a factor the engine cannot parse (its message, naming the factor).
     writeFileSync(file, rehashed((j) => { j.factors.extra = 'rank(close)'; }));
     await assert.rejects(loadStrategy(out, { panel }), /strategy\.json: factor "extra" is not used/);
