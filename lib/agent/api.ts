@@ -7,7 +7,7 @@
 import { Db, defaultDbPath } from '../db/index.js';
 import { loadBundledPanel, loadPanel, type Panel } from '../data/index.js';
 import { FactorStore } from '../factors/index.js';
-import { createProvider, LlmError, OllamaProvider, type LlmProvider } from '../llm/index.js';
+import { createProvider, LlmError, OllamaProvider, type LlmLimits, type LlmProvider } from '../llm/index.js';
 import { exprGrammar } from './grammar.js';
 import { KnowledgeBase } from './kb.js';
 import { runResearch, type ResearchSummary } from './loop.js';
@@ -39,6 +39,8 @@ export interface ResearchOptions {
   readonly baseUrl?: string;
   /** Per-call model timeout in ms. Default 180000. */
   readonly timeoutMs?: number;
+  /** Reply size, stored text and repair context limits (defaults: lib/llm `DEFAULT_LLM_LIMITS`: 1 MiB, 64 Ki chars, 8 Ki chars). */
+  readonly limits?: Partial<LlmLimits>;
   /** Dataset: a bundled sample ('sp500_daily', 'binance_perp_1h') or a catalog dataset, or a loaded panel. Default 'sp500_daily'. */
   readonly dataset?: string | Panel;
   /** DuckDB file of the knowledge base and trial store. Default data/quant.duckdb. */
@@ -70,7 +72,7 @@ export async function loadDataset(dataset: string | Panel = 'sp500_daily'): Prom
  * offline proposer and says why in the log.
  * @throws LlmError for an explicit provider whose server or model is missing (message has the fix).
  */
-export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'model' | 'baseUrl' | 'timeoutMs' | 'seed' | 'log'>): Promise<Proposer> {
+export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'model' | 'baseUrl' | 'timeoutMs' | 'seed' | 'log' | 'limits'>): Promise<Proposer> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const kind = opts.provider ?? 'auto';
   if (kind === 'offline') return new OfflineProposer({ seed: opts.seed ?? 7 });
@@ -79,9 +81,9 @@ export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'm
     if (kind === 'auto') {
       // a quick probe (3 s, no retries) so a missing server does not stall the start
       await new OllamaProvider({ model: opts.model, host: opts.baseUrl, timeoutMs: 3000, retry: { retries: 0 } }).check();
-      llm = createProvider({ provider: 'ollama', model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs });
+      llm = createProvider({ provider: 'ollama', model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs, maxReplyBytes: opts.limits?.maxReplyBytes });
     } else {
-      llm = createProvider({ provider: kind, model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs });
+      llm = createProvider({ provider: kind, model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs, maxReplyBytes: opts.limits?.maxReplyBytes });
       await llm.check();
     }
   } catch (err) {
@@ -91,7 +93,7 @@ export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'm
     }
     throw err;
   }
-  return new LlmProposer(llm, { seed: opts.seed ?? 42 });
+  return new LlmProposer(llm, { seed: opts.seed ?? 42, ...(opts.limits ? { limits: opts.limits } : {}) });
 }
 
 /** Canonical expressions of a hypothesis' ancestors (for the duplicate check). */

@@ -21,6 +21,8 @@ export interface ProviderOptions {
   readonly timeoutMs?: number;
   /** Retry policy. */
   readonly retry?: RetryOptions;
+  /** Largest reply body read, in bytes (default `DEFAULT_LLM_LIMITS.maxReplyBytes`). */
+  readonly maxReplyBytes?: number;
 }
 
 /**
@@ -30,9 +32,9 @@ export interface ProviderOptions {
 export function createProvider(options: ProviderOptions): LlmProvider {
   switch (options.provider) {
     case 'ollama':
-      return new OllamaProvider({ model: options.model, host: options.baseUrl, timeoutMs: options.timeoutMs, retry: options.retry });
+      return new OllamaProvider({ model: options.model, host: options.baseUrl, timeoutMs: options.timeoutMs, retry: options.retry, maxReplyBytes: options.maxReplyBytes });
     case 'openai':
-      return new OpenAICompatibleProvider({ model: options.model, baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs, retry: options.retry });
+      return new OpenAICompatibleProvider({ model: options.model, baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs, retry: options.retry, maxReplyBytes: options.maxReplyBytes });
     default:
       throw new Error(`unknown provider "${(options as { provider: string }).provider}"; expected ollama or openai`);
   }

@@ -33,6 +33,12 @@ export interface ChatOptions {
   readonly numCtx?: number;
   /** Maximum tokens to generate (Ollama `num_predict`, OpenAI `max_tokens`). */
   readonly maxTokens?: number;
+  /**
+   * Called for each failed attempt that will be retried (error, 1-based attempt
+   * number, wait before the next in ms): lets a caller record every attempt. The
+   * final failure is thrown instead.
+   */
+  readonly onRetry?: (err: LlmError, attempt: number, waitMs: number) => void;
 }
 
 /** The result of one chat call. */
@@ -68,7 +74,9 @@ export type LlmErrorCode =
   /** The server rejected the credentials (401/403). */
   | 'auth'
   /** Any other HTTP error (status in {@link LlmError.status}). */
-  | 'http';
+  | 'http'
+  /** The reply exceeded `maxReplyBytes` and its read was aborted (see `limits.ts`). */
+  | 'reply_too_large';
 
 /**
  * Error thrown by every provider. `message` says what to do (for a missing
