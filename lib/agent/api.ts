@@ -4,6 +4,8 @@
  * file), picks the proposer (a model through lib/llm, or the offline one when
  * no server answers), builds the real tester and runs the loop.
  */
+import { join } from 'node:path';
+import { defaultStrategiesDir } from '../backtest/index.js';
 import { Db, defaultDbPath } from '../db/index.js';
 import { loadBundledPanel, loadPanel, type Panel } from '../data/index.js';
 import { FactorStore } from '../factors/index.js';
@@ -51,7 +53,7 @@ export interface ResearchOptions {
   readonly seed?: number;
   /** Transaction costs in bps. Default 5. */
   readonly costBps?: number;
-  /** Strategies folder. Default <project>/strategies. */
+  /** Strategies folder. Default <project>/strategies; exports go to its subfolder `kb-<knowledge base id>/`. */
   readonly strategiesDir?: string;
   /** Progress lines. Default console.log. */
   readonly log?: (line: string) => void;
@@ -96,6 +98,15 @@ export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'm
   return new LlmProposer(llm, { seed: opts.seed ?? 42, ...(opts.limits ? { limits: opts.limits } : {}) });
 }
 
+/**
+ * The export folder of a knowledge base: `<base>/kb-<kb id>` (base default
+ * `<project>/strategies`). Two knowledge bases never share one, so their
+ * `H0xx_*` exports cannot overwrite each other.
+ */
+export async function kbStrategiesDir(kb: KnowledgeBase, base: string = defaultStrategiesDir()): Promise<string> {
+  return join(base, `kb-${await kb.id()}`);
+}
+
 /** Canonical expressions of a hypothesis' ancestors (for the duplicate check). */
 async function ancestorsOf(kb: KnowledgeBase, h: Hypothesis): Promise<string[]> {
   const out: string[] = [];
@@ -121,7 +132,9 @@ export async function research(opts: ResearchOptions = {}): Promise<ResearchSumm
   try {
     const kb = await KnowledgeBase.open(db);
     const store = await FactorStore.open(db);
-    const tester = new EngineTester({ panel, store, costBps: opts.costBps, strategiesDir: opts.strategiesDir, ancestors: (h) => ancestorsOf(kb, h) });
+    // One folder per knowledge base: runs with different --db never overwrite each other's H0xx_* exports.
+    const strategiesDir = await kbStrategiesDir(kb, opts.strategiesDir);
+    const tester = new EngineTester({ panel, store, costBps: opts.costBps, strategiesDir, ancestors: (h) => ancestorsOf(kb, h) });
     return await runResearch({
       goal: opts.requirements,
       category: opts.category,
