@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Db } from '../lib/db/index.js';
+import { lakeSnapshot as lakeSnap, catalogSnapshot as catalogSnap } from './helpers/snapshots.js';
 import { ingestFiles, IngestRejectedError, CATALOG_TABLE, WARNING_CHECKS, ERROR_CHECKS, getDataset, ensureCatalog, type QualityReport } from '../lib/data/index.js';
 import { INGEST_CASES, committedContents, gzipBase, writeTestTimeFixtures, type IngestCase } from './helpers/ingest-cases.js';
 
@@ -31,22 +32,8 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function lakeSnapshot(): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    let names: string[] = [];
-    try { names = readdirSync(d); } catch { return; }
-    for (const n of names) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(lake);
-  return out;
-}
-const catalogSnapshot = async (): Promise<string> =>
-  JSON.stringify(await db.all(`SELECT * EXCLUDE (ingested_at) FROM ${CATALOG_TABLE} ORDER BY name`), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+const lakeSnapshot = (): Record<string, string> => lakeSnap(lake);
+const catalogSnapshot = (): Promise<string> => catalogSnap(db, ['ingested_at']);
 
 const pathOf = (c: IngestCase): string => (c.committed ? join(FIX, c.file) : join(dir, c.file));
 
