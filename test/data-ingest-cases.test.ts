@@ -113,3 +113,15 @@ test('a gzip cut at any of 40 points is never ingested', async () => {
       (err: Error) => err.message.includes(cut) && /corrupt or truncated gzip|empty file/.test(err.message), `cut at ${at} of ${base.length}`);
   }
 });
+
+test('inspectFile names the line, data row and field of an over-long line, within a chunk and across chunks', async () => {
+  const { inspectFile } = await import('../lib/data/index.js');
+  const small = join(dir, 'long_line.csv');
+  writeFileSync(small, 'a,b,c\n1,2,3\n4,5,678901234567\n');
+  await assert.rejects(inspectFile(small, { maxLineBytes: 10, columns: ['a', 'b', 'c'] }), new RegExp(`${small.replace(/[/.]/g, '\\$&')}: line 3 \\(data row 2\\), field "c": longer than the limit of 10 bytes`));
+  const ok = await inspectFile(small, { maxLineBytes: 16 });
+  assert.equal(ok.bytes, 29);
+  const big = join(dir, 'long_across.csv');
+  writeFileSync(big, `a,b\n${'x'.repeat(100)},${'y'.repeat(300_000)}\n1,2\n`);
+  await assert.rejects(inspectFile(big, { maxLineBytes: 200_000, columns: ['a', 'b'] }), /line 2 \(data row 1\), field "b"/);
+});

@@ -60,38 +60,43 @@ export async function inspectFile(path: string, opts: InspectOptions = {}): Prom
   const csv = opts.csv ?? !/\.(parquet|pq)$/i.test(path);
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const hash = createHash('sha256');
+  // The current line: its 1-based number, its length so far and the chunks it spans
+  // (kept by reference, one per chunk, to name the field of an over-long line).
   let line = 1;
   let lineLen = 0;
-  let lineHead: Buffer[] = [];
-  let headLen = 0;
+  let lineChunks: Buffer[] = [];
+  const tooLong = (): Error => {
+    const head = Buffer.concat(lineChunks).subarray(0, maxLine);
+    let commas = 0;
+    for (let i = head.indexOf(44); i >= 0; i = head.indexOf(44, i + 1)) commas++;
+    const field = opts.columns?.[commas] ?? `field ${commas + 1}`;
+    const where = line === 1 ? 'the header' : `data row ${line - 1}`;
+    return new Error(`${path}: line ${line} (${where}), field "${field}": longer than the limit of ${maxLine} bytes per line (a huge field or a binary file?)`);
+  };
   const scan = (chunk: Buffer): void => {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(10, start);
-      const end = nl < 0 ? chunk.length : nl;
-      const piece = end - start;
-      if (lineLen + piece > maxLine) {
-        const keep = maxLine - lineLen;
-        lineHead.push(chunk.subarray(start, start + Math.max(0, keep)));
-        const head = Buffer.concat(lineHead);
-        let commas = 0;
-        for (let i = head.indexOf(44); i >= 0; i = head.indexOf(44, i + 1)) commas++;
-        const field = opts.columns?.[commas] ?? `field ${commas + 1}`;
-        const where = line === 1 ? 'the header' : `data row ${line - 1}`;
-        throw new Error(`${path}: line ${line} (${where}), field "${field}": longer than the limit of ${maxLine} bytes per line (a huge field or a binary file?)`);
-      }
-      if (headLen < maxLine) {
-        lineHead.push(chunk.subarray(start, end));
-        headLen += piece;
-      }
-      lineLen += piece;
-      if (nl < 0) return;
-      line++;
-      lineLen = 0;
-      lineHead = [];
-      headLen = 0;
-      start = nl + 1;
+    const first = chunk.indexOf(10);
+    if (first < 0) {
+      lineChunks.push(chunk);
+      lineLen += chunk.length;
+      if (lineLen > maxLine) throw tooLong();
+      return;
     }
+    if (lineLen + first > maxLine) {
+      lineChunks.push(chunk.subarray(0, first));
+      throw tooLong();
+    }
+    let prev = first;
+    line++;
+    for (let i = chunk.indexOf(10, first + 1); i >= 0; i = chunk.indexOf(10, i + 1)) {
+      if (i - prev - 1 > maxLine) {
+        lineChunks = [chunk.subarray(prev + 1, i)];
+        throw tooLong();
+      }
+      prev = i;
+      line++;
+    }
+    lineChunks = [chunk.subarray(prev + 1)];
+    lineLen = chunk.length - prev - 1;
   };
   await new Promise<void>((resolvePromise, reject) => {
     const raw = createReadStream(path);
