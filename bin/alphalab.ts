@@ -21,6 +21,7 @@ import {
   type NotebookRunResult,
   type RunOptions,
 } from '../lib/notebook/index.js';
+import { exitWithParent } from './parent-watch.js';
 
 const root = projectRoot();
 
@@ -182,6 +183,15 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
     process.exitCode = failed > 0 || ing === 'failed' ? 1 : 0;
   },
 );
+
+// A kill -9 of the npm / tsx wrapper is not forwarded: when a wrapper parent dies, stop as on SIGTERM
+// (the runner and `lab` shut their Jupyter servers down on it). ALPHALAB_EXIT_WITH_PARENT=0 opts out.
+if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
+  exitWithParent((pid) => {
+    process.stderr.write(`alphalab: parent process ${pid} is gone: stopping\n`);
+    process.kill(process.pid, 'SIGTERM');
+  }, { graceMs: 15_000 });
+}
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);
