@@ -33,6 +33,7 @@ import {
 import { registerOrchestrator } from './orchestrator.js';
 import { registerTrain } from './train.js';
 import { registerModels } from './models.js';
+import { exitWithParent } from './parent-watch.js';
 
 const root = projectRoot();
 
@@ -213,6 +214,14 @@ registerModels(program);
 registerBrainCommand(program);
 registerVenueCommands(program);
 registerMlCommand(program);
+// A kill -9 of the npm / tsx wrapper is not forwarded: when a wrapper parent dies, stop as on SIGTERM
+// (the runner and `lab` shut their Jupyter servers down on it). ALPHALAB_EXIT_WITH_PARENT=0 opts out.
+if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
+  exitWithParent((pid) => {
+    process.stderr.write(`alphalab: parent process ${pid} is gone: stopping\n`);
+    process.kill(process.pid, 'SIGTERM');
+  }, { graceMs: 15_000 });
+}
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);

@@ -16,6 +16,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HYPOTHESIS_STATUSES, openKnowledgeBase, research, type HypothesisStatus, type KnowledgeBase, type ResearchOptions } from '../lib/agent/index.js';
 import { LlmError } from '../lib/llm/index.js';
+import { exitWithParent } from './parent-watch.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -47,6 +48,7 @@ interface LoopFlags {
   ctx?: number;
   threads?: number;
   json?: boolean;
+  exitWithParent?: boolean;
 }
 
 function loopOptions(cmd: Command): Command {
@@ -67,7 +69,8 @@ function loopOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed of the offline proposer and of model sampling', num, 7)
     .option('--cost-bps <x>', 'transaction cost in bps of traded notional', num, 5)
     .option('--timeout <s>', 'model call timeout in seconds', num, 180)
-    .option('--strategies-dir <path>', 'folder for exported strategies (default <project>/strategies)');
+    .option('--strategies-dir <path>', 'folder for exported strategies (default <project>/strategies)')
+    .option('--no-exit-with-parent', 'keep running when the npm / tsx wrapper that started this process dies (default: stop)');
 }
 
 async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
@@ -80,6 +83,11 @@ async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
     ac.abort();
   };
   process.on('SIGINT', onInt);
+  // kill -9 of `npm run research` (or of tsx) is not forwarded: stop when a wrapper parent dies.
+  const unwatch = flags.exitWithParent === false ? () => undefined : exitWithParent((pid) => {
+    console.error(`parent process ${pid} is gone: stopping (crash-safe: the next run resumes)`);
+    ac.abort();
+  });
   const opts: ResearchOptions = {
     requirements: flags.requirements,
     category: flags.category,
@@ -109,6 +117,7 @@ async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
     process.exitCode = s.status === 'completed' ? 0 : 2;
   } finally {
     process.off('SIGINT', onInt);
+    unwatch();
   }
 }
 

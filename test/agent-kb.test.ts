@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
-import { KnowledgeBase, KB_SCHEMA_VERSION, DEFAULT_PARAMS, type HypothesisProposal, type SignalStage, type TestOutcome } from '../lib/agent/index.js';
+import { KnowledgeBase, kbStrategiesDir, KB_SCHEMA_VERSION, DEFAULT_PARAMS, type HypothesisProposal, type SignalStage, type TestOutcome } from '../lib/agent/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-kb-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -190,4 +190,26 @@ test('knowledge base: a database written before the signal stage is migrated on 
   assert.equal(await again.schemaVersion(), 2);
   assert.equal((await again.signalStage('H002'))!.test.profitFactor, 0.87);
   again.close();
+});
+
+test('issue 19: each knowledge base has its own stable id and export folder (runs with different --db never collide)', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'kb-id-'));
+  try {
+    const a = await KnowledgeBase.open(await Db.open(join(d, 'a.duckdb')));
+    const b = await KnowledgeBase.open(await Db.open(join(d, 'b.duckdb')));
+    const [ia, ib] = [await a.id(), await b.id()];
+    assert.match(ia, /^[0-9a-f]{8}$/);
+    assert.notEqual(ia, ib);
+    assert.equal(await a.id(), ia, 'stable');
+    assert.equal(await kbStrategiesDir(a, '/s'), `/s/kb-${ia}`);
+    assert.notEqual(await kbStrategiesDir(a, '/s'), await kbStrategiesDir(b, '/s'));
+    a.close();
+    b.close();
+    Db.closeAll();
+    const again = await KnowledgeBase.open(await Db.open(join(d, 'a.duckdb')));
+    assert.equal(await again.id(), ia, 'kept in the file');
+    again.close();
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });

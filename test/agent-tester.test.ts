@@ -72,7 +72,7 @@ test('EngineTester: a predictive factor passes; its Sharpe equals an independent
   assert.equal(o.headline.trials, 1);
   const path = await tester.exportStrategy(hyp('H001', 'sig'), o);
   assert.ok(existsSync(join(path, 'strategy.json')));
-  const doc = await loadStrategy(path);
+  const doc = await loadStrategy(path, { panel });
   assert.equal(doc.factors.alpha, 'sig');
   assert.equal(doc.name, 'H001_h_h001');
   assert.equal(doc.portfolio!.settings.costBps, 1);

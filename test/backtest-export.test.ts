@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync, mkdirSync, symlinkSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Panel } from '../lib/data/panel.js';
 import { evaluate } from '../lib/expr/index.js';
-import { exportStrategy, loadStrategy, rerunStrategy, verifyStrategy, backtestSignals, simulatePortfolio, STRATEGY_SCHEMA_VERSION } from '../lib/backtest/index.js';
+import { exportStrategy, loadStrategy, rerunStrategy, verifyStrategy, backtestSignals, simulatePortfolio, STRATEGY_SCHEMA_VERSION, strategyHash, MAX_STRATEGY_DEPTH } from '../lib/backtest/index.js';
 
 const H = 3_600_000;
 
@@ -60,7 +60,7 @@ test('signal strategy: export writes json/markdown/html; reload reproduces the s
     const direct = backtestSignals(panel, { factors: { z: evaluate('ts_zscore(funding_rate, 48)', panel) }, ...signalsInput(panel).signal }, { feeBps: 4, slippageBps: 2, stopLoss: 0.03, takeProfit: 0.05, start: 100, end: 900 });
     assert.deepEqual({ ...direct.metrics }, doc.metrics);
     assert.ok(direct.metrics.nTrades > 5);
-    const loaded = await loadStrategy(out);
+    const loaded = await loadStrategy(out, { panel });
     assert.equal(loaded.contentHash, hash);
     assert.deepEqual(loaded, doc);
     assert.ok(Number.isNaN((loaded.validation.walkForward as { test: { sharpe: unknown } }).test.sharpe === 'NaN' ? NaN : 0));
@@ -84,7 +84,7 @@ test('portfolio strategy round-trips exactly too', async () => {
     );
     const direct = simulatePortfolio(evaluate('-ts_delta(close, 5)', panel), panel, { decay: 3, truncation: 0.3, costBps: 5, start: 200, end: 400 });
     assert.deepEqual({ ...direct.metrics }, doc.metrics);
-    const loaded = await loadStrategy(out);
+    const loaded = await loadStrategy(out, { panel });
     assert.deepEqual(verifyStrategy(loaded, panel).ok, true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -116,13 +116,74 @@ test('tampered, incompatible or mismatched files are refused with a clear error'
     await assert.rejects(loadStrategy(out), /signal\.longEntry: factor "nope" is not among/);
     // intact file, but other data
     writeFileSync(file, original);
-    const doc = await loadStrategy(out);
+    const doc = await loadStrategy(out, { panel });
     const other = perpPanel(600, 2, 10);
     assert.throws(() => rerunStrategy(doc, other), /panel data differs/);
     assert.throws(() => rerunStrategy(doc, perpPanel(500, 2, 9)), /500 bars/);
     assert.doesNotThrow(() => rerunStrategy(doc, other, { allowDataChange: true }));
     await assert.rejects(exportStrategy({ ...signalsInput(panel), name: '../evil' }, { dir }), /strategy name/);
     await assert.rejects(loadStrategy(join(dir, 'missing')), /no strategy file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reload hardening (issue 19): verified by default, factors parsed and named, no reserved names, no escape by symlink, bounded nesting', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-export-'));
+  try {
+    const panel = perpPanel(600, 2, 9);
+    const { dir: out } = await exportStrategy({ ...signalsInput(panel), period: { start: 50, end: 600 } }, { dir });
+    const file = join(out, 'strategy.json');
+    const original = readFileSync(file, 'utf8');
+    /** A tamper whose content hash is recomputed (the hash is a checksum, not a signature). */
+    const rehashed = (edit: (j: Record<string, any>) => void): string => {
+      const j = JSON.parse(original);
+      edit(j);
+      delete j.contentHash;
+      return JSON.stringify({ ...j, contentHash: strategyHash(j) }, null, 2);
+    };
+    // A changed rule with a recomputed hash: caught at load by the re-run, unless verification is declined explicitly.
+    writeFileSync(file, rehashed((j) => { j.signal.longEntry.value = -1.4; }));
+    await assert.rejects(loadStrategy(out, { panel }), (e: Error) => e.message.startsWith(file) && /stored metrics are not reproduced/.test(e.message));
+    await assert.rejects(loadStrategy(out), /pass \{ panel \} to verify.*or \{ verify: false \}/);
+    assert.equal((await loadStrategy(out, { verify: false })).name, 'funding_reversal_test');
+    // An extra factor that no rule uses; a factor the engine cannot parse (its message, naming the factor).
+    writeFileSync(file, rehashed((j) => { j.factors.extra = 'rank(close)'; }));
+    await assert.rejects(loadStrategy(out, { panel }), /strategy\.json: factor "extra" is not used/);
+    writeFileSync(file, rehashed((j) => { j.factors.z = 'ts_zscore(funding_rate, '; }));
+    await assert.rejects(loadStrategy(out, { panel }), /strategy\.json: factor "z": .*at \d+/);
+    writeFileSync(file, rehashed((j) => { j.factors.z = 'ts_avg(close, 5)'; }));
+    await assert.rejects(loadStrategy(out, { panel }), /factor "z": unknown operator ts_avg/);
+    // Names an object already has never pass as factors.
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      writeFileSync(file, rehashed((j) => { j.signal.longEntry.factor = name; }));
+      await assert.rejects(loadStrategy(out, { panel }), new RegExp(`factor "${name}" is not among`), name);
+    }
+    writeFileSync(file, rehashed((j) => { j.factors = { constructor: 'close' }; j.signal = { longEntry: { factor: 'constructor', op: '<', value: 1 }, longExit: { factor: 'constructor', op: '>', value: 1 } }; }));
+    await assert.rejects(loadStrategy(out, { panel }), /factor name "constructor" must be an identifier .* not a reserved name/);
+    await assert.rejects(exportStrategy({ ...signalsInput(panel), factors: { z: 'ts_zscore(funding_rate, 48)', unused: 'close' } }, { dir }), /factor "unused" is not used/);
+    // Nesting past the bound: a clear error, not a stack overflow.
+    writeFileSync(file, original.replace(/^\{/, `{"deep": ${'['.repeat(50_000)}${']'.repeat(50_000)},`));
+    await assert.rejects(loadStrategy(out, { panel }), new RegExp(`strategy\\.json: nested 50001 levels deep at position \\d+; a strategy document may nest at most ${MAX_STRATEGY_DEPTH}`));
+    // Not JSON: the message does not quote the file.
+    writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\n');
+    await assert.rejects(loadStrategy(out, { panel }), (e: Error) => /not valid JSON/.test(e.message) && !e.message.includes('root:x'));
+    writeFileSync(file, original);
+    // strategy.json as a directory: named.
+    const asDir = join(dir, 'as_dir');
+    mkdirSync(join(asDir, 'strategy.json'), { recursive: true });
+    await assert.rejects(loadStrategy(asDir, { panel }), new RegExp(`${join(asDir, 'strategy.json').replace(/[/.]/g, '\\$&')} is a directory`));
+    // Symlinks out of the strategies folder: refused before reading (a system file is never echoed).
+    const root = join(dir, 'strategies');
+    const outside = join(dir, 'outside');
+    cpSync(out, join(outside, 'copy'), { recursive: true });
+    mkdirSync(join(root, 'passwd'), { recursive: true });
+    symlinkSync(join(outside, 'copy'), join(root, 'escape'));
+    symlinkSync('/etc/passwd', join(root, 'passwd', 'strategy.json'));
+    await assert.rejects(loadStrategy('escape', { root, panel }), /resolves outside the strategies folder/);
+    await assert.rejects(loadStrategy(join(root, 'passwd'), { panel }), (e: Error) => /resolves outside/.test(e.message) && !e.message.includes('root:'));
+    cpSync(out, join(root, 'inside'), { recursive: true });
+    assert.equal((await loadStrategy('inside', { root, panel })).name, 'funding_reversal_test');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Db } from '../lib/db/index.js';
+import { lakeSnapshot as lakeSnap, catalogSnapshot as catalogSnap } from './helpers/snapshots.js';
 import {
   ingestFiles, ingestBundled, listDatasets, getDataset, loadPanel, loadBundledPanel, IngestRejectedError, CATALOG_TABLE,
   type QualityReport, type CheckName,
@@ -34,24 +35,8 @@ function countOf(r: QualityReport, check: CheckName): number {
   return r.checks.find((x) => x.check === check)?.count ?? -1;
 }
 
-/** Every file under the lake with its sha256 (the lake's full content). */
-function lakeSnapshot(): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    let names: string[] = [];
-    try { names = readdirSync(d); } catch { return; }
-    for (const n of names) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(lake);
-  return out;
-}
-async function catalogSnapshot(): Promise<string> {
-  return JSON.stringify(await db.all(`SELECT * FROM ${CATALOG_TABLE} ORDER BY name`), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-}
+const lakeSnapshot = (): Record<string, string> => lakeSnap(lake);
+const catalogSnapshot = (): Promise<string> => catalogSnap(db);
 
 test('each crafted problem is reported with file, 1-based row, symbol and time', async () => {
   const file = join(FIX, 'errors_daily.csv');

@@ -199,3 +199,8 @@ test('loadFilePanel: 1,050-style file (ticker column) and duplicate bars are an 
   assert.deepEqual([...g.fields.close!].filter((_, i) => i % 2 === 1), [10.5, NaN, NaN, 10.8, 10.9]);
   void DAY;
 });
+
+test('loadFilePanel converts zone offsets to UTC (issue 19: an offset was dropped silently)', async () => {
+  const p = await loadFilePanel('test/fixtures/ingest/tz_offset.csv', { frequency: '1h', market: 'crypto' });
+  assert.deepEqual([...p.times], [Date.UTC(2024, 0, 1, 0), Date.UTC(2024, 0, 1, 1), Date.UTC(2024, 0, 1, 2)]);
+});

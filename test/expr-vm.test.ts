@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALPHA101, call, canonical, evaluate, evaluateMany, evaluateTokens, ExprCache, ExprError, fieldRef, fromTokens, num, toTokens, getOperator, validate } from '../lib/expr/index.js';
+import { ALPHA101, call, canonical, evaluate, evaluateMany, evaluateTokens, ExprCache, ExprError, fieldRef, fromTokens, num, toTokens, getOperator, validate, parse } from '../lib/expr/index.js';
 import type { EvalStats } from '../lib/expr/index.js';
 import type { Panel } from '../lib/data/panel.js';
 
@@ -149,4 +149,20 @@ test('evaluateMany: one merged DAG for a batch, same values as one-by-one, fewer
   batch[a + 1]![0] = -5;
   assert.notEqual(p.fields.close![0], -5);
   assert.throws(() => evaluateMany(['close', 'rank('], p), /^ExprError: expression 1: unexpected end of expression at 5/);
+});
+
+test('issue 19: inherited names are unknown fields, unknown tokens are named, an emoji is one character', () => {
+  const T = 3, N = 2;
+  const close = new Float64Array([1, 2, 3, 4, 5, 6]);
+  const panel = { times: new Float64Array([0, 86_400_000, 172_800_000]), assets: ['A', 'B'], fields: { close }, frequency: '1d', market: 'equity' } as unknown as Parameters<typeof evaluate>[1];
+  void T; void N;
+  for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    assert.throws(() => evaluate(name, panel), (e: Error) => e.message.startsWith(`unknown field ${name} at 0`), name);
+  }
+  assert.throws(() => evaluateTokens(['close', 'ts_avg'], panel), /unknown token "ts_avg" at 1: not an operator or a field of this panel; did you mean ts_mean\?/);
+  assert.throws(() => evaluateTokens(['clsoe'], panel), /unknown token "clsoe" at 0: .*did you mean close\?/);
+  assert.deepEqual([...evaluateTokens(['close', 'rank'], panel)], [...evaluate('rank(close)', panel)]);
+  assert.throws(() => parse('close 😀 1'), (e: Error) => e.message === "unexpected character '😀' (U+1F600) at 6" && !/\uD83D(?!\uDE00)/.test(e.message));
+  assert.throws(() => parse('close\u0000'), /unexpected character U\+0000 at 5/);
+  assert.throws(() => parse('close # 1'), /unexpected character '#' at 6/);
 });

@@ -4,10 +4,12 @@
  * file), picks the proposer (a model through lib/llm, or the offline one when
  * no server answers), builds the real tester and runs the loop.
  */
+import { join } from 'node:path';
+import { defaultStrategiesDir } from '../backtest/index.js';
 import { Db, defaultDbPath } from '../db/index.js';
 import { loadBundledPanel, loadPanel, type Panel } from '../data/index.js';
 import { FactorStore } from '../factors/index.js';
-import { createProvider, GGUF_ENV, LlmError, OllamaProvider, resolveGgufSetting, type LlamaCppSettings, type LlmProvider } from '../llm/index.js';
+import { createProvider, GGUF_ENV, LlmError, OllamaProvider, resolveGgufSetting, type LlamaCppSettings, type LlmLimits, type LlmProvider } from '../llm/index.js';
 import { exprGrammar } from './grammar.js';
 import { KnowledgeBase } from './kb.js';
 import { runResearch, type ResearchSummary } from './loop.js';
@@ -41,6 +43,8 @@ export interface ResearchOptions {
   readonly baseUrl?: string;
   /** Per-call model timeout in ms. Default 180000. */
   readonly timeoutMs?: number;
+  /** Reply size, stored text and repair context limits (defaults: lib/llm `DEFAULT_LLM_LIMITS`: 1 MiB, 64 Ki chars, 8 Ki chars). */
+  readonly limits?: Partial<LlmLimits>;
   /** Dataset: a bundled sample ('sp500_daily', 'binance_perp_1h') or a catalog dataset, or a loaded panel. Default 'sp500_daily'. */
   readonly dataset?: string | Panel;
   /** DuckDB file of the knowledge base and trial store. Default data/quant.duckdb. */
@@ -51,7 +55,7 @@ export interface ResearchOptions {
   readonly seed?: number;
   /** Transaction costs in bps. Default 5. */
   readonly costBps?: number;
-  /** Strategies folder. Default <project>/strategies. */
+  /** Strategies folder. Default <project>/strategies; exports go to its subfolder `kb-<knowledge base id>/`. */
   readonly strategiesDir?: string;
   /** Progress lines. Default console.log. */
   readonly log?: (line: string) => void;
@@ -76,12 +80,14 @@ export async function loadDataset(dataset: string | Panel = 'sp500_daily'): Prom
  * offline proposer. The start line says which was chosen and why.
  * @throws LlmError for an explicit provider whose server, model or model file is missing (message has the fix).
  */
-export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'model' | 'baseUrl' | 'timeoutMs' | 'seed' | 'log' | 'llamaCpp' | 'llm'>): Promise<Proposer> {
+export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'model' | 'baseUrl' | 'timeoutMs' | 'seed' | 'log' | 'llamaCpp' | 'llm' | 'limits'>): Promise<Proposer> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  if (opts.llm) return new LlmProposer(opts.llm, { seed: opts.seed ?? 42 });
+  if (opts.llm) return new LlmProposer(opts.llm, { seed: opts.seed ?? 42, ...(opts.limits ? { limits: opts.limits } : {}) });
   const kind = opts.provider ?? 'auto';
   if (kind === 'offline') return new OfflineProposer({ seed: opts.seed ?? 7 });
-  const llmProposer = (llm: LlmProvider) => new LlmProposer(llm, { seed: opts.seed ?? 42, ...(opts.llamaCpp?.contextSize ? { numCtx: opts.llamaCpp.contextSize } : {}) });
+  const llmProposer = (llm: LlmProvider) =>
+    new LlmProposer(llm, { seed: opts.seed ?? 42, ...(opts.llamaCpp?.contextSize ? { numCtx: opts.llamaCpp.contextSize } : {}), ...(opts.limits ? { limits: opts.limits } : {}) });
+  const maxReplyBytes = opts.limits?.maxReplyBytes;
   if (kind !== 'auto') {
     let llm: LlmProvider;
     if (kind === 'llama-cpp') {
@@ -90,7 +96,7 @@ export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'm
       if (!path) throw new LlmError('model_missing', `provider llama-cpp needs a model file: pass --model PATH.gguf, set ${GGUF_ENV}, or set llamaCpp.modelPath in llm.settings.json`);
       llm = createProvider({ provider: 'llama-cpp', llamaCpp: { ...configured?.settings, ...opts.llamaCpp, modelPath: path }, timeoutMs: opts.timeoutMs });
     } else {
-      llm = createProvider({ provider: kind, model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs });
+      llm = createProvider({ provider: kind, model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs, maxReplyBytes });
     }
     await llm.check();
     return llmProposer(llm);
@@ -101,7 +107,7 @@ export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'm
     const probe = new OllamaProvider({ model: opts.model, host: opts.baseUrl, timeoutMs: 3000, retry: { retries: 0 } });
     await probe.check();
     log(`Provider (auto): Ollama ${probe.model} at ${probe.baseUrl}, because the server answers and has the model.`);
-    return llmProposer(createProvider({ provider: 'ollama', model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs }));
+    return llmProposer(createProvider({ provider: 'ollama', model: opts.model, baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs, maxReplyBytes }));
   } catch (err) {
     if (!(err instanceof LlmError)) throw err;
     ollamaWhy = err.message;
@@ -121,6 +127,15 @@ export async function chooseProposer(opts: Pick<ResearchOptions, 'provider' | 'm
   }
   log(`Provider (auto): offline proposer, because no Ollama server is usable (${ollamaWhy}) and no GGUF model is configured (set ${GGUF_ENV} or llamaCpp.modelPath in llm.settings.json).`);
   return new OfflineProposer({ seed: opts.seed ?? 7 });
+}
+
+/**
+ * The export folder of a knowledge base: `<base>/kb-<kb id>` (base default
+ * `<project>/strategies`). Two knowledge bases never share one, so their
+ * `H0xx_*` exports cannot overwrite each other.
+ */
+export async function kbStrategiesDir(kb: KnowledgeBase, base: string = defaultStrategiesDir()): Promise<string> {
+  return join(base, `kb-${await kb.id()}`);
 }
 
 /** Canonical expressions of a hypothesis' ancestors (for the duplicate check). */
@@ -157,7 +172,9 @@ async function researchWith(proposer: Proposer, opts: ResearchOptions, log: (lin
   try {
     const kb = await KnowledgeBase.open(db);
     const store = await FactorStore.open(db);
-    const tester = new EngineTester({ panel, store, costBps: opts.costBps, strategiesDir: opts.strategiesDir, ancestors: (h) => ancestorsOf(kb, h) });
+    // One folder per knowledge base: runs with different --db never overwrite each other's H0xx_* exports.
+    const strategiesDir = await kbStrategiesDir(kb, opts.strategiesDir);
+    const tester = new EngineTester({ panel, store, costBps: opts.costBps, strategiesDir, ancestors: (h) => ancestorsOf(kb, h) });
     return await runResearch({
       goal: opts.requirements,
       category: opts.category,

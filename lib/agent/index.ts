@@ -28,6 +28,6 @@ export type { ResearchLoopOptions, ResearchSummary, IterationRecord } from './lo
 export { exprGrammar } from './grammar.js';
 export { EngineTester } from './tester.js';
 export type { EngineTesterOptions } from './tester.js';
-export { research, chooseProposer, loadDataset, openKnowledgeBase } from './api.js';
+export { research, chooseProposer, loadDataset, openKnowledgeBase, kbStrategiesDir } from './api.js';
 export type { ResearchOptions } from './api.js';
 export { progressionFigure, hypothesisRows } from './report.js';

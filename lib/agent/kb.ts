@@ -22,6 +22,7 @@
  * returns those hypotheses so the next run re-tests them (their proposal was
  * saved, so nothing is lost; no outcome was written, so nothing is doubled).
  */
+import { randomBytes } from 'node:crypto';
 import { Db } from '../db/index.js';
 import type { FailureKind, FailureReason, Hypothesis, HypothesisProposal, HypothesisStatus, SignalStage, SplitEvaluation, TestOutcome } from './types.js';
 
@@ -163,6 +164,19 @@ export class KnowledgeBase {
     // token counts and timings of each model call (JSON of ChatUsage); NULL for older rows and providers that report none
     await d.exec(`ALTER TABLE kb_model_calls ADD COLUMN IF NOT EXISTS usage VARCHAR`);
     return new KnowledgeBase(d);
+  }
+
+  /**
+   * This knowledge base's id: 8 random hex digits made once and kept in `kb_meta`
+   * (key `kb_id`). Exports go to `<strategies>/kb-<id>/`, so two knowledge bases
+   * (runs with different --db) never overwrite each other's `H0xx_*` folders.
+   */
+  async id(): Promise<string> {
+    const get = async (): Promise<string | undefined> => (await this.db.one<{ value: string }>(`SELECT value FROM kb_meta WHERE key = 'kb_id'`))?.value;
+    const have = await get();
+    if (have) return have;
+    await this.db.exec(`INSERT OR IGNORE INTO kb_meta (key, value) VALUES ('kb_id', ?)`, [randomBytes(4).toString('hex')]);
+    return (await get())!;
   }
 
   /** Schema version of the open database ({@link KB_SCHEMA_VERSION} after open). */

@@ -6,7 +6,7 @@
  * builds hypotheses without a model: templates over the operator grammar,
  * parameter variations, and mutations of the best stored factors, seeded.
  */
-import type { LlmProvider } from '../llm/index.js';
+import { DEFAULT_LLM_LIMITS, LlmError, truncateText, type ChatUsage, type LlmLimits, type LlmProvider } from '../llm/index.js';
 import type { KnowledgeBase } from './kb.js';
 import { FACTOR_FAMILIES, familiesFor, instantiate, type FactorTemplate } from './knowledge.js';
 import { HYPOTHESIS_SCHEMA, PROMPT_VERSION, SYSTEM_PROMPT, buildPrompt, parseProposal, type KbDigestEntry } from './prompt.js';
@@ -78,6 +78,8 @@ export interface LlmProposerOptions {
   readonly numCtx?: number;
   /** How many best / failed hypotheses the prompt shows. Default 5 each. */
   readonly kbItems?: number;
+  /** Stored-text and repair-context limits (default {@link DEFAULT_LLM_LIMITS}; the reply size limit belongs to the provider). */
+  readonly limits?: Partial<LlmLimits>;
 }
 
 /** Proposals from a language model through an {@link LlmProvider}. */
@@ -121,14 +123,36 @@ export class LlmProposer implements Proposer {
     let lastError = '';
     let lastExprs: readonly string[] = [];
     let lastJson: unknown;
+    const limits = { ...DEFAULT_LLM_LIMITS, ...this.options.limits };
+    const keep = (text: string): string => truncateText(text, limits.maxStoredChars);
+    const logCall = (round: number, ms: number, raw: string, thinking: string, error: string, usage?: ChatUsage): Promise<void> =>
+      kb.logModelCall({ runId: ctx.runId, iteration: ctx.iteration, round, provider: this.provider, model: this.model, promptVersion: this.promptVersion, ms, raw: keep(raw), thinking: keep(thinking), error: keep(error), ...(usage ? { usage: { ...usage } } : {}) });
     for (let round = 0; round <= maxRepairs; round++) {
-      const res = await this.llm.chat({
-        messages,
-        schema: HYPOTHESIS_SCHEMA as unknown as Record<string, unknown>,
-        temperature: this.options.temperature ?? 0.7,
-        seed: (this.options.seed ?? 42) + ctx.iteration * 10 + round,
-        numCtx: this.options.numCtx ?? 8192,
-      });
+      // Every attempt is recorded: retried failures as they happen, the last failure before it propagates.
+      const failed: { attempt: number; error: LlmError; ms: number }[] = [];
+      const t0 = Date.now();
+      let tLast = t0;
+      let res;
+      try {
+        res = await this.llm.chat({
+          messages,
+          schema: HYPOTHESIS_SCHEMA as unknown as Record<string, unknown>,
+          temperature: this.options.temperature ?? 0.7,
+          seed: (this.options.seed ?? 42) + ctx.iteration * 10 + round,
+          numCtx: this.options.numCtx ?? 8192,
+          onRetry: (error, attempt) => {
+            const now = Date.now();
+            failed.push({ attempt, error, ms: now - tLast });
+            tLast = now;
+          },
+        });
+      } catch (err) {
+        for (const f of failed) await logCall(round, f.ms, '', '', `attempt ${f.attempt} failed (${f.error.code}, retried): ${f.error.message}`);
+        const e = err instanceof LlmError ? `${err.code}: ${err.message}` : (err as Error).message;
+        await logCall(round, Date.now() - tLast, '', '', `attempt ${failed.length + 1} failed: ${e}`);
+        throw err;
+      }
+      for (const f of failed) await logCall(round, f.ms, '', '', `attempt ${f.attempt} failed (${f.error.code}, retried): ${f.error.message}`);
       modelMs += res.durationMs;
       if (res.thinking) thoughts.push(res.thinking);
       let error = '';
@@ -147,12 +171,13 @@ export class LlmProposer implements Proposer {
           parsed = undefined;
         }
       }
-      await kb.logModelCall({ runId: ctx.runId, iteration: ctx.iteration, round, provider: this.provider, model: this.model, promptVersion: this.promptVersion, ms: res.durationMs, raw: res.raw, thinking: res.thinking, error, ...(res.usage ? { usage: { ...res.usage } } : {}) });
+      await logCall(round, res.durationMs, res.raw, res.thinking, error, res.usage);
       if (parsed && 'canonical' in parsed) {
-        return { ok: true, proposal: parsed.proposal, canonical: parsed.canonical, thinking: thoughts.join('\n\n'), repairs: round, modelMs };
+        return { ok: true, proposal: parsed.proposal, canonical: parsed.canonical, thinking: keep(thoughts.join('\n\n')), repairs: round, modelMs };
       }
       lastError = error;
-      messages.push({ role: 'assistant', content: res.raw }, { role: 'user', content: error });
+      // The repair round quotes a bounded part of the previous answer, not all of it.
+      messages.push({ role: 'assistant', content: truncateText(res.raw, limits.maxRepairChars) }, { role: 'user', content: error });
     }
     // repairs exhausted: keep what the model said for the record
     const j = (typeof lastJson === 'object' && lastJson !== null ? lastJson : {}) as Record<string, unknown>;
@@ -166,7 +191,7 @@ export class LlmProposer implements Proposer {
       decision: 'new',
       decisionReason: typeof j.decision_reason === 'string' ? j.decision_reason : '',
     };
-    return { ok: false, error: `no valid hypothesis after ${maxRepairs} repair rounds; last: ${lastError}`, proposal, thinking: thoughts.join('\n\n'), repairs: maxRepairs, modelMs };
+    return { ok: false, error: truncateText(`no valid hypothesis after ${maxRepairs} repair rounds; last: ${lastError}`, limits.maxStoredChars), proposal, thinking: keep(thoughts.join('\n\n')), repairs: maxRepairs, modelMs };
   }
 }
 

@@ -4,11 +4,12 @@
  * human-readable summary) and `tearsheet.html` (plotly figures, with
  * plotly.js copied next to it so the folder opens offline).
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { Panel } from '../data/panel.js';
 import { projectRoot } from '../db/paths.js';
 import { writeFiguresHtml } from '../viz/html.js';
-import { buildStrategyDocument, checkStrategyDocument, type StrategyDocument, type StrategyInput } from './strategy.js';
+import { buildStrategyDocument, checkStrategyDocument, verifyStrategy, type StrategyDocument, type StrategyInput } from './strategy.js';
 import { strategyFigures } from './tearsheet.js';
 
 /** Default root folder of exported strategies: `<project root>/strategies`. */
@@ -89,14 +90,63 @@ export async function exportStrategy(
   return { dir, hash: doc.contentHash, doc };
 }
 
+/** Largest strategy.json accepted by {@link loadStrategy}, in bytes (16 MiB; an export is a few KB). */
+export const MAX_STRATEGY_BYTES = 16 << 20;
+
+/** Options of {@link loadStrategy}. */
+export interface LoadStrategyOptions {
+  /**
+   * The panel the strategy was exported on: the strategy is re-run on it and every
+   * stored metric must be reproduced bit for bit (see {@link verifyStrategy}).
+   * Required unless `verify` is false.
+   */
+  panel?: Panel;
+  /** Verify against `panel` (default true). Pass false to load without re-running: the content hash is a checksum, not a signature, so an edit with a recomputed hash is caught only by verification. */
+  verify?: boolean;
+  /** Precomputed factor values by name, as for verifyStrategy. */
+  factorValues?: Record<string, Float64Array>;
+  /** The strategies folder the strategy must resolve inside (default: the parent of `dir` when it is a path, else `<project root>/strategies`). */
+  root?: string;
+}
+
 /**
- * Loads `<dir>/strategy.json` and checks it (schema, version, fields, content hash).
+ * Loads `<dir>/strategy.json`, checks it (schema, version, fields, nesting depth,
+ * factor names and expressions parsed by the engine, content hash) and, by
+ * default, verifies it by re-running it on `opts.panel`.
  * @param dir a strategy folder, or a name under the default strategies folder
- * @throws Error naming the file when it is missing, tampered with or incompatible
+ * @throws Error naming the file when it is missing, not a regular file, larger than
+ *   {@link MAX_STRATEGY_BYTES}, resolves (through a symlink) outside the strategies
+ *   folder, is tampered with or incompatible, holds a factor the engine refuses
+ *   (naming the factor), or does not reproduce its metrics on the panel; Error when
+ *   neither a panel nor `verify: false` is given.
  */
-export async function loadStrategy(dir: string): Promise<StrategyDocument> {
-  const folder = existsSync(dir) ? dir : join(defaultStrategiesDir(), dir);
+export async function loadStrategy(dir: string, opts: LoadStrategyOptions = {}): Promise<StrategyDocument> {
+  const isPath = existsSync(dir) || /[\\/]/.test(dir);
+  const folder = resolve(isPath ? dir : join(opts.root ?? defaultStrategiesDir(), dir));
+  const root = resolve(opts.root ?? (isPath ? dirname(folder) : defaultStrategiesDir()));
   const file = join(folder, 'strategy.json');
   if (!existsSync(file)) throw new Error(`loadStrategy: no strategy file at ${file}`);
-  return checkStrategyDocument(readFileSync(file, 'utf8'), file);
+  // Symlinks may not lead out of the strategies folder (the file is not read then, so nothing of it is echoed).
+  const real = realpathSync(file);
+  const realRoot = realpathSync(root);
+  if (real !== join(realRoot, basename(folder), 'strategy.json') && !real.startsWith(realRoot + sep)) {
+    throw new Error(`loadStrategy: ${file} resolves outside the strategies folder ${root}; refusing to read it`);
+  }
+  const st = statSync(real);
+  if (!st.isFile()) throw new Error(`loadStrategy: ${file} is ${st.isDirectory() ? 'a directory' : 'not a regular file'}, not a strategy file`);
+  if (st.size > MAX_STRATEGY_BYTES) throw new Error(`loadStrategy: ${file} is ${st.size} bytes, over the limit of ${MAX_STRATEGY_BYTES}`);
+  const doc = checkStrategyDocument(readFileSync(real, 'utf8'), file);
+  if (opts.verify === false) return doc;
+  if (!opts.panel) throw new Error(`loadStrategy: ${file}: pass { panel } to verify the strategy against the data it was exported on, or { verify: false } to load it unverified`);
+  let check;
+  try {
+    check = verifyStrategy(doc, opts.panel, opts.factorValues ? { factorValues: opts.factorValues } : {});
+  } catch (err) {
+    throw new Error(`${file}: cannot verify on the given panel: ${(err as Error).message}`);
+  }
+  if (!check.ok) {
+    const list = check.mismatches.slice(0, 5).map((m) => `${m.metric} stored ${m.stored}, re-run ${m.rerun}`).join('; ');
+    throw new Error(`${file}: the stored metrics are not reproduced on the given panel (${check.mismatches.length} differ: ${list}); the file was edited or the data changed`);
+  }
+  return doc;
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatTime, type Panel } from '../data/panel.js';
-import { evaluate } from '../expr/index.js';
+import { evaluate, parse, ExprError } from '../expr/index.js';
 import { backtestSignals, resolveExecutionSettings, type BacktestResult, type ExecutionSettings } from './backtest.js';
 import { resolvePortfolioSettings, simulatePortfolio, type PortfolioResult, type PortfolioSettings } from './portfolio.js';
 import type { Condition, SignalRules, SignalSpec } from './signals.js';
@@ -95,6 +95,76 @@ export interface StrategyInput {
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Factor names: identifiers, never a name an object already has (`constructor`, `__proto__`, `toString`). */
+const FACTOR_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const RESERVED_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+/** Deepest JSON nesting a strategy document may hold (objects and arrays); a strategy needs about 10. */
+export const MAX_STRATEGY_DEPTH = 64;
+
+/** Whether `name` is an own key of `o` (never an inherited one such as `constructor`). */
+const hasOwn = (o: object, name: string): boolean => Object.prototype.hasOwnProperty.call(o, name);
+
+/**
+ * Checks the factor names and expressions of a strategy: each name an identifier
+ * that is not an Object.prototype member, each expression parsed by the engine,
+ * each factor used by the signal rules or the portfolio (an unused factor is
+ * refused: it is either a mistake or a tamper).
+ * @throws Error prefixed with `where`, naming the factor and the engine's message.
+ */
+export function checkStrategyFactors(factors: Record<string, unknown>, used: ReadonlySet<string>, where: string): void {
+  for (const [name, expr] of Object.entries(factors)) {
+    if (!FACTOR_NAME_RE.test(name) || RESERVED_NAMES.has(name)) throw new Error(`${where}: factor name ${JSON.stringify(name)} must be an identifier (letters, digits, '_') and not a reserved name`);
+    if (typeof expr !== 'string') throw new Error(`${where}: factor "${name}" must be an expression string`);
+    try {
+      parse(expr);
+    } catch (err) {
+      if (err instanceof ExprError) throw new Error(`${where}: factor "${name}": ${err.message}`);
+      throw err;
+    }
+    if (!used.has(name)) throw new Error(`${where}: factor "${name}" is not used by the signal rules or the portfolio`);
+  }
+}
+
+/** Factor names a definition's rules and portfolio refer to. */
+function usedFactors(signal: unknown, portfolio: unknown): Set<string> {
+  const out = new Set<string>();
+  const walk = (c: unknown, depth: number): void => {
+    if (typeof c !== 'object' || c === null || depth > MAX_STRATEGY_DEPTH) return;
+    const o = c as Record<string, unknown>;
+    if (typeof o['factor'] === 'string') out.add(o['factor']);
+    for (const k of ['all', 'any']) if (Array.isArray(o[k])) for (const x of o[k] as unknown[]) walk(x, depth + 1);
+    if ('not' in o) walk(o['not'], depth + 1);
+  };
+  if (signal && typeof signal === 'object') for (const v of Object.values(signal)) walk(v, 0);
+  if (portfolio && typeof portfolio === 'object' && typeof (portfolio as Record<string, unknown>)['factor'] === 'string') out.add((portfolio as Record<string, string>)['factor']!);
+  return out;
+}
+
+/**
+ * The deepest nesting of objects and arrays in a JSON text, found by a scan (no
+ * recursion, so a 50,000-deep document cannot overflow the stack).
+ * @returns depth and the position where the maximum was first reached.
+ */
+export function jsonDepth(text: string): { depth: number; position: number } {
+  let depth = 0;
+  let max = 0;
+  let at = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) {
+        max = depth;
+        at = i;
+      }
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return { depth: max, position: at };
+}
 
 /** Copy of a value that JSON can hold: typed arrays as arrays, non-finite numbers as strings, functions and undefined dropped. */
 export function toJsonSafe(v: unknown): JsonValue {
@@ -190,7 +260,7 @@ export function runStrategyDefinition(
   factorValues: Record<string, Float64Array> = {},
 ): StrategyRun {
   const factors: Record<string, Float64Array> = {};
-  for (const [name, expr] of Object.entries(def.factors)) factors[name] = factorValues[name] ?? evaluate(expr, panel);
+  for (const [name, expr] of Object.entries(def.factors)) factors[name] = (hasOwn(factorValues, name) ? factorValues[name] : undefined) ?? evaluate(expr, panel);
   if (def.kind === 'signals') {
     if (!def.signal) throw new Error('strategy of kind "signals" has no signal rules');
     const result = backtestSignals(panel, { ...def.signal, factors }, { ...(def.execution ?? {}), ...range });
@@ -210,6 +280,7 @@ export function runStrategyDefinition(
  */
 export function buildStrategyDocument(input: StrategyInput, factorValues: Record<string, Float64Array> = {}): { doc: StrategyDocument; run: StrategyRun } {
   if (!NAME_RE.test(input.name)) throw new Error(`strategy name "${input.name}" must be 1-64 letters, digits, '-' or '_' (starting with a letter or digit)`);
+  checkStrategyFactors(input.factors, usedFactors(input.signal ?? null, input.portfolio ?? null), `strategy "${input.name}"`);
   const panel = input.panel;
   const T = panel.times.length;
   const period = input.period ?? { start: 0, end: T };
@@ -280,7 +351,7 @@ function checkCondition(c: unknown, path: string, factors: Record<string, string
     return;
   }
   if ('not' in o) return checkCondition(o['not'], `${path}.not`, factors);
-  if (typeof o['factor'] !== 'string' || !(o['factor'] in factors)) throw new Error(`${path}: factor "${String(o['factor'])}" is not among the strategy's factors (${Object.keys(factors).join(', ')})`);
+  if (typeof o['factor'] !== 'string' || !hasOwn(factors, o['factor'])) throw new Error(`${path}: factor "${String(o['factor'])}" is not among the strategy's factors (${Object.keys(factors).join(', ')})`);
   if ('op' in o) {
     if (!['<', '<=', '>', '>='].includes(o['op'] as string) || typeof o['value'] !== 'number') throw new Error(`${path}: needs op in <, <=, >, >= and a numeric value`);
   } else if ('quantile' in o) {
@@ -296,11 +367,15 @@ function checkCondition(c: unknown, path: string, factors: Record<string, string
  * @throws Error naming the file and the problem (incompatible schema/version, missing field, hash mismatch)
  */
 export function checkStrategyDocument(text: string, source = 'strategy.json'): StrategyDocument {
+  const nest = jsonDepth(text);
+  if (nest.depth > MAX_STRATEGY_DEPTH) throw new Error(`${source}: nested ${nest.depth} levels deep at position ${nest.position}; a strategy document may nest at most ${MAX_STRATEGY_DEPTH}`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${source}: not valid JSON (${(err as Error).message})`);
+    // Node's message quotes the text; a file that is not a strategy must not be echoed.
+    const pos = /position (\d+)/.exec((err as Error).message);
+    throw new Error(`${source}: not valid JSON${pos ? ` (at position ${pos[1]})` : ''}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: not a JSON object`);
   const o = raw as Record<string, unknown>;
@@ -326,7 +401,6 @@ export function checkStrategyDocument(text: string, source = 'strategy.json'): S
   need('contentHash', 'string');
   if (!NAME_RE.test(o['name'] as string)) throw new Error(`${source}: bad strategy name ${JSON.stringify(o['name'])}`);
   const factors = o['factors'] as Record<string, unknown>;
-  for (const [k, v] of Object.entries(factors)) if (typeof v !== 'string') throw new Error(`${source}: factor "${k}" must be an expression string`);
   const ds = o['dataset'] as Record<string, unknown>;
   for (const k of ['frequency', 'market', 'panelStart', 'panelEnd', 'periodStart', 'periodEnd', 'fingerprint']) if (typeof ds[k] !== 'string') throw new Error(`${source}: dataset.${k} must be a string`);
   if (!Array.isArray(ds['assets']) || typeof ds['nBars'] !== 'number') throw new Error(`${source}: dataset.assets must be an array and dataset.nBars a number`);
@@ -337,8 +411,9 @@ export function checkStrategyDocument(text: string, source = 'strategy.json'): S
   } else if (o['kind'] === 'portfolio') {
     const p = o['portfolio'] as Record<string, unknown> | null;
     if (!p || typeof p['factor'] !== 'string' || typeof p['settings'] !== 'object') throw new Error(`${source}: a "portfolio" strategy needs portfolio.factor and portfolio.settings`);
-    if (!(p['factor'] in factors)) throw new Error(`${source}: portfolio.factor "${p['factor']}" is not among the factors`);
+    if (!hasOwn(factors, p['factor'] as string)) throw new Error(`${source}: portfolio.factor "${p['factor']}" is not among the factors`);
   } else throw new Error(`${source}: kind must be "signals" or "portfolio", got ${JSON.stringify(o['kind'])}`);
+  checkStrategyFactors(factors, usedFactors(o['signal'], o['portfolio']), source);
   const doc = { ...fromStoredJson(o), contentHash: o['contentHash'] as string } as StrategyDocument;
   const h = strategyHash(doc);
   if (h !== doc.contentHash) throw new Error(`${source}: content hash mismatch (stored ${doc.contentHash.slice(0, 12)}..., computed ${h.slice(0, 12)}...): the file was modified after export; refusing to load it`);

@@ -3,6 +3,7 @@
  * describing the parquet files of each dataset in the lake
  * (`defaultLakeDir()/<dataset>/part-<checksum>.parquet`).
  */
+import { listValue } from '@duckdb/node-api';
 import { Db } from '../db/index.js';
 import type { Frequency } from './panel.js';
 import type { QualityReport } from './validate.js';
@@ -55,10 +56,18 @@ export interface DatasetEntry {
   readonly quality: QualityReport;
 }
 
-/** Creates the catalog table if missing. */
+const keyed = new WeakSet<Db>();
+
+/**
+ * Creates the catalog table if missing, with `name` as its primary key (one row
+ * per dataset name). A catalog created before the key existed gets it added.
+ * @throws Error naming the dataset when an older catalog holds two rows of one
+ *   name (left by concurrent ingests before the key existed): remove one first.
+ */
 export async function ensureCatalog(db: Db): Promise<void> {
+  if (keyed.has(db)) return;
   await db.exec(`CREATE TABLE IF NOT EXISTS ${CATALOG_TABLE} (
-    name VARCHAR NOT NULL,
+    name VARCHAR NOT NULL PRIMARY KEY,
     kind VARCHAR NOT NULL,
     frequency VARCHAR NOT NULL,
     market VARCHAR NOT NULL,
@@ -76,6 +85,13 @@ export async function ensureCatalog(db: Db): Promise<void> {
     ingested_at TIMESTAMP NOT NULL,
     quality VARCHAR NOT NULL
   )`);
+  const pk = await db.one(`SELECT 1 AS k FROM duckdb_constraints() WHERE table_name = '${CATALOG_TABLE}' AND constraint_type = 'PRIMARY KEY'`);
+  if (!pk) {
+    const dup = await db.one<{ name: string; n: number }>(`SELECT name, count(*) AS n FROM ${CATALOG_TABLE} GROUP BY name HAVING count(*) > 1 ORDER BY name LIMIT 1`);
+    if (dup) throw new Error(`catalog ${db.path}: dataset "${dup.name}" has ${dup.n} rows (left by concurrent ingests); delete the extra rows (DELETE FROM ${CATALOG_TABLE} WHERE name = '${dup.name}' AND ...) or re-ingest`);
+    await db.exec(`ALTER TABLE ${CATALOG_TABLE} ADD PRIMARY KEY (name)`);
+  }
+  keyed.add(db);
 }
 
 interface CatalogRow {
@@ -145,16 +161,20 @@ export async function findFundingFor(db: Db, name: string): Promise<DatasetEntry
 export async function putDataset(db: Db, e: Omit<DatasetEntry, 'ingestedAt'>): Promise<void> {
   await ensureCatalog(db);
   await db.exec(`DELETE FROM ${CATALOG_TABLE} WHERE name = ?`, [e.name]);
-  const list = (xs: readonly string[]): string => `[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(', ')}]::VARCHAR[]`;
+  // Lists go in as parameters, never spliced into SQL (a symbol may hold any character).
+  const list = (xs: readonly string[], name: string): string => (xs.length ? `$${name}::VARCHAR[]` : '[]::VARCHAR[]');
+  const lists: Record<string, ReturnType<typeof listValue>> = {};
+  if (e.files.length) lists.files = listValue([...e.files]);
+  if (e.symbols.length) lists.symbols = listValue([...e.symbols]);
   await db.exec(
     `INSERT INTO ${CATALOG_TABLE} VALUES ($name, $kind, $frequency, $market, $attach_to, $sources, $checksum, $options,
-      ${list(e.files)}, ${list(e.symbols)}, $n_symbols, CAST($first_time AS TIMESTAMP), CAST($last_time AS TIMESTAMP),
+      ${list(e.files, 'files')}, ${list(e.symbols, 'symbols')}, $n_symbols, CAST($first_time AS TIMESTAMP), CAST($last_time AS TIMESTAMP),
       $row_count, $rows_dropped, CAST($ingested_at AS TIMESTAMP), $quality)`,
     {
       name: e.name, kind: e.kind, frequency: e.frequency, market: e.market, attach_to: e.attachTo, sources: JSON.stringify(e.sources),
       checksum: e.checksum, options: e.options, n_symbols: e.symbols.length, first_time: e.firstTime?.replace('Z', '') ?? null,
       last_time: e.lastTime?.replace('Z', '') ?? null, row_count: e.rowCount, rows_dropped: e.rowsDropped, quality: JSON.stringify(e.quality),
-      ingested_at: new Date().toISOString().replace('Z', ''),
+      ingested_at: new Date().toISOString().replace('Z', ''), ...lists,
     },
   );
 }

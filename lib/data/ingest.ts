@@ -18,7 +18,9 @@ import { Db, defaultLakeDir, sqlString } from '../db/index.js';
 import { findDataset, putDataset, type SourceFile } from './catalog.js';
 import { bundledPaths } from './load.js';
 import { FREQUENCY_MS, type Frequency } from './panel.js';
-import { csvRelation, describeSource, ident, timeExpr, REQUIRED_FIELDS, type SourceColumns } from './sources.js';
+import { inspectFile } from './filecheck.js';
+import { recoverLake, stagingPaths, tidyStaging, writePending } from './lake.js';
+import { csvRelation, describeSource, fileFormat, ident, readCsvHeader, typedTimeExpr, REQUIRED_FIELDS, type SourceColumns } from './sources.js';
 import { IngestRejectedError, rowChecks, type DroppableWarning, type QualityExample, type QualityReport, type QualityRow } from './validate.js';
 
 /** Options of {@link ingestFiles}. */
@@ -59,13 +61,15 @@ export function sha256File(path: string): Promise<string> {
  * CSV files are first copied into a temp table `ingest_raw_<i>`: DuckDB keeps
  * insertion order (preserve_insertion_order, the default), so `rowid + 1` is the
  * 1-based data row (cheaper than a row_number() window over the scan). The copy
- * first tries DuckDB's typed parser (fields DOUBLE, time TIMESTAMP): when every
+ * first tries DuckDB's typed parser (fields DOUBLE): when every
  * value parses, nothing can be unparseable and no text needs keeping. When a value
  * does not parse, the file is copied as text instead and the checks find it.
  * @returns the source with the column types of the copy.
  */
 async function copyCsv(db: Db, src: SourceColumns, fileIndex: number): Promise<SourceColumns> {
-  const typed: Record<string, string> = { [src.time]: 'TIMESTAMP' };
+  // The time column stays text: DuckDB's TIMESTAMP parser drops a zone offset
+  // (`+05:00`) silently; timeExpr converts it to UTC.
+  const typed: Record<string, string> = {};
   for (const c of Object.values(src.fields)) typed[c] = 'DOUBLE';
   const sql = (types: Record<string, string>): string => `CREATE OR REPLACE TEMP TABLE ingest_raw_${fileIndex} AS SELECT * FROM ${csvRelation(src.path, src.columns, types)}`;
   try {
@@ -93,13 +97,13 @@ function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly str
     return [`${c} AS ${ident(f + '_raw')}`, `TRY_CAST(trim(${c}) AS DOUBLE) AS ${ident(f)}`];
   });
   const typedTime = !text(src.time) && /^(TIMESTAMP|DATE)/.test(src.types[src.time] ?? '');
-  const time = typedTime ? `CAST(${ident(src.time)} AS TIMESTAMP)` : timeExpr(src.time);
+  const time = typedTimeExpr(src.time, src.types[src.time] ?? 'VARCHAR');
   const timeRaw = typedTime ? 'NULL::VARCHAR' : `CAST(${ident(src.time)} AS VARCHAR)`;
   return `SELECT ${fileIndex}::INTEGER AS file, (${row})::BIGINT AS row, ${timeRaw} AS time_raw,
     ${time} AS time, NULLIF(trim(${sym}), '') AS symbol, ${cols.join(', ')} FROM ${rel}`;
 }
 
-const TMP = ['ingest_stage', 'ingest_rows', 'ingest_keep', 'ingest_gaps'];
+const TMP = ['ingest_stage', 'ingest_rows', 'ingest_keep'];
 const MAX_RAW = 64;
 
 /**
@@ -114,21 +118,27 @@ const MAX_RAW = 64;
  *   file when it cannot be read; Error when no row is left to store.
  */
 export async function ingestFiles(paths: string | readonly string[], opts: IngestOptions): Promise<QualityReport> {
-  if (opts.db) return serialized(opts.db, () => ingestOn(opts.db!, paths, opts));
-  const db = await Db.open();
+  const db = opts.db ?? (await Db.open());
   try {
-    return await ingestOn(db, paths, opts);
+    // One writer per (catalog, dataset) in this process, and one ingest at a time per
+    // connection (ingests on one connection share its temp tables). Another process
+    // cannot open the same catalog file for writing (DuckDB's file lock).
+    return await serialized(`${db.path}\0${opts.dataset}`, () => serialized(db, () => ingestOn(db, paths, opts)));
   } finally {
-    db.close();
+    if (!opts.db) db.close();
   }
 }
 
-// Ingests on one connection share its temp tables: run them one at a time.
-const queues = new WeakMap<Db, Promise<unknown>>();
-function serialized<T>(db: Db, fn: () => Promise<T>): Promise<T> {
-  const prev = queues.get(db) ?? Promise.resolve();
+const queues = new Map<unknown, Promise<unknown>>();
+/** Runs `fn` after every earlier call with the same key has settled. */
+function serialized<T>(key: unknown, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(key) ?? Promise.resolve();
   const next = prev.then(fn, fn);
-  queues.set(db, next.catch(() => undefined));
+  const tail = next.catch(() => undefined);
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
   return next;
 }
 
@@ -145,11 +155,17 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
   const maxExamples = opts.maxExamples ?? 5;
   for (const f of files) if (!existsSync(f)) throw new Error(`${f}: file not found`);
 
+  // One pass per file: checksum, whole-gzip verification (CRC + size trailer), line lengths.
   const sources: SourceFile[] = [];
-  for (const f of files) sources.push({ path: f, sha256: await sha256File(f), bytes: statSync(f).size });
+  for (const f of files) {
+    const columns = fileFormat(f) === 'csv' && !statSync(f).isDirectory() ? await readCsvHeader(f).catch(() => undefined) : undefined;
+    sources.push({ path: f, ...(await inspectFile(f, columns ? { columns } : {})) });
+  }
   const checksum = sources.map((s) => s.sha256).join(',');
   const options = JSON.stringify({ kind, frequency: opts.frequency, market: opts.market, attachTo: opts.attachTo ?? null, policy, dropWarnings, symbol: opts.symbol ?? null });
 
+  const lake = opts.lakeDir ?? defaultLakeDir();
+  await recoverLake(db, lake);
   const previous = await findDataset(db, opts.dataset);
   if (previous && previous.checksum === checksum && previous.options === options && previous.files.every((f) => existsSync(f))) {
     return { ...previous.quality, status: 'unchanged' };
@@ -210,36 +226,47 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     const summary = (await db.one<{ first: string; last: string; symbols: string[] }>(
       `SELECT ${iso('min(time)')} AS first, ${iso('max(time)')} AS last, list(DISTINCT symbol ORDER BY symbol) AS symbols FROM ingest_keep`))!;
 
-    // Write: temp file, then catalog row + rename in one transaction.
-    const lake = opts.lakeDir ?? defaultLakeDir();
+    // Write: an intent record, a temp file in the staging folder, then catalog row +
+    // rename in one transaction; a kill -9 anywhere is finished or undone by recoverLake.
     const dir = join(lake, opts.dataset);
     const createdDir = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
     const tag = createHash('sha256').update(checksum + options).digest('hex').slice(0, 16);
     const final = join(dir, `part-${tag}.parquet`);
-    const tmp = join(dir, `.tmp-${process.pid}-${Date.now()}.parquet`);
+    const { tmp, record } = stagingPaths(lake, opts.dataset);
     const finalExisted = existsSync(final);
+    writePending(record, { pid: process.pid, db: db.path, dataset: opts.dataset, tmp, final, finalExisted, old: [...(previous?.files ?? [])] });
     let committed = false;
     try {
       const cols = fields.map((f) => `CAST(${ident(f)} AS DOUBLE) AS ${ident(f)}`).join(', ');
       await db.exec(`COPY (SELECT time, symbol, ${cols} FROM ingest_keep ORDER BY symbol, time) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-      await db.transaction(async (tx) => {
-        await putDataset(tx, {
-          name: opts.dataset, kind, frequency: opts.frequency, market: opts.market, attachTo: opts.attachTo ?? null, sources, checksum, options,
-          files: [final], symbols: summary.symbols, firstTime: summary.first, lastTime: summary.last, rowCount: rowsKeptIfWritten,
-          rowsDropped: rowsIn - rowsKeptIfWritten, quality,
+      try {
+        await db.transaction(async (tx) => {
+          await putDataset(tx, {
+            name: opts.dataset, kind, frequency: opts.frequency, market: opts.market, attachTo: opts.attachTo ?? null, sources, checksum, options,
+            files: [final], symbols: summary.symbols, firstTime: summary.first, lastTime: summary.last, rowCount: rowsKeptIfWritten,
+            rowsDropped: rowsIn - rowsKeptIfWritten, quality,
+          });
+          renameSync(tmp, final);
         });
-        renameSync(tmp, final);
-      });
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (/Conflict|PRIMARY KEY|duplicate key/i.test(msg)) throw new Error(`ingest of ${opts.dataset}: another writer registered dataset "${opts.dataset}" in ${db.path} at the same time; nothing of this ingest was kept (${msg.split('\n')[0]})`);
+        throw err;
+      }
       committed = true;
     } finally {
       if (existsSync(tmp)) unlinkSync(tmp);
       if (!committed) {
         if (!finalExisted && existsSync(final)) unlinkSync(final);
         if (createdDir && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+        if (existsSync(record)) unlinkSync(record);
+        tidyStaging(lake);
       }
     }
     for (const old of previous?.files ?? []) if (old !== final && existsSync(old)) unlinkSync(old);
+    unlinkSync(record);
+    tidyStaging(lake);
     return quality;
   } finally {
     for (const t of TMP) await db.exec(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
@@ -247,28 +274,44 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
   }
 }
 
+/**
+ * Counts missing bars without materializing them (a 2-row file spanning 1970..2100
+ * at 1m holds 68 million gaps; listing them tied ingest up for a minute): per
+ * symbol, the bars its span [first, last] should hold minus the bars it has. The
+ * examples expand only the first `maxExamples` missing bars. Rows in `ingest_keep`
+ * are unique per (symbol, time) and on the bar grid (duplicates and off-grid rows
+ * are errors, never kept).
+ */
 async function gapCheck(db: Db, frequency: Frequency, market: 'equity' | 'crypto', files: readonly string[], maxExamples: number): Promise<QualityRow> {
   const barMs = FREQUENCY_MS[frequency];
   const calendar = market === 'equity' && frequency === '1d';
-  const sql = calendar
-    ? `WITH v AS (SELECT DISTINCT symbol, time FROM ingest_keep),
-         cal AS (SELECT DISTINCT time FROM v),
-         span AS (SELECT symbol, min(time) AS lo, max(time) AS hi FROM v GROUP BY symbol)
-       SELECT sp.symbol, c.time FROM span sp JOIN cal c ON c.time > sp.lo AND c.time < sp.hi
-       ANTI JOIN v ON v.symbol = sp.symbol AND v.time = c.time`
-    : `WITH v AS (SELECT DISTINCT symbol, time FROM ingest_keep),
-         span AS (SELECT symbol, min(time) AS lo, max(time) AS hi FROM v GROUP BY symbol),
-         grid AS (SELECT symbol, unnest(generate_series(lo, hi, to_milliseconds(${barMs}))) AS time FROM span)
-       SELECT g.symbol, g.time FROM grid g ANTI JOIN v ON v.symbol = g.symbol AND v.time = g.time`;
-  await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_gaps AS ${sql}`);
-  const n = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_gaps'))!.n);
+  // Position of each bar on its axis: calendar index (dates any symbol has) or grid index (epoch ms / bar).
+  const pos = calendar
+    ? `WITH cal AS (SELECT time, row_number() OVER (ORDER BY time) AS pos FROM (SELECT DISTINCT time FROM ingest_keep)),
+         k AS (SELECT k.symbol, k.time, k.file, k.row, cal.pos FROM ingest_keep k JOIN cal USING (time))`
+    : `WITH k AS (SELECT symbol, time, file, row, epoch_ms(time) // ${barMs} AS pos FROM ingest_keep)`;
+  const n = Number((await db.one<{ n: number | bigint | null }>(
+    `${pos} SELECT CAST(sum(max_pos - min_pos + 1 - n) AS DOUBLE) AS n FROM (SELECT min(pos) AS min_pos, max(pos) AS max_pos, count(*) AS n FROM k GROUP BY symbol)`))?.n ?? 0);
   let examples: QualityExample[] = [];
   if (n > 0) {
-    const rows = await db.all<{ file: number; row: number; symbol: string; time: string }>(
-      `SELECT k.file, k.row, g.symbol, strftime(g.time, '%Y-%m-%dT%H:%M:%SZ') AS time
-       FROM (SELECT * FROM ingest_gaps ORDER BY symbol, time LIMIT ${maxExamples}) g
-       ASOF JOIN ingest_keep k ON g.symbol = k.symbol AND k.time >= g.time ORDER BY g.symbol, g.time`);
-    examples = rows.map((r) => ({ file: files[r.file]!, row: Number(r.row), symbol: r.symbol, time: r.time, detail: `no ${calendar ? 'row on this calendar date' : `${frequency} bar`} (row = the symbol's next bar)` }));
+    // The first runs of missing bars (symbol, time order), each with the next bar's file and row.
+    const runs = await db.all<{ symbol: string; pos: number; next_pos: number; file: number; row: number }>(
+      `${pos}, w AS (SELECT symbol, pos, lead(pos) OVER (PARTITION BY symbol ORDER BY time) AS next_pos,
+           lead(file) OVER (PARTITION BY symbol ORDER BY time) AS file, lead(row) OVER (PARTITION BY symbol ORDER BY time) AS row FROM k)
+       SELECT symbol, pos, next_pos, file, row FROM w WHERE next_pos - pos > 1 ORDER BY symbol, pos LIMIT ${maxExamples}`);
+    const wanted: { symbol: string; pos: number; file: number; row: number }[] = [];
+    for (const r of runs) {
+      for (let p = Number(r.pos) + 1; p < Number(r.next_pos) && wanted.length < maxExamples; p++) wanted.push({ symbol: r.symbol, pos: p, file: Number(r.file), row: Number(r.row) });
+    }
+    const timeOf = new Map<number, string>();
+    if (calendar && wanted.length) {
+      const cal = await db.all<{ pos: number; time: string }>(
+        `SELECT pos, strftime(time, '%Y-%m-%dT%H:%M:%SZ') AS time FROM (SELECT time, row_number() OVER (ORDER BY time) AS pos FROM (SELECT DISTINCT time FROM ingest_keep))
+         WHERE pos IN (${[...new Set(wanted.map((w) => w.pos))].join(', ')})`);
+      for (const c of cal) timeOf.set(Number(c.pos), c.time);
+    }
+    const iso = (p: number): string => timeOf.get(p) ?? new Date(p * barMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    examples = wanted.map((w) => ({ file: files[w.file]!, row: w.row, symbol: w.symbol, time: iso(w.pos), detail: `no ${calendar ? 'row on this calendar date' : `${frequency} bar`} (row = the symbol's next bar)` }));
   }
   return { check: 'gap', severity: 'warning', count: n, examples };
 }

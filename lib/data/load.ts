@@ -194,6 +194,8 @@ export interface FilePanelOptions extends LoadOptions {
 export async function loadFilePanel(path: string, opts: FilePanelOptions): Promise<Panel> {
   const db = await Db.open(':memory:');
   try {
+    // The typed CSV time parse reads zone-less text in the session zone: make it UTC.
+    await db.exec(`SET TimeZone = 'UTC'`);
     const src = await describeSource(db, path, 'bars', opts.symbol);
     let funding: string | undefined;
     if (opts.fundingPath) funding = fastRelation(await describeSource(db, opts.fundingPath, 'funding'));
@@ -208,6 +210,9 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
       try {
         // DuckDB's TIMESTAMP parser first (fast); other time forms (epoch ms, ...) go through timeExpr.
         await create(fastRelation(src, opts.symbol, groupCols, true));
+        // DuckDB's typed TIMESTAMPTZ parse gives NULL (no error) for other forms (epoch ms): reread those as text.
+        const nulls = await db.one<{ n: number }>('SELECT count(*) AS n FROM file_bars WHERE time IS NULL');
+        if (src.format === 'csv' && Number(nulls?.n) > 0) await create(fastRelation(src, opts.symbol, groupCols, false));
       } catch (err) {
         if (src.format !== 'csv' || !(err as Error).message.includes(`column "${src.time}"`)) throw err;
         await create(fastRelation(src, opts.symbol, groupCols, false));

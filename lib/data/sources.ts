@@ -123,6 +123,8 @@ export async function describeSource(db: Db, path: string, kind: SourceKind, sym
   const types: Record<string, string> = {};
   if (format === 'csv') {
     columns = await readCsvHeader(path);
+    const other = columns.length === 1 ? /[;\t|]/.exec(columns[0]!) : null;
+    if (other) throw new Error(`${path}: the header is one column ("${columns[0]!.slice(0, 80)}"): the delimiter must be a comma, found ${JSON.stringify(other[0])}`);
     const dup = columns.find((c, i) => columns.indexOf(c) !== i);
     if (dup !== undefined) throw new Error(`${path}: column "${dup}" appears twice in the header`);
     for (const c of columns) types[c] = 'VARCHAR';
@@ -159,16 +161,42 @@ export async function describeSource(db: Db, path: string, kind: SourceKind, sym
 
 /**
  * SQL expression turning a raw time column (text or typed) into a TIMESTAMP
- * (UTC), NULL when unparseable. Text accepted: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fff]]`,
- * ISO with `T`; all-digit text is epoch ms (>= 1e11) or epoch seconds.
+ * (UTC), NULL when unparseable. Text accepted:
+ * - `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fff]]`, ISO with `T`: UTC when no zone is given;
+ * - with a zone after the time (`Z`, `+05:00`, `-0330`, `+05`, `UTC`, or an IANA name
+ *   such as `America/New_York`): converted to UTC (`2024-01-01T00:00:00+05:00` is
+ *   `2023-12-31T19:00:00Z`); never stored with the offset dropped;
+ * - all digits: 8 digits `YYYYMMDD` (a date; an invalid date is unparseable), 9-10 digits
+ *   epoch seconds, 12-13 digits epoch milliseconds; other digit counts are ambiguous
+ *   and unparseable.
+ * Anything else (`01/02/2024`, named abbreviations like `EST`) is unparseable.
  */
 export function timeExpr(column: string): string {
   const c = `trim(CAST(${ident(column)} AS VARCHAR))`;
-  // COALESCE evaluates the epoch branch only where the ISO cast failed.
-  return `coalesce(TRY_CAST(replace(${c}, 'Z', '') AS TIMESTAMP),
-    CASE WHEN regexp_full_match(${c}, '[0-9]+') THEN
-      (CASE WHEN TRY_CAST(${c} AS BIGINT) >= 100000000000 THEN make_timestamp(TRY_CAST(${c} AS BIGINT) * 1000)
-            ELSE make_timestamp(TRY_CAST(${c} AS BIGINT) * 1000000) END) END)`;
+  const zoned = `regexp_full_match(${c}, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)? ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|UTC|GMT|[A-Za-z_]+/[A-Za-z_/+-]+)')`;
+  // CASE evaluates the epoch branches only for all-digit text.
+  return `(CASE WHEN ${zoned} THEN ${utcOf(`TRY_CAST(${c} AS TIMESTAMPTZ)`)}
+    WHEN regexp_full_match(${c}, '[0-9]{8}') THEN try_strptime(${c}, '%Y%m%d')
+    WHEN regexp_full_match(${c}, '[0-9]{9,10}') THEN make_timestamp(TRY_CAST(${c} AS BIGINT) * 1000000)
+    WHEN regexp_full_match(${c}, '[0-9]{12,13}') THEN make_timestamp(TRY_CAST(${c} AS BIGINT) * 1000)
+    WHEN regexp_full_match(${c}, '[0-9]+') THEN NULL
+    ELSE TRY_CAST(${c} AS TIMESTAMP) END)`;
+}
+
+/** The UTC TIMESTAMP of a TIMESTAMPTZ expression, independent of the session's TimeZone setting. */
+function utcOf(tz: string): string {
+  return `make_timestamp(epoch_us(${tz}))`;
+}
+
+/**
+ * SQL TIMESTAMP (UTC) of a typed column: `TIMESTAMP WITH TIME ZONE` converted by
+ * its instant (not by the session time zone), `TIMESTAMP`/`DATE` cast; other types
+ * go through {@link timeExpr}.
+ */
+export function typedTimeExpr(column: string, type: string): string {
+  if (/^TIMESTAMP WITH TIME ZONE|^TIMESTAMPTZ/i.test(type)) return utcOf(ident(column));
+  if (/^(TIMESTAMP|DATE)/i.test(type)) return `CAST(${ident(column)} AS TIMESTAMP)`;
+  return timeExpr(column);
 }
 
 /**
@@ -179,7 +207,7 @@ export function timeExpr(column: string): string {
 export function typedRelation(src: SourceColumns, symbol?: string): string {
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
   const fields = Object.entries(src.fields).map(([f, c]) => `TRY_CAST(${ident(c)} AS DOUBLE) AS ${ident(f)}`);
-  return `(SELECT ${timeExpr(src.time)} AS time, ${sym} AS symbol, ${fields.join(', ')} FROM ${rawRelation(src)})`;
+  return `(SELECT ${typedTimeExpr(src.time, src.types[src.time] ?? 'VARCHAR')} AS time, ${sym} AS symbol, ${fields.join(', ')} FROM ${rawRelation(src)})`;
 }
 
 /**
@@ -188,7 +216,8 @@ export function typedRelation(src: SourceColumns, symbol?: string): string {
  * does not parse makes DuckDB raise an error naming the line and column instead
  * of loading NULL (empty fields load as NULL). Times go through {@link timeExpr}
  * (parquet TIMESTAMP/DATE columns are cast), or with `typedTime` the CSV time column
- * is parsed as TIMESTAMP by DuckDB (faster; fails on other time forms). `extra` columns come along as VARCHAR
+ * is parsed as TIMESTAMPTZ by DuckDB (faster; fails on other time forms; zone-less text
+ * is read in the session time zone: set `TimeZone` to UTC on the connection first). `extra` columns come along as VARCHAR
  * `group_<name>` (for panel groups).
  * @throws Error naming the file and an `extra` column it lacks.
  */
@@ -207,10 +236,12 @@ export function fastRelation(src: SourceColumns, symbol?: string, extra: readonl
   } else {
     const types: Record<string, string> = {};
     for (const c of Object.values(src.fields)) types[c] = 'DOUBLE';
-    if (typedTime) types[src.time] = 'TIMESTAMP';
+    // TIMESTAMPTZ keeps a zone offset in the text (TIMESTAMP would drop it); zone-less
+    // text reads in the session time zone, which the caller sets to UTC.
+    if (typedTime) types[src.time] = 'TIMESTAMPTZ';
     rel = csvRelation(src.path, src.columns, types);
     timeType = types[src.time] ?? 'VARCHAR';
   }
-  const time = /^(TIMESTAMP|DATE)/.test(timeType) ? `CAST(${ident(src.time)} AS TIMESTAMP)` : timeExpr(src.time);
+  const time = typedTimeExpr(src.time, timeType);
   return `(SELECT ${time} AS time, ${sym} AS symbol, ${fields.join(', ')} FROM ${rel})`;
 }

@@ -11,6 +11,7 @@
  * Errors (bad rows: `'reject'` aborts the ingest, `'drop'` drops them):
  * - `unparseable_time`: time empty or not a date/timestamp.
  * - `missing_symbol`: symbol empty.
+ * - `invalid_symbol`: symbol holds a control character (a NUL byte, a tab, a line break).
  * - `unparseable_value`: a numeric field holds text that is not a number.
  * - `infinite_value`: a numeric field is +-Infinity (panels never hold infinities).
  * - `duplicate`: a second (or later) row with the same (symbol, time); the first
@@ -24,8 +25,14 @@
  * - `open_close_outside_range`: open or close outside [low, high] (bars only).
  * - `negative_volume`: volume < 0 (bars only).
  *
+ * The range checks are NaN-aware: a NaN operand (empty field or literal `NaN`) makes
+ * no comparison true (DuckDB orders NaN above every number), so a NaN field is only
+ * the `nan_field` warning, whichever field it is in.
+ *
  * Warnings (reported, rows kept unless listed in `dropWarnings`):
  * - `nan_field`: a numeric field empty / NULL / NaN (kept as NaN: missing).
+ * - `implausible_time`: a time before 1900-01-01 or more than one day after the
+ *   ingest (history cannot hold future bars: usually a unit or format mistake).
  * - `zero_volume`: volume = 0 (bars only; e.g. exchange maintenance bars).
  * - `unsorted`: a row whose time is earlier than the previous row of the same
  *   symbol in the same file (the lake is written sorted anyway).
@@ -41,11 +48,11 @@ export type Severity = 'error' | 'warning';
 
 /** Names of the row checks that are errors. */
 export const ERROR_CHECKS = [
-  'unparseable_time', 'missing_symbol', 'unparseable_value', 'infinite_value', 'duplicate', 'off_grid_time',
+  'unparseable_time', 'missing_symbol', 'invalid_symbol', 'unparseable_value', 'infinite_value', 'duplicate', 'off_grid_time',
   'non_positive_price', 'high_below_low', 'open_close_outside_range', 'negative_volume',
 ] as const;
 /** Names of the checks that are warnings. */
-export const WARNING_CHECKS = ['nan_field', 'zero_volume', 'unsorted', 'gap'] as const;
+export const WARNING_CHECKS = ['nan_field', 'implausible_time', 'zero_volume', 'unsorted', 'gap'] as const;
 
 /** An error check name. */
 export type ErrorCheck = (typeof ERROR_CHECKS)[number];
@@ -54,7 +61,7 @@ export type WarningCheck = (typeof WARNING_CHECKS)[number];
 /** Any check name. */
 export type CheckName = ErrorCheck | WarningCheck;
 /** Warnings whose rows a user may ask to drop (gaps and unsorted rows are not droppable rows). */
-export type DroppableWarning = 'nan_field' | 'zero_volume';
+export type DroppableWarning = 'nan_field' | 'zero_volume' | 'implausible_time';
 
 /** One example of a problem, locating it in its source. */
 export interface QualityExample {
@@ -103,6 +110,8 @@ export interface RowCheck {
 }
 
 const q = (f: string): string => `"${f}"`;
+/** A field as SQL with NaN read as NULL, so that no range comparison holds on it. */
+const num = (f: string): string => `(CASE WHEN isnan(s.${q(f)}) THEN NULL ELSE s.${q(f)} END)`;
 
 /** The row-level checks for a context, in report order (errors first). */
 export function rowChecks(ctx: CheckContext): RowCheck[] {
@@ -114,13 +123,14 @@ export function rowChecks(ctx: CheckContext): RowCheck[] {
   const infinite = F.map((f) => [`isinf(s.${q(f)})`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR)`] as [string, string]);
   const nan = F.map((f) => [`(s.${q(f)} IS NULL AND (s.${q(f + '_raw')} IS NULL OR trim(s.${q(f + '_raw')}) = '')) OR isnan(s.${q(f)})`, `'${f} missing'`] as [string, string]);
   const prices = bars ? ['open', 'high', 'low', 'close'] : [];
-  const nonPos = prices.map((f) => [`s.${q(f)} <= 0`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR)`] as [string, string]);
+  const nonPos = prices.map((f) => [`${num(f)} <= 0`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR)`] as [string, string]);
   const outside = bars
-    ? (['open', 'close'].map((f) => [`s.${q(f)} < s.low OR s.${q(f)} > s.high`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR) || ' outside [low=' || CAST(s.low AS VARCHAR) || ', high=' || CAST(s.high AS VARCHAR) || ']'`]) as [string, string][])
+    ? (['open', 'close'].map((f) => [`${num(f)} < ${num('low')} OR ${num(f)} > ${num('high')}`, `'${f}=' || CAST(s.${q(f)} AS VARCHAR) || ' outside [low=' || CAST(s.low AS VARCHAR) || ', high=' || CAST(s.high AS VARCHAR) || ']'`]) as [string, string][])
     : [];
   const checks: RowCheck[] = [
     { check: 'unparseable_time', severity: 'error', predicate: 's.time IS NULL', detail: `'time=' || COALESCE(s.time_raw, '(empty)')` },
     { check: 'missing_symbol', severity: 'error', predicate: `s.symbol IS NULL OR trim(s.symbol) = ''`, detail: `'symbol empty'` },
+    { check: 'invalid_symbol', severity: 'error', predicate: `regexp_matches(s.symbol, '[\\x00-\\x1f\\x7f]')`, detail: `'symbol holds a control character (code ' || CAST(unicode(regexp_extract(s.symbol, '[\\x00-\\x1f\\x7f]')) AS VARCHAR) || ')'` },
     { check: 'unparseable_value', severity: 'error', predicate: anyOf(unparseable.map((u) => u[0])), detail: firstOf(unparseable) },
     { check: 'infinite_value', severity: 'error', predicate: anyOf(infinite.map((u) => u[0])), detail: firstOf(infinite) },
     { check: 'duplicate', severity: 'error', predicate: 's.dup_rank > 1', detail: `'duplicate of row ' || CAST(s.dup_first_row AS VARCHAR) || ' of ' || s.dup_first_file_name` },
@@ -131,13 +141,18 @@ export function rowChecks(ctx: CheckContext): RowCheck[] {
   if (bars) {
     checks.push(
       { check: 'non_positive_price', severity: 'error', predicate: anyOf(nonPos.map((u) => u[0])), detail: firstOf(nonPos) },
-      { check: 'high_below_low', severity: 'error', predicate: 's.high < s.low', detail: `'high=' || CAST(s.high AS VARCHAR) || ' < low=' || CAST(s.low AS VARCHAR)` },
-      { check: 'open_close_outside_range', severity: 'error', predicate: `NOT (s.high < s.low) AND (${anyOf(outside.map((u) => u[0]))})`, detail: firstOf(outside) },
-      { check: 'negative_volume', severity: 'error', predicate: 's.volume < 0', detail: `'volume=' || CAST(s.volume AS VARCHAR)` },
+      { check: 'high_below_low', severity: 'error', predicate: `${num('high')} < ${num('low')}`, detail: `'high=' || CAST(s.high AS VARCHAR) || ' < low=' || CAST(s.low AS VARCHAR)` },
+      { check: 'open_close_outside_range', severity: 'error', predicate: `NOT coalesce(${num('high')} < ${num('low')}, false) AND (${anyOf(outside.map((u) => u[0]))})`, detail: firstOf(outside) },
+      { check: 'negative_volume', severity: 'error', predicate: `${num('volume')} < 0`, detail: `'volume=' || CAST(s.volume AS VARCHAR)` },
     );
   }
   checks.push({ check: 'nan_field', severity: 'warning', predicate: anyOf(nan.map((u) => u[0])), detail: firstOf(nan) });
-  if (bars) checks.push({ check: 'zero_volume', severity: 'warning', predicate: 's.volume = 0', detail: `'volume=0'` });
+  checks.push({
+    check: 'implausible_time', severity: 'warning',
+    predicate: `s.time < TIMESTAMP '1900-01-01' OR s.time > make_timestamp(epoch_us(now())) + INTERVAL 1 DAY`,
+    detail: `'time ' || strftime(s.time, '%Y-%m-%dT%H:%M:%SZ') || (CASE WHEN s.time < TIMESTAMP '1900-01-01' THEN ' before 1900' ELSE ' in the future' END)`,
+  });
+  if (bars) checks.push({ check: 'zero_volume', severity: 'warning', predicate: `${num('volume')} = 0`, detail: `'volume=0'` });
   checks.push({ check: 'unsorted', severity: 'warning', predicate: 's.prev_time > s.time', detail: `'time before the previous row of ' || s.symbol || ' (' || strftime(s.prev_time, '%Y-%m-%dT%H:%M:%SZ') || ')'` });
   return checks;
 }

@@ -117,6 +117,11 @@ interface Node {
 
 type Value = { arr?: Float64Array; num?: number; owned: boolean; groups?: GroupCodes };
 
+/** `o[key]` when `key` is an own property (never an inherited one: `constructor`, `toString`, `__proto__`). */
+function own<T>(o: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+
 /** Names a panel offers: its fields plus the derived `returns`, `vwap`, `adv{d}`. */
 export function availableNames(panel: Panel): string[] {
   return [...Object.keys(panel.fields), 'returns', 'vwap', 'adv20'];
@@ -234,13 +239,13 @@ export function evaluateMany(es: readonly (string | Expr)[], panel: Panel, opts:
 
   const values: (Value | undefined)[] = new Array(nodes.length);
   const derived = (name: string, pos: number): Value => {
-    const f = panel.fields[name];
+    const f = own(panel.fields, name);
     if (f) {
       if (f.length !== size) throw new ExprError(`panel field ${name} has length ${f.length}, expected ${T} dates x ${N} assets = ${size} at ${pos}`, pos);
       return { arr: f, owned: false };
     }
     const need = (n: string): Float64Array => {
-      const g = panel.fields[n];
+      const g = own(panel.fields, n);
       if (!g) throw new ExprError(`field ${name} needs the panel field ${n}, which this panel lacks (fields: ${Object.keys(panel.fields).join(', ')}) at ${pos}`, pos);
       if (g.length !== size) throw new ExprError(`panel field ${n} has length ${g.length}, expected ${T} dates x ${N} assets = ${size} at ${pos}`, pos);
       return g;
@@ -262,9 +267,9 @@ export function evaluateMany(es: readonly (string | Expr)[], panel: Panel, opts:
     if (x.type === 'number') { values[id] = { num: x.value, owned: false }; continue; }
     if (x.type === 'field') {
       if (node.key.startsWith('group:')) {
-        const g = panel.groups?.[x.name];
+        const g = panel.groups ? own(panel.groups, x.name) : undefined;
         if (g) { values[id] = { groups: encodeGroups(g), owned: false }; continue; }
-        if (!(x.name in panel.fields) && x.name !== 'returns' && x.name !== 'vwap' && !ADV_RE.test(x.name)) {
+        if (!own(panel.fields, x.name) && x.name !== 'returns' && x.name !== 'vwap' && !ADV_RE.test(x.name)) {
           const names = [...Object.keys(panel.groups ?? {}), ...Object.keys(panel.fields)];
           const s = suggest(x.name, names);
           throw new ExprError(`unknown group ${x.name} at ${x.pos}${s ? `: did you mean ${s}?` : `; groups: ${Object.keys(panel.groups ?? {}).join(', ') || '(none in this panel)'}`}`, x.pos);

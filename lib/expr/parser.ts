@@ -68,7 +68,10 @@ function lex(src: string): Tok[] {
     if (OPS2.includes(two)) { out.push({ t: 'op', v: two, pos: i }); i += 2; continue; }
     if (OPS1.includes(c)) { out.push({ t: 'op', v: c, pos: i }); i++; continue; }
     const hint = c === '&' ? ": did you mean '&&'?" : c === '|' ? ": did you mean '||'?" : c === '[' || c === '{' ? ': use ( ) for grouping' : '';
-    throw new ExprError(`unexpected character '${c}' at ${i}${hint}`, i);
+    // A whole code point (an emoji is two UTF-16 units), with its U+ code for invisible ones.
+    const cp = src.codePointAt(i)!;
+    const shown = cp < 0x20 || cp === 0x7f ? `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` : `'${String.fromCodePoint(cp)}' (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`;
+    throw new ExprError(`unexpected character ${c === String.fromCodePoint(cp) && cp >= 0x20 && cp < 0x7f ? `'${c}'` : shown} at ${i}${hint}`, i);
   }
   out.push({ t: 'eof', v: '', pos: n });
   return out;

@@ -14,10 +14,10 @@
  *
  * @module
  */
-import { ExprError, fieldRef, num } from './ast.js';
+import { ExprError, fieldRef, num, suggest } from './ast.js';
 import type { Expr } from './ast.js';
-import { getOperator } from './ops.js';
-import { normalize, parse, resolveCall } from './parser.js';
+import { getOperator, OPERATORS } from './ops.js';
+import { ADV_RE, normalize, parse, resolveCall } from './parser.js';
 import type { RawArg } from './parser.js';
 import { evaluate } from './evaluate.js';
 import type { EvaluateOptions } from './evaluate.js';
@@ -50,6 +50,13 @@ export function toTokens(e: string | Expr): string[] {
 export interface TokenOptions {
   /** Longest accepted sequence (default {@link MAX_TOKENS}). */
   maxLength?: number;
+  /**
+   * Names a token may refer to besides operators (fields and groups). When given,
+   * any other name is an error naming the token (with a suggestion) instead of
+   * becoming a field reference; derived `returns`, `vwap`, `adv{d}` are always accepted.
+   * {@link evaluateTokens} passes the panel's fields and groups.
+   */
+  names?: readonly string[];
 }
 
 /**
@@ -65,6 +72,7 @@ export function fromTokens(tokens: readonly string[], opts: TokenOptions = {}): 
   if (tokens.length === 0) throw new ExprError('empty token formula at 0', 0);
   if (tokens.length > max) throw new ExprError(`token formula too long: ${tokens.length} tokens, the maximum is ${max} at ${max}`, max);
   const stack: Expr[] = [];
+  const known = opts.names ? new Set(opts.names) : undefined;
   tokens.forEach((tok, i) => {
     if (typeof tok !== 'string') throw new ExprError(`token ${i} is not a string at ${i}`, i);
     if (NUM_RE.test(tok)) {
@@ -87,7 +95,14 @@ export function fromTokens(tokens: readonly string[], opts: TokenOptions = {}): 
       }
       return;
     }
-    if (NAME_RE.test(tok)) { stack.push(fieldRef(tok, i)); return; }
+    if (NAME_RE.test(tok)) {
+      if (known && !known.has(tok) && tok !== 'returns' && tok !== 'vwap' && !ADV_RE.test(tok)) {
+        const s = suggest(tok, [...OPERATORS.map((o) => o.name), ...known]);
+        throw new ExprError(`unknown token ${JSON.stringify(tok)} at ${i}: not an operator or a field of this panel${s ? `; did you mean ${s}?` : ''}`, i);
+      }
+      stack.push(fieldRef(tok, i));
+      return;
+    }
     throw new ExprError(`invalid token ${JSON.stringify(tok)} at ${i}: expected a number, a field or an operator name`, i);
   });
   if (stack.length !== 1) throw new ExprError(`token formula leaves ${stack.length} values on the stack, expected exactly 1 at ${tokens.length}`, tokens.length);
@@ -99,5 +114,5 @@ export function fromTokens(tokens: readonly string[], opts: TokenOptions = {}): 
  * @returns Float64Array of length nDates * nAssets, date-major.
  */
 export function evaluateTokens(tokens: readonly string[], panel: Panel, opts: EvaluateOptions & TokenOptions = {}): Float64Array {
-  return evaluate(fromTokens(tokens, opts), panel, opts);
+  return evaluate(fromTokens(tokens, { names: [...Object.keys(panel.fields), ...Object.keys(panel.groups ?? {})], ...opts }), panel, opts);
 }

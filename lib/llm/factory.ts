@@ -25,6 +25,8 @@ export interface ProviderOptions {
   readonly retry?: RetryOptions;
   /** Settings of the in-process 'llama-cpp' provider (context size, threads, temperature, seed, ...). */
   readonly llamaCpp?: Partial<LlamaCppSettings>;
+  /** Largest reply body read, in bytes (default `DEFAULT_LLM_LIMITS.maxReplyBytes`). */
+  readonly maxReplyBytes?: number;
 }
 
 /**
@@ -34,9 +36,9 @@ export interface ProviderOptions {
 export function createProvider(options: ProviderOptions): LlmProvider {
   switch (options.provider) {
     case 'ollama':
-      return new OllamaProvider({ model: options.model, host: options.baseUrl, timeoutMs: options.timeoutMs, retry: options.retry });
+      return new OllamaProvider({ model: options.model, host: options.baseUrl, timeoutMs: options.timeoutMs, retry: options.retry, maxReplyBytes: options.maxReplyBytes });
     case 'openai':
-      return new OpenAICompatibleProvider({ model: options.model, baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs, retry: options.retry });
+      return new OpenAICompatibleProvider({ model: options.model, baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs, retry: options.retry, maxReplyBytes: options.maxReplyBytes });
     case 'anthropic':
       return new AnthropicProvider({ model: options.model, baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs: options.timeoutMs, retry: options.retry });
     case 'llama-cpp': {

@@ -8,7 +8,9 @@
 import { Ollama } from 'ollama';
 import { envSetting } from './env.js';
 import { httpError, isConnectionError, modelMissing, networkCode, timedOut, unreachable } from './errors.js';
-import { withRetry, type RetryOptions } from './retry.js';
+import { DEFAULT_LLM_LIMITS, guardedFetch } from './limits.js';
+import { redactUrlCredentials, splitUrlCredentials } from './redact.js';
+import { chainRetry, withRetry, type RetryOptions } from './retry.js';
 import { parseJsonAnswer, splitThinking } from './think.js';
 import { LlmError, type ChatOptions, type ChatResult, type LlmProvider } from './types.js';
 
@@ -31,6 +33,8 @@ export interface OllamaProviderOptions {
   readonly think?: boolean;
   /** Keep-alive passed to the server (how long the model stays loaded). Default: server default. */
   readonly keepAlive?: string | number;
+  /** Largest reply body read, in bytes (default {@link DEFAULT_LLM_LIMITS}.maxReplyBytes): the read is aborted past it. */
+  readonly maxReplyBytes?: number;
 }
 
 /** Normalizes a host the way the client does, for messages: adds http:// and strips a trailing slash. */
@@ -48,10 +52,18 @@ export class OllamaProvider implements LlmProvider {
   private readonly retry: RetryOptions;
   private readonly think: boolean;
   private readonly keepAlive?: string | number;
+  private readonly maxReplyBytes: number;
+  /** `Basic ...` from credentials in the host URL (never printed; baseUrl holds the address without them). */
+  private readonly authorization?: string;
 
+  /** Credentials in the host (`http://user:pass@host`) are sent as an Authorization header, never printed. */
   constructor(options: OllamaProviderOptions = {}) {
     this.model = options.model ?? envSetting('OLLAMA_MODEL') ?? DEFAULT_OLLAMA_MODEL;
-    this.baseUrl = displayHost(options.host ?? envSetting('OLLAMA_HOST') ?? DEFAULT_OLLAMA_HOST);
+    const split = splitUrlCredentials(displayHost(options.host ?? envSetting('OLLAMA_HOST') ?? DEFAULT_OLLAMA_HOST));
+    this.baseUrl = split.url.replace(/\/+$/, '');
+    if (split.authorization) this.authorization = split.authorization;
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_LLM_LIMITS.maxReplyBytes;
+    if (!(this.maxReplyBytes > 0)) throw new RangeError(`OllamaProvider: maxReplyBytes must be > 0, got ${options.maxReplyBytes}`);
     this.timeoutMs = options.timeoutMs ?? 180_000;
     if (!(this.timeoutMs > 0)) throw new RangeError(`OllamaProvider: timeoutMs must be > 0, got ${options.timeoutMs}`);
     this.retry = options.retry ?? {};
@@ -65,7 +77,7 @@ export class OllamaProvider implements LlmProvider {
     const timer = setTimeout(() => ac.abort(), this.timeoutMs);
     const client = new Ollama({
       host: this.baseUrl,
-      fetch: (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => fetch(input, { ...init, signal: ac.signal }),
+      fetch: guardedFetch({ maxBytes: this.maxReplyBytes, host: this.baseUrl, signal: ac.signal, ...(this.authorization ? { authorization: this.authorization } : {}) }),
     });
     try {
       return await call(client);
@@ -80,7 +92,7 @@ export class OllamaProvider implements LlmProvider {
     if (err instanceof LlmError) return err;
     if (aborted) return timedOut(this.baseUrl, this.model, this.timeoutMs);
     const status = (err as { status_code?: unknown }).status_code;
-    const message = err instanceof Error ? err.message : String(err);
+    const message = redactUrlCredentials(err instanceof Error ? err.message : String(err));
     if (typeof status === 'number') {
       if (status === 404 && /not found|pull/i.test(message)) return modelMissing(this.baseUrl, this.model, undefined, 'ollama');
       return httpError(this.baseUrl, status, message);
@@ -127,7 +139,7 @@ export class OllamaProvider implements LlmProvider {
             options: opts,
           }),
         ),
-      this.retry,
+      { ...this.retry, onRetry: chainRetry(this.retry.onRetry, options.onRetry) },
     );
     const raw = value.message?.content ?? '';
     const split = splitThinking(raw);

@@ -8,7 +8,9 @@
 import OpenAI from 'openai';
 import { envSetting, redact } from './env.js';
 import { httpError, isConnectionError, modelMissing, networkCode, timedOut, unreachable } from './errors.js';
-import { withRetry, type RetryOptions } from './retry.js';
+import { DEFAULT_LLM_LIMITS, guardedFetch } from './limits.js';
+import { redactUrlCredentials, splitUrlCredentials } from './redact.js';
+import { chainRetry, withRetry, type RetryOptions } from './retry.js';
 import { parseJsonAnswer, splitThinking } from './think.js';
 import { LlmError, type ChatOptions, type ChatResult, type LlmProvider } from './types.js';
 
@@ -29,6 +31,8 @@ export interface OpenAIProviderOptions {
   readonly timeoutMs?: number;
   /** Retry policy for connection errors, timeouts, 429 and 5xx. */
   readonly retry?: RetryOptions;
+  /** Largest reply body read, in bytes (default {@link DEFAULT_LLM_LIMITS}.maxReplyBytes): the read is aborted past it. */
+  readonly maxReplyBytes?: number;
 }
 
 function isLocal(url: string): boolean {
@@ -51,11 +55,18 @@ export class OpenAICompatibleProvider implements LlmProvider {
   private readonly retry: RetryOptions;
 
   /**
-   * @throws Error when no key is configured and the endpoint is not on localhost (the message names the variables, never a key).
+   * @throws Error when no key is configured and the endpoint is not on localhost (the message names the variables, never a key);
+   *   Error when the base URL holds credentials (`https://user:pass@host`): the key belongs in OPENAI_API_KEY (the message shows the URL without them).
    */
   constructor(options: OpenAIProviderOptions = {}) {
     this.model = options.model ?? envSetting('OPENAI_MODEL') ?? DEFAULT_OPENAI_MODEL;
-    this.baseUrl = (options.baseUrl ?? envSetting('OPENAI_BASE_URL') ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, '');
+    const split = splitUrlCredentials(options.baseUrl ?? envSetting('OPENAI_BASE_URL') ?? DEFAULT_OPENAI_BASE_URL);
+    this.baseUrl = split.url.replace(/\/+$/, '');
+    if (split.authorization) {
+      throw new Error(`OpenAI-compatible provider: the base URL ${this.baseUrl} was given with a user and password; OpenAI-compatible servers take a bearer key: put it in OPENAI_API_KEY (environment or .env) and pass the URL without credentials`);
+    }
+    const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_LLM_LIMITS.maxReplyBytes;
+    if (!(maxReplyBytes > 0)) throw new RangeError(`OpenAIProvider: maxReplyBytes must be > 0, got ${options.maxReplyBytes}`);
     const key = options.apiKey ?? envSetting('OPENAI_API_KEY');
     if (!key && !isLocal(this.baseUrl)) {
       throw new Error(`OpenAI-compatible provider: no API key for ${this.baseUrl}; set OPENAI_API_KEY in the environment or in .env`);
@@ -63,7 +74,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
     this.secret = key;
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.retry = options.retry ?? {};
-    this.client = new OpenAI({ apiKey: key ?? 'not-needed-for-local-server', baseURL: this.baseUrl, timeout: this.timeoutMs, maxRetries: 0 });
+    this.client = new OpenAI({ apiKey: key ?? 'not-needed-for-local-server', baseURL: this.baseUrl, timeout: this.timeoutMs, maxRetries: 0, fetch: guardedFetch({ maxBytes: maxReplyBytes, host: this.baseUrl }) });
   }
 
   /** A JSON-safe description with no key (for logs and stored results). */
@@ -73,7 +84,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
 
   private mapError(err: unknown): LlmError {
     if (err instanceof LlmError) return err;
-    const clean = (s: string) => redact(s, [this.secret]);
+    const clean = (s: string) => redactUrlCredentials(redact(s, [this.secret]));
     if (err instanceof OpenAI.APIConnectionTimeoutError) return timedOut(this.baseUrl, this.model, this.timeoutMs);
     if (err instanceof OpenAI.APIConnectionError) return unreachable(this.baseUrl, this.model, 'openai', clean(networkCode(err) ?? err.message));
     if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
@@ -116,7 +127,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
       } catch (err) {
         throw this.mapError(err);
       }
-    }, this.retry);
+    }, { ...this.retry, onRetry: chainRetry(this.retry.onRetry, options.onRetry) });
     const msg = value.choices[0]?.message;
     const raw = msg?.content ?? '';
     const split = splitThinking(raw);

@@ -54,3 +54,13 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
     }
   }
 }
+
+/** Both retry callbacks (provider policy, then the call's own), or whichever is set. */
+export function chainRetry(a: RetryOptions['onRetry'], b: RetryOptions['onRetry']): RetryOptions['onRetry'] {
+  if (!a) return b;
+  if (!b) return a;
+  return (err, attempt, wait) => {
+    a(err, attempt, wait);
+    b(err, attempt, wait);
+  };
+}

@@ -33,6 +33,12 @@ export interface ChatOptions {
   readonly numCtx?: number;
   /** Maximum tokens to generate (Ollama `num_predict`, OpenAI `max_tokens`). */
   readonly maxTokens?: number;
+  /**
+   * Called for each failed attempt that will be retried (error, 1-based attempt
+   * number, wait before the next in ms): lets a caller record every attempt. The
+   * final failure is thrown instead.
+   */
+  readonly onRetry?: (err: LlmError, attempt: number, waitMs: number) => void;
 }
 
 /** The result of one chat call. */
@@ -99,7 +105,9 @@ export type LlmErrorCode =
   /** A local model file exists but is not a usable model (not GGUF, unknown architecture, damaged). */
   | 'model_invalid'
   /** Memory could not be allocated for the model or its context (OOM-class: a smaller model or context may fit). */
-  | 'oom';
+  | 'oom'
+  /** The reply exceeded `maxReplyBytes` and its read was aborted (see `limits.ts`). */
+  | 'reply_too_large';
 
 /**
  * Error thrown by every provider. `message` says what to do (for a missing

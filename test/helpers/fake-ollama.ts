@@ -25,6 +25,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /** Request headers (lower-case names). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** Options of the fake server. */
@@ -108,7 +110,7 @@ export class FakeOllama {
       }
     }
     const path = (req.url ?? '/').split('?')[0]!;
-    this.requests.push({ method: req.method ?? 'GET', path, body });
+    this.requests.push({ method: req.method ?? 'GET', path, body, headers: req.headers });
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(value));
