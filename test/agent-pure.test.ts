@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  classifyFailures, classifySignal, HYPOTHESIS_SCHEMA, parseProposal, flipSign, scaleWindows, summarizePanel, formatSummary, buildPrompt, exprGrammar, FACTOR_FAMILIES, instantiate, mulberry32, hypothesisId,
+  HYPOTHESIS_SCHEMA, parseProposal, summarizePanel, formatSummary, buildPrompt, exprGrammar, FACTOR_FAMILIES, instantiate, mulberry32, hypothesisId,
 } from '../lib/agent/index.js';
+import { classifyFailures, classifySignal } from '../lib/screen/index.js';
 import type { Panel } from '../lib/data/index.js';
 
 const grammar = exprGrammar();
@@ -61,14 +62,6 @@ test('parseProposal: errors name the field or quote the engine message', () => {
   assert.match(err({ ...base, name: '' }), /"name"/);
 });
 
-test('flipSign and scaleWindows', () => {
-  assert.equal(flipSign('-1 * ts_mean(close, 5)'), 'ts_mean(close, 5)');
-  assert.equal(flipSign('-1 * a - b'), '-1 * (-1 * a - b)');
-  assert.equal(flipSign('rank(close)'), '-1 * (rank(close))');
-  assert.equal(scaleWindows('ts_corr(rank(close), rank(volume), 10) + delay(close, 1)', 2), 'ts_corr(rank(close), rank(volume), 20) + delay(close, 1)');
-  assert.equal(scaleWindows('ts_mean(close, 3)', 0.5), 'ts_mean(close, 2)');
-  assert.equal(scaleWindows('(high - low + 0.001)', 2), '(high - low + 0.001)');
-});
 
 test('every knowledge template validates against lib/expr with OHLCV (+ funding_rate) fields', () => {
   for (const f of FACTOR_FAMILIES) {

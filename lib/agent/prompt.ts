@@ -6,7 +6,7 @@
  * against the grammar). Pure functions (no I/O).
  */
 import { familiesFor, instantiate } from './knowledge.js';
-import { resolveSignalParams } from './signal.js';
+import { resolveSignalParams } from '../backtest/index.js';
 import type { FailureReason, Grammar, Hypothesis, HypothesisProposal, OperatorInfo, StrategyParams, TestOutcome } from './types.js';
 import { DEFAULT_PARAMS } from './types.js';
 

@@ -7,6 +7,7 @@
  * parameter variations, and mutations of the best stored factors, seeded.
  */
 import type { LlmProvider } from '../llm/index.js';
+import { flipSign, scaleWindows, wrap, type Mutation } from '../expr/index.js';
 import type { KnowledgeBase } from './kb.js';
 import { FACTOR_FAMILIES, familiesFor, instantiate, type FactorTemplate } from './knowledge.js';
 import { HYPOTHESIS_SCHEMA, PROMPT_VERSION, SYSTEM_PROMPT, buildPrompt, parseProposal, type KbDigestEntry } from './prompt.js';
@@ -181,37 +182,6 @@ export interface OfflineProposerOptions {
 }
 
 /**
- * Multiplies the lookback windows (integer literals >= 2 that are function
- * arguments: preceded by ", ") of an expression by `factor`, rounded, at least 2.
- */
-export function scaleWindows(expr: string, factor: number): string {
-  return expr.replace(/,\s*(\d+)(?![\d.])/g, (_m, d: string) => {
-    const v = Number(d);
-    if (v < 2) return `, ${d}`;
-    return `, ${Math.max(2, Math.round(v * factor))}`;
-  });
-}
-
-/** The expression with its sign flipped: strips a leading "-1 * " or wraps in "-1 * (...)". */
-export function flipSign(expr: string): string {
-  const m = /^\s*-1\s*\*\s*(.*)$/.exec(expr);
-  if (m) {
-    const rest = m[1]!.trim();
-    // only strip when the rest is one term (no top-level + or -)
-    let depth = 0;
-    let top = false;
-    for (let i = 0; i < rest.length; i++) {
-      const c = rest[i]!;
-      if (c === '(') depth++;
-      else if (c === ')') depth--;
-      else if (depth === 0 && (c === '+' || (c === '-' && i > 0 && /[\w)\s]/.test(rest[i - 1]!)))) top = true;
-    }
-    if (!top) return rest;
-  }
-  return `-1 * (${expr})`;
-}
-
-/**
  * Hypotheses without a language model: templates over the operator grammar
  * (see FACTOR_FAMILIES), parameter variations (windows, decay, delay) and
  * mutations of the best stored factors. Deterministic for a given seed and
@@ -336,29 +306,30 @@ function refinements(h: Hypothesis, kinds: ReadonlySet<FailureKind>, rng: () => 
   const expr = h.expressions[0]!;
   const out: HypothesisProposal[] = [];
   const stem = h.name.replace(/_(flip|slow|fast|dec\d+|d\d+)$/g, '');
+  // AST mutations (lib/expr mutate.ts): a mutation that does not apply adds no candidate
+  const add = (m: Mutation, p: Omit<HypothesisProposal, 'expressions' | keyof typeof base> & Partial<typeof base>) => {
+    if (m.ok) out.push({ ...base, ...p, expressions: [m.canonical] });
+  };
   if (kinds.has('wrong_sign')) {
-    out.push({ ...base, name: `${stem}_flip`, expressions: [flipSign(expr)], decisionReason: `refine ${h.id}: the IC had the opposite sign, so flip the expression` });
+    add(flipSign(expr), { name: `${stem}_flip`, decisionReason: `refine ${h.id}: the IC had the opposite sign, so flip the expression` });
   }
   if (kinds.has('high_turnover')) {
     const decay = Math.min(20, Math.max(3, h.params.decay * 2 || 5));
     // the signal stage trades less with an exit band twice the entry quantile (hysteresis)
     const q = h.params.signalQuantile ?? DEFAULT_SIGNAL_PARAMS.quantile;
     const exitQuantile = Math.min(0.5, Math.max(h.params.exitQuantile ?? q, 2 * q));
-    out.push({ ...base, name: `${stem}_slow`, expressions: [scaleWindows(expr, 2)], params: { ...h.params, decay, exitQuantile }, decisionReason: `refine ${h.id}: turnover/costs too high, so lengthen windows, decay ${decay} and hold signals until they leave the top/bottom ${Math.round(exitQuantile * 100)}%` });
+    add(scaleWindows(expr, 2), { name: `${stem}_slow`, params: { ...h.params, decay, exitQuantile }, decisionReason: `refine ${h.id}: turnover/costs too high, so lengthen windows, decay ${decay} and hold signals until they leave the top/bottom ${Math.round(exitQuantile * 100)}%` });
   }
   if (kinds.has('overfit') || kinds.has('unstable')) {
-    out.push({ ...base, name: `${stem}_slow`, expressions: [scaleWindows(expr, 2)], decisionReason: `refine ${h.id}: unstable out of sample, so use longer, smoother windows` });
+    add(scaleWindows(expr, 2), { name: `${stem}_slow`, decisionReason: `refine ${h.id}: unstable out of sample, so use longer, smoother windows` });
   }
   const factors = shuffle([0.5, 0.75, 1.5, 2], rng);
-  for (const f of factors) {
-    const e = scaleWindows(expr, f);
-    if (e !== expr) out.push({ ...base, name: `${stem}_${f < 1 ? 'fast' : 'slow'}`, expressions: [e], decisionReason: `refine ${h.id}: vary lookback windows x${f}` });
-  }
+  for (const f of factors) add(scaleWindows(expr, f), { name: `${stem}_${f < 1 ? 'fast' : 'slow'}`, decisionReason: `refine ${h.id}: vary lookback windows x${f}` });
   const decays = [3, 5, 10].filter((d) => d !== h.params.decay);
   for (const d of decays) {
     // same expression, new settings: changes the trade, not the canonical factor; wrap to keep canonical distinct
-    out.push({ ...base, name: `${stem}_dec${d}`, expressions: [`ts_decay_linear(${expr}, ${d})`], decisionReason: `refine ${h.id}: smooth the signal with a ${d}-bar linear decay` });
+    add(wrap(expr, 'decay_linear', d), { name: `${stem}_dec${d}`, decisionReason: `refine ${h.id}: smooth the signal with a ${d}-bar linear decay` });
   }
-  out.push({ ...base, name: `${stem}_rank`, expressions: [`rank(${expr})`], decisionReason: `refine ${h.id}: rank the signal cross-sectionally to damp outliers` });
+  add(wrap(expr, 'rank'), { name: `${stem}_rank`, decisionReason: `refine ${h.id}: rank the signal cross-sectionally to damp outliers` });
   return out;
 }

@@ -134,7 +134,7 @@ export interface BacktestMetrics {
 }
 
 /** Mean signed forward return after entry signals, by holding period. */
-export interface DecayPoint {
+export interface HoldingDecayPoint {
   /** Holding period in bars after the signal bar's close. */
   horizon: number;
   /** Mean of side x (close[signal + h] / close[signal] - 1) over trades with signal + h inside the range. */
@@ -161,7 +161,7 @@ export interface BacktestResult {
   trades: Trade[];
   metrics: BacktestMetrics;
   /** Signal decay: performance by holding period (1, 2, 4, ... bars). */
-  decay: DecayPoint[];
+  decay: HoldingDecayPoint[];
 }
 
 /** Default execution settings for a panel (see {@link ExecutionSettings} for each default). */
@@ -332,7 +332,7 @@ function onePassStats(s: ExecutionSettings, lastEquity: number, n: number, sum: 
 /** Decay horizons in bars used by {@link backtestSignals}. */
 export const DECAY_HORIZONS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
-function signalDecay(close: Float64Array, N: number, trades: Trade[], assetIndex: Map<string, number>, end: number): DecayPoint[] {
+function signalDecay(close: Float64Array, N: number, trades: Trade[], assetIndex: Map<string, number>, end: number): HoldingDecayPoint[] {
   return DECAY_HORIZONS.map((h) => {
     let sum = 0, n = 0, up = 0;
     for (const tr of trades) {

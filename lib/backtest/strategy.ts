@@ -161,10 +161,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * Evaluates named factor expressions with lib/expr on a panel (each result
  * nDates x nAssets, date-major, causal), e.g. to build a {@link SignalSpec}:
- * `{ factors: evaluateFactors(panel, { z: 'ts_zscore(funding_rate, 72)' }), ...reversalRules('z', 2, 0) }`.
+ * `{ factors: evaluateStrategyFactors(panel, { z: 'ts_zscore(funding_rate, 72)' }), ...reversalRules('z', 2, 0) }`.
  * @throws ExprError from lib/expr naming the bad expression
  */
-export function evaluateFactors(panel: Panel, exprs: Record<string, string>): Record<string, Float64Array> {
+export function evaluateStrategyFactors(panel: Panel, exprs: Record<string, string>): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
   for (const [name, expr] of Object.entries(exprs)) out[name] = evaluate(expr, panel);
   return out;

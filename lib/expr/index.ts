@@ -30,6 +30,11 @@ export type { EvaluateOptions, EvalStats } from './evaluate.js';
 export { toTokens, fromTokens, evaluateTokens, MAX_TOKENS } from './tokens.js';
 export type { TokenOptions } from './tokens.js';
 export { OPERATORS, getOperator } from './ops.js';
+export {
+  scaleWindows, replaceField, fieldsOf, operatorAlternatives, swapOperator, wrap, unwrap, negate, flipSign, crossover,
+  instantiateTemplate, subtrees, subtreeAt, replaceAt, windowArguments,
+} from './mutate.js';
+export type { Mutation, Subtree, Wrapper, HoleValue } from './mutate.js';
 export { ALPHA101 } from './alpha101.js';
 export type { OpSpec, OpKind, ArgSpec, ArgKind } from './ops.js';
 

@@ -11,19 +11,29 @@ import { randomUUID } from 'node:crypto';
 import { formatTime, sliceDates, type Frequency, type Panel } from '../data/panel.js';
 import { toEpochMs, type TimeLike } from '../data/kernels.js';
 import { deflatedSharpe } from '../stats/index.js';
-import { canonical, evaluate, type ExprCache } from '../expr/index.js';
+import { canonical, evaluate, type Expr, type ExprCache } from '../expr/index.js';
 import { analyzeFactor, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
 import { sha256, stableJson } from './encode.js';
 import { rankSnapshot, snapshotCorrelation } from './redundancy.js';
 import { FactorStore } from './store.js';
 
 /**
- * A factor: an expression string (evaluated with lib/expr; its name is the
- * canonical expression), a named expression `{ name, expression }`, or a
- * precomputed dates x assets panel `{ name, values }` (optionally with the
- * expression it came from, for the record).
+ * A factor:
+ * - an expression (source string or parsed AST; evaluated with lib/expr; its
+ *   id and name are the canonical expression), or a named one `{ name, expression }`;
+ * - an expression with its values already computed, `{ expression, values, name? }`
+ *   (values = `evaluate(expression, panel)`, dates x assets of the whole panel):
+ *   the id stays the canonical expression, so it is the same trial as the
+ *   expression alone, and nothing is evaluated again (the caller vouches that
+ *   the values are the expression's);
+ * - a precomputed dates x assets panel `{ name, values }` without an
+ *   expression: id `values:<name>:<sha256 of values>`.
  */
-export type FactorInput = string | { name: string; expression: string; values?: undefined } | { name: string; values: Float64Array; expression?: string };
+export type FactorInput =
+  | string
+  | Expr
+  | { name?: string; expression: string | Expr; values?: Float64Array }
+  | { name: string; values: Float64Array; expression?: undefined };
 
 /** Redundancy of a factor against the factors stored for the same dataset and universe. */
 export interface Redundancy {
@@ -92,8 +102,10 @@ export interface EvaluateFactorOptions extends FactorSettings {
   store?: FactorStore | false;
   /** Dataset name recorded with the trial (default panel.dataset). @throws when neither is set and a store is used. */
   dataset?: string;
-  /** Period to evaluate, both ends inclusive (ISO string, epoch ms or Date). The factor may use earlier bars as warm-up; forward returns use only bars inside the period. */
+  /** Period to evaluate, both ends inclusive (ISO string, epoch ms or Date). The factor may use earlier bars as warm-up; forward returns use only bars inside the period. Exclusive with `rows`. */
   period?: { start?: TimeLike; end?: TimeLike };
+  /** The same as a bar range: rows [start, end) of the panel (end exclusive, at least 2 bars). Exclusive with `period`. */
+  rows?: { start: number; end: number };
   /** Tag stored with the trial (e.g. 'notebook', 'llm-loop'). */
   source?: string;
   /** Expression cache passed to lib/expr `evaluate`. */
@@ -183,6 +195,13 @@ function periodRows(times: Float64Array, period?: { start?: TimeLike; end?: Time
   return { start: a, end: b };
 }
 
+/** Checks a bar range [start, end) against a panel of T bars. */
+function checkRows(r: { start: number; end: number }, T: number): { start: number; end: number } {
+  if (!(Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= 0 && r.end <= T)) throw new RangeError(`evaluateFactor: rows [${r.start}, ${r.end}) outside the panel's [0, ${T}) or not integers`);
+  if (r.end - r.start < 2) throw new RangeError(`evaluateFactor: rows [${r.start}, ${r.end}) hold ${Math.max(0, r.end - r.start)} bar(s); need at least 2`);
+  return { start: r.start, end: r.end };
+}
+
 /**
  * Evaluates a factor on a panel with every metric of {@link analyzeFactor},
  * cached in and counted by the trial store.
@@ -213,24 +232,31 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   let expression: string | null;
   let valuesHash: string | null = null;
   let values: Float64Array | undefined;
-  let source: string | undefined;
-  if (typeof factor === 'string' || (factor && typeof factor.expression === 'string' && factor.values === undefined)) {
-    source = typeof factor === 'string' ? factor : factor.expression!;
+  let source: string | Expr | undefined;
+  const isAst = (x: unknown): x is Expr => typeof x === 'object' && x !== null && 'type' in x;
+  if (typeof factor === 'string' || isAst(factor) || (factor && factor.expression !== undefined)) {
+    source = typeof factor === 'string' || isAst(factor) ? factor : factor.expression!;
     expression = canonical(source);
     id = expression;
-    name = typeof factor === 'string' ? expression : factor.name;
+    name = typeof factor === 'string' || isAst(factor) ? expression : factor.name ?? expression;
+    if (!isAst(factor) && typeof factor !== 'string' && factor.values !== undefined) {
+      if (!(factor.values instanceof Float64Array)) throw new TypeError(`evaluateFactor: factor "${name}" values must be a Float64Array`);
+      if (factor.values.length !== T * N) throw new RangeError(`evaluateFactor: factor "${name}" values have length ${factor.values.length}, expected ${T} x ${N}`);
+      values = factor.values;
+    }
   } else {
     if (!factor || typeof factor.name !== 'string' || !(factor.values instanceof Float64Array)) {
-      throw new TypeError('evaluateFactor: factor must be an expression string, { name, expression } or { name, values: Float64Array }');
+      throw new TypeError('evaluateFactor: factor must be an expression (string or AST), { name, expression }, { expression, values } or { name, values: Float64Array }');
     }
     if (factor.values.length !== T * N) throw new RangeError(`evaluateFactor: factor "${factor.name}" values have length ${factor.values.length}, expected ${T} x ${N}`);
     valuesHash = sha256(factor.values);
-    expression = factor.expression ?? null;
+    expression = null;
     id = `values:${factor.name}:${valuesHash}`;
     name = factor.name;
     values = factor.values;
   }
-  const rows = periodRows(panel.times, opts.period);
+  if (opts.rows && opts.period) throw new RangeError('evaluateFactor: give either period or rows, not both');
+  const rows = opts.rows ? checkRows(opts.rows, T) : periodRows(panel.times, opts.period);
   const cacheKey = sha256(stableJson({
     factor: id, dataset: dataset ?? null, rows: [panel.times[rows.start], panel.times[rows.end - 1]], settings, data: panelFingerprint(panel),
   }));
