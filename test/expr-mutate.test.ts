@@ -31,8 +31,7 @@ test('scaleWindows on every registered operator: only window arguments change, n
   for (const op of OPERATORS) {
     const e = sample(op);
     const m = scaleWindows(e, 2);
-    const windows = op.args.filter((a) => a.kind === 'window');
-    if (!windows.some((_, i) => ((e as { args: Expr[] }).args[op.args.indexOf(windows[i]!)] as { value: number }).value >= 2)) {
+    if (!windowArguments(e).some((w) => w.value >= 2)) {
       assert.equal(m.ok, false, `${op.name} has no window >= 2: nothing to scale`);
       continue;
     }

@@ -5,6 +5,7 @@
  * (`RowRanker`, shared by lib/expr and lib/factors).
  */
 export * from './distributions.js';
+export * from './normal.js';
 export * from './descriptive.js';
 export * from './performance.js';
 export * from './multiple.js';

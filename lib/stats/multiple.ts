@@ -1,7 +1,8 @@
 /**
  * Multiple-testing corrections and the probabilistic / deflated Sharpe ratio.
  */
-import { EULER_GAMMA, normalCdf, normalPpf } from './distributions.js';
+import { EULER_GAMMA } from './distributions.js';
+import { normalCdf, normalPpf } from './normal.js';
 
 /**
  * Bonferroni adjusted p-values: min(1, p * m) for m tests (NaN p-values stay
