@@ -72,5 +72,5 @@ export {
   STRATEGY_SCHEMA, STRATEGY_SCHEMA_VERSION, buildStrategyDocument, checkStrategyDocument, strategyHash, rerunStrategy, rerunStrategyFull,
   verifyStrategy, runStrategyDefinition, evaluateStrategyFactors,
 } from './strategy.js';
-export type { StrategyDataset, StoredExecution, StoredPortfolio, StrategyDocument, StrategyInput, StrategyRun, JsonValue } from './strategy.js';
+export type { StrategyDataset, StoredExecution, StoredPortfolio, StrategyDocument, StrategyInput, StrategyRun } from './strategy.js';
 export { defaultStrategiesDir, strategySummaryMarkdown, exportStrategy, loadStrategy } from './export.js';

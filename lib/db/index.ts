@@ -2,3 +2,5 @@
 export { Db, sqlString } from './duckdb.js';
 export type { Row, SqlParams } from './duckdb.js';
 export { projectRoot, defaultDbPath, defaultLakeDir } from './paths.js';
+export { encodeJson, decodeJson, float64FromBase64, sha256, stableJson, nonFiniteAsString, reviveNonFinite, decodeNumber, toJsonSafe, canonicalJson } from './json.js';
+export type { JsonValue } from './json.js';

@@ -9,11 +9,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatTime, sliceDates, type Frequency, type Panel } from '../data/panel.js';
+import { assetsHash, panelQuickFingerprint } from '../data/identity.js';
 import { toEpochMs, type TimeLike } from '../data/kernels.js';
 import { deflatedSharpe } from '../stats/index.js';
 import { canonical, evaluate, type Expr, type ExprCache } from '../expr/index.js';
 import { analyzeFactor, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
-import { sha256, stableJson } from './encode.js';
+import { sha256, stableJson } from '../db/index.js';
 import { rankSnapshot, snapshotCorrelation } from './redundancy.js';
 import { FactorStore } from './store.js';
 
@@ -127,42 +128,6 @@ function openDefaultStore(): Promise<FactorStore> {
   return defaultStore;
 }
 
-/** sha256 of the asset list (the universe identity used to match snapshots). */
-export function assetsHash(assets: readonly string[]): string {
-  return sha256(assets.join('\u0000'));
-}
-
-const fingerprints = new WeakMap<Panel, string>();
-
-/**
- * Cheap fingerprint of a panel's content: shape, times, assets, and per field
- * the sum of finite values and the NaN count. Cached per panel object (panels
- * are treated as immutable, as by lib/expr's cache).
- */
-export function panelFingerprint(panel: Panel): string {
-  const hit = fingerprints.get(panel);
-  if (hit) return hit;
-  const fields: Record<string, [number, number]> = {};
-  for (const name of Object.keys(panel.fields).sort()) {
-    const f = panel.fields[name]!;
-    let s = 0;
-    let nan = 0;
-    for (let i = 0; i < f.length; i++) {
-      const v = f[i]!;
-      if (v === v) s += v;
-      else nan++;
-    }
-    fields[name] = [s, nan];
-  }
-  const T = panel.times.length;
-  const fp = sha256(stableJson({
-    dataset: panel.dataset ?? null, frequency: panel.frequency, market: panel.market, T, N: panel.assets.length,
-    first: T ? panel.times[0] : null, last: T ? panel.times[T - 1] : null, times: sha256(panel.times), assets: assetsHash(panel.assets), fields,
-  }));
-  fingerprints.set(panel, fp);
-  return fp;
-}
-
 const slices = new WeakMap<Panel, Map<string, Panel>>();
 
 /** sliceDates, reused per (panel, rows) so that forward returns cached on the slice's price array are reused across factors. */
@@ -258,7 +223,7 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   if (opts.rows && opts.period) throw new RangeError('evaluateFactor: give either period or rows, not both');
   const rows = opts.rows ? checkRows(opts.rows, T) : periodRows(panel.times, opts.period);
   const cacheKey = sha256(stableJson({
-    factor: id, dataset: dataset ?? null, rows: [panel.times[rows.start], panel.times[rows.end - 1]], settings, data: panelFingerprint(panel),
+    factor: id, dataset: dataset ?? null, rows: [panel.times[rows.start], panel.times[rows.end - 1]], settings, data: panelQuickFingerprint(panel),
   }));
   if (store) {
     const hit = await store.findByKey(cacheKey);

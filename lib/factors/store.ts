@@ -26,7 +26,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { Db } from '../db/index.js';
-import { decodeJson, encodeJson } from './encode.js';
+import { decodeJson, encodeJson } from '../db/index.js';
 import { deflatedSharpe } from '../stats/index.js';
 import type { RankSnapshot } from './redundancy.js';
 import type { FactorReport } from './evaluate.js';
