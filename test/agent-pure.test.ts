@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  HYPOTHESIS_SCHEMA, parseProposal, summarizePanel, formatSummary, buildPrompt, exprGrammar, FACTOR_FAMILIES, instantiate, mulberry32, hypothesisId,
+  HYPOTHESIS_SCHEMA, parseProposal, summarizePanel, formatDatasetSummary, buildPrompt, exprGrammar, FACTOR_FAMILIES, instantiate, mulberry32, hypothesisId,
 } from '../lib/agent/index.js';
 import { classifyFailures, classifySignal } from '../lib/screen/index.js';
 import type { Panel } from '../lib/data/index.js';
@@ -97,7 +97,7 @@ test('summarizePanel: hand-computed two-asset panel', () => {
   // dispersion: only bar 1 has 2 assets: std(0.1, 0) = 0.0707...
   assert.ok(Math.abs(s.crossSectionalDispersion - Math.sqrt(0.005)) < 1e-12);
   assert.equal(s.start, '1970-01-01');
-  assert.match(formatSummary(s), /toy: equity, 1d bars, 3 bars x 2 assets/);
+  assert.match(formatDatasetSummary(s), /toy: equity, 1d bars, 3 bars x 2 assets/);
   assert.throws(() => summarizePanel({ ...panel, fields: { open: panel.fields.close! } }), /no "close" field/);
 });
 

@@ -11,7 +11,7 @@ export * from './types.js';
 export { mulberry32, pick } from './rng.js';
 export { FACTOR_FAMILIES, familiesFor, instantiate } from './knowledge.js';
 export type { FactorFamily, FactorTemplate } from './knowledge.js';
-export { summarizePanel, formatSummary } from './summary.js';
+export { summarizePanel, formatDatasetSummary } from './summary.js';
 export type { DatasetSummary } from './summary.js';
 export { PROMPT_VERSION, HYPOTHESIS_SCHEMA, SYSTEM_PROMPT, buildPrompt, parseProposal } from './prompt.js';
 export type { PromptInput, KbDigestEntry, ProposalParse } from './prompt.js';

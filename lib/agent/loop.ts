@@ -31,7 +31,7 @@ export interface ResearchLoopOptions {
   readonly resume?: boolean;
   /** Dataset name (for the run record). */
   readonly dataset: string;
-  /** Output of formatSummary (prompt input). */
+  /** Output of formatDatasetSummary (prompt input). */
   readonly datasetSummary: string;
   readonly kb: KnowledgeBase;
   readonly proposer: Proposer;

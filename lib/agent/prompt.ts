@@ -7,7 +7,7 @@
  */
 import { familiesFor, instantiate } from './knowledge.js';
 import { resolveSignalParams } from '../backtest/index.js';
-import type { FailureReason, Grammar, Hypothesis, HypothesisProposal, OperatorInfo, StrategyParams, TestOutcome } from './types.js';
+import type { FailureReason, Grammar, Hypothesis, HypothesisProposal, GrammarOperator, StrategyParams, TestOutcome } from './types.js';
 import { DEFAULT_PARAMS } from './types.js';
 
 /** Version tag stored with every hypothesis proposed with this prompt. */
@@ -53,10 +53,10 @@ export interface KbDigestEntry {
 export interface PromptInput {
   readonly goal: string;
   readonly category?: string;
-  /** Output of formatSummary. */
+  /** Output of formatDatasetSummary. */
   readonly datasetSummary: string;
   readonly fields: readonly string[];
-  readonly operators: readonly OperatorInfo[];
+  readonly operators: readonly GrammarOperator[];
   /** Best validated hypotheses, best first. */
   readonly best: readonly KbDigestEntry[];
   /** Most instructive failures. */

@@ -21,7 +21,7 @@ export interface ProposeContext {
   readonly iteration: number;
   readonly goal: string;
   readonly category?: string;
-  /** Output of formatSummary. */
+  /** Output of formatDatasetSummary. */
   readonly datasetSummary: string;
   /** Fields usable in expressions. */
   readonly fields: readonly string[];

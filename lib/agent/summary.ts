@@ -97,7 +97,7 @@ export function summarizePanel(panel: Panel): DatasetSummary {
 }
 
 /** The summary as a few lines of text for the prompt (percentages rounded). */
-export function formatSummary(s: DatasetSummary): string {
+export function formatDatasetSummary(s: DatasetSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return [
     `dataset ${s.dataset}: ${s.market}, ${s.frequency} bars, ${s.nDates} bars x ${s.nAssets} assets, ${s.start} .. ${s.end}`,

@@ -118,7 +118,7 @@ export interface TestOutcome {
 }
 
 /** An operator of the expression grammar, as shown to the model. */
-export interface OperatorInfo {
+export interface GrammarOperator {
   readonly name: string;
   readonly signature: string;
   readonly description: string;
@@ -133,7 +133,7 @@ export interface Grammar {
   /** Validates `src` against the operators and the panel's `fields`; the error is the engine's message (with position). */
   validate(src: string, fields: readonly string[]): GrammarCheck;
   /** Operators with signatures. */
-  operators(): readonly OperatorInfo[];
+  operators(): readonly GrammarOperator[];
 }
 
 /** Context handed to a tester. */

@@ -18,7 +18,7 @@
  *   // profit factor > 1, 1..500 entry signals per 1,000 bars, decay by holding period
  * walkForward({ nBars, fit, evaluate, fractions?, embargo?, start? })      // 60/20/20, test scored once
  * rollingValidation({ nBars, fit, evaluate, train?, test?, step? })       // 2,160 / 720 bars by default
- * deflatedSharpeReport({ returns, annualization, nTrials, trialSharpes })
+ * deflatedSharpeReport({ returns, annualization, nTrials, trialSharpes })  // lib/stats: the one DSR
  * tuneOnRange({ range, suggest, score, nTrials?, folds?, seed? })          // TPE + median pruner (lib/optimize)
  * exportStrategy(input: StrategyInput, opts?): Promise<{ dir, hash, doc }> // strategies/<name>/
  * loadStrategy(dir): Promise<StrategyDocument>     // schema, version and content hash checked
@@ -57,10 +57,10 @@ export type { PortfolioSettings, PortfolioMetrics, PortfolioResult } from './por
 
 // validation against overfitting
 export {
-  walkForward, walkForwardSplit, rollingValidation, rollingSplits, defaultRollingWindows, deflatedSharpeReport,
+  walkForward, walkForwardSplit, rollingValidation, rollingSplits, defaultRollingWindows,
 } from './validation.js';
 export type {
-  BarRange, WalkForwardSplit, WalkForwardOptions, RollingOptions, RollingWindow, Scored, WalkForwardReport, RollingReport, DeflatedSharpeReport,
+  BarRange, WalkForwardSplit, WalkForwardOptions, RollingOptions, RollingWindow, Scored, WalkForwardReport, RollingReport,
 } from './validation.js';
 export { tuneOnRange, reversalRules } from './tune.js';
 export type { TuneOptions, TuneResult } from './tune.js';

@@ -11,9 +11,9 @@ import { randomUUID } from 'node:crypto';
 import { formatTime, sliceDates, type Frequency, type Panel } from '../data/panel.js';
 import { assetsHash, panelQuickFingerprint } from '../data/identity.js';
 import { toEpochMs, type TimeLike } from '../data/kernels.js';
-import { deflatedSharpe } from '../stats/index.js';
+import type { DeflatedSharpeResult } from '../stats/index.js';
 import { canonical, evaluate, type Expr, type ExprCache } from '../expr/index.js';
-import { analyzeFactor, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
+import { analyzeFactor, directionalDeflatedSharpe, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
 import { sha256, stableJson } from '../db/index.js';
 import { rankSnapshot, snapshotCorrelation } from './redundancy.js';
 import { FactorStore } from './store.js';
@@ -52,18 +52,6 @@ export interface Redundancy {
   threshold: number;
   /** Number of stored factors compared. */
   compared: number;
-}
-
-/** Deflated Sharpe ratio of the directional long-short portfolio against the trials in the store. */
-export interface DeflatedSharpeResult {
-  /** Probability that the true Sharpe is > 0 after deflation (Bailey & Lopez de Prado 2014). */
-  dsr: number;
-  /** Expected maximum per-bar Sharpe of nTrials unskilled trials (the benchmark). */
-  sr0: number;
-  /** Trials recorded in the store for this dataset, this one included. */
-  nTrials: number;
-  /** Sample variance of the per-bar long-short Sharpe across those trials. */
-  trialSharpeVariance: number;
 }
 
 /**
@@ -296,12 +284,9 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
  * With `pending` the report is not stored yet and is counted as one more trial
  * (its Sharpe included in the variance).
  */
-export async function deflatedSharpeFromStore(store: FactorStore, report: Pick<FactorReport, 'dataset' | 'longShort'>, pending = false): Promise<DeflatedSharpeResult> {
+export async function deflatedSharpeFromStore(store: FactorStore, report: Pick<FactorReport, 'dataset' | 'longShort' | 'annualization'>, pending = false): Promise<DeflatedSharpeResult> {
   const { nTrials, variance } = await store.trialSharpeStats({ dataset: report.dataset }, pending ? report.longShort.stats.sharpePerBar : undefined);
-  const d = report.longShort.directional;
-  const v = nTrials <= 1 ? 0 : variance;
-  const r = deflatedSharpe({ sharpe: d.sharpePerBar, nObs: d.nBars, skew: d.skew, kurtosis: d.kurtosis, nTrials, trialSharpeVariance: v });
-  return { dsr: r.dsr, sr0: r.sr0, nTrials, trialSharpeVariance: v };
+  return directionalDeflatedSharpe(report, nTrials, nTrials <= 1 ? 0 : variance);
 }
 
 /**

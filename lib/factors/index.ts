@@ -19,14 +19,14 @@
  * (plotly figures via lib/viz).
  * @module
  */
-export { analyzeFactor, forwardReturns, resolveSettings } from './analyze.js';
+export { analyzeFactor, forwardReturns, resolveSettings, directionalDeflatedSharpe } from './analyze.js';
 export type { FactorAnalysis, FactorSettings, ResolvedSettings, IcStats, DecayPoint, QuantileStats, TurnoverStats, LongShort } from './analyze.js';
 export { gradeFactor, resolveThresholds, fmtNum, DEFAULT_THRESHOLDS, GRADES } from './grade.js';
 export type { Grade, GradeMetrics, GradeResult, GradeThresholds, Criterion, PartialThresholds } from './grade.js';
 export { evaluateFactor, evaluateFactors, deflatedSharpeFromStore } from './evaluate.js';
-export type { FactorInput, FactorReport, EvaluateFactorOptions, Redundancy, DeflatedSharpeResult } from './evaluate.js';
+export type { FactorInput, FactorReport, EvaluateFactorOptions, Redundancy } from './evaluate.js';
 export { FactorStore } from './store.js';
-export type { TrialFilter, TrialRow } from './store.js';
+export type { TrialFilter, FactorTrialRow } from './store.js';
 export { multipleTesting } from './multiple.js';
 export type { MultipleTestingRow, MultipleTestingOptions } from './multiple.js';
 export { rankSnapshot, snapshotCorrelation, sampleDates, SNAPSHOT_MISSING } from './redundancy.js';

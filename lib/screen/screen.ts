@@ -31,16 +31,17 @@
  *    quarter for daily equities, 90 / 30 days for crypto by default);
  * 6. the deflated Sharpe ratio of the test segment's net returns, with the
  *    trial count and the trial Sharpe variance of the store
- *    (lib/backtest `deflatedSharpeReport`, lib/stats `deflatedSharpe`);
+ *    (lib/stats `deflatedSharpeReport`, the one DSR);
  * 7. failure classification ({@link classifyFailures}, classify.ts): a
  *    candidate passes when no rule fires, the signal stage included.
  */
 import type { Panel } from '../data/panel.js';
 import { evaluate, lookback, negate, parse, canonical, type Expr, type ExprCache } from '../expr/index.js';
+import { deflatedSharpeReport, type DeflatedSharpeResult } from '../stats/index.js';
 import { evaluateFactor, type FactorReport, type FactorStore } from '../factors/index.js';
 import {
-  defaultRollingWindows, deflatedSharpeReport, resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
-  type BarRange, type DeflatedSharpeReport, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type SignalStage,
+  defaultRollingWindows, resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
+  type BarRange, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type SignalStage,
   type SignalStageParams, type WalkForwardReport,
 } from '../backtest/index.js';
 import { classifyFailures, DEFAULT_SCREEN_THRESHOLDS, type FailureReason, type ScreenThresholds } from './classify.js';
@@ -115,7 +116,7 @@ export interface ScreenReport {
   /** The signal stage (test segment; full range for the record). */
   readonly signal?: SignalStage;
   /** Deflated Sharpe of the test segment's net returns with the store's trial count; null without a store. */
-  readonly deflatedSharpe?: DeflatedSharpeReport | null;
+  readonly deflatedSharpe?: DeflatedSharpeResult | null;
 }
 
 const portfolioMetrics = (m: PortfolioMetrics): Record<string, number> => ({
