@@ -16,8 +16,12 @@ import type { Condition, SignalRules, SignalSpec } from './signals.js';
 
 /** Schema identifier written in every strategy document. */
 export const STRATEGY_SCHEMA = 'alphalab.strategy';
-/** Current schema version; documents with another version are refused by {@link checkStrategyDocument}. */
-export const STRATEGY_SCHEMA_VERSION = 1;
+/**
+ * Current schema version; documents with another version are refused by {@link checkStrategyDocument}.
+ * 2: portfolio metrics in BRAIN's conventions (`returns` over half the book, `bookReturn`, fitness on `returns`;
+ * version 1 had `annualReturn` on the gross book and fitness on it); the deflated Sharpe carries its annualization.
+ */
+export const STRATEGY_SCHEMA_VERSION = 2;
 
 
 /** Dataset and period a strategy was validated on. Times are ISO 8601 UTC (bar open times). */

@@ -120,7 +120,7 @@ export interface ScreenReport {
 }
 
 const portfolioMetrics = (m: PortfolioMetrics): Record<string, number> => ({
-  sharpe: m.sharpe, annual_return: m.annualReturn, annual_volatility: m.annualVolatility, turnover: m.turnover, max_drawdown: m.maxDrawdown, fitness: m.fitness, margin: m.margin, sortino: m.sortino,
+  sharpe: m.sharpe, returns: m.returns, book_return: m.bookReturn, annual_volatility: m.annualVolatility, turnover: m.turnover, max_drawdown: m.maxDrawdown, fitness: m.fitness, margin: m.margin, sortino: m.sortino,
 });
 
 /** Parses a candidate once and applies the sign on the AST. */
