@@ -146,13 +146,14 @@ export function parseProposal(value: unknown, grammar: Grammar, fields: readonly
   if (sign === undefined) return fail(`field "expected_sign" must be 1 or -1, got ${JSON.stringify(signRaw)}`, expressions);
   const p = isObj(value.params) ? value.params : {};
   const num = (k: string, d: number) => (typeof p[k] === 'number' ? (p[k] as number) : typeof p[k] === 'string' && p[k] !== '' && Number.isFinite(Number(p[k])) ? Number(p[k]) : d);
+  const delay = Math.round(num('delay', DEFAULT_PARAMS.delay));
+  if (!(delay === 0 || delay === 1)) return fail(`params.delay must be 0 (trade at the signal bar's close) or 1 (next bar), got ${delay}`, expressions);
   const params: StrategyParams = {
-    delay: Math.round(num('delay', DEFAULT_PARAMS.delay)),
+    delay,
     decay: Math.round(num('decay', DEFAULT_PARAMS.decay)),
     neutralization: p.neutralization === 'none' || p.neutralization === 'group' || p.neutralization === 'market' ? p.neutralization : DEFAULT_PARAMS.neutralization,
     truncation: num('truncation', DEFAULT_PARAMS.truncation),
   };
-  if (!(params.delay === 0 || params.delay === 1)) return fail(`params.delay must be 0 (trade at the signal bar's close) or 1 (next bar), got ${params.delay}`, expressions);
   if (!(params.decay >= 0 && params.decay <= 20)) return fail(`params.decay must be an integer in [0, 20], got ${params.decay}`, expressions);
   if (!(params.truncation > 0 && params.truncation <= 1)) return fail(`params.truncation must be in (0, 1], got ${params.truncation}`, expressions);
   // optional signal-stage parameters: kept only when given (absent -> the tester's documented defaults)

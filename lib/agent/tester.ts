@@ -60,7 +60,7 @@ export class EngineTester implements HypothesisTester {
       o.panel,
       {
         sign: h.expectedSign,
-        portfolio: { delay: p.delay >= 1 ? 1 : 0, decay: p.decay, neutralization: p.neutralization, truncation: p.truncation },
+        portfolio: { delay: p.delay, decay: p.decay, neutralization: p.neutralization, truncation: p.truncation },
         costBps: o.costBps ?? 5,
         signal: { ...(p.signalQuantile !== undefined ? { signalQuantile: p.signalQuantile } : {}), ...(p.exitQuantile !== undefined ? { exitQuantile: p.exitQuantile } : {}), ...(p.signalSides !== undefined ? { signalSides: p.signalSides } : {}) },
         thresholds: o.thresholds ?? DEFAULT_SCREEN_THRESHOLDS,

@@ -3,7 +3,7 @@
  * categories, and the injected pieces (grammar, proposer, tester) the loop
  * runs on.
  */
-import type { SignalStage, SignalStageParams } from '../backtest/index.js';
+import { DEFAULT_BRAIN_SETTINGS, type BrainSettings, type SignalStage, type SignalStageParams } from '../backtest/index.js';
 import type { FailureReason } from '../screen/index.js';
 
 // moved: the failure kinds live with the screen (lib/screen), the signal stage with the backtests (lib/backtest)
@@ -21,21 +21,13 @@ export const HYPOTHESIS_STATUSES: readonly HypothesisStatus[] = ['proposed', 'te
 export type Category = 'momentum' | 'mean_reversion' | 'volatility' | 'volume' | 'funding' | 'price_action' | 'quality' | 'other';
 
 /**
- * Signal and portfolio settings of a hypothesis, WorldQuant BRAIN style.
- * `delay` 0 or 1 (lib/backtest simulatePortfolio): 1 = weights from data up
- * to t-1 traded at t, 0 = data up to t traded at t's close; `decay` linear decay window in bars (0/1 = none);
- * `neutralization` of the weights; `truncation` max weight per asset as a
- * fraction of gross (0.05 = 5%).
+ * Settings of a hypothesis: lib/backtest's {@link BrainSettings} (delay,
+ * decay, neutralization, truncation) and the signal-stage parameters.
  */
-export interface StrategyParams extends SignalStageParams {
-  readonly delay: number;
-  readonly decay: number;
-  readonly neutralization: 'none' | 'market' | 'group';
-  readonly truncation: number;
-}
+export type StrategyParams = Readonly<BrainSettings> & SignalStageParams;
 
-/** Default settings: delay 1, no decay, market-neutral, 5% truncation. */
-export const DEFAULT_PARAMS: StrategyParams = { delay: 1, decay: 0, neutralization: 'market', truncation: 0.05 };
+/** Default settings: lib/backtest DEFAULT_BRAIN_SETTINGS (delay 1, no decay, market-neutral, truncation 0.08). */
+export const DEFAULT_PARAMS: StrategyParams = DEFAULT_BRAIN_SETTINGS;
 
 /** A hypothesis as proposed (before it has an id). */
 export interface HypothesisProposal {

@@ -33,18 +33,35 @@
 import { barsPerDay, barsPerYear, field, type Panel } from '../data/panel.js';
 import { performanceStats } from '../stats/index.js';
 
-/** Settings of {@link simulatePortfolio} (BRAIN names and defaults where they exist). */
-export interface PortfolioSettings {
+/**
+ * The simulation settings of an alpha as WorldQuant BRAIN names them: the one
+ * BRAIN settings type of the project (the research loop's hypotheses, the
+ * screen, the portfolio simulator and a BRAIN client all use it).
+ */
+export interface BrainSettings {
   /** 1 (default): weights from data up to t-1 traded at t. 0: data up to t traded at t's close. */
   delay: 0 | 1;
   /** Linear decay window in bars (default 0 = none; 1 is also none). */
   decay: number;
   /** Neutralization (default 'market'). */
   neutralization: 'none' | 'market' | 'group';
+  /** Maximum absolute weight per asset as a fraction of the gross book (default 0.08; 1 = off). */
+  truncation: number;
+}
+
+/**
+ * The defaults of {@link BrainSettings}: delay 1, no decay, market
+ * neutralization, truncation 0.08. 0.08 is BRAIN's own default truncation
+ * (equity regions), so a local simulation at defaults matches what BRAIN runs
+ * at defaults; with 500 stocks it binds only for concentrated alphas (an
+ * equal-weight long-short book holds 0.2% per name).
+ */
+export const DEFAULT_BRAIN_SETTINGS: Readonly<BrainSettings> = { delay: 1, decay: 0, neutralization: 'market', truncation: 0.08 };
+
+/** Settings of {@link simulatePortfolio}: the {@link BrainSettings} plus book, costs, price field, range and annualization. */
+export interface PortfolioSettings extends BrainSettings {
   /** Group label set for 'group' neutralization: a key of `panel.groups` (default 'sector'). */
   group: string;
-  /** Maximum absolute weight per asset as a fraction of the book (default 0.08, BRAIN's usual; 1 = off). */
-  truncation: number;
   /** Gross book size in dollars (default 20,000,000 as in BRAIN). */
   bookSize: number;
   /** Transaction cost in bps of traded dollars (default 0, BRAIN's simulator has no costs; set e.g. 5 for realism). */
@@ -112,11 +129,8 @@ export interface PortfolioResult {
 /** Default portfolio settings for a panel. */
 export function defaultPortfolioSettings(panel: Panel): PortfolioSettings {
   return {
-    delay: 1,
-    decay: 0,
-    neutralization: 'market',
+    ...DEFAULT_BRAIN_SETTINGS,
     group: 'sector',
-    truncation: 0.08,
     bookSize: 20_000_000,
     costBps: 0,
     priceField: 'close',

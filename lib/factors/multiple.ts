@@ -28,8 +28,8 @@ export interface MultipleTestingRow {
   dsr: number;
   /** dsr > dsrLevel. */
   passDsr: boolean;
-  /** Annualized Sharpe of the directional long-short portfolio. */
-  sharpe: number;
+  /** Annualized Sharpe of the directional long-short portfolio (top minus bottom times the sign of the mean Rank IC: the side the factor predicts), the Sharpe the DSR deflates. */
+  directionalSharpe: number;
 }
 
 /** Options of {@link multipleTesting}. */
@@ -72,7 +72,7 @@ export function multipleTesting(results: readonly (FactorAnalysis & { factor?: {
       passBh: bh[i]! <= alpha,
       dsr,
       passDsr: dsr > level,
-      sharpe: d.sharpe,
+      directionalSharpe: d.sharpe,
     };
   });
 }
