@@ -83,3 +83,14 @@ test('performance statistics on a hand-computed return series', () => {
   const dd = drawdownSeries(r);
   close(Math.min(...dd), -s.maxDrawdown, 1e-12);
 });
+
+test('quantile and median: linear interpolation (NumPy type 7), NaN skipped', async () => {
+  const { quantile, median } = await import('../lib/stats/index.js');
+  assert.equal(median([3, 1, NaN, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(quantile([1, 2, 3, 4, 5], 0.25), 2);
+  assert.equal(quantile([10, 20], 0.3), 13);
+  assert.equal(quantile([7], 0.9), 7);
+  assert.ok(Number.isNaN(median([NaN])));
+  assert.ok(Number.isNaN(quantile([1, 2], 1.5)));
+});
