@@ -11,8 +11,9 @@ import {
 } from '../lib/backtest/index.js';
 import { MIN_EDGE_T } from '../lib/screen/index.js';
 import { syntheticPanel } from './helpers/panels.js';
+import { mulberry32 } from './helpers/numeric.js';
 import {
-  EngineTester, KnowledgeBase, OfflineProposer, runResearch, exprGrammar, mulberry32, DEFAULT_PARAMS,
+  EngineTester, KnowledgeBase, OfflineProposer, runResearch, exprGrammar, DEFAULT_PARAMS,
   type Hypothesis, type StrategyParams,
 } from '../lib/agent/index.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Panel } from '../lib/data/panel.js';
 import { backtestGrid, backtestSignals, paramGrid, validateSignals, compileSignals, rollingVolatility, type SignalMasks } from '../lib/backtest/index.js';
-import { mulberry32 } from '../lib/agent/rng.js';
+import { mulberry32 } from './helpers/numeric.js';
 
 const H = 3_600_000;
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logGaussMass, truncnormLogPdf, truncnormPpf } from '../lib/optimize/special.js';
 import { erfc, logErfc, logNormalCdf as logNdtr, normalCdf as ndtr, normalPpf as ndtri, normalPpfFromLog as ndtriExp } from '../lib/stats/index.js';
-import { Rng, deriveSeed } from '../lib/optimize/rng.js';
+import { Rng, deriveSeed } from '../lib/stats/rng.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, transformedBounds, untransform } from '../lib/optimize/distributions.js';
 import { CategoricalParzenEstimator, MultivariateParzenEstimator, NumericParzenEstimator, defaultGamma, defaultWeights, kernelSigmas, multivariateSigmas, type ParzenParameters } from '../lib/optimize/parzen.js';
 

@@ -8,7 +8,6 @@
  * ```
  */
 export * from './types.js';
-export { mulberry32, pick } from './rng.js';
 export { FACTOR_FAMILIES, familiesFor, instantiate } from './knowledge.js';
 export type { FactorFamily, FactorTemplate } from './knowledge.js';
 export { summarizePanel, formatDatasetSummary } from './summary.js';

@@ -11,7 +11,7 @@ import { flipSign, scaleWindows, wrap, type Mutation } from '../expr/index.js';
 import type { KnowledgeBase } from './kb.js';
 import { FACTOR_FAMILIES, familiesFor, instantiate, type FactorTemplate } from './knowledge.js';
 import { HYPOTHESIS_SCHEMA, PROMPT_VERSION, SYSTEM_PROMPT, buildPrompt, parseProposal, type KbDigestEntry } from './prompt.js';
-import { mulberry32, pick } from './rng.js';
+import { mulberry32, pickWith, shuffleWith } from '../stats/index.js';
 import { DEFAULT_PARAMS, DEFAULT_SIGNAL_PARAMS, type FailureKind, type Grammar, type Hypothesis, type HypothesisProposal, type TestOutcome } from './types.js';
 
 /** What a proposer gets for one proposal. */
@@ -228,7 +228,7 @@ export class OfflineProposer implements Proposer {
     if (rng() < (this.options.mutateBestProb ?? 0.3)) {
       const best = (await ctx.kb.bestTested(3)).filter((h) => h.sharpe > 0);
       if (best.length) {
-        const b = pick(rng, best);
+        const b = pickWith(rng, best);
         for (const cand of refinements(b, new Set(), rng)) {
           const c = valid(cand.expressions[0]!);
           if (c) return done({ ...cand, parentId: b.id, decision: 'refine', decisionReason: `mutation of the best stored factor ${b.id} (Sharpe ${b.sharpe.toFixed(2)}); ${abandonReason}` }, c);
@@ -245,14 +245,14 @@ export class OfflineProposer implements Proposer {
     const perCategory = new Map<string, number>();
     for (const h of all) perCategory.set(h.category, (perCategory.get(h.category) ?? 0) + 1);
     const key = (u: (typeof usable)[number]) => Number(usedTemplates.has(u.t.id)) * 1e6 + (perCategory.get(u.family.category) ?? 0);
-    const order = shuffle(usable, rng).sort((a, b) => key(a) - key(b));
+    const order = shuffleWith(rng, usable).sort((a, b) => key(a) - key(b));
     for (const { family, t } of order) {
-      for (const n of shuffle([...t.windows], rng)) {
-        const m = t.windows2 ? pick(rng, t.windows2) : undefined;
+      for (const n of shuffleWith(rng, [...t.windows])) {
+        const m = t.windows2 ? pickWith(rng, t.windows2) : undefined;
         const expr = instantiate(t, n, m);
         const c = valid(expr);
         if (!c) continue;
-        const decay = pick(rng, [0, 0, 3, 5]);
+        const decay = pickWith(rng, [0, 0, 3, 5]);
         return done(
           {
             name: `${t.id}_${n}${m !== undefined ? `_${m}` : ''}`,
@@ -292,14 +292,6 @@ async function chainDepth(kb: KnowledgeBase, h: Hypothesis): Promise<number> {
   return d;
 }
 
-function shuffle<T>(xs: T[], rng: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}
-
 /** Candidate refinements of a hypothesis for the given failure kinds, most targeted first. */
 function refinements(h: Hypothesis, kinds: ReadonlySet<FailureKind>, rng: () => number): HypothesisProposal[] {
   const base = { category: h.category, rationale: h.rationale, expectedSign: h.expectedSign, params: h.params, decision: 'refine' as const };
@@ -323,7 +315,7 @@ function refinements(h: Hypothesis, kinds: ReadonlySet<FailureKind>, rng: () => 
   if (kinds.has('overfit') || kinds.has('unstable')) {
     add(scaleWindows(expr, 2), { name: `${stem}_slow`, decisionReason: `refine ${h.id}: unstable out of sample, so use longer, smoother windows` });
   }
-  const factors = shuffle([0.5, 0.75, 1.5, 2], rng);
+  const factors = shuffleWith(rng, [0.5, 0.75, 1.5, 2]);
   for (const f of factors) add(scaleWindows(expr, f), { name: `${stem}_${f < 1 ? 'fast' : 'slow'}`, decisionReason: `refine ${h.id}: vary lookback windows x${f}` });
   const decays = [3, 5, 10].filter((d) => d !== h.params.decay);
   for (const d of decays) {

@@ -25,11 +25,6 @@ import { panelObjectId } from '../data/identity.js';
 const POOL = new Map<number, Float64Array[]>();
 const POOL_CAP = 12;
 
-/** Frees the recycled intermediate buffers kept between evaluations (at most 12 panel-sized arrays per panel size, 4 sizes). */
-export function clearBufferPool(): void {
-  POOL.clear();
-}
-
 /**
  * An LRU cache of evaluated expressions, keyed by canonical expression and
  * panel identity (the panel object; see lib/data panelObjectId). Holds copies:

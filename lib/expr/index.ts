@@ -25,7 +25,7 @@ export { ExprError } from './ast.js';
 export type { Expr, NumberExpr, FieldExpr, CallExpr } from './ast.js';
 export { num, fieldRef, call } from './ast.js';
 export { parse, canonical, lookback, normalize, print, checkAst, LIMITS } from './parser.js';
-export { evaluate, evaluateMany, evaluateRange, ExprCache, clearBufferPool } from './evaluate.js';
+export { evaluate, evaluateMany, evaluateRange, ExprCache } from './evaluate.js';
 export type { EvaluateOptions, EvalStats } from './evaluate.js';
 export { toTokens, fromTokens, evaluateTokens, MAX_TOKENS } from './tokens.js';
 export type { TokenOptions } from './tokens.js';

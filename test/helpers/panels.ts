@@ -1,6 +1,6 @@
 /** Hand-made panels shared by the tests of the screen and the hypothesis tester. */
 import type { Panel } from '../../lib/data/index.js';
-import { mulberry32 } from '../../lib/agent/index.js';
+import { mulberry32 } from './numeric.js';
 
 /**
  * Synthetic daily equity panel, T x N: `sig` is a persistent AR(1) signal
