@@ -20,11 +20,13 @@ import { loadBundledPanel, loadFilePanel, type Panel } from '../lib/data/index.j
 import { ALPHA101, evaluate } from '../lib/expr/index.js';
 import { analyzeFactor, evaluateFactors, FactorStore, type FactorAnalysis } from '../lib/factors/index.js';
 import { median } from '../lib/stats/index.js';
+import { sharedDataDir } from '../lib/db/index.js';
+import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 7) || 7;
 const skipUs = args.includes('--skip-us');
-const US_PATH = '/work/shared/data/us_stocks_etfs_top1050_daily_2008_2017.csv.gz';
+const US_PATH = join(sharedDataDir(), 'us_stocks_etfs_top1050_daily_2008_2017.csv.gz');
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
