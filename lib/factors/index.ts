@@ -24,7 +24,8 @@ export type { FactorAnalysis, FactorSettings, ResolvedSettings, IcStats, DecayPo
 export { gradeFactor, resolveThresholds, fmtNum, DEFAULT_THRESHOLDS, GRADES } from './grade.js';
 export type { Grade, GradeMetrics, GradeResult, GradeThresholds, Criterion, PartialThresholds } from './grade.js';
 export { evaluateFactor, evaluateFactors, deflatedSharpeFromStore } from './evaluate.js';
-export type { FactorInput, FactorReport, EvaluateFactorOptions, Redundancy } from './evaluate.js';
+export type { FactorInput, EvaluateFactorOptions } from './evaluate.js';
+export type { FactorReport, Redundancy } from './report.js';
 export { FactorStore } from './store.js';
 export type { TrialFilter, FactorTrialRow } from './store.js';
 export { multipleTesting } from './multiple.js';

@@ -29,7 +29,7 @@ import { Db } from '../db/index.js';
 import { decodeJson, encodeJson } from '../db/index.js';
 import { deflatedSharpeReport, type DeflatedSharpeResult } from '../stats/index.js';
 import type { RankSnapshot } from './redundancy.js';
-import type { FactorReport } from './evaluate.js';
+import type { FactorReport } from './report.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS factor_trials (

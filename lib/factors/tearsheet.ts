@@ -10,7 +10,7 @@ import { formatTime } from '../data/panel.js';
 import { escapeHtml } from '../notebook/display.js';
 import { barFigure, heatmapFigure, histogramFigure, lineFigure, showFigure, toPlotArray, writeFiguresHtml, displayHtml, type Figure } from '../viz/index.js';
 import type { FactorAnalysis } from './analyze.js';
-import type { FactorReport } from './evaluate.js';
+import type { FactorReport } from './report.js';
 import { fmtNum } from './grade.js';
 
 /** What a tear sheet needs: an analysis, optionally with the identity and store fields of a report. */
