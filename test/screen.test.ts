@@ -83,3 +83,15 @@ test('lib/screen imports nothing from lib/agent', () => {
     assert.doesNotMatch(src, /from '\.\.\/agent\//, f);
   }
 });
+
+test('evaluateFactor: a bar range is the same evaluation as the epoch period it spans; both at once is an error', async () => {
+  const { evaluateFactor } = await import('../lib/factors/index.js');
+  const panel = syntheticPanel(300, 20, 7);
+  const byRows = await evaluateFactor('sig', panel, { store: false, rows: { start: 10, end: 200 } });
+  const byPeriod = await evaluateFactor('sig', panel, { store: false, period: { start: panel.times[10]!, end: panel.times[199]! } });
+  assert.equal(byRows.cacheKey, byPeriod.cacheKey);
+  assert.equal(byRows.rankIc.mean, byPeriod.rankIc.mean);
+  assert.equal(byRows.nDates, 190);
+  await assert.rejects(evaluateFactor('sig', panel, { store: false, rows: { start: 10, end: 200 }, period: { start: panel.times[10]! } }), /either period or rows/);
+  await assert.rejects(evaluateFactor('sig', panel, { store: false, rows: { start: 5, end: 6 } }), /need at least 2/);
+});
