@@ -17,6 +17,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { HYPOTHESIS_STATUSES, openKnowledgeBase, research, type HypothesisStatus, type KnowledgeBase, type ResearchOptions } from '../lib/agent/index.js';
 import { LlmError } from '../lib/llm/index.js';
 import { exitWithParent } from './parent-watch.js';
+import { median } from '../lib/stats/index.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -180,9 +181,8 @@ program
       }
       const sig = await kb.signalTable();
       if (sig.length) {
-        const pfs = sig.map((r) => r.profitFactor).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-        const median = pfs.length ? (pfs.length % 2 ? pfs[(pfs.length - 1) / 2]! : (pfs[pfs.length / 2 - 1]! + pfs[pfs.length / 2]!) / 2) : NaN;
-        console.log(`Signal stage (test segment): ${sig.filter((r) => r.pass).length} of ${sig.length} passed; median profit factor after costs ${f2(median)}`);
+        const medianPf = median(sig.map((r) => r.profitFactor));
+        console.log(`Signal stage (test segment): ${sig.filter((r) => r.pass).length} of ${sig.length} passed; median profit factor after costs ${f2(medianPf)}`);
       }
     }),
   );

@@ -13,8 +13,9 @@ import { existsSync } from 'node:fs';
 import { loadBundledPanel, loadFilePanel, type Panel } from '../lib/data/index.js';
 import { evaluate } from '../lib/expr/index.js';
 import { backtestGrid, backtestSignals, paramGrid, simulatePortfolio, type SignalSpec } from '../lib/backtest/index.js';
+import { sharedDataDir } from '../lib/db/index.js';
 
-const DATA = process.env.ALPHALAB_SHARED_DATA ?? '/work/shared/data';
+const DATA = sharedDataDir();
 const BARS = join(DATA, 'crypto_binance_usdm_perp_5m_2024_2026.csv.gz');
 const FUNDING = join(DATA, 'crypto_binance_usdm_perp_funding_2024_2026.csv.gz');
 

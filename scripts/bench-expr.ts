@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { ALPHA101, evaluate, evaluateMany, parse } from '../lib/expr/index.js';
 import type { Panel } from '../lib/data/panel.js';
 import { loadBundledPanel, loadFilePanel } from '../lib/data/index.js';
-import { projectRoot } from '../lib/db/index.js';
+import { sharedDataDir } from '../lib/db/index.js';
 
 const INDICATOR_EXPRS = ['rsi(close, 14)', 'macd_hist(close)', 'atr(high, low, close, 14)', 'bb_percent_b(close, 20, 2)'];
 
@@ -83,12 +83,12 @@ function bench(label: string, panel: Panel): void {
 
 const sp = await loadBundledPanel('sp500_daily');
 bench('S&P 500 daily 2013-2018 (bundled sample)', sp);
-const big = join(projectRoot(), '..', 'shared', 'data', 'us_stocks_etfs_top1050_daily_2008_2017.csv.gz');
+const big = join(sharedDataDir(), 'us_stocks_etfs_top1050_daily_2008_2017.csv.gz');
 if (existsSync(big)) {
   const s = performance.now();
   const panel = await loadFilePanel(big, { frequency: '1d', market: 'equity' });
   console.log(`\n(loaded ${big} in ${((performance.now() - s) / 1000).toFixed(1)} s)`);
   bench('US top-1050 stocks/ETFs daily 2008-2017', panel);
 } else {
-  console.log(`\nskipped the 1,050 x 2,485 panel: ${big} not found (it lives in ../shared/data next to the project)`);
+  console.log(`\nskipped the 1,050 x 2,485 panel: ${big} not found (it lives in the shared data folder, ../shared/data next to the project or $ALPHALAB_SHARED_DATA)`);
 }

@@ -19,13 +19,15 @@ import os from 'node:os';
 import { loadBundledPanel, loadFilePanel, type Panel } from '../lib/data/index.js';
 import { ALPHA101, evaluate } from '../lib/expr/index.js';
 import { analyzeFactor, evaluateFactors, FactorStore, type FactorAnalysis } from '../lib/factors/index.js';
+import { median } from '../lib/stats/index.js';
+import { sharedDataDir } from '../lib/db/index.js';
+import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 7) || 7;
 const skipUs = args.includes('--skip-us');
-const US_PATH = '/work/shared/data/us_stocks_etfs_top1050_daily_2008_2017.csv.gz';
+const US_PATH = join(sharedDataDir(), 'us_stocks_etfs_top1050_daily_2008_2017.csv.gz');
 
-const median = (x: number[]) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 /** 100 factor expressions: the engine's Alpha101 set plus technical-indicator and price/volume factors over several windows. */

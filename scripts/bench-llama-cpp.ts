@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exprGrammar, HYPOTHESIS_SCHEMA, SYSTEM_PROMPT, buildPrompt } from '../lib/agent/index.js';
 import { loadBundledPanel } from '../lib/data/index.js';
-import { formatSummary, summarizePanel } from '../lib/agent/index.js';
+import { formatDatasetSummary, summarizePanel } from '../lib/agent/index.js';
 import { LlamaCppProvider } from '../lib/llm/index.js';
 import { writeTinyLlamaGguf } from '../test/helpers/tiny-gguf.js';
 
@@ -24,7 +24,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'alphalab-bench-gguf-'));
 const modelPath = values.model ?? join(tmp, 'tiny.gguf');
 if (!values.model) writeTinyLlamaGguf(modelPath, { seed: 1 });
 const panel = await loadBundledPanel('sp500_daily');
-const prompt = buildPrompt({ goal: 'find a profitable, robust factor', datasetSummary: formatSummary(summarizePanel(panel)), fields: Object.keys(panel.fields), operators: exprGrammar().operators(), best: [], failures: [] });
+const prompt = buildPrompt({ goal: 'find a profitable, robust factor', datasetSummary: formatDatasetSummary(summarizePanel(panel)), fields: Object.keys(panel.fields), operators: exprGrammar().operators(), best: [], failures: [] });
 const provider = new LlamaCppProvider({ modelPath, threads: Number(values.threads), contextSize: Number(values.ctx) });
 const f1 = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(1));
 console.log(`model ${provider.model}; threads ${values.threads}; context ${values.ctx}; load average before ${loadavg().map((x) => x.toFixed(1)).join(' ')} (shared machine)`);

@@ -15,7 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../lib/db/paths.js';
 import { benchLatency, classificationReport, createMlEngine, DEFAULT_ML_SAMPLE, gbdtToOnnx, loadMarketData, OnnxClassifier, trainGbdt, type Dataset } from '../lib/ml/index.js';
-import { Rng } from '../lib/optimize/rng.js';
+import { Rng } from '../lib/stats/rng.js';
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const fmt = (x: number, d = 3) => x.toFixed(d);

@@ -1,5 +1,5 @@
 /**
- * Builds the bundled samples under data/samples/ from /work/shared/data/ with DuckDB
+ * Builds the bundled samples under data/samples/ from the shared data folder (lib/db sharedDataDir) with DuckDB
  * (zstd parquet, values exactly as in the source: empty fields stay NULL = missing).
  * Run once: `node_modules/.bin/tsx scripts/make-samples.ts [sourceDir]`. Prints the
  * row counts, ranges and sha256 of source and output for data/samples/PROVENANCE.md.
@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Db, projectRoot, sqlString } from '../lib/db/index.js';
+import { Db, projectRoot, sharedDataDir, sqlString } from '../lib/db/index.js';
 
-const SRC = process.argv[2] ?? '/work/shared/data';
+const SRC = process.argv[2] ?? sharedDataDir();
 const OUT = join(projectRoot(), 'data', 'samples');
 mkdirSync(OUT, { recursive: true });
 

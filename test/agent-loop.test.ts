@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { OllamaProvider } from '../lib/llm/index.js';
 import {
-  KnowledgeBase, LlmProposer, OfflineProposer, runResearch, exprGrammar, flipSign, scaleWindows, PROMPT_VERSION,
+  KnowledgeBase, LlmProposer, OfflineProposer, runResearch, exprGrammar, PROMPT_VERSION,
   type Hypothesis, type HypothesisTester, type TestOutcome, type FailureKind,
 } from '../lib/agent/index.js';
 import { FakeOllama } from './helpers/fake-ollama.js';
+import { flipSign, scaleWindows } from '../lib/expr/index.js';
 
 const grammar = exprGrammar();
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'];
@@ -99,7 +100,7 @@ test('offline loop: stops after max consecutive failures; wrong sign is refined 
   assert.equal(all[1]!.parentId, 'H001');
   assert.equal(all[1]!.decision, 'refine');
   assert.match(all[1]!.decisionReason, /opposite sign/);
-  assert.equal(all[1]!.expressions[0], flipSign(all[0]!.expressions[0]!));
+  assert.equal(all[1]!.expressions[0], flipSign(all[0]!.expressions[0]!).canonical);
   assert.notEqual(all[1]!.canonical, all[0]!.canonical);
   assert.deepEqual((await kb.failurePatterns()).map((p) => [p.kind, p.count]), [['wrong_sign', 3]]);
   await checkConsistency(kb, tester);
@@ -113,7 +114,7 @@ test('offline loop: a high-turnover failure is refined with longer windows, deca
   await runResearch({ dataset: 'toy', datasetSummary: 'toy', kb, proposer: new OfflineProposer({ seed: 3, mutateBestProb: 0 }), tester, grammar, maxIterations: 2, maxConsecutiveFailures: 5, log: (l) => lines.push(l) });
   const [h1, h2] = await kb.all();
   assert.equal(h2!.parentId, h1!.id);
-  assert.equal(h2!.expressions[0], scaleWindows(h1!.expressions[0]!, 2));
+  assert.equal(h2!.expressions[0], scaleWindows(h1!.expressions[0]!, 2).canonical);
   assert.equal(h1!.params.exitQuantile, undefined, 'a new hypothesis leaves the signal parameters to the tester defaults');
   assert.equal(h2!.params.exitQuantile, 0.4, 'twice the default quintile');
   assert.equal(h2!.params.decay, Math.min(20, Math.max(3, h1!.params.decay * 2 || 5)));

@@ -6,45 +6,19 @@ import { join } from 'node:path';
 import type { Panel } from '../lib/data/index.js';
 import { Db } from '../lib/db/index.js';
 import { FactorStore } from '../lib/factors/index.js';
-import { simulatePortfolio, walkForwardSplit, rollingSplits, loadStrategy, backtestSignals, validateSignals, compileSignals, type SignalSpec } from '../lib/backtest/index.js';
 import {
-  EngineTester, KnowledgeBase, OfflineProposer, runResearch, exprGrammar, mulberry32, DEFAULT_PARAMS, MIN_EDGE_T, resolveSignalParams, signalMasks, signalSpec, runSignalStage,
+  simulatePortfolio, walkForwardSplit, rollingSplits, loadStrategy, backtestSignals, validateSignals, compileSignals, resolveSignalParams, signalMasks, signalSpec, runSignalStage, type SignalSpec,
+} from '../lib/backtest/index.js';
+import { MIN_EDGE_T } from '../lib/screen/index.js';
+import { syntheticPanel } from './helpers/panels.js';
+import { mulberry32 } from './helpers/numeric.js';
+import {
+  EngineTester, KnowledgeBase, OfflineProposer, runResearch, exprGrammar, DEFAULT_PARAMS,
   type Hypothesis, type StrategyParams,
 } from '../lib/agent/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-tester-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/**
- * Synthetic daily equity panel, T x N: `sig` is a persistent AR(1) signal
- * (phi 0.97) known at t; the close-to-close return from t to t+1 is
- * 0.004 * sig[t-1] + 1% noise, so `sig` predicts returns with delay 1;
- * `noise` is i.i.d. N(0, 1), unrelated to returns.
- */
-function syntheticPanel(T = 700, N = 40, seed = 3): Panel {
-  const rng = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng());
-  const sig = new Float64Array(T * N);
-  const noise = new Float64Array(T * N);
-  const close = new Float64Array(T * N);
-  for (let a = 0; a < N; a++) {
-    sig[a] = gauss();
-    noise[a] = gauss();
-    close[a] = 100;
-  }
-  for (let t = 1; t < T; t++) {
-    for (let a = 0; a < N; a++) {
-      sig[t * N + a] = 0.97 * sig[(t - 1) * N + a]! + Math.sqrt(1 - 0.97 ** 2) * gauss();
-      noise[t * N + a] = gauss();
-      const drive = t >= 2 ? sig[(t - 2) * N + a]! : 0;
-      close[t * N + a] = close[(t - 1) * N + a]! * (1 + 0.004 * drive + 0.01 * gauss());
-    }
-  }
-  const times = new Float64Array(T);
-  for (let t = 0; t < T; t++) times[t] = Date.UTC(2015, 0, 1) + t * 86_400_000;
-  const assets = Array.from({ length: N }, (_, a) => `A${String(a).padStart(2, '0')}`);
-  return { dataset: 'synthetic', frequency: '1d', market: 'equity', times, assets, fields: { open: close, high: close, low: close, close, volume: new Float64Array(T * N).fill(1e6), sig, noise } };
-}
 
 const hyp = (id: string, expr: string, sign: 1 | -1 = 1, params: Partial<StrategyParams> = {}): Hypothesis => ({
   id, name: `h_${id.toLowerCase()}`, category: 'other', rationale: 'synthetic', expressions: [expr], expectedSign: sign, params: { ...DEFAULT_PARAMS, decay: 0, truncation: 0.1, ...params },

@@ -38,12 +38,13 @@ test('BRAIN simulation by hand: delay 1, market neutral, costs, turnover, margin
   assert.ok(near(m.margin, -5 / 5000));
   assert.ok(near(m.turnover, 1.25));
   assert.ok(near(m.maxDrawdown, 0.052));
-  assert.ok(near(m.annualReturn, (-5 / 1000 / 4) * 252));
+  assert.ok(near(m.bookReturn, (-5 / 1000 / 4) * 252));
+  assert.ok(near(m.returns, (-5 / 500 / 4) * 252), 'BRAIN returns: PnL over half the book');
   const rets = pnl.map((x) => x / 1000);
   const mu = rets.reduce((s, x) => s + x, 0) / 4;
   const sd = Math.sqrt(rets.reduce((s, x) => s + (x - mu) ** 2, 0) / 3);
   assert.ok(near(m.sharpe, (mu / sd) * Math.sqrt(252)));
-  assert.ok(near(m.fitness, m.sharpe * Math.sqrt(Math.abs(m.annualReturn) / Math.max(1.25, 0.125))));
+  assert.ok(near(m.fitness, m.sharpe * Math.sqrt(Math.abs((-5 / 500 / 4) * 252) / Math.max(1.25, 0.125))), 'BRAIN fitness on the half-book returns');
 });
 
 test('delay 0 trades today\'s factor; linear decay weights the last n rows n, n-1, ...', () => {
@@ -139,4 +140,24 @@ test('range: the account starts flat at start; PnL equals the full run\'s weight
   for (let i = 1; i < 20; i++) assert.ok(near(part.pnl[i]!, full.pnl[20 + i]!));
   assert.throws(() => simulatePortfolio(f.subarray(0, 10), p), /factor has length 10, expected 50 x 8/);
   assert.throws(() => simulatePortfolio(f, p, { delay: 2 as 0 }), /delay must be 0 or 1/);
+});
+
+test('annualization is honoured: with 244 bars a year the daily turnover is unchanged, Sharpe and returns scale with it', () => {
+  const p = daily([
+    [100, 100, 100],
+    [110, 100, 90],
+    [99, 105, 90],
+    [99, 105, 99],
+    [101, 104, 97],
+  ]);
+  const f = Float64Array.from([1, 2, 3, 3, 2, 1, 1, 1, 4, 9, 9, 9, 2, 3, 1]);
+  const base = { delay: 1 as const, decay: 0, neutralization: 'market' as const, truncation: 1, bookSize: 1000, costBps: 10 };
+  const a = simulatePortfolio(f, p, base).metrics;
+  const b = simulatePortfolio(f, p, { ...base, annualization: 244 }).metrics;
+  assert.equal(a.annualization, 252);
+  assert.equal(b.turnover, a.turnover, 'turnover per day does not depend on the bars per year');
+  assert.ok(near(b.sharpe, a.sharpe * Math.sqrt(244 / 252)));
+  assert.ok(near(b.returns, a.returns * (244 / 252)));
+  assert.ok(near(b.returns, 2 * b.bookReturn));
+  assert.ok(near(b.fitness, b.sharpe * Math.sqrt(Math.abs(b.returns) / Math.max(b.turnover, 0.125))));
 });

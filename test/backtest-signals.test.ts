@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Panel } from '../lib/data/panel.js';
 import { backtestGrid, backtestSignals, paramGrid, validateSignals, compileSignals, rollingVolatility, type SignalMasks } from '../lib/backtest/index.js';
-import { mulberry32 } from '../lib/agent/rng.js';
+import { mulberry32 } from './helpers/numeric.js';
 
 const H = 3_600_000;
 
@@ -506,4 +506,17 @@ test('one-asset fast loop equals the multi-asset loop exactly (all features, bot
     assert.ok(fast.sum.nTrades > 20, `seed ${seed}: ${fast.sum.nTrades} trades`);
     assert.deepEqual(fast, general, `seed ${seed}`);
   }
+});
+
+test('annualization is honoured: turnover per day does not depend on the bars per year, Sharpe scales with its square root', () => {
+  const p = randomWalk(600, 3, 31);
+  const u = rng(9);
+  const mk = (prob: number) => Uint8Array.from({ length: 1800 }, () => (u() < prob ? 1 : 0));
+  const masks = { longEntry: mk(0.04), longExit: mk(0.06), shortEntry: mk(0.03), shortExit: mk(0.05) };
+  const a = backtestSignals(p, masks).metrics;
+  const b = backtestSignals(p, masks, { annualization: 244 }).metrics;
+  assert.equal(b.annualization, 244);
+  assert.ok(a.turnover > 0);
+  assert.equal(b.turnover, a.turnover);
+  assert.ok(close(b.sharpe, a.sharpe * Math.sqrt(244 / a.annualization)));
 });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflatedSharpe, kurtosis, mean, skewness, std, variance } from '../lib/stats/index.js';
-import { defaultRollingWindows, deflatedSharpeReport, rollingSplits, rollingValidation, walkForward, walkForwardSplit, type BarRange } from '../lib/backtest/index.js';
+import { deflatedSharpeReport } from '../lib/stats/index.js';
+import { defaultRollingWindows, rollingSplits, rollingValidation, walkForward, walkForwardSplit, type BarRange } from '../lib/backtest/index.js';
 
 const disjoint = (a: BarRange, b: BarRange) => a.end <= b.start || b.end <= a.start;
 

@@ -7,8 +7,10 @@ import type { Panel } from '../lib/data/panel.js';
 import { Db } from '../lib/db/index.js';
 import { evaluate, ExprCache } from '../lib/expr/index.js';
 import { deflatedSharpe } from '../lib/stats/index.js';
+import { decodeJson, encodeJson } from '../lib/db/index.js';
+import { assetsHash } from '../lib/data/index.js';
 import {
-  analyzeFactor, assetsHash, decayHeatmap, deflatedSharpeFromStore, decodeJson, encodeJson, factorTable, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
+  analyzeFactor, decayHeatmap, deflatedSharpeFromStore, factorTable, evaluateFactor, FactorStore, forwardReturns, multipleTesting, tearSheetFigures,
   tearSheetSummary, writeTearSheet, type FactorReport,
 } from '../lib/factors/index.js';
 import { lcg } from './helpers/numeric.js';

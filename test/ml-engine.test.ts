@@ -7,7 +7,7 @@ import {
   backtestModelSignals, createMlEngine, featureConfig, featureRedundancy, gradeFeatures, loadMarketCsv, loadMarketData, rowAt, selectFeatures, sliceFrame,
   type FeatureMatrix,
 } from '../lib/ml/index.js';
-import { Rng } from '../lib/optimize/rng.js';
+import { Rng } from '../lib/stats/rng.js';
 import { assertClose } from './helpers/numeric.js';
 
 const AMZN = join(process.cwd(), 'data', 'samples', 'lob_lobster_AMZN_2012-06-21_L1_messages_book.csv.gz');

@@ -5,7 +5,7 @@ import { BinMapper, GbdtModel, logLoss, softmaxRows, trainGbdt, type Dataset } f
 import { loadLobster } from '../lib/ml/data.js';
 import { featureConfig } from '../lib/ml/features.js';
 import { classificationReport, prepareData } from '../lib/ml/pipeline.js';
-import { Rng } from '../lib/optimize/rng.js';
+import { Rng } from '../lib/stats/rng.js';
 import { assertClose } from './helpers/numeric.js';
 
 const AMZN = join(process.cwd(), 'data', 'samples', 'lob_lobster_AMZN_2012-06-21_L1_messages_book.csv.gz');

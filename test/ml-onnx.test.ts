@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainGbdt } from '../lib/ml/gbdt.js';
 import { gbdtToOnnx, OnnxClassifier, treeEnsembleToOnnx, type TreeEnsembleSpec } from '../lib/ml/onnx.js';
-import { Rng } from '../lib/optimize/rng.js';
+import { Rng } from '../lib/stats/rng.js';
 import { assertClose } from './helpers/numeric.js';
 
 function data(n: number, F: number, seed: number) {

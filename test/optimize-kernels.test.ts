@@ -1,8 +1,9 @@
 // Pure numerics of lib/optimize: special functions, the seeded RNG, distributions and the Parzen estimators.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { erfc, logErfc, logGaussMass, logNdtr, ndtr, ndtri, ndtriExp, truncnormLogPdf, truncnormPpf } from '../lib/optimize/special.js';
-import { Rng, deriveSeed } from '../lib/optimize/rng.js';
+import { logGaussMass, truncnormLogPdf, truncnormPpf } from '../lib/optimize/special.js';
+import { erfc, logErfc, logNormalCdf as logNdtr, normalCdf as ndtr, normalPpf as ndtri, normalPpfFromLog as ndtriExp } from '../lib/stats/index.js';
+import { Rng, deriveSeed } from '../lib/stats/rng.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, transformedBounds, untransform } from '../lib/optimize/distributions.js';
 import { CategoricalParzenEstimator, MultivariateParzenEstimator, NumericParzenEstimator, defaultGamma, defaultWeights, kernelSigmas, multivariateSigmas, type ParzenParameters } from '../lib/optimize/parzen.js';
 

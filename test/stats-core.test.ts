@@ -83,3 +83,28 @@ test('performance statistics on a hand-computed return series', () => {
   const dd = drawdownSeries(r);
   close(Math.min(...dd), -s.maxDrawdown, 1e-12);
 });
+
+test('quantile and median: linear interpolation (NumPy type 7), NaN skipped', async () => {
+  const { quantile, median } = await import('../lib/stats/index.js');
+  assert.equal(median([3, 1, NaN, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(quantile([1, 2, 3, 4, 5], 0.25), 2);
+  assert.equal(quantile([10, 20], 0.3), 13);
+  assert.equal(quantile([7], 0.9), 7);
+  assert.ok(Number.isNaN(median([NaN])));
+  assert.ok(Number.isNaN(quantile([1, 2], 1.5)));
+});
+
+test('seeded generators: same seed, same stream; pickWith / shuffleWith / Rng.pick stay in range', async () => {
+  const { mulberry32, pickWith, shuffleWith, Rng } = await import('../lib/stats/index.js');
+  const a = mulberry32(5), b = mulberry32(5);
+  const xs = Array.from({ length: 1000 }, () => a());
+  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b()));
+  const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(m > 0.45 && m < 0.55 && xs.every((x) => x >= 0 && x < 1));
+  assert.deepEqual(shuffleWith(mulberry32(1), [1, 2, 3, 4, 5]).sort(), [1, 2, 3, 4, 5]);
+  assert.ok(['x', 'y'].includes(pickWith(mulberry32(2), ['x', 'y'])));
+  const r1 = new Rng(9), r2 = new Rng(9);
+  assert.equal(r1.pick([1, 2, 3, 4]), r2.pick([1, 2, 3, 4]));
+  assert.throws(() => r1.pick([]), /empty/);
+});

@@ -77,7 +77,7 @@ test('parity: the adapter returns our simulator metrics unchanged; the report ta
   const s = resolveBrainSettings({ neutralization: 'SECTOR', decay: 2, truncation: 0.2 });
   const local = localBrainMetrics(expr, panel, s);
   const direct = simulatePortfolio(evaluate(expr, panel), panel, { neutralization: 'group', group: 'sector', decay: 2, truncation: 0.2, delay: 1, costBps: 0 }).metrics;
-  assert.deepEqual([local.sharpe, local.fitness, local.turnover, local.returns, local.drawdown], [direct.sharpe, direct.fitness, direct.turnover, direct.annualReturn, direct.maxDrawdown]);
+  assert.deepEqual([local.sharpe, local.fitness, local.turnover, local.returns, local.drawdown], [direct.sharpe, direct.fitness, direct.turnover, direct.returns, direct.maxDrawdown]);
   assert.equal(local.neutralization, 'group:sector');
   const rec = (id: string, brain: number, loc: number): BrainAlphaRecord => ({
     alphaId: id, expression: 'x', fastexpr: 'x', settings: s, checks: [], simulatedAt: 0,

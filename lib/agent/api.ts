@@ -14,7 +14,7 @@ import { exprGrammar } from './grammar.js';
 import { KnowledgeBase } from './kb.js';
 import { runResearch, type ResearchSummary } from './loop.js';
 import { LlmProposer, OfflineProposer, type Proposer } from './proposer.js';
-import { formatSummary, summarizePanel } from './summary.js';
+import { formatDatasetSummary, summarizePanel } from './summary.js';
 import { EngineTester } from './tester.js';
 import type { Hypothesis } from './types.js';
 
@@ -183,7 +183,7 @@ async function researchWith(proposer: Proposer, opts: ResearchOptions, log: (lin
       earlyStopSharpe: opts.earlyStopSharpe,
       improve: opts.improve,
       dataset: panel.dataset ?? (typeof opts.dataset === 'string' ? opts.dataset : 'panel'),
-      datasetSummary: formatSummary(summarizePanel(panel)),
+      datasetSummary: formatDatasetSummary(summarizePanel(panel)),
       kb,
       proposer,
       tester,

@@ -4,14 +4,14 @@
  * duplicate detection, and the operator list shown to the model.
  */
 import { listOperators, validate } from '../expr/index.js';
-import type { Grammar, GrammarCheck, OperatorInfo } from './types.js';
+import type { Grammar, GrammarCheck, GrammarOperator } from './types.js';
 
 /**
  * The {@link Grammar} backed by lib/expr: `validate` returns the engine's
  * canonical form, or its error messages (with 0-based positions) joined by "; ".
  */
 export function exprGrammar(): Grammar {
-  let ops: OperatorInfo[] | undefined;
+  let ops: GrammarOperator[] | undefined;
   return {
     validate(src: string, fields: readonly string[]): GrammarCheck {
       const r = validate(src, { fields });
@@ -20,7 +20,7 @@ export function exprGrammar(): Grammar {
       if (errors) return { ok: false, error: errors.map((e) => e.message).join('; ') };
       return { ok: true, canonical: (r as { canonical: string }).canonical };
     },
-    operators(): readonly OperatorInfo[] {
+    operators(): readonly GrammarOperator[] {
       ops ??= listOperators().map((o) => ({ name: o.name, signature: o.signature, description: o.description, kind: o.kind }));
       return ops;
     },

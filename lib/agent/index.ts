@@ -8,20 +8,15 @@
  * ```
  */
 export * from './types.js';
-export { mulberry32, pick } from './rng.js';
 export { FACTOR_FAMILIES, familiesFor, instantiate } from './knowledge.js';
 export type { FactorFamily, FactorTemplate } from './knowledge.js';
-export { summarizePanel, formatSummary } from './summary.js';
+export { summarizePanel, formatDatasetSummary } from './summary.js';
 export type { DatasetSummary } from './summary.js';
-export { classifyFailures, classifySignal, MIN_EDGE_T, DEFAULT_THRESHOLDS as DEFAULT_FAILURE_THRESHOLDS } from './classify.js';
-export { SIGNAL_FACTOR, resolveSignalParams, signalRules, signalSpec, signalExecution, signalMasks, signalStageMetrics, runSignalStage, signalEvaluationMetrics } from './signal.js';
-export type { SignalStageOptions } from './signal.js';
-export type { Thresholds as FailureThresholds, ClassifyInput } from './classify.js';
 export { PROMPT_VERSION, HYPOTHESIS_SCHEMA, SYSTEM_PROMPT, buildPrompt, parseProposal } from './prompt.js';
 export type { PromptInput, KbDigestEntry, ProposalParse } from './prompt.js';
 export { KnowledgeBase, hypothesisId, KB_SCHEMA_VERSION } from './kb.js';
 export type { RunRecord, SearchOptions, GroupStats, KbStats, FailurePattern, NewHypothesis } from './kb.js';
-export { LlmProposer, OfflineProposer, scaleWindows, flipSign } from './proposer.js';
+export { LlmProposer, OfflineProposer } from './proposer.js';
 export type { Proposer, ProposeContext, ProposalResult, LlmProposerOptions, OfflineProposerOptions } from './proposer.js';
 export { runResearch, formatSummaryLines, DEFAULT_GOAL } from './loop.js';
 export type { ResearchLoopOptions, ResearchSummary, IterationRecord } from './loop.js';

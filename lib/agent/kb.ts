@@ -23,7 +23,7 @@
  * saved, so nothing is lost; no outcome was written, so nothing is doubled).
  */
 import { randomBytes } from 'node:crypto';
-import { Db } from '../db/index.js';
+import { Db, decodeNumber, nonFiniteAsString, reviveNonFinite } from '../db/index.js';
 import type { FailureKind, FailureReason, Hypothesis, HypothesisProposal, HypothesisStatus, SignalStage, SplitEvaluation, TestOutcome } from './types.js';
 
 const SCHEMA = `
@@ -68,17 +68,17 @@ export function hypothesisId(seq: number): string {
   return `H${String(seq).padStart(3, '0')}`;
 }
 
-/** JSON text with NaN/Infinity as null (JSON has no NaN). */
+/** JSON text in the document form of lib/db json.ts (non-finite numbers as "NaN" / "Infinity" / "-Infinity"). */
 function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
+  return JSON.stringify(v, nonFiniteAsString);
 }
 
-/** Metrics record from JSON text: null back to NaN. */
+/** Metrics record from JSON text: numbers, the non-finite strings, and null (rows written before non-finite values were kept) as NaN. */
 function metricsFrom(text: unknown): Record<string, number> {
   if (typeof text !== 'string' || text === '') return {};
-  const o = JSON.parse(text) as Record<string, number | null>;
+  const o = JSON.parse(text) as Record<string, unknown>;
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = v === null ? NaN : Number(v);
+  for (const [k, v] of Object.entries(o)) out[k] = decodeNumber(v);
   return out;
 }
 
@@ -252,7 +252,7 @@ export class KnowledgeBase {
       provider: String(r.provider ?? ''),
       model: String(r.model ?? ''),
       stopReason: String(r.stop_reason ?? ''),
-      summary: r.summary ? (JSON.parse(String(r.summary)) as Record<string, unknown>) : {},
+      summary: r.summary ? (JSON.parse(String(r.summary), reviveNonFinite) as Record<string, unknown>) : {},
     }));
   }
 
@@ -317,7 +317,7 @@ export class KnowledgeBase {
         const fin = (x: number) => (Number.isNaN(x) ? null : x); // Infinity (no losing trade) is a valid DOUBLE
         await db.exec(
           `UPDATE kb_hypotheses SET signal = ?, signal_pass = ?, signal_trades = ?, signal_win_rate = ?, signal_profit_factor = ?, signal_expectancy = ?, signal_per_1000 = ? WHERE id = ?`,
-          [JSON.stringify(sg, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)), sg.pass, sg.test.nTrades, fin(sg.test.winRate), fin(sg.test.profitFactor), fin(sg.test.expectancy), fin(sg.test.signalsPer1000Bars), id],
+          [JSON.stringify(sg, nonFiniteAsString), sg.pass, sg.test.nTrades, fin(sg.test.winRate), fin(sg.test.profitFactor), fin(sg.test.expectancy), fin(sg.test.signalsPer1000Bars), id],
         );
       }
     });
@@ -417,7 +417,7 @@ export class KnowledgeBase {
   async signalStage(id: string): Promise<SignalStage | undefined> {
     const r = await this.db.one(`SELECT signal FROM kb_hypotheses WHERE id = ?`, [id]);
     if (!r || r.signal === null || r.signal === undefined || r.signal === '') return undefined;
-    return JSON.parse(String(r.signal), (_k, x) => (x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : x === 'NaN' ? NaN : x)) as SignalStage;
+    return JSON.parse(String(r.signal), reviveNonFinite) as SignalStage;
   }
 
   /** Signal-stage columns of every tested hypothesis that has them, by id order (NaN for a missing number). */

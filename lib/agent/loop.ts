@@ -31,7 +31,7 @@ export interface ResearchLoopOptions {
   readonly resume?: boolean;
   /** Dataset name (for the run record). */
   readonly dataset: string;
-  /** Output of formatSummary (prompt input). */
+  /** Output of formatDatasetSummary (prompt input). */
   readonly datasetSummary: string;
   readonly kb: KnowledgeBase;
   readonly proposer: Proposer;
@@ -102,9 +102,120 @@ function metricLine(m: Readonly<Record<string, number>>): string {
     .join(', ');
 }
 
+/** What {@link runResearch}'s three steps share for one run. */
+interface RunContext {
+  readonly opts: ResearchLoopOptions;
+  readonly runId: string;
+  readonly goal: string;
+  readonly maxIterations: number;
+  readonly log: (line: string) => void;
+}
+
+/** The outcome of {@link proposeStep}. */
+type Proposed =
+  | { readonly kind: 'stop'; readonly reason: string }
+  | { readonly kind: 'rejected'; readonly hypothesis: Hypothesis; readonly failures: TestOutcome['failures']; readonly modelMs: number }
+  | { readonly kind: 'hypothesis'; readonly hypothesis: Hypothesis; readonly modelMs: number };
+
 /**
- * Runs the loop. Never throws for a bad hypothesis or a failing model
- * server: the run ends with status 'interrupted' and a stop reason instead.
+ * Step 1, propose: asks the proposer for one hypothesis and stores it, or
+ * stores why it was rejected before testing (invalid expression, duplicate
+ * canonical form); abandons the last hypothesis when the proposer chose a new
+ * direction after a failure. A model server failure stops the run.
+ * @throws Error for anything but an LlmError (knowledge-base failures).
+ */
+async function proposeStep(rc: RunContext, iteration: number, last: { hypothesis: Hypothesis; outcome: TestOutcome } | undefined, improve: Hypothesis | undefined): Promise<Proposed> {
+  const { opts, runId, goal, log, maxIterations } = rc;
+  const { kb, proposer, tester, grammar } = opts;
+  let prop;
+  try {
+    prop = await proposer.propose({ runId, iteration, goal, category: opts.category, datasetSummary: opts.datasetSummary, fields: tester.fields, grammar, kb, ...(last ? { last } : {}), ...(improve ? { improve } : {}) });
+  } catch (err) {
+    if (err instanceof LlmError) {
+      const reason = `model server failed: ${err.message}`;
+      log(`[${iteration}/${maxIterations}] ${reason}`);
+      return { kind: 'stop', reason };
+    }
+    throw err;
+  }
+  const modelMs = prop.modelMs;
+  const base = { runId, iteration, provider: proposer.provider, model: proposer.model, promptVersion: proposer.promptVersion, thinking: prop.thinking, repairs: prop.repairs, modelMs };
+  let rejected: Hypothesis | undefined;
+  if ('error' in prop) {
+    rejected = await kb.addUntested({ ...base, proposal: prop.proposal, canonical: '' }, { kind: 'invalid_expression', detail: prop.error });
+  } else {
+    const dup = await kb.findCanonical(prop.canonical);
+    if (dup) rejected = await kb.addUntested({ ...base, proposal: prop.proposal, canonical: prop.canonical }, { kind: 'duplicate', detail: `same canonical expression as ${dup}` });
+  }
+  if (last && !last.outcome.pass && prop.proposal.decision === 'new') await kb.abandon(last.hypothesis.id, prop.proposal.decisionReason || 'new direction chosen');
+  if (rejected) {
+    const failures = await kb.failures(rejected.id);
+    log(`[${iteration}/${maxIterations}] ${rejected.id} ${rejected.name}: rejected before testing: ${failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}`);
+    return { kind: 'rejected', hypothesis: rejected, failures, modelMs };
+  }
+  const h = await kb.addHypothesis({ ...base, proposal: prop.proposal, canonical: 'canonical' in prop ? prop.canonical : '' });
+  const link = h.parentId ? ` (refines ${h.parentId}: ${h.decisionReason})` : h.decisionReason ? ` (${h.decisionReason})` : '';
+  log(`[${iteration}/${maxIterations}] ${h.id} ${h.name} [${h.category}] ${h.expressions[0]}  delay ${h.params.delay} decay ${h.params.decay} ${h.params.neutralization}${signalText(h)}${link}${prop.repairs ? `; ${prop.repairs} repair round(s)` : ''}${modelMs ? `; model ${(modelMs / 1000).toFixed(1)} s` : ''}`);
+  return { kind: 'hypothesis', hypothesis: h, modelMs };
+}
+
+/**
+ * Step 2, test: marks the hypothesis testing and runs the tester (a crash is
+ * an `error` failure, not a thrown error). On abort the test in flight is let
+ * finish (it may hold the database) and `undefined` is returned: the
+ * hypothesis stays open for the next run.
+ */
+async function testStep(rc: RunContext, h: Hypothesis): Promise<{ outcome: TestOutcome; testMs: number } | undefined> {
+  const { opts, log } = rc;
+  await opts.kb.markTesting(h.id);
+  const tt = Date.now();
+  const testing = opts.tester.test(h, { onProgress: (stage, m) => log(`    ${stage}: ${metricLine(m)}`) }).catch(
+    (err: unknown): TestOutcome => ({ pass: false, sharpe: NaN, headline: {}, grade: '', evaluations: [], failures: [{ kind: 'error', detail: `test crashed: ${err instanceof Error ? err.message : String(err)}` }] }),
+  );
+  if (!opts.signal) return { outcome: await testing, testMs: Date.now() - tt };
+  const abortP = new Promise<undefined>((resolve) => {
+    if (opts.signal!.aborted) resolve(undefined);
+    opts.signal!.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
+  const r = await Promise.race([testing, abortP]);
+  if (r !== undefined) return { outcome: r, testMs: Date.now() - tt };
+  // let the test settle (it may still be reading or writing the database, which the caller
+  // closes once the loop returns: closing under it crashes DuckDB); its outcome is not recorded
+  log(`    (interrupt: waiting for the test of ${h.id} to release the database; its result is discarded)`);
+  await testing;
+  return undefined;
+}
+
+/**
+ * Step 3, record: exports a passing hypothesis (an export failure turns the
+ * pass into an `error` failure), writes the outcome to the knowledge base and
+ * logs the verdict. Returns the stored hypothesis, the final outcome and the
+ * export folder ('' when none).
+ */
+async function recordStep(rc: RunContext, h: Hypothesis, tested: { outcome: TestOutcome; testMs: number }): Promise<{ stored: Hypothesis; outcome: TestOutcome; path: string }> {
+  const { opts, log } = rc;
+  let outcome = tested.outcome;
+  let path = '';
+  if (outcome.pass) {
+    try {
+      path = await opts.tester.exportStrategy(h, outcome);
+    } catch (err) {
+      outcome = { ...outcome, pass: false, failures: [{ kind: 'error', detail: `export failed: ${(err as Error).message}` }] };
+    }
+  }
+  await opts.kb.recordOutcome(h.id, outcome, tested.testMs, path);
+  const stored = (await opts.kb.get(h.id))!;
+  if (outcome.pass) log(`    -> validated: Sharpe ${f2(outcome.sharpe)}${outcome.grade ? `, grade ${outcome.grade}` : ''}; exported to ${path}`);
+  else log(`    -> failed: ${outcome.failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}`);
+  return { stored, outcome, path };
+}
+
+/**
+ * Runs the loop: per iteration {@link proposeStep} (or a hypothesis left open
+ * by an interrupted run), {@link testStep}, {@link recordStep}, and the stop
+ * rules (early-stop Sharpe, consecutive failures, iterations, abort). Never
+ * throws for a bad hypothesis or a failing model server: the run ends with
+ * status 'interrupted' and a stop reason instead.
  * @throws Error only for knowledge-base (DuckDB) failures.
  */
 export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSummary> {
@@ -115,7 +226,7 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
   const earlyStop = opts.earlyStopSharpe ?? 1.5;
   if (!(maxIterations >= 1)) throw new RangeError(`research: maxIterations must be >= 1, got ${maxIterations}`);
   if (!(maxFails >= 1)) throw new RangeError(`research: maxConsecutiveFailures must be >= 1, got ${maxFails}`);
-  const { kb, proposer, tester, grammar } = opts;
+  const { kb, proposer } = opts;
 
   if (!proposer.usesLanguageModel) {
     log('No language model: using the offline proposer (grammar templates, parameter variations, mutations of the best stored factors).');
@@ -142,6 +253,7 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
     options: { maxIterations, maxConsecutiveFailures: maxFails, earlyStopSharpe: earlyStop, improve: opts.improve ?? null, promptVersion: proposer.promptVersion },
   });
   log(`Run ${runId}: goal "${goal}"${opts.category ? `, category ${opts.category}` : ''}, dataset ${opts.dataset}, up to ${maxIterations} iterations, stop after ${maxFails} consecutive failures or Sharpe >= ${earlyStop}.`);
+  const rc: RunContext = { opts, runId, goal, maxIterations, log };
 
   const history: IterationRecord[] = [];
   const exported: string[] = [];
@@ -158,10 +270,8 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
   let last: { hypothesis: Hypothesis; outcome: TestOutcome } | undefined;
   let stopped = false;
 
-  const aborted = () => opts.signal?.aborted === true;
-
   for (let iteration = 1; iteration <= maxIterations && !stopped; iteration++) {
-    if (aborted()) {
+    if (opts.signal?.aborted === true) {
       stopReason = 'interrupted by the user';
       status = 'interrupted';
       break;
@@ -175,83 +285,35 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
       resumed.push(h.id);
       log(`[${iteration}/${maxIterations}] ${h.id} ${h.name}: resuming the test interrupted earlier`);
     } else {
-      let prop;
-      try {
-        prop = await proposer.propose({ runId, iteration, goal, category: opts.category, datasetSummary: opts.datasetSummary, fields: tester.fields, grammar, kb, ...(last ? { last } : {}), ...(improve ? { improve } : {}) });
-      } catch (err) {
-        if (err instanceof LlmError) {
-          stopReason = `model server failed: ${err.message}`;
-          status = 'interrupted';
-          log(`[${iteration}/${maxIterations}] ${stopReason}`);
-          break;
-        }
-        throw err;
+      const p = await proposeStep(rc, iteration, last, improve);
+      if (p.kind === 'stop') {
+        stopReason = p.reason;
+        status = 'interrupted';
+        break;
       }
-      modelMs = prop.modelMs;
+      modelMs = p.modelMs;
       modelTotal += modelMs;
       tried++;
-      const base = { runId, iteration, provider: proposer.provider, model: proposer.model, promptVersion: proposer.promptVersion, thinking: prop.thinking, repairs: prop.repairs, modelMs };
-      let rejected: Hypothesis | undefined;
-      if ('error' in prop) {
-        rejected = await kb.addUntested({ ...base, proposal: prop.proposal, canonical: '' }, { kind: 'invalid_expression', detail: prop.error });
-      } else {
-        const dup = await kb.findCanonical(prop.canonical);
-        if (dup) rejected = await kb.addUntested({ ...base, proposal: prop.proposal, canonical: prop.canonical }, { kind: 'duplicate', detail: `same canonical expression as ${dup}` });
-      }
-      if (last && !last.outcome.pass && prop.proposal.decision === 'new') await kb.abandon(last.hypothesis.id, prop.proposal.decisionReason || 'new direction chosen');
-      if (rejected) {
-        const failures = await kb.failures(rejected.id);
-        log(`[${iteration}/${maxIterations}] ${rejected.id} ${rejected.name}: rejected before testing: ${failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}`);
+      if (p.kind === 'rejected') {
         consecutive++;
-        history.push({ iteration, id: rejected.id, name: rejected.name, status: 'failed', sharpe: NaN, bestSoFar: bestSharpe, testMs: 0, modelMs, overheadMs: Date.now() - t0 - modelMs });
-        last = { hypothesis: rejected, outcome: { pass: false, sharpe: NaN, headline: {}, grade: '', evaluations: [], failures } };
+        history.push({ iteration, id: p.hypothesis.id, name: p.hypothesis.name, status: 'failed', sharpe: NaN, bestSoFar: bestSharpe, testMs: 0, modelMs, overheadMs: Date.now() - t0 - modelMs });
+        last = { hypothesis: p.hypothesis, outcome: { pass: false, sharpe: NaN, headline: {}, grade: '', evaluations: [], failures: p.failures } };
         if (consecutive >= maxFails) {
           stopReason = `${consecutive} consecutive failures`;
           stopped = true;
         }
         continue;
       }
-      h = await kb.addHypothesis({ ...base, proposal: prop.proposal, canonical: 'canonical' in prop ? prop.canonical : '' });
-      const link = h.parentId ? ` (refines ${h.parentId}: ${h.decisionReason})` : h.decisionReason ? ` (${h.decisionReason})` : '';
-      log(`[${iteration}/${maxIterations}] ${h.id} ${h.name} [${h.category}] ${h.expressions[0]}  delay ${h.params.delay} decay ${h.params.decay} ${h.params.neutralization}${signalText(h)}${link}${prop.repairs ? `; ${prop.repairs} repair round(s)` : ''}${modelMs ? `; model ${(modelMs / 1000).toFixed(1)} s` : ''}`);
+      h = p.hypothesis;
     }
-    await kb.markTesting(h.id);
-    const tt = Date.now();
-    let outcome: TestOutcome;
-    const testing = tester.test(h, { onProgress: (stage, m) => log(`    ${stage}: ${metricLine(m)}`) }).catch(
-      (err: unknown): TestOutcome => ({ pass: false, sharpe: NaN, headline: {}, grade: '', evaluations: [], failures: [{ kind: 'error', detail: `test crashed: ${err instanceof Error ? err.message : String(err)}` }] }),
-    );
-    if (opts.signal) {
-      const abortP = new Promise<undefined>((resolve) => {
-        if (opts.signal!.aborted) resolve(undefined);
-        opts.signal!.addEventListener('abort', () => resolve(undefined), { once: true });
-      });
-      const r = await Promise.race([testing, abortP]);
-      if (r === undefined) {
-        // let the test settle (it may still be reading or writing the database, which the caller
-        // closes once the loop returns: closing under it crashes DuckDB); its outcome is not recorded
-        log(`    (interrupt: waiting for the test of ${h.id} to release the database; its result is discarded)`);
-        await testing;
-        stopReason = `interrupted by the user while testing ${h.id} (left open; the next run re-tests it)`;
-        status = 'interrupted';
-        break;
-      }
-      outcome = r;
-    } else {
-      outcome = await testing;
+    const t = await testStep(rc, h);
+    if (!t) {
+      stopReason = `interrupted by the user while testing ${h.id} (left open; the next run re-tests it)`;
+      status = 'interrupted';
+      break;
     }
-    const testMs = Date.now() - tt;
-    let path = '';
-    if (outcome.pass) {
-      try {
-        path = await tester.exportStrategy(h, outcome);
-      } catch (err) {
-        outcome = { ...outcome, pass: false, failures: [{ kind: 'error', detail: `export failed: ${(err as Error).message}` }] };
-      }
-    }
-    await kb.recordOutcome(h.id, outcome, testMs, path);
+    const { stored, outcome, path } = await recordStep(rc, h, t);
     tested++;
-    const stored = (await kb.get(h.id))!;
     if (outcome.pass) {
       passed++;
       consecutive = 0;
@@ -260,12 +322,10 @@ export async function runResearch(opts: ResearchLoopOptions): Promise<ResearchSu
         bestSharpe = outcome.sharpe;
         best = stored;
       }
-      log(`    -> validated: Sharpe ${f2(outcome.sharpe)}${outcome.grade ? `, grade ${outcome.grade}` : ''}; exported to ${path}`);
     } else {
       consecutive++;
-      log(`    -> failed: ${outcome.failures.map((f) => `${f.kind} (${f.detail})`).join('; ')}`);
     }
-    history.push({ iteration, id: h.id, name: h.name, status: stored.status, sharpe: outcome.sharpe, bestSoFar: bestSharpe, testMs, modelMs, overheadMs: Date.now() - t0 - modelMs });
+    history.push({ iteration, id: h.id, name: h.name, status: stored.status, sharpe: outcome.sharpe, bestSoFar: bestSharpe, testMs: t.testMs, modelMs, overheadMs: Date.now() - t0 - modelMs });
     last = { hypothesis: stored, outcome };
     if (improve && outcome.pass && !(outcome.sharpe <= improve.sharpe)) improve = stored;
     if (outcome.pass && outcome.sharpe >= earlyStop) {

@@ -6,8 +6,8 @@
  * against the grammar). Pure functions (no I/O).
  */
 import { familiesFor, instantiate } from './knowledge.js';
-import { resolveSignalParams } from './signal.js';
-import type { FailureReason, Grammar, Hypothesis, HypothesisProposal, OperatorInfo, StrategyParams, TestOutcome } from './types.js';
+import { resolveSignalParams } from '../backtest/index.js';
+import type { FailureReason, Grammar, Hypothesis, HypothesisProposal, GrammarOperator, StrategyParams, TestOutcome } from './types.js';
 import { DEFAULT_PARAMS } from './types.js';
 
 /** Version tag stored with every hypothesis proposed with this prompt. */
@@ -53,10 +53,10 @@ export interface KbDigestEntry {
 export interface PromptInput {
   readonly goal: string;
   readonly category?: string;
-  /** Output of formatSummary. */
+  /** Output of formatDatasetSummary. */
   readonly datasetSummary: string;
   readonly fields: readonly string[];
-  readonly operators: readonly OperatorInfo[];
+  readonly operators: readonly GrammarOperator[];
   /** Best validated hypotheses, best first. */
   readonly best: readonly KbDigestEntry[];
   /** Most instructive failures. */
@@ -146,13 +146,14 @@ export function parseProposal(value: unknown, grammar: Grammar, fields: readonly
   if (sign === undefined) return fail(`field "expected_sign" must be 1 or -1, got ${JSON.stringify(signRaw)}`, expressions);
   const p = isObj(value.params) ? value.params : {};
   const num = (k: string, d: number) => (typeof p[k] === 'number' ? (p[k] as number) : typeof p[k] === 'string' && p[k] !== '' && Number.isFinite(Number(p[k])) ? Number(p[k]) : d);
+  const delay = Math.round(num('delay', DEFAULT_PARAMS.delay));
+  if (!(delay === 0 || delay === 1)) return fail(`params.delay must be 0 (trade at the signal bar's close) or 1 (next bar), got ${delay}`, expressions);
   const params: StrategyParams = {
-    delay: Math.round(num('delay', DEFAULT_PARAMS.delay)),
+    delay,
     decay: Math.round(num('decay', DEFAULT_PARAMS.decay)),
     neutralization: p.neutralization === 'none' || p.neutralization === 'group' || p.neutralization === 'market' ? p.neutralization : DEFAULT_PARAMS.neutralization,
     truncation: num('truncation', DEFAULT_PARAMS.truncation),
   };
-  if (!(params.delay === 0 || params.delay === 1)) return fail(`params.delay must be 0 (trade at the signal bar's close) or 1 (next bar), got ${params.delay}`, expressions);
   if (!(params.decay >= 0 && params.decay <= 20)) return fail(`params.decay must be an integer in [0, 20], got ${params.decay}`, expressions);
   if (!(params.truncation > 0 && params.truncation <= 1)) return fail(`params.truncation must be in (0, 1], got ${params.truncation}`, expressions);
   // optional signal-stage parameters: kept only when given (absent -> the tester's documented defaults)

@@ -7,10 +7,11 @@
  * parameter variations, and mutations of the best stored factors, seeded.
  */
 import { DEFAULT_LLM_LIMITS, LlmError, truncateText, type ChatUsage, type LlmLimits, type LlmProvider } from '../llm/index.js';
+import { flipSign, scaleWindows, wrap, type Mutation } from '../expr/index.js';
 import type { KnowledgeBase } from './kb.js';
 import { FACTOR_FAMILIES, familiesFor, instantiate, type FactorTemplate } from './knowledge.js';
 import { HYPOTHESIS_SCHEMA, PROMPT_VERSION, SYSTEM_PROMPT, buildPrompt, parseProposal, type KbDigestEntry } from './prompt.js';
-import { mulberry32, pick } from './rng.js';
+import { mulberry32, pickWith, shuffleWith } from '../stats/index.js';
 import { DEFAULT_PARAMS, DEFAULT_SIGNAL_PARAMS, type FailureKind, type Grammar, type Hypothesis, type HypothesisProposal, type TestOutcome } from './types.js';
 
 /** What a proposer gets for one proposal. */
@@ -20,7 +21,7 @@ export interface ProposeContext {
   readonly iteration: number;
   readonly goal: string;
   readonly category?: string;
-  /** Output of formatSummary. */
+  /** Output of formatDatasetSummary. */
   readonly datasetSummary: string;
   /** Fields usable in expressions. */
   readonly fields: readonly string[];
@@ -206,37 +207,6 @@ export interface OfflineProposerOptions {
 }
 
 /**
- * Multiplies the lookback windows (integer literals >= 2 that are function
- * arguments: preceded by ", ") of an expression by `factor`, rounded, at least 2.
- */
-export function scaleWindows(expr: string, factor: number): string {
-  return expr.replace(/,\s*(\d+)(?![\d.])/g, (_m, d: string) => {
-    const v = Number(d);
-    if (v < 2) return `, ${d}`;
-    return `, ${Math.max(2, Math.round(v * factor))}`;
-  });
-}
-
-/** The expression with its sign flipped: strips a leading "-1 * " or wraps in "-1 * (...)". */
-export function flipSign(expr: string): string {
-  const m = /^\s*-1\s*\*\s*(.*)$/.exec(expr);
-  if (m) {
-    const rest = m[1]!.trim();
-    // only strip when the rest is one term (no top-level + or -)
-    let depth = 0;
-    let top = false;
-    for (let i = 0; i < rest.length; i++) {
-      const c = rest[i]!;
-      if (c === '(') depth++;
-      else if (c === ')') depth--;
-      else if (depth === 0 && (c === '+' || (c === '-' && i > 0 && /[\w)\s]/.test(rest[i - 1]!)))) top = true;
-    }
-    if (!top) return rest;
-  }
-  return `-1 * (${expr})`;
-}
-
-/**
  * Hypotheses without a language model: templates over the operator grammar
  * (see FACTOR_FAMILIES), parameter variations (windows, decay, delay) and
  * mutations of the best stored factors. Deterministic for a given seed and
@@ -283,7 +253,7 @@ export class OfflineProposer implements Proposer {
     if (rng() < (this.options.mutateBestProb ?? 0.3)) {
       const best = (await ctx.kb.bestTested(3)).filter((h) => h.sharpe > 0);
       if (best.length) {
-        const b = pick(rng, best);
+        const b = pickWith(rng, best);
         for (const cand of refinements(b, new Set(), rng)) {
           const c = valid(cand.expressions[0]!);
           if (c) return done({ ...cand, parentId: b.id, decision: 'refine', decisionReason: `mutation of the best stored factor ${b.id} (Sharpe ${b.sharpe.toFixed(2)}); ${abandonReason}` }, c);
@@ -300,14 +270,14 @@ export class OfflineProposer implements Proposer {
     const perCategory = new Map<string, number>();
     for (const h of all) perCategory.set(h.category, (perCategory.get(h.category) ?? 0) + 1);
     const key = (u: (typeof usable)[number]) => Number(usedTemplates.has(u.t.id)) * 1e6 + (perCategory.get(u.family.category) ?? 0);
-    const order = shuffle(usable, rng).sort((a, b) => key(a) - key(b));
+    const order = shuffleWith(rng, usable).sort((a, b) => key(a) - key(b));
     for (const { family, t } of order) {
-      for (const n of shuffle([...t.windows], rng)) {
-        const m = t.windows2 ? pick(rng, t.windows2) : undefined;
+      for (const n of shuffleWith(rng, [...t.windows])) {
+        const m = t.windows2 ? pickWith(rng, t.windows2) : undefined;
         const expr = instantiate(t, n, m);
         const c = valid(expr);
         if (!c) continue;
-        const decay = pick(rng, [0, 0, 3, 5]);
+        const decay = pickWith(rng, [0, 0, 3, 5]);
         return done(
           {
             name: `${t.id}_${n}${m !== undefined ? `_${m}` : ''}`,
@@ -347,43 +317,36 @@ async function chainDepth(kb: KnowledgeBase, h: Hypothesis): Promise<number> {
   return d;
 }
 
-function shuffle<T>(xs: T[], rng: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}
-
 /** Candidate refinements of a hypothesis for the given failure kinds, most targeted first. */
 function refinements(h: Hypothesis, kinds: ReadonlySet<FailureKind>, rng: () => number): HypothesisProposal[] {
   const base = { category: h.category, rationale: h.rationale, expectedSign: h.expectedSign, params: h.params, decision: 'refine' as const };
   const expr = h.expressions[0]!;
   const out: HypothesisProposal[] = [];
   const stem = h.name.replace(/_(flip|slow|fast|dec\d+|d\d+)$/g, '');
+  // AST mutations (lib/expr mutate.ts): a mutation that does not apply adds no candidate
+  const add = (m: Mutation, p: Omit<HypothesisProposal, 'expressions' | keyof typeof base> & Partial<typeof base>) => {
+    if (m.ok) out.push({ ...base, ...p, expressions: [m.canonical] });
+  };
   if (kinds.has('wrong_sign')) {
-    out.push({ ...base, name: `${stem}_flip`, expressions: [flipSign(expr)], decisionReason: `refine ${h.id}: the IC had the opposite sign, so flip the expression` });
+    add(flipSign(expr), { name: `${stem}_flip`, decisionReason: `refine ${h.id}: the IC had the opposite sign, so flip the expression` });
   }
   if (kinds.has('high_turnover')) {
     const decay = Math.min(20, Math.max(3, h.params.decay * 2 || 5));
     // the signal stage trades less with an exit band twice the entry quantile (hysteresis)
     const q = h.params.signalQuantile ?? DEFAULT_SIGNAL_PARAMS.quantile;
     const exitQuantile = Math.min(0.5, Math.max(h.params.exitQuantile ?? q, 2 * q));
-    out.push({ ...base, name: `${stem}_slow`, expressions: [scaleWindows(expr, 2)], params: { ...h.params, decay, exitQuantile }, decisionReason: `refine ${h.id}: turnover/costs too high, so lengthen windows, decay ${decay} and hold signals until they leave the top/bottom ${Math.round(exitQuantile * 100)}%` });
+    add(scaleWindows(expr, 2), { name: `${stem}_slow`, params: { ...h.params, decay, exitQuantile }, decisionReason: `refine ${h.id}: turnover/costs too high, so lengthen windows, decay ${decay} and hold signals until they leave the top/bottom ${Math.round(exitQuantile * 100)}%` });
   }
   if (kinds.has('overfit') || kinds.has('unstable')) {
-    out.push({ ...base, name: `${stem}_slow`, expressions: [scaleWindows(expr, 2)], decisionReason: `refine ${h.id}: unstable out of sample, so use longer, smoother windows` });
+    add(scaleWindows(expr, 2), { name: `${stem}_slow`, decisionReason: `refine ${h.id}: unstable out of sample, so use longer, smoother windows` });
   }
-  const factors = shuffle([0.5, 0.75, 1.5, 2], rng);
-  for (const f of factors) {
-    const e = scaleWindows(expr, f);
-    if (e !== expr) out.push({ ...base, name: `${stem}_${f < 1 ? 'fast' : 'slow'}`, expressions: [e], decisionReason: `refine ${h.id}: vary lookback windows x${f}` });
-  }
+  const factors = shuffleWith(rng, [0.5, 0.75, 1.5, 2]);
+  for (const f of factors) add(scaleWindows(expr, f), { name: `${stem}_${f < 1 ? 'fast' : 'slow'}`, decisionReason: `refine ${h.id}: vary lookback windows x${f}` });
   const decays = [3, 5, 10].filter((d) => d !== h.params.decay);
   for (const d of decays) {
     // same expression, new settings: changes the trade, not the canonical factor; wrap to keep canonical distinct
-    out.push({ ...base, name: `${stem}_dec${d}`, expressions: [`ts_decay_linear(${expr}, ${d})`], decisionReason: `refine ${h.id}: smooth the signal with a ${d}-bar linear decay` });
+    add(wrap(expr, 'decay_linear', d), { name: `${stem}_dec${d}`, decisionReason: `refine ${h.id}: smooth the signal with a ${d}-bar linear decay` });
   }
-  out.push({ ...base, name: `${stem}_rank`, expressions: [`rank(${expr})`], decisionReason: `refine ${h.id}: rank the signal cross-sectionally to damp outliers` });
+  add(wrap(expr, 'rank'), { name: `${stem}_rank`, decisionReason: `refine ${h.id}: rank the signal cross-sectionally to damp outliers` });
   return out;
 }

@@ -4,6 +4,7 @@
  * computation on a {@link Panel}.
  */
 import { barsPerYear, formatTime, type Panel } from '../data/panel.js';
+import { median } from '../stats/index.js';
 
 /** Summary numbers (returns as fractions; annualized with the panel's bars per year). */
 export interface DatasetSummary {
@@ -76,8 +77,7 @@ export function summarizePanel(panel: Panel): DatasetSummary {
     const mu = sum[a]! / cnt[a]!;
     vols.push(Math.sqrt(Math.max(0, (sum2[a]! - cnt[a]! * mu * mu) / (cnt[a]! - 1)) * bpy));
   }
-  vols.sort((a, b) => a - b);
-  const med = vols.length ? (vols.length % 2 ? vols[(vols.length - 1) / 2]! : (vols[vols.length / 2 - 1]! + vols[vols.length / 2]!) / 2) : NaN;
+  const med = median(vols);
   return {
     dataset: panel.dataset ?? '(unnamed)',
     market: panel.market,
@@ -97,7 +97,7 @@ export function summarizePanel(panel: Panel): DatasetSummary {
 }
 
 /** The summary as a few lines of text for the prompt (percentages rounded). */
-export function formatSummary(s: DatasetSummary): string {
+export function formatDatasetSummary(s: DatasetSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return [
     `dataset ${s.dataset}: ${s.market}, ${s.frequency} bars, ${s.nDates} bars x ${s.nAssets} assets, ${s.start} .. ${s.end}`,

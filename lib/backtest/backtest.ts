@@ -9,7 +9,7 @@
  * `funding_event` field, stops on each bar's high/low with the stop assumed
  * hit first when a bar touches both stop and take profit.
  */
-import { barsPerYear, field, type Panel } from '../data/panel.js';
+import { barsPerDay, barsPerYear, field, type Panel } from '../data/panel.js';
 import { performanceStats, type PerformanceStats } from '../stats/index.js';
 import { EXIT_REASONS, KernelScratch, TradeLog, runKernel, type ExitReason, type KernelParams, type KernelSummary, type MarketArrays, type SignalMasks } from './kernel.js';
 import { compileSignals, isSignalMasks, MaskCache, rollingVolatility, type SignalSpec } from './signals.js';
@@ -103,12 +103,12 @@ export interface BacktestMetrics {
   maxDrawdown: number;
   /**
    * Average daily turnover (BRAIN convention): traded notional / mean equity / number of days,
-   * days = nBars x daysPerYear / annualization, daysPerYear = 252 (equity) or 365 (crypto). 1 = the book traded once a day.
+   * days = nBars / bars per calendar day of the panel's frequency (lib/data barsPerDay; independent of the annualization). 1 = the book traded once a day.
    */
   turnover: number;
   /** Margin: net PnL per unit of traded notional (fraction; x 1e4 for bps). */
   margin: number;
-  /** BRAIN fitness: sharpe x sqrt(|annualReturn| / max(turnover, 0.125)). */
+  /** Fitness in BRAIN's form on the equity curve: sharpe x sqrt(|annualReturn| / max(turnover, 0.125)), with annualReturn the CAGR of equity (a signal backtest has no half-book convention). */
   fitness: number;
   /** Share of bars with an open position at some point of the bar. */
   exposure: number;
@@ -134,7 +134,7 @@ export interface BacktestMetrics {
 }
 
 /** Mean signed forward return after entry signals, by holding period. */
-export interface DecayPoint {
+export interface HoldingDecayPoint {
   /** Holding period in bars after the signal bar's close. */
   horizon: number;
   /** Mean of side x (close[signal + h] / close[signal] - 1) over trades with signal + h inside the range. */
@@ -161,7 +161,7 @@ export interface BacktestResult {
   trades: Trade[];
   metrics: BacktestMetrics;
   /** Signal decay: performance by holding period (1, 2, 4, ... bars). */
-  decay: DecayPoint[];
+  decay: HoldingDecayPoint[];
 }
 
 /** Default execution settings for a panel (see {@link ExecutionSettings} for each default). */
@@ -252,9 +252,6 @@ function kernelParams(s: ExecutionSettings): KernelParams {
   };
 }
 
-function daysPerYear(panel: Panel): number {
-  return panel.market === 'equity' ? 252 : 365;
-}
 
 const FREQ_HOURS: Record<string, number> = { '1m': 1 / 60, '5m': 5 / 60, '15m': 0.25, '1h': 1, '4h': 4, '1d': 24 };
 
@@ -273,7 +270,7 @@ function computeMetrics(panel: Panel, s: ExecutionSettings, equity: Float64Array
     ps = performanceStats(returnsOut.length === n ? returnsOut : returnsOut.subarray(0, n), s.annualization);
   } else ps = onePassStats(s, equity[n - 1]!, n, sum);
   const meanEq = eqSum / n;
-  const nDays = (n * daysPerYear(panel)) / s.annualization;
+  const nDays = n / barsPerDay(panel.frequency, panel.market);
   const turnover = sum.tradedNotional / meanEq / nDays;
   const pnl = equity[n - 1]! - s.initialCash;
   const avgHoldingBars = sum.nTrades > 0 ? sum.sumHoldingBars / sum.nTrades : NaN;
@@ -332,7 +329,7 @@ function onePassStats(s: ExecutionSettings, lastEquity: number, n: number, sum: 
 /** Decay horizons in bars used by {@link backtestSignals}. */
 export const DECAY_HORIZONS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
-function signalDecay(close: Float64Array, N: number, trades: Trade[], assetIndex: Map<string, number>, end: number): DecayPoint[] {
+function signalDecay(close: Float64Array, N: number, trades: Trade[], assetIndex: Map<string, number>, end: number): HoldingDecayPoint[] {
   return DECAY_HORIZONS.map((h) => {
     let sum = 0, n = 0, up = 0;
     for (const tr of trades) {

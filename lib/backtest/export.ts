@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Panel } from '../data/panel.js';
+import { nonFiniteAsString } from '../db/index.js';
 import { projectRoot } from '../db/paths.js';
 import { writeFiguresHtml } from '../viz/html.js';
 import { buildStrategyDocument, checkStrategyDocument, verifyStrategy, type StrategyDocument, type StrategyInput } from './strategy.js';
@@ -74,7 +75,7 @@ export async function exportStrategy(
   const dir = resolve(opts.dir ?? defaultStrategiesDir(), doc.name);
   if (existsSync(join(dir, 'strategy.json')) && opts.overwrite === false) throw new Error(`exportStrategy: ${dir} already holds a strategy; pass overwrite: true to replace it`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'strategy.json'), JSON.stringify(doc, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), 2) + '\n');
+  writeFileSync(join(dir, 'strategy.json'), JSON.stringify(doc, nonFiniteAsString, 2) + '\n');
   writeFileSync(join(dir, 'README.md'), strategySummaryMarkdown(doc));
   const ro = doc.validation.rolling as { windows?: Array<{ train?: { sharpe?: unknown }; test?: { sharpe?: unknown } }> } | null;
   const num = (x: unknown) => (typeof x === 'number' ? x : NaN);

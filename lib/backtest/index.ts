@@ -18,7 +18,7 @@
  *   // profit factor > 1, 1..500 entry signals per 1,000 bars, decay by holding period
  * walkForward({ nBars, fit, evaluate, fractions?, embargo?, start? })      // 60/20/20, test scored once
  * rollingValidation({ nBars, fit, evaluate, train?, test?, step? })       // 2,160 / 720 bars by default
- * deflatedSharpeReport({ returns, annualization, nTrials, trialSharpes })
+ * deflatedSharpeReport({ returns, annualization, nTrials, trialSharpes })  // lib/stats: the one DSR
  * tuneOnRange({ range, suggest, score, nTrials?, folds?, seed? })          // TPE + median pruner (lib/optimize)
  * exportStrategy(input: StrategyInput, opts?): Promise<{ dir, hash, doc }> // strategies/<name>/
  * loadStrategy(dir): Promise<StrategyDocument>     // schema, version and content hash checked
@@ -29,13 +29,48 @@
  * Pure computations: kernel.ts, signals.ts, backtest.ts, portfolio.ts, validation.ts,
  * strategy.ts, tearsheet.ts; I/O: export.ts; optimizer glue: tune.ts.
  */
-export * from './kernel.js';
-export * from './signals.js';
-export * from './backtest.js';
-export * from './validate-signals.js';
-export * from './portfolio.js';
-export * from './validation.js';
-export * from './tearsheet.js';
-export * from './strategy.js';
-export * from './export.js';
-export * from './tune.js';
+// A curated surface: what callers outside lib/backtest use. Internals (mask caches, grid
+// helpers, JSON helpers of the strategy document) stay in their files.
+
+// bar simulator: the kernel and its conventions (kernel.ts), signals, backtests
+export { runKernel, KernelScratch, TradeLog, EXIT_REASONS } from './kernel.js';
+export type { MarketArrays, SignalMasks, KernelParams, ExitReason, KernelSummary } from './kernel.js';
+export { compileSignals, isSignalMasks, rollingVolatility } from './signals.js';
+export type { Condition, SignalRules, SignalSpec } from './signals.js';
+export {
+  backtestSignals, backtestGrid, paramGrid, defaultExecutionSettings, resolveExecutionSettings, marketArrays, DECAY_HORIZONS,
+} from './backtest.js';
+export type { Sizing, ExecutionSettings, Trade, BacktestMetrics, HoldingDecayPoint, BacktestResult, GridRow } from './backtest.js';
+export { validateSignals, DEFAULT_SIGNAL_THRESHOLDS } from './validate-signals.js';
+export type { SignalThresholds, SignalValidationMetrics } from './validate-signals.js';
+
+// the quantile signal stage of a candidate screen
+export {
+  DEFAULT_SIGNAL_PARAMS, SIGNAL_FACTOR, resolveSignalParams, signalRules, signalSpec, signalExecution, signalMasks,
+  signalStageMetrics, runSignalStage, signalEvaluationMetrics,
+} from './signal-stage.js';
+export type { SignalStageParams, SignalParams, SignalStageMetrics, SignalStage, SignalStageOptions } from './signal-stage.js';
+
+// BRAIN-style cross-sectional portfolio
+export { simulatePortfolio, defaultPortfolioSettings, resolvePortfolioSettings, DEFAULT_BRAIN_SETTINGS } from './portfolio.js';
+export type { BrainSettings, PortfolioSettings, PortfolioMetrics, PortfolioResult } from './portfolio.js';
+
+// validation against overfitting
+export {
+  walkForward, walkForwardSplit, rollingValidation, rollingSplits, defaultRollingWindows,
+} from './validation.js';
+export type {
+  BarRange, WalkForwardSplit, WalkForwardOptions, RollingOptions, RollingWindow, Scored, WalkForwardReport, RollingReport,
+} from './validation.js';
+export { tuneOnRange, reversalRules } from './tune.js';
+export type { TuneOptions, TuneResult } from './tune.js';
+
+// figures, strategy documents, export
+export { strategyFigures, isPortfolioResult } from './tearsheet.js';
+export type { StrategyResult } from './tearsheet.js';
+export {
+  MAX_STRATEGY_DEPTH, STRATEGY_SCHEMA, STRATEGY_SCHEMA_VERSION, buildStrategyDocument, checkStrategyDocument, strategyHash, rerunStrategy, rerunStrategyFull,
+  verifyStrategy, runStrategyDefinition, evaluateStrategyFactors,
+} from './strategy.js';
+export type { StrategyDataset, StoredExecution, StoredPortfolio, StrategyDocument, StrategyInput, StrategyRun } from './strategy.js';
+export { defaultStrategiesDir, strategySummaryMarkdown, exportStrategy, loadStrategy } from './export.js';

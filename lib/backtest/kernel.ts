@@ -535,20 +535,6 @@ function simulateBars1(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams
   st.maxDd = maxDd;
 }
 
-/**
- * Runs the simulator over bars `[p.start, p.end)`.
- *
- * @param m market arrays (T x N)
- * @param s signal masks (T x N)
- * @param sigma annualized volatility estimate per bar and asset (T x N), required when `p.sizing = 1`
- * @param p parameters
- * @param scratch per-asset state, `scratch.N === m.N`
- * @param equityOut receives equity at each bar's close, length >= end - start (index 0 = bar start)
- * @param positionsOut receives the signed quantity after each bar's close ((end-start) x N), or null
- * @param trades receives closed and open trades, or null (grid mode)
- * @param general use the multi-asset loop even for one asset (the one-asset loop is a faster specialization with identical results; for tests)
- * @returns scalar summary (trades, wins, profit/loss sums, traded notional, fees, funding, exposure, return sums)
- */
 /** The bar loop of {@link runKernel} (a function of its own so that the optimizing compiler sees only the hot loop). */
 function simulateBars(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams, equityOut: Float64Array, positionsOut: Float64Array | null): void {
   const N = m.N;

@@ -20,22 +20,48 @@
  * 4. PnL at t = sum_a pos[t-1, a] x (close[t, a] / close[t-1, a] - 1)
  *    - costBps / 1e4 x sum_a |pos[t, a] - pos[t-1, a]| (a NaN return counts as 0).
  *    The account starts flat at `start`; positions before it are 0.
+ * 5. Metrics in BRAIN's conventions (WorldQuant BRAIN documentation, "Alpha
+ *    performance metrics"): `returns` = annualized PnL over half the book size
+ *    (one side of a dollar-neutral book), mean(pnl) x annualization / (bookSize / 2);
+ *    `fitness` = sharpe x sqrt(|returns| / max(turnover, 0.125)) on that figure;
+ *    `turnover` = average daily traded value / bookSize (a day is a calendar
+ *    day of the panel's frequency: 1 bar for daily bars, 24 for 1h bars,
+ *    whatever the annualization). `bookReturn` keeps the annualized PnL over
+ *    the whole (gross) book, half of `returns`. Drawdown and margin are on the
+ *    gross book.
  */
-import { barsPerYear, field, type Panel } from '../data/panel.js';
+import { barsPerDay, barsPerYear, field, type Panel } from '../data/panel.js';
 import { performanceStats } from '../stats/index.js';
 
-/** Settings of {@link simulatePortfolio} (BRAIN names and defaults where they exist). */
-export interface PortfolioSettings {
+/**
+ * The simulation settings of an alpha as WorldQuant BRAIN names them: the one
+ * BRAIN settings type of the project (the research loop's hypotheses, the
+ * screen, the portfolio simulator and a BRAIN client all use it).
+ */
+export interface BrainSettings {
   /** 1 (default): weights from data up to t-1 traded at t. 0: data up to t traded at t's close. */
   delay: 0 | 1;
   /** Linear decay window in bars (default 0 = none; 1 is also none). */
   decay: number;
   /** Neutralization (default 'market'). */
   neutralization: 'none' | 'market' | 'group';
+  /** Maximum absolute weight per asset as a fraction of the gross book (default 0.08; 1 = off). */
+  truncation: number;
+}
+
+/**
+ * The defaults of {@link BrainSettings}: delay 1, no decay, market
+ * neutralization, truncation 0.08. 0.08 is BRAIN's own default truncation
+ * (equity regions), so a local simulation at defaults matches what BRAIN runs
+ * at defaults; with 500 stocks it binds only for concentrated alphas (an
+ * equal-weight long-short book holds 0.2% per name).
+ */
+export const DEFAULT_BRAIN_SETTINGS: Readonly<BrainSettings> = { delay: 1, decay: 0, neutralization: 'market', truncation: 0.08 };
+
+/** Settings of {@link simulatePortfolio}: the {@link BrainSettings} plus book, costs, price field, range and annualization. */
+export interface PortfolioSettings extends BrainSettings {
   /** Group label set for 'group' neutralization: a key of `panel.groups` (default 'sector'). */
   group: string;
-  /** Maximum absolute weight per asset as a fraction of the book (default 0.08, BRAIN's usual; 1 = off). */
-  truncation: number;
   /** Gross book size in dollars (default 20,000,000 as in BRAIN). */
   bookSize: number;
   /** Transaction cost in bps of traded dollars (default 0, BRAIN's simulator has no costs; set e.g. 5 for realism). */
@@ -58,18 +84,20 @@ export interface PortfolioMetrics {
   sharpe: number;
   /** Sortino of the per-bar returns (lib/stats convention). */
   sortino: number;
-  /** Simple annual return on the gross book: mean(pnl / bookSize) x annualization (no compounding, constant book). Variant note: BRAIN is commonly described as reporting returns on half the book (one side), i.e. 2x this; fitness here uses this gross-book value. */
-  annualReturn: number;
+  /** BRAIN's returns: annualized PnL over half the book size, mean(pnl) x annualization / (bookSize / 2) (no compounding, constant book); 2 x {@link PortfolioMetrics.bookReturn}. */
+  returns: number;
+  /** Annualized PnL over the whole (gross) book: mean(pnl / bookSize) x annualization (no compounding). */
+  bookReturn: number;
   annualVolatility: number;
-  /** Average daily turnover: mean over bars of sum|Δpos| / bookSize, x bars per day for intraday bars. */
+  /** Average daily turnover: mean over bars of sum|Δpos| / bookSize, x bars per calendar day of the panel's frequency (lib/data barsPerDay; independent of the annualization). */
   turnover: number;
   /** Largest fall of cumulative PnL from its running peak, as a fraction of bookSize (additive, no compounding). */
   maxDrawdown: number;
-  /** annualReturn / maxDrawdown. */
+  /** bookReturn / maxDrawdown (both on the gross book). */
   calmar: number;
   /** Margin: total PnL / total traded dollars (fraction; x 1e4 for bps). */
   margin: number;
-  /** BRAIN fitness: sharpe x sqrt(|annualReturn| / max(turnover, 0.125)). */
+  /** BRAIN fitness: sharpe x sqrt(|returns| / max(turnover, 0.125)), on BRAIN's half-book returns. */
   fitness: number;
   /** Total PnL in dollars. */
   totalPnl: number;
@@ -101,11 +129,8 @@ export interface PortfolioResult {
 /** Default portfolio settings for a panel. */
 export function defaultPortfolioSettings(panel: Panel): PortfolioSettings {
   return {
-    delay: 1,
-    decay: 0,
-    neutralization: 'market',
+    ...DEFAULT_BRAIN_SETTINGS,
     group: 'sector',
-    truncation: 0.08,
     bookSize: 20_000_000,
     costBps: 0,
     priceField: 'close',
@@ -292,9 +317,9 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
   }
   meanR /= n;
   meanTo /= n;
-  const barsPerDay = s.annualization / (panel.market === 'equity' ? 252 : 365);
-  const dailyTurnover = meanTo * barsPerDay;
-  const annualReturn = meanR * s.annualization;
+  const dailyTurnover = meanTo * barsPerDay(panel.frequency, panel.market);
+  const bookReturn = meanR * s.annualization;
+  const returnsHalfBook = 2 * bookReturn;
   return {
     settings: s,
     assets: panel.assets,
@@ -309,13 +334,14 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
       nBars: n,
       sharpe: ps.sharpe,
       sortino: ps.sortino,
-      annualReturn,
+      returns: returnsHalfBook,
+      bookReturn,
       annualVolatility: ps.annualVolatility,
       turnover: dailyTurnover,
       maxDrawdown: maxDd,
-      calmar: maxDd > 0 ? annualReturn / maxDd : NaN,
+      calmar: maxDd > 0 ? bookReturn / maxDd : NaN,
       margin: traded > 0 ? cum / traded : NaN,
-      fitness: ps.sharpe * Math.sqrt(Math.abs(annualReturn) / Math.max(dailyTurnover, 0.125)),
+      fitness: ps.sharpe * Math.sqrt(Math.abs(returnsHalfBook) / Math.max(dailyTurnover, 0.125)),
       totalPnl: cum,
       totalCost,
       avgLong: longs / n,

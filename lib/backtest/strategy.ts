@@ -6,7 +6,9 @@
  * re-run it. File I/O lives in `export.ts`.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson, decodeNumber, toJsonSafe, type JsonValue } from '../db/index.js';
 import { formatTime, type Panel } from '../data/panel.js';
+import { panelSha256 } from '../data/identity.js';
 import { evaluate, parse, ExprError } from '../expr/index.js';
 import { backtestSignals, resolveExecutionSettings, type BacktestResult, type ExecutionSettings } from './backtest.js';
 import { resolvePortfolioSettings, simulatePortfolio, type PortfolioResult, type PortfolioSettings } from './portfolio.js';
@@ -14,11 +16,13 @@ import type { Condition, SignalRules, SignalSpec } from './signals.js';
 
 /** Schema identifier written in every strategy document. */
 export const STRATEGY_SCHEMA = 'alphalab.strategy';
-/** Current schema version; documents with another version are refused by {@link checkStrategyDocument}. */
-export const STRATEGY_SCHEMA_VERSION = 1;
+/**
+ * Current schema version; documents with another version are refused by {@link checkStrategyDocument}.
+ * 2: portfolio metrics in BRAIN's conventions (`returns` over half the book, `bookReturn`, fitness on `returns`;
+ * version 1 had `annualReturn` on the gross book and fitness on it); the deflated Sharpe carries its annualization.
+ */
+export const STRATEGY_SCHEMA_VERSION = 2;
 
-/** A JSON value (non-finite numbers are stored as the strings "NaN", "Infinity", "-Infinity"). */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
 /** Dataset and period a strategy was validated on. Times are ISO 8601 UTC (bar open times). */
 export interface StrategyDataset {
@@ -35,7 +39,7 @@ export interface StrategyDataset {
   /** First and last bar of the evaluation period (inclusive) whose metrics are stored. */
   periodStart: string;
   periodEnd: string;
-  /** sha256 of the panel's times, assets and every field (see {@link panelFingerprint}). */
+  /** sha256 of the panel's times, assets and every field (see lib/data panelSha256). */
   fingerprint: string;
 }
 
@@ -166,43 +170,6 @@ export function jsonDepth(text: string): { depth: number; position: number } {
   return { depth: max, position: at };
 }
 
-/** Copy of a value that JSON can hold: typed arrays as arrays, non-finite numbers as strings, functions and undefined dropped. */
-export function toJsonSafe(v: unknown): JsonValue {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => toJsonSafe(x));
-  if (Array.isArray(v)) return v.map(toJsonSafe);
-  if (typeof v === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (x === undefined || typeof x === 'function') continue;
-      out[k] = toJsonSafe(x);
-    }
-    return out;
-  }
-  return null;
-}
-
-function decodeNumber(x: unknown): number {
-  if (typeof x === 'number') return x;
-  if (x === 'NaN') return NaN;
-  if (x === 'Infinity') return Infinity;
-  if (x === '-Infinity') return -Infinity;
-  return NaN;
-}
-
-/** Canonical JSON: object keys sorted, no whitespace (the input of the content hash). */
-export function canonicalJson(v: JsonValue): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  return `{${Object.keys(v)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k]!)}`)
-    .join(',')}}`;
-}
-
 /** sha256 hex of the canonical JSON of a document without its `contentHash`. */
 export function strategyHash(doc: Omit<StrategyDocument, 'contentHash'> | StrategyDocument): string {
   const { contentHash: _omit, ...rest } = doc as StrategyDocument;
@@ -210,31 +177,15 @@ export function strategyHash(doc: Omit<StrategyDocument, 'contentHash'> | Strate
   return createHash('sha256').update(canonicalJson(toJsonSafe(rest))).digest('hex');
 }
 
-/**
- * Fingerprint of a panel's data: sha256 over frequency, market, times, assets
- * and every field (sorted by name, raw float64 bytes).
- */
-export function panelFingerprint(panel: Panel): string {
-  const h = createHash('sha256');
-  h.update(`${panel.frequency}|${panel.market}|${panel.assets.join(',')}|`);
-  h.update(new Uint8Array(panel.times.buffer, panel.times.byteOffset, panel.times.byteLength));
-  for (const name of Object.keys(panel.fields).sort()) {
-    const f = panel.fields[name]!;
-    h.update(`|${name}|`);
-    h.update(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
-  }
-  return h.digest('hex');
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Evaluates named factor expressions with lib/expr on a panel (each result
  * nDates x nAssets, date-major, causal), e.g. to build a {@link SignalSpec}:
- * `{ factors: evaluateFactors(panel, { z: 'ts_zscore(funding_rate, 72)' }), ...reversalRules('z', 2, 0) }`.
+ * `{ factors: evaluateStrategyFactors(panel, { z: 'ts_zscore(funding_rate, 72)' }), ...reversalRules('z', 2, 0) }`.
  * @throws ExprError from lib/expr naming the bad expression
  */
-export function evaluateFactors(panel: Panel, exprs: Record<string, string>): Record<string, Float64Array> {
+export function evaluateStrategyFactors(panel: Panel, exprs: Record<string, string>): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
   for (const [name, expr] of Object.entries(exprs)) out[name] = evaluate(expr, panel);
   return out;
@@ -319,7 +270,7 @@ export function buildStrategyDocument(input: StrategyInput, factorValues: Record
       nBars: T,
       periodStart: iso(panel.times[period.start]!),
       periodEnd: iso(panel.times[period.end - 1]!),
-      fingerprint: panelFingerprint(panel),
+      fingerprint: panelSha256(panel),
     },
     validation: {
       walkForward: toJsonSafe(v.walkForward ?? null),
@@ -442,7 +393,7 @@ export function rerunStrategyFull(doc: StrategyDocument, panel: Panel, opts: { a
     if (T !== ds.nBars || iso(panel.times[0]!) !== ds.panelStart || iso(panel.times[T - 1]!) !== ds.panelEnd) {
       throw new Error(`${where}: panel spans ${formatTime(panel.times[0]!, panel.frequency)}..${formatTime(panel.times[T - 1]!, panel.frequency)} (${T} bars), the strategy was built on ${ds.panelStart}..${ds.panelEnd} (${ds.nBars} bars)`);
     }
-    const fp = panelFingerprint(panel);
+    const fp = panelSha256(panel);
     if (fp !== ds.fingerprint) throw new Error(`${where}: panel data differs from the data the strategy was exported on (fingerprint ${fp.slice(0, 12)}... vs ${ds.fingerprint.slice(0, 12)}...); pass allowDataChange to run anyway`);
   }
   const findBar = (isoTime: string, label: string): number => {

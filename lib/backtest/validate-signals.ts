@@ -4,7 +4,7 @@
  * thresholds (defaults from the project spec: at least 30 trades, win rate
  * above 40%, profit factor above 1.0, 1 to 500 entry signals per 1,000 bars).
  */
-import type { BacktestMetrics, BacktestResult, DecayPoint } from './backtest.js';
+import type { BacktestMetrics, BacktestResult, HoldingDecayPoint } from './backtest.js';
 
 /** Thresholds of {@link validateSignals}. */
 export interface SignalThresholds {
@@ -38,7 +38,7 @@ export interface SignalValidationMetrics {
   /** Entry signals per 1,000 bars per asset. */
   signalsPer1000Bars: number;
   /** Mean signed forward return by holding period. */
-  decay: DecayPoint[];
+  decay: HoldingDecayPoint[];
 }
 
 /**
@@ -47,7 +47,7 @@ export interface SignalValidationMetrics {
  * @returns pass = every check holds; reasons = one line per failed check (empty when pass)
  */
 export function validateSignals(
-  result: { metrics: BacktestMetrics; decay?: DecayPoint[] } | BacktestResult,
+  result: { metrics: BacktestMetrics; decay?: HoldingDecayPoint[] } | BacktestResult,
   thresholds: Partial<SignalThresholds> = {},
 ): { pass: boolean; reasons: string[]; metrics: SignalValidationMetrics } {
   const th = { ...DEFAULT_SIGNAL_THRESHOLDS, ...thresholds };

@@ -6,7 +6,7 @@
  * purging/embargo, for factors whose look-back spans the boundary).
  */
 import type { Frequency } from '../data/panel.js';
-import { deflatedSharpe, kurtosis, mean, skewness, std, variance } from '../stats/index.js';
+import { mean } from '../stats/index.js';
 
 /** A half-open bar range `[start, end)` of panel rows. */
 export interface BarRange {
@@ -214,53 +214,4 @@ export async function rollingValidation<P, S extends Scored>(opts: {
     sharpeDecay: meanTest / meanTrain,
     decayFlag: meanTest < thr * meanTrain,
   };
-}
-
-/** Output of {@link deflatedSharpeReport}. */
-export interface DeflatedSharpeReport {
-  /** Observed annualized Sharpe and its per-bar value. */
-  sharpe: number;
-  sharpePerBar: number;
-  nObs: number;
-  nTrials: number;
-  /** Variance of the per-bar Sharpe ratios across trials. */
-  trialSharpeVariance: number;
-  /** Expected maximum per-bar Sharpe of nTrials unskilled trials, and annualized. */
-  sr0PerBar: number;
-  sr0: number;
-  /** Deflated Sharpe Ratio (probability that the true Sharpe is > 0 after selection). */
-  dsr: number;
-  /** dsr > 0.95. */
-  pass: boolean;
-}
-
-/**
- * Deflated Sharpe Ratio (Bailey & Lopez de Prado 2014, via lib/stats
- * `deflatedSharpe`) of the selected strategy's per-bar returns, given the
- * number of configurations tried and the spread of their Sharpe ratios.
- * @param returns per-bar returns of the selected configuration (NaN skipped)
- * @param trialSharpes annualized Sharpe ratios of all configurations tried (used for the variance); or pass trialSharpeVariance (per bar) directly
- * @param nTrials number of configurations tried (default trialSharpes.length)
- * @throws RangeError when nTrials > 1 and no variance source is given
- */
-export function deflatedSharpeReport(opts: {
-  returns: ArrayLike<number>;
-  annualization: number;
-  nTrials?: number;
-  trialSharpes?: readonly number[];
-  trialSharpeVariance?: number;
-}): DeflatedSharpeReport {
-  const r = Array.from(opts.returns).filter((x) => !Number.isNaN(x));
-  const sa = Math.sqrt(opts.annualization);
-  const sharpePerBar = mean(r) / std(r, 1);
-  const finiteTrials = (opts.trialSharpes ?? []).filter(Number.isFinite);
-  const nTrials = opts.nTrials ?? finiteTrials.length;
-  let v = opts.trialSharpeVariance;
-  if (v === undefined) {
-    if (finiteTrials.length >= 2) v = variance(finiteTrials.map((x) => x / sa), 1);
-    else if (nTrials <= 1) v = 0;
-    else throw new RangeError('deflatedSharpeReport: nTrials > 1 needs trialSharpes (>= 2 finite values) or trialSharpeVariance');
-  }
-  const { dsr, sr0 } = deflatedSharpe({ sharpe: sharpePerBar, nObs: r.length, skew: skewness(r), kurtosis: kurtosis(r), nTrials: Math.max(1, nTrials), trialSharpeVariance: v });
-  return { sharpe: sharpePerBar * sa, sharpePerBar, nObs: r.length, nTrials, trialSharpeVariance: v, sr0PerBar: sr0, sr0: sr0 * sa, dsr, pass: dsr > 0.95 };
 }

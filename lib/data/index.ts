@@ -28,3 +28,4 @@ export { rowChecks, validRowsRelation, problems, formatReport, IngestRejectedErr
 export type { Severity, CheckName, ErrorCheck, WarningCheck, DroppableWarning, QualityExample, QualityRow, QualityReport, CheckContext, RowCheck } from './validate.js';
 export { panelToLongFrame, longFrameToPanel, panelToWideFrame, wideFrameToPanel, queryFrame, frameToHtml } from './frames.js';
 export type { Frame, LongFrameOptions, FrameToPanelOptions } from './frames.js';
+export { panelObjectId, panelQuickFingerprint, panelSha256, assetsHash } from './identity.js';

@@ -39,6 +39,18 @@ export function barsPerYear(frequency: Frequency, market: 'equity' | 'crypto' = 
 }
 
 /**
+ * Bars per calendar day of a frequency: 1 for daily bars, 24 for 1h, 288 for
+ * 5m (24/7 markets). For equities only daily bars are supported (1), as in
+ * {@link barsPerYear}. Used to express turnover per day whatever the
+ * annualization (e.g. 244 trading days a year still has 1 daily bar per day).
+ * @throws Error for intraday equity frequencies (session hours unknown).
+ */
+export function barsPerDay(frequency: Frequency, market: 'equity' | 'crypto' = frequency === '1d' ? 'equity' : 'crypto'): number {
+  if (market === 'equity' && frequency !== '1d') throw new Error(`barsPerDay: intraday equity frequency ${frequency} needs session hours; not supported`);
+  return 86_400_000 / FREQUENCY_MS[frequency];
+}
+
+/**
  * A dates x assets panel of float64 fields. See the module comment for layout.
  * Invariants (checked by {@link validatePanel}): `times` strictly increasing,
  * `assets` unique, every field of length `nDates * nAssets`.

@@ -29,3 +29,13 @@ export function defaultDbPath(): string {
 export function defaultLakeDir(): string {
   return process.env.ALPHALAB_LAKE ? resolve(process.env.ALPHALAB_LAKE) : join(projectRoot(), 'data', 'lake');
 }
+
+/**
+ * The shared data folder with the larger datasets that are not bundled (the
+ * 1,050-ticker US panel, 5m / 1m perpetual bars, order-book samples; see its
+ * PROVENANCE.md): `$ALPHALAB_SHARED_DATA`, else `<root>/../shared/data`. It may
+ * not exist; callers check the file they need and say how to get it.
+ */
+export function sharedDataDir(): string {
+  return process.env.ALPHALAB_SHARED_DATA ? resolve(process.env.ALPHALAB_SHARED_DATA) : resolve(projectRoot(), '..', 'shared', 'data');
+}

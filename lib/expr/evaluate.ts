@@ -19,29 +19,15 @@ import type { ArgValue, OpContext } from './ops.js';
 import { ADV_RE, checkAst, lookback, normalize, parse, print } from './parser.js';
 import type { Panel } from '../data/panel.js';
 import { sliceDates } from '../data/panel.js';
+import { panelObjectId } from '../data/identity.js';
 
 /** Recycled intermediate buffers by length (at most POOL_CAP each, 4 lengths): avoids allocating and page-faulting a fresh panel-sized array per operator. */
 const POOL = new Map<number, Float64Array[]>();
 const POOL_CAP = 12;
 
-/** Frees the recycled intermediate buffers kept between evaluations (at most 12 panel-sized arrays per panel size, 4 sizes). */
-export function clearBufferPool(): void {
-  POOL.clear();
-}
-
-const panelIds = new WeakMap<Panel, number>();
-let nextPanelId = 1;
-
-/** A process-unique identity of a panel object, for cache keys (the dataset name alone is not enough: slices share it). */
-export function panelIdentity(panel: Panel): string {
-  let id = panelIds.get(panel);
-  if (id === undefined) { id = nextPanelId++; panelIds.set(panel, id); }
-  return `${panel.dataset ?? 'panel'}#${id}`;
-}
-
 /**
  * An LRU cache of evaluated expressions, keyed by canonical expression and
- * panel identity (the panel object; see {@link panelIdentity}). Holds copies:
+ * panel identity (the panel object; see lib/data panelObjectId). Holds copies:
  * callers may modify what `evaluate` returns. Bounded by total bytes.
  * Panels are treated as immutable: mutating a panel's fields after evaluating
  * on it makes its cached results stale (call {@link ExprCache.clear}).
@@ -59,7 +45,7 @@ export class ExprCache {
 
   /** The cached result for a canonical expression on a panel (the stored array: do not modify), or undefined. */
   get(panel: Panel, canonicalExpr: string): Float64Array | undefined {
-    const k = `${panelIdentity(panel)}|${canonicalExpr}`;
+    const k = `${panelObjectId(panel)}|${canonicalExpr}`;
     const v = this.map.get(k);
     if (v) { this.map.delete(k); this.map.set(k, v); this.hits++; } else this.misses++;
     return v;
@@ -67,7 +53,7 @@ export class ExprCache {
 
   /** Stores a copy of a result. */
   set(panel: Panel, canonicalExpr: string, values: Float64Array): void {
-    const k = `${panelIdentity(panel)}|${canonicalExpr}`;
+    const k = `${panelObjectId(panel)}|${canonicalExpr}`;
     const old = this.map.get(k);
     if (old) { this.bytes -= old.byteLength; this.map.delete(k); }
     if (values.byteLength > this.maxBytes) return;

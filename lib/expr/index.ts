@@ -25,11 +25,16 @@ export { ExprError } from './ast.js';
 export type { Expr, NumberExpr, FieldExpr, CallExpr } from './ast.js';
 export { num, fieldRef, call } from './ast.js';
 export { parse, canonical, lookback, normalize, print, checkAst, LIMITS } from './parser.js';
-export { evaluate, evaluateMany, evaluateRange, ExprCache, panelIdentity, clearBufferPool } from './evaluate.js';
+export { evaluate, evaluateMany, evaluateRange, ExprCache } from './evaluate.js';
 export type { EvaluateOptions, EvalStats } from './evaluate.js';
 export { toTokens, fromTokens, evaluateTokens, MAX_TOKENS } from './tokens.js';
 export type { TokenOptions } from './tokens.js';
 export { OPERATORS, getOperator } from './ops.js';
+export {
+  scaleWindows, replaceField, fieldsOf, operatorAlternatives, swapOperator, wrap, unwrap, negate, flipSign, crossover,
+  instantiateTemplate, subtrees, subtreeAt, replaceAt, windowArguments,
+} from './mutate.js';
+export type { Mutation, Subtree, Wrapper, HoleValue } from './mutate.js';
 export { ALPHA101 } from './alpha101.js';
 export type { OpSpec, OpKind, ArgSpec, ArgKind } from './ops.js';
 

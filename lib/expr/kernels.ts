@@ -79,30 +79,12 @@ export function div(a: Val, b: Val, out: Arr): Arr {
   return out;
 }
 
-/** Applies a unary function element-wise; non-finite results -> NaN. */
-export function map1(a: Val, f: (x: number) => number, out: Arr): Arr {
-  if (typeof a === 'number') return fill(out, f(a));
-  const n = out.length;
-  for (let i = 0; i < n; i++) { const v = f(a[i]!); out[i] = v - v === 0 ? v : NaN; }
-  return out;
-}
-
 /** Applies a binary function element-wise with scalar broadcast; non-finite results -> NaN. */
 export function map2(a: Val, b: Val, f: (x: number, y: number) => number, out: Arr): Arr {
   const n = out.length;
   if (typeof a === 'number' && typeof b === 'number') return fill(out, f(a, b));
   for (let i = 0; i < n; i++) {
     const v = f(typeof a === 'number' ? a : a[i]!, typeof b === 'number' ? b : b[i]!);
-    out[i] = v - v === 0 ? v : NaN;
-  }
-  return out;
-}
-
-/** Applies a ternary function element-wise with scalar broadcast; non-finite results -> NaN. */
-export function map3(a: Val, b: Val, c: Val, f: (x: number, y: number, z: number) => number, out: Arr): Arr {
-  const n = out.length;
-  for (let i = 0; i < n; i++) {
-    const v = f(typeof a === 'number' ? a : a[i]!, typeof b === 'number' ? b : b[i]!, typeof c === 'number' ? c : c[i]!);
     out[i] = v - v === 0 ? v : NaN;
   }
   return out;

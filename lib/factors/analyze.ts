@@ -8,7 +8,7 @@
  */
 import { barsPerYear, type Panel } from '../data/panel.js';
 import {
-  mean, neweyWestT, performanceStats, spearman, std, tStatistic, tTestPValue, drawdownSeries, equityCurve, type PerformanceStats,
+  mean, neweyWestT, performanceStats, spearman, std, tStatistic, tTestPValue, drawdownSeries, equityCurve, deflatedSharpeReport, type DeflatedSharpeResult, type PerformanceStats,
 } from '../stats/index.js';
 import {
   bucketHeldReturns, bucketMeans, checkInt, checkShape, coverageSeries, forwardReturnsKernel, heldReturns, nanMean, quantileBuckets,
@@ -441,3 +441,14 @@ export function analyzeFactor(values: Float64Array, panel: Panel, settings?: Fac
     stageMs: { ranks: t1 - t0, ic: t2 - t1, quantiles: t3 - t2, portfolios: t4 - t3, turnover: t5 - t4 },
   };
 }
+
+/**
+ * The deflated Sharpe (lib/stats deflatedSharpeReport) of a factor's
+ * directional long-short returns (top minus bottom, times the sign of the mean
+ * Rank IC) from their stored moments, annualized with the analysis' bars per year.
+ */
+export function directionalDeflatedSharpe(a: Pick<FactorAnalysis, 'longShort' | 'annualization'>, nTrials: number, trialSharpeVariance: number): DeflatedSharpeResult {
+  const d = a.longShort.directional;
+  return deflatedSharpeReport({ sharpePerBar: d.sharpePerBar, nObs: d.nBars, skew: d.skew, kurtosis: d.kurtosis, nTrials, trialSharpeVariance, annualization: a.annualization });
+}
+

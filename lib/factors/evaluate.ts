@@ -9,82 +9,33 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatTime, sliceDates, type Frequency, type Panel } from '../data/panel.js';
+import { assetsHash, panelQuickFingerprint } from '../data/identity.js';
 import { toEpochMs, type TimeLike } from '../data/kernels.js';
-import { deflatedSharpe } from '../stats/index.js';
-import { canonical, evaluate, type ExprCache } from '../expr/index.js';
-import { analyzeFactor, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
-import { sha256, stableJson } from './encode.js';
+import type { DeflatedSharpeResult } from '../stats/index.js';
+import { canonical, evaluate, type Expr, type ExprCache } from '../expr/index.js';
+import { analyzeFactor, directionalDeflatedSharpe, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
+import { sha256, stableJson } from '../db/index.js';
 import { rankSnapshot, snapshotCorrelation } from './redundancy.js';
 import { FactorStore } from './store.js';
+import type { FactorReport, Redundancy } from './report.js';
 
 /**
- * A factor: an expression string (evaluated with lib/expr; its name is the
- * canonical expression), a named expression `{ name, expression }`, or a
- * precomputed dates x assets panel `{ name, values }` (optionally with the
- * expression it came from, for the record).
+ * A factor:
+ * - an expression (source string or parsed AST; evaluated with lib/expr; its
+ *   id and name are the canonical expression), or a named one `{ name, expression }`;
+ * - an expression with its values already computed, `{ expression, values, name? }`
+ *   (values = `evaluate(expression, panel)`, dates x assets of the whole panel):
+ *   the id stays the canonical expression, so it is the same trial as the
+ *   expression alone, and nothing is evaluated again (the caller vouches that
+ *   the values are the expression's);
+ * - a precomputed dates x assets panel `{ name, values }` without an
+ *   expression: id `values:<name>:<sha256 of values>`.
  */
-export type FactorInput = string | { name: string; expression: string; values?: undefined } | { name: string; values: Float64Array; expression?: string };
-
-/** Redundancy of a factor against the factors stored for the same dataset and universe. */
-export interface Redundancy {
-  /** Largest |mean per-date rank correlation| with a stored factor (NaN when none compared). */
-  maxAbsCorr: number;
-  /** Signed correlation with that factor. */
-  corr: number;
-  /** Name of that factor, or null. */
-  with: string | null;
-  /** Its factor id (canonical expression or values id), or null. */
-  withId: string | null;
-  /** maxAbsCorr > threshold. */
-  redundant: boolean;
-  /** Flag threshold (default 0.7, as BRAIN's self-correlation check). */
-  threshold: number;
-  /** Number of stored factors compared. */
-  compared: number;
-}
-
-/** Deflated Sharpe ratio of the directional long-short portfolio against the trials in the store. */
-export interface DeflatedSharpeResult {
-  /** Probability that the true Sharpe is > 0 after deflation (Bailey & Lopez de Prado 2014). */
-  dsr: number;
-  /** Expected maximum per-bar Sharpe of nTrials unskilled trials (the benchmark). */
-  sr0: number;
-  /** Trials recorded in the store for this dataset, this one included. */
-  nTrials: number;
-  /** Sample variance of the per-bar long-short Sharpe across those trials. */
-  trialSharpeVariance: number;
-}
-
-/**
- * The result of {@link evaluateFactor}: every metric of {@link FactorAnalysis}
- * plus identity, provenance and store fields.
- */
-export interface FactorReport extends FactorAnalysis {
-  /** Unique id of the evaluation (the trial row's primary key). */
-  runId: string;
-  /** Hash of factor id, dataset, period, resolved settings and data fingerprint. */
-  cacheKey: string;
-  /** ISO time the evaluation was computed. */
-  createdAt: string;
-  /** True when this report was read from the store rather than computed now. */
-  cached: boolean;
-  /** Factor identity: id = canonical expression, or `values:<name>:<sha256 of values>`. */
-  factor: { id: string; name: string; expression: string | null; valuesHash: string | null };
-  /** Dataset name. */
-  dataset: string;
-  frequency: Frequency;
-  market: 'equity' | 'crypto';
-  /** First and last bar evaluated (ISO date for daily bars, 'YYYY-MM-DD HH:MM' otherwise). */
-  period: { start: string; end: string };
-  /** Caller's tag (e.g. 'notebook', 'llm-loop'), or null. */
-  source: string | null;
-  /** Redundancy against stored factors, or null without a store. */
-  redundancy: Redundancy | null;
-  /** Deflated Sharpe with the store's trial count, or null without a store. */
-  deflatedSharpe: DeflatedSharpeResult | null;
-  /** Milliseconds: expression evaluation, metrics, and the whole call. */
-  timings: { factorMs: number; analyzeMs: number; totalMs: number };
-}
+export type FactorInput =
+  | string
+  | Expr
+  | { name?: string; expression: string | Expr; values?: Float64Array }
+  | { name: string; values: Float64Array; expression?: undefined };
 
 /** Options of {@link evaluateFactor}: analysis settings plus store and period. */
 export interface EvaluateFactorOptions extends FactorSettings {
@@ -92,8 +43,10 @@ export interface EvaluateFactorOptions extends FactorSettings {
   store?: FactorStore | false;
   /** Dataset name recorded with the trial (default panel.dataset). @throws when neither is set and a store is used. */
   dataset?: string;
-  /** Period to evaluate, both ends inclusive (ISO string, epoch ms or Date). The factor may use earlier bars as warm-up; forward returns use only bars inside the period. */
+  /** Period to evaluate, both ends inclusive (ISO string, epoch ms or Date). The factor may use earlier bars as warm-up; forward returns use only bars inside the period. Exclusive with `rows`. */
   period?: { start?: TimeLike; end?: TimeLike };
+  /** The same as a bar range: rows [start, end) of the panel (end exclusive, at least 2 bars). Exclusive with `period`. */
+  rows?: { start: number; end: number };
   /** Tag stored with the trial (e.g. 'notebook', 'llm-loop'). */
   source?: string;
   /** Expression cache passed to lib/expr `evaluate`. */
@@ -113,42 +66,6 @@ function openDefaultStore(): Promise<FactorStore> {
     });
   }
   return defaultStore;
-}
-
-/** sha256 of the asset list (the universe identity used to match snapshots). */
-export function assetsHash(assets: readonly string[]): string {
-  return sha256(assets.join('\u0000'));
-}
-
-const fingerprints = new WeakMap<Panel, string>();
-
-/**
- * Cheap fingerprint of a panel's content: shape, times, assets, and per field
- * the sum of finite values and the NaN count. Cached per panel object (panels
- * are treated as immutable, as by lib/expr's cache).
- */
-export function panelFingerprint(panel: Panel): string {
-  const hit = fingerprints.get(panel);
-  if (hit) return hit;
-  const fields: Record<string, [number, number]> = {};
-  for (const name of Object.keys(panel.fields).sort()) {
-    const f = panel.fields[name]!;
-    let s = 0;
-    let nan = 0;
-    for (let i = 0; i < f.length; i++) {
-      const v = f[i]!;
-      if (v === v) s += v;
-      else nan++;
-    }
-    fields[name] = [s, nan];
-  }
-  const T = panel.times.length;
-  const fp = sha256(stableJson({
-    dataset: panel.dataset ?? null, frequency: panel.frequency, market: panel.market, T, N: panel.assets.length,
-    first: T ? panel.times[0] : null, last: T ? panel.times[T - 1] : null, times: sha256(panel.times), assets: assetsHash(panel.assets), fields,
-  }));
-  fingerprints.set(panel, fp);
-  return fp;
 }
 
 const slices = new WeakMap<Panel, Map<string, Panel>>();
@@ -183,6 +100,13 @@ function periodRows(times: Float64Array, period?: { start?: TimeLike; end?: Time
   return { start: a, end: b };
 }
 
+/** Checks a bar range [start, end) against a panel of T bars. */
+function checkRows(r: { start: number; end: number }, T: number): { start: number; end: number } {
+  if (!(Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= 0 && r.end <= T)) throw new RangeError(`evaluateFactor: rows [${r.start}, ${r.end}) outside the panel's [0, ${T}) or not integers`);
+  if (r.end - r.start < 2) throw new RangeError(`evaluateFactor: rows [${r.start}, ${r.end}) hold ${Math.max(0, r.end - r.start)} bar(s); need at least 2`);
+  return { start: r.start, end: r.end };
+}
+
 /**
  * Evaluates a factor on a panel with every metric of {@link analyzeFactor},
  * cached in and counted by the trial store.
@@ -213,26 +137,33 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
   let expression: string | null;
   let valuesHash: string | null = null;
   let values: Float64Array | undefined;
-  let source: string | undefined;
-  if (typeof factor === 'string' || (factor && typeof factor.expression === 'string' && factor.values === undefined)) {
-    source = typeof factor === 'string' ? factor : factor.expression!;
+  let source: string | Expr | undefined;
+  const isAst = (x: unknown): x is Expr => typeof x === 'object' && x !== null && 'type' in x;
+  if (typeof factor === 'string' || isAst(factor) || (factor && factor.expression !== undefined)) {
+    source = typeof factor === 'string' || isAst(factor) ? factor : factor.expression!;
     expression = canonical(source);
     id = expression;
-    name = typeof factor === 'string' ? expression : factor.name;
+    name = typeof factor === 'string' || isAst(factor) ? expression : factor.name ?? expression;
+    if (!isAst(factor) && typeof factor !== 'string' && factor.values !== undefined) {
+      if (!(factor.values instanceof Float64Array)) throw new TypeError(`evaluateFactor: factor "${name}" values must be a Float64Array`);
+      if (factor.values.length !== T * N) throw new RangeError(`evaluateFactor: factor "${name}" values have length ${factor.values.length}, expected ${T} x ${N}`);
+      values = factor.values;
+    }
   } else {
     if (!factor || typeof factor.name !== 'string' || !(factor.values instanceof Float64Array)) {
-      throw new TypeError('evaluateFactor: factor must be an expression string, { name, expression } or { name, values: Float64Array }');
+      throw new TypeError('evaluateFactor: factor must be an expression (string or AST), { name, expression }, { expression, values } or { name, values: Float64Array }');
     }
     if (factor.values.length !== T * N) throw new RangeError(`evaluateFactor: factor "${factor.name}" values have length ${factor.values.length}, expected ${T} x ${N}`);
     valuesHash = sha256(factor.values);
-    expression = factor.expression ?? null;
+    expression = null;
     id = `values:${factor.name}:${valuesHash}`;
     name = factor.name;
     values = factor.values;
   }
-  const rows = periodRows(panel.times, opts.period);
+  if (opts.rows && opts.period) throw new RangeError('evaluateFactor: give either period or rows, not both');
+  const rows = opts.rows ? checkRows(opts.rows, T) : periodRows(panel.times, opts.period);
   const cacheKey = sha256(stableJson({
-    factor: id, dataset: dataset ?? null, rows: [panel.times[rows.start], panel.times[rows.end - 1]], settings, data: panelFingerprint(panel),
+    factor: id, dataset: dataset ?? null, rows: [panel.times[rows.start], panel.times[rows.end - 1]], settings, data: panelQuickFingerprint(panel),
   }));
   if (store) {
     const hit = await store.findByKey(cacheKey);
@@ -305,12 +236,9 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
  * With `pending` the report is not stored yet and is counted as one more trial
  * (its Sharpe included in the variance).
  */
-export async function deflatedSharpeFromStore(store: FactorStore, report: Pick<FactorReport, 'dataset' | 'longShort'>, pending = false): Promise<DeflatedSharpeResult> {
+export async function deflatedSharpeFromStore(store: FactorStore, report: Pick<FactorReport, 'dataset' | 'longShort' | 'annualization'>, pending = false): Promise<DeflatedSharpeResult> {
   const { nTrials, variance } = await store.trialSharpeStats({ dataset: report.dataset }, pending ? report.longShort.stats.sharpePerBar : undefined);
-  const d = report.longShort.directional;
-  const v = nTrials <= 1 ? 0 : variance;
-  const r = deflatedSharpe({ sharpe: d.sharpePerBar, nObs: d.nBars, skew: d.skew, kurtosis: d.kurtosis, nTrials, trialSharpeVariance: v });
-  return { dsr: r.dsr, sr0: r.sr0, nTrials, trialSharpeVariance: v };
+  return directionalDeflatedSharpe(report, nTrials, nTrials <= 1 ? 0 : variance);
 }
 
 /**

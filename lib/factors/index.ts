@@ -19,19 +19,19 @@
  * (plotly figures via lib/viz).
  * @module
  */
-export { analyzeFactor, forwardReturns, resolveSettings } from './analyze.js';
+export { analyzeFactor, forwardReturns, resolveSettings, directionalDeflatedSharpe } from './analyze.js';
 export type { FactorAnalysis, FactorSettings, ResolvedSettings, IcStats, DecayPoint, QuantileStats, TurnoverStats, LongShort } from './analyze.js';
 export { gradeFactor, resolveThresholds, fmtNum, DEFAULT_THRESHOLDS, GRADES } from './grade.js';
 export type { Grade, GradeMetrics, GradeResult, GradeThresholds, Criterion, PartialThresholds } from './grade.js';
-export { evaluateFactor, evaluateFactors, deflatedSharpeFromStore, panelFingerprint, assetsHash } from './evaluate.js';
-export type { FactorInput, FactorReport, EvaluateFactorOptions, Redundancy, DeflatedSharpeResult } from './evaluate.js';
+export { evaluateFactor, evaluateFactors, deflatedSharpeFromStore } from './evaluate.js';
+export type { FactorInput, EvaluateFactorOptions } from './evaluate.js';
+export type { FactorReport, Redundancy } from './report.js';
 export { FactorStore } from './store.js';
-export type { TrialFilter, TrialRow } from './store.js';
+export type { TrialFilter, FactorTrialRow } from './store.js';
 export { multipleTesting } from './multiple.js';
 export type { MultipleTestingRow, MultipleTestingOptions } from './multiple.js';
 export { rankSnapshot, snapshotCorrelation, sampleDates, SNAPSHOT_MISSING } from './redundancy.js';
 export type { RankSnapshot } from './redundancy.js';
-export { encodeJson, decodeJson } from './encode.js';
 export * as kernels from './kernels.js';
 export { tearSheetFigures, tearSheetSummary, tearSheetSummaryHtml, tearSheetTitle, writeTearSheet, showTearSheet, factorTable, decayHeatmap } from './tearsheet.js';
 export type { TearSheetInput, FactorTableRow } from './tearsheet.js';

@@ -4,7 +4,8 @@
  * p-value, and the deflated Sharpe ratio of each factor's directional
  * long-short portfolio with a common trial count. Pure.
  */
-import { benjaminiHochberg, bonferroni, deflatedSharpe, variance } from '../stats/index.js';
+import { benjaminiHochberg, bonferroni, variance } from '../stats/index.js';
+import { directionalDeflatedSharpe } from './analyze.js';
 import type { FactorAnalysis } from './analyze.js';
 
 /** One factor's row of {@link multipleTesting}. */
@@ -27,8 +28,8 @@ export interface MultipleTestingRow {
   dsr: number;
   /** dsr > dsrLevel. */
   passDsr: boolean;
-  /** Annualized Sharpe of the directional long-short portfolio. */
-  sharpe: number;
+  /** Annualized Sharpe of the directional long-short portfolio (top minus bottom times the sign of the mean Rank IC: the side the factor predicts), the Sharpe the DSR deflates. */
+  directionalSharpe: number;
 }
 
 /** Options of {@link multipleTesting}. */
@@ -60,7 +61,7 @@ export function multipleTesting(results: readonly (FactorAnalysis & { factor?: {
   const v = opts.trialSharpeVariance ?? (results.length > 1 ? variance(results.map((r) => r.longShort.stats.sharpePerBar).filter(Number.isFinite)) : 0);
   return results.map((r, i) => {
     const d = r.longShort.directional;
-    const dsr = deflatedSharpe({ sharpe: d.sharpePerBar, nObs: d.nBars, skew: d.skew, kurtosis: d.kurtosis, nTrials, trialSharpeVariance: v }).dsr;
+    const dsr = directionalDeflatedSharpe(r, nTrials, v).dsr;
     return {
       name: names?.[i] ?? r.factor?.name ?? String(i),
       p: p[i]!,
@@ -71,7 +72,7 @@ export function multipleTesting(results: readonly (FactorAnalysis & { factor?: {
       passBh: bh[i]! <= alpha,
       dsr,
       passDsr: dsr > level,
-      sharpe: d.sharpe,
+      directionalSharpe: d.sharpe,
     };
   });
 }

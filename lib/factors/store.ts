@@ -26,10 +26,10 @@
  */
 import { Buffer } from 'node:buffer';
 import { Db } from '../db/index.js';
-import { decodeJson, encodeJson } from './encode.js';
-import { deflatedSharpe } from '../stats/index.js';
+import { decodeJson, encodeJson } from '../db/index.js';
+import { deflatedSharpeReport, type DeflatedSharpeResult } from '../stats/index.js';
 import type { RankSnapshot } from './redundancy.js';
-import type { FactorReport } from './evaluate.js';
+import type { FactorReport } from './report.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS factor_trials (
@@ -99,7 +99,7 @@ export interface TrialFilter {
 }
 
 /** One stored trial's summary columns (see the module comment for the full schema). */
-export type TrialRow = Record<string, unknown> & {
+export type FactorTrialRow = Record<string, unknown> & {
   run_id: string;
   factor_id: string;
   factor_name: string;
@@ -228,7 +228,7 @@ export class FactorStore {
       redundancy_max: r.redundancy ? r.redundancy.maxAbsCorr : null,
       redundancy_with: r.redundancy ? r.redundancy.with : null,
       dsr: r.deflatedSharpe ? r.deflatedSharpe.dsr : null,
-      dsr_sr0: r.deflatedSharpe ? r.deflatedSharpe.sr0 : null,
+      dsr_sr0: r.deflatedSharpe ? r.deflatedSharpe.sr0PerBar : null,
       dsr_trials: r.deflatedSharpe ? r.deflatedSharpe.nTrials : null,
       grade: r.grade.grade, pass: r.grade.pass, reasons: JSON.stringify(r.grade.reasons), grade_points: r.grade.points.total,
       compute_ms: r.computeMs,
@@ -256,11 +256,11 @@ export class FactorStore {
   }
 
   /** Sets the deflated Sharpe columns of a stored trial (the report JSON keeps the values it was written with plus these). */
-  async updateDeflatedSharpe(runId: string, dsr: { dsr: number; sr0: number; nTrials: number }, report?: FactorReport): Promise<void> {
+  async updateDeflatedSharpe(runId: string, dsr: Pick<DeflatedSharpeResult, 'dsr' | 'sr0PerBar' | 'nTrials'>, report?: FactorReport): Promise<void> {
     if (report) {
-      await this.db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ?, report = ? WHERE run_id = ?', [dsr.dsr, dsr.sr0, dsr.nTrials, encodeJson(report), runId]);
+      await this.db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ?, report = ? WHERE run_id = ?', [dsr.dsr, dsr.sr0PerBar, dsr.nTrials, encodeJson(report), runId]);
     } else {
-      await this.db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ? WHERE run_id = ?', [dsr.dsr, dsr.sr0, dsr.nTrials, runId]);
+      await this.db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ? WHERE run_id = ?', [dsr.dsr, dsr.sr0PerBar, dsr.nTrials, runId]);
     }
   }
 
@@ -284,8 +284,8 @@ export class FactorStore {
     await this.db.transaction(async (db) => {
       for (const r of rows) {
         const d = r.direction < 0 ? -1 : 1;
-        const res = deflatedSharpe({ sharpe: d * r.sr, nObs: r.n, skew: d * r.skew, kurtosis: r.kurt, nTrials, trialSharpeVariance: v });
-        await db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ? WHERE run_id = ?', [res.dsr, res.sr0, nTrials, r.run_id]);
+        const res = deflatedSharpeReport({ sharpePerBar: d * r.sr, nObs: r.n, skew: d * r.skew, kurtosis: r.kurt, nTrials, trialSharpeVariance: v });
+        await db.exec('UPDATE factor_trials SET dsr = ?, dsr_sr0 = ?, dsr_trials = ? WHERE run_id = ?', [res.dsr, res.sr0PerBar, nTrials, r.run_id]);
       }
     });
     return { updated: rows.length, nTrials, trialSharpeVariance: v };
@@ -336,9 +336,9 @@ export class FactorStore {
   }
 
   /** Summary rows of the trials matching the filter (every column but the encoded report), newest first. */
-  async trials(filter?: TrialFilter, limit = 1000): Promise<TrialRow[]> {
+  async trials(filter?: TrialFilter, limit = 1000): Promise<FactorTrialRow[]> {
     const w = where(filter);
-    return this.db.all<TrialRow>(`SELECT * EXCLUDE (report) FROM factor_trials ${w.sql} ORDER BY created_at DESC LIMIT ${Math.max(0, Math.floor(limit))}`, w.params);
+    return this.db.all<FactorTrialRow>(`SELECT * EXCLUDE (report) FROM factor_trials ${w.sql} ORDER BY created_at DESC LIMIT ${Math.max(0, Math.floor(limit))}`, w.params);
   }
 
   /**
@@ -347,12 +347,12 @@ export class FactorStore {
    * leaderboards and for the LLM loop's examples. Summary columns only.
    * @throws Error when `by` is not a numeric metric column of factor_trials.
    */
-  async best(filter: TrialFilter = {}, by = 'rank_ic_ir', limit = 20): Promise<TrialRow[]> {
+  async best(filter: TrialFilter = {}, by = 'rank_ic_ir', limit = 20): Promise<FactorTrialRow[]> {
     const allowed = new Set(['ic_mean', 'ic_ir', 'ic_t', 'rank_ic_mean', 'rank_ic_ir', 'rank_ic_t', 'rank_ic_t_nw', 'spread', 'spread_t', 'monotonicity',
       'ls_sharpe', 'ls_sortino', 'ls_calmar', 'ls_annual_return', 'dsr', 'grade_points', 'coverage']);
     if (!allowed.has(by)) throw new Error(`FactorStore.best: cannot order by "${by}"; use one of ${[...allowed].join(', ')}`);
     const w = where(filter);
-    return this.db.all<TrialRow>(
+    return this.db.all<FactorTrialRow>(
       `SELECT * EXCLUDE (report) FROM factor_trials ${w.sql}${w.sql ? ' AND' : ' WHERE'} isfinite(${by}) ORDER BY abs(${by}) DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
       w.params,
     );

@@ -10,7 +10,7 @@ import { formatTime } from '../data/panel.js';
 import { escapeHtml } from '../notebook/display.js';
 import { barFigure, heatmapFigure, histogramFigure, lineFigure, showFigure, toPlotArray, writeFiguresHtml, displayHtml, type Figure } from '../viz/index.js';
 import type { FactorAnalysis } from './analyze.js';
-import type { FactorReport } from './evaluate.js';
+import type { FactorReport } from './report.js';
 import { fmtNum } from './grade.js';
 
 /** What a tear sheet needs: an analysis, optionally with the identity and store fields of a report. */
@@ -150,7 +150,8 @@ export type FactorTableRow = {
   spreadBps: number;
   monotonicity: number;
   turnover: number;
-  sharpe: number;
+  /** Annualized Sharpe of the raw top-minus-bottom quantile portfolio, as written (not sign-adjusted: a factor with a negative IC shows a negative Sharpe). */
+  topMinusBottomSharpe: number;
   coverage: number;
   redundantWith: string;
   reasons: string;
@@ -179,7 +180,7 @@ export function factorTable(reports: readonly TearSheetInput[]): FactorTableRow[
     spreadBps: r4(r.quantiles.spread * 1e4),
     monotonicity: r4(r.quantiles.monotonicity),
     turnover: r4(r.gradeMetrics.turnover),
-    sharpe: r4(r.longShort.stats.sharpe),
+    topMinusBottomSharpe: r4(r.longShort.stats.sharpe),
     coverage: r4(r.coverage.mean),
     redundantWith: r.redundancy?.redundant ? `${r.redundancy.with ?? ''} (${r4(r.redundancy.corr)})` : '',
     reasons: r.grade.reasons.join('; '),

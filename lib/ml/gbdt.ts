@@ -32,7 +32,7 @@
  * exactly), NaN to the node's default side; class scores = init + sum of the
  * leaves; probabilities = softmax.
  */
-import { Rng } from '../optimize/rng.js';
+import { Rng } from '../stats/rng.js';
 
 /** Training parameters (LightGBM names in camelCase). */
 export interface GbdtParams {

@@ -290,8 +290,3 @@ export async function connectJupyterServer(url: string, token: string): Promise<
   };
 }
 
-/** Spawn-time helper exposed for `alphalab lab`: the full argv and env to start `jupyter <app>` with the project's settings. */
-export function jupyterCommand(app: JupyterApp, overrides: Record<string, string | number | boolean> = {}, cfg: JupyterConfig = loadJupyterConfig()): { command: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string } {
-  const install = ensureJupyter();
-  return { command: install.jupyter, args: serverArgs(cfg, app, overrides), env: jupyterEnv(cfg), cwd: cfg.root };
-}

@@ -131,16 +131,6 @@ export function contains(d: Distribution, value: unknown): boolean {
   return true;
 }
 
-/** Internal (numeric) representation: the value itself, or the choice index for categorical. */
-export function toInternal(d: Distribution, value: ParamValue): number {
-  if (d.kind === 'categorical') {
-    const i = choiceIndex(d, value);
-    if (i < 0) throw new Error(`value ${JSON.stringify(value)} is not one of the choices ${JSON.stringify(d.choices)}`);
-    return i;
-  }
-  return value as number;
-}
-
 /**
  * The bounds the numeric samplers draw in, Optuna's `_SearchSpaceTransform`:
  * [low, high] for continuous floats, widened by step/2 on each side for grids

@@ -54,7 +54,7 @@ export type { FrozenTrial, TrialState, StudyDirection, StudyView, Sampler, Prune
 export { lastStep } from './types.js';
 export type { Distribution, FloatDistribution, IntDistribution, CategoricalDistribution, ParamValue } from './distributions.js';
 export { floatDistribution, intDistribution, categoricalDistribution, contains, describeDistribution } from './distributions.js';
-export { Rng, deriveSeed } from './rng.js';
+export { Rng, deriveSeed } from '../stats/rng.js';
 export { defaultGamma, defaultWeights, NumericParzenEstimator, CategoricalParzenEstimator, MultivariateParzenEstimator, kernelSigmas, multivariateSigmas } from './parzen.js';
 export type { ParzenParameters } from './parzen.js';
 export { branin, hartmann6, shiftedSphere5, rosenbrock4 } from './testfunctions.js';

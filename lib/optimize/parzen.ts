@@ -27,7 +27,7 @@
  */
 import type { CategoricalDistribution, FloatDistribution, IntDistribution } from './distributions.js';
 import { transformedBounds, untransform } from './distributions.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../stats/rng.js';
 import { logGaussMass, truncnormPpf } from './special.js';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);

@@ -3,6 +3,7 @@
  * (e.g. the score after each walk-forward fold), Optuna's PercentilePruner /
  * MedianPruner semantics.
  */
+import { quantile } from '../stats/descriptive.js';
 import type { FrozenTrial, Pruner, StudyView } from './types.js';
 import { lastStep } from './types.js';
 
@@ -26,17 +27,9 @@ export interface PercentilePrunerOptions {
   nMinTrials?: number;
 }
 
-/**
- * Linear-interpolation percentile (NumPy's default `nanpercentile`, NaN
- * ignored) of `values` at q ∈ [0, 100]; NaN when no value is finite or NaN.
- */
+/** Percentile at q in [0, 100]: lib/stats {@link quantile} at q / 100 (NumPy's `nanpercentile`, NaN ignored). */
 export function percentile(values: readonly number[], q: number): number {
-  const v = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const pos = (q / 100) * (v.length - 1);
-  const i = Math.floor(pos);
-  const f = pos - i;
-  return i + 1 < v.length ? v[i] + f * (v[i + 1] - v[i]) : v[i];
+  return quantile(values, q / 100);
 }
 
 /**

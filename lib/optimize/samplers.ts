@@ -10,7 +10,7 @@
 import type { CategoricalDistribution, Distribution, FloatDistribution, IntDistribution, ParamValue } from './distributions.js';
 import { choiceIndex, contains, describeDistribution, distributionsEqual, transformedBounds, untransform } from './distributions.js';
 import { CategoricalParzenEstimator, MultivariateParzenEstimator, NumericParzenEstimator, defaultGamma, defaultWeights, type ParzenParameters } from './parzen.js';
-import { Rng, deriveSeed, randomSeed } from './rng.js';
+import { Rng, deriveSeed, randomSeed } from '../stats/rng.js';
 import type { FrozenTrial, Sampler, StudyView } from './types.js';
 import { lastStep } from './types.js';
 

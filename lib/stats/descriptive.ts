@@ -10,6 +10,27 @@ export function countFinite(x: ArrayLike<number>): number {
   return n;
 }
 
+/**
+ * Quantile of the non-NaN values at q in [0, 1] by linear interpolation
+ * between order statistics (Hyndman & Fan type 7, NumPy's default
+ * `nanquantile` / `nanpercentile` at 100 q): position q (n - 1) in the sorted
+ * values. NaN when no value is left or q is outside [0, 1].
+ */
+export function quantile(x: ArrayLike<number>, q: number): number {
+  if (!(q >= 0 && q <= 1)) return NaN;
+  const v = Array.from(x).filter((a) => !Number.isNaN(a)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const pos = q * (v.length - 1);
+  const i = Math.floor(pos);
+  const f = pos - i;
+  return i + 1 < v.length ? v[i]! + f * (v[i + 1]! - v[i]!) : v[i]!;
+}
+
+/** Median of the non-NaN values: {@link quantile} at 0.5 (the mean of the two middle values for an even count). NaN when there are none. */
+export function median(x: ArrayLike<number>): number {
+  return quantile(x, 0.5);
+}
+
 /** Arithmetic mean of the non-NaN values; NaN when there are none. */
 export function mean(x: ArrayLike<number>): number {
   let s = 0;

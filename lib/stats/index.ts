@@ -5,8 +5,10 @@
  * (`RowRanker`, shared by lib/expr and lib/factors).
  */
 export * from './distributions.js';
+export * from './normal.js';
 export * from './descriptive.js';
 export * from './performance.js';
 export * from './multiple.js';
 export * from './newey-west.js';
 export * from './rank.js';
+export { Rng, deriveSeed, randomSeed, mulberry32, pickWith, shuffleWith } from './rng.js';

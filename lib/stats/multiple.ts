@@ -1,7 +1,9 @@
 /**
  * Multiple-testing corrections and the probabilistic / deflated Sharpe ratio.
  */
-import { EULER_GAMMA, normalCdf, normalPpf } from './distributions.js';
+import { kurtosis, mean, skewness, std, variance } from './descriptive.js';
+import { EULER_GAMMA } from './distributions.js';
+import { normalCdf, normalPpf } from './normal.js';
 
 /**
  * Bonferroni adjusted p-values: min(1, p * m) for m tests (NaN p-values stay
@@ -87,3 +89,74 @@ export function deflatedSharpe(input: DeflatedSharpeInput): { dsr: number; sr0: 
   const sr0 = expectedMaxSharpe(input.nTrials, input.trialSharpeVariance);
   return { dsr: probabilisticSharpe(input.sharpe, sr0, input.nObs, input.skew, input.kurtosis), sr0 };
 }
+
+/** The DSR above which a selected strategy counts as validated (the usual 95% level of Bailey & Lopez de Prado). */
+export const DSR_PASS_LEVEL = 0.95;
+
+/** The one result type of a deflated Sharpe ratio: observed and benchmark Sharpe per bar and annualized, the trials, the DSR and its verdict. */
+export interface DeflatedSharpeResult {
+  /** Observed Sharpe, annualized: sharpePerBar x sqrt(annualization). */
+  sharpe: number;
+  /** Observed per-bar Sharpe: mean / std (ddof 1) of the returns. */
+  sharpePerBar: number;
+  /** Returns behind it. */
+  nObs: number;
+  /** Trials tried, this one included. */
+  nTrials: number;
+  /** Variance of the per-bar Sharpe ratios across the trials (0 for one trial). */
+  trialSharpeVariance: number;
+  /** Expected maximum per-bar Sharpe of nTrials unskilled trials ({@link expectedMaxSharpe}). */
+  sr0PerBar: number;
+  /** The same, annualized. */
+  sr0: number;
+  /** Bars per year used for the annualized figures (1 when not given: then sharpe = sharpePerBar). */
+  annualization: number;
+  /** Deflated Sharpe ratio: the probability that the true Sharpe is > 0 after selection among nTrials. */
+  dsr: number;
+  /** dsr > {@link DSR_PASS_LEVEL}. */
+  pass: boolean;
+}
+
+/** The sample of {@link deflatedSharpeReport}: per-bar returns (NaN skipped), or their moments. */
+export type DeflatedSharpeSample =
+  | { readonly returns: ArrayLike<number> }
+  | { readonly sharpePerBar: number; readonly nObs: number; readonly skew: number; readonly kurtosis: number };
+
+/**
+ * Deflated Sharpe Ratio (Bailey & Lopez de Prado 2014, {@link deflatedSharpe})
+ * of a selected strategy, from its per-bar returns or their moments, given
+ * the number of trials and the spread of their Sharpe ratios: every DSR in
+ * the project (factor trials, strategy tests, the screen) goes through here.
+ * @param opts.annualization bars per year for the annualized figures (default 1)
+ * @param opts.trialSharpes annualized Sharpe ratios of the trials (their per-bar variance is used), or
+ * @param opts.trialSharpeVariance the per-bar variance directly
+ * @param opts.nTrials trials tried (default trialSharpes' finite count)
+ * @throws RangeError when nTrials > 1 and no variance source is given
+ */
+export function deflatedSharpeReport(
+  opts: DeflatedSharpeSample & { annualization?: number; nTrials?: number; trialSharpes?: readonly number[]; trialSharpeVariance?: number },
+): DeflatedSharpeResult {
+  const annualization = opts.annualization ?? 1;
+  const sa = Math.sqrt(annualization);
+  let sharpePerBar: number, nObs: number, skew: number, kurt: number;
+  if ('returns' in opts) {
+    const r = Array.from(opts.returns).filter((x) => !Number.isNaN(x));
+    sharpePerBar = mean(r) / std(r, 1);
+    nObs = r.length;
+    skew = skewness(r);
+    kurt = kurtosis(r);
+  } else {
+    ({ sharpePerBar, nObs, skew, kurtosis: kurt } = opts);
+  }
+  const finiteTrials = (opts.trialSharpes ?? []).filter(Number.isFinite);
+  const nTrials = opts.nTrials ?? finiteTrials.length;
+  let v = opts.trialSharpeVariance;
+  if (v === undefined) {
+    if (finiteTrials.length >= 2) v = variance(finiteTrials.map((x) => x / sa), 1);
+    else if (nTrials <= 1) v = 0;
+    else throw new RangeError('deflatedSharpeReport: nTrials > 1 needs trialSharpes (>= 2 finite values) or trialSharpeVariance');
+  }
+  const { dsr, sr0 } = deflatedSharpe({ sharpe: sharpePerBar, nObs, skew, kurtosis: kurt, nTrials: Math.max(1, nTrials), trialSharpeVariance: v });
+  return { sharpe: sharpePerBar * sa, sharpePerBar, nObs, nTrials, trialSharpeVariance: v, sr0PerBar: sr0, sr0: sr0 * sa, annualization, dsr, pass: dsr > DSR_PASS_LEVEL };
+}
+

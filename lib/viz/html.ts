@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { basename, dirname, join, resolve } from 'node:path';
 import { projectRoot } from '../db/paths.js';
 import { escapeHtml } from '../notebook/display.js';
-import { describeFigure, type Figure } from './figure.js';
+import type { Figure } from './figure.js';
 
 /** Path of plotly.js inside the project, relative to the project root (served by Jupyter at `<base>/files/<this>`). */
 export const PLOTLY_REL_PATH = 'node_modules/plotly.js-dist/plotly.js';
@@ -183,7 +183,3 @@ export function writeFiguresHtml(path: string, figs: readonly Figure[], opts: Om
   return abs;
 }
 
-/** The text/plain alternative shown where HTML is not rendered. */
-export function figureText(fig: Figure): string {
-  return describeFigure(fig);
-}

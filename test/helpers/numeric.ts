@@ -21,3 +21,6 @@ export function lcg(seed: number): () => number {
     return s / 4294967296;
   };
 }
+
+
+export { mulberry32 } from '../../lib/stats/index.js';

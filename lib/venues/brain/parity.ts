@@ -53,7 +53,7 @@ export function localBrainMetrics(expression: string, panel: Panel, settings: Br
     sharpe: m.sharpe,
     fitness: m.fitness,
     turnover: m.turnover,
-    returns: m.annualReturn,
+    returns: m.returns,
     drawdown: m.maxDrawdown,
     margin: m.margin,
     longCount: m.avgLong,

@@ -1,6 +1,6 @@
 /**
- * The tester's signal stage: entry/exit rules derived from a hypothesis'
- * traded factor with lib/backtest's signal rules, backtested with
+ * The signal stage of a candidate screen (lib/screen): entry/exit rules derived
+ * from a traded factor with the signal rules of signals.ts, backtested with
  * `backtestSignals` and judged with `validateSignals` (issue 5 thresholds).
  *
  * Rules (one factor `alpha` = the traded factor, expected sign applied):
@@ -10,28 +10,121 @@
  * - short entry / exit: the same with the bottom quantiles;
  * - sides 'long' or 'short' keep only that side's rules.
  * Execution: delay 1 fills at the next bar's open, delay 0 at the signal
- * bar's close; fees = the tester's cost in bps of traded notional per fill,
+ * bar's close; fees = the screen's cost in bps of traded notional per fill,
  * no extra slippage (the same cost model as the portfolio backtest); funding
  * from the panel's `funding_event` field when it has one (perpetuals; the
  * backtestSignals default), kept in the before-cost statistics (only fees are
  * added back); sizing the backtest default (1 / number of assets of equity per position).
  */
 import type { Panel } from '../data/panel.js';
-import {
-  backtestSignals, compileSignals, DEFAULT_SIGNAL_THRESHOLDS, validateSignals,
-  type BacktestResult, type Condition, type ExecutionSettings, type SignalMasks, type SignalRules, type SignalSpec, type SignalThresholds,
-} from '../backtest/index.js';
-import { DEFAULT_SIGNAL_PARAMS, type SignalParams, type SignalStage, type SignalStageMetrics, type StrategyParams } from './types.js';
+import { backtestSignals, type BacktestResult, type ExecutionSettings } from './backtest.js';
+import type { SignalMasks } from './kernel.js';
+import { compileSignals, type Condition, type SignalRules, type SignalSpec } from './signals.js';
+import { DEFAULT_SIGNAL_THRESHOLDS, validateSignals, type SignalThresholds } from './validate-signals.js';
+
+/**
+ * The signal-stage settings a strategy may carry (all optional; see
+ * {@link DEFAULT_SIGNAL_PARAMS} for the defaults used when absent).
+ */
+export interface SignalStageParams {
+  /**
+   * The fraction of the cross-section entered on each side: long the top
+   * `signalQuantile` of the traded factor, short the bottom one. In (0, 0.25].
+   */
+  readonly signalQuantile?: number;
+  /**
+   * Exit band: a long is closed when the asset leaves the top `exitQuantile`
+   * (a short: the bottom one). Equal to `signalQuantile` (the default) = exit
+   * when membership ends; larger = hysteresis (fewer, longer trades). In [signalQuantile, 0.5].
+   */
+  readonly exitQuantile?: number;
+  /** Which sides the signal trades: 'long_short' (default), 'long' or 'short'. */
+  readonly signalSides?: 'long_short' | 'long' | 'short';
+}
+
+/** Resolved signal-stage parameters (see {@link SignalStageParams} for their meaning). */
+export interface SignalParams {
+  readonly quantile: number;
+  readonly exitQuantile: number;
+  readonly sides: 'long_short' | 'long' | 'short';
+}
+
+/**
+ * Signal-stage defaults when a strategy gives none: long the top 20%, short
+ * the bottom 20% of the traded factor, exit when the asset leaves that
+ * quintile (`exitQuantile` defaults to the `signalQuantile` given).
+ */
+export const DEFAULT_SIGNAL_PARAMS: SignalParams = { quantile: 0.2, exitQuantile: 0.2, sides: 'long_short' };
+
+/** Trade statistics of one signal backtest (lib/backtest backtestSignals + validateSignals), net of costs unless named gross. */
+export interface SignalStageMetrics {
+  /** Closed trades. */
+  readonly nTrades: number;
+  /** Share of closed trades with net pnl > 0. */
+  readonly winRate: number;
+  /** Net gross-profit / gross-loss of closed trades. */
+  readonly profitFactor: number;
+  /** Mean net return per closed trade (fraction of entry notional). */
+  readonly expectancy: number;
+  /** Entry signals per 1,000 bars per asset. */
+  readonly signalsPer1000Bars: number;
+  /** Win rate with the fees added back (before costs). */
+  readonly grossWinRate: number;
+  /** Profit factor with the fees added back (before costs). */
+  readonly grossProfitFactor: number;
+  /** Mean return per closed trade before fees. */
+  readonly grossExpectancy: number;
+  /** t-statistic of the mean trade return before fees (mean / (sd / sqrt(n)), trades treated as independent; NaN under 2 trades). */
+  readonly grossExpectancyT: number;
+  /** Annualized Sharpe of the signal backtest's equity curve. */
+  readonly sharpe: number;
+  /** Total return of the signal backtest's equity. */
+  readonly totalReturn: number;
+  /** Average daily turnover of the signal backtest (BRAIN convention). */
+  readonly turnover: number;
+  /** Mean holding time of closed trades in bars. */
+  readonly avgHoldingBars: number;
+  /** Share of bars with an open position. */
+  readonly exposure: number;
+}
+
+/**
+ * The signal stage of a test: entry/exit rules derived from the traded
+ * factor, backtested with `backtestSignals` on the walk-forward test segment
+ * (the decision) and on all bars after warm-up (for the record), validated
+ * with `validateSignals`.
+ */
+export interface SignalStage {
+  /** Resolved parameters. */
+  readonly params: SignalParams;
+  /** 'nextOpen' (delay 1) or 'close' (delay 0). */
+  readonly fill: 'nextOpen' | 'close';
+  /** Fee in bps of traded notional per fill (the screen's costBps; no extra slippage). */
+  readonly costBps: number;
+  /** Bar range [start, end) of the decision backtest (the walk-forward test segment). */
+  readonly range: { readonly start: number; readonly end: number };
+  /** validateSignals thresholds used. */
+  readonly thresholds: { readonly minTrades: number; readonly minWinRate: number; readonly minProfitFactor: number; readonly signalsPer1000Bars: readonly [number, number] };
+  /** validateSignals verdict on the test segment. */
+  readonly pass: boolean;
+  /** validateSignals reasons (empty when pass). */
+  readonly reasons: readonly string[];
+  /** Metrics on the test segment (the decision). */
+  readonly test: SignalStageMetrics;
+  /** Metrics on all bars after warm-up (information), when computed. */
+  readonly full?: SignalStageMetrics;
+}
+
 
 /** Name of the factor the signal rules refer to. */
 export const SIGNAL_FACTOR = 'alpha';
 
 /**
- * The signal parameters of a hypothesis with the defaults filled in
+ * The signal parameters of a strategy with the defaults filled in
  * ({@link DEFAULT_SIGNAL_PARAMS}; `exitQuantile` defaults to the quantile given).
  * @throws RangeError for a quantile outside (0, 0.25], an exit quantile outside [quantile, 0.5] or unknown sides.
  */
-export function resolveSignalParams(p: Partial<Pick<StrategyParams, 'signalQuantile' | 'exitQuantile' | 'signalSides'>> = {}): SignalParams {
+export function resolveSignalParams(p: SignalStageParams = {}): SignalParams {
   const quantile = p.signalQuantile ?? DEFAULT_SIGNAL_PARAMS.quantile;
   const exitQuantile = p.exitQuantile ?? quantile;
   const sides = p.signalSides ?? DEFAULT_SIGNAL_PARAMS.sides;
@@ -133,8 +226,8 @@ export function signalStageMetrics(r: BacktestResult): SignalStageMetrics {
 
 /** Options of {@link runSignalStage}. */
 export interface SignalStageOptions {
-  /** Hypothesis settings: delay and the signal parameters. */
-  readonly params: Pick<StrategyParams, 'delay' | 'signalQuantile' | 'exitQuantile' | 'signalSides'>;
+  /** Delay (0 or 1: fill at the close or the next open) and the signal parameters. */
+  readonly params: SignalStageParams & { readonly delay: number };
   /** Fee in bps of traded notional per fill. */
   readonly costBps: number;
   /** Bars of the decision backtest (the walk-forward test segment). */

@@ -1,13 +1,31 @@
 /**
- * Failure classification of a tested hypothesis from its metrics (pure).
+ * Failure classification of a screened candidate from its metrics (pure).
  * The thresholds are conventions of this project, stated in
- * {@link DEFAULT_THRESHOLDS}; a hypothesis passes when no rule fires.
+ * {@link DEFAULT_SCREEN_THRESHOLDS}; a candidate passes when no rule fires.
  */
-import { DEFAULT_SIGNAL_THRESHOLDS, type SignalThresholds } from '../backtest/index.js';
-import type { FailureReason, SignalStageMetrics } from './types.js';
+import { DEFAULT_SIGNAL_THRESHOLDS, type SignalStageMetrics, type SignalThresholds } from '../backtest/index.js';
+
+/**
+ * Why a candidate failed the screen:
+ * - `no_predictive_power`: |IC| / Rank IC or long-short Sharpe too small to matter;
+ * - `wrong_sign`: it predicts, but with the sign opposite to the one claimed;
+ * - `high_turnover`: turnover or trading cost eats the edge (gross ok, net not);
+ * - `unstable`: performance changes sign or collapses across walk-forward / rolling windows;
+ * - `overfit`: good in the train split, poor in the test split;
+ * - `duplicate`: too correlated with a factor already stored, or the same canonical expression;
+ * - `invalid_expression`: no expression the grammar accepts, or one that cannot be screened (too long a lookback, bad signal settings);
+ * - `error`: the test itself crashed (message kept).
+ */
+export type FailureKind = 'no_predictive_power' | 'wrong_sign' | 'high_turnover' | 'unstable' | 'overfit' | 'duplicate' | 'invalid_expression' | 'error';
+
+/** A failure reason: its kind and a sentence a person or a model can act on. */
+export interface FailureReason {
+  readonly kind: FailureKind;
+  readonly detail: string;
+}
 
 /** Thresholds of the classification. */
-export interface Thresholds {
+export interface ScreenThresholds {
   /** Minimum |mean Rank IC| (Spearman, per bar, averaged) to count as predictive. Default 0.01. */
   readonly minAbsRankIc: number;
   /** Minimum annualized net Sharpe out of sample. Default 0.5. */
@@ -27,7 +45,7 @@ export interface Thresholds {
 }
 
 /** Project defaults (daily equities; for 1h crypto the same numbers apply to annualized Sharpe). */
-export const DEFAULT_THRESHOLDS: Thresholds = {
+export const DEFAULT_SCREEN_THRESHOLDS: ScreenThresholds = {
   minAbsRankIc: 0.01,
   minSharpe: 0.5,
   maxTurnover: 0.5,
@@ -40,7 +58,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 
 /** Inputs of {@link classifyFailures}; NaN / undefined means "not measured" and disables the rule. */
 export interface ClassifyInput {
-  /** Sign the hypothesis claimed for the IC. */
+  /** Sign the candidate claimed for the IC. */
   readonly expectedSign: 1 | -1;
   /** Mean Rank IC of the signal (as written, not sign-adjusted), full sample or test split. */
   readonly rankIc: number;
@@ -113,7 +131,7 @@ export function classifySignal(s: NonNullable<ClassifyInput['signal']>, th: Read
 }
 
 /**
- * Classifies why a hypothesis fails; returns [] when it passes every rule.
+ * Classifies why a candidate fails; returns [] when it passes every rule.
  * Order of checks: duplicate, wrong sign, no predictive power, cost/turnover,
  * overfit, instability (a walk-forward segment with a Sharpe at or below
  * -minSharpe while the test segment passes: the sign flips materially; or too
@@ -122,7 +140,7 @@ export function classifySignal(s: NonNullable<ClassifyInput['signal']>, th: Read
  * the sign is not wrong (flipping the expression fixes both); a kind already
  * present gets the signal detail appended, so each kind appears once.
  */
-export function classifyFailures(x: ClassifyInput, th: Thresholds = DEFAULT_THRESHOLDS): FailureReason[] {
+export function classifyFailures(x: ClassifyInput, th: ScreenThresholds = DEFAULT_SCREEN_THRESHOLDS): FailureReason[] {
   const out: FailureReason[] = [];
   if (x.maxCorrelation !== undefined && Math.abs(x.maxCorrelation) > th.maxCorrelation) {
     out.push({ kind: 'duplicate', detail: `correlation ${f2(x.maxCorrelation)} with stored factor ${x.correlatedWith ?? '?'} > ${th.maxCorrelation}` });

@@ -1,0 +1,18 @@
+/**
+ * The one candidate screen (see screen.ts for the steps in order and where
+ * each lives): factor validation, the BRAIN-style portfolio with costs, the
+ * signal stage, walk-forward and rolling validation, the deflated Sharpe with
+ * the trial counted in the one trial store, and failure classification.
+ *
+ * ```ts
+ * import { screenExpression } from './lib/screen/index.js';
+ * const r = await screenExpression('-ts_delta(close, 5)', panel, { portfolio: { decay: 3 } }, { store });
+ * r.pass; r.failures; r.walkForward?.test.sharpe; r.deflatedSharpe?.dsr;
+ * ```
+ * Imports only downward: lib/expr, lib/factors, lib/backtest (never lib/agent).
+ * @module
+ */
+export { screenExpression, screenSplitMetrics, screenHeadline } from './screen.js';
+export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics } from './screen.js';
+export { classifyFailures, classifySignal, MIN_EDGE_T, DEFAULT_SCREEN_THRESHOLDS } from './classify.js';
+export type { FailureKind, FailureReason, ScreenThresholds, ClassifyInput } from './classify.js';

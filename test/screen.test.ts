@@ -1,0 +1,97 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Db } from '../lib/db/index.js';
+import { FactorStore } from '../lib/factors/index.js';
+import { evaluate, parse } from '../lib/expr/index.js';
+import { simulatePortfolio } from '../lib/backtest/index.js';
+import { screenExpression, screenSplitMetrics } from '../lib/screen/index.js';
+import { syntheticPanel } from './helpers/panels.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'screen-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const openStore = async (name: string) => FactorStore.open(await Db.open(join(dir, name)));
+
+test('screen: a planted signal passes; its test Sharpe equals an independent simulatePortfolio run', async () => {
+  const panel = syntheticPanel();
+  const store = await openStore('a.duckdb');
+  const r = await screenExpression('sig', panel, { portfolio: { decay: 0, truncation: 0.1 }, costBps: 1 }, { store });
+  assert.equal(r.screened, true);
+  assert.deepEqual(r.failures, [], JSON.stringify(r.failures));
+  assert.equal(r.pass, true);
+  assert.equal(r.expression, 'sig');
+  assert.equal(r.start, 1);
+  const wf = r.walkForward!;
+  const direct = simulatePortfolio(panel.fields.sig!, panel, { delay: 1, decay: 0, truncation: 0.1, neutralization: 'market', costBps: 1, start: wf.split.test.start, end: wf.split.test.end });
+  assert.equal(wf.test.sharpe, direct.metrics.sharpe);
+  assert.ok(r.factor!.rankIc.mean > 0.05, `rank IC ${r.factor!.rankIc.mean}`);
+  // factor validation covers exactly the in-sample bars: from warm-up to the end of validation
+  assert.equal(r.factor!.nDates, wf.split.validation.end - r.start!);
+  assert.equal(r.deflatedSharpe!.nTrials, 1);
+  assert.ok(screenSplitMetrics(r).some((s) => s.split === 'test' && s.metrics.gross_sharpe! > s.metrics.sharpe!));
+  store.db.close();
+});
+
+test('screen: noise fails as no_predictive_power; a claimed sign against the data fails as wrong_sign; a long lookback is rejected without a trial', async () => {
+  const panel = syntheticPanel();
+  const store = await openStore('b.duckdb');
+  const noise = await screenExpression('noise', panel, {}, { store });
+  assert.equal(noise.pass, false);
+  assert.ok(noise.failures.some((f) => f.kind === 'no_predictive_power'), JSON.stringify(noise.failures));
+  const wrong = await screenExpression('sig', panel, { sign: -1 }, { store });
+  assert.deepEqual(wrong.failures.map((f) => f.kind), ['wrong_sign']);
+  assert.equal(wrong.expression, '-sig', 'the sign is applied on the AST: the canonical traded expression');
+  const long = await screenExpression('ts_mean(sig, 300)', panel, {}, { store });
+  assert.equal(long.screened, false);
+  assert.deepEqual(long.failures.map((f) => f.kind), ['invalid_expression']);
+  assert.match(long.failures[0]!.detail, /lookback 299 bars is more than a quarter of the dataset \(700 bars\)/);
+  const badSignal = await screenExpression('sig', panel, { signal: { signalQuantile: 0.4 } }, { store });
+  assert.deepEqual(badSignal.failures.map((f) => f.kind), ['invalid_expression']);
+  assert.equal(await store.countTrials({ dataset: 'synthetic' }), 2, 'rejected candidates are not trials');
+  store.db.close();
+});
+
+test('screen: the trial count grows by exactly one per call; a repeat is read from the store; values given with the expression are the same trial', async () => {
+  const panel = syntheticPanel(500, 30, 5);
+  const store = await openStore('c.duckdb');
+  const exprs = ['sig', 'noise', 'ts_mean(sig, 3)', '-ts_delta(close, 2)'];
+  for (let k = 0; k < exprs.length; k++) {
+    const r = await screenExpression(exprs[k]!, panel, {}, { store });
+    assert.equal(await store.countTrials({ dataset: 'synthetic' }), k + 1);
+    assert.equal(r.deflatedSharpe!.nTrials, k + 1, 'the DSR counts this trial and every one before it');
+  }
+  // the same expression again, as an AST, and with its values computed by the caller: no new trial, same report
+  const again = await screenExpression(parse('ts_mean(sig,3)'), panel, {}, { store });
+  const withValues = await screenExpression({ expression: 'ts_mean(sig, 3)', values: evaluate('ts_mean(sig, 3)', panel) }, panel, {}, { store });
+  assert.equal(await store.countTrials({ dataset: 'synthetic' }), exprs.length);
+  assert.equal(again.factor!.cached, true);
+  assert.equal(withValues.factor!.factor.id, 'ts_mean(sig, 3)');
+  assert.equal(withValues.walkForward!.test.sharpe, again.walkForward!.test.sharpe);
+  // a negative sign on given values is the negated expression's trial
+  const negValues = await screenExpression({ expression: 'sig', values: panel.fields.sig! }, panel, { sign: -1 }, { store: false });
+  const negExpr = await screenExpression('-sig', panel, {}, { store: false });
+  assert.equal(negValues.expression, '-sig');
+  assert.equal(negValues.walkForward!.test.sharpe, negExpr.walkForward!.test.sharpe);
+  store.db.close();
+});
+
+test('lib/screen imports nothing from lib/agent', () => {
+  for (const f of readdirSync('lib/screen')) {
+    const src = readFileSync(join('lib/screen', f), 'utf8');
+    assert.doesNotMatch(src, /from '\.\.\/agent\//, f);
+  }
+});
+
+test('evaluateFactor: a bar range is the same evaluation as the epoch period it spans; both at once is an error', async () => {
+  const { evaluateFactor } = await import('../lib/factors/index.js');
+  const panel = syntheticPanel(300, 20, 7);
+  const byRows = await evaluateFactor('sig', panel, { store: false, rows: { start: 10, end: 200 } });
+  const byPeriod = await evaluateFactor('sig', panel, { store: false, period: { start: panel.times[10]!, end: panel.times[199]! } });
+  assert.equal(byRows.cacheKey, byPeriod.cacheKey);
+  assert.equal(byRows.rankIc.mean, byPeriod.rankIc.mean);
+  assert.equal(byRows.nDates, 190);
+  await assert.rejects(evaluateFactor('sig', panel, { store: false, rows: { start: 10, end: 200 }, period: { start: panel.times[10]! } }), /either period or rows/);
+  await assert.rejects(evaluateFactor('sig', panel, { store: false, rows: { start: 5, end: 6 } }), /need at least 2/);
+});
