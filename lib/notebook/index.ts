@@ -7,6 +7,7 @@
  * (no Node-only dependencies); the runner parts use Node and @jupyterlab/services.
  */
 export * from './display.js';
+export * from './format.js';
 export * from './nbformat.js';
 export * from './config.js';
 export * from './server.js';
