@@ -33,5 +33,10 @@ export { rankSnapshot, snapshotCorrelation, sampleDates, SNAPSHOT_MISSING } from
 export type { RankSnapshot } from './redundancy.js';
 export { encodeJson, decodeJson } from './encode.js';
 export * as kernels from './kernels.js';
-export { tearSheetFigures, tearSheetSummary, tearSheetSummaryHtml, tearSheetTitle, writeTearSheet, showTearSheet, factorTable, decayHeatmap } from './tearsheet.js';
+export {
+  tearSheetFigures, tearSheetSummary, tearSheetSummaryHtml, tearSheetTitle, writeTearSheet, showTearSheet, factorTable, decayHeatmap,
+  FACTOR_TABLE_KINDS, alphalensFigures, quantileReturnsFigure, groupTable, withAlphalens, compareFactorsFigure,
+} from './tearsheet.js';
+export { alphalensStats, demeanReturns, icDistribution, monthlyMeans, interpretFactor } from './alphalens.js';
+export type { AlphalensStats, AlphalensOptions, QuantileReturnsAtHorizon, IcDistribution, MonthlyIc, GroupIcRow } from './alphalens.js';
 export type { TearSheetInput, FactorTableRow } from './tearsheet.js';
