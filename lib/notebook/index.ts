@@ -13,4 +13,5 @@ export * from './config.js';
 export * from './server.js';
 export * from './sign.js';
 export * from './runner.js';
+export * from './params.js';
 export * from './report.js';
