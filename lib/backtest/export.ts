@@ -1,11 +1,11 @@
 /**
  * Strategy export and reload (file I/O): `strategies/<name>/strategy.json`
  * (the schema-versioned, hashed {@link StrategyDocument}), `README.md` (a
- * human-readable summary) and `tearsheet.html` (plotly figures, with
- * plotly.js copied next to it so the folder opens offline).
+ * human-readable summary) and `tearsheet.html` (plotly figures, with one
+ * plotly.js in the strategies root shared by every strategy folder, so the pages open offline).
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { projectRoot } from '../db/paths.js';
 import { writeFiguresHtml } from '../viz/html.js';
 import { buildStrategyDocument, checkStrategyDocument, type StrategyDocument, type StrategyInput } from './strategy.js';
@@ -85,6 +85,7 @@ export async function exportStrategy(
     title: `Strategy ${doc.name}`,
     headerHtml: `<p>${doc.kind} strategy on ${doc.dataset.name ?? 'panel'} (${doc.dataset.frequency}), period ${doc.dataset.periodStart} .. ${doc.dataset.periodEnd}. Hash <code>${doc.contentHash}</code></p><table><tr><th>metric</th><th>value</th></tr>${metricsRows}</table>`,
     plotly: opts.plotly ?? 'copy',
+    plotlyDir: dirname(dir), // one plotly.js for every strategy under the same root
   });
   return { dir, hash: doc.contentHash, doc };
 }
