@@ -4,6 +4,7 @@
  *   run [notebooks...]    execute notebooks headless (default: notebooks/*.ipynb in order)
  *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
  *   ingest                ingest the bundled datasets into the DuckDB catalog
+ *   factor | lookahead | backtest | runs | trials | data | kb   research verbs (bin/verbs/)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -20,7 +21,11 @@ import {
   serverArgs,
   type NotebookRunResult,
   type RunOptions,
+  extractParameterArgs,
+  type NotebookParameters,
 } from '../lib/notebook/index.js';
+import { conciseErrors } from './verbs/cli-errors.js';
+import { registerResearchVerbs } from './verbs/index.js';
 
 const root = projectRoot();
 
@@ -54,6 +59,7 @@ interface RunCliOptions {
   token?: string;
   sign: boolean;
   allowErrors?: boolean;
+  parameters?: NotebookParameters;
 }
 
 async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRunResult[]> {
@@ -71,6 +77,7 @@ async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRu
     token: o.token ?? process.env.JUPYTER_TOKEN,
     sign: o.sign,
     allowErrors: o.allowErrors,
+    parameters: o.parameters,
     installJupyter: true,
     onProgress: consoleProgress((s) => process.stderr.write(s), root),
   };
@@ -117,7 +124,7 @@ async function ingestCommand(): Promise<number> {
 }
 
 const program = new Command();
-program.name('alphalab').description('TypeScript notebooks and engine for quantitative alpha research').showHelpAfterError();
+conciseErrors(program.name('alphalab').description('TypeScript notebooks and engine for quantitative alpha research'));
 
 const addRunOptions = (cmd: Command): Command =>
   cmd
@@ -129,9 +136,20 @@ const addRunOptions = (cmd: Command): Command =>
     .option('--no-sign', 'do not mark the executed notebooks trusted')
     .option('--allow-errors', 'keep running the cells after a failing one (the notebook still counts as failed)');
 
-addRunOptions(program.command('run').description('execute notebooks headless and write executed copies').argument('[notebooks...]', 'notebook files (default notebooks/*.ipynb, in name order)')).action(
+// papermill's `-p NAME VALUE` takes two values, which commander options cannot: taken out of argv for `run` before parsing.
+const isRun = process.argv[2] === 'run';
+let argv = process.argv;
+let parameters: NotebookParameters = {};
+try {
+  if (isRun) ({ argv, parameters } = extractParameterArgs(process.argv));
+} catch (err) {
+  process.stderr.write(`alphalab run: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+
+addRunOptions(program.command('run').description('execute notebooks headless and write executed copies (-p NAME VALUE: a parameter, papermill style; repeatable)').argument('[notebooks...]', 'notebook files (default notebooks/*.ipynb, in name order)')).action(
   async (files: string[], o: RunCliOptions) => {
-    const results = await runCommand(files, o);
+    const results = await runCommand(files, { ...o, parameters });
     process.exitCode = results.some((r) => r.status !== 'ok') ? 1 : 0;
   },
 );
@@ -183,7 +201,9 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
   },
 );
 
-program.parseAsync(process.argv).catch((err: Error) => {
+registerResearchVerbs(program);
+
+program.parseAsync(argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);
   process.exit(1);
 });

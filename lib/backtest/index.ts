@@ -39,3 +39,4 @@ export * from './tearsheet.js';
 export * from './strategy.js';
 export * from './export.js';
 export * from './tune.js';
+export { buyAndHoldReturns, statsVersusBenchmark, equityVersusBenchmarkFigure } from './benchmark.js';

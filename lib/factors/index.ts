@@ -40,3 +40,5 @@ export {
 export { alphalensStats, demeanReturns, icDistribution, monthlyMeans, interpretFactor } from './alphalens.js';
 export type { AlphalensStats, AlphalensOptions, QuantileReturnsAtHorizon, IcDistribution, MonthlyIc, GroupIcRow } from './alphalens.js';
 export type { TearSheetInput, FactorTableRow } from './tearsheet.js';
+export { lookaheadCheck } from './lookahead.js';
+export type { FactorFunction, LookaheadChange, LookaheadResult } from './lookahead.js';
