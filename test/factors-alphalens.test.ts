@@ -92,8 +92,9 @@ test('icDistribution: Q-Q points are normal quantiles at (i - 0.5)/n against sor
   const sd = Math.sqrt(xs.reduce((s, v) => s + (v - m) ** 2, 0) / 3);
   d.sample.forEach((v, i) => assertClose(v, (xs[i]! - m) / sd, 1e-12));
   assertClose(d.theoretical[0]!, -1.1503493803760079, 1e-6); // scipy.stats.norm.ppf(0.125)
-  // Symmetric sample: skew 0.
+  // Symmetric sample: skew 0; excess kurtosis of {-2..2} with population moments: m4 / m2^2 - 3 = 6.8 / 4 - 3 = -1.3 (scipy.stats.kurtosis).
   assertClose(icDistribution([-2, -1, 0, 1, 2]).skew, 0, 1e-12);
+  assertClose(icDistribution([-2, -1, 0, 1, 2]).kurtosis, -1.3, 1e-12);
 });
 
 test('monthlyMeans: mean per calendar month (UTC), NaN where empty', () => {
@@ -130,6 +131,10 @@ test('by group: within-group Rank IC on a hand-made grouped panel (factor predic
   assert.equal(a.groupNeutralReturns!.length, 1);
   assert.equal(groupTable(a).length, 2);
   assert.throws(() => alphalensStats(values, panel, analysis, { groups: ['x'] }), /groups has 1 labels for 12 assets/);
+  // The panel's own group set (panel.groups.sector) is used by default.
+  const fromPanel = alphalensStats(values, { ...panel, groups: { sector: groups } }, analysis, { horizons: [1], minAssets: 3 });
+  assert.deepEqual(fromPanel.byGroup, rows);
+  assert.throws(() => alphalensStats(values, panel, analysis, { groups: 'industry' }), /no group set "industry"/);
   const figs = tearSheetFigures({ ...analysis, alphalens: a });
   assert.equal(figs.length, 7 + 4); // + quantile returns, group-neutral returns, Q-Q, monthly heatmap
   const qq = figs[9]!.data[0] as { x: number[] };

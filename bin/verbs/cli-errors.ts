@@ -54,3 +54,13 @@ export function checkSubcommand(program: Command, argv: readonly string[]): void
     program.error(`error: unknown command '${a}'${near.length ? ` (Did you mean ${near[0]}?)` : ''}; commands: ${names.join(', ')}`, { code: 'commander.unknownCommand', exitCode: 1 });
   }
 }
+
+/**
+ * Factor expressions often start with a minus (`-ts_delta(close, 5)`), which
+ * commander would read as an option: a token that starts with one `-` and
+ * holds a parenthesis or a space gets a leading space (the expression parser
+ * ignores it), so it is taken as an operand.
+ */
+export function protectExpressions(argv: readonly string[]): string[] {
+  return argv.map((a, i) => (i >= 2 && /^-[^-]/.test(a) && /[( ]/.test(a) ? ` ${a}` : a));
+}

@@ -26,7 +26,7 @@ export function registerTrials(program: Command): void {
         const filter: TrialFilter = { dataset: o.dataset, horizon: o.horizon, source: o.source };
         const total = await store.countTrials(filter);
         const rows = (await store.trials(filter, o.limit)).map((r) => ({
-          run_id: String(r.run_id), created: String(r.created_at).slice(0, 19), dataset: r.dataset as string, horizon: r.horizon as number,
+          run_id: String(r.run_id), created: (r.created_at instanceof Date ? r.created_at.toISOString() : String(r.created_at)).slice(0, 19).replace('T', ' '), dataset: r.dataset as string, horizon: r.horizon as number,
           factor: r.factor_name as string, grade: r.grade as string, rank_ic: r.rank_ic_mean as number, t_nw: r.rank_ic_t_nw as number, ls_sharpe: r.ls_sharpe as number,
           source: (r.source as string | null) ?? '',
         }));

@@ -16,7 +16,8 @@
  *   standard error = std over dates (ddof 1) / sqrt(dates), overlap of
  *   h-bar returns ignored (as alphalens does); also shown per bar as
  *   (1 + r)^(1/h) - 1 (alphalens `rate_of_return`);
- * - IC skew: sample skewness, IC kurtosis: excess kurtosis (lib/stats), of the per-date Rank IC;
+ * - IC skew: skewness, IC kurtosis: excess kurtosis (lib/stats `kurtosis` - 3, scipy's Fisher
+ *   definition as alphalens prints), both with population moments, of the per-date Rank IC;
  * - Q-Q: sorted standardized Rank IC against standard normal quantiles at
  *   plotting positions (i - 0.5) / n (alphalens `plot_ic_qq` uses scipy's
  *   probplot, whose Filliben positions differ by < 1/n in probability);
@@ -94,8 +95,12 @@ export interface AlphalensStats {
 export interface AlphalensOptions {
   /** Horizons (bars) of the quantile returns. Default [1, 5, 10]. */
   horizons?: readonly number[];
-  /** Group label per asset (length nAssets), e.g. sectors; by-group tables only when given. */
-  groups?: readonly string[];
+  /**
+   * Group label per asset (length nAssets), e.g. sectors, or the name of one of
+   * the panel's group sets (`panel.groups`); default: the panel's `sector`
+   * set, else its only set. By-group tables only when the panel has groups.
+   */
+  groups?: readonly string[] | string;
   /** Minimum pairs for a within-group IC on a date. Default 5. */
   minAssets?: number;
 }
@@ -163,7 +168,7 @@ export function icDistribution(series: ArrayLike<number>): IcDistribution {
   const s = std(xs, 1);
   return {
     skew: skewness(xs),
-    kurtosis: kurtosis(xs),
+    kurtosis: kurtosis(xs) - 3, // lib/stats gives m4 / m2^2 (3 for a normal); alphalens (scipy) reports excess
     theoretical: xs.map((_, i) => normalPpf((i + 0.5) / n)),
     sample: s > 0 ? xs.map((x) => (x - m) / s) : xs.map(() => NaN),
   };
@@ -206,11 +211,14 @@ export function alphalensStats(values: Float64Array, panel: Panel, analysis: Pic
 
   let groupIndex: Int32Array | undefined;
   let groupNames: string[] = [];
-  if (opts.groups) {
-    if (opts.groups.length !== N) throw new RangeError(`alphalensStats: groups has ${opts.groups.length} labels for ${N} assets`);
-    groupNames = [...new Set(opts.groups)].sort();
+  const sets = panel.groups ?? {};
+  const labels = typeof opts.groups === 'string' ? sets[opts.groups] : opts.groups ?? sets.sector ?? (Object.keys(sets).length === 1 ? Object.values(sets)[0] : undefined);
+  if (typeof opts.groups === 'string' && !labels) throw new RangeError(`alphalensStats: the panel has no group set "${opts.groups}" (sets: ${Object.keys(sets).join(', ') || 'none'})`);
+  if (labels) {
+    if (labels.length !== N) throw new RangeError(`alphalensStats: groups has ${labels.length} labels for ${N} assets`);
+    groupNames = [...new Set(labels)].sort();
     const idx = new Map(groupNames.map((g, i) => [g, i]));
-    groupIndex = Int32Array.from(opts.groups, (g) => idx.get(g)!);
+    groupIndex = Int32Array.from(labels, (g) => idx.get(g)!);
   }
 
   const quantileReturns: QuantileReturnsAtHorizon[] = [];
