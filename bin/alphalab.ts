@@ -24,7 +24,7 @@ import {
   extractParameterArgs,
   type NotebookParameters,
 } from '../lib/notebook/index.js';
-import { conciseErrors } from './verbs/cli-errors.js';
+import { conciseErrors, protectExpressions } from './verbs/cli-errors.js';
 import { registerResearchVerbs } from './verbs/index.js';
 
 const root = projectRoot();
@@ -138,10 +138,10 @@ const addRunOptions = (cmd: Command): Command =>
 
 // papermill's `-p NAME VALUE` takes two values, which commander options cannot: taken out of argv for `run` before parsing.
 const isRun = process.argv[2] === 'run';
-let argv = process.argv;
+let argv = protectExpressions(process.argv);
 let parameters: NotebookParameters = {};
 try {
-  if (isRun) ({ argv, parameters } = extractParameterArgs(process.argv));
+  if (isRun) ({ argv, parameters } = extractParameterArgs(argv));
 } catch (err) {
   process.stderr.write(`alphalab run: ${(err as Error).message}\n`);
   process.exit(1);
