@@ -161,6 +161,9 @@ test('interpretFactor: sign sentence, and a grade / Sharpe disagreement flagged 
   const l2 = interpretFactor(fake);
   assert.equal(l2.length, 2);
   assert.match(l2[1]!, /^Grade B but the directional long-short Sharpe is -2: .*median date's top-minus-bottom spread \(10 bps\) agrees with the Rank IC but the mean \(-20 bps\) does not/);
+  const weak = interpretFactor({ ...fake, grade: { ...fake.grade, grade: 'E' as const, pass: false, reasons: ['|ICIR| 0.01 < 0.3'] } });
+  assert.match(weak[1]!, /^The Rank IC and the long-short returns disagree: traded the way the Rank IC points, the long-short Sharpe is -2; the median date's/);
+  assert.equal(weak[2], 'Rejected: |ICIR| 0.01 < 0.3.');
   assert.match(tearSheetSummaryHtml(fake), /<ul class="factor-notes"><li>Mean Rank IC 0\.05/);
   const table = factorTable([rev]);
   assert.equal(table[0]!.ls_sharpe, rev.longShort.stats.sharpe);

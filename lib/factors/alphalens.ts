@@ -26,6 +26,7 @@
 import type { Panel } from '../data/panel.js';
 import { kurtosis, mean, neweyWestT, normalPpf, skewness, std } from '../stats/index.js';
 import type { FactorAnalysis } from './analyze.js';
+import { GRADES } from './grade.js';
 import { bucketMeans, checkShape, forwardReturnsKernel, quantileBuckets, rankRows, rowIcPair } from './kernels.js';
 
 /** Demeaned mean forward return by quantile at one horizon. */
@@ -292,14 +293,17 @@ export function interpretFactor(r: Pick<FactorAnalysis, 'rankIc' | 'ic' | 'quant
   const ls = r.longShort.stats.sharpe;
   const dir = r.longShort.directional.sharpe;
   const spreadSign = Math.sign(r.quantiles.spread);
-  if (Number.isFinite(dir) && Math.sign(dir) !== 0 && Math.sign(dir) < 0 && ['A', 'B', 'C'].includes(r.grade.grade)) {
+  if (Number.isFinite(dir) && dir < 0) {
     const med = median(r.quantiles.spreadSeries);
     const cause = Number.isFinite(med) && Math.sign(med) === Math.sign(ric) && spreadSign !== Math.sign(ric)
       ? `the median date's top-minus-bottom spread (${Number((med * 1e4).toPrecision(3))} bps) agrees with the Rank IC but the mean (${Number((r.quantiles.spread * 1e4).toPrecision(3))} bps) does not: a few large returns in the tails (often small, volatile names) decide the mean`
       : Math.sign(r.ic.mean) !== Math.sign(ric)
         ? `the Pearson IC (${Number(r.ic.mean.toPrecision(3))}) has the opposite sign to the Rank IC: outliers dominate the returns`
         : 'the ranks predict the order of returns but not the size of the extreme buckets\' returns';
-    lines.push(`Grade ${r.grade.grade} but the directional long-short Sharpe is ${Number(dir.toPrecision(3))}: the grade rests mostly on rank statistics and ${cause}. Check the quantile returns before trading it.`);
+    const good = GRADES.indexOf(r.grade.grade) <= GRADES.indexOf('C');
+    lines.push(good
+      ? `Grade ${r.grade.grade} but the directional long-short Sharpe is ${Number(dir.toPrecision(3))}: the grade rests mostly on rank statistics and ${cause}. Check the quantile returns before trading it.`
+      : `The Rank IC and the long-short returns disagree: traded the way the Rank IC points, the long-short Sharpe is ${Number(dir.toPrecision(3))}; ${cause}.`);
   } else if (Number.isFinite(ls) && Math.sign(ls) !== Math.sign(ric) && Number.isFinite(dir) && dir > 0) {
     lines.push(`The long-short Sharpe as built (top minus bottom) is ${Number(ls.toPrecision(3))}; traded in the Rank IC's direction it is ${Number(dir.toPrecision(3))}.`);
   }
