@@ -4,6 +4,8 @@
  *
  *   tsx scripts/screenshot-notebooks.ts [RUN_FOLDER] [NOTEBOOK=HEIGHT ...]
  *
+ * HEIGHT is the window height in CSS pixels: the screenshot shows the notebook from its top down to there.
+ *
  * RUN_FOLDER defaults to data/runs/latest (run `npm start` or `npm run notebooks` first).
  * Starts the classic notebook server on 127.0.0.1 (the project's settings),
  * opens each executed copy (signed, so plots render), and lets Chromium's
@@ -19,7 +21,7 @@ import { startJupyterServer } from '../lib/notebook/index.js';
 const root = projectRoot();
 const run = realpathSync(process.argv[2] && !process.argv[2].includes('=') ? process.argv[2] : join(root, 'data', 'runs', 'latest'));
 const shots = process.argv.slice(2).filter((a) => a.includes('='));
-const targets = shots.length ? shots.map((s) => s.split('=') as [string, string]) : [['02_first_factor', '5200'], ['04_factor_validation', '9000']];
+const targets = shots.length ? shots.map((s) => s.split('=') as [string, string]) : [['02_first_factor', '3400'], ['04_factor_validation', '11800']];
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 if (!chromium) {
   process.stderr.write('chromium not found: apt-get update && apt-get install -y chromium\n');
