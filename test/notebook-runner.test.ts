@@ -212,9 +212,9 @@ describe('runner on real kernels', { concurrency: 2 }, () => {
   });
 
   test('--kernel overrides the notebook kernel; an unknown kernel is a clear error, not a hang', async () => {
-    const r = await runNotebook(join(FIX, 'pass.ipynb'), { server, outDir: join(out, 'bad'), kernel: 'no-such-kernel' });
-    assert.equal(r.status, 'error');
-    assert.match(r.error!, /could not start kernel "no-such-kernel"/);
-    assert.equal(r.executed, 0);
+    // Checked against the server's kernel specs before anything runs: the error lists the project's kernels and nothing is written.
+    await assert.rejects(runNotebook(join(FIX, 'pass.ipynb'), { server, outDir: join(out, 'bad'), kernel: 'no-such-kernel' }),
+      /unknown kernel "no-such-kernel" \(pass\.ipynb\); the project's kernels: .*alphalab-tslab/);
+    assert.equal(existsSync(join(out, 'bad')), false);
   });
 });
