@@ -94,7 +94,7 @@ describe('runner on real kernels', { concurrency: 2 }, () => {
     // lib/notebook/display.ts inside tslab: an HTML table, not console text.
     const table = code(nb, 6).outputs[0];
     assert.equal(table?.output_type, 'display_data');
-    assert.match(text(table), /<td>MSFT<\/td><td style="text-align:right">-0.25<\/td>/);
+    assert.match(text(table), /<td style="white-space:nowrap">MSFT<\/td><td style="white-space:nowrap;text-align:right">-0.25<\/td>/);
     const counts = nb.cells.filter((c): c is CodeCell => c.cell_type === 'code').map((c) => c.execution_count);
     assert.deepEqual(counts, [1, 2, 3, 4, 5]);
     const run = (nb.metadata.alphalab as { run: Record<string, unknown> }).run;
