@@ -10,6 +10,7 @@
  *   brain <verb>          WorldQuant BRAIN: login, simulate, status, check, submit, hopeful, parity (bin/brain.ts)
  *   meme fetch, swap ...  meme-token data pipeline; Solana swaps through Jupiter (bin/venues.ts)
  *   ml <verb>             ML signal engine: train | evaluate | predict | export-features | bench (bin/ml.ts)
+ *   factor | lookahead | backtest | runs | trials | data | kb   research verbs (bin/verbs/)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -29,11 +30,15 @@ import {
   serverArgs,
   type NotebookRunResult,
   type RunOptions,
+  extractParameterArgs,
+  type NotebookParameters,
 } from '../lib/notebook/index.js';
 import { registerOrchestrator } from './orchestrator.js';
 import { registerTrain } from './train.js';
 import { registerModels } from './models.js';
 import { exitWithParent } from './parent-watch.js';
+import { conciseErrors, protectExpressions } from './verbs/cli-errors.js';
+import { registerResearchVerbs } from './verbs/index.js';
 
 const root = projectRoot();
 
@@ -67,6 +72,7 @@ interface RunCliOptions {
   token?: string;
   sign: boolean;
   allowErrors?: boolean;
+  parameters?: NotebookParameters;
 }
 
 async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRunResult[]> {
@@ -84,6 +90,7 @@ async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRu
     token: o.token ?? process.env.JUPYTER_TOKEN,
     sign: o.sign,
     allowErrors: o.allowErrors,
+    parameters: o.parameters,
     installJupyter: true,
     onProgress: consoleProgress((s) => process.stderr.write(s), root),
   };
@@ -130,7 +137,7 @@ async function ingestCommand(): Promise<number> {
 }
 
 const program = new Command();
-program.name('alphalab').description('TypeScript notebooks and engine for quantitative alpha research').showHelpAfterError();
+conciseErrors(program.name('alphalab').description('TypeScript notebooks and engine for quantitative alpha research'));
 
 const addRunOptions = (cmd: Command): Command =>
   cmd
@@ -142,9 +149,20 @@ const addRunOptions = (cmd: Command): Command =>
     .option('--no-sign', 'do not mark the executed notebooks trusted')
     .option('--allow-errors', 'keep running the cells after a failing one (the notebook still counts as failed)');
 
-addRunOptions(program.command('run').description('execute notebooks headless and write executed copies').argument('[notebooks...]', 'notebook files (default notebooks/*.ipynb, in name order)')).action(
+// papermill's `-p NAME VALUE` takes two values, which commander options cannot: taken out of argv for `run` before parsing.
+const isRun = process.argv[2] === 'run';
+let argv = protectExpressions(process.argv);
+let parameters: NotebookParameters = {};
+try {
+  if (isRun) ({ argv, parameters } = extractParameterArgs(argv));
+} catch (err) {
+  process.stderr.write(`alphalab run: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+
+addRunOptions(program.command('run').description('execute notebooks headless and write executed copies (-p NAME VALUE: a parameter, papermill style; repeatable)').argument('[notebooks...]', 'notebook files (default notebooks/*.ipynb, in name order)')).action(
   async (files: string[], o: RunCliOptions) => {
-    const results = await runCommand(files, o);
+    const results = await runCommand(files, { ...o, parameters });
     process.exitCode = results.some((r) => r.status !== 'ok') ? 1 : 0;
   },
 );
@@ -223,7 +241,9 @@ if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
   }, { graceMs: 15_000 });
 }
 
-program.parseAsync(process.argv).catch((err: Error) => {
+registerResearchVerbs(program);
+
+program.parseAsync(argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);
   process.exit(1);
 });

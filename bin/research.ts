@@ -1,7 +1,7 @@
 /**
  * Command line of the LLM hypothesis loop (issue 6).
  *
- *   npm run research -- [-r "goal"] [-c momentum] [-n 10] [-p auto|ollama|openai|anthropic|llama-cpp|offline] [-m model] [--base-url URL] [--early-stop-sharpe 1.5] [--json]
+ *   npm run research -- [--config configs/default.yaml] [-r "goal"] [-c momentum] [-n 10] [-p auto|ollama|openai|anthropic|llama-cpp|offline] [-m model] [--base-url URL] [--early-stop-sharpe 1.5] [--json]
  *   npm run research -- -p llama-cpp --model PATH.gguf [--ctx 8192] [--threads 4]
  *   npm run research -- status
  *   npm run research -- improve H003 -n 3
@@ -18,6 +18,8 @@ import { HYPOTHESIS_STATUSES, openKnowledgeBase, research, type HypothesisStatus
 import { LlmError } from '../lib/llm/index.js';
 import { exitWithParent } from './parent-watch.js';
 import { median } from '../lib/stats/index.js';
+import { loadResearchConfig, RESEARCH_CATEGORIES } from '../lib/core/index.js';
+import { checkSubcommand, conciseErrors } from './verbs/cli-errors.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -50,12 +52,14 @@ interface LoopFlags {
   threads?: number;
   json?: boolean;
   exitWithParent?: boolean;
+  config?: string;
 }
 
 function loopOptions(cmd: Command): Command {
   return cmd
     .option('-r, --requirements <text>', 'research goal in words', 'find a profitable, robust factor')
-    .option('-c, --category <name>', 'factor family: momentum, mean_reversion, volatility, volume, funding, price_action')
+    .option('--config <file>', 'research settings file (YAML or JSON, see configs/default.yaml); flags given here override it')
+    .addOption(new Option('-c, --category <name>', 'factor family').choices([...RESEARCH_CATEGORIES]))
     .option('-n, --iterations <n>', 'max iterations', int, 10)
     .option('--max-failures <n>', 'stop after this many consecutive failures', int, 3)
     .option('--early-stop-sharpe <x>', 'stop when a validated strategy reaches this Sharpe', num, 1.5)
@@ -72,6 +76,15 @@ function loopOptions(cmd: Command): Command {
     .option('--timeout <s>', 'model call timeout in seconds', num, 180)
     .option('--strategies-dir <path>', 'folder for exported strategies (default <project>/strategies)')
     .option('--no-exit-with-parent', 'keep running when the npm / tsx wrapper that started this process dies (default: stop)');
+}
+
+/** Flags from --config, then the flags given on the command line over them (commander's value source 'cli'). */
+function withConfig(flags: LoopFlags, cmd: Command): LoopFlags {
+  if (!flags.config) return flags;
+  const fromFile = loadResearchConfig(flags.config);
+  const out: Record<string, unknown> = { ...flags };
+  for (const [k, v] of Object.entries(fromFile)) if (cmd.getOptionValueSource(k) !== 'cli') out[k] = v;
+  return out as unknown as LoopFlags;
 }
 
 async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
@@ -143,11 +156,11 @@ function printHypotheses(rows: readonly { id: string; status: string; category: 
 }
 
 const program = new Command();
-program.name('research').description('LLM hypothesis loop: propose factors, test them, learn from every try').enablePositionalOptions().showHelpAfterError();
+conciseErrors(program.name('research').description('LLM hypothesis loop: propose factors, test them, learn from every try').enablePositionalOptions());
 
-loopOptions(program).action(async (flags: LoopFlags) => runLoop(flags));
+loopOptions(program).action(async (flags: LoopFlags, cmd: Command) => runLoop(withConfig(flags, cmd)));
 
-loopOptions(program.command('improve <id>').description('refine a stored hypothesis (e.g. H003) for n iterations')).action(async (id: string, flags: LoopFlags) => runLoop(flags, id.toUpperCase()));
+loopOptions(program.command('improve <id>').description('refine a stored hypothesis (e.g. H003) for n iterations')).action(async (id: string, flags: LoopFlags, cmd: Command) => runLoop(withConfig(flags, cmd), id.toUpperCase()));
 
 program
   .command('status')
@@ -214,6 +227,7 @@ kbCmd
     }),
   );
 
+checkSubcommand(program, process.argv);
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof LlmError ? `error: ${err.message}` : err instanceof Error ? `error: ${err.message}` : err);
   process.exit(1);

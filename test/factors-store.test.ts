@@ -242,7 +242,10 @@ test('tear sheet: summary with grade and reasons, seven figures over the evaluat
   const other = await evaluateFactor({ name: 'other', values: noisy(panel, 0.01, 14) }, panel, { store, decayHorizons: [1, 3] });
   const table = factorTable([rep, other]);
   assert.deepEqual(table.map((r) => [r.factor, r.grade, r.pass]), [['weak', rep.grade.grade, rep.grade.pass], ['other', other.grade.grade, other.grade.pass]]);
-  assert.ok(Math.abs(table[1]!.rankIc - other.rankIc.mean) <= Math.abs(other.rankIc.mean) * 1e-3);
+  assert.equal(table[1]!.rank_ic, other.rankIc.mean);
+  assert.equal(table[1]!.ls_sharpe, other.longShort.stats.sharpe);
+  assert.equal(table[1]!.directional_sharpe, other.longShort.directional.sharpe);
+  assert.equal(table[1]!.t_nw, other.rankIc.tNeweyWest);
   const heat = decayHeatmap([rep, other]).data[0] as { x: string[]; y: string[]; z: (number | null)[][] };
   assert.deepEqual(heat.x, ['1 bars', '3 bars', '5 bars', '10 bars', '20 bars']);
   assert.deepEqual(heat.y, ['weak', 'other']);

@@ -20,12 +20,12 @@ const rows = [
   { factor: 'vol', ic: -1.5e-7, n: null },
 ];
 
-test('formatValue: 6 significant digits, integers in full, NaN / null explicit, dates ISO', () => {
-  assert.equal(formatValue(0.031234567), '0.0312346');
+test('formatValue: 4 significant digits, integers in full, NaN / null explicit, dates ISO', () => {
+  assert.equal(formatValue(0.031234567), '0.03123');
   assert.equal(formatValue(1259), '1259');
   assert.equal(formatValue(NaN), 'NaN');
   assert.equal(formatValue(null), 'null');
-  assert.equal(formatValue(-1.5e-7), '-1.5000e-7');
+  assert.equal(formatValue(-1.5e-7), '-1.5e-7');
   assert.equal(formatValue(new Date(Date.UTC(2024, 1, 3))), '2024-02-03');
   assert.equal(formatValue(new Date(Date.UTC(2024, 1, 3, 5))), '2024-02-03T05:00:00.000Z');
   assert.equal(formatValue(12345678901234567890n), '12345678901234567890');
@@ -35,8 +35,8 @@ test('tableText aligns numeric columns right and reports cut rows', () => {
   const t = tableText(rows, 2).split('\n');
   assert.equal(t.length, 5);
   assert.match(t[0], /^factor\s+ic\s+n$/);
-  assert.equal(t[2], 'mom_20  0.0312346  1259');
-  assert.equal(t[3], 'rev<5>        NaN  1258');
+  assert.equal(t[2], 'mom_20  0.03123  1259');
+  assert.equal(t[3], 'rev<5>      NaN  1258');
   assert.equal(t[4], '2 of 3 rows shown');
 });
 

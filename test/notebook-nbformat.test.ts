@@ -117,6 +117,12 @@ test('jupyter_config.json: the project file binds 127.0.0.1 at the project root,
   const classic = serverArgs(cfg, 'notebook', { port: 1234 });
   assert.ok(classic.includes(`--NotebookApp.notebook_dir=${process.cwd()}`));
   assert.ok(classic.every((a) => !a.startsWith('--ServerApp.')));
+  // Idle kernels are culled (kernels of notebooks viewed and closed in the browser do not stay alive); $comment is not passed.
+  for (const args of [server, classic]) {
+    assert.ok(args.includes('--MappingKernelManager.cull_idle_timeout=1800'));
+    assert.ok(args.includes('--MappingKernelManager.cull_connected=False'));
+    assert.ok(args.every((a) => !a.includes('$comment')));
+  }
   const env = jupyterEnv(cfg, { JUPYTER_PATH: `/elsewhere:${process.cwd()}`, PATH: '/bin' });
   assert.equal(env.JUPYTER_PATH, `${process.cwd()}:/elsewhere`);
   assert.equal(env.ALPHALAB_ROOT, process.cwd());

@@ -94,7 +94,7 @@ describe('runner on real kernels', { concurrency: 2 }, () => {
     // lib/notebook/display.ts inside tslab: an HTML table, not console text.
     const table = code(nb, 6).outputs[0];
     assert.equal(table?.output_type, 'display_data');
-    assert.match(text(table), /<td>MSFT<\/td><td style="text-align:right">-0.25<\/td>/);
+    assert.match(text(table), /<td style="white-space:nowrap">MSFT<\/td><td style="white-space:nowrap;text-align:right">-0.25<\/td>/);
     const counts = nb.cells.filter((c): c is CodeCell => c.cell_type === 'code').map((c) => c.execution_count);
     assert.deepEqual(counts, [1, 2, 3, 4, 5]);
     const run = (nb.metadata.alphalab as { run: Record<string, unknown> }).run;
@@ -212,9 +212,9 @@ describe('runner on real kernels', { concurrency: 2 }, () => {
   });
 
   test('--kernel overrides the notebook kernel; an unknown kernel is a clear error, not a hang', async () => {
-    const r = await runNotebook(join(FIX, 'pass.ipynb'), { server, outDir: join(out, 'bad'), kernel: 'no-such-kernel' });
-    assert.equal(r.status, 'error');
-    assert.match(r.error!, /could not start kernel "no-such-kernel"/);
-    assert.equal(r.executed, 0);
+    // Checked against the server's kernel specs before anything runs: the error lists the project's kernels and nothing is written.
+    await assert.rejects(runNotebook(join(FIX, 'pass.ipynb'), { server, outDir: join(out, 'bad'), kernel: 'no-such-kernel' }),
+      /unknown kernel "no-such-kernel" \(pass\.ipynb\); the project's kernels: .*alphalab-tslab/);
+    assert.equal(existsSync(join(out, 'bad')), false);
   });
 });

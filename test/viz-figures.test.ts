@@ -176,3 +176,23 @@ test('writeFiguresHtml copies plotly.js next to the page and references it relat
   assert.match(page, /<script type="text\/javascript" src="plotly\.js"><\/script>/);
   assert.ok(page.length < 100_000);
 });
+
+test('writeFiguresHtml: one plotly.js per run / export folder (plotlyDir, reused from parent folders)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'alphalab-viz-'));
+  const a = writeFiguresHtml(join(dir, 'strategies', 's1', 'tearsheet.html'), [barFigure(['a'], [1])], { plotlyDir: join(dir, 'strategies') });
+  const b = writeFiguresHtml(join(dir, 'strategies', 's2', 'tearsheet.html'), [barFigure(['a'], [1])], { plotlyDir: join(dir, 'strategies') });
+  assert.ok(existsSync(join(dir, 'strategies', 'plotly.js')));
+  assert.ok(!existsSync(join(dir, 'strategies', 's1', 'plotly.js')) && !existsSync(join(dir, 'strategies', 's2', 'plotly.js')));
+  for (const p of [a, b]) assert.match(readFileSync(p, 'utf8'), /src="\.\.\/plotly\.js"/);
+  // A page in a sub-folder of a folder that has a copy reuses it.
+  const c = writeFiguresHtml(join(dir, 'strategies', 's3', 'deep', 'x.html'), [barFigure(['a'], [1])]);
+  assert.match(readFileSync(c, 'utf8'), /src="\.\.\/\.\.\/plotly\.js"/);
+});
+
+test('figure data is embedded with 6 significant digits; integers (epoch ms) exact', () => {
+  const html = figureNotebookHtml(lineFigure([Date.UTC(2020, 0, 1), Date.UTC(2020, 0, 2)], { a: [1.23456789123, 2 / 3] }));
+  assert.match(html, /1\.23457/);
+  assert.match(html, /0\.666667/);
+  assert.doesNotMatch(html, /1\.2345678/);
+  assert.ok(html.includes(String(Date.UTC(2020, 0, 2))));
+});

@@ -1,8 +1,8 @@
 /**
  * Strategy export and reload (file I/O): `strategies/<name>/strategy.json`
  * (the schema-versioned, hashed {@link StrategyDocument}), `README.md` (a
- * human-readable summary) and `tearsheet.html` (plotly figures, with
- * plotly.js copied next to it so the folder opens offline).
+ * human-readable summary) and `tearsheet.html` (plotly figures, with one
+ * plotly.js in the strategies root shared by every strategy folder, so the pages open offline).
  */
 import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -87,6 +87,7 @@ export async function exportStrategy(
     title: `Strategy ${doc.name}`,
     headerHtml: `<p>${doc.kind} strategy on ${doc.dataset.name ?? 'panel'} (${doc.dataset.frequency}), period ${doc.dataset.periodStart} .. ${doc.dataset.periodEnd}. Hash <code>${doc.contentHash}</code></p><table><tr><th>metric</th><th>value</th></tr>${metricsRows}</table>`,
     plotly: opts.plotly ?? 'copy',
+    plotlyDir: dirname(dir), // one plotly.js for every strategy under the same root
   });
   return { dir, hash: doc.contentHash, doc };
 }

@@ -74,3 +74,6 @@ export {
 } from './strategy.js';
 export type { StrategyDataset, StoredExecution, StoredPortfolio, StrategyDocument, StrategyInput, StrategyRun } from './strategy.js';
 export { defaultStrategiesDir, strategySummaryMarkdown, exportStrategy, loadStrategy } from './export.js';
+
+// buy-and-hold benchmark for strategy reports
+export { buyAndHoldReturns, statsVersusBenchmark, equityVersusBenchmarkFigure } from './benchmark.js';

@@ -33,5 +33,12 @@ export type { MultipleTestingRow, MultipleTestingOptions } from './multiple.js';
 export { rankSnapshot, snapshotCorrelation, sampleDates, SNAPSHOT_MISSING } from './redundancy.js';
 export type { RankSnapshot } from './redundancy.js';
 export * as kernels from './kernels.js';
-export { tearSheetFigures, tearSheetSummary, tearSheetSummaryHtml, tearSheetTitle, writeTearSheet, showTearSheet, factorTable, decayHeatmap } from './tearsheet.js';
+export {
+  tearSheetFigures, tearSheetSummary, tearSheetSummaryHtml, tearSheetTitle, writeTearSheet, showTearSheet, factorTable, decayHeatmap,
+  FACTOR_TABLE_KINDS, alphalensFigures, quantileReturnsFigure, groupTable, withAlphalens, compareFactorsFigure,
+} from './tearsheet.js';
+export { alphalensStats, demeanReturns, icDistribution, monthlyMeans, interpretFactor } from './alphalens.js';
+export type { AlphalensStats, AlphalensOptions, QuantileReturnsAtHorizon, IcDistribution, MonthlyIc, GroupIcRow } from './alphalens.js';
 export type { TearSheetInput, FactorTableRow } from './tearsheet.js';
+export { lookaheadCheck } from './lookahead.js';
+export type { FactorFunction, LookaheadChange, LookaheadResult } from './lookahead.js';

@@ -18,10 +18,20 @@ export interface JupyterConfig {
   jupyterPath: string[];
   /** Port `npm run lab` asks for (the runner always takes a free port). */
   labPort: number;
+  /**
+   * Kernel manager traits (`MappingKernelManager`, same name in jupyter_server
+   * and the classic notebook): idle-kernel culling, so kernels of notebooks
+   * viewed and closed in the browser do not stay alive (cull_idle_timeout s,
+   * checked every cull_interval s; cull_connected false spares kernels with an open tab).
+   */
+  kernelManager: Record<string, ServerSetting>;
 }
 
 /** Settings used when jupyter_config.json is absent. */
-const DEFAULTS = { server: { ip: '127.0.0.1', root_dir: '.', open_browser: false, port_retries: 0 }, jupyter_path: ['.'], lab_port: 8888 };
+const DEFAULTS = {
+  server: { ip: '127.0.0.1', root_dir: '.', open_browser: false, port_retries: 0 }, jupyter_path: ['.'], lab_port: 8888,
+  kernel_manager: { cull_idle_timeout: 1800, cull_interval: 120, cull_connected: false },
+};
 
 /**
  * Reads `<root>/jupyter_config.json` (see the file's `$comment`), falling back
@@ -47,9 +57,14 @@ export function loadJupyterConfig(root: string = projectRoot()): JupyterConfig {
   if (!Array.isArray(jp) || jp.some((p) => typeof p !== 'string')) throw new Error(`${file}: jupyter_path must be an array of folder paths`);
   const labPort = raw.lab_port ?? DEFAULTS.lab_port;
   if (typeof labPort !== 'number' || !Number.isInteger(labPort)) throw new Error(`${file}: lab_port must be an integer`);
+  const kernelManager = { ...DEFAULTS.kernel_manager, ...((raw.kernel_manager as Record<string, ServerSetting> | undefined) ?? {}) } as Record<string, ServerSetting>;
+  for (const k of Object.keys(kernelManager)) if (k.startsWith('$')) delete kernelManager[k]; // $comment
+  for (const [k, v] of Object.entries(kernelManager)) {
+    if (!['string', 'number', 'boolean'].includes(typeof v)) throw new Error(`${file}: kernel_manager.${k} must be a string, number or boolean`);
+  }
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
   server.root_dir = abs(String(server.root_dir));
-  return { root, server, jupyterPath: (jp as string[]).map(abs), labPort };
+  return { root, server, jupyterPath: (jp as string[]).map(abs), labPort, kernelManager };
 }
 
 /** Which Jupyter application a command line is built for. */
@@ -65,6 +80,7 @@ function pyValue(v: ServerSetting): string {
  * settings plus `overrides` (port, token, ...): `--ServerApp.<key>=<value>`
  * for `server` and `lab` (both jupyter_server based), `--NotebookApp.<key>`
  * for the classic `notebook` 6.x, where `root_dir` is named `notebook_dir`.
+ * Then the kernel manager's culling traits as `--MappingKernelManager.<key>`.
  * Adds `--allow-root` when running as root (both apps refuse root otherwise).
  */
 export function serverArgs(cfg: JupyterConfig, app: JupyterApp, overrides: Record<string, ServerSetting> = {}): string[] {
@@ -74,6 +90,7 @@ export function serverArgs(cfg: JupyterConfig, app: JupyterApp, overrides: Recor
     const key = app === 'notebook' && k === 'root_dir' ? 'notebook_dir' : k;
     args.push(`--${cls}.${key}=${pyValue(v)}`);
   }
+  for (const [k, v] of Object.entries(cfg.kernelManager ?? {})) args.push(`--MappingKernelManager.${k}=${pyValue(v)}`);
   if (typeof process.getuid === 'function' && process.getuid() === 0) args.push('--allow-root');
   return args;
 }

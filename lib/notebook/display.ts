@@ -7,8 +7,13 @@
  *   `await` it so the output is sent before the cell ends);
  * - elsewhere (a script under tsx / node / deno run): plain text on stdout.
  *
+ * Tables format numbers through ./format.ts (one number format everywhere) and
+ * put long text columns on a row of their own, so no column is pushed off screen.
+ *
  * This file uses no Node-only module so that Deno's kernel and tslab both load it.
  */
+
+import { columnKindsOf, formatByKind, formatValue, type ColumnKinds } from './format.js';
 
 /** Where display output goes. */
 export type DisplayTarget = 'tslab' | 'deno' | 'console';
@@ -37,6 +42,9 @@ function tslabDisplay(): TslabDisplay | undefined {
   }
 }
 
+/** What display helpers return: nothing (so a kernel prints nothing after a display call that ends a cell). */
+export type Displayed = void;
+
 /** The display target of the current process: `tslab` inside a tslab kernel, `deno` inside Deno's kernel, else `console`. */
 export function displayTarget(): DisplayTarget {
   if (tslabDisplay()) return 'tslab';
@@ -49,9 +57,13 @@ export function displayTarget(): DisplayTarget {
  * tslab sends one MIME type per output, so it gets `text/html` if present,
  * else `text/markdown`, else `text/plain`; Deno gets the whole bundle; the
  * console prints `text/plain` (else the HTML with its tags stripped).
- * @returns a promise in Deno (await it), undefined otherwise.
+ *
+ * Returns nothing in every kernel: in Deno the send is started here (Deno
+ * dispatches its broadcast ops in call order, before the cell's reply), so a
+ * display call that ends a cell no longer prints `Promise { undefined }`.
+ * `await displayBundle(...)` stays valid (awaiting undefined).
  */
-export function displayBundle(bundle: Record<string, string>): void | Promise<void> {
+export function displayBundle(bundle: Record<string, string>): Displayed {
   const tslab = tslabDisplay();
   if (tslab) {
     try {
@@ -66,7 +78,8 @@ export function displayBundle(bundle: Record<string, string>): void | Promise<vo
   const deno = denoJupyter();
   if (deno) {
     try {
-      return deno.display(bundle, { raw: true }).catch(() => consoleOut(bundle));
+      void deno.display(bundle, { raw: true }).catch(() => consoleOut(bundle));
+      return;
     } catch {
       /* not in a kernel */
     }
@@ -104,19 +117,21 @@ export function escapeHtml(s: string): string {
  * console: `text` if given, else the HTML without tags).
  * HTML with scripts renders only in trusted notebooks (the runner signs what it executes).
  */
-export function displayHtml(html: string, text?: string): void | Promise<void> {
+export function displayHtml(html: string, text?: string): Displayed {
   return displayBundle(text === undefined ? { 'text/html': html, 'text/plain': htmlToText(html) } : { 'text/html': html, 'text/plain': text });
 }
 
 /** Displays plain text (as a text/plain output, not a stream). */
-export function displayText(text: string): void | Promise<void> {
+export function displayText(text: string): Displayed {
   return displayBundle({ 'text/plain': text });
 }
 
 /** Displays Markdown. */
-export function displayMarkdown(md: string): void | Promise<void> {
+export function displayMarkdown(md: string): Displayed {
   return displayBundle({ 'text/markdown': md, 'text/plain': md });
 }
+
+export { formatValue } from './format.js';
 
 /** One table row: column name -> value. */
 export type TableRow = Record<string, unknown>;
@@ -131,29 +146,6 @@ export interface DataFrameLike {
 function isDataFrame(x: unknown): x is DataFrameLike {
   const d = x as DataFrameLike;
   return !!d && typeof d === 'object' && Array.isArray(d.columns) && typeof d.height === 'number' && typeof d.head === 'function';
-}
-
-/**
- * Formats one cell value: numbers with up to 6 significant digits (integers
- * in full), NaN / null / undefined as empty-looking markers, Dates as ISO
- * (date only at 00:00 UTC), bigint as decimal, objects as JSON.
- */
-export function formatValue(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'NaN';
-    if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-    if (!Number.isFinite(v)) return String(v);
-    const a = Math.abs(v);
-    return a !== 0 && (a < 1e-4 || a >= 1e9) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
-  }
-  if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Date) {
-    const iso = v.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
-  }
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
 }
 
 /** The columns, shown rows and total row count of a table input. */
@@ -175,34 +167,82 @@ export function tableData(data: readonly TableRow[] | DataFrameLike, maxRows = 2
   return { columns, rows: data.slice(0, maxRows), total: data.length };
 }
 
-/** HTML table (class `alphalab-table`) of a table input; numbers right-aligned; a footer line when rows were cut. */
-export function tableHtml(data: readonly TableRow[] | DataFrameLike, maxRows = 20): string {
-  const { columns, rows, total } = tableData(data, maxRows);
+/** Options of {@link displayTable}, {@link tableHtml} and {@link tableText}. */
+export interface TableOptions {
+  /** Rows shown (default 20). */
+  maxRows?: number;
+  /** Column kinds (merged over those attached with `withColumnKinds`). */
+  kinds?: ColumnKinds;
+  /** A text column whose longest value exceeds this many characters goes on a row of its own under each row (default 40). */
+  wrapAt?: number;
+}
+
+function resolveTableOptions(data: unknown, o: number | TableOptions | undefined): { maxRows: number; kinds: ColumnKinds; wrapAt: number } {
+  const opts = typeof o === 'number' ? { maxRows: o } : o ?? {};
+  return { maxRows: opts.maxRows ?? 20, kinds: { ...(columnKindsOf(data) ?? {}), ...(opts.kinds ?? {}) }, wrapAt: opts.wrapAt ?? 40 };
+}
+
+/**
+ * The layout of a table: formatted cells, which columns are numeric (right
+ * aligned), and which are long text (shown on their own row under each data
+ * row: `column: value`, so they never widen the table).
+ */
+export function tableLayout(data: readonly TableRow[] | DataFrameLike, options?: number | TableOptions): {
+  columns: string[]; wide: string[]; numeric: boolean[]; cells: string[][]; notes: [string, string][][]; total: number; shown: number;
+} {
+  const { maxRows, kinds, wrapAt } = resolveTableOptions(data, options);
+  const { columns: all, rows, total } = tableData(data, maxRows);
+  const isLong = (c: string): boolean =>
+    kinds[c] === 'text' || (rows.some((r) => typeof r[c] === 'string') && rows.some((r) => typeof r[c] === 'string' && (r[c] as string).length > wrapAt));
+  const wide = all.filter(isLong);
+  const columns = all.filter((c) => !wide.includes(c));
+  const cells = rows.map((r) => columns.map((c) => formatByKind(r[c], kinds[c])));
+  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number' || r[c] == null));
+  const notes = rows.map((r) => wide.filter((c) => r[c] !== undefined && r[c] !== null && r[c] !== '').map((c): [string, string] => [c, formatValue(r[c])]));
+  return { columns, wide, numeric, cells, notes, total, shown: rows.length };
+}
+
+/**
+ * HTML table (class `alphalab-table`) of a table input: numbers right-aligned
+ * and never wrapped, long text columns on a full-width row of their own under
+ * each row, a footer line when rows were cut.
+ */
+export function tableHtml(data: readonly TableRow[] | DataFrameLike, options?: number | TableOptions): string {
+  const { columns, numeric, cells, notes, total, shown } = tableLayout(data, options);
   const th = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = rows
-    .map((r) => `<tr>${columns.map((c) => `<td${typeof r[c] === 'number' ? ' style="text-align:right"' : ''}>${escapeHtml(formatValue(r[c]))}</td>`).join('')}</tr>`)
+  const body = cells
+    .map((r, i) => {
+      const main = `<tr>${r.map((v, j) => `<td style="white-space:nowrap${numeric[j] ? ';text-align:right' : ''}">${escapeHtml(v)}</td>`).join('')}</tr>`;
+      const extra = notes[i]!.map(([c, v]) => `<tr class="alphalab-note"><td colspan="${columns.length}" style="text-align:left;white-space:normal;font-size:smaller;color:#555;padding-left:2em"><b>${escapeHtml(c)}:</b> ${escapeHtml(v)}</td></tr>`).join('');
+      return main + extra;
+    })
     .join('');
-  const foot = total > rows.length ? `<p style="font-size:smaller">${rows.length} of ${total} rows shown</p>` : '';
+  const foot = total > shown ? `<p style="font-size:smaller">${shown} of ${total} rows shown</p>` : '';
   return `<table class="alphalab-table"><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>${foot}`;
 }
 
-/** Fixed-width text table of a table input (numbers right-aligned), with a "n of N rows" line when cut. */
-export function tableText(data: readonly TableRow[] | DataFrameLike, maxRows = 20): string {
-  const { columns, rows, total } = tableData(data, maxRows);
-  const cells = rows.map((r) => columns.map((c) => formatValue(r[c])));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
-  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number' || r[c] == null));
-  const fmt = (r: string[]): string => r.map((s, i) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();
-  const lines = [fmt(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(fmt)];
-  if (total > rows.length) lines.push(`${rows.length} of ${total} rows shown`);
+/** Fixed-width text table of a table input (numbers right-aligned), long text columns on an indented line under each row, "n of N rows" when cut. */
+export function tableText(data: readonly TableRow[] | DataFrameLike, options?: number | TableOptions): string {
+  const { columns, numeric, cells, notes, total, shown } = tableLayout(data, options);
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const fmt = (r: string[]): string => r.map((s, i) => (numeric[i] ? s.padStart(widths[i]!) : s.padEnd(widths[i]!))).join('  ').trimEnd();
+  const lines = [fmt(columns), widths.map((w) => '-'.repeat(w)).join('  ')];
+  cells.forEach((r, i) => {
+    lines.push(fmt(r));
+    for (const [c, v] of notes[i]!) lines.push(`    ${c}: ${v}`);
+  });
+  if (total > shown) lines.push(`${shown} of ${total} rows shown`);
   return lines.join('\n');
 }
 
 /**
  * Displays rows (array of objects) or a nodejs-polars DataFrame as a table,
- * at most `maxRows` rows (default 20), as HTML in a kernel and as text on the console.
+ * at most `maxRows` rows (default 20), as HTML in a kernel and as text on the
+ * console. Numbers use the project's one format (./format.ts); column kinds
+ * come from `options.kinds` or from `withColumnKinds` on the rows.
+ * @returns nothing printable (in Deno the display is sent before the cell ends; see {@link displayBundle}).
  * @throws Error when `data` is neither, or `maxRows` is not a non-negative integer.
  */
-export function displayTable(data: readonly TableRow[] | DataFrameLike, maxRows = 20): void | Promise<void> {
-  return displayBundle({ 'text/html': tableHtml(data, maxRows), 'text/plain': tableText(data, maxRows) });
+export function displayTable(data: readonly TableRow[] | DataFrameLike, options?: number | TableOptions): Displayed {
+  return displayBundle({ 'text/html': tableHtml(data, options), 'text/plain': tableText(data, options) });
 }

@@ -7,9 +7,11 @@
  * (no Node-only dependencies); the runner parts use Node and @jupyterlab/services.
  */
 export * from './display.js';
+export * from './format.js';
 export * from './nbformat.js';
 export * from './config.js';
 export * from './server.js';
 export * from './sign.js';
 export * from './runner.js';
+export * from './params.js';
 export * from './report.js';

@@ -1,12 +1,13 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
-import { KernelAPI, KernelConnection, ServerConnection, SessionAPI, type Kernel, type KernelMessage } from '@jupyterlab/services';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { KernelAPI, KernelConnection, KernelSpecAPI, ServerConnection, SessionAPI, type Kernel, type KernelMessage } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { projectRoot } from '../db/paths.js';
 import { loadJupyterConfig, type JupyterConfig } from './config.js';
 import { clearOutputs, joinSource, OutputCollector, parseNotebook, stripAnsi, type CodeCell, type IopubMessage, type Notebook } from './nbformat.js';
 import { connectJupyterServer, jupyterFetch, startJupyterServer, type JupyterServer } from './server.js';
 import { signNotebook } from './sign.js';
+import { injectParameters, type NotebookParameters } from './params.js';
 
 /** Why a notebook did not finish. */
 export interface CellFailure {
@@ -103,6 +104,8 @@ export interface RunOptions {
   installJupyter?: boolean;
   /** Sign executed notebooks so HTML/JS outputs render (default true). */
   sign?: boolean;
+  /** Papermill-style parameters injected after each notebook's `parameters` cell (see ./params.ts); recorded in the executed copy. */
+  parameters?: NotebookParameters;
   /** Progress callback. */
   onProgress?: (event: RunProgress) => void;
   /** Shut the server down on SIGINT/SIGTERM, then exit the process (default true in {@link runNotebooks}). */
@@ -249,6 +252,11 @@ async function executeNotebook(ctx: Ctx, file: string, index: number, total: num
   const codeCells = nb.cells.filter((c) => c.cell_type === 'code').length;
   const result: NotebookRunResult = { notebook: file, status: 'ok', kernel: kernelName ?? '?', seconds: 0, cells: codeCells, executed: 0, cellMs: [] };
   const out = clearOutputs(nb);
+  const params = opts.parameters && Object.keys(opts.parameters).length ? opts.parameters : undefined;
+  if (params) {
+    injectParameters(out, params, file); // validated by runNotebooks before anything ran
+    result.cells++;
+  }
   const finish = async (): Promise<NotebookRunResult> => {
     result.seconds = (Date.now() - t0) / 1000;
     const started = new Date(t0).toISOString();
@@ -260,12 +268,15 @@ async function executeNotebook(ctx: Ctx, file: string, index: number, total: num
         seconds: Number(result.seconds.toFixed(3)),
         status: result.status,
         kernel: result.kernel,
+        ...(params ? { parameters: params } : {}),
         executed_cells: result.executed,
         code_cells: result.cells,
         ...(result.failure ? { failed_cell: result.failure.cell, error: `${result.failure.ename}: ${result.failure.evalue}` } : {}),
         ...(result.error ? { error: result.error } : {}),
       },
     };
+    // Show every output whole in the classic notebook (its auto-scroll box hides tear sheets behind a ~250 px frame).
+    for (const c of out.cells) if (c.cell_type === 'code' && c.outputs.length && c.metadata.scrolled === undefined) c.metadata.scrolled = false;
     mkdirSync(outDir, { recursive: true });
     const dest = join(outDir, basename(file));
     writeFileSync(dest, `${JSON.stringify(out, null, 1)}\n`);
@@ -494,7 +505,20 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
  * @throws Error when the server cannot be started or reached (message names the install command when Jupyter is missing).
  */
 export async function runNotebooks(files: string[], opts: RunOptions = {}): Promise<NotebookRunResult[]> {
-  const outDir = resolve(opts.outDir ?? join(opts.config?.root ?? projectRoot(), 'data', 'runs', runFolderName()));
+  const runsDir = join(opts.config?.root ?? projectRoot(), 'data', 'runs');
+  const outDir = resolve(opts.outDir ?? join(runsDir, runFolderName()));
+  // Parameters are checked against every notebook before anything runs or is written.
+  if (opts.parameters && Object.keys(opts.parameters).length) {
+    for (const f of files) {
+      let nb: Notebook | undefined;
+      try {
+        nb = parseNotebook(readFileSync(f, 'utf8'), f);
+      } catch {
+        continue; // reported as that notebook's error when it runs
+      }
+      injectParameters(nb, opts.parameters, f);
+    }
+  }
   let server: JupyterServer;
   let ownServer = false;
   if (opts.server) server = opts.server;
@@ -505,6 +529,12 @@ export async function runNotebooks(files: string[], opts: RunOptions = {}): Prom
   }
   if (!opts.server) opts.onProgress?.({ type: 'server', baseUrl: server.baseUrl, startupMs: server.startupMs, app: server.app });
   const ctx: Ctx = { server, settings: serverSettings(server) };
+  try {
+    await checkKernels(ctx, files, opts);
+  } catch (err) {
+    if (ownServer || server.app === 'external') await server.stop();
+    throw err;
+  }
   let stopping = false;
   const cleanup = async (): Promise<void> => {
     if (ctx.current) await shutdownSession(ctx, ctx.current);
@@ -535,5 +565,59 @@ export async function runNotebooks(files: string[], opts: RunOptions = {}): Prom
       process.removeListener('SIGTERM', onSignal);
     }
   }
+  if (opts.outDir === undefined && existsSync(outDir)) pointLatest(runsDir, outDir);
   return results;
+}
+
+/**
+ * Fails before anything is written when a notebook asks for a kernel the
+ * server does not have: the message lists the project's kernels (those under
+ * `<root>/kernels/`) first, then the server's others.
+ */
+async function checkKernels(ctx: Ctx, files: readonly string[], opts: RunOptions): Promise<void> {
+  const wanted = new Map<string, string[]>();
+  for (const f of files) {
+    let name = opts.kernel;
+    if (!name) {
+      try {
+        name = parseNotebook(readFileSync(f, 'utf8'), f).metadata.kernelspec?.name;
+      } catch {
+        continue;
+      }
+    }
+    if (name) wanted.set(name, [...(wanted.get(name) ?? []), basename(f)]);
+  }
+  if (wanted.size === 0) return;
+  const specs = await KernelSpecAPI.getSpecs(ctx.settings);
+  const available = Object.keys(specs.kernelspecs ?? {});
+  const missing = [...wanted.keys()].filter((k) => !available.includes(k));
+  if (missing.length === 0) return;
+  const root = opts.config?.root ?? projectRoot();
+  const project = available.filter((k) => existsSync(join(root, 'kernels', k, 'kernel.json')));
+  const others = available.filter((k) => !project.includes(k));
+  throw new Error(`unknown kernel ${missing.map((k) => `"${k}" (${wanted.get(k)!.join(', ')})`).join(', ')}; the project's kernels: ${project.join(', ') || '(none found under kernels/)'}${others.length ? `; also on this server: ${others.join(', ')}` : ''}. Nothing was run or written.`);
+}
+
+/** Points `<runsDir>/latest` at `outDir` (a relative symlink, replaced atomically; a plain file or folder named latest is left alone). */
+export function pointLatest(runsDir: string, outDir: string): void {
+  const link = join(runsDir, 'latest');
+  try {
+    if (lstatExists(link) && !lstatSync(link).isSymbolicLink()) return;
+    if (dirname(resolve(outDir)) !== resolve(runsDir)) return;
+    const tmp = `${link}.${process.pid}.tmp`;
+    rmSync(tmp, { force: true });
+    symlinkSync(basename(outDir), tmp);
+    renameSync(tmp, link);
+  } catch {
+    /* a missing `latest` is not worth failing a run for */
+  }
+}
+
+function lstatExists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

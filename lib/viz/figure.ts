@@ -58,8 +58,9 @@ function timeArray(times: NumArray | readonly Date[], what: string): number[] {
 }
 
 function baseLayout(opts: FigureOptions): Record<string, unknown> {
-  const layout: Record<string, unknown> = { margin: { t: opts.title ? 50 : 20, r: 20, b: 40, l: 60 } };
-  if (opts.title) layout.title = { text: opts.title };
+  const layout: Record<string, unknown> = { margin: { t: opts.title ? 60 : 20, r: 20, b: 40, l: 60 } };
+  // Title anchored at the left edge of the plot area: plotly's mode bar sits top right, and a centered title runs under it.
+  if (opts.title) layout.title = { text: opts.title, x: 0, xref: 'paper', xanchor: 'left' };
   if (opts.height) layout.height = opts.height;
   return layout;
 }

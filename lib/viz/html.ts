@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { projectRoot } from '../db/paths.js';
 import { escapeHtml } from '../notebook/display.js';
 import type { Figure } from './figure.js';
@@ -27,12 +27,19 @@ export function plotlyJsPath(start: string = process.cwd()): string {
 }
 
 /** JSON for embedding inside a `<script>`: `<`, U+2028 and U+2029 escaped so the text cannot close the tag. */
-export function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
+export function scriptJson(value: unknown, opts: { significantDigits?: number } = {}): string {
+  const sig = opts.significantDigits;
+  // Figures: non-integer numbers rounded to `sig` significant digits (plots and hover labels need no more; a
+  // five-year daily figure shrinks about 3x). Integers (epoch ms times, counts) are kept exact.
+  const replacer = sig ? (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(sig)) : v) : undefined;
+  return JSON.stringify(value, replacer)
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 }
+
+/** Significant digits kept for non-integer numbers in figure data embedded in notebooks and pages. */
+export const FIGURE_DIGITS = 6;
 
 let counter = 0;
 function newId(): string {
@@ -75,7 +82,7 @@ export function figureNotebookHtml(fig: Figure, opts: { id?: string; plotlyPath?
   const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
   return `<div id="${id}" class="alphalab-plot" style="width:100%;min-height:${height}px"></div>
 <script type="text/javascript">(function(){${loaderJs(opts.plotlyPath ?? PLOTLY_REL_PATH)}
-var el=document.getElementById(${JSON.stringify(id)});var f=${scriptJson({ data: fig.data, layout: fig.layout ?? {}, config })};
+var el=document.getElementById(${JSON.stringify(id)});var f=${scriptJson({ data: fig.data, layout: fig.layout ?? {}, config }, { significantDigits: FIGURE_DIGITS })};
 alphalabPlotly().then(function(P){P.newPlot(el,f.data,f.layout,f.config);},function(e){el.style.minHeight='0';el.textContent='[plot not shown: '+e.message+']';});})();</script>`;
 }
 
@@ -148,7 +155,7 @@ ${opts.headerHtml ?? ''}
 ${divs}
 <script type="text/javascript">
 (function () {
-  var figs = ${scriptJson(specs)};
+  var figs = ${scriptJson(specs, { significantDigits: FIGURE_DIGITS })};
   if (typeof Plotly === 'undefined') {
     document.body.insertAdjacentHTML('beforeend', '<p style="color:#b00">plotly.js could not be loaded: figures are not shown.</p>');
     return;
@@ -163,21 +170,29 @@ ${divs}
 
 /**
  * Writes {@link figuresToHtml} to `path` (folders created). By default
- * (`plotly: 'copy'`) plotly.js is copied next to the page as `plotly.js`
- * (once per folder; skipped when a copy of the same size is there) and
- * referenced relatively, so the page opens offline from disk without
+ * (`plotly: 'copy'`) plotly.js is referenced relatively from a copy in the
+ * page's folder or up to two folders above it, else copied once into
+ * `plotlyDir` (default the page's folder; e.g. the strategies folder, so
+ * exported strategies share one copy), so the page opens offline from disk without
  * carrying 10 MB per report; `plotly: 'inline'` embeds it instead.
  * @returns the absolute path written.
  */
-export function writeFiguresHtml(path: string, figs: readonly Figure[], opts: Omit<FiguresHtmlOptions, 'plotly'> & { plotly?: 'copy' | 'inline' } = {}): string {
+export function writeFiguresHtml(path: string, figs: readonly Figure[], opts: Omit<FiguresHtmlOptions, 'plotly'> & { plotly?: 'copy' | 'inline'; plotlyDir?: string } = {}): string {
   const abs = resolve(path);
   mkdirSync(dirname(abs), { recursive: true });
   let plotly: FiguresHtmlOptions['plotly'] = 'inline';
   if ((opts.plotly ?? 'copy') === 'copy') {
     const src = plotlyJsPath();
-    const dest = join(dirname(abs), basename(src));
-    if (!existsSync(dest) || statSync(dest).size !== statSync(src).size) copyFileSync(src, dest);
-    plotly = { src: basename(src) };
+    const size = statSync(src).size;
+    const same = (p: string): boolean => existsSync(p) && statSync(p).size === size;
+    // One copy per run / export folder: reuse a copy in the page's folder or up to two folders above it, else write one into plotlyDir (default the page's folder).
+    let dest = [0, 1, 2].map((up) => join(dirname(abs), ...Array<string>(up).fill('..'), basename(src))).find(same);
+    if (!dest) {
+      dest = join(resolve(opts.plotlyDir ?? dirname(abs)), basename(src));
+      mkdirSync(dirname(dest), { recursive: true });
+      if (!same(dest)) copyFileSync(src, dest);
+    }
+    plotly = { src: relative(dirname(abs), dest).split(sep).join('/') };
   }
   writeFileSync(abs, figuresToHtml(figs, { ...opts, plotly }));
   return abs;

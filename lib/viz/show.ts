@@ -1,4 +1,4 @@
-import { displayBundle } from '../notebook/display.js';
+import { displayBundle, type Displayed } from '../notebook/display.js';
 import { describeFigure, type Figure } from './figure.js';
 import { figureNotebookHtml } from './html.js';
 
@@ -9,8 +9,8 @@ import { figureNotebookHtml } from './html.js';
  * {@link figureNotebookHtml}. Outside a kernel it prints a one-line
  * description. The notebook must be trusted for the plot to render (the
  * runner signs the notebooks it executes).
- * @returns a promise in Deno (await it), undefined otherwise.
+ * @returns nothing printable (see displayBundle).
  */
-export function showFigure(fig: Figure): void | Promise<void> {
+export function showFigure(fig: Figure): Displayed {
   return displayBundle({ 'text/html': figureNotebookHtml(fig), 'text/plain': describeFigure(fig) });
 }
