@@ -15,3 +15,4 @@ export * from './engine.js';
 export * from './journal.js';
 export * from './strategy.js';
 export * from './parity.js';
+export * from './killswitch.js';
