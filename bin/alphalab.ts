@@ -4,6 +4,7 @@
  *   run [notebooks...]    execute notebooks headless (default: notebooks/*.ipynb in order)
  *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
  *   ingest                ingest the bundled datasets into the DuckDB catalog
+ *   trade ...             paper/live trading, status, kill switch (bin/trade.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -21,6 +22,7 @@ import {
   type NotebookRunResult,
   type RunOptions,
 } from '../lib/notebook/index.js';
+import { registerTradeCommands } from './trade.js';
 
 const root = projectRoot();
 
@@ -182,6 +184,8 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
     process.exitCode = failed > 0 || ing === 'failed' ? 1 : 0;
   },
 );
+
+registerTradeCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);

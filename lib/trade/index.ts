@@ -16,3 +16,4 @@ export * from './journal.js';
 export * from './strategy.js';
 export * from './parity.js';
 export * from './killswitch.js';
+export * from './session.js';
