@@ -5,6 +5,7 @@
  *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
  *   ingest                ingest the bundled datasets into the DuckDB catalog
  *   trade ...             paper/live trading, status, kill switch (bin/trade.ts)
+ *   download              exchange bars/funding/open interest via ccxt into the catalog (bin/download.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -23,6 +24,7 @@ import {
   type RunOptions,
 } from '../lib/notebook/index.js';
 import { registerTradeCommands } from './trade.js';
+import { registerDownloadCommand } from './download.js';
 
 const root = projectRoot();
 
@@ -186,6 +188,7 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
 );
 
 registerTradeCommands(program);
+registerDownloadCommand(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);
