@@ -14,7 +14,7 @@ const exit = { reducing: true, notional: 10, positionNotionalAfter: 0 };
 
 test('each pre-trade check denies with its name, and allows below its limit', () => {
   const L = resolveRiskLimits({ maxOrdersPerMinute: 3, maxOrderNotional: 50, maxConcentration: 0.3, dailyLossCap: 0.05, maxDrawdown: 0.1 });
-  assert.deepEqual(preTradeCheck(entry, snap(), L), { ok: true });
+  assert.deepEqual(preTradeCheck(entry, snap(), L), { ok: true, check: null, reason: '' });
   const check = (o: typeof entry, s: RiskSnapshot) => {
     const d = preTradeCheck(o, s, L);
     return d.ok ? 'ok' : d.check;

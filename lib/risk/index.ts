@@ -5,5 +5,5 @@
  */
 export { checkStops, stopHit, stopsActive, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, type StopHit, type StopLevels } from './stops.js';
 export { fillPrice, slippageFraction, MAX_SLIPPAGE, type FillTiming } from './fills.js';
-export { preTradeCheck, resolveRiskLimits, stateAfterMark, NO_LIMITS, type OrderIntent, type RiskDecision, type RiskLimits, type RiskSnapshot, type TradingState } from './limits.js';
+export { preTradeCheck, resolveRiskLimits, stateAfterMark, NO_LIMITS, type OrderIntent, type RiskCheck, type RiskDecision, type RiskLimits, type RiskSnapshot, type TradingState } from './limits.js';
 export { ALPHAGPT_RULES, openRuleState, resolvePortfolioRules, ruleExit, selectEntries, type Candidate, type PortfolioRules, type RuleAction, type RuleState } from './rules.js';

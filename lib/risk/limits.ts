@@ -72,26 +72,36 @@ export interface OrderIntent {
   positionNotionalAfter: number;
 }
 
-/** Outcome of {@link preTradeCheck}. */
-export type RiskDecision = { ok: true } | { ok: false; check: 'state' | 'order_rate' | 'order_notional' | 'concentration' | 'daily_loss' | 'drawdown'; reason: string };
+/** Names of the pre-trade checks. */
+export type RiskCheck = 'state' | 'order_rate' | 'order_notional' | 'concentration' | 'daily_loss' | 'drawdown';
+
+/** Outcome of {@link preTradeCheck}: allowed, or the failing check and why (one shape, so it narrows the same in every compiler setting). */
+export interface RiskDecision {
+  ok: boolean;
+  check: RiskCheck | null;
+  reason: string;
+}
+
+const ALLOW: RiskDecision = { ok: true, check: null, reason: '' };
+const deny = (check: RiskCheck, reason: string): RiskDecision => ({ ok: false, check, reason });
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
 /** Pre-trade checks of one order (see the module header for the order and meaning of the checks). */
 export function preTradeCheck(o: OrderIntent, s: RiskSnapshot, l: RiskLimits): RiskDecision {
-  if (s.state === 'HALTED') return { ok: false, check: 'state', reason: 'trading is HALTED: no new orders' };
-  if (s.state === 'REDUCING' && !o.reducing) return { ok: false, check: 'state', reason: 'trading is REDUCING: only orders that reduce a position' };
+  if (s.state === 'HALTED') return deny('state', 'trading is HALTED: no new orders');
+  if (s.state === 'REDUCING' && !o.reducing) return deny('state', 'trading is REDUCING: only orders that reduce a position');
   if (l.maxOrdersPerMinute < Infinity) {
     let n = 0;
     for (const t of s.recentOrders) if (t > s.now - 60_000 && t <= s.now) n++;
-    if (n >= l.maxOrdersPerMinute) return { ok: false, check: 'order_rate', reason: `${n} orders in the last 60 s, limit ${l.maxOrdersPerMinute}` };
+    if (n >= l.maxOrdersPerMinute) return deny('order_rate', `${n} orders in the last 60 s, limit ${l.maxOrdersPerMinute}`);
   }
-  if (o.reducing) return { ok: true };
-  if (o.notional > l.maxOrderNotional) return { ok: false, check: 'order_notional', reason: `order notional ${o.notional.toPrecision(6)} exceeds ${l.maxOrderNotional}` };
-  if (s.equity > 0 && o.positionNotionalAfter / s.equity > l.maxConcentration) return { ok: false, check: 'concentration', reason: `position would be ${pct(o.positionNotionalAfter / s.equity)} of equity, limit ${pct(l.maxConcentration)}` };
-  if (s.equity < s.dayStartEquity * (1 - l.dailyLossCap)) return { ok: false, check: 'daily_loss', reason: `equity ${pct(s.equity / s.dayStartEquity - 1)} since the start of the day, cap ${pct(l.dailyLossCap)}` };
-  if (s.equity < s.peakEquity * (1 - l.maxDrawdown)) return { ok: false, check: 'drawdown', reason: `drawdown ${pct(1 - s.equity / s.peakEquity)}, limit ${pct(l.maxDrawdown)}` };
-  return { ok: true };
+  if (o.reducing) return ALLOW;
+  if (o.notional > l.maxOrderNotional) return deny('order_notional', `order notional ${o.notional.toPrecision(6)} exceeds ${l.maxOrderNotional}`);
+  if (s.equity > 0 && o.positionNotionalAfter / s.equity > l.maxConcentration) return deny('concentration', `position would be ${pct(o.positionNotionalAfter / s.equity)} of equity, limit ${pct(l.maxConcentration)}`);
+  if (s.equity < s.dayStartEquity * (1 - l.dailyLossCap)) return deny('daily_loss', `equity ${pct(s.equity / s.dayStartEquity - 1)} since the start of the day, cap ${pct(l.dailyLossCap)}`);
+  if (s.equity < s.peakEquity * (1 - l.maxDrawdown)) return deny('drawdown', `drawdown ${pct(1 - s.equity / s.peakEquity)}, limit ${pct(l.maxDrawdown)}`);
+  return ALLOW;
 }
 
 /**
