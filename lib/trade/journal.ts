@@ -125,7 +125,7 @@ export class Journal implements PaperOrderLog {
 
   /** Sets metadata values in one transaction. */
   async setMeta(values: Record<string, string>): Promise<void> {
-    await this.db.transaction(async (db) => {
+    await this.tx(async (db) => {
       for (const [k, v] of Object.entries(values)) await db.exec('INSERT OR REPLACE INTO trade_meta VALUES (?, ?)', [k, v]);
     });
   }
@@ -147,9 +147,19 @@ export class Journal implements PaperOrderLog {
     }
   }
 
+  /** A transaction; after a rollback the cached "account row exists" flag is re-read (an insert may have been undone). */
+  private async tx(fn: (db: Db) => Promise<void>): Promise<void> {
+    try {
+      await this.db.transaction(fn);
+    } catch (err) {
+      this.hasAccount = (await this.db.one('SELECT 1 AS x FROM trade_account WHERE id = 1').catch(() => undefined)) !== undefined;
+      throw err;
+    }
+  }
+
   /** Records an order before it is sent (status 'sending'), with the account cursor, in one transaction. */
   async recordIntent(o: JournalOrder, account: JournalAccount): Promise<void> {
-    await this.db.transaction(async (db) => {
+    await this.tx(async (db) => {
       const r = o.order;
       await db.exec('INSERT OR IGNORE INTO trade_orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [r.clientOrderId, o.bar, o.phase, o.signalBar, r.symbol, r.side, r.quantity ?? null, r.notional ?? null, r.tag ?? null, JSON.stringify(r), 'sending', null, null, o.time]);
       await this.putAccount(account);
@@ -180,7 +190,7 @@ export class Journal implements PaperOrderLog {
    */
   async recordFill(f: Fill, bar: number, position: JournalPosition | null, previous: JournalPosition | null, trade: JournalTrade | null, account: JournalAccount): Promise<boolean> {
     if (this.seen.has(f.fillId)) return false;
-    await this.db.transaction(async (db) => {
+    await this.tx(async (db) => {
       await db.exec('INSERT INTO trade_fills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [f.fillId, f.seq, f.clientOrderId, f.symbol, f.side, f.quantity, f.price, f.fee, f.notional, f.time, f.cause, bar]);
       await this.putPosition(f.symbol, position, previous !== null);
       if (trade) await this.insertTrade(trade);
@@ -194,7 +204,7 @@ export class Journal implements PaperOrderLog {
   /** Applies one funding payment (payment row, position accumulator, account) in one transaction; a known id is ignored. */
   async recordFunding(p: FundingPayment, bar: number, position: JournalPosition | null, account: JournalAccount): Promise<boolean> {
     if (this.seen.has(p.fundingId)) return false;
-    await this.db.transaction(async (db) => {
+    await this.tx(async (db) => {
       await db.exec('INSERT INTO trade_funding VALUES (?, ?, ?, ?, ?, ?)', [p.fundingId, p.seq, p.symbol, p.amount, p.time, bar]);
       await this.putPosition(p.symbol, position, position !== null);
       await this.putAccount(account);
@@ -205,7 +215,7 @@ export class Journal implements PaperOrderLog {
 
   /** Records a risk event with the account (state changes travel with it) in one transaction. */
   async recordRiskEvent(e: RiskEvent, account: JournalAccount | null): Promise<void> {
-    await this.db.transaction(async (db) => {
+    await this.tx(async (db) => {
       await db.exec('INSERT INTO trade_risk_events VALUES (?, ?, ?, ?, ?, ?)', [++this.nRisk, e.time, e.bar, e.kind, e.detail, e.state]);
       if (account) await this.putAccount(account);
     });

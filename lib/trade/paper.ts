@@ -19,6 +19,7 @@
  * so after a restart {@link PaperBroker.preload} plus re-driving the same bars
  * rebuilds the identical state, with the same fill ids and sequence numbers.
  */
+import type { MarketArrays } from '../backtest/index.js';
 import { fillPrice, slippageFraction } from '../risk/fills.js';
 import { checkStops, stopHit, STOP_LOSS, TAKE_PROFIT } from '../risk/stops.js';
 import { BrokerError, sideSign, type AttachedStops, type Balance, type Broker, type Fill, type FillCause, type OrderRequest, type OrderState, type VenueEvent, type VenuePosition } from './broker.js';
@@ -33,20 +34,16 @@ export interface PaperCosts {
   impact: number;
 }
 
-/** One bar for every symbol of the venue (arrays aligned with the venue's symbols; NaN = no price). */
-export interface BarSlice {
+/**
+ * One bar for every symbol of the venue: the kernel's market arrays for one
+ * row (open, high, low, close, volume or null, funding or null; aligned with
+ * the venue's symbols; NaN = no price), with its bar number and time.
+ */
+export interface BarSlice extends Pick<MarketArrays, 'open' | 'high' | 'low' | 'close' | 'volume' | 'funding'> {
   /** Bar number, increasing by one per bar (the replay's panel row). */
   index: number;
   /** Bar open time, epoch ms UTC. */
   time: number;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  /** Base volume of the bar, or null. */
-  volume: Float64Array | null;
-  /** Funding settled within the bar (fraction of notional), or null. */
-  funding: Float64Array | null;
 }
 
 /** Phase of a bar at which an order reaches the venue. */

@@ -144,27 +144,21 @@ export class CcxtBroker implements Broker {
   }
 
   async cancel(clientOrderId: string): Promise<OrderState | null> {
-    for (const sym of await this.candidates(clientOrderId)) {
-      try {
-        const r = await this.exchange.cancelOrder(undefined as unknown as string, sym, { clientOrderId });
-        return this.state(r as unknown as CcxtOrder, this.exchange.market(sym).id as string);
-      } catch (err) {
-        const c = classifyCcxtError(err);
-        if (c.code === 'OrderNotFound' || c.code === 'InvalidOrder') continue;
-        throw this.wrap(err, c);
-      }
-    }
-    return null;
+    return this.bySymbol(clientOrderId, ['OrderNotFound', 'InvalidOrder'], (sym) => this.exchange.cancelOrder(undefined as unknown as string, sym, { clientOrderId }));
   }
 
   async order(clientOrderId: string): Promise<OrderState | null> {
+    return this.bySymbol(clientOrderId, ['OrderNotFound'], (sym) => this.exchange.fetchOrder(undefined as unknown as string, sym, { clientOrderId }));
+  }
+
+  /** Runs `fn` on the order's symbol (or each traded symbol when unknown) until one answers; error classes in `notFound` mean "not here". */
+  private async bySymbol(clientOrderId: string, notFound: readonly string[], fn: (sym: string) => Promise<unknown>): Promise<OrderState | null> {
     for (const sym of await this.candidates(clientOrderId)) {
       try {
-        const r = await this.exchange.fetchOrder(undefined as unknown as string, sym, { clientOrderId });
-        return this.state(r as unknown as CcxtOrder, this.exchange.market(sym).id as string);
+        return this.state((await fn(sym)) as CcxtOrder, this.exchange.market(sym).id as string);
       } catch (err) {
         const c = classifyCcxtError(err);
-        if (c.code === 'OrderNotFound') continue;
+        if (notFound.includes(c.code)) continue;
         throw this.wrap(err, c);
       }
     }
