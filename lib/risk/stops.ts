@@ -36,9 +36,10 @@ export interface StopLevels {
 
 /**
  * Result slot of {@link checkStops}, reused by the caller (no allocation in hot loops).
- * After a call: `price` is the raw exit price (NaN = no exit), `reason` its code
- * ({@link STOP_LOSS}, {@link TAKE_PROFIT}, {@link TRAILING_STOP}, 0 when none),
- * `extreme` the trailing reference to carry to the next bar.
+ * After a call that returns true: `price` is the raw exit price and `reason`
+ * its code ({@link STOP_LOSS}, {@link TAKE_PROFIT}, {@link TRAILING_STOP});
+ * after one that returns false they are stale and `extreme` is the trailing
+ * reference to carry to the next bar.
  */
 export interface StopHit {
   price: number;
@@ -80,35 +81,41 @@ export function checkStops(
   gapAllowed: boolean,
   out: StopHit,
 ): boolean {
-  const hasSl = stopLoss === stopLoss, hasTp = takeProfit === takeProfit, hasTs = trailingStop === trailingStop;
-  let px = NaN, reason = 0, ext = extreme;
-  if (long) {
-    const slPx = hasSl ? entry * (1 - stopLoss) : -Infinity;
-    const tsPx = hasTs ? extreme * (1 - trailingStop) : -Infinity;
-    const stopPx = slPx >= tsPx ? slPx : tsPx;
-    const stopReason = slPx >= tsPx ? STOP_LOSS : TRAILING_STOP;
-    const tpPx = hasTp ? entry * (1 + takeProfit) : Infinity;
-    if (stopPx > -Infinity && gapAllowed && open <= stopPx) (px = open), (reason = stopReason);
-    else if (stopPx > -Infinity && low <= stopPx) (px = stopPx), (reason = stopReason);
-    else if (hasTp && gapAllowed && open >= tpPx) (px = open), (reason = TAKE_PROFIT);
-    else if (hasTp && high >= tpPx) (px = tpPx), (reason = TAKE_PROFIT);
-    else if (high > ext) ext = high;
-  } else {
-    const slPx = hasSl ? entry * (1 + stopLoss) : Infinity;
-    const tsPx = hasTs ? extreme * (1 + trailingStop) : Infinity;
-    const stopPx = slPx <= tsPx ? slPx : tsPx;
-    const stopReason = slPx <= tsPx ? STOP_LOSS : TRAILING_STOP;
-    const tpPx = hasTp ? entry * (1 - takeProfit) : -Infinity;
-    if (stopPx < Infinity && gapAllowed && open >= stopPx) (px = open), (reason = stopReason);
-    else if (stopPx < Infinity && high >= stopPx) (px = stopPx), (reason = stopReason);
-    else if (hasTp && gapAllowed && open <= tpPx) (px = open), (reason = TAKE_PROFIT);
-    else if (hasTp && low <= tpPx) (px = tpPx), (reason = TAKE_PROFIT);
-    else if (low < ext) ext = low;
+  // split by side: each half is small enough for the optimizing compiler to inline into the kernel's hot loops
+  return long ? stopsLong(entry, extreme, stopLoss, takeProfit, trailingStop, open, high, low, gapAllowed, out) : stopsShort(entry, extreme, stopLoss, takeProfit, trailingStop, open, high, low, gapAllowed, out);
+}
+
+function stopsLong(entry: number, extreme: number, sl: number, tp: number, ts: number, open: number, high: number, low: number, gap: boolean, out: StopHit): boolean {
+  const slPx = sl === sl ? entry * (1 - sl) : -Infinity;
+  const tsPx = ts === ts ? extreme * (1 - ts) : -Infinity;
+  const stopPx = slPx >= tsPx ? slPx : tsPx;
+  if (stopPx > -Infinity && (low <= stopPx || (gap && open <= stopPx))) return hit(out, gap && open <= stopPx ? open : stopPx, slPx >= tsPx ? STOP_LOSS : TRAILING_STOP, extreme);
+  if (tp === tp) {
+    const tpPx = entry * (1 + tp);
+    if (high >= tpPx || (gap && open >= tpPx)) return hit(out, gap && open >= tpPx ? open : tpPx, TAKE_PROFIT, extreme);
   }
-  out.price = px;
+  out.extreme = high > extreme ? high : extreme;
+  return false;
+}
+
+function stopsShort(entry: number, extreme: number, sl: number, tp: number, ts: number, open: number, high: number, low: number, gap: boolean, out: StopHit): boolean {
+  const slPx = sl === sl ? entry * (1 + sl) : Infinity;
+  const tsPx = ts === ts ? extreme * (1 + ts) : Infinity;
+  const stopPx = slPx <= tsPx ? slPx : tsPx;
+  if (stopPx < Infinity && (high >= stopPx || (gap && open >= stopPx))) return hit(out, gap && open >= stopPx ? open : stopPx, slPx <= tsPx ? STOP_LOSS : TRAILING_STOP, extreme);
+  if (tp === tp) {
+    const tpPx = entry * (1 - tp);
+    if (low <= tpPx || (gap && open <= tpPx)) return hit(out, gap && open <= tpPx ? open : tpPx, TAKE_PROFIT, extreme);
+  }
+  out.extreme = low < extreme ? low : extreme;
+  return false;
+}
+
+function hit(out: StopHit, price: number, reason: number, extreme: number): true {
+  out.price = price;
   out.reason = reason;
-  out.extreme = ext;
-  return px === px;
+  out.extreme = extreme;
+  return true;
 }
 
 /**
