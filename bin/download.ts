@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { MultiBar, Presets } from 'cli-progress';
 import ccxt, { type Exchange } from 'ccxt';
 import { projectRoot } from '../lib/db/paths.js';
-import { downloadMarketData } from '../lib/data/index.js';
+import { downloadMarketData } from '../lib/data/download.js';
 import type { Frequency } from '../lib/data/panel.js';
 
 /** 'BTC' -> 'BTCUSDT' (a bare base gets the USDT quote); full ids are kept. */

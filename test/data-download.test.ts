@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
 import { Db } from '../lib/db/index.js';
-import { downloadMarketData, loadPanel } from '../lib/data/index.js';
+import { loadPanel } from '../lib/data/index.js';
+import { downloadMarketData } from '../lib/data/download.js';
 import { FakeBinanceUsdm, type KlineRow } from './helpers/fake-binance.js';
 
 const T0 = Date.UTC(2025, 0, 1), M = 60_000;

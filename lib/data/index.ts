@@ -24,5 +24,5 @@ export { rowChecks, validRowsRelation, problems, formatReport, IngestRejectedErr
 export type { Severity, CheckName, ErrorCheck, WarningCheck, DroppableWarning, QualityExample, QualityRow, QualityReport, CheckContext, RowCheck } from './validate.js';
 export { panelToLongFrame, longFrameToPanel, panelToWideFrame, wideFrameToPanel, queryFrame, frameToHtml } from './frames.js';
 export type { Frame, LongFrameOptions, FrameToPanelOptions } from './frames.js';
-export { downloadMarketData } from './download.js';
-export type { DownloadOptions, DownloadReport, DownloadKind } from './download.js';
+// lib/data/download.ts (exchange downloads through ccxt) is imported directly, not re-exported here:
+// ccxt's type declarations would make every notebook that imports lib/data compile them.
