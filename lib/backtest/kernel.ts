@@ -66,7 +66,7 @@
  */
 
 import { fillPrice, slippageFraction } from '../risk/fills.js';
-import { checkStops, stopHit, stopsActive } from '../risk/stops.js';
+import { checkStops, stopHit, stopsActive, stopsLong, stopsShort } from '../risk/stops.js';
 
 /** Result slot of the shared stop rule (one per module: the kernel is single-threaded and not re-entrant). */
 const HIT = stopHit();
@@ -588,7 +588,8 @@ function simulateBars(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams,
         const i = row + a;
         const hi = high[i]!, lo = low[i]!, op = open[i]!;
         if (hi !== hi || lo !== lo) continue;
-        if (checkStops(q > 0, entryPx[a]!, extreme[a]!, sl, tp, ts, op, hi, lo, t > ei && op === op, HIT)) closePos(st, a, t, i, HIT.price, HIT.reason);
+        const gap = t > ei && op === op;
+        if (q > 0 ? stopsLong(entryPx[a]!, extreme[a]!, sl, tp, ts, op, hi, lo, gap, HIT) : stopsShort(entryPx[a]!, extreme[a]!, sl, tp, ts, op, hi, lo, gap, HIT)) closePos(st, a, t, i, HIT.price, HIT.reason);
         else extreme[a] = HIT.extreme;
       }
       cash = st.cash;

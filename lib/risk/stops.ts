@@ -85,7 +85,8 @@ export function checkStops(
   return long ? stopsLong(entry, extreme, stopLoss, takeProfit, trailingStop, open, high, low, gapAllowed, out) : stopsShort(entry, extreme, stopLoss, takeProfit, trailingStop, open, high, low, gapAllowed, out);
 }
 
-function stopsLong(entry: number, extreme: number, sl: number, tp: number, ts: number, open: number, high: number, low: number, gap: boolean, out: StopHit): boolean {
+/** {@link checkStops} for a long position (called directly by the kernel's hot loops). */
+export function stopsLong(entry: number, extreme: number, sl: number, tp: number, ts: number, open: number, high: number, low: number, gap: boolean, out: StopHit): boolean {
   const slPx = sl === sl ? entry * (1 - sl) : -Infinity;
   const tsPx = ts === ts ? extreme * (1 - ts) : -Infinity;
   const stopPx = slPx >= tsPx ? slPx : tsPx;
@@ -98,7 +99,8 @@ function stopsLong(entry: number, extreme: number, sl: number, tp: number, ts: n
   return false;
 }
 
-function stopsShort(entry: number, extreme: number, sl: number, tp: number, ts: number, open: number, high: number, low: number, gap: boolean, out: StopHit): boolean {
+/** {@link checkStops} for a short position (called directly by the kernel's hot loops). */
+export function stopsShort(entry: number, extreme: number, sl: number, tp: number, ts: number, open: number, high: number, low: number, gap: boolean, out: StopHit): boolean {
   const slPx = sl === sl ? entry * (1 + sl) : Infinity;
   const tsPx = ts === ts ? extreme * (1 + ts) : Infinity;
   const stopPx = slPx <= tsPx ? slPx : tsPx;
