@@ -11,6 +11,8 @@
  *   meme fetch, swap ...  meme-token data pipeline; Solana swaps through Jupiter (bin/venues.ts)
  *   ml <verb>             ML signal engine: train | evaluate | predict | export-features | bench (bin/ml.ts)
  *   factor | lookahead | backtest | runs | trials | data | kb   research verbs (bin/verbs/)
+ *   trade ...             paper/live trading, status, kill switch (bin/trade.ts)
+ *   download              exchange bars/funding/open interest via ccxt into the catalog (bin/download.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -39,6 +41,8 @@ import { registerModels } from './models.js';
 import { exitWithParent } from './parent-watch.js';
 import { conciseErrors, protectExpressions } from './verbs/cli-errors.js';
 import { registerResearchVerbs } from './verbs/index.js';
+import { registerTradeCommands } from './trade.js';
+import { registerDownloadCommand } from './download.js';
 
 const root = projectRoot();
 
@@ -241,6 +245,8 @@ if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
   }, { graceMs: 15_000 });
 }
 
+registerTradeCommands(program);
+registerDownloadCommand(program);
 registerResearchVerbs(program);
 
 program.parseAsync(argv).catch((err: Error) => {

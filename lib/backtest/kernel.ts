@@ -46,6 +46,9 @@
  *   (short) reaches it. Rule for bars that touch both: the stop (the
  *   tighter of stop loss and trailing stop) is assumed hit first (the
  *   conservative convention). Stop fills pay slippage and fees like any fill.
+ *   The rule is the one pure function `checkStops` of `lib/risk/stops.ts`
+ *   (shared with the paper broker); slippage and fill prices come from
+ *   `lib/risk/fills.ts`.
  * - Funding (perpetual futures): at each bar `t` a position held just after
  *   the bar's open (after `nextOpen` fills) pays `qty * open[t] * funding[t]`
  *   (`funding` = the panel's `funding_event` field, sum of the rates settled
@@ -61,6 +64,12 @@
  * (`simulateBars1`, used when N = 1); fills and stop exits go through shared
  * helpers, so both loops give bit-identical results (tested).
  */
+
+import { fillPrice, slippageFraction } from '../risk/fills.js';
+import { checkStops, stopHit, stopsActive, stopsLong, stopsShort } from '../risk/stops.js';
+
+/** Result slot of the shared stop rule (one per module: the kernel is single-threaded and not re-entrant). */
+const HIT = stopHit();
 
 /** Market arrays of a panel, dates x assets (date-major, length T*N). */
 export interface MarketArrays {
@@ -292,15 +301,10 @@ class Sim {
   }
 }
 
-/** Slippage fraction of an order of `notional` at panel index i and market price `price`. */
+/** Slippage fraction of an order of `notional` at panel index i and market price `price` (lib/risk `slippageFraction`). */
 function slipOf(st: Sim, i: number, price: number, notional: number): number {
-  let f = st.slipRate;
   const v = st.volume;
-  if (st.impact > 0 && v !== null) {
-    const dv = v[i]! * price;
-    if (dv > 0) f += st.impact * Math.sqrt(notional / dv);
-  }
-  return f > 0.5 ? 0.5 : f;
+  return slippageFraction(st.slipRate, st.impact, v === null ? NaN : v[i]!, price, notional);
 }
 
 /** Closes asset a's position at raw market price px (bar t, panel index i). */
@@ -308,7 +312,7 @@ function closePos(st: Sim, a: number, t: number, i: number, px: number, reason: 
   const q = st.qty[a]!;
   const aq = q > 0 ? q : -q;
   const f = slipOf(st, i, px, aq * px);
-  const fill = q > 0 ? px * (1 - f) : px * (1 + f);
+  const fill = fillPrice(-q, px, f);
   const notional = aq * fill;
   const fee = notional * st.feeRate;
   st.cash += q * fill - fee;
@@ -355,7 +359,7 @@ function openPos(st: Sim, a: number, side: number, t: number, i: number, px: num
   if (!(eq > 0)) return;
   const target = eq * lev;
   const f = slipOf(st, i, px, target);
-  const fill = side > 0 ? px * (1 + f) : px * (1 - f);
+  const fill = fillPrice(side, px, f);
   const aq = target / fill;
   const fee = target * st.feeRate;
   st.cash -= side * aq * fill + fee;
@@ -415,8 +419,7 @@ function simulateBars1(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams
   const le = s.longEntry, lx = s.longExit, se = s.shortEntry, sx = s.shortExit;
   const qty = st.qty, entryPx = st.entryPx, entryIdx = st.entryIdx, tradeFunding = st.tradeFunding, extreme = st.extreme;
   const sl = p.stopLoss, tp = p.takeProfit, ts = p.trailingStop;
-  const hasSl = sl === sl, hasTp = tp === tp, hasTs = ts === ts;
-  const hasStops = hasSl || hasTp || hasTs;
+  const hasStops = sl === sl || tp === tp || ts === ts;
   const atClose = p.fillAtClose;
   const start = p.start, end = p.end;
   let exposedBars = 0, totalFunding = 0;
@@ -454,44 +457,19 @@ function simulateBars1(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams
         }
       }
     }
-    if (exposed && hasStops && (atClose ? t > ei : t >= ei)) {
+    if (exposed && hasStops && stopsActive(t, ei, atClose)) {
       const hi = high[t]!, lo = low[t]!, op = open[t]!;
       if (hi === hi && lo === lo) {
-        const gapOk = t > ei && op === op;
-        let px = NaN, reason = 0;
-        if (q > 0) {
-          const slPx = hasSl ? ep * (1 - sl) : -Infinity;
-          const tsPx = hasTs ? ext * (1 - ts) : -Infinity;
-          const stopPx = slPx >= tsPx ? slPx : tsPx;
-          const stopReason = slPx >= tsPx ? 2 : 4;
-          const tpPx = hasTp ? ep * (1 + tp) : Infinity;
-          if (stopPx > -Infinity && gapOk && op <= stopPx) (px = op), (reason = stopReason);
-          else if (stopPx > -Infinity && lo <= stopPx) (px = stopPx), (reason = stopReason);
-          else if (hasTp && gapOk && op >= tpPx) (px = op), (reason = 3);
-          else if (hasTp && hi >= tpPx) (px = tpPx), (reason = 3);
-          else if (hi > ext) ext = hi;
-        } else {
-          const slPx = hasSl ? ep * (1 + sl) : Infinity;
-          const tsPx = hasTs ? ext * (1 + ts) : Infinity;
-          const stopPx = slPx <= tsPx ? slPx : tsPx;
-          const stopReason = slPx <= tsPx ? 2 : 4;
-          const tpPx = hasTp ? ep * (1 - tp) : -Infinity;
-          if (stopPx < Infinity && gapOk && op >= stopPx) (px = op), (reason = stopReason);
-          else if (stopPx < Infinity && hi >= stopPx) (px = stopPx), (reason = stopReason);
-          else if (hasTp && gapOk && op <= tpPx) (px = op), (reason = 3);
-          else if (hasTp && lo <= tpPx) (px = tpPx), (reason = 3);
-          else if (lo < ext) ext = lo;
-        }
-        if (px === px) {
+        if (checkStops(q > 0, ep, ext, sl, tp, ts, op, hi, lo, t > ei && op === op, HIT)) {
           st.cash = cash;
           st.nOpen = nOpen;
           qty[0] = q;
           extreme[0] = ext;
-          closePos(st, 0, t, t, px, reason);
+          closePos(st, 0, t, t, HIT.price, HIT.reason);
           cash = st.cash;
           nOpen = st.nOpen;
           q = 0;
-        }
+        } else ext = HIT.extreme;
       }
     }
     if (atClose) {
@@ -542,8 +520,7 @@ function simulateBars(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams,
   const le = s.longEntry, lx = s.longExit, se = s.shortEntry, sx = s.shortExit;
   const qty = st.qty, entryPx = st.entryPx, entryIdx = st.entryIdx, tradeFunding = st.tradeFunding, extreme = st.extreme, lastClose = st.lastClose;
   const sl = p.stopLoss, tp = p.takeProfit, ts = p.trailingStop;
-  const hasSl = sl === sl, hasTp = tp === tp, hasTs = ts === ts;
-  const hasStops = hasSl || hasTp || hasTs;
+  const hasStops = sl === sl || tp === tp || ts === ts;
   const atClose = p.fillAtClose;
   const start = p.start, end = p.end;
   let exposedBars = 0;
@@ -593,35 +570,13 @@ function simulateBars(st: Sim, m: MarketArrays, s: SignalMasks, p: KernelParams,
         const q = qty[a]!;
         if (q === 0) continue;
         const ei = entryIdx[a]!;
-        if (atClose ? t <= ei : t < ei) continue;
+        if (!stopsActive(t, ei, atClose)) continue;
         const i = row + a;
         const hi = high[i]!, lo = low[i]!, op = open[i]!;
         if (hi !== hi || lo !== lo) continue;
-        const ep = entryPx[a]!;
-        const gapOk = t > ei && op === op;
-        if (q > 0) {
-          const slPx = hasSl ? ep * (1 - sl) : -Infinity;
-          const tsPx = hasTs ? extreme[a]! * (1 - ts) : -Infinity;
-          const stopPx = slPx >= tsPx ? slPx : tsPx;
-          const stopReason = slPx >= tsPx ? 2 : 4;
-          const tpPx = hasTp ? ep * (1 + tp) : Infinity;
-          if (stopPx > -Infinity && gapOk && op <= stopPx) closePos(st, a, t, i, op, stopReason);
-          else if (stopPx > -Infinity && lo <= stopPx) closePos(st, a, t, i, stopPx, stopReason);
-          else if (hasTp && gapOk && op >= tpPx) closePos(st, a, t, i, op, 3);
-          else if (hasTp && hi >= tpPx) closePos(st, a, t, i, tpPx, 3);
-          else if (hi > extreme[a]!) extreme[a] = hi;
-        } else {
-          const slPx = hasSl ? ep * (1 + sl) : Infinity;
-          const tsPx = hasTs ? extreme[a]! * (1 + ts) : Infinity;
-          const stopPx = slPx <= tsPx ? slPx : tsPx;
-          const stopReason = slPx <= tsPx ? 2 : 4;
-          const tpPx = hasTp ? ep * (1 - tp) : -Infinity;
-          if (stopPx < Infinity && gapOk && op >= stopPx) closePos(st, a, t, i, op, stopReason);
-          else if (stopPx < Infinity && hi >= stopPx) closePos(st, a, t, i, stopPx, stopReason);
-          else if (hasTp && gapOk && op <= tpPx) closePos(st, a, t, i, op, 3);
-          else if (hasTp && lo <= tpPx) closePos(st, a, t, i, tpPx, 3);
-          else if (lo < extreme[a]!) extreme[a] = lo;
-        }
+        const gap = t > ei && op === op;
+        if (q > 0 ? stopsLong(entryPx[a]!, extreme[a]!, sl, tp, ts, op, hi, lo, gap, HIT) : stopsShort(entryPx[a]!, extreme[a]!, sl, tp, ts, op, hi, lo, gap, HIT)) closePos(st, a, t, i, HIT.price, HIT.reason);
+        else extreme[a] = HIT.extreme;
       }
       cash = st.cash;
       nOpen = st.nOpen;

@@ -29,3 +29,5 @@ export type { Severity, CheckName, ErrorCheck, WarningCheck, DroppableWarning, Q
 export { panelToLongFrame, longFrameToPanel, panelToWideFrame, wideFrameToPanel, queryFrame, frameToHtml } from './frames.js';
 export type { Frame, LongFrameOptions, FrameToPanelOptions } from './frames.js';
 export { panelObjectId, panelQuickFingerprint, panelSha256, assetsHash } from './identity.js';
+// lib/data/download.ts (exchange downloads through ccxt) is imported directly, not re-exported here:
+// ccxt's type declarations would make every notebook that imports lib/data compile them.

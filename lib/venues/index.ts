@@ -1,7 +1,8 @@
 /**
  * External venues: WorldQuant BRAIN (simulate, check, submit, parity,
  * submitter), Solana swaps through Jupiter, and the Birdeye / DexScreener
- * meme-token data feeds. Every client speaks the service's documented HTTP
+ * meme-token data feeds, and the trading `Broker` port with its ccxt adapter
+ * (the engine in lib/trade imports this folder). Every client speaks the service's documented HTTP
  * API through one layer (`http.ts`) that records each exchange with secrets
  * masked; errors are {@link VenueError}s shaped like `LlmError`.
  * What ran against the real services: nothing (see lib/venues/README.md).
@@ -24,3 +25,5 @@ export type { BrainCredentials } from './credentials.js';
 export * from './brain/index.js';
 export * from './jupiter/index.js';
 export * from './market/index.js';
+export * from './broker.js';
+export { CcxtBroker, classifyCcxtError, createExchange, exchangeKeys, EXCHANGE_KEY_ENV, type CcxtBrokerOptions, type ExchangeKeys } from './ccxt.js';

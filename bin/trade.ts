@@ -1,0 +1,135 @@
+/**
+ * `alphalab trade paper|live|status|stop`: the trading engine's CLI (issue 14),
+ * registered in bin/alphalab.ts by {@link registerTradeCommands}. Thin over lib/trade.
+ *
+ *   trade paper --strategy strategies/X --replay [--from ISO] [--to ISO] [--db PATH] [--json] [--compare-backtest]
+ *   trade live  --strategy strategies/X --exchange binanceusdm --i-understand-this-trades-real-money [--db PATH]
+ *   trade status [--db PATH] [--json]
+ *   trade stop   [--db PATH] [--flatten] [--clear]
+ */
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { projectRoot } from '../lib/db/paths.js';
+import { loadStrategy } from '../lib/backtest/index.js';
+import { clearStopFile, Journal, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
+
+/** Default journal of a strategy: data/trade/<strategy>.duckdb (git-ignored with data/). */
+function defaultDb(strategy: string | undefined): string {
+  return join(projectRoot(), 'data', 'trade', `${strategy ? basename(strategy.replace(/\/+$/, '')) : 'paper'}.duckdb`);
+}
+
+const line = (x: unknown) => process.stdout.write(`${JSON.stringify(x)}\n`);
+
+/** Environment variables that hold exchange keys (never logged, never stored). */
+export const KEY_ENV = { key: 'ALPHALAB_EXCHANGE_API_KEY', secret: 'ALPHALAB_EXCHANGE_API_SECRET' } as const;
+
+/** Registers the `trade` verbs on the program. */
+export function registerTradeCommands(program: Command): void {
+  const trade = program.command('trade').description('paper and live trading on one engine (journal in DuckDB, risk checks, kill switch)');
+
+  trade
+    .command('paper')
+    .description('paper-trade an exported strategy on stored bars (--replay) through the engine and the PaperBroker, with a parity check against the backtest')
+    .requiredOption('-s, --strategy <dir>', 'strategy folder (strategies/<name>) or name')
+    .option('--replay', 'replay stored bars as fast as the data allows (the only paper mode of this version)')
+    .option('--from <iso>', 'first bar (default: the strategy evaluation period start)')
+    .option('--to <iso>', 'last bar (default: the evaluation period end)')
+    .option('--db <path>', 'journal (DuckDB file; default data/trade/<strategy>.duckdb); running again continues it')
+    .option('--compare-backtest', 'print the first trade-level differences against backtestSignals')
+    .option('--json', 'print one summary line')
+    .action(async (o: { strategy: string; replay?: boolean; from?: string; to?: string; db?: string; compareBacktest?: boolean; json?: boolean }) => {
+      if (!o.replay) throw new Error('trade paper: live paper trading on exchange bars is not available in this version; pass --replay to run on stored bars');
+      const doc = await loadStrategy(o.strategy);
+      const db = o.db ?? defaultDb(o.strategy);
+      const bar = new SingleBar({ format: 'paper {bar} {value}/{total} bars | equity {equity} | {state}', hideCursor: true }, Presets.shades_classic);
+      let started = false;
+      const { summary, parity } = await paperReplay({
+        doc, db, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}),
+        killSwitch: stopFileSwitch(stopFilePath(db), 500),
+        onBar: (t, eq, engine) => {
+          if (!started) {
+            bar.start(1, 0, { equity: eq.toFixed(4), state: engine.state });
+            started = true;
+          }
+          bar.setTotal(Math.max(bar.getTotal(), t + 1));
+          bar.update(t + 1, { equity: eq.toFixed(4), state: engine.state });
+        },
+      });
+      if (started) bar.stop();
+      if (o.json) line({ strategy: summary.strategy, bars: summary.bars, orders: summary.orders, trades: summary.trades, pnl: summary.pnl, parity: summary.parity, state: summary.state, resumed: summary.resumed, db });
+      else {
+        process.stdout.write(`${summary.strategy}: ${summary.bars} bars ${summary.range.from} .. ${summary.range.to}; ${summary.orders} orders, ${summary.trades} trades, PnL ${summary.pnl.toPrecision(6)}; state ${summary.state}${summary.resumed ? ' (resumed from the journal)' : ''}\n`);
+        process.stdout.write(`parity with backtestSignals: ${summary.parity.ok ? 'identical trades' : `${summary.parity.differences} differing fields`}\njournal: ${db}\n`);
+      }
+      if (o.compareBacktest && !parity.ok) for (const d of parity.first) process.stderr.write(`  trade ${d.index} ${d.field}: engine ${JSON.stringify(d.engine)} backtest ${JSON.stringify(d.backtest)}\n`);
+      process.exitCode = parity.ok ? 0 : 2;
+    });
+
+  trade
+    .command('live')
+    .description('trade an exported strategy on a real exchange account (refuses without keys and the explicit flag)')
+    .requiredOption('-s, --strategy <dir>', 'strategy folder or name')
+    .option('--exchange <id>', 'ccxt exchange id', 'binanceusdm')
+    .option('--demo', 'Binance demo trading (enableDemoTrading): real API, no money')
+    .option('--db <path>', 'journal (default data/trade/<strategy>.duckdb)')
+    .option('--i-understand-this-trades-real-money', 'required to start')
+    .action(async (o: { strategy: string; exchange: string; demo?: boolean; iUnderstandThisTradesRealMoney?: boolean }) => {
+      const missing = [KEY_ENV.key, KEY_ENV.secret].filter((k) => !process.env[k]);
+      if (missing.length > 0) throw new Error(`trade live: no exchange keys: set ${missing.join(' and ')} in the environment (keys are read only from there and never logged or stored)`);
+      if (!o.iUnderstandThisTradesRealMoney) throw new Error('trade live: refusing to start without --i-understand-this-trades-real-money (try --demo with Binance demo-trading keys first)');
+      await loadStrategy(o.strategy);
+      throw new Error(`trade live: the live bar feed for ${o.exchange} is not wired in this version; the engine, journal and risk checks are shared with paper, and CcxtBroker (lib/venues) is the venue adapter. Nothing was sent.`);
+    });
+
+  trade
+    .command('status')
+    .description('journal state: account, trading state, positions, orders, risk events, STOP file')
+    .option('--db <path>', 'journal (default data/trade/paper.duckdb)')
+    .option('-s, --strategy <dir>', 'strategy whose default journal to read')
+    .option('--json', 'print one line')
+    .action(async (o: { db?: string; strategy?: string; json?: boolean }) => {
+      const db = o.db ?? defaultDb(o.strategy);
+      if (!existsSync(db)) throw new Error(`trade status: no journal at ${db}`);
+      const j = await Journal.open(db);
+      try {
+        const acct = await j.account();
+        const positions = await j.positions();
+        const counts = await j.counts();
+        const events = await j.riskEvents();
+        const stop = readStopFile(stopFilePath(db));
+        const status = { db, strategy: await j.meta('strategy'), venue: await j.meta('venue'), state: acct?.state ?? 'ACTIVE', cash: acct?.cash ?? null, cursor: acct ? { bar: acct.bar, phase: acct.phase } : null, positions: positions.map((p) => ({ symbol: p.symbol, qty: p.qty, entryPrice: p.entryPrice })), orders: counts.orders, fills: counts.fills, denied: counts.denied, trades: (await j.trades()).length, riskEvents: events.length, lastRiskEvent: events.at(-1) ?? null, stopFile: stop };
+        if (o.json) line(status);
+        else {
+          process.stdout.write(`journal ${db}: strategy ${status.strategy}, venue ${status.venue}, state ${status.state}${stop ? ` (STOP file present: ${stop.flatten ? 'flatten' : 'halt'})` : ''}\n`);
+          process.stdout.write(`cash ${status.cash}, ${positions.length} open positions, ${counts.orders} orders, ${counts.fills} fills, ${status.trades} closed trades, ${counts.denied} denied orders, ${events.length} risk events\n`);
+          for (const p of status.positions) process.stdout.write(`  ${p.symbol} ${p.qty} @ ${p.entryPrice}\n`);
+          if (status.lastRiskEvent) process.stdout.write(`last risk event: ${status.lastRiskEvent.kind}: ${status.lastRiskEvent.detail}\n`);
+        }
+      } finally {
+        j.close();
+      }
+    });
+
+  trade
+    .command('stop')
+    .description('kill switch: write the journal STOP file; a running engine goes HALTED at its next bar (--flatten also closes positions)')
+    .option('--db <path>', 'journal (default data/trade/paper.duckdb)')
+    .option('-s, --strategy <dir>', 'strategy whose default journal to stop')
+    .option('--flatten', 'also close every position with market orders')
+    .option('--clear', 'remove the STOP file instead (trading may resume)')
+    .option('--json', 'print one line')
+    .action((o: { db?: string; strategy?: string; flatten?: boolean; clear?: boolean; json?: boolean }) => {
+      const path = stopFilePath(o.db ?? defaultDb(o.strategy));
+      if (o.clear) {
+        const had = clearStopFile(path);
+        if (o.json) line({ stopFile: path, cleared: had });
+        else process.stdout.write(had ? `removed ${path}\n` : `no STOP file at ${path}\n`);
+        return;
+      }
+      writeStopFile(path, !!o.flatten, 'alphalab trade stop');
+      if (o.json) line({ stopFile: path, flatten: !!o.flatten });
+      else process.stdout.write(`wrote ${path} (${o.flatten ? 'halt and flatten' : 'halt'}); the engine goes HALTED at its next bar\n`);
+    });
+}

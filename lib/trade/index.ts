@@ -1,0 +1,19 @@
+/**
+ * Trading: one engine for paper and live (issue 14). Events -> strategy ->
+ * orders -> risk checks -> Broker -> fills -> portfolio -> journal.
+ * - `broker.ts`: the venue port (`Broker`, `BrokerError`) every venue implements.
+ * - `paper.ts`: `PaperBroker`, the backtest's fill conventions through lib/risk.
+ * - `engine.ts`: `TradingEngine`, `runReplay` (replayed bars, crash-only restart).
+ * - `journal.ts`: the DuckDB journal (one transaction per change).
+ * - `strategy.ts`: signal sources (exported strategies, masks, scored formulas).
+ * - `parity.ts`: replay vs `backtestSignals`, trade by trade.
+ * - `killswitch.ts`: STOP file.
+ */
+export * from './broker.js';
+export * from './paper.js';
+export * from './engine.js';
+export * from './journal.js';
+export * from './strategy.js';
+export * from './parity.js';
+export * from './killswitch.js';
+export * from './session.js';
