@@ -18,7 +18,7 @@ export interface ParityDifference {
 }
 
 /** Result of {@link compareTrades}. */
-export interface ParityReport {
+export interface TradeParityReport {
   ok: boolean;
   /** Number of differing fields (all), and the first ones. */
   differences: number;
@@ -37,7 +37,7 @@ const PAIRS: ReadonlyArray<readonly [keyof JournalTrade, keyof Trade]> = [
  * with a backtest's trade list.
  * @param maxListed how many differences to list (default 10)
  */
-export function compareTrades(engine: readonly JournalTrade[], backtest: readonly Trade[], maxListed = 10): ParityReport {
+export function compareTrades(engine: readonly JournalTrade[], backtest: readonly Trade[], maxListed = 10): TradeParityReport {
   const first: ParityDifference[] = [];
   let differences = 0;
   const note = (d: ParityDifference) => {

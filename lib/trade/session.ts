@@ -8,7 +8,7 @@ import { backtestSignals, type StrategyDocument } from '../backtest/index.js';
 import type { RiskLimits } from '../risk/limits.js';
 import { runReplay, type KillRequest, type ReplayReport, type TradingEngine } from './engine.js';
 import { Journal } from './journal.js';
-import { compareTrades, type ParityReport } from './parity.js';
+import { compareTrades, type TradeParityReport } from './parity.js';
 import { strategyMasks } from './strategy.js';
 
 /**
@@ -77,7 +77,7 @@ export interface PaperReplayOptions {
  * PaperBroker, journaled in `db` (continuing a previous run of the same
  * journal), and checks parity with `backtestSignals` on the same range and settings.
  */
-export async function paperReplay(o: PaperReplayOptions): Promise<{ summary: PaperSummary; report: ReplayReport; parity: ParityReport; panel: Panel }> {
+export async function paperReplay(o: PaperReplayOptions): Promise<{ summary: PaperSummary; report: ReplayReport; parity: TradeParityReport; panel: Panel }> {
   const doc = o.doc;
   if (doc.kind !== 'signals' || !doc.execution) throw new Error(`strategy "${doc.name}" is a "${doc.kind}" strategy; paper trading runs "signals" strategies (entry/exit rules)`);
   const panel = o.panel ?? (await strategyPanel(doc));

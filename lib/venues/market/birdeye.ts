@@ -13,7 +13,7 @@ import { bodySnippet, retry429, VenueHttp, type HttpRecorder, type HttpResponse,
 import { RateLimiter, type BackoffOptions } from '../limits.js';
 import type { Frequency } from '../../data/panel.js';
 import { FREQUENCY_MS } from '../../data/panel.js';
-import { num, type MemeToken, type TokenBar } from './types.js';
+import { jsonNumber, type MemeToken, type TokenBar } from './types.js';
 
 /** The real service. */
 export const BIRDEYE_API = 'https://public-api.birdeye.so';
@@ -73,7 +73,7 @@ export class BirdeyeClient {
       for (const t of tokens) {
         out.push({
           address: String(t.address), symbol: String(t.symbol ?? ''), name: String(t.name ?? ''), chain: this.chain, source: 'birdeye',
-          priceUsd: num(t.price), liquidityUsd: num(t.liquidity), fdvUsd: num(t.fdv), marketCapUsd: num(t.marketcap ?? t.marketCap), volume24hUsd: num(t.volume24hUSD), rank: num(t.rank),
+          priceUsd: jsonNumber(t.price), liquidityUsd: jsonNumber(t.liquidity), fdvUsd: jsonNumber(t.fdv), marketCapUsd: jsonNumber(t.marketcap ?? t.marketCap), volume24hUsd: jsonNumber(t.volume24hUSD), rank: jsonNumber(t.rank),
         });
       }
       offset += tokens.length;
@@ -98,10 +98,10 @@ export class BirdeyeClient {
       const items = Array.isArray(d.items) ? (d.items as Record<string, unknown>[]) : [];
       let last = -Infinity;
       for (const it of items) {
-        const t = num(it.unixTime) * 1000;
+        const t = jsonNumber(it.unixTime) * 1000;
         // complete bars only: a bar still forming at toMs (t + step > toMs) would carry a close from after the window
         if (!(t >= fromMs && t + step <= toMs)) continue;
-        bars.set(t, { address, time: t, open: num(it.o), high: num(it.h), low: num(it.l), close: num(it.c), volume: num(it.v) });
+        bars.set(t, { address, time: t, open: jsonNumber(it.o), high: jsonNumber(it.h), low: jsonNumber(it.l), close: jsonNumber(it.c), volume: jsonNumber(it.v) });
         last = Math.max(last, t);
       }
       if (items.length < 1000 || !Number.isFinite(last)) break;

@@ -10,7 +10,7 @@
 import { VenueError } from '../errors.js';
 import { bodySnippet, retry429, VenueHttp, type HttpRecorder } from '../http.js';
 import { RateLimiter, type BackoffOptions } from '../limits.js';
-import { num, type MemeToken } from './types.js';
+import { jsonNumber, type MemeToken } from './types.js';
 
 /** The real service. */
 export const DEXSCREENER_API = 'https://api.dexscreener.com';
@@ -76,9 +76,9 @@ export class DexScreenerClient {
         const base = p.baseToken as Record<string, unknown> | undefined;
         const addr = String(base?.address ?? '');
         if (!batch.includes(addr)) continue;
-        const liq = num((p.liquidity as Record<string, unknown> | undefined)?.usd);
+        const liq = jsonNumber((p.liquidity as Record<string, unknown> | undefined)?.usd);
         const prev = best.get(addr);
-        if (!prev || liq > num((prev.liquidity as Record<string, unknown> | undefined)?.usd) || Number.isNaN(num((prev.liquidity as Record<string, unknown> | undefined)?.usd))) best.set(addr, p);
+        if (!prev || liq > jsonNumber((prev.liquidity as Record<string, unknown> | undefined)?.usd) || Number.isNaN(jsonNumber((prev.liquidity as Record<string, unknown> | undefined)?.usd))) best.set(addr, p);
       }
     }
     return addresses.filter((a) => best.has(a)).map((a, k) => {
@@ -86,8 +86,8 @@ export class DexScreenerClient {
       const base = p.baseToken as Record<string, unknown>;
       return {
         address: a, symbol: String(base.symbol ?? ''), name: String(base.name ?? ''), chain: this.chain, source: 'dexscreener' as const,
-        priceUsd: num(p.priceUsd), liquidityUsd: num((p.liquidity as Record<string, unknown> | undefined)?.usd), fdvUsd: num(p.fdv), marketCapUsd: num(p.marketCap),
-        volume24hUsd: num((p.volume as Record<string, unknown> | undefined)?.h24), rank: k + 1, pairAddress: String(p.pairAddress ?? ''),
+        priceUsd: jsonNumber(p.priceUsd), liquidityUsd: jsonNumber((p.liquidity as Record<string, unknown> | undefined)?.usd), fdvUsd: jsonNumber(p.fdv), marketCapUsd: jsonNumber(p.marketCap),
+        volume24hUsd: jsonNumber((p.volume as Record<string, unknown> | undefined)?.h24), rank: k + 1, pairAddress: String(p.pairAddress ?? ''),
       };
     });
   }

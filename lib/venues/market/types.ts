@@ -56,7 +56,7 @@ export interface TokenBar {
 }
 
 /** A number from a feed field (number or numeric string), NaN when absent. */
-export function num(v: unknown): number {
+export function jsonNumber(v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   return Number.isFinite(n) ? n : NaN;
 }
