@@ -55,7 +55,7 @@ function cli(args: string[], onLine?: (line: string, kill: (sig: NodeJS.Signals)
   });
 }
 
-test('research -p ollama on the S&P 500 panel through the scripted server, then status and kb queries', { timeout: 60_000 }, async () => {
+test('research -p ollama on the S&P 500 panel through the scripted server, then status and kb queries', { timeout: 240_000 }, async () => {
   const db = join(dir, 'a.duckdb');
   fake.requests.length = 0;
   const r = await cli(['-p', 'ollama', '--base-url', host, '-m', 'qwen2.5:7b', '-n', '1', '--db', db, '-d', 'sp500_daily', '--early-stop-sharpe', '9', '--strategies-dir', strategies]);
@@ -80,14 +80,14 @@ test('research -p ollama on the S&P 500 panel through the scripted server, then 
   assert.match(search.out, /H001\s+(validated|failed)\s+momentum/);
 });
 
-test('research -p ollama with a model the server lacks: exit 1 with the ollama pull command', { timeout: 30_000 }, async () => {
+test('research -p ollama with a model the server lacks: exit 1 with the ollama pull command', { timeout: 240_000 }, async () => {
   const r = await cli(['-p', 'ollama', '--base-url', host, '-m', 'llama3.1:8b', '-n', '1', '--db', join(dir, 'b.duckdb')]);
   assert.equal(r.code, 1);
   assert.match(r.err, /ollama pull llama3\.1:8b/);
   assert.match(r.err, /Models there: qwen2\.5:7b/);
 });
 
-test('Ctrl-C stops the run cleanly: exit 2, run marked interrupted, nothing half-written', { timeout: 60_000 }, async () => {
+test('Ctrl-C stops the run cleanly: exit 2, run marked interrupted, nothing half-written', { timeout: 240_000 }, async () => {
   const db = join(dir, 'c.duckdb');
   let sent = false;
   const r = await cli(['-p', 'offline', '-n', '6', '--max-failures', '6', '--db', db, '--early-stop-sharpe', '9', '--strategies-dir', strategies], (line, kill) => {
@@ -108,7 +108,7 @@ test('Ctrl-C stops the run cleanly: exit 2, run marked interrupted, nothing half
   assert.ok(/Open \(interrupted, re-tested by the next run\): H002/.test(status.out) || !/proposed|testing/.test(m[2]!), status.out);
 });
 
-test('research analyze: failure patterns most frequent first with categories and the latest example; signal-stage line; empty KB', { timeout: 60_000 }, async () => {
+test('research analyze: failure patterns most frequent first with categories and the latest example; signal-stage line; empty KB', { timeout: 240_000 }, async () => {
   const db = join(dir, 'd.duckdb');
   const kb = await KnowledgeBase.open(await Db.open(db));
   const run = await kb.startRun({ goal: 'g', dataset: 'sp500_daily', provider: 'offline', model: 'offline-grammar' });

@@ -65,7 +65,7 @@ function runChild(env: Record<string, string>, killOn?: string): Promise<{ out: 
 if (process.env.AGENT_KILL_CHILD) {
   await child();
 } else {
-  test('SIGKILL in the middle of an iteration: restart resumes it; nothing lost or duplicated', { timeout: 60_000 }, async () => {
+  test('SIGKILL in the middle of an iteration: restart resumes it; nothing lost or duplicated', { timeout: 240_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agent-kill-'));
     try {
       const env = { AGENT_KILL_DB: join(dir, 'kb.duckdb'), AGENT_KILL_LOG: join(dir, 'tests.log'), AGENT_TEST_MS: '400', AGENT_ITERS: '5' };
