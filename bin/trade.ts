@@ -12,8 +12,7 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { projectRoot } from '../lib/db/paths.js';
-import { loadStrategy } from '../lib/backtest/index.js';
-import { clearStopFile, Journal, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
+import { clearStopFile, Journal, loadTradableStrategy, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
 
 /** Default journal of a strategy: data/trade/<strategy>.duckdb (git-ignored with data/). */
 function defaultDb(strategy: string | undefined): string {
@@ -41,12 +40,12 @@ export function registerTradeCommands(program: Command): void {
     .option('--json', 'print one summary line')
     .action(async (o: { strategy: string; replay?: boolean; from?: string; to?: string; db?: string; compareBacktest?: boolean; json?: boolean }) => {
       if (!o.replay) throw new Error('trade paper: live paper trading on exchange bars is not available in this version; pass --replay to run on stored bars');
-      const doc = await loadStrategy(o.strategy);
+      const { doc, panel } = await loadTradableStrategy(o.strategy);
       const db = o.db ?? defaultDb(o.strategy);
       const bar = new SingleBar({ format: 'paper {bar} {value}/{total} bars | equity {equity} | {state}', hideCursor: true }, Presets.shades_classic);
       let started = false;
       const { summary, parity } = await paperReplay({
-        doc, db, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}),
+        doc, panel, db, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}),
         killSwitch: stopFileSwitch(stopFilePath(db), 500),
         onBar: (t, eq, engine) => {
           if (!started) {
@@ -79,7 +78,7 @@ export function registerTradeCommands(program: Command): void {
       const missing = [KEY_ENV.key, KEY_ENV.secret].filter((k) => !process.env[k]);
       if (missing.length > 0) throw new Error(`trade live: no exchange keys: set ${missing.join(' and ')} in the environment (keys are read only from there and never logged or stored)`);
       if (!o.iUnderstandThisTradesRealMoney) throw new Error('trade live: refusing to start without --i-understand-this-trades-real-money (try --demo with Binance demo-trading keys first)');
-      await loadStrategy(o.strategy);
+      await loadTradableStrategy(o.strategy);
       throw new Error(`trade live: the live bar feed for ${o.exchange} is not wired in this version; the engine, journal and risk checks are shared with paper, and CcxtBroker (lib/venues) is the venue adapter. Nothing was sent.`);
     });
 

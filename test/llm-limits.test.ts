@@ -136,7 +136,7 @@ test('URL credentials: sent as an Authorization header, never in a message; Open
   const lines: string[] = [];
   const proposer = await chooseProposer({ provider: 'auto', baseUrl: dead, log: (l) => lines.push(l) });
   assert.equal(proposer.usesLanguageModel, false);
-  assert.ok(lines.some((l) => /No usable Ollama server/.test(l)), 'auto says why it falls back');
+  assert.ok(lines.some((l) => /no Ollama server is usable/.test(l)), 'auto says why it falls back');
   assert.ok(lines.every((l) => !/hunter2|bob:/.test(l)), lines.join('\n'));
   assert.throws(() => new OpenAICompatibleProvider({ baseUrl: 'https://carol:topsecret-key@api.example.com/v1' }), (e: Error) => /OPENAI_API_KEY/.test(e.message) && !/topsecret|carol/.test(e.message));
   // The helpers.

@@ -4,7 +4,7 @@
  * journal, and compare with `backtestSignals` on the same range (parity).
  */
 import { BUNDLED, loadBundledPanel, loadPanel, selectAssets, type BundledName, type Panel } from '../data/index.js';
-import { backtestSignals, type StrategyDocument } from '../backtest/index.js';
+import { backtestSignals, loadStrategy, type StrategyDocument } from '../backtest/index.js';
 import type { RiskLimits } from '../risk/limits.js';
 import { runReplay, type KillRequest, type ReplayReport, type TradingEngine } from './engine.js';
 import { Journal } from './journal.js';
@@ -23,6 +23,23 @@ export async function strategyPanel(doc: StrategyDocument): Promise<Panel> {
   const missing = doc.dataset.assets.filter((a) => !full.assets.includes(a));
   if (missing.length > 0) throw new Error(`strategy "${doc.name}": dataset "${name}" lacks ${missing.join(', ')}`);
   return selectAssets(full, doc.dataset.assets);
+}
+
+/**
+ * Loads an exported strategy for trading, verified: the document is read and
+ * checked (schema, hash, factors), its panel is loaded ({@link strategyPanel}),
+ * and the strategy is re-run on that panel; every stored metric must be
+ * reproduced, so an edited file or changed data is refused before any order.
+ * @param dir strategy folder, or a name under the strategies folder
+ * @returns the document and the panel it was verified on
+ * @throws Error naming the file (from `loadStrategy`) when it is refused
+ */
+export async function loadTradableStrategy(dir: string): Promise<{ doc: StrategyDocument; panel: Panel }> {
+  // The dataset named inside the document decides the panel, so the first read is unverified; the second verifies.
+  const unverified = await loadStrategy(dir, { verify: false });
+  const panel = await strategyPanel(unverified);
+  const doc = await loadStrategy(dir, { panel });
+  return { doc, panel };
 }
 
 /** Bar range [start, end) of `panel` between ISO dates (inclusive bounds by bar open time); defaults: the strategy's evaluation period. */
