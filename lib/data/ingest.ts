@@ -214,7 +214,8 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     }
     for (let i = 0; i < srcs.length; i++) await db.exec(`DROP TABLE IF EXISTS ingest_raw_${i}`);
     const notes: string[] = [];
-    const frequency = await settleFrequency(db, opts.frequency, notes);
+    // Funding events come every 8 h on 1h bars: their spacing says nothing about the bars' frequency.
+    const frequency = kind === 'funding' ? opts.frequency! : await settleFrequency(db, opts.frequency, notes);
     const market = opts.market ?? (await inferMarket(db, notes));
     const barMs = kind === 'bars' ? FREQUENCY_MS[frequency] : undefined;
     const checks = rowChecks({ kind, fields, ...(barMs !== undefined ? { barMs } : {}) });
