@@ -18,6 +18,7 @@ import {
   ingestFiles, loadPanel, IngestRejectedError, findDataset, parseColumnMap, inferBarsPerYear, annualizationWarning, frequencyOfSpacing,
   checkAnnualization, labelAt, sliceDates, selectAssets, validatePanel, type Panel,
 } from '../lib/data/index.js';
+import { evaluate } from '../lib/expr/index.js';
 
 const FILE = resolve('test/fixtures/ashare/ashare_daily_small.csv');
 const DAY = 86_400_000;
@@ -111,6 +112,18 @@ test('policy drop: extra numeric columns become fields, text columns labels; fre
   assert.equal(labelAt(ind, N, 5, 2), 'property');
   assert.equal(labelAt(ind, N, 0, 0), 'bank');
   assert.equal(labelAt(ind, N, 8, 2), undefined, 'dropped row has no label');
+
+  // Group operators take the label of each date: a text label panel (industry) or a numeric field (isST).
+  const gm = evaluate('group_mean(close, industry)', p);
+  const closeAt = (t: number, a: number): number => p.fields.close![t * N + a]!;
+  assert.equal(gm[4 * N + 0], (closeAt(4, 0) + closeAt(4, 1)) / 2, 'bank at bar 4: sh.600000 and sz.000001');
+  assert.equal(gm[4 * N + 2], closeAt(4, 2), 'realestate at bar 4: sz.000002 alone');
+  assert.equal(gm[5 * N + 2], closeAt(5, 2), 'property at bar 5: sz.000002 alone');
+  const gn = evaluate('group_neutralize(close, isST)', p);
+  const mean01 = (closeAt(6, 0) + closeAt(6, 1)) / 2;
+  assert.ok(Math.abs(gn[6 * N + 0]! - (closeAt(6, 0) - mean01)) < 1e-12, 'isST 0 at bar 6: the two others');
+  assert.equal(gn[6 * N + 2], 0, 'isST 1 at bar 6: sz.000002 alone');
+  assert.ok(Math.abs(gn[5 * N + 2]! - (closeAt(5, 2) - (closeAt(5, 0) + closeAt(5, 1) + closeAt(5, 2)) / 3)) < 1e-12, 'isST 0 for all three at bar 5');
 
   // Fields and labels by name; unknown ones listed.
   const only = await loadPanel('ashare', { db, fields: ['close', 'amount'], labels: [] });
