@@ -10,13 +10,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import {
   ingestFiles, loadPanel, IngestRejectedError, findDataset, parseColumnMap, inferBarsPerYear, annualizationWarning, frequencyOfSpacing,
-  checkAnnualization, labelAt, sliceDates, selectAssets, validatePanel, type Panel,
+  checkAnnualization, labelAt, sliceDates, selectAssets, validatePanel, loadFilePanel, type Panel,
 } from '../lib/data/index.js';
 import { evaluate } from '../lib/expr/index.js';
 
@@ -180,6 +180,16 @@ test('CLI: alphalab ingest FILE --name --map --policy drop --json prints one sum
   const bad = spawnSync(process.execPath, ['--import', 'tsx', 'bin/alphalab.ts', 'ingest', FILE, '--json'], { encoding: 'utf8', env });
   assert.equal(bad.status, 2);
   assert.match(bad.stdout, /--name NAME is required/);
+});
+
+test('loadFilePanel: column mapping and extra numeric fields from a raw file', async () => {
+  const f = join(dir, 'clean.csv');
+  writeFileSync(f, 'trade_date,code,open,high,low,close,volume,amount\n2020-01-02,sh.600000,10,11,9,10.5,100,1050\n2020-01-02,sz.000001,20,21,19,20.5,0,0\n2020-01-03,sh.600000,10.5,11,10,10.8,120,1296\n');
+  const p = await loadFilePanel(f, { frequency: '1d', market: 'equity', map: { time: 'trade_date', symbol: 'code' }, extraFields: ['amount'] });
+  assert.deepEqual(Object.keys(p.fields), ['open', 'high', 'low', 'close', 'volume', 'amount']);
+  assert.deepEqual(p.assets, ['sh.600000', 'sz.000001']);
+  assert.deepEqual(Array.from(p.fields.amount!), [1050, 0, 1296, NaN]);
+  await assert.rejects(loadFilePanel(f, { frequency: '1d', market: 'equity', map: { time: 'trade_date' }, extraFields: ['turn'] }), /no extra column "turn"/);
 });
 
 /** A 244-session-a-year calendar: weekdays of `years` years minus holidays spread over each year. */

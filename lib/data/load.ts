@@ -17,7 +17,7 @@ import type { DuckDBVector } from '@duckdb/node-api';
 import { Db, projectRoot, sqlString } from '../db/index.js';
 import { FREQUENCY_MS, type Frequency, type LabelPanel, type Panel } from './panel.js';
 import { fundingAsOf, toEpochMs, type TimeLike } from './kernels.js';
-import { describeSource, fastRelation, ident, REQUIRED_FIELDS } from './sources.js';
+import { describeSource, fastRelation, ident, REQUIRED_FIELDS, type ColumnMap } from './sources.js';
 import { findFundingFor, getDataset } from './catalog.js';
 import { validRowsRelation } from './validate.js';
 
@@ -181,6 +181,10 @@ export interface FilePanelOptions extends LoadOptions {
   readonly symbols?: readonly string[];
   /** Constant symbol for single-asset files without a symbol column. */
   readonly symbol?: string;
+  /** Column mapping normalized name -> file column (`{ symbol: 'code', time: 'date' }`), as for the ingest. */
+  readonly map?: ColumnMap;
+  /** Other numeric columns to load as fields under their own names (e.g. `['amount', 'turn']`); a value that does not parse is DuckDB's error naming the line. */
+  readonly extraFields?: readonly string[];
   /** Funding events file (`date,symbol,funding_rate`) to join as funding_rate / funding_event. */
   readonly fundingPath?: string;
   /**
@@ -206,7 +210,8 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
   try {
     // The typed CSV time parse reads zone-less text in the session zone: make it UTC.
     await db.exec(`SET TimeZone = 'UTC'`);
-    const src = await describeSource(db, path, 'bars', opts.symbol);
+    const src = await describeSource(db, path, 'bars', opts.symbol, opts.map ?? {});
+    const extraFields = opts.extraFields ?? [];
     let funding: string | undefined;
     if (opts.fundingPath) funding = fastRelation(await describeSource(db, opts.fundingPath, 'funding'));
     const assets = opts.assets ?? opts.symbols;
@@ -219,13 +224,13 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
     try {
       try {
         // DuckDB's TIMESTAMP parser first (fast); other time forms (epoch ms, ...) go through timeExpr.
-        await create(fastRelation(src, opts.symbol, groupCols, true));
+        await create(fastRelation(src, opts.symbol, groupCols, true, extraFields));
         // DuckDB's typed TIMESTAMPTZ parse gives NULL (no error) for other forms (epoch ms): reread those as text.
         const nulls = await db.one<{ n: number }>('SELECT count(*) AS n FROM file_bars WHERE time IS NULL');
-        if (src.format === 'csv' && Number(nulls?.n) > 0) await create(fastRelation(src, opts.symbol, groupCols, false));
+        if (src.format === 'csv' && Number(nulls?.n) > 0) await create(fastRelation(src, opts.symbol, groupCols, false, extraFields));
       } catch (err) {
         if (src.format !== 'csv' || !(err as Error).message.includes(`column "${src.time}"`)) throw err;
-        await create(fastRelation(src, opts.symbol, groupCols, false));
+        await create(fastRelation(src, opts.symbol, groupCols, false, extraFields));
       }
     } catch (err) {
       throw new Error(`${path}: ${(err as Error).message.split('\n').slice(0, 4).join(' ')}`);
@@ -234,7 +239,7 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
     if (Number(bad.t) || Number(bad.s)) throw new Error(`${path}: ${bad.t} row(s) with an empty or unparseable time, ${bad.s} with an empty symbol; ingest the file for a report with row numbers`);
     const panel = await loadFromSource(db, {
       bars: 'file_bars',
-      fields: Object.keys(src.fields),
+      fields: [...Object.keys(src.fields), ...extraFields],
       ...(funding ? { funding } : {}),
       frequency: opts.frequency,
       market: opts.market,

@@ -254,12 +254,16 @@ export function typedRelation(src: SourceColumns, symbol?: string): string {
  * (parquet TIMESTAMP/DATE columns are cast), or with `typedTime` the CSV time column
  * is parsed as TIMESTAMPTZ by DuckDB (faster; fails on other time forms; zone-less text
  * is read in the session time zone: set `TimeZone` to UTC on the connection first). `extra` columns come along as VARCHAR
- * `group_<name>` (for panel groups).
- * @throws Error naming the file and an `extra` column it lacks.
+ * `group_<name>` (for panel groups); `numeric` columns as DOUBLE fields under their own names.
+ * @throws Error naming the file and an `extra` or `numeric` column it lacks.
  */
-export function fastRelation(src: SourceColumns, symbol?: string, extra: readonly string[] = [], typedTime = false): string {
+export function fastRelation(src: SourceColumns, symbol?: string, extra: readonly string[] = [], typedTime = false, numeric: readonly string[] = []): string {
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
   const fields = Object.entries(src.fields).map(([f, c]) => `CAST(${ident(c)} AS DOUBLE) AS ${ident(f)}`);
+  for (const c of numeric) {
+    if (!src.ignored.includes(c)) throw new Error(`${src.path}: no extra column "${c}" to load as a field (mapped and required columns load anyway); columns: ${src.columns.join(', ')}`);
+    fields.push(`CAST(${ident(c)} AS DOUBLE) AS ${ident(c)}`);
+  }
   for (const c of extra) {
     if (!src.columns.includes(c)) throw new Error(`${src.path}: no column "${c}"; columns: ${src.columns.join(', ')}`);
     fields.push(`CAST(${ident(c)} AS VARCHAR) AS ${ident('group_' + c)}`);
@@ -271,7 +275,7 @@ export function fastRelation(src: SourceColumns, symbol?: string, extra: readonl
     timeType = src.types[src.time] ?? 'VARCHAR';
   } else {
     const types: Record<string, string> = {};
-    for (const c of Object.values(src.fields)) types[c] = 'DOUBLE';
+    for (const c of [...Object.values(src.fields), ...numeric]) types[c] = 'DOUBLE';
     // TIMESTAMPTZ keeps a zone offset in the text (TIMESTAMP would drop it); zone-less
     // text reads in the session time zone, which the caller sets to UTC.
     if (typedTime) types[src.time] = 'TIMESTAMPTZ';
