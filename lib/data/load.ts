@@ -334,13 +334,13 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
   const tIndex = new Map<number, number>();
   for (let t = 0; t < T; t++) tIndex.set(times[t]!, t);
   const cols = barFields.map((f) => `coalesce(CAST(b.${ident(f)} AS DOUBLE), 'NaN'::DOUBLE) AS ${ident(f)}`);
-  // Labels come as integer codes (dense_rank over the distinct values, 0-based; NULL -> -1).
+  // Labels come as integer codes into the sorted distinct values (0-based; NULL -> -1).
   const levels: string[][] = [];
   for (const l of labelNames) {
     const rows = await db.all<{ v: string }>(`SELECT DISTINCT b.${ident(l)} AS v FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE b.${ident(l)} IS NOT NULL ${where.sql.replace(/\btime\b/g, 'b.time')} ORDER BY v`, where.params);
     levels.push(rows.map((r) => r.v));
-    const cases = rows.length ? `CASE b.${ident(l)} ${rows.map((r, k) => `WHEN ${sqlString(r.v)} THEN ${k}`).join(' ')} ELSE -1 END` : '-1';
-    cols.push(`(${cases})::DOUBLE AS ${ident('label__' + l)}`);
+    // dense_rank over the same rows in the same VARCHAR order as the levels query (NULLS LAST: non-null ranks are 1..k).
+    cols.push(`(CASE WHEN b.${ident(l)} IS NULL THEN -1 ELSE dense_rank() OVER (ORDER BY b.${ident(l)} NULLS LAST) - 1 END)::DOUBLE AS ${ident('label__' + l)}`);
   }
   const sql = `SELECT epoch_ms(CAST(b.time AS TIMESTAMP))::DOUBLE AS t, s.a${cols.length ? ', ' + cols.join(', ') : ''}
     FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE true ${where.sql.replace(/\btime\b/g, 'b.time')}`;
