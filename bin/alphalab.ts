@@ -3,7 +3,7 @@
  *   start                 ensure Jupyter -> ingest the bundled datasets -> run every notebook -> summary
  *   run [notebooks...]    execute notebooks headless (default: notebooks/*.ipynb in order)
  *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
- *   ingest                ingest the bundled datasets into the DuckDB catalog
+ *   ingest [FILE...]      ingest your files (--name, --map, --frequency, --policy, --json) or the bundled datasets into the DuckDB catalog
  *   orchestrator          generator / miner / submitter unattended, model fleet status (bin/orchestrator.ts)
  *   train ...             continuous training of local models (bin/train.ts)
  *   models ...            model operations on an Ollama server (bin/models.ts)
@@ -203,9 +203,23 @@ program
 
 program
   .command('ingest')
-  .description('ingest the bundled datasets (data/samples/) into the DuckDB catalog')
-  .action(async () => {
-    process.exitCode = await ingestCommand();
+  .description('ingest FILE... (CSV, CSV.gz, parquet) as dataset --name, or with no file the bundled datasets (data/samples/), into the DuckDB catalog')
+  .argument('[files...]', 'your own files of bars (default: the bundled samples)')
+  .option('--name <name>', 'dataset name (required with files)')
+  .option('--map <pairs>', 'column mapping, e.g. symbol=code,time=date')
+  .option('--frequency <f>', 'bar frequency 1m|5m|15m|1h|4h|1d (default: inferred from the data)')
+  .option('--market <m>', 'equity|crypto (default: inferred from weekend bars)')
+  .option('--policy <p>', 'error rows: reject (default: nothing written) or drop (dropped and reported)')
+  .option('--ignore <cols>', 'comma-separated columns not to keep as fields or labels')
+  .option('--symbol <s>', 'constant symbol for a single-asset file without a symbol column')
+  .option('--json', 'print one summary line (JSON)')
+  .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
+    if (!files.length) {
+      process.exitCode = await ingestCommand();
+      return;
+    }
+    const { ingestFileCommand } = await import('./ingest-file.js');
+    process.exitCode = await ingestFileCommand(files, o);
   });
 
 addRunOptions(program.command('start').description('ensure Jupyter is installed, ingest the bundled datasets, run every notebook, print a summary')).action(

@@ -64,7 +64,7 @@ test('element-wise arithmetic: division by zero, log, pow and overflow give NaN,
   for (const v of evaluate('close / open + log(open) + open ^ -3', p)) assert.ok(!(v === Infinity || v === -Infinity));
 });
 
-test('comparisons and logic give 1/0 and NaN (never false) on NaN; if_else, min, max, clip', () => {
+test('comparisons and logic give 1/0 and NaN (never false) on NaN; if_else, where, nan, min, max, clip', () => {
   const x = [1, 2, 3, N_, 0], y = [2, 2, 1, 1, N_];
   close(ts1('close < open', x, y), [1, 0, 0, N_, N_]);
   close(ts1('close <= open', x, y), [1, 1, 0, N_, N_]);
@@ -77,6 +77,9 @@ test('comparisons and logic give 1/0 and NaN (never false) on NaN; if_else, min,
   close(ts1('!(close - 2)', x, y), [0, 1, 0, N_, 0]);
   close(ts1('if_else(close - 2, open, -open)', x, y), [2, -2, 1, N_, N_]);
   close(ts1('close > 1 ? 10 : 20', x, y), [20, 10, 10, N_, 20]);
+  close(ts1('where(close - 2, open)', x, y), [2, N_, 1, N_, N_]);
+  close(ts1('if_else(close > 1, open, nan)', x, y), [N_, 2, 1, N_, N_]);
+  close(ts1('nan', x, y), [N_, N_, N_, N_, N_]);
   close(ts1('min(close, open)', x, y), [1, 2, 1, N_, N_]);
   close(ts1('max(close, open)', x, y), [2, 2, 3, N_, N_]);
   close(ts1('clip(close, 1.5, 2.5)', x, y), [1.5, 2, 2.5, N_, 1.5]);
@@ -329,7 +332,7 @@ test('rolling std keeps precision on large levels with tiny variance (vs naive t
 });
 
 test('every registered non-indicator operator is in the hand-computed list of this file (indicators: expr-indicators)', () => {
-  const covered = new Set(['add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'log', 'sqrt', 'exp', 'sign', 'signed_power', 'min', 'max', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'and', 'or', 'not', 'if_else', 'clip', 'rank', 'zscore', 'demean', 'scale', 'winsorize', 'quantile', 'group_neutralize', 'group_mean', 'group_zscore', 'group_rank', 'delay', 'delta', 'ts_sum', 'ts_mean', 'ts_product', 'ts_min', 'ts_max', 'ts_argmin', 'ts_argmax', 'ts_std', 'ts_rank', 'decay_linear', 'ts_zscore', 'ts_skew', 'ts_cov', 'ts_corr', 'ts_regression']);
+  const covered = new Set(['add', 'sub', 'mul', 'div', 'pow', 'neg', 'abs', 'log', 'sqrt', 'exp', 'sign', 'signed_power', 'min', 'max', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'and', 'or', 'not', 'if_else', 'where', 'nan', 'clip', 'rank', 'zscore', 'demean', 'scale', 'winsorize', 'quantile', 'group_neutralize', 'group_mean', 'group_zscore', 'group_rank', 'delay', 'delta', 'ts_sum', 'ts_mean', 'ts_product', 'ts_min', 'ts_max', 'ts_argmin', 'ts_argmax', 'ts_std', 'ts_rank', 'decay_linear', 'ts_zscore', 'ts_skew', 'ts_cov', 'ts_corr', 'ts_regression']);
   for (const op of OPERATORS) {
     assert.ok(op.description.length > 10, `${op.name} has no description`);
     if (op.kind !== 'indicator') assert.ok(covered.has(op.name), `operator ${op.name} has no hand-computed test`);

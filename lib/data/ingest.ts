@@ -20,7 +20,8 @@ import { bundledPaths } from './load.js';
 import { FREQUENCY_MS, type Frequency } from './panel.js';
 import { inspectFile } from './filecheck.js';
 import { recoverLake, stagingPaths, tidyStaging, writePending } from './lake.js';
-import { csvRelation, describeSource, fileFormat, ident, readCsvHeader, typedTimeExpr, REQUIRED_FIELDS, type SourceColumns } from './sources.js';
+import { csvRelation, describeSource, fileFormat, ident, readCsvHeader, typedTimeExpr, REQUIRED_FIELDS, type ColumnMap, type SourceColumns } from './sources.js';
+import { checkAnnualization, frequencyOfSpacing } from './calendar.js';
 import { IngestRejectedError, rowChecks, type DroppableWarning, type QualityExample, type QualityReport, type QualityRow } from './validate.js';
 
 /** Options of {@link ingestFiles}. */
@@ -29,10 +30,29 @@ export interface IngestOptions {
   readonly dataset: string;
   /** 'bars' (OHLCV, default) or 'funding' (time, symbol, funding_rate). */
   readonly kind?: 'bars' | 'funding';
-  /** Bar frequency (for funding: the frequency of the bars dataset it attaches to). */
-  readonly frequency: Frequency;
-  /** Market kind: 'equity' (gaps against the dataset's trading calendar) or 'crypto' (24/7 grid). */
-  readonly market: 'equity' | 'crypto';
+  /**
+   * Bar frequency (for funding: the frequency of the bars dataset it attaches to).
+   * Default for bars: inferred from the data (the most common spacing between a
+   * symbol's consecutive bars, see {@link frequencyOfSpacing}); the report says which.
+   * When given and the data's spacing says otherwise, the report carries a note.
+   */
+  readonly frequency?: Frequency;
+  /**
+   * Market kind: 'equity' (gaps against the dataset's trading calendar) or 'crypto' (24/7 grid).
+   * Default: inferred ('crypto' when more than 2 % of the bars fall on a Saturday or Sunday UTC, else 'equity').
+   */
+  readonly market?: 'equity' | 'crypto';
+  /** Column mapping normalized name -> file column (`{ symbol: 'code', time: 'date' }`; see `parseColumnMap`). */
+  readonly map?: ColumnMap;
+  /**
+   * Keep the file's other columns (bars only; default true): a column whose every
+   * non-empty value parses as a number (NaN text counts as missing) is stored as a
+   * numeric panel field (DOUBLE, empty -> NaN); any other column is stored as a text
+   * label (VARCHAR, empty -> NULL). The report lists both (`fields`, `labels`).
+   */
+  readonly keepExtra?: boolean;
+  /** File columns not to keep (e.g. a redundant name column). */
+  readonly ignore?: readonly string[];
   /** For funding: name of the bars dataset whose panels get funding_rate / funding_event. */
   readonly attachTo?: string;
   /** What to do with error rows: 'reject' (default: abort, nothing written) or 'drop' (drop them, report them). */
@@ -82,7 +102,7 @@ async function copyCsv(db: Db, src: SourceColumns, fileIndex: number): Promise<S
   }
 }
 
-function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly string[], symbol?: string): string {
+function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly string[], symbol: string | undefined, extras: readonly string[]): string {
   const rel = src.format === 'parquet' ? `read_parquet(${sqlString(src.path)}, file_row_number=true)` : `ingest_raw_${fileIndex}`;
   const row = src.format === 'parquet' ? 'file_row_number + 1' : 'rowid + 1';
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
@@ -96,6 +116,8 @@ function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly str
     }
     return [`${c} AS ${ident(f + '_raw')}`, `TRY_CAST(trim(${c}) AS DOUBLE) AS ${ident(f)}`];
   });
+  // Extra columns staged as text under positional aliases (x__<i>): no clash with staging names.
+  extras.forEach((e, i) => cols.push(src.columns.includes(e) ? `CAST(${ident(e)} AS VARCHAR) AS x__${i}` : `NULL::VARCHAR AS x__${i}`));
   const typedTime = !text(src.time) && /^(TIMESTAMP|DATE)/.test(src.types[src.time] ?? '');
   const time = typedTimeExpr(src.time, src.types[src.time] ?? 'VARCHAR');
   const timeRaw = typedTime ? 'NULL::VARCHAR' : `CAST(${ident(src.time)} AS VARCHAR)`;
@@ -149,8 +171,9 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
   const kind = opts.kind ?? 'bars';
   const policy = opts.policy ?? 'reject';
   if (policy !== 'reject' && policy !== 'drop') throw new Error(`ingestFiles: policy must be 'reject' or 'drop', got ${String(policy)}`);
-  if (!(opts.frequency in FREQUENCY_MS)) throw new Error(`ingestFiles: unknown frequency ${String(opts.frequency)}`);
+  if (opts.frequency !== undefined && !(opts.frequency in FREQUENCY_MS)) throw new Error(`ingestFiles: unknown frequency ${String(opts.frequency)}`);
   if (kind === 'funding' && !opts.attachTo) throw new Error('ingestFiles: a funding dataset needs attachTo (the bars dataset it joins into)');
+  if (kind === 'funding' && (opts.frequency === undefined || opts.market === undefined)) throw new Error('ingestFiles: a funding dataset needs frequency and market (those of the bars dataset it attaches to)');
   const dropWarnings = [...(opts.dropWarnings ?? [])].sort();
   const maxExamples = opts.maxExamples ?? 5;
   for (const f of files) if (!existsSync(f)) throw new Error(`${f}: file not found`);
@@ -162,7 +185,11 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     sources.push({ path: f, ...(await inspectFile(f, columns ? { columns } : {})) });
   }
   const checksum = sources.map((s) => s.sha256).join(',');
-  const options = JSON.stringify({ kind, frequency: opts.frequency, market: opts.market, attachTo: opts.attachTo ?? null, policy, dropWarnings, symbol: opts.symbol ?? null });
+  const keepExtra = kind === 'bars' && opts.keepExtra !== false;
+  const options = JSON.stringify({
+    kind, frequency: opts.frequency ?? null, market: opts.market ?? null, attachTo: opts.attachTo ?? null, policy, dropWarnings, symbol: opts.symbol ?? null,
+    map: opts.map ?? null, keepExtra, ignore: [...(opts.ignore ?? [])].sort(),
+  });
 
   const lake = opts.lakeDir ?? defaultLakeDir();
   await recoverLake(db, lake);
@@ -173,20 +200,25 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
 
   const fields = REQUIRED_FIELDS[kind];
   const srcs: SourceColumns[] = [];
-  for (const f of files) srcs.push(await describeSource(db, f, kind, opts.symbol));
-  const barMs = kind === 'bars' ? FREQUENCY_MS[opts.frequency] : undefined;
-  const checks = rowChecks({ kind, fields, ...(barMs !== undefined ? { barMs } : {}) });
+  for (const f of files) srcs.push(await describeSource(db, f, kind, opts.symbol, opts.map ?? {}));
+  const extras = keepExtra ? extraColumns(srcs, fields, opts.ignore ?? []) : [];
   const fileList = `[${files.map(sqlString).join(', ')}]`;
   const iso = (col: string): string => `strftime(${col}, '%Y-%m-%dT%H:%M:%SZ')`;
 
   try {
     try {
       for (const [i, s] of srcs.entries()) if (s.format === 'csv') srcs[i] = await copyCsv(db, s, i);
-      await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_stage AS ${srcs.map((s, i) => stageSelect(s, i, fields, opts.symbol)).join(' UNION ALL ')}`);
+      await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_stage AS ${srcs.map((s, i) => stageSelect(s, i, fields, opts.symbol, extras)).join(' UNION ALL ')}`);
     } catch (err) {
       throw new Error(`${files.join(', ')}: cannot read: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
     }
     for (let i = 0; i < srcs.length; i++) await db.exec(`DROP TABLE IF EXISTS ingest_raw_${i}`);
+    const notes: string[] = [];
+    // Funding events come every 8 h on 1h bars: their spacing says nothing about the bars' frequency.
+    const frequency = kind === 'funding' ? opts.frequency! : await settleFrequency(db, opts.frequency, notes);
+    const market = opts.market ?? (await inferMarket(db, notes));
+    const barMs = kind === 'bars' ? FREQUENCY_MS[frequency] : undefined;
+    const checks = rowChecks({ kind, fields, ...(barMs !== undefined ? { barMs } : {}) });
     // Duplicates by hash aggregate (only (symbol, time) keys seen twice survive), then
     // the first occurrence in (file, row) order is the kept one; unsorted rows by lag().
     await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_rows AS
@@ -215,10 +247,25 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
       .map((c) => `coalesce((${c.predicate}), false)`);
     await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT * FROM ingest_rows s WHERE NOT (${dropPreds.join(' OR ')})`);
 
-    if (kind === 'bars') report.push(await gapCheck(db, opts.frequency, opts.market, files, maxExamples));
+    if (kind === 'bars') report.push(await gapCheck(db, frequency, market, files, maxExamples));
+    const { numeric, labels } = await classifyExtras(db, extras);
     const rowsKeptIfWritten = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_keep'))!.n);
     const errors = report.filter((r) => r.severity === 'error' && r.count > 0);
-    const base = { dataset: opts.dataset, policy, files, rowsIn, checks: report } as const;
+    let barsPerYear: number | undefined;
+    if (kind === 'bars') {
+      const times = (await db.all<{ t: number }>('SELECT DISTINCT epoch_ms(time)::DOUBLE AS t FROM ingest_keep ORDER BY t')).map((r) => Number(r.t));
+      if (new Set(times.map((t) => Math.floor(t / 86_400_000))).size > 1) {
+        const a = checkAnnualization(Float64Array.from(times), frequency, market);
+        barsPerYear = a.inferred.barsPerYear;
+        if (a.warning) notes.push(`default ${a.warning}`);
+      }
+    }
+    const base = {
+      dataset: opts.dataset, policy, files, rowsIn, checks: report,
+      frequency, frequencySource: opts.frequency !== undefined ? 'given' : 'inferred', market, marketSource: opts.market !== undefined ? 'given' : 'inferred',
+      fields: [...fields, ...numeric.map((i) => extras[i]!)], labels: labels.map((i) => extras[i]!),
+      ...(barsPerYear !== undefined ? { barsPerYear } : {}), notes,
+    } as const;
     if (policy === 'reject' && errors.length) throw new IngestRejectedError({ ...base, status: 'rejected', rowsKept: 0, rowsDropped: 0 });
     if (rowsKeptIfWritten === 0) throw new Error(`ingest of ${opts.dataset}: no valid row to store in ${files.join(', ')}`);
     const quality: QualityReport = { ...base, status: 'ingested', rowsKept: rowsKeptIfWritten, rowsDropped: rowsIn - rowsKeptIfWritten };
@@ -238,12 +285,16 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     writePending(record, { pid: process.pid, db: db.path, dataset: opts.dataset, tmp, final, finalExisted, old: [...(previous?.files ?? [])] });
     let committed = false;
     try {
-      const cols = fields.map((f) => `CAST(${ident(f)} AS DOUBLE) AS ${ident(f)}`).join(', ');
+      const cols = [
+        ...fields.map((f) => `CAST(${ident(f)} AS DOUBLE) AS ${ident(f)}`),
+        ...numeric.map((i) => `${numericText(`x__${i}`)} AS ${ident(extras[i]!)}`),
+        ...labels.map((i) => `NULLIF(trim(x__${i}), '') AS ${ident(extras[i]!)}`),
+      ].join(', ');
       await db.exec(`COPY (SELECT time, symbol, ${cols} FROM ingest_keep ORDER BY symbol, time) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
       try {
         await db.transaction(async (tx) => {
           await putDataset(tx, {
-            name: opts.dataset, kind, frequency: opts.frequency, market: opts.market, attachTo: opts.attachTo ?? null, sources, checksum, options,
+            name: opts.dataset, kind, frequency, market, attachTo: opts.attachTo ?? null, sources, checksum, options,
             files: [final], symbols: summary.symbols, firstTime: summary.first, lastTime: summary.last, rowCount: rowsKeptIfWritten,
             rowsDropped: rowsIn - rowsKeptIfWritten, quality,
           });
@@ -272,6 +323,78 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     for (const t of TMP) await db.exec(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
     for (let i = 0; i < Math.min(files.length, MAX_RAW); i++) await db.exec(`DROP TABLE IF EXISTS ingest_raw_${i}`).catch(() => undefined);
   }
+}
+
+/**
+ * The extra columns to keep, in first-seen file order: every column no mapping
+ * uses, minus `ignore`.
+ * @throws Error naming a column whose name clashes (case-insensitively) with time,
+ *   symbol, a required field or another kept column: map it or ignore it.
+ */
+function extraColumns(srcs: readonly SourceColumns[], fields: readonly string[], ignore: readonly string[]): string[] {
+  const taken = new Map<string, string>([['time', 'time'], ['symbol', 'symbol'], ...fields.map((f) => [f, f] as [string, string])]);
+  const out: string[] = [];
+  for (const s of srcs) {
+    for (const c of s.ignored) {
+      if (ignore.includes(c) || out.includes(c)) continue;
+      const clash = taken.get(c.toLowerCase());
+      if (clash !== undefined) throw new Error(`${s.path}: column "${c}" would be kept as an extra field but its name clashes with "${clash}"; map it (--map) or ignore it (--ignore ${c})`);
+      taken.set(c.toLowerCase(), c);
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+/** SQL DOUBLE of a staged text column (empty -> NULL, unparseable -> NULL; see {@link classifyExtras} for which columns are numeric). */
+function numericText(col: string): string {
+  return `TRY_CAST(NULLIF(trim(${col}), '') AS DOUBLE)`;
+}
+
+/**
+ * Splits the staged extra columns (x__<i>) of the kept rows into numeric fields
+ * (every non-empty value parses as a finite number or NaN) and text labels.
+ * @returns indexes into the extras list.
+ */
+async function classifyExtras(db: Db, extras: readonly string[]): Promise<{ numeric: number[]; labels: number[] }> {
+  if (!extras.length) return { numeric: [], labels: [] };
+  const v = (i: number): string => numericText(`x__${i}`);
+  const bad = (i: number): string => `count_if(NULLIF(trim(x__${i}), '') IS NOT NULL AND (${v(i)} IS NULL OR isinf(${v(i)})))`;
+  const row = (await db.one<Record<string, number>>(`SELECT ${extras.map((_, i) => `${bad(i)} AS b${i}`).join(', ')} FROM ingest_keep`))!;
+  const numeric: number[] = [];
+  const labels: number[] = [];
+  extras.forEach((_, i) => (Number(row[`b${i}`]) === 0 ? numeric : labels).push(i));
+  return { numeric, labels };
+}
+
+/**
+ * The most common positive spacing (ms) between a symbol's consecutive staged
+ * bars, mapped to a {@link Frequency}; the given frequency when there is one
+ * (a note when the data says otherwise).
+ * @throws Error when no frequency is given and the spacing is none of the known ones.
+ */
+async function settleFrequency(db: Db, given: Frequency | undefined, notes: string[]): Promise<Frequency> {
+  const r = await db.one<{ d: number | null }>(`SELECT d FROM (
+      SELECT epoch_ms(time) - epoch_ms(lag(time) OVER (PARTITION BY symbol ORDER BY time)) AS d FROM ingest_stage WHERE time IS NOT NULL AND symbol IS NOT NULL)
+    WHERE d > 0 GROUP BY d ORDER BY count(*) DESC, d LIMIT 1`);
+  const spacing = r?.d === null || r?.d === undefined ? undefined : Number(r.d);
+  const inferred = spacing !== undefined ? frequencyOfSpacing(spacing) : undefined;
+  if (given !== undefined) {
+    if (spacing !== undefined && inferred !== given) notes.push(`frequency ${given} given, but the most common spacing between bars is ${inferred ?? `${spacing} ms`}`);
+    return given;
+  }
+  if (inferred === undefined) throw new Error(`cannot infer the frequency: the most common spacing between a symbol's bars is ${spacing === undefined ? 'unknown (fewer than 2 bars per symbol)' : `${spacing} ms`}, none of ${Object.keys(FREQUENCY_MS).join(', ')}; give it (--frequency)`);
+  notes.push(`frequency ${inferred} inferred (most common spacing between bars)`);
+  return inferred;
+}
+
+/** 'crypto' when more than 2 % of the staged bars fall on a Saturday or Sunday (UTC), else 'equity'; a note says so. */
+async function inferMarket(db: Db, notes: string[]): Promise<'equity' | 'crypto'> {
+  const r = (await db.one<{ w: number; n: number }>(`SELECT count_if(dayofweek(time) IN (0, 6)) AS w, count(*) AS n FROM ingest_stage WHERE time IS NOT NULL`))!;
+  const share = Number(r.n) ? Number(r.w) / Number(r.n) : 0;
+  const market = share > 0.02 ? 'crypto' : 'equity';
+  notes.push(`market ${market} inferred (${(100 * share).toFixed(1)} % of bars on weekends)`);
+  return market;
 }
 
 /**

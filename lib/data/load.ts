@@ -15,9 +15,9 @@
 import { join } from 'node:path';
 import type { DuckDBVector } from '@duckdb/node-api';
 import { Db, projectRoot, sqlString } from '../db/index.js';
-import { FREQUENCY_MS, type Frequency, type Panel } from './panel.js';
+import { FREQUENCY_MS, type Frequency, type LabelPanel, type Panel } from './panel.js';
 import { fundingAsOf, toEpochMs, type TimeLike } from './kernels.js';
-import { describeSource, fastRelation, ident, REQUIRED_FIELDS } from './sources.js';
+import { describeSource, fastRelation, ident, REQUIRED_FIELDS, type ColumnMap } from './sources.js';
 import { findFundingFor, getDataset } from './catalog.js';
 import { validRowsRelation } from './validate.js';
 
@@ -31,6 +31,8 @@ export interface LoadOptions {
   readonly end?: TimeLike;
   /** Assets to load, in this order (default: all, sorted by symbol). */
   readonly assets?: readonly string[];
+  /** Text label columns to load as dates x assets label panels (default: every stored label; `[]` for none). */
+  readonly labels?: readonly string[];
 }
 
 /** Options of {@link loadPanel}. */
@@ -53,6 +55,8 @@ export interface PanelSource {
   readonly bars: string;
   /** Numeric field columns available in `bars`. */
   readonly fields: readonly string[];
+  /** Text label columns available in `bars` (loaded into `Panel.labels`). */
+  readonly labels?: readonly string[];
   /** SQL relation of funding events (`time, symbol, funding_rate`), if funding is attached. */
   readonly funding?: string;
   /** Bar frequency. */
@@ -102,10 +106,16 @@ export async function loadPanel(dataset: string, opts: LoadPanelOptions = {}): P
     if (e.kind !== 'bars') throw new Error(`loadPanel: dataset "${dataset}" holds ${e.kind} events; load the bars dataset it attaches to (${e.attachTo ?? '?'})`);
     const fund = await findFundingFor(db, dataset);
     const rel = (files: readonly string[]): string => `read_parquet([${files.map(sqlString).join(', ')}])`;
+    // Every stored column: DOUBLE columns are numeric fields (the required five first), text columns labels.
+    const cols = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rel(e.files)}`);
+    const stored = cols.filter((c) => c.column_name !== 'time' && c.column_name !== 'symbol');
+    const extra = stored.filter((c) => c.column_type === 'DOUBLE' && !REQUIRED_FIELDS.bars.includes(c.column_name)).map((c) => c.column_name);
+    const labels = stored.filter((c) => c.column_type === 'VARCHAR').map((c) => c.column_name);
     return await loadFromSource(db, {
       dataset,
       bars: rel(e.files),
-      fields: REQUIRED_FIELDS.bars,
+      fields: [...REQUIRED_FIELDS.bars, ...extra],
+      ...(labels.length ? { labels } : {}),
       ...(fund ? { funding: rel(fund.files) } : {}),
       frequency: e.frequency,
       market: e.market,
@@ -171,6 +181,10 @@ export interface FilePanelOptions extends LoadOptions {
   readonly symbols?: readonly string[];
   /** Constant symbol for single-asset files without a symbol column. */
   readonly symbol?: string;
+  /** Column mapping normalized name -> file column (`{ symbol: 'code', time: 'date' }`), as for the ingest. */
+  readonly map?: ColumnMap;
+  /** Other numeric columns to load as fields under their own names (e.g. `['amount', 'turn']`); a value that does not parse is DuckDB's error naming the line. */
+  readonly extraFields?: readonly string[];
   /** Funding events file (`date,symbol,funding_rate`) to join as funding_rate / funding_event. */
   readonly fundingPath?: string;
   /**
@@ -196,7 +210,8 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
   try {
     // The typed CSV time parse reads zone-less text in the session zone: make it UTC.
     await db.exec(`SET TimeZone = 'UTC'`);
-    const src = await describeSource(db, path, 'bars', opts.symbol);
+    const src = await describeSource(db, path, 'bars', opts.symbol, opts.map ?? {});
+    const extraFields = opts.extraFields ?? [];
     let funding: string | undefined;
     if (opts.fundingPath) funding = fastRelation(await describeSource(db, opts.fundingPath, 'funding'));
     const assets = opts.assets ?? opts.symbols;
@@ -209,13 +224,13 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
     try {
       try {
         // DuckDB's TIMESTAMP parser first (fast); other time forms (epoch ms, ...) go through timeExpr.
-        await create(fastRelation(src, opts.symbol, groupCols, true));
+        await create(fastRelation(src, opts.symbol, groupCols, true, extraFields));
         // DuckDB's typed TIMESTAMPTZ parse gives NULL (no error) for other forms (epoch ms): reread those as text.
         const nulls = await db.one<{ n: number }>('SELECT count(*) AS n FROM file_bars WHERE time IS NULL');
-        if (src.format === 'csv' && Number(nulls?.n) > 0) await create(fastRelation(src, opts.symbol, groupCols, false));
+        if (src.format === 'csv' && Number(nulls?.n) > 0) await create(fastRelation(src, opts.symbol, groupCols, false, extraFields));
       } catch (err) {
         if (src.format !== 'csv' || !(err as Error).message.includes(`column "${src.time}"`)) throw err;
-        await create(fastRelation(src, opts.symbol, groupCols, false));
+        await create(fastRelation(src, opts.symbol, groupCols, false, extraFields));
       }
     } catch (err) {
       throw new Error(`${path}: ${(err as Error).message.split('\n').slice(0, 4).join(' ')}`);
@@ -224,7 +239,7 @@ export async function loadFilePanel(path: string, opts: FilePanelOptions): Promi
     if (Number(bad.t) || Number(bad.s)) throw new Error(`${path}: ${bad.t} row(s) with an empty or unparseable time, ${bad.s} with an empty symbol; ingest the file for a report with row numbers`);
     const panel = await loadFromSource(db, {
       bars: 'file_bars',
-      fields: Object.keys(src.fields),
+      fields: [...Object.keys(src.fields), ...extraFields],
       ...(funding ? { funding } : {}),
       frequency: opts.frequency,
       market: opts.market,
@@ -285,6 +300,11 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
   if (new Set(fields).size !== fields.length) throw new Error(`fields listed twice: ${fields.join(', ')}`);
   const barFields = fields.filter((f) => source.fields.includes(f));
   const fundingFields = fields.filter((f) => (FUNDING_FIELDS as readonly string[]).includes(f));
+  const availableLabels = source.labels ?? [];
+  const labelNames = opts.labels ? [...opts.labels] : availableLabels;
+  for (const l of labelNames) {
+    if (!availableLabels.includes(l)) throw new Error(`${source.dataset ?? 'panel'}: unknown label "${l}"; available: ${availableLabels.join(', ') || '(none)'}`);
+  }
 
   // Assets: requested (in the given order, each must exist) or all symbols with a bar in range.
   let assets: string[];
@@ -314,10 +334,19 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
   const tIndex = new Map<number, number>();
   for (let t = 0; t < T; t++) tIndex.set(times[t]!, t);
   const cols = barFields.map((f) => `coalesce(CAST(b.${ident(f)} AS DOUBLE), 'NaN'::DOUBLE) AS ${ident(f)}`);
+  // Labels come as integer codes into the sorted distinct values (0-based; NULL -> -1).
+  const levels: string[][] = [];
+  for (const l of labelNames) {
+    const rows = await db.all<{ v: string }>(`SELECT DISTINCT b.${ident(l)} AS v FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE b.${ident(l)} IS NOT NULL ${where.sql.replace(/\btime\b/g, 'b.time')} ORDER BY v`, where.params);
+    levels.push(rows.map((r) => r.v));
+    // dense_rank over the same rows in the same VARCHAR order as the levels query (NULLS LAST: non-null ranks are 1..k).
+    cols.push(`(CASE WHEN b.${ident(l)} IS NULL THEN -1 ELSE dense_rank() OVER (ORDER BY b.${ident(l)} NULLS LAST) - 1 END)::DOUBLE AS ${ident('label__' + l)}`);
+  }
   const sql = `SELECT epoch_ms(CAST(b.time AS TIMESTAMP))::DOUBLE AS t, s.a${cols.length ? ', ' + cols.join(', ') : ''}
     FROM ${source.bars} b JOIN ${assetTable} s USING (symbol) WHERE true ${where.sql.replace(/\btime\b/g, 'b.time')}`;
   const result = await db.connection.stream(sql, where.params);
-  const targets = barFields.map((f) => out[f]!);
+  const labelCodes = labelNames.map(() => new Float64Array(T * N).fill(-1));
+  const targets = [...barFields.map((f) => out[f]!), ...labelCodes];
   let idx = new Int32Array(0);
   for (;;) {
     const chunk = await result.fetchChunk();
@@ -339,7 +368,7 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
       const dst = targets[j]!;
       for (let r = 0; r < n; r++) {
         const x = v[r]!;
-        if (x === Infinity || x === -Infinity) {
+        if (j < barFields.length && (x === Infinity || x === -Infinity)) {
           const i = idx[r]!;
           throw new Error(`${source.dataset ?? 'panel'}: ${barFields[j]} is ${x} for ${assets[i % N]} at ${new Date(times[Math.floor(i / N)]!).toISOString()} (panels hold no infinities)`);
         }
@@ -362,6 +391,8 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
   }
   const ordered: Record<string, Float64Array> = {};
   for (const f of fields) ordered[f] = out[f]!;
+  const labels: Record<string, LabelPanel> = {};
+  labelNames.forEach((l, k) => (labels[l] = { levels: levels[k]!, codes: Int32Array.from(labelCodes[k]!) }));
   return {
     ...(source.dataset ? { dataset: source.dataset } : {}),
     frequency: source.frequency,
@@ -369,6 +400,7 @@ export async function loadFromSource(db: Db, source: PanelSource, opts: LoadOpti
     times,
     assets,
     fields: ordered,
+    ...(labelNames.length ? { labels } : {}),
   };
 }
 

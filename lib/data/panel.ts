@@ -70,6 +70,30 @@ export interface Panel {
   readonly fields: Readonly<Record<string, Float64Array>>;
   /** Optional fixed group labels per asset (e.g. sector), each length nAssets. */
   readonly groups?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Optional text labels per (bar, asset) that may change over time (e.g. an
+   * A-share `isST` or `tradestatus` column stored as text), from the file's
+   * non-numeric columns.
+   */
+  readonly labels?: Readonly<Record<string, LabelPanel>>;
+}
+
+/**
+ * A dates x assets panel of text labels, dictionary-encoded: the label of asset
+ * `a` at bar `t` is `levels[codes[t * nAssets + a]]`; code -1 = missing (no bar
+ * or an empty value). `levels` sorted (DuckDB VARCHAR order).
+ */
+export interface LabelPanel {
+  /** Distinct label values, sorted. */
+  readonly levels: readonly string[];
+  /** Codes into `levels`, length nDates * nAssets, date-major, -1 = missing. */
+  readonly codes: Int32Array;
+}
+
+/** The label of asset `a` at bar `t` of a label panel, or undefined when missing. */
+export function labelAt(label: LabelPanel, nAssetsOfPanel: number, t: number, a: number): string | undefined {
+  const c = label.codes[t * nAssetsOfPanel + a]!;
+  return c < 0 ? undefined : label.levels[c];
 }
 
 /** Number of bars (rows) of a panel. */
@@ -115,6 +139,13 @@ export function validatePanel(panel: Panel): void {
       if (g.length !== N) throw new Error(`panel group "${name}" has ${g.length} labels, expected ${N}`);
     }
   }
+  for (const [name, l] of Object.entries(panel.labels ?? {})) {
+    if (l.codes.length !== T * N) throw new Error(`panel label "${name}" has length ${l.codes.length}, expected ${T} x ${N} = ${T * N}`);
+    for (let i = 0; i < l.codes.length; i++) {
+      const c = l.codes[i]!;
+      if (c < -1 || c >= l.levels.length) throw new Error(`panel label "${name}" has code ${c} at row ${Math.floor(i / N)}, asset ${panel.assets[i % N]} (levels: ${l.levels.length})`);
+    }
+  }
 }
 
 /**
@@ -127,7 +158,10 @@ export function sliceDates(panel: Panel, start: number, end: number): Panel {
   if (start < 0 || end > T || start > end) throw new RangeError(`sliceDates: range [${start}, ${end}) outside [0, ${T}]`);
   const fields: Record<string, Float64Array> = {};
   for (const [name, f] of Object.entries(panel.fields)) fields[name] = f.slice(start * N, end * N);
-  return { ...panel, times: panel.times.slice(start, end), fields };
+  const labels = panel.labels
+    ? Object.fromEntries(Object.entries(panel.labels).map(([k, l]) => [k, { levels: l.levels, codes: l.codes.slice(start * N, end * N) }]))
+    : undefined;
+  return { ...panel, times: panel.times.slice(start, end), fields, ...(labels ? { labels } : {}) };
 }
 
 /**
@@ -153,7 +187,14 @@ export function selectAssets(panel: Panel, assets: readonly string[]): Panel {
   const groups = panel.groups
     ? Object.fromEntries(Object.entries(panel.groups).map(([k, g]) => [k, cols.map((c) => g[c]!)]))
     : undefined;
-  return { ...panel, assets: [...assets], fields, ...(groups ? { groups } : {}) };
+  const labels = panel.labels
+    ? Object.fromEntries(Object.entries(panel.labels).map(([k, l]) => {
+      const codes = new Int32Array(T * M);
+      for (let t = 0; t < T; t++) for (let j = 0; j < M; j++) codes[t * M + j] = l.codes[t * N + cols[j]!]!;
+      return [k, { levels: l.levels, codes }];
+    }))
+    : undefined;
+  return { ...panel, assets: [...assets], fields, ...(groups ? { groups } : {}), ...(labels ? { labels } : {}) };
 }
 
 /** ISO date (YYYY-MM-DD) for daily bars, ISO timestamp otherwise. */

@@ -15,7 +15,7 @@ export type SourceKind = 'bars' | 'funding';
 /** Accepted names of the time column, in order of preference. */
 export const TIME_COLUMNS = ['time', 'date', 'datetime', 'timestamp', 'open_time'] as const;
 /** Accepted names of the symbol column, in order of preference. */
-export const SYMBOL_COLUMNS = ['symbol', 'ticker', 'name', 'asset'] as const;
+export const SYMBOL_COLUMNS = ['symbol', 'ticker', 'name', 'asset', 'code'] as const;
 /** Required value columns per kind (volume is required for bars). */
 export const REQUIRED_FIELDS: Readonly<Record<SourceKind, readonly string[]>> = {
   bars: ['open', 'high', 'low', 'close', 'volume'],
@@ -111,12 +111,40 @@ export function rawRelation(src: Pick<SourceColumns, 'path' | 'format' | 'column
 }
 
 /**
+ * A column mapping: normalized name (`time`, `symbol`, or a required field such as
+ * `close`) -> column name in the file. Parsed from `symbol=code,time=date` by
+ * {@link parseColumnMap}.
+ */
+export type ColumnMap = Readonly<Record<string, string>>;
+
+/**
+ * Parses a column mapping `symbol=code,time=date` (comma-separated `name=column`
+ * pairs; spaces around names are trimmed).
+ * @throws Error naming the pair that is not `name=column` or a name given twice.
+ */
+export function parseColumnMap(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const m = /^([^=]+)=(.+)$/.exec(pair);
+    if (!m) throw new Error(`column mapping "${pair}" is not name=column (e.g. symbol=code,time=date)`);
+    const key = m[1]!.trim().toLowerCase();
+    if (key in out) throw new Error(`column mapping names "${key}" twice`);
+    out[key] = m[2]!.trim();
+  }
+  return out;
+}
+
+/**
  * Reads the header of `path` and maps its columns for `kind`.
  * @param symbol constant symbol for single-asset files without a symbol column.
+ * @param map explicit mapping normalized name -> file column (`{ symbol: 'code', time: 'date' }`);
+ *   names not mapped are found by the usual names (case-insensitive).
  * @throws Error naming the file when it does not exist, cannot be read, or lacks a
- *   required column (the message names the missing column and lists the columns found).
+ *   required column (the message names the missing column and lists the columns found);
+ *   Error naming a mapping key that is not time, symbol or a required field of `kind`,
+ *   or a mapped column the file lacks.
  */
-export async function describeSource(db: Db, path: string, kind: SourceKind, symbol?: string): Promise<SourceColumns> {
+export async function describeSource(db: Db, path: string, kind: SourceKind, symbol?: string, map: ColumnMap = {}): Promise<SourceColumns> {
   if (!existsSync(path)) throw new Error(`${path}: file not found`);
   const format = fileFormat(path);
   let columns: string[];
@@ -145,13 +173,21 @@ export async function describeSource(db: Db, path: string, kind: SourceKind, sym
     }
     return undefined;
   };
-  const time = find(TIME_COLUMNS);
+  const valid = ['time', 'symbol', ...REQUIRED_FIELDS[kind]];
+  const mapped: Record<string, string> = {};
+  for (const [k, col] of Object.entries(map)) {
+    if (!valid.includes(k)) throw new Error(`${path}: column mapping key "${k}" is not one of ${valid.join(', ')}`);
+    const c = columns.includes(col) ? col : lower.get(col.toLowerCase());
+    if (c === undefined) throw new Error(`${path}: column mapping ${k}=${col}: no column "${col}"; columns found: ${columns.join(', ')}`);
+    mapped[k] = c;
+  }
+  const time = mapped.time ?? find(TIME_COLUMNS);
   if (time === undefined) throw new Error(`${path}: missing required column "time" (one of ${TIME_COLUMNS.join(', ')}); columns found: ${columns.join(', ')}`);
-  const sym = symbol === undefined ? find(SYMBOL_COLUMNS) : undefined;
+  const sym = symbol === undefined ? (mapped.symbol ?? find(SYMBOL_COLUMNS)) : undefined;
   if (symbol === undefined && sym === undefined) throw new Error(`${path}: missing required column "symbol" (one of ${SYMBOL_COLUMNS.join(', ')}; or pass a constant symbol); columns found: ${columns.join(', ')}`);
   const fields: Record<string, string> = {};
   for (const f of REQUIRED_FIELDS[kind]) {
-    const c = lower.get(f);
+    const c = mapped[f] ?? lower.get(f);
     if (c === undefined) throw new Error(`${path}: missing required column "${f}" for ${kind}; columns found: ${columns.join(', ')}`);
     fields[f] = c;
   }
@@ -218,12 +254,16 @@ export function typedRelation(src: SourceColumns, symbol?: string): string {
  * (parquet TIMESTAMP/DATE columns are cast), or with `typedTime` the CSV time column
  * is parsed as TIMESTAMPTZ by DuckDB (faster; fails on other time forms; zone-less text
  * is read in the session time zone: set `TimeZone` to UTC on the connection first). `extra` columns come along as VARCHAR
- * `group_<name>` (for panel groups).
- * @throws Error naming the file and an `extra` column it lacks.
+ * `group_<name>` (for panel groups); `numeric` columns as DOUBLE fields under their own names.
+ * @throws Error naming the file and an `extra` or `numeric` column it lacks.
  */
-export function fastRelation(src: SourceColumns, symbol?: string, extra: readonly string[] = [], typedTime = false): string {
+export function fastRelation(src: SourceColumns, symbol?: string, extra: readonly string[] = [], typedTime = false, numeric: readonly string[] = []): string {
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
   const fields = Object.entries(src.fields).map(([f, c]) => `CAST(${ident(c)} AS DOUBLE) AS ${ident(f)}`);
+  for (const c of numeric) {
+    if (!src.ignored.includes(c)) throw new Error(`${src.path}: no extra column "${c}" to load as a field (mapped and required columns load anyway); columns: ${src.columns.join(', ')}`);
+    fields.push(`CAST(${ident(c)} AS DOUBLE) AS ${ident(c)}`);
+  }
   for (const c of extra) {
     if (!src.columns.includes(c)) throw new Error(`${src.path}: no column "${c}"; columns: ${src.columns.join(', ')}`);
     fields.push(`CAST(${ident(c)} AS VARCHAR) AS ${ident('group_' + c)}`);
@@ -235,7 +275,7 @@ export function fastRelation(src: SourceColumns, symbol?: string, extra: readonl
     timeType = src.types[src.time] ?? 'VARCHAR';
   } else {
     const types: Record<string, string> = {};
-    for (const c of Object.values(src.fields)) types[c] = 'DOUBLE';
+    for (const c of [...Object.values(src.fields), ...numeric]) types[c] = 'DOUBLE';
     // TIMESTAMPTZ keeps a zone offset in the text (TIMESTAMP would drop it); zone-less
     // text reads in the session time zone, which the caller sets to UTC.
     if (typedTime) types[src.time] = 'TIMESTAMPTZ';

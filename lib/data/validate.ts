@@ -1,3 +1,5 @@
+import type { Frequency } from './panel.js';
+
 /**
  * Data-quality checks run on the way in (see `ingest.ts`), as SQL over the
  * staging table, and the data-quality report they produce.
@@ -175,6 +177,22 @@ export interface QualityReport {
   readonly rowsDropped: number;
   /** One line per check (every check run, count 0 included). */
   readonly checks: readonly QualityRow[];
+  /** Bar frequency stored (absent in reports written before frequency inference). */
+  readonly frequency?: Frequency;
+  /** Whether the frequency was given or inferred from the data. */
+  readonly frequencySource?: 'given' | 'inferred';
+  /** Market kind stored. */
+  readonly market?: 'equity' | 'crypto';
+  /** Whether the market was given or inferred from the data. */
+  readonly marketSource?: 'given' | 'inferred';
+  /** Numeric fields stored (required fields first, then extra numeric columns by their file names). */
+  readonly fields?: readonly string[];
+  /** Text label columns stored (extra columns that are not numeric). */
+  readonly labels?: readonly string[];
+  /** Bars per year inferred from the stored bar times (see `inferBarsPerYear`). */
+  readonly barsPerYear?: number;
+  /** Plain-text notes: inferred settings, a given frequency the data contradicts. */
+  readonly notes?: readonly string[];
 }
 
 /** The report lines with a non-zero count of the given severity. */
@@ -188,6 +206,8 @@ export function problems(report: QualityReport, severity?: Severity): QualityRow
  */
 export function formatReport(report: QualityReport, maxExamples = 3): string {
   const lines = [`${report.dataset}: ${report.status} (policy ${report.policy}); rows in ${report.rowsIn}, kept ${report.rowsKept}, dropped ${report.rowsDropped}`];
+  if (report.fields) lines.push(`  ${report.frequency ?? '?'} ${report.market ?? '?'}; fields ${report.fields.join(', ')}${report.labels?.length ? `; labels ${report.labels.join(', ')}` : ''}${report.barsPerYear !== undefined ? `; ${report.barsPerYear.toFixed(1)} bars/year inferred` : ''}`);
+  for (const n of report.notes ?? []) lines.push(`  note: ${n}`);
   for (const c of problems(report)) {
     lines.push(`  ${c.severity} ${c.check}: ${c.count}`);
     for (const e of c.examples.slice(0, maxExamples)) lines.push(`    ${e.file}:${e.row} ${e.symbol ?? '(no symbol)'} ${e.time ?? '(no time)'}: ${e.detail}`);

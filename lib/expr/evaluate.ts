@@ -145,7 +145,9 @@ function encodeLabelSeries(x: Float64Array | number, n: number): GroupCodes {
  * computed: `returns` = close / delay(close, 1) - 1, `vwap` = (high + low +
  * close) / 3 when the panel has no `vwap` field, `adv{d}` = ts_mean(volume, d)
  * (share volume). A group argument that names a key of `panel.groups` uses
- * those fixed per-asset labels; any other group argument is evaluated as a
+ * those fixed per-asset labels; one that names a key of `panel.labels` (text
+ * labels per date and asset, e.g. an ingested `industry` column) uses the label
+ * of each date; any other group argument is evaluated as a
  * series whose values (per date and asset) are the labels; NaN = no group.
  *
  * @returns a new Float64Array of length nDates * nAssets, date-major, NaN = missing, never an infinity.
@@ -255,8 +257,11 @@ export function evaluateMany(es: readonly (string | Expr)[], panel: Panel, opts:
       if (node.key.startsWith('group:')) {
         const g = panel.groups ? own(panel.groups, x.name) : undefined;
         if (g) { values[id] = { groups: encodeGroups(g), owned: false }; continue; }
+        // A text label panel (may change over time): its codes are the groups of each date (-1 = none).
+        const lab = panel.labels ? own(panel.labels, x.name) : undefined;
+        if (lab) { values[id] = { groups: { codes: lab.codes, perCell: true, nGroups: lab.levels.length }, owned: false }; continue; }
         if (!own(panel.fields, x.name) && x.name !== 'returns' && x.name !== 'vwap' && !ADV_RE.test(x.name)) {
-          const names = [...Object.keys(panel.groups ?? {}), ...Object.keys(panel.fields)];
+          const names = [...Object.keys(panel.groups ?? {}), ...Object.keys(panel.labels ?? {}), ...Object.keys(panel.fields)];
           const s = suggest(x.name, names);
           throw new ExprError(`unknown group ${x.name} at ${x.pos}${s ? `: did you mean ${s}?` : `; groups: ${Object.keys(panel.groups ?? {}).join(', ') || '(none in this panel)'}`}`, x.pos);
         }

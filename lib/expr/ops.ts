@@ -155,9 +155,19 @@ const OPS: OpSpec[] = [
   bin('or', 'logical or (non-zero is true): 1/0, NaN if either is NaN (infix `||`).', { infix: { symbol: '||', prec: 1 }, commutative: true }),
   un('not', 'logical not: 1 if x == 0, 0 if x != 0, NaN if x is NaN (prefix `!`).', { infix: { symbol: '!', prec: 7, unary: true } }),
   {
-    name: 'if_else', kind: 'element_wise', args: [S('cond'), S('a'), S('b')], aliases: ['where'],
+    name: 'if_else', kind: 'element_wise', args: [S('cond'), S('a'), S('b')],
     description: 'a where cond != 0, b where cond == 0, NaN where cond is NaN (also written `cond ? a : b`).',
     lookback: zero, run: (c, [p, a, b]) => K.ifElse(val(p!), val(a!), val(b!), c.alloc()),
+  },
+  {
+    name: 'where', kind: 'element_wise', args: [S('cond'), S('x')],
+    description: 'x where cond != 0, NaN (missing) where cond == 0 or cond is NaN: excludes values without setting them to 0; same as if_else(cond, x, nan). A cross-sectional operator over the result ranks only the kept values; a time-series window containing an excluded bar is NaN (windows are strict).',
+    lookback: zero, run: (c, [p, x]) => K.ifElse(val(p!), val(x!), NaN, c.alloc()),
+  },
+  {
+    name: 'nan', kind: 'element_wise', args: [],
+    description: 'the missing value: NaN in every cell (written `nan`, no parentheses; `nan()` is accepted). Any arithmetic with it gives NaN; comparisons with it give NaN, so `if_else(nan, a, b)` is NaN. A panel field named `nan` cannot be referenced.',
+    lookback: zero, run: (c) => K.fill(c.alloc(), NaN),
   },
   {
     name: 'clip', kind: 'element_wise', args: [S('x'), S('lo'), S('hi')],

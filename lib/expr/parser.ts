@@ -253,7 +253,11 @@ class Parser {
     }
     if (t.t === 'id') {
       this.count(t.pos);
-      if (!this.isOp('(')) return fieldRef(t.v, t.pos);
+      if (!this.isOp('(')) {
+        // A zero-argument operator (the `nan` literal) is written without parentheses.
+        if (getOperator(t.v)?.args.length === 0) return resolveCall(t.v, [], t.pos);
+        return fieldRef(t.v, t.pos);
+      }
       this.next();
       this.enter(t.pos);
       const raw: RawArg[] = [];
@@ -359,6 +363,7 @@ function pr(e: Expr): { s: string; p: number } {
     const wr = inf.rightAssoc ? r.p < p : r.p <= p;
     return { s: `${wl ? `(${l.s})` : l.s} ${inf.symbol} ${wr ? `(${r.s})` : r.s}`, p };
   }
+  if (op.args.length === 0) return { s: op.name, p: ATOM };
   return { s: `${op.name}(${e.args.map((a) => pr(a).s).join(', ')})`, p: ATOM };
 }
 

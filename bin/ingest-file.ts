@@ -1,0 +1,98 @@
+/**
+ * `alphalab ingest FILE... --name NAME [--map symbol=code,time=date] [--frequency 1d]
+ * [--market equity] [--policy reject|drop] [--ignore COL,...] [--json]`: ingests
+ * the user's own files (CSV, CSV.gz, parquet) into the catalog with the quality
+ * report of lib/data; `--json` prints one summary line.
+ */
+import { Db } from '../lib/db/index.js';
+import { formatReport, getDataset, ingestFiles, IngestRejectedError, parseColumnMap, FREQUENCY_MS, type Frequency, type QualityReport } from '../lib/data/index.js';
+
+/** Options of {@link ingestFileCommand} (commander's parsed flags). */
+export interface IngestFileCliOptions {
+  readonly name?: string;
+  readonly map?: string;
+  readonly frequency?: string;
+  readonly market?: string;
+  readonly policy?: string;
+  readonly ignore?: string;
+  readonly symbol?: string;
+  readonly json?: boolean;
+}
+
+/** The one-line summary `--json` prints (also what a script reads on rejection). */
+export function ingestSummary(report: QualityReport, extra: { symbols?: number; first?: string | null; last?: string | null } = {}): Record<string, unknown> {
+  const byKind = (sev: 'error' | 'warning'): Record<string, number> =>
+    Object.fromEntries(report.checks.filter((c) => c.severity === sev && c.count > 0).map((c) => [c.check, c.count]));
+  return {
+    ok: report.status !== 'rejected',
+    dataset: report.dataset,
+    status: report.status,
+    policy: report.policy,
+    rowsIn: report.rowsIn,
+    rows: report.rowsKept,
+    rowsDropped: report.rowsDropped,
+    symbols: extra.symbols ?? null,
+    first: extra.first ?? null,
+    last: extra.last ?? null,
+    frequency: report.frequency ?? null,
+    frequencySource: report.frequencySource ?? null,
+    market: report.market ?? null,
+    fields: report.fields ?? null,
+    labels: report.labels ?? null,
+    barsPerYear: report.barsPerYear ?? null,
+    errors: byKind('error'),
+    warnings: byKind('warning'),
+    notes: report.notes ?? [],
+  };
+}
+
+/**
+ * Runs the ingest of `files` as dataset `o.name`.
+ * @returns exit code: 0 ingested/unchanged, 1 rejected, 2 bad arguments or unreadable input.
+ */
+export async function ingestFileCommand(files: readonly string[], o: IngestFileCliOptions): Promise<number> {
+  const fail = (msg: string): number => {
+    if (o.json) process.stdout.write(`${JSON.stringify({ ok: false, error: msg })}\n`);
+    else process.stderr.write(`ingest: ${msg}\n`);
+    return 2;
+  };
+  let map: Record<string, string> = {};
+  try {
+    if (!o.name) return fail('--name NAME is required with files (the dataset name: letters, digits, underscores)');
+    if (o.frequency !== undefined && !(o.frequency in FREQUENCY_MS)) return fail(`--frequency ${o.frequency}: one of ${Object.keys(FREQUENCY_MS).join(', ')}`);
+    if (o.market !== undefined && o.market !== 'equity' && o.market !== 'crypto') return fail(`--market ${o.market}: equity or crypto`);
+    if (o.policy !== undefined && o.policy !== 'reject' && o.policy !== 'drop') return fail(`--policy ${o.policy}: reject or drop`);
+    if (o.map) map = parseColumnMap(o.map);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const db = await Db.open();
+  try {
+    if (!o.json) process.stderr.write(`ingest: ${files.join(', ')} -> dataset ${o.name} (validating, then writing parquet + catalog)\n`);
+    let report: QualityReport;
+    try {
+      report = await ingestFiles(files, {
+        db, dataset: o.name!, map,
+        ...(o.frequency ? { frequency: o.frequency as Frequency } : {}),
+        ...(o.market ? { market: o.market as 'equity' | 'crypto' } : {}),
+        ...(o.policy ? { policy: o.policy as 'reject' | 'drop' } : {}),
+        ...(o.symbol ? { symbol: o.symbol } : {}),
+        ...(o.ignore ? { ignore: o.ignore.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+      });
+    } catch (err) {
+      if (err instanceof IngestRejectedError) {
+        if (o.json) process.stdout.write(`${JSON.stringify(ingestSummary(err.report))}\n`);
+        else process.stdout.write(`${formatReport(err.report, 5)}\n`);
+        return 1;
+      }
+      return fail((err as Error).message);
+    }
+    const e = await getDataset(db, o.name!);
+    if (o.json) process.stdout.write(`${JSON.stringify(ingestSummary(report, { symbols: e.symbols.length, first: e.firstTime, last: e.lastTime }))}\n`);
+    else process.stdout.write(`${formatReport(report)}\n  ${e.symbols.length} symbols, ${e.firstTime} .. ${e.lastTime}\n`);
+    return 0;
+  } finally {
+    db.close();
+    Db.closeAll();
+  }
+}
