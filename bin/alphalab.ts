@@ -10,6 +10,7 @@
  *   brain <verb>          WorldQuant BRAIN: login, simulate, status, check, submit, hopeful, parity (bin/brain.ts)
  *   meme fetch, swap ...  meme-token data pipeline; Solana swaps through Jupiter (bin/venues.ts)
  *   ml <verb>             ML signal engine: train | evaluate | predict | export-features | bench (bin/ml.ts)
+ *   mine grid|variants    alpha mining on the train segment, resumable (bin/mine.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { projectRoot } from '../lib/db/paths.js';
 import { registerBrainCommand } from './brain.js';
 import { registerVenueCommands } from './venues.js';
 import { registerMlCommand } from './ml.js';
+import { registerMineCommand } from './mine.js';
 import {
   consoleProgress,
   ensureJupyter,
@@ -214,6 +216,7 @@ registerModels(program);
 registerBrainCommand(program);
 registerVenueCommands(program);
 registerMlCommand(program);
+registerMineCommand(program);
 // A kill -9 of the npm / tsx wrapper is not forwarded: when a wrapper parent dies, stop as on SIGTERM
 // (the runner and `lab` shut their Jupyter servers down on it). ALPHALAB_EXIT_WITH_PARENT=0 opts out.
 if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
