@@ -10,7 +10,7 @@
  *   brain <verb>          WorldQuant BRAIN: login, simulate, status, check, submit, hopeful, parity (bin/brain.ts)
  *   meme fetch, swap ...  meme-token data pipeline; Solana swaps through Jupiter (bin/venues.ts)
  *   ml <verb>             ML signal engine: train | evaluate | predict | export-features | bench (bin/ml.ts)
- *   mine grid|variants    alpha mining on the train segment, resumable (bin/mine.ts)
+ *   mine grid|variants|gp alpha mining on the train segment, resumable (bin/mine.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

@@ -1,8 +1,9 @@
 /**
- * `alphalab mine grid|variants`: alpha mining from the command line (issue 11, first pass), thin over lib/mine.
+ * `alphalab mine grid|variants|gp`: alpha mining from the command line (issue 11, first pass), thin over lib/mine.
  *
  *   alphalab mine grid     --dataset sp500_daily [--max 200] [--seed 42] [--order sample|enumerate] [--templates FILE] [--windows 5,10,20,60]
  *   alphalab mine variants --dataset sp500_daily [--parents FILE] [--max 200] [--seed S]
+ *   alphalab mine gp       --dataset sp500_daily [--population 20] [--generations 10] [--max 200] [--seed 42]
  *
  * Common: --time-limit S (stop this session after S seconds; the same command
  * resumes), --db FILE (trial store, journal and hopeful_alphas; default
@@ -17,6 +18,8 @@ import cliProgress from 'cli-progress';
 import type { Panel } from '../lib/data/panel.js';
 import type { MineProgress, MineResult } from '../lib/mine/index.js';
 
+type Miner = 'grid' | 'variants' | 'gp';
+
 interface MineCli {
   dataset: string;
   max: number;
@@ -29,6 +32,8 @@ interface MineCli {
   templates?: string;
   windows?: number[];
   parents?: string;
+  population?: number;
+  generations?: number;
 }
 
 const posInt = (v: string): number => {
@@ -113,7 +118,7 @@ function printText(r: MineResult): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function runMineVerb(miner: 'grid' | 'variants', o: MineCli): Promise<void> {
+async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
   const { FactorStore } = await import('../lib/factors/index.js');
   const lib = await import('../lib/mine/index.js');
   const panel = await loadMinePanel(o.dataset);
@@ -139,6 +144,13 @@ async function runMineVerb(miner: 'grid' | 'variants', o: MineCli): Promise<void
         ...(o.templates ? { templates: readFileSync(o.templates, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) } : {}),
         ...(o.windows ? { domains: { windows: o.windows } } : {}),
       })
+      : miner === 'gp'
+      ? await lib.mineGp({
+        ...common,
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        gp: { ...(o.population ? { population: o.population } : {}), ...(o.generations ? { generations: o.generations } : {}) },
+        ...(o.windows ? { domains: { windows: o.windows } } : {}),
+      })
       : await lib.mineVariants({ ...common, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.parents ? { parents: lib.readParentsFile(o.parents) } : {}) });
     progress.stop();
     if (o.json) process.stdout.write(`${JSON.stringify(mineSummary(r))}\n`);
@@ -150,7 +162,7 @@ async function runMineVerb(miner: 'grid' | 'variants', o: MineCli): Promise<void
   }
 }
 
-/** Registers `mine grid|variants` on the alphalab program. */
+/** Registers `mine grid|variants|gp` on the alphalab program. */
 export function registerMineCommand(program: Command): void {
   const mine = program.command('mine').description('alpha mining: template grid, expression variants (lib/mine); every candidate screened on the train segment and counted in the trial store');
   const common = (cmd: Command): Command =>
@@ -162,7 +174,7 @@ export function registerMineCommand(program: Command): void {
       .option('--db <file>', 'DuckDB file of the trial store, the mining journal and hopeful_alphas (default data/quant.duckdb)')
       .option('--test-fraction <f>', 'share of the last bars held out as the test segment', posNum, 0.2)
       .option('--json', 'print one JSON summary line');
-  const act = (miner: 'grid' | 'variants') => async (o: MineCli) => {
+  const act = (miner: Miner) => async (o: MineCli) => {
     try {
       await runMineVerb(miner, o);
     } catch (err) {
@@ -182,4 +194,9 @@ export function registerMineCommand(program: Command): void {
   common(mine.command('variants').description('expression miner: variants (window scaling, field / operator swaps, wrapping, negation) of the hopeful alphas'))
     .option('--parents <file>', 'parent expressions: JSON array (strings or {expression}) or one per line (default: the hopeful_alphas table)')
     .action(act('variants'));
+  common(mine.command('gp').description('genetic programming: typed crossover and mutation, tournament, parsimony, elitism; initial population from the template grid'))
+    .option('--population <n>', 'individuals per generation (default 20)', posInt)
+    .option('--generations <n>', 'generations after the first (default 10)', posInt)
+    .option('--windows <list>', 'window lengths of the initial population, comma-separated (default 5,10,20,60)', windowList)
+    .action(act('gp'));
 }

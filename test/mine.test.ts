@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FactorStore } from '../lib/factors/index.js';
-import { canonical, getOperator } from '../lib/expr/index.js';
+import { canonical, getOperator, parse } from '../lib/expr/index.js';
 import { listHopefulAlphas } from '../lib/venues/brain/index.js';
 import {
-  expressionVariants, gridCandidates, gridSize, mineGrid, mineVariants, operatorsForHole, readJournal, templateHoles, testSegmentStart, type GridSkips, type MineResult,
+  expressionVariants, gridCandidates, mineGp, treeShape, gridSize, mineGrid, mineVariants, operatorsForHole, readJournal, templateHoles, testSegmentStart, type GridSkips, type MineResult,
 } from '../lib/mine/index.js';
 import type { Panel } from '../lib/data/index.js';
 import { MINE_TEST_GRID } from './helpers/mine-grid.js';
@@ -196,4 +196,33 @@ test('resume after kill -9: the same command continues; no candidate screened tw
   assert.deepEqual(journalKey(resumed), journalKey(whole));
   store.db.close();
   fresh.db.close();
+});
+
+test('GP: seeded and reproducible; children typed, within the size and depth limits, with lineage; a run continued later breeds what an uninterrupted run breeds', async () => {
+  const panel = small();
+  const gp = { population: 6, generations: 3, elite: 1, maxSize: 9, maxDepth: 4 };
+  const cfg = { templates: MINE_TEST_GRID.templates, domains: MINE_TEST_GRID.domains, gp, seed: 3, skipRetest: true } as const;
+  const a = await openStore('gp-a.duckdb'), b = await openStore('gp-b.duckdb');
+  const whole = await mineGp({ ...cfg, panel, store: a, max: 16 });
+  assert.equal(whole.candidates, 16);
+  assert.ok(whole.journal.some((j) => (j.generation ?? 0) >= 2), 'bred past the first generation');
+  for (const j of whole.journal) {
+    const s = treeShape(parse(j.expression));
+    assert.ok(s.size <= 9 && s.depth <= 4, `${j.expression}: size ${s.size}, depth ${s.depth}`);
+    assert.equal(canonical(j.expression), j.expression);
+    if (j.generation) {
+      assert.ok(j.parent && whole.journal.some((p) => p.expression === j.parent && (p.generation ?? 0) < j.generation!), `lineage of ${j.expression}`);
+      assert.ok(j.mutation);
+    }
+  }
+  // the same run in two sessions (stopped at 7 candidates, then continued)
+  const first = await mineGp({ ...cfg, panel, store: b, max: 7 });
+  assert.equal(first.candidates, 7);
+  const second = await mineGp({ ...cfg, panel, store: b, max: 16 });
+  assert.equal(second.runKey, whole.runKey);
+  assert.equal(second.screenedThisSession, 9);
+  assert.deepEqual(journalKey(second), journalKey(whole));
+  assert.equal(await b.countTrials({ dataset: 'synthetic' }), 16);
+  a.db.close();
+  b.db.close();
 });

@@ -21,3 +21,5 @@ export { runMiner, readJournal, retestWinners, improvements, mineRunKey, testSeg
 export type { MineCandidate, MineGates, MineProgress, MineRunOptions, MinedCandidate, RetestedWinner, Improvement, MineResult } from './run.js';
 export { mineGrid, mineVariants, defaultMineFields, readParentsFile } from './miners.js';
 export type { MineGridOptions, MineVariantsOptions, MineCommon } from './miners.js';
+export { mineGp, gpCandidates, gpFitness, treeShape, DEFAULT_GP } from './gp.js';
+export type { GpSettings, MineGpOptions } from './gp.js';

@@ -17,7 +17,7 @@
  * - `mine_runs`: run_key (PK: hash of miner, dataset, panel shape, test start
  *   and the miner's config), miner, dataset, config JSON, started_at, updated_at;
  * - `mine_candidates`: (run_key, expression) PK, seq, template, parent,
- *   mutation, status ('screened' | 'rejected' | 'error'), new_trial, sharpe,
+ *   mutation, generation, status ('screened' | 'rejected' | 'error'), new_trial, sharpe,
  *   fitness, turnover, self_corr, hopeful, failures JSON, detail, created_at.
  * A hopeful alpha also goes to the BRAIN `hopeful_alphas` table
  * (lib/venues/brain `addHopefulAlpha`, source `mine:<miner>`) in the same
@@ -58,6 +58,8 @@ export interface MineCandidate {
   readonly parent?: string;
   /** Mutation that made it from the parent, or 'parent' for the parent itself. */
   readonly mutation?: string;
+  /** GP generation (0 = initial population). */
+  readonly generation?: number;
 }
 
 /** Hopeful gates: BRAIN's local IS limits plus the self-correlation limit. */
@@ -110,6 +112,13 @@ export interface MineRunOptions {
   /** Checked before each candidate (Ctrl-C). */
   readonly shouldStop?: () => boolean;
   readonly onProgress?: (p: MineProgress) => void;
+  /**
+   * Called with every journaled candidate: first each row journaled in an
+   * earlier session (resume), then each new row before the next candidate is
+   * drawn, so a miner that steers by results (GP) sees the same results
+   * whether the run was interrupted or not.
+   */
+  readonly onResult?: (row: MinedCandidate) => void;
   /** Skip the end-of-run test-segment re-test (tests of what is mined). Default false. */
   readonly skipRetest?: boolean;
 }
@@ -121,6 +130,7 @@ export interface MinedCandidate {
   readonly template: string | null;
   readonly parent: string | null;
   readonly mutation: string | null;
+  readonly generation: number | null;
   readonly status: 'screened' | 'rejected' | 'error';
   readonly newTrial: boolean;
   /** Train-segment net Sharpe (annualized), fitness, turnover (fraction of book per bar). NaN when not screened. */
@@ -184,7 +194,7 @@ CREATE TABLE IF NOT EXISTS mine_runs (
   run_key VARCHAR PRIMARY KEY, miner VARCHAR NOT NULL, dataset VARCHAR NOT NULL, config JSON NOT NULL,
   started_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
 CREATE TABLE IF NOT EXISTS mine_candidates (
-  run_key VARCHAR NOT NULL, seq INTEGER NOT NULL, expression VARCHAR NOT NULL, template VARCHAR, parent VARCHAR, mutation VARCHAR,
+  run_key VARCHAR NOT NULL, seq INTEGER NOT NULL, expression VARCHAR NOT NULL, template VARCHAR, parent VARCHAR, mutation VARCHAR, generation INTEGER,
   status VARCHAR NOT NULL, new_trial BOOLEAN NOT NULL, sharpe DOUBLE, fitness DOUBLE, turnover DOUBLE, self_corr DOUBLE,
   hopeful BOOLEAN NOT NULL, failures JSON, detail VARCHAR, created_at TIMESTAMP NOT NULL,
   PRIMARY KEY (run_key, expression));
@@ -200,7 +210,7 @@ export async function readJournal(db: Db, runKey: string): Promise<MinedCandidat
   const rows = await db.all(`SELECT * FROM mine_candidates WHERE run_key = ? ORDER BY seq`, [runKey]);
   return rows.map((r) => ({
     seq: Number(r.seq), expression: String(r.expression), template: (r.template as string | null) ?? null, parent: (r.parent as string | null) ?? null,
-    mutation: (r.mutation as string | null) ?? null, status: String(r.status) as MinedCandidate['status'], newTrial: Boolean(r.new_trial),
+    mutation: (r.mutation as string | null) ?? null, generation: r.generation === null || r.generation === undefined ? null : Number(r.generation), status: String(r.status) as MinedCandidate['status'], newTrial: Boolean(r.new_trial),
     sharpe: num(r.sharpe), fitness: num(r.fitness), turnover: num(r.turnover), selfCorr: num(r.self_corr), hopeful: Boolean(r.hopeful), detail: (r.detail as string | null) ?? null,
   }));
 }
@@ -258,6 +268,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
     }
   }
 
+  for (const j of journal) o.onResult?.(j);
   const t0 = performance.now();
   let session = 0, resumedSkips = 0, duplicateSkips = 0;
   let stoppedBy: MineResult['stoppedBy'] = 'exhausted';
@@ -286,7 +297,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
       const r = await screenExpression(ast, train, { portfolio: pf, costBps }, { store, dataset, source, exprCache: cache });
       failures = r.failures;
       if (!r.screened) {
-        row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, status: 'rejected', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: r.failures.map((f) => f.detail).join('; ') };
+        row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'rejected', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: r.failures.map((f) => f.detail).join('; ') };
       } else {
         const m = r.full!;
         const values = evaluate(ast, train, { cache });
@@ -298,15 +309,15 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
           if (Number.isFinite(corr) && !(Math.abs(corr) <= selfCorr)) selfCorr = Math.abs(corr);
         }
         const hopeful = passesLocalGates(m, gates) && !(selfCorr >= gates.maxSelfCorrelation);
-        row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, status: 'screened', newTrial: !r.factor!.cached, sharpe: m.sharpe, fitness: m.fitness, turnover: m.turnover, selfCorr, hopeful, detail: null };
+        row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'screened', newTrial: !r.factor!.cached, sharpe: m.sharpe, fitness: m.fitness, turnover: m.turnover, selfCorr, hopeful, detail: null };
         if (hopeful) pool.push({ expression: c.expression, snap });
       }
     } catch (err) {
-      row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, status: 'error', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: (err as Error).message };
+      row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'error', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: (err as Error).message };
     }
     await db.transaction(async (tx) => {
-      await tx.exec(`INSERT INTO mine_candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`, [
-        runKey, row.seq, row.expression, row.template, row.parent, row.mutation, row.status, row.newTrial,
+      await tx.exec(`INSERT INTO mine_candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`, [
+        runKey, row.seq, row.expression, row.template, row.parent, row.mutation, row.generation, row.status, row.newTrial,
         finiteOrNull(row.sharpe), finiteOrNull(row.fitness), finiteOrNull(row.turnover), finiteOrNull(row.selfCorr), row.hopeful,
         failures === null ? null : JSON.stringify(failures), row.detail, nowTs(),
       ]);
@@ -316,6 +327,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
     });
     journal.push(row);
     seq++;
+    o.onResult?.(row);
     if (row.status === 'screened') {
       screened++;
       session++;
