@@ -226,3 +226,23 @@ test('GP: seeded and reproducible; children typed, within the size and depth lim
   a.db.close();
   b.db.close();
 });
+
+test('a random-walk panel: the mining run reports no discovery (every winner\'s deflated Sharpe, every trial counted, stays below the pass level)', async () => {
+  const { DSR_PASS_LEVEL } = await import('../lib/stats/index.js');
+  const base = small();
+  const T = base.times.length, N = base.assets.length, rng = mulberry32(21);
+  const gauss = () => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng());
+  const close = new Float64Array(T * N), sig = new Float64Array(T * N), noise = new Float64Array(T * N);
+  for (let t = 0; t < T; t++) for (let a = 0; a < N; a++) {
+    close[t * N + a] = t === 0 ? 100 : close[(t - 1) * N + a]! * (1 + 0.01 * gauss());
+    sig[t * N + a] = gauss();
+    noise[t * N + a] = gauss();
+  }
+  const panel: Panel = { ...base, dataset: 'random_walk', fields: { open: close, high: close, low: close, close, volume: base.fields.volume!, sig, noise } };
+  const store = await openStore('rw.duckdb');
+  const r = await mineGrid({ ...MINE_TEST_GRID, panel, store });
+  assert.equal(r.trialsInStore, MINE_TEST_GRID.max);
+  assert.ok(r.winners.length >= 1);
+  for (const w of r.winners) assert.ok(w.deflatedSharpe < DSR_PASS_LEVEL, `${w.expression}: DSR ${w.deflatedSharpe}`);
+  store.db.close();
+});
