@@ -102,6 +102,7 @@ export function mineSummary(r: MineResult): Record<string, unknown> {
     dataset: r.dataset, run_key: r.runKey, screened_this_session: r.screenedThisSession, rejected: r.rejected, stopped_by: r.stoppedBy,
     winners: r.winners.map((w) => ({ expression: w.expression, train_sharpe: r4(w.trainSharpe), test_sharpe: r4(w.testSharpe), deflated_sharpe: r4(w.deflatedSharpe), hopeful: w.hopeful })),
     improvements: r.improvements.length,
+    pool: r.pool ? { n: r.pool.expressions.length, equal_ic: r4(r.pool.equalWeight.ic), equal_rank_ic: r4(r.pool.equalWeight.rankIc), ic_weighted_ic: r4(r.pool.icWeighted.ic), ic_weighted_rank_ic: r4(r.pool.icWeighted.rankIc) } : null,
   };
 }
 
@@ -111,6 +112,10 @@ function printText(r: MineResult): void {
     `mined on bars [0, ${r.testStart}); winners re-tested once on the test segment [${r.testStart}, end):`,
     ...r.winners.map((w) => `  ${w.hopeful ? '*' : ' '} train Sharpe ${w.trainSharpe.toFixed(2)}  test Sharpe ${w.testSharpe.toFixed(2)}  DSR ${w.deflatedSharpe.toFixed(3)} (${w.nTrials} trials)  ${w.expression}`),
   ];
+  if (r.pool) {
+    const p = r.pool;
+    lines.push(`pool of ${p.expressions.length} on the test segment: equal weight IC ${p.equalWeight.ic.toFixed(4)} / Rank IC ${p.equalWeight.rankIc.toFixed(4)}; IC-weighted (train Rank IC) IC ${p.icWeighted.ic.toFixed(4)} / Rank IC ${p.icWeighted.rankIc.toFixed(4)}`);
+  }
   if (r.improvements.length) {
     lines.push(`variants that beat their parent on the train segment (${r.improvements.length}):`);
     for (const i of r.improvements.slice(0, 10)) lines.push(`  ${i.mutation}: ${i.expression}  (${Object.entries(i.improved).map(([k, v]) => `${k} ${v.parent.toFixed(2)} -> ${v.variant.toFixed(2)}`).join(', ')})`);

@@ -246,3 +246,22 @@ test('a random-walk panel: the mining run reports no discovery (every winner\'s 
   for (const w of r.winners) assert.ok(w.deflatedSharpe < DSR_PASS_LEVEL, `${w.expression}: DSR ${w.deflatedSharpe}`);
   store.db.close();
 });
+
+test('pool report: one alpha pools to itself; the IC weights come from the train segment and enter with their sign', async () => {
+  const { poolReport } = await import('../lib/mine/index.js');
+  const panel = small();
+  const ts = testSegmentStart(panel.times.length);
+  const one = poolReport(['sig'], panel, ts);
+  assert.deepEqual(one.equalWeight, one.members[0]);
+  assert.ok(one.trainRankIc[0]! > 0.05, `train Rank IC ${one.trainRankIc[0]}`);
+  assert.deepEqual(one.icWeighted, one.members[0]);
+  // a negated alpha has a negative train IC: IC-weighting turns it back; equal weight of x and -x leaves nothing but ties
+  const neg = poolReport(['-sig'], panel, ts);
+  assert.ok(neg.trainRankIc[0]! < 0);
+  assert.ok(Math.abs(neg.icWeighted.rankIc - one.members[0]!.rankIc) < 1e-12, `${neg.icWeighted.rankIc} vs ${one.members[0]!.rankIc}`);
+  assert.ok(Math.abs(neg.equalWeight.rankIc + one.members[0]!.rankIc) < 1e-12);
+  // a pool of a signal and noise: the IC weights (train only) favour the signal over equal weights
+  const two = poolReport(['sig', 'noise'], panel, ts);
+  assert.ok(Math.abs(two.trainRankIc[0]!) > Math.abs(two.trainRankIc[1]!));
+  assert.ok(two.icWeighted.rankIc > two.equalWeight.rankIc, `${two.icWeighted.rankIc} vs ${two.equalWeight.rankIc}`);
+});

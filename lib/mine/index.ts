@@ -23,3 +23,5 @@ export { mineGrid, mineVariants, defaultMineFields, readParentsFile } from './mi
 export type { MineGridOptions, MineVariantsOptions, MineCommon } from './miners.js';
 export { mineGp, gpCandidates, gpFitness, treeShape, DEFAULT_GP } from './gp.js';
 export type { GpSettings, MineGpOptions } from './gp.js';
+export { poolReport } from './pool.js';
+export type { PoolReport, SegmentIc } from './pool.js';

@@ -46,6 +46,7 @@ import { FactorStore, rankSnapshot, snapshotCorrelation, type RankSnapshot } fro
 import { simulatePortfolio, type PortfolioSettings } from '../backtest/index.js';
 import { deflatedSharpeReport } from '../stats/index.js';
 import { screenExpression } from '../screen/index.js';
+import { poolReport, type PoolReport } from './pool.js';
 import { addHopefulAlpha, DEFAULT_BRAIN_SETTINGS, DEFAULT_LOCAL_GATES, ensureBrainTables, fromPortfolioSettings, listHopefulAlphas, passesLocalGates, type LocalGates } from '../venues/brain/index.js';
 
 /** One candidate of a miner's stream, with its lineage. */
@@ -186,6 +187,8 @@ export interface MineResult {
   readonly journal: readonly MinedCandidate[];
   readonly winners: readonly RetestedWinner[];
   readonly improvements: readonly Improvement[];
+  /** The run's hopeful alphas (at most 50, best train Sharpe first; else the winners) combined, scored on the test segment (pool.ts); null with skipRetest. */
+  readonly pool: PoolReport | null;
   readonly trialsInStore: number;
 }
 
@@ -341,10 +344,13 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
   await db.exec(`UPDATE mine_runs SET updated_at = ?::TIMESTAMP WHERE run_key = ?`, [nowTs(), runKey]);
 
   const winners = o.skipRetest ? [] : await retestWinners(journal, panel, store, testStart, pf, costBps, o.retest ?? 5);
+  const hopefulExprs = journal.filter((j) => j.hopeful).sort((a, b) => b.sharpe - a.sharpe).slice(0, 50).map((j) => j.expression);
+  const poolExprs = hopefulExprs.length ? hopefulExprs : winners.map((w) => w.expression);
+  const poolReportOut = o.skipRetest || poolExprs.length === 0 ? null : poolReport(poolExprs, panel, testStart);
   return {
     runKey, miner, dataset, candidates: screened, screenedThisSession: session, screenedPerSecond: elapsed > 0 ? session / elapsed : 0,
     rejected: journal.filter((j) => j.status !== 'screened').length, resumedSkips, duplicateSkips, hopeful: hopefulCount, testStart, stoppedBy,
-    journal, winners, improvements: improvements(journal), trialsInStore: await store.countTrials({ dataset }),
+    journal, winners, improvements: improvements(journal), pool: poolReportOut, trialsInStore: await store.countTrials({ dataset }),
   };
 }
 
