@@ -13,6 +13,7 @@
  *   factor | lookahead | backtest | runs | trials | data | kb   research verbs (bin/verbs/)
  *   trade ...             paper/live trading, status, kill switch (bin/trade.ts)
  *   download              exchange bars/funding/open interest via ccxt into the catalog (bin/download.ts)
+ *   mine grid|variants|gp alpha mining on the train segment, resumable (bin/mine.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { projectRoot } from '../lib/db/paths.js';
 import { registerBrainCommand } from './brain.js';
 import { registerVenueCommands } from './venues.js';
 import { registerMlCommand } from './ml.js';
+import { registerMineCommand } from './mine.js';
 import {
   consoleProgress,
   ensureJupyter,
@@ -250,6 +252,7 @@ registerModels(program);
 registerBrainCommand(program);
 registerVenueCommands(program);
 registerMlCommand(program);
+registerMineCommand(program);
 // A kill -9 of the npm / tsx wrapper is not forwarded: when a wrapper parent dies, stop as on SIGTERM
 // (the runner and `lab` shut their Jupyter servers down on it). ALPHALAB_EXIT_WITH_PARENT=0 opts out.
 if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {

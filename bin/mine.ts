@@ -1,0 +1,207 @@
+/**
+ * `alphalab mine grid|variants|gp`: alpha mining from the command line (issue 11, first pass), thin over lib/mine.
+ *
+ *   alphalab mine grid     --dataset sp500_daily [--max 200] [--seed 42] [--order sample|enumerate] [--templates FILE] [--windows 5,10,20,60]
+ *   alphalab mine variants --dataset sp500_daily [--parents FILE] [--max 200] [--seed S]
+ *   alphalab mine gp       --dataset sp500_daily [--population 20] [--generations 10] [--max 200] [--seed 42]
+ *
+ * Common: --time-limit S (stop this session after S seconds; the same command
+ * resumes), --db FILE (trial store, journal and hopeful_alphas; default
+ * data/quant.duckdb), --test-fraction F (held-out last bars, default 0.2),
+ * --json (one summary line on stdout). A progress bar (candidates/s, hopeful,
+ * best train Sharpe, ETA) goes to stderr. Ctrl-C finishes the candidate in
+ * flight and prints the summary; the same command continues the run.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import type { Panel } from '../lib/data/panel.js';
+import type { MineProgress, MineResult } from '../lib/mine/index.js';
+
+type Miner = 'grid' | 'variants' | 'gp';
+
+interface MineCli {
+  dataset: string;
+  max: number;
+  seed?: number;
+  timeLimit?: number;
+  db?: string;
+  json?: boolean;
+  testFraction: number;
+  order?: 'sample' | 'enumerate';
+  templates?: string;
+  windows?: number[];
+  parents?: string;
+  population?: number;
+  generations?: number;
+}
+
+const posInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return n;
+};
+const intArg = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${v}"`);
+  return n;
+};
+const posNum = (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0 && Number.isFinite(n))) throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
+  return n;
+};
+const windowList = (v: string): number[] => v.split(',').map((s) => posInt(s.trim()));
+
+async function loadMinePanel(dataset: string): Promise<Panel> {
+  const data = await import('../lib/data/index.js');
+  if (dataset in data.BUNDLED) return data.loadBundledPanel(dataset as keyof typeof data.BUNDLED);
+  return data.loadPanel(dataset);
+}
+
+/** A progress bar on stderr (a TTY), else a line every 10 % of the run (not with --json). */
+function progressDisplay(o: MineCli, miner: string) {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar({
+      format: `mine ${miner} [{bar}] {value}/{total} | {rate}/s | hopeful {hopeful} | best train Sharpe {best} | ETA {eta_formatted}`,
+      stream: process.stderr, etaBuffer: 20,
+    }, cliProgress.Presets.shades_classic);
+    let started = false;
+    return {
+      update: (p: MineProgress) => {
+        if (!started) { bar.start(p.max, p.screened, { rate: '0.0', hopeful: 0, best: 'n/a' }); started = true; }
+        bar.update(p.screened, { rate: p.perSecond.toFixed(1), hopeful: p.hopeful, best: Number.isFinite(p.bestSharpe) ? p.bestSharpe.toFixed(2) : 'n/a' });
+      },
+      stop: () => { if (started) bar.stop(); },
+    };
+  }
+  let lastDecile = -1;
+  return {
+    update: (p: MineProgress) => {
+      const d = Math.floor((10 * p.screened) / p.max);
+      if (o.json || d === lastDecile) return;
+      lastDecile = d;
+      process.stderr.write(`mine ${miner}: ${p.screened}/${p.max} screened, ${p.perSecond.toFixed(1)}/s, hopeful ${p.hopeful}, best train Sharpe ${p.bestSharpe.toFixed(2)}\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+const r4 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : null);
+
+/** The one summary line of --json. */
+export function mineSummary(r: MineResult): Record<string, unknown> {
+  const b = r.winners[0];
+  return {
+    miner: r.miner,
+    candidates: r.candidates,
+    screened_per_s: r4(r.screenedPerSecond),
+    hopeful: r.hopeful,
+    best: b ? { expression: b.expression, train_sharpe: r4(b.trainSharpe), test_sharpe: r4(b.testSharpe), deflated_sharpe: r4(b.deflatedSharpe) } : null,
+    trials_in_store: r.trialsInStore,
+    dataset: r.dataset, run_key: r.runKey, screened_this_session: r.screenedThisSession, rejected: r.rejected, stopped_by: r.stoppedBy,
+    winners: r.winners.map((w) => ({ expression: w.expression, train_sharpe: r4(w.trainSharpe), test_sharpe: r4(w.testSharpe), deflated_sharpe: r4(w.deflatedSharpe), hopeful: w.hopeful })),
+    improvements: r.improvements.length,
+    pool: r.pool ? { n: r.pool.expressions.length, equal_ic: r4(r.pool.equalWeight.ic), equal_rank_ic: r4(r.pool.equalWeight.rankIc), ic_weighted_ic: r4(r.pool.icWeighted.ic), ic_weighted_rank_ic: r4(r.pool.icWeighted.rankIc) } : null,
+  };
+}
+
+function printText(r: MineResult): void {
+  const lines = [
+    `mine ${r.miner} on ${r.dataset}: ${r.candidates} candidates screened (${r.screenedThisSession} this session, ${r.screenedPerSecond.toFixed(1)}/s), ${r.rejected} rejected, ${r.hopeful} hopeful; stopped by ${r.stoppedBy}; ${r.trialsInStore} trials in the store for ${r.dataset}`,
+    `mined on bars [0, ${r.testStart}); winners re-tested once on the test segment [${r.testStart}, end):`,
+    ...r.winners.map((w) => `  ${w.hopeful ? '*' : ' '} train Sharpe ${w.trainSharpe.toFixed(2)}  test Sharpe ${w.testSharpe.toFixed(2)}  DSR ${w.deflatedSharpe.toFixed(3)} (${w.nTrials} trials)  ${w.expression}`),
+  ];
+  if (r.pool) {
+    const p = r.pool;
+    lines.push(`pool of ${p.expressions.length} on the test segment: equal weight IC ${p.equalWeight.ic.toFixed(4)} / Rank IC ${p.equalWeight.rankIc.toFixed(4)}; IC-weighted (train Rank IC) IC ${p.icWeighted.ic.toFixed(4)} / Rank IC ${p.icWeighted.rankIc.toFixed(4)}`);
+  }
+  if (r.improvements.length) {
+    lines.push(`variants that beat their parent on the train segment (${r.improvements.length}):`);
+    for (const i of r.improvements.slice(0, 10)) lines.push(`  ${i.mutation}: ${i.expression}  (${Object.entries(i.improved).map(([k, v]) => `${k} ${v.parent.toFixed(2)} -> ${v.variant.toFixed(2)}`).join(', ')})`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
+  const { FactorStore } = await import('../lib/factors/index.js');
+  const lib = await import('../lib/mine/index.js');
+  const panel = await loadMinePanel(o.dataset);
+  const store = await FactorStore.open(o.db);
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nmine: stopping after the candidate in flight (Ctrl-C again to quit now); the same command resumes\n');
+  };
+  process.on('SIGINT', onSigint);
+  const progress = progressDisplay(o, miner);
+  try {
+    const common = {
+      panel, store, max: o.max, testFraction: o.testFraction, shouldStop: () => stop, onProgress: progress.update,
+      ...(o.timeLimit !== undefined ? { timeLimitS: o.timeLimit } : {}),
+    };
+    const r = miner === 'grid'
+      ? await lib.mineGrid({
+        ...common,
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.order ? { order: o.order } : {}),
+        ...(o.templates ? { templates: readFileSync(o.templates, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) } : {}),
+        ...(o.windows ? { domains: { windows: o.windows } } : {}),
+      })
+      : miner === 'gp'
+      ? await lib.mineGp({
+        ...common,
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        gp: { ...(o.population ? { population: o.population } : {}), ...(o.generations ? { generations: o.generations } : {}) },
+        ...(o.windows ? { domains: { windows: o.windows } } : {}),
+      })
+      : await lib.mineVariants({ ...common, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.parents ? { parents: lib.readParentsFile(o.parents) } : {}) });
+    progress.stop();
+    if (o.json) process.stdout.write(`${JSON.stringify(mineSummary(r))}\n`);
+    else printText(r);
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+    store.db.close();
+  }
+}
+
+/** Registers `mine grid|variants|gp` on the alphalab program. */
+export function registerMineCommand(program: Command): void {
+  const mine = program.command('mine').description('alpha mining: template grid, expression variants (lib/mine); every candidate screened on the train segment and counted in the trial store');
+  const common = (cmd: Command): Command =>
+    cmd
+      .option('-d, --dataset <name>', 'dataset (bundled sample or catalog dataset)', 'sp500_daily')
+      .option('--max <n>', 'candidates to screen in all (a resumed run counts those screened before)', posInt, 200)
+      .option('--seed <s>', 'seed of the sample / variant order', intArg)
+      .option('--time-limit <s>', 'stop this session after S seconds (the same command resumes)', posNum)
+      .option('--db <file>', 'DuckDB file of the trial store, the mining journal and hopeful_alphas (default data/quant.duckdb)')
+      .option('--test-fraction <f>', 'share of the last bars held out as the test segment', posNum, 0.2)
+      .option('--json', 'print one JSON summary line');
+  const act = (miner: Miner) => async (o: MineCli) => {
+    try {
+      await runMineVerb(miner, o);
+    } catch (err) {
+      if (o.json) process.stdout.write(`${JSON.stringify({ miner, ok: false, message: (err as Error).message })}\n`);
+      else process.stderr.write(`mine ${miner}: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  };
+  common(mine.command('grid').description('template grid miner: typed-hole templates over registry operators, fields and windows'))
+    .option('--order <order>', 'sample (seeded permutation, default) or enumerate', (v: string) => {
+      if (v !== 'sample' && v !== 'enumerate') throw new InvalidArgumentError('expected sample or enumerate');
+      return v;
+    })
+    .option('--templates <file>', 'templates with typed holes, one per line (default lib/mine DEFAULT_TEMPLATES)')
+    .option('--windows <list>', 'window lengths in bars, comma-separated (default 5,10,20,60)', windowList)
+    .action(act('grid'));
+  common(mine.command('variants').description('expression miner: variants (window scaling, field / operator swaps, wrapping, negation) of the hopeful alphas'))
+    .option('--parents <file>', 'parent expressions: JSON array (strings or {expression}) or one per line (default: the hopeful_alphas table)')
+    .action(act('variants'));
+  common(mine.command('gp').description('genetic programming: typed crossover and mutation, tournament, parsimony, elitism; initial population from the template grid'))
+    .option('--population <n>', 'individuals per generation (default 20)', posInt)
+    .option('--generations <n>', 'generations after the first (default 10)', posInt)
+    .option('--windows <list>', 'window lengths of the initial population, comma-separated (default 5,10,20,60)', windowList)
+    .action(act('gp'));
+}

@@ -1,0 +1,27 @@
+/**
+ * Alpha mining (issue 11, first pass): a template grid miner and an
+ * expression-variants miner over one shared run (run.ts): every candidate
+ * screened by lib/screen on the train segment only and counted in the one
+ * trial store, BRAIN's hopeful gates, self-correlation dedup, lineage and
+ * progress journaled in DuckDB (resumable), winners re-tested on the test
+ * segment at the end.
+ *
+ * ```ts
+ * const store = await FactorStore.open('data/quant.duckdb');
+ * const r = await mineGrid({ panel, store, max: 200, seed: 42 });
+ * r.hopeful; r.winners[0]?.testSharpe; r.trialsInStore;
+ * ```
+ * @module
+ */
+export { gridCandidates, gridPoint, gridSize, templateHoles, operatorsForHole, DEFAULT_TEMPLATES, DEFAULT_WINDOWS, MAX_GRID_POINTS } from './grid.js';
+export type { GridCandidate, GridDomains, GridHole, GridHoleKind, GridOptions, GridSkips } from './grid.js';
+export { expressionVariants } from './variants.js';
+export type { Variant, VariantOptions } from './variants.js';
+export { runMiner, readJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES } from './run.js';
+export type { MineCandidate, MineGates, MineProgress, MineRunOptions, MinedCandidate, RetestedWinner, Improvement, MineResult } from './run.js';
+export { mineGrid, mineVariants, defaultMineFields, readParentsFile } from './miners.js';
+export type { MineGridOptions, MineVariantsOptions, MineCommon } from './miners.js';
+export { mineGp, gpCandidates, gpFitness, treeShape, DEFAULT_GP } from './gp.js';
+export type { GpSettings, MineGpOptions } from './gp.js';
+export { poolReport } from './pool.js';
+export type { PoolReport, SegmentIc } from './pool.js';

@@ -1,0 +1,391 @@
+/**
+ * The mining run shared by every miner: a deterministic candidate stream in,
+ * each candidate screened by the one candidate screen (lib/screen) on the
+ * train segment only and counted in the one trial store, hopeful gates,
+ * self-correlation dedup, lineage and progress journaled in DuckDB (resumable
+ * after Ctrl-C or kill -9), and at the end a re-test of the winners on the
+ * test segment.
+ *
+ * Segments: the last `testFraction` (default 20 %) of the dataset's bars are
+ * the test segment. Mining sees only `sliceDates(panel, 0, testStart)` (the
+ * "train segment" of the run; inside it the screen makes its own 60/20/20
+ * walk-forward split); the hopeful gates use the screen's `full` metrics on
+ * that segment (every bar after warm-up, net of costs), i.e. BRAIN's in-sample
+ * figures. The test segment is read once, after mining, for the winners.
+ *
+ * Tables (created when missing, in the trial store's database):
+ * - `mine_runs`: run_key (PK: hash of miner, dataset, panel shape, test start
+ *   and the miner's config), miner, dataset, config JSON, started_at, updated_at;
+ * - `mine_candidates`: (run_key, expression) PK, seq, template, parent,
+ *   mutation, generation, status ('screened' | 'rejected' | 'error'), new_trial, sharpe,
+ *   fitness, turnover, self_corr, hopeful, failures JSON, detail, created_at.
+ * A hopeful alpha also goes to the BRAIN `hopeful_alphas` table
+ * (lib/venues/brain `addHopefulAlpha`, source `mine:<miner>`) in the same
+ * transaction as its journal row; its lineage is the journal row.
+ *
+ * Resume: the same command (same run key) replays the deterministic stream
+ * and skips every expression journaled for the run. A kill between the
+ * screen's trial insert and the journal row re-screens that one candidate on
+ * resume; the trial store then returns the stored trial (cache hit), so it is
+ * never counted twice.
+ *
+ * Self-correlation: the mean per-date Spearman correlation
+ * (lib/factors `snapshotCorrelation` of `rankSnapshot`s) of the candidate and
+ * each hopeful alpha in the table, both evaluated on the whole train segment
+ * (same sampled dates for every alpha). The store's own snapshots are not used
+ * here: they are sampled over each trial's own in-sample rows, which start
+ * after different warm-ups, so two trials rarely share sampled dates.
+ *
+ * @module
+ */
+import type { Panel } from '../data/panel.js';
+import { sliceDates } from '../data/panel.js';
+import { Db, sha256, stableJson } from '../db/index.js';
+import { evaluate, ExprCache, parse } from '../expr/index.js';
+import { FactorStore, rankSnapshot, snapshotCorrelation, type RankSnapshot } from '../factors/index.js';
+import { simulatePortfolio, type PortfolioSettings } from '../backtest/index.js';
+import { deflatedSharpeReport } from '../stats/index.js';
+import { screenExpression } from '../screen/index.js';
+import { poolReport, type PoolReport } from './pool.js';
+import { addHopefulAlpha, DEFAULT_BRAIN_SETTINGS, DEFAULT_LOCAL_GATES, ensureBrainTables, fromPortfolioSettings, listHopefulAlphas, passesLocalGates, type LocalGates } from '../venues/brain/index.js';
+
+/** One candidate of a miner's stream, with its lineage. */
+export interface MineCandidate {
+  /** Canonical expression. */
+  readonly expression: string;
+  /** Template it instantiates (grid). */
+  readonly template?: string;
+  /** Parent expression (variants, GP). */
+  readonly parent?: string;
+  /** Mutation that made it from the parent, or 'parent' for the parent itself. */
+  readonly mutation?: string;
+  /** GP generation (0 = initial population). */
+  readonly generation?: number;
+}
+
+/** Hopeful gates: BRAIN's local IS limits plus the self-correlation limit. */
+export interface MineGates extends LocalGates {
+  /** Keep only when max |self-correlation| with the stored hopeful alphas is below this. Default 0.7 (BRAIN's rule). */
+  readonly maxSelfCorrelation: number;
+}
+
+/** BRAIN's hopeful gates: Sharpe >= 1.25, fitness >= 1.0, turnover in [1 %, 70 %], self-correlation < 0.7. */
+export const DEFAULT_MINE_GATES: MineGates = { ...DEFAULT_LOCAL_GATES, maxSelfCorrelation: 0.7 };
+
+/** Progress of a run (after each candidate). */
+export interface MineProgress {
+  /** Candidates screened by this run in all (resumed ones included). */
+  readonly screened: number;
+  readonly max: number;
+  readonly hopeful: number;
+  /** Best train-segment Sharpe so far. */
+  readonly bestSharpe: number;
+  readonly bestExpression: string | null;
+  /** Candidates per second in this session. */
+  readonly perSecond: number;
+}
+
+/** Options of {@link runMiner}. */
+export interface MineRunOptions {
+  /** Miner name ('grid', 'variants', ...): the trial source tag is `mine:<miner>`. */
+  readonly miner: string;
+  /** The whole dataset (only its train segment is mined). */
+  readonly panel: Panel;
+  /** The one trial store; its database also holds the journal and hopeful_alphas. */
+  readonly store: FactorStore;
+  /** The miner's deterministic candidate stream. */
+  readonly candidates: Iterable<MineCandidate>;
+  /** What identifies the run besides miner and data (templates, seed, domains...): the same config resumes. */
+  readonly config: unknown;
+  /** Candidates to screen in all (resumed ones included). Default 200. */
+  readonly max?: number;
+  /** Stop this session after this many seconds (the run can be resumed). */
+  readonly timeLimitS?: number;
+  /** Share of the last bars held out as the test segment. Default 0.2. */
+  readonly testFraction?: number;
+  readonly gates?: MineGates;
+  /** Portfolio settings of the screen (BRAIN defaults otherwise). */
+  readonly portfolio?: Partial<Omit<PortfolioSettings, 'costBps' | 'start' | 'end'>>;
+  /** Cost in bps of traded notional. Default 5. */
+  readonly costBps?: number;
+  /** Winners re-tested on the test segment at the end. Default 5. */
+  readonly retest?: number;
+  /** Checked before each candidate (Ctrl-C). */
+  readonly shouldStop?: () => boolean;
+  readonly onProgress?: (p: MineProgress) => void;
+  /**
+   * Called with every journaled candidate: first each row journaled in an
+   * earlier session (resume), then each new row before the next candidate is
+   * drawn, so a miner that steers by results (GP) sees the same results
+   * whether the run was interrupted or not.
+   */
+  readonly onResult?: (row: MinedCandidate) => void;
+  /** Skip the end-of-run test-segment re-test (tests of what is mined). Default false. */
+  readonly skipRetest?: boolean;
+}
+
+/** A journaled candidate. */
+export interface MinedCandidate {
+  readonly seq: number;
+  readonly expression: string;
+  readonly template: string | null;
+  readonly parent: string | null;
+  readonly mutation: string | null;
+  readonly generation: number | null;
+  readonly status: 'screened' | 'rejected' | 'error';
+  readonly newTrial: boolean;
+  /** Train-segment net Sharpe (annualized), fitness, turnover (fraction of book per bar). NaN when not screened. */
+  readonly sharpe: number;
+  readonly fitness: number;
+  readonly turnover: number;
+  readonly selfCorr: number;
+  readonly hopeful: boolean;
+  readonly detail: string | null;
+}
+
+/** A winner re-tested on the test segment. */
+export interface RetestedWinner {
+  readonly expression: string;
+  readonly trainSharpe: number;
+  readonly testSharpe: number;
+  readonly testFitness: number;
+  readonly testTurnover: number;
+  /** Deflated Sharpe (probability the true Sharpe > 0) of the test-segment returns with every trial of the dataset counted. */
+  readonly deflatedSharpe: number;
+  readonly nTrials: number;
+  readonly hopeful: boolean;
+}
+
+/** A variant that beat its parent on a train-segment metric. */
+export interface Improvement {
+  readonly expression: string;
+  readonly parent: string;
+  readonly mutation: string;
+  /** Metrics improved, with the parent's and the variant's values. */
+  readonly improved: Readonly<Record<string, { parent: number; variant: number }>>;
+}
+
+/** The outcome of {@link runMiner}. */
+export interface MineResult {
+  readonly runKey: string;
+  readonly miner: string;
+  readonly dataset: string;
+  /** Candidates screened by the run in all (resumed included). */
+  readonly candidates: number;
+  /** Screened in this session, and how fast. */
+  readonly screenedThisSession: number;
+  readonly screenedPerSecond: number;
+  /** Rejected before screening (lookback, parse) or erroring, in all. */
+  readonly rejected: number;
+  /** Stream entries skipped because the run journaled them in an earlier session (resume). */
+  readonly resumedSkips: number;
+  /** Stream entries skipped as canonical duplicates of an earlier entry of this session. */
+  readonly duplicateSkips: number;
+  readonly hopeful: number;
+  readonly testStart: number;
+  readonly stoppedBy: 'max' | 'exhausted' | 'time' | 'signal';
+  readonly journal: readonly MinedCandidate[];
+  readonly winners: readonly RetestedWinner[];
+  readonly improvements: readonly Improvement[];
+  /** The run's hopeful alphas (at most 50, best train Sharpe first; else the winners) combined, scored on the test segment (pool.ts); null with skipRetest. */
+  readonly pool: PoolReport | null;
+  readonly trialsInStore: number;
+}
+
+const JOURNAL_SCHEMA = `
+CREATE TABLE IF NOT EXISTS mine_runs (
+  run_key VARCHAR PRIMARY KEY, miner VARCHAR NOT NULL, dataset VARCHAR NOT NULL, config JSON NOT NULL,
+  started_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS mine_candidates (
+  run_key VARCHAR NOT NULL, seq INTEGER NOT NULL, expression VARCHAR NOT NULL, template VARCHAR, parent VARCHAR, mutation VARCHAR, generation INTEGER,
+  status VARCHAR NOT NULL, new_trial BOOLEAN NOT NULL, sharpe DOUBLE, fitness DOUBLE, turnover DOUBLE, self_corr DOUBLE,
+  hopeful BOOLEAN NOT NULL, failures JSON, detail VARCHAR, created_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (run_key, expression));
+`;
+
+const nowTs = (): string => new Date().toISOString().replace('T', ' ').replace('Z', '');
+const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** The journal of a run, in screening order. */
+export async function readJournal(db: Db, runKey: string): Promise<MinedCandidate[]> {
+  await db.exec(JOURNAL_SCHEMA);
+  const rows = await db.all(`SELECT * FROM mine_candidates WHERE run_key = ? ORDER BY seq`, [runKey]);
+  return rows.map((r) => ({
+    seq: Number(r.seq), expression: String(r.expression), template: (r.template as string | null) ?? null, parent: (r.parent as string | null) ?? null,
+    mutation: (r.mutation as string | null) ?? null, generation: r.generation === null || r.generation === undefined ? null : Number(r.generation), status: String(r.status) as MinedCandidate['status'], newTrial: Boolean(r.new_trial),
+    sharpe: num(r.sharpe), fitness: num(r.fitness), turnover: num(r.turnover), selfCorr: num(r.self_corr), hopeful: Boolean(r.hopeful), detail: (r.detail as string | null) ?? null,
+  }));
+}
+
+/** First bar of the test segment: floor(T x (1 - testFraction)). @throws RangeError for a fraction outside (0, 0.5]. */
+export function testSegmentStart(nBars: number, testFraction = 0.2): number {
+  if (!(testFraction > 0 && testFraction <= 0.5)) throw new RangeError(`testFraction must be in (0, 0.5], got ${testFraction}`);
+  return Math.floor(nBars * (1 - testFraction));
+}
+
+/** The run key: a hash of miner, dataset, panel shape, test start and config. */
+export function mineRunKey(miner: string, panel: Panel, testStart: number, config: unknown): string {
+  return sha256(stableJson({ miner, dataset: panel.dataset ?? null, T: panel.times.length, N: panel.assets.length, first: panel.times[0] ?? null, testStart, config })).slice(0, 24);
+}
+
+/**
+ * Runs a miner (see the module comment). Each candidate screened counts one
+ * trial in the store (none for a candidate whose identical trial is already
+ * stored: `newTrial` false).
+ * @throws Error when the panel has no dataset name; errors of the store.
+ */
+export async function runMiner(o: MineRunOptions): Promise<MineResult> {
+  const { panel, store, miner } = o;
+  const dataset = panel.dataset;
+  if (!dataset) throw new Error('runMiner: the panel has no dataset name to record trials under');
+  const db = store.db;
+  const T = panel.times.length, N = panel.assets.length;
+  const testStart = testSegmentStart(T, o.testFraction);
+  const train = sliceDates(panel, 0, testStart);
+  const runKey = mineRunKey(miner, panel, testStart, o.config);
+  const max = o.max ?? 200;
+  const gates = o.gates ?? DEFAULT_MINE_GATES;
+  const costBps = o.costBps ?? 5;
+  const source = `mine:${miner}`;
+  await db.exec(JOURNAL_SCHEMA);
+  await ensureBrainTables(db);
+  await db.exec(`INSERT INTO mine_runs VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP) ON CONFLICT (run_key) DO UPDATE SET updated_at = excluded.updated_at`,
+    [runKey, miner, dataset, JSON.stringify(o.config ?? null), nowTs(), nowTs()]);
+
+  const journal = await readJournal(db, runKey);
+  const before = new Set(journal.map((j) => j.expression));
+  const done = new Set<string>();
+  let screened = journal.filter((j) => j.status === 'screened').length;
+  let seq = journal.length;
+  const cache = new ExprCache(256 * 1024 * 1024);
+
+  // the hopeful pool: every stored hopeful alpha evaluated on the train segment
+  const pool: { expression: string; snap: RankSnapshot }[] = [];
+  const snapshotOf = (values: Float64Array) => rankSnapshot(values, train.times, N);
+  for (const h of await listHopefulAlphas(db)) {
+    try {
+      pool.push({ expression: h.expression, snap: snapshotOf(evaluate(parse(h.expression), train)) });
+    } catch {
+      // a hopeful alpha over fields this panel lacks is not comparable here
+    }
+  }
+
+  for (const j of journal) o.onResult?.(j);
+  const t0 = performance.now();
+  let session = 0, resumedSkips = 0, duplicateSkips = 0;
+  let stoppedBy: MineResult['stoppedBy'] = 'exhausted';
+  let best = journal.filter((j) => j.status === 'screened').reduce<{ s: number; e: string | null }>((b, j) => (j.sharpe > b.s ? { s: j.sharpe, e: j.expression } : b), { s: -Infinity, e: null });
+  let hopefulCount = journal.filter((j) => j.hopeful).length;
+  const pf = o.portfolio ?? {};
+  const brainSettings = (() => {
+    try {
+      return fromPortfolioSettings(pf);
+    } catch {
+      return { ...DEFAULT_BRAIN_SETTINGS };
+    }
+  })();
+
+  for (const c of o.candidates) {
+    if (screened >= max) { stoppedBy = 'max'; break; }
+    if (o.shouldStop?.()) { stoppedBy = 'signal'; break; }
+    if (o.timeLimitS !== undefined && (performance.now() - t0) / 1000 >= o.timeLimitS) { stoppedBy = 'time'; break; }
+    if (before.has(c.expression)) { resumedSkips++; continue; }
+    if (done.has(c.expression)) { duplicateSkips++; continue; }
+    done.add(c.expression);
+    let row: MinedCandidate;
+    let failures: unknown = null;
+    try {
+      const ast = parse(c.expression);
+      const r = await screenExpression(ast, train, { portfolio: pf, costBps }, { store, dataset, source, exprCache: cache });
+      failures = r.failures;
+      if (!r.screened) {
+        row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'rejected', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: r.failures.map((f) => f.detail).join('; ') };
+      } else {
+        const m = r.full!;
+        const values = evaluate(ast, train, { cache });
+        const snap = snapshotOf(values);
+        let selfCorr = NaN;
+        for (const p of pool) {
+          if (p.expression === c.expression) continue;
+          const { corr } = snapshotCorrelation(snap, p.snap);
+          if (Number.isFinite(corr) && !(Math.abs(corr) <= selfCorr)) selfCorr = Math.abs(corr);
+        }
+        const hopeful = passesLocalGates(m, gates) && !(selfCorr >= gates.maxSelfCorrelation);
+        row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'screened', newTrial: !r.factor!.cached, sharpe: m.sharpe, fitness: m.fitness, turnover: m.turnover, selfCorr, hopeful, detail: null };
+        if (hopeful) pool.push({ expression: c.expression, snap });
+      }
+    } catch (err) {
+      row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'error', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: (err as Error).message };
+    }
+    await db.transaction(async (tx) => {
+      await tx.exec(`INSERT INTO mine_candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`, [
+        runKey, row.seq, row.expression, row.template, row.parent, row.mutation, row.generation, row.status, row.newTrial,
+        finiteOrNull(row.sharpe), finiteOrNull(row.fitness), finiteOrNull(row.turnover), finiteOrNull(row.selfCorr), row.hopeful,
+        failures === null ? null : JSON.stringify(failures), row.detail, nowTs(),
+      ]);
+      if (row.hopeful) {
+        await addHopefulAlpha(tx, { id: row.expression, expression: row.expression, settings: brainSettings, source, localMetrics: { sharpe: row.sharpe, fitness: row.fitness, turnover: row.turnover } }, gates);
+      }
+    });
+    journal.push(row);
+    seq++;
+    o.onResult?.(row);
+    if (row.status === 'screened') {
+      screened++;
+      session++;
+      if (row.sharpe > best.s) best = { s: row.sharpe, e: row.expression };
+      if (row.hopeful) hopefulCount++;
+    }
+    o.onProgress?.({ screened, max, hopeful: hopefulCount, bestSharpe: best.s, bestExpression: best.e, perSecond: session / Math.max(1e-9, (performance.now() - t0) / 1000) });
+  }
+  if (stoppedBy === 'exhausted' && screened >= max) stoppedBy = 'max';
+  const elapsed = (performance.now() - t0) / 1000;
+  await db.exec(`UPDATE mine_runs SET updated_at = ?::TIMESTAMP WHERE run_key = ?`, [nowTs(), runKey]);
+
+  const winners = o.skipRetest ? [] : await retestWinners(journal, panel, store, testStart, pf, costBps, o.retest ?? 5);
+  const hopefulExprs = journal.filter((j) => j.hopeful).sort((a, b) => b.sharpe - a.sharpe).slice(0, 50).map((j) => j.expression);
+  const poolExprs = hopefulExprs.length ? hopefulExprs : winners.map((w) => w.expression);
+  const poolReportOut = o.skipRetest || poolExprs.length === 0 ? null : poolReport(poolExprs, panel, testStart);
+  return {
+    runKey, miner, dataset, candidates: screened, screenedThisSession: session, screenedPerSecond: elapsed > 0 ? session / elapsed : 0,
+    rejected: journal.filter((j) => j.status !== 'screened').length, resumedSkips, duplicateSkips, hopeful: hopefulCount, testStart, stoppedBy,
+    journal, winners, improvements: improvements(journal), pool: poolReportOut, trialsInStore: await store.countTrials({ dataset }),
+  };
+}
+
+/**
+ * Re-tests the winners on the test segment: the hopeful candidates (else the
+ * screened ones) with the highest train Sharpe, evaluated on the whole panel
+ * (values at t use bars up to t only) and simulated on bars [testStart, T)
+ * with the mining settings; the deflated Sharpe counts every trial of the
+ * dataset in the store and their per-bar Sharpe variance.
+ */
+export async function retestWinners(journal: readonly MinedCandidate[], panel: Panel, store: FactorStore, testStart: number, pf: MineRunOptions['portfolio'], costBps: number, k: number): Promise<RetestedWinner[]> {
+  const screened = journal.filter((j) => j.status === 'screened' && Number.isFinite(j.sharpe));
+  const hopeful = screened.filter((j) => j.hopeful);
+  const pick = (hopeful.length ? hopeful : screened).slice().sort((a, b) => b.sharpe - a.sharpe).slice(0, k);
+  const { nTrials, variance } = await store.trialSharpeStats({ dataset: panel.dataset! });
+  return pick.map((j) => {
+    const values = evaluate(parse(j.expression), panel);
+    const r = simulatePortfolio(values, panel, { ...pf, costBps, start: testStart, end: panel.times.length });
+        const ds = deflatedSharpeReport({ returns: r.returns, annualization: r.metrics.annualization, nTrials: Math.max(1, nTrials), trialSharpeVariance: nTrials <= 1 || !Number.isFinite(variance) ? 0 : variance });
+    return { expression: j.expression, trainSharpe: j.sharpe, testSharpe: r.metrics.sharpe, testFitness: r.metrics.fitness, testTurnover: r.metrics.turnover, deflatedSharpe: ds.dsr, nTrials, hopeful: j.hopeful };
+  });
+}
+
+/** Variants that beat their parent's train-segment Sharpe or fitness (the parent journaled in the same run). */
+export function improvements(journal: readonly MinedCandidate[]): Improvement[] {
+  const byExpr = new Map(journal.map((j) => [j.expression, j]));
+  const out: Improvement[] = [];
+  for (const j of journal) {
+    if (!j.parent || j.status !== 'screened') continue;
+    const p = byExpr.get(j.parent);
+    if (!p || p.status !== 'screened') continue;
+    const improved: Record<string, { parent: number; variant: number }> = {};
+    if (j.sharpe > p.sharpe) improved.sharpe = { parent: p.sharpe, variant: j.sharpe };
+    if (j.fitness > p.fitness) improved.fitness = { parent: p.fitness, variant: j.fitness };
+    if (Object.keys(improved).length) out.push({ expression: j.expression, parent: p.expression, mutation: j.mutation ?? '?', improved });
+  }
+  return out;
+}
