@@ -20,7 +20,7 @@
  */
 import type { Db } from '../lib/db/index.js';
 import { SubmissionRefusedError, type SubmissionCandidate, type Submitter, type SubmitReceipt } from '../lib/jobs/index.js';
-import { BrainClient, DEFAULT_BRAIN_SETTINGS, resolveBrainSettings, simulateAndRecord, type BrainSimulationSettings } from '../lib/venues/brain/index.js';
+import { BrainClient, DEFAULT_BRAIN_SETTINGS, resolveBrainSettings, resolvePendingSubmission, simulateAndRecord, type BrainSimulationSettings } from '../lib/venues/brain/index.js';
 import { claimSubmission, finishSubmission, listSubmissions, type SubmissionRow } from '../lib/venues/brain/store.js';
 import { VenueError } from '../lib/venues/errors.js';
 
@@ -54,17 +54,7 @@ export class BrainJobsSubmitter implements Submitter {
     let row = await this.rowFor(key);
     if (!row) return undefined;
     if (row.state === 'pending') {
-      let state: 'accepted' | 'interrupted' = 'interrupted';
-      let message = 'interrupted between sending and the verdict; the alpha is not ACTIVE on BRAIN; not resent automatically (check it on the BRAIN site)';
-      try {
-        if ((await this.client.alpha(row.alphaId)).status === 'ACTIVE') {
-          state = 'accepted';
-          message = 'verdict read after a restart: the alpha is ACTIVE on BRAIN';
-        }
-      } catch (err) {
-        message = `interrupted; reading the alpha after the restart failed: ${(err as Error).message}`;
-      }
-      await finishSubmission(this.db, row.alphaId, state, null, message, this.now());
+      const { state } = await resolvePendingSubmission(this.db, this.client, row.alphaId, this.now());
       this.o.log?.(`brain: ${row.alphaId} pending from an earlier run -> ${state}`);
       row = (await this.rowFor(key))!;
     }
