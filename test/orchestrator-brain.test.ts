@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { runSubmissions, SubmissionLedger, type SubmissionCandidate } from '../lib/jobs/index.js';
-import { BrainClient, listSubmissions } from '../lib/venues/brain/index.js';
+import { BrainClient, DEFAULT_BRAIN_SETTINGS, listSubmissions, simulateAndRecord } from '../lib/venues/brain/index.js';
+import { claimSubmission } from '../lib/venues/brain/store.js';
 import { BrainJobsSubmitter } from '../bin/orchestrator-brain.js';
 import { FakeBrain, type FakeMetrics } from './helpers/fake-brain.js';
 
@@ -77,6 +78,34 @@ test('orchestrator submitter on BRAIN: refused (failed checks) skipped, one subm
       db.close();
     }
   } finally {
+    await fake.stop();
+  }
+});
+
+test('orchestrator submitter on BRAIN: killed between committing the BRAIN row and the verdict (maybe sent) -> resolved from the alpha, never resent', async () => {
+  const fake = new FakeBrain({ metricsFor: () => good });
+  await fake.start();
+  const path = join(dir, 'maybe-sent.duckdb');
+  const now = Date.UTC(2026, 0, 7, 9);
+  const cand: SubmissionCandidate = { id: 'H9', payload: { expression: '-rank(close / delay(close, 5) - 1)' } };
+  const key = '2026-01-07:H9';
+  const db = await Db.open(path);
+  try {
+    const client = new BrainClient({ baseUrl: fake.url, credentials: creds, backoff: { retries: 20, baseMs: 2, maxMs: 10 }, now: () => now });
+    // the state a kill leaves after step "claim" of BrainJobsSubmitter.submit: ledger intent + BRAIN 'pending' row, POST /submit unknown
+    const ledger = await SubmissionLedger.open(db);
+    await ledger.intend(key, '2026-01-07', 'H9', 'brain', now);
+    const { alphaId } = await simulateAndRecord(client, db, '-rank(close / delay(close, 5) - 1)', DEFAULT_BRAIN_SETTINGS, { now: () => now });
+    assert.equal(await claimSubmission(db, alphaId, key, 'x', now), true);
+    const r = await runSubmissions({ ledger, submitter: new BrainJobsSubmitter(db, client, { now: () => now }), candidates: [cand], dailyLimit: 3, now: () => now });
+    assert.deepEqual(r.reconciled, [{ key, status: 'submitted' }]);
+    assert.deepEqual(r.submitted, [], 'the maybe-sent candidate is not tried again');
+    assert.equal(r.stoppedBy, 'no_candidates');
+    assert.equal(fake.alphas.get(alphaId)!.submits, 0);
+    assert.deepEqual((await listSubmissions(db)).map((s) => [s.alphaId, s.state]), [[alphaId, 'interrupted']]);
+    assert.match((await ledger.rows())[0]!.ref!, new RegExp(`^${alphaId} \\(interrupted\\)$`));
+  } finally {
+    db.close();
     await fake.stop();
   }
 });
