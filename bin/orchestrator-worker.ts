@@ -6,8 +6,9 @@
  *               or on --ollama-model alone when given
  *   miner       one batch of the offline proposer (templates and mutations of the best stored factors;
  *               the mining issue's miners replace it when they land)
- *   submitter   at most the daily limit of submissions, through the Submitter interface (a local
- *               submission log until the BRAIN client is wired)
+ *   submitter   at most the daily limit of submissions, through the Submitter interface: WorldQuant
+ *               BRAIN when a credentials file is configured (bin/orchestrator-brain.ts), else a
+ *               local submission log
  *
  * Settings arrive as JSON in $ALPHALAB_WORKER (never secrets: a credentials file is passed by path).
  * The last stdout line is the run's result as JSON. When the orchestrator dies (even by kill -9) the
@@ -16,7 +17,10 @@
 import { Db } from '../lib/db/index.js';
 import { research, openKnowledgeBase } from '../lib/agent/index.js';
 import { FleetProvider, LlmError, loadFleetConfig, OllamaProvider, probeGpus, freeVramGb, type LlmProvider } from '../lib/llm/index.js';
-import { LocalSubmissionLog, onParentGone, runSubmissions, SubmissionLedger, type SubmissionCandidate } from '../lib/jobs/index.js';
+import { LocalSubmissionLog, onParentGone, runSubmissions, SubmissionLedger, type SubmissionCandidate, type Submitter } from '../lib/jobs/index.js';
+import { BrainClient } from '../lib/venues/brain/index.js';
+import { brainCredentials } from '../lib/venues/credentials.js';
+import { BrainJobsSubmitter } from './orchestrator-brain.js';
 
 /** Settings of a worker run (built by bin/orchestrator.ts). */
 export interface WorkerSettings {
@@ -34,6 +38,10 @@ export interface WorkerSettings {
   readonly dailyLimit: number;
   readonly seed: number;
   readonly timeoutMs: number;
+  /** BRAIN credentials file (path only): the submitter submits to BRAIN. Absent: the local log. */
+  readonly brainCredentials?: string;
+  /** BRAIN API base URL (default the real one). */
+  readonly brainUrl?: string;
 }
 
 const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
@@ -84,8 +92,12 @@ async function submitter(s: WorkerSettings): Promise<void> {
   const db = await Db.open(s.submissionsDb);
   try {
     const ledger = await SubmissionLedger.open(db);
-    const r = await runSubmissions({ ledger, submitter: new LocalSubmissionLog(s.submissionsLog), candidates, dailyLimit: s.dailyLimit, log: err });
-    out({ component: 'submitter', ok: true, venue: 'local-log', day: r.day, submitted: r.submitted.map((x) => ({ id: x.candidateId, ref: x.ref })), reconciled: r.reconciled, stoppedBy: r.stoppedBy, todayCount: r.todayCount, candidates: candidates.length });
+    // BRAIN's own tables live in the same file as the ledger
+    const venue: Submitter = s.brainCredentials
+      ? new BrainJobsSubmitter(db, new BrainClient({ credentials: brainCredentials(s.brainCredentials), ...(s.brainUrl ? { baseUrl: s.brainUrl } : {}) }), { log: err })
+      : new LocalSubmissionLog(s.submissionsLog);
+    const r = await runSubmissions({ ledger, submitter: venue, candidates, dailyLimit: s.dailyLimit, log: err });
+    out({ component: 'submitter', ok: true, venue: venue.name, day: r.day, submitted: r.submitted.map((x) => ({ id: x.candidateId, ref: x.ref })), reconciled: r.reconciled, stoppedBy: r.stoppedBy, todayCount: r.todayCount, candidates: candidates.length });
   } finally {
     db.close();
   }

@@ -33,6 +33,7 @@ export interface OrchestratorFlags {
   ollamaModel?: string;
   restartInterval: number;
   credentials?: string;
+  brainUrl?: string;
   dailyAt: string;
   dailyLimit: number;
   once?: boolean;
@@ -126,6 +127,9 @@ function workerSpec(name: ComponentName, f: OrchestratorFlags, root: string, db:
     dailyLimit: f.dailyLimit,
     seed: f.seed,
     timeoutMs: f.timeout * 1000,
+    // with --credentials the submitter goes to BRAIN (bin/orchestrator-brain.ts); the path only, never the secret
+    ...(f.credentials ? { brainCredentials: resolve(f.credentials) } : {}),
+    ...(f.brainUrl ? { brainUrl: f.brainUrl } : {}),
   };
   return { name, command: process.execPath, args: ['--import', 'tsx', join(root, 'bin', 'orchestrator-worker.ts')], cwd: root, env: { ...process.env, ALPHALAB_ROOT: root, ALPHALAB_WORKER: JSON.stringify(settings) } };
 }
@@ -166,7 +170,7 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
   monitor.start();
   const db = resolve(f.db ?? process.env.ALPHALAB_DB ?? join(root, 'data', 'quant.duckdb'));
   const components = { generator: workerSpec('generator', f, root, db), miner: workerSpec('miner', f, root, db), submitter: workerSpec('submitter', f, root, db) };
-  if (f.credentials) log.info(`credentials file: ${resolve(f.credentials)} (passed by path; the local submission log does not read it)`);
+  if (f.credentials) log.info(`credentials file: ${resolve(f.credentials)} (passed by path to the submitter, which submits to WorldQuant BRAIN${f.brainUrl ? ` at ${f.brainUrl}` : ''}); without it submissions go to the local log`);
   const orch = new Orchestrator(
     {
       mode: f.mode as ScheduleMode,
@@ -217,7 +221,8 @@ export function registerOrchestrator(program: Command): void {
     .option('--ollama-url <url>', 'Ollama server (default $OLLAMA_HOST or http://127.0.0.1:11434)')
     .option('--ollama-model <name>', 'use this one model instead of the fleet')
     .option('--restart-interval <minutes>', 'restart a component that runs longer than this', nonNeg, 30)
-    .option('--credentials <file>', 'credentials file for the submission venue (read by the venue client only; never logged)')
+    .option('--credentials <file>', 'BRAIN credentials file (["email", "password"], chmod 600): the submitter then submits to WorldQuant BRAIN instead of the local log (read by the venue client only; never logged)')
+    .option('--brain-url <url>', 'BRAIN API base URL (default https://api.worldquantbrain.com)')
     .option('--daily-at <cron>', 'cron pattern (UTC) of the daily mode', '0 2 * * *')
     .option('--daily-limit <n>', 'submissions per UTC day', posInt, 1)
     .option('--once', 'fire every schedule once, then exit')

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadBundledPanel, loadFilePanel, type Panel } from '../lib/data/index.js';
 import { evaluate } from '../lib/expr/index.js';
-import { backtestGrid, backtestSignals, paramGrid, simulatePortfolio, type SignalSpec } from '../lib/backtest/index.js';
+import { backtestGrid, backtestSignals, paramGrid, runSignalStage, simulatePortfolio, type SignalSpec } from '../lib/backtest/index.js';
 import { sharedDataDir } from '../lib/db/index.js';
 
 const DATA = sharedDataDir();
@@ -84,6 +84,19 @@ async function main(): Promise<void> {
   });
   console.log(`3) simulatePortfolio (delay 1, decay 4, market neutral, truncation, 5 bps costs): ${fmt((psecs / xreps) * 1000, 2)} ms per simulation wall, ${fmt((pcpu / xreps) * 1000, 2)} ms CPU (factor evaluation ${fmt(fsecs * 1000, 1)} ms, once)`);
   console.log(`   5-day reversal: Sharpe ${fmt(pr.metrics.sharpe, 2)}, turnover ${fmt(pr.metrics.turnover, 3)}/day, fitness ${fmt(pr.metrics.fitness, 2)}, margin ${fmt(pr.metrics.margin * 1e4, 2)} bps`);
+
+  // 4. the candidate screen's signal stage (masks once, test range + full range backtests), the figure
+  //    test/agent-tester.test.ts used to assert as a timing
+  const T2 = sp.times.length;
+  const stage = () => runSignalStage(sp, factor, { params: { delay: 1 }, costBps: 5, range: { start: Math.floor(T2 * 0.8), end: T2 }, fullRange: { start: 21, end: T2 } });
+  stage();
+  const sreps = 5;
+  const [st, ssecs, scpu] = time(() => {
+    let r = stage();
+    for (let i = 1; i < sreps; i++) r = stage();
+    return r;
+  });
+  console.log(`4) signal stage (masks + 2 backtests, delay 1, 5 bps): ${fmt((ssecs / sreps) * 1000, 1)} ms wall, ${fmt((scpu / sreps) * 1000, 1)} ms CPU per stage; ${st.full!.nTrades.toLocaleString('en-US')} trades in the full range`);
 }
 
 main().catch((err) => {

@@ -7,7 +7,7 @@ import type { Panel } from '../lib/data/index.js';
 import { Db } from '../lib/db/index.js';
 import { FactorStore } from '../lib/factors/index.js';
 import {
-  simulatePortfolio, walkForwardSplit, rollingSplits, loadStrategy, backtestSignals, validateSignals, compileSignals, resolveSignalParams, signalMasks, signalSpec, runSignalStage, type SignalSpec,
+  simulatePortfolio, walkForwardSplit, rollingSplits, loadStrategy, backtestSignals, validateSignals, compileSignals, resolveSignalParams, signalMasks, signalSpec, runSignalStage, signalExecution, signalStageMetrics, type SignalSpec,
 } from '../lib/backtest/index.js';
 import { MIN_EDGE_T } from '../lib/screen/index.js';
 import { syntheticPanel } from './helpers/panels.js';
@@ -188,7 +188,7 @@ test('signal stage: the hypothesis signal parameters drive the rules; masks equa
   assert.match(bad.failures[0]!.detail, /^signal parameters: exitQuantile must be/);
 });
 
-test('signal stage timing on a 505 x 1,259 panel: masks and both backtests well under a second', async () => {
+test('signal stage on a 505 x 1,259 panel: its masks are the compiled rules element for element, and both ranges equal backtests of the compiled rules (speed: npm run bench:backtest)', async () => {
   // the S&P 500 sample's shape, random-walk prices; the factor is a 20-bar return
   const T = 1259, N = 505;
   const rng = mulberry32(11);
@@ -200,10 +200,14 @@ test('signal stage timing on a 505 x 1,259 panel: masks and both backtests well 
   const panel: Panel = { dataset: 'shape', frequency: '1d', market: 'equity', times, assets: Array.from({ length: N }, (_, a) => `S${a}`), fields: { open: close, high: close, low: close, close } };
   const f = new Float64Array(T * N).fill(NaN);
   for (let t = 20; t < T; t++) for (let a = 0; a < N; a++) f[t * N + a] = close[t * N + a]! / close[(t - 20) * N + a]! - 1;
-  runSignalStage(panel, f, { params: { delay: 1 }, costBps: 5, range: { start: 1000, end: T }, fullRange: { start: 21, end: T } }); // warm-up (JIT)
-  const t0 = performance.now();
   const s = runSignalStage(panel, f, { params: { delay: 1 }, costBps: 5, range: { start: 1000, end: T }, fullRange: { start: 21, end: T } });
-  const ms = performance.now() - t0;
   assert.ok(s.full!.nTrades > 10_000, String(s.full!.nTrades));
-  assert.ok(ms < 1000, `signal stage took ${ms.toFixed(0)} ms`);
+  // the stage's fast path (direct quantile masks, built once for both ranges) against the general
+  // rule compiler at the full shape; a timing assertion has no place in a test (see the bench)
+  const p = resolveSignalParams({});
+  const fast = signalMasks(f, p, T, N);
+  const ref = compileSignals(signalSpec(f, p), T, N);
+  for (const k of ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const) assert.deepEqual(fast[k], ref[k], k);
+  assert.deepEqual(s.test, signalStageMetrics(backtestSignals(panel, ref, signalExecution(1, 5, { start: 1000, end: T }))));
+  assert.deepEqual(s.full, signalStageMetrics(backtestSignals(panel, ref, signalExecution(1, 5, { start: 21, end: T }))));
 });

@@ -1,12 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { LocalSubmissionLog, parseRetryAfter, RateLimitedError, runSubmissions, SubmissionLedger, type SubmissionCandidate, type Submitter } from '../lib/jobs/index.js';
 import { DEFAULT_PARAMS, KnowledgeBase } from '../lib/agent/index.js';
+import { FakeBrain } from './helpers/fake-brain.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'submit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,7 +92,13 @@ test('local submission log: a torn last line (crash mid-append) is skipped and d
   assert.deepEqual(log.all().map((e) => e.key), ['2026-12-01:H001', '2026-12-02:H002']);
 });
 
-test('alphalab orchestrator --mode submitter: kill -9 of the orchestrator at random moments, then restarts, never submit twice', { timeout: 240_000 }, async () => {
+test('alphalab orchestrator --mode submitter --credentials (BRAIN, scripted server): kill -9 of the orchestrator at random moments, then restarts, never submit twice', { timeout: 240_000 }, async () => {
+  const good = { sharpe: 1.8, fitness: 1.3, turnover: 0.2, returns: 0.12, drawdown: 0.04, margin: 0.0008, longCount: 1500, shortCount: 1490, pnl: 3e6 };
+  const SECRET = 'brain-pass-7f3a9c1e55d2';
+  const fake = new FakeBrain({ email: 'me@example.com', password: SECRET, metricsFor: () => good });
+  await fake.start();
+  after(() => fake.stop());
+  const postSubmits = () => fake.requests.filter((r) => r.method === 'POST' && /\/alphas\/[^/]+\/submit$/.test(r.path));
   const kbPath = join(dir, 'kb.duckdb');
   const db = await Db.open(kbPath);
   const kb = await KnowledgeBase.open(db);
@@ -102,9 +109,9 @@ test('alphalab orchestrator --mode submitter: kill -9 of the orchestrator at ran
   db.close();
   Db.closeAll();
   const subDir = join(dir, 'subs');
-  const SECRET = 'brain-pass-7f3a9c1e55d2';
-  writeFileSync(join(dir, 'brain.json'), JSON.stringify({ email: 'me@example.com', password: SECRET }));
-  const args = ['bin/alphalab.ts', 'orchestrator', '--mode', 'submitter', '--credentials', join(dir, 'brain.json'), '--db', kbPath, '--jobs-db', join(dir, 'jobs.duckdb'), '--submissions-dir', subDir, '--log-file', join(dir, 'orch.log'), '--restart-backoff', '0.2', '--json'];
+  writeFileSync(join(dir, 'brain.json'), JSON.stringify(['me@example.com', SECRET]));
+  chmodSync(join(dir, 'brain.json'), 0o600);
+  const args = ['bin/alphalab.ts', 'orchestrator', '--mode', 'submitter', '--credentials', join(dir, 'brain.json'), '--brain-url', fake.url, '--db', kbPath, '--jobs-db', join(dir, 'jobs.duckdb'), '--submissions-dir', subDir, '--log-file', join(dir, 'orch.log'), '--restart-backoff', '0.2', '--json'];
   let seed = 99;
   const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
   for (let round = 0; round < 3; round++) {
@@ -120,14 +127,16 @@ test('alphalab orchestrator --mode submitter: kill -9 of the orchestrator at ran
   const summary = JSON.parse(clean.out.trim().split('\n').pop()!) as { runs: { job: string; status: string; result: { todayCount: number } }[] };
   assert.equal(summary.runs[0]!.status, 'ok');
   assert.equal(summary.runs[0]!.result.todayCount, 1);
-  const lines = logLines(join(subDir, 'submissions.jsonl'));
-  assert.equal(lines.length, 1, 'exactly one submission');
-  assert.equal(lines[0]!.candidateId, 'H002', 'the best Sharpe first');
+  assert.equal(postSubmits().length, 1, 'exactly one POST /alphas/{id}/submit reached BRAIN');
+  const sent = fake.alphas.get(/\/alphas\/([^/]+)\/submit$/.exec(postSubmits()[0]!.path)![1]!)!;
+  assert.equal(sent.expr, 'rank(volume)', 'the best Sharpe first (H002)');
+  assert.equal(sent.status, 'ACTIVE');
   const again = await run(args);
   assert.equal(again.code, 0);
-  assert.equal(logLines(join(subDir, 'submissions.jsonl')).length, 1, 'the daily limit holds across restarts');
+  assert.equal(postSubmits().length, 1, 'the daily limit holds across restarts');
+  for (const a of fake.alphas.values()) assert.ok(a.submits <= 1, `${a.id} submitted ${a.submits} times`);
   // the credentials never reach logs, outputs or stores
-  for (const [what, text] of [['stdout', clean.out + again.out], ['stderr', clean.err + again.err], ['logs', readFileSync(join(dir, 'orch.log'), 'utf8') + readFileSync(join(dir, 'submitter.log'), 'utf8')], ['submission log', readFileSync(join(subDir, 'submissions.jsonl'), 'utf8')], ['jobs db', readFileSync(join(dir, 'jobs.duckdb')).toString('latin1')]] as const) {
+  for (const [what, text] of [['stdout', clean.out + again.out], ['stderr', clean.err + again.err], ['logs', readFileSync(join(dir, 'orch.log'), 'utf8') + readFileSync(join(dir, 'submitter.log'), 'utf8')], ['submissions db', readFileSync(join(subDir, 'submissions.duckdb')).toString('latin1')], ['jobs db', readFileSync(join(dir, 'jobs.duckdb')).toString('latin1')]] as const) {
     assert.ok(!text.includes(SECRET), `secret found in ${what}`);
   }
 });

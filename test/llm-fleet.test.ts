@@ -193,7 +193,7 @@ test('fleet: manual downgrade and reset are recorded; config validation names th
   assert.deepEqual(f.state.history.map((h) => h.kind), ['manual', 'reset']);
   assert.throws(() => resolveFleetConfig({ tiers: TIERS, oomTreshold: 3 }, 'model_fleet.json'), /model_fleet\.json: oomTreshold: unknown key/);
   assert.throws(() => resolveFleetConfig({ tiers: [{ ...TIERS[0], numCtx: 100 }] }, 'f.json'), /f\.json: tiers\[0\]\.numCtx: expected an integer >= 256/);
-  assert.throws(() => new FleetProvider({ config: resolveFleetConfig({ tiers: [{ ...TIERS[0], provider: 'llama-cpp' }] }), statePath: join(dir, 'x.json') }), /provider kind "llama-cpp" is not registered/);
+  assert.throws(() => new FleetProvider({ config: resolveFleetConfig({ tiers: [{ ...TIERS[0], provider: 'vllm' }] }), statePath: join(dir, 'x.json') }), /provider kind "vllm" is not registered \(known: ollama, llama-cpp/);
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ version: 1, seq: 1, tierIndex: -1 }));
   assert.throws(() => fleetStatus(bad, config()), /bad\.json: field "tierIndex"/);

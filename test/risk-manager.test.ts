@@ -83,3 +83,33 @@ test('daily loss cap: 2 % down on the day halts new entries until the next UTC d
   assert.throws(() => manageRisk({ timestamp: T0, price: 100 }, buy(1), 10_000, st, { stopLoss: 0 }), /stopLoss must be > 0/);
   assert.throws(() => manageRisk({ timestamp: T0, price: 100 }, buy(1.2), 10_000), /confidence must be in \[0, 1\]/);
 });
+
+test('stopExit through the shared stop rule equals the min/max(open, level) formula exactly on 20,000 random valid bars (both sides, both levels, gaps)', () => {
+  // the risk manager's own formula before it called lib/risk/stops.ts, kept here as the independent check
+  const direct = (side: 1 | -1, stop: number, tp: number, o: number, h: number, l: number) => {
+    if (side === 1) {
+      if (l <= stop) return { reason: 'stop_loss', price: Math.min(o, stop) };
+      if (h >= tp) return { reason: 'take_profit', price: Math.max(o, tp) };
+    } else {
+      if (h >= stop) return { reason: 'stop_loss', price: Math.max(o, stop) };
+      if (l <= tp) return { reason: 'take_profit', price: Math.min(o, tp) };
+    }
+    return null;
+  };
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const counts = { stop_loss: 0, take_profit: 0, none: 0 };
+  for (let i = 0; i < 20_000; i++) {
+    const side: 1 | -1 = rnd() < 0.5 ? 1 : -1;
+    const entry = 50 + 100 * rnd();
+    const d = 0.005 + 0.05 * rnd();
+    const stop = entry * (1 - side * d), tp = entry * (1 + side * 2 * d);
+    const a = entry * (1 + 0.12 * (rnd() - 0.5)), b = entry * (1 + 0.12 * (rnd() - 0.5));
+    const h = Math.max(a, b), l = Math.min(a, b), o = l + (h - l) * rnd();
+    const pos = { side, size: 1, entryPrice: entry, stopPrice: stop, takeProfitPrice: tp, entryTime: 0 };
+    const got = stopExit(pos, { timestamp: 0, price: o, open: o, high: h, low: l });
+    assert.deepEqual(got, direct(side, stop, tp, o, h, l), `bar ${i}`);
+    counts[got?.reason ?? 'none']++;
+  }
+  assert.ok(counts.stop_loss > 1000 && counts.take_profit > 1000 && counts.none > 1000, JSON.stringify(counts));
+});

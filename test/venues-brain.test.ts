@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { BrainClient, resolveLocation, fieldErrors } from '../lib/venues/brain/client.js';
 import { DEFAULT_BRAIN_SETTINGS, resolveBrainSettings } from '../lib/venues/brain/settings.js';
+import { DEFAULT_BRAIN_SETTINGS as SIMULATOR_BRAIN_DEFAULTS } from '../lib/backtest/index.js';
 import { brainCredentials, readBrainCredentialFile } from '../lib/venues/credentials.js';
 import { DuckDbHttpLog, readHttpLog, replayFetch } from '../lib/venues/http-log.js';
 import { VenueError } from '../lib/venues/errors.js';
@@ -200,4 +201,12 @@ test('brain credentials: file must be owner-only and hold ["email","password"]; 
   writeFileSync(f, '["only-one"]');
   assert.throws(() => readBrainCredentialFile(f), /two non-empty strings/);
   assert.deepEqual(brainCredentials(undefined, { BRAIN_EMAIL: 'e@x.com', BRAIN_PASSWORD: 'pw12345' }), { email: 'e@x.com', password: 'pw12345' });
+});
+
+test('BRAIN venue settings build on the simulator settings: delay, decay and truncation (0.08) come from lib/backtest, neutralization keeps BRAIN defaults and names', () => {
+  assert.equal(DEFAULT_BRAIN_SETTINGS.truncation, 0.08);
+  for (const k of ['delay', 'decay', 'truncation'] as const) assert.equal(DEFAULT_BRAIN_SETTINGS[k], SIMULATOR_BRAIN_DEFAULTS[k], k);
+  assert.equal(DEFAULT_BRAIN_SETTINGS.neutralization, 'SUBINDUSTRY');
+  assert.equal(SIMULATOR_BRAIN_DEFAULTS.neutralization, 'market');
+  assert.deepEqual(resolveBrainSettings({ truncation: 0.05 }).truncation, 0.05);
 });

@@ -10,7 +10,7 @@ export { JobStore } from './store.js';
 export type { JobStateRow } from './store.js';
 export { Orchestrator, resolveOrchestratorSettings } from './orchestrator.js';
 export type { ScheduleMode, ComponentName, OrchestratorSettings } from './orchestrator.js';
-export { RateLimitedError, LocalSubmissionLog, SubmissionLedger, runSubmissions, parseRetryAfter, utcDay } from './submit.js';
+export { RateLimitedError, SubmissionRefusedError, LocalSubmissionLog, SubmissionLedger, runSubmissions, parseRetryAfter, utcDay } from './submit.js';
 export type { SubmissionCandidate, SubmitReceipt, Submitter, SubmissionRunOptions, SubmissionRunResult } from './submit.js';
 export { createJobLogger } from './log.js';
 export type { JobLoggerOptions, Logger } from './log.js';

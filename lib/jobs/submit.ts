@@ -10,6 +10,8 @@
  *    `submit(candidate, key)`, then mark it 'submitted'.
  * A kill -9 anywhere leaves either no row, a 'pending' row (resolved by step
  * 1 with the venue's answer) or a 'submitted' row: never two submissions.
+ * A candidate the venue declines before sending ({@link SubmissionRefusedError})
+ * is marked 'refused' and skipped from then on; it does not count.
  * 429 answers ({@link RateLimitedError}) are honoured: wait Retry-After and
  * try again, or give up for this run when the wait is longer than allowed.
  */
@@ -43,12 +45,25 @@ export class RateLimitedError extends Error {
 }
 
 /**
- * Where submissions go. The BRAIN client (lib/venues) implements it; until it
- * is wired, {@link LocalSubmissionLog} writes a local log.
+ * The venue declined a candidate before anything was sent (its checks failed,
+ * the expression cannot be expressed there, ...): the ledger marks the key
+ * 'refused', it does not count toward the daily limit, the candidate is not
+ * tried again, and the run goes on with the next one.
+ */
+export class SubmissionRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SubmissionRefusedError';
+  }
+}
+
+/**
+ * Where submissions go: {@link LocalSubmissionLog} (a local log), or the
+ * BRAIN venue (wired in bin/orchestrator-brain.ts: jobs imports no domain folder).
  */
 export interface Submitter {
   readonly name: string;
-  /** Submits once under `key`; a second call with the same key must not submit again. @throws RateLimitedError on 429. */
+  /** Submits once under `key`; a second call with the same key must not submit again. @throws RateLimitedError on 429; SubmissionRefusedError when the venue declines before sending. */
   submit(candidate: SubmissionCandidate, key: string): Promise<SubmitReceipt>;
   /** The submission made under `key`, if the venue has it. */
   find(key: string): Promise<SubmitReceipt | undefined>;
@@ -203,17 +218,24 @@ export async function runSubmissions(o: SubmissionRunOptions): Promise<Submissio
   for (;;) {
     const today = await counted();
     if (today >= limit) return { day, reconciled, submitted, stoppedBy: 'daily_limit', todayCount: today };
-    const done = new Set((await o.ledger.rows()).filter((r) => r.status === 'submitted' || r.status === 'pending').map((r) => r.candidateId));
+    const done = new Set((await o.ledger.rows()).filter((r) => r.status === 'submitted' || r.status === 'pending' || r.status === 'refused').map((r) => r.candidateId));
     const cand = o.candidates.find((c) => !done.has(c.id));
     if (!cand) return { day, reconciled, submitted, stoppedBy: 'no_candidates', todayCount: today };
     const key = `${day}:${cand.id}`;
     await o.ledger.intend(key, day, cand.id, o.submitter.name, now());
     await o.hooks?.afterIntent?.(key);
     let receipt: SubmitReceipt | undefined;
-    for (let tries = 0; !receipt; tries++) {
+    let refused = false;
+    for (let tries = 0; !receipt && !refused; tries++) {
       try {
         receipt = await o.submitter.submit(cand, key);
       } catch (err) {
+        if (err instanceof SubmissionRefusedError) {
+          await o.ledger.setStatus(key, 'refused', null, now());
+          o.log?.(`${key}: refused by ${o.submitter.name}: ${err.message}`);
+          refused = true;
+          continue;
+        }
         if (!(err instanceof RateLimitedError)) throw err;
         if (tries >= (o.maxRateLimitRetries ?? 3) || err.retryAfterMs > (o.maxRetryWaitMs ?? 600_000)) {
           await o.ledger.setStatus(key, 'rate_limited', null, now());
@@ -224,6 +246,7 @@ export async function runSubmissions(o: SubmissionRunOptions): Promise<Submissio
         await sleep(err.retryAfterMs);
       }
     }
+    if (!receipt) continue;
     await o.hooks?.afterSubmit?.(key);
     await o.ledger.setStatus(key, 'submitted', receipt.ref, now());
     submitted.push(receipt);

@@ -22,12 +22,15 @@
  *
  * Every change is written to the state file atomically (see fleet-state.ts).
  * Providers per tier come from a registry keyed by the tier's `provider`
- * kind; 'ollama' is built in, others are added with {@link registerTierProvider}.
+ * kind; 'ollama' and 'llama-cpp' (a GGUF file in this process) are built in,
+ * others are added with {@link registerTierProvider}. An `LlmError` with code
+ * 'oom' (llama.cpp's allocation failure) is OOM-class whatever its wording.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { type FleetConfig, type FleetTier, DEFAULT_FLEET_CONFIG } from './fleet-config.js';
 import { type FleetHistoryEntry, type FleetState, readFleetState, writeFleetState } from './fleet-state.js';
 import { OllamaModelOps, type LoadedModel } from './models.js';
+import { llamaCppTierKind } from './fleet-llama-cpp.js';
 import { isOomError, oomLogLines } from './oom.js';
 import { OllamaProvider } from './provider-ollama.js';
 import { backoffMs, sleepMs } from './retry.js';
@@ -43,8 +46,8 @@ export interface TierContext {
 
 /** Load / unload / inspect models of one provider kind (optional: without it the fleet switches tiers without preloading). */
 export interface TierControl {
-  /** Loads a model (throws an OOM-class error when it does not fit). */
-  load(model: string, keepAlive: string | number): Promise<void>;
+  /** Loads a model (throws an OOM-class error when it does not fit); `tier` is the tier being loaded (in-process kinds read its `numCtx`). */
+  load(model: string, keepAlive: string | number, tier?: FleetTier): Promise<void>;
   /** Unloads a model at once. */
   unload(model: string): Promise<void>;
   /** Loaded models with their VRAM share. */
@@ -65,6 +68,8 @@ const TIER_KINDS = new Map<string, TierProviderKind>([
       control: (ctx) => new OllamaModelOps({ host: ctx.host, timeoutMs: ctx.timeoutMs }),
     },
   ],
+  // a GGUF file run in this process (tier.model is the file's path); see fleet-llama-cpp.ts
+  ['llama-cpp', llamaCppTierKind()],
 ]);
 
 /** Registers (or replaces) a provider kind usable in a tier's `provider` field. */
@@ -300,7 +305,7 @@ export class FleetProvider implements LlmProvider {
     if (ctl) {
       try {
         await this.controlAt(idx)?.unload(this.tier.model).catch(() => undefined);
-        await ctl.load(target.model, target.keepAlive);
+        await ctl.load(target.model, target.keepAlive, target);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         this.change(idx, 'upgrade_failed', `cool-down passed${free !== undefined ? ` with ${free.toFixed(1)} GB free` : ' (no GPU reading)'} but ${target.model} did not load: ${msg.slice(0, 300)}`);
@@ -362,8 +367,9 @@ export class FleetProvider implements LlmProvider {
         return { ...r, attempts, durationMs: Math.max(r.durationMs, this.now() - t0) };
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        const logLine = isOomError(err) ? undefined : this.newLogOom();
-        if (isOomError(err) || logLine) {
+        const oom = isOomError(err) || (err instanceof LlmError && err.code === 'oom');
+        const logLine = oom ? undefined : this.newLogOom();
+        if (oom || logLine) {
           const more = await this.recordOom(logLine ? `${msg} (server log: ${logLine})` : msg);
           if (!more) throw new LlmError('http', `every fleet tier is out of memory: ${this.config.oomThreshold} OOM-class errors in a row on the last tier ${this.tier.model}; last: ${msg}`, err instanceof LlmError ? err.status : undefined, false);
           continue;

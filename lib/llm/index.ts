@@ -41,6 +41,7 @@ export type { FleetTier, FleetConfig } from './fleet-config.js';
 export { FLEET_STATE_VERSION, defaultFleetStatePath, initialFleetState, validateFleetState, readFleetState, writeFleetState } from './fleet-state.js';
 export type { FleetState, FleetHistoryEntry } from './fleet-state.js';
 export { FleetProvider, fleetStatus, registerTierProvider, tierProviderKinds } from './fleet.js';
+export { llamaCppTierKind } from './fleet-llama-cpp.js';
 export type { FleetOptions, FleetStatus, TierContext, TierControl, TierProviderKind } from './fleet.js';
 export { OllamaModelOps } from './models.js';
 export type { ModelInfo, LoadedModel, ProgressLine, CreateSpec, ModelOpsOptions } from './models.js';

@@ -24,6 +24,7 @@
  *    size = notional / price.
  * Costs: costRate (0.05 %) of the notional per fill, charged in the realized PnL.
  */
+import { checkStops, stopHit, TAKE_PROFIT } from './stops.js';
 
 /** Settings of {@link manageRisk}; fractions, not percent. */
 export interface RiskSettings {
@@ -153,14 +154,15 @@ export function stopLevels(side: 1 | -1, price: number, volatility: number | und
  */
 export function stopExit(pos: RiskPosition, row: RiskRow): { reason: 'stop_loss' | 'take_profit'; price: number } | null {
   const hi = row.high ?? row.price, lo = row.low ?? row.price, open = row.open ?? row.price;
-  if (pos.side === 1) {
-    if (lo <= pos.stopPrice) return { reason: 'stop_loss', price: Math.min(open, pos.stopPrice) };
-    if (hi >= pos.takeProfitPrice) return { reason: 'take_profit', price: Math.max(open, pos.takeProfitPrice) };
-  } else {
-    if (hi >= pos.stopPrice) return { reason: 'stop_loss', price: Math.max(open, pos.stopPrice) };
-    if (lo <= pos.takeProfitPrice) return { reason: 'take_profit', price: Math.min(open, pos.takeProfitPrice) };
-  }
-  return null;
+  // The shared rule (stops.ts) works on fractions of the entry; the position holds absolute
+  // levels, and a price -> fraction -> price round trip is not exact in floating point. So the
+  // levels go in exactly: the take profit as `entry` with fraction 0 (entry * (1 +/- 0)) and the
+  // stop as the trailing reference with fraction 0 (extreme * (1 -/+ 0)); stop loss off. With the
+  // gap rule on, a hit fills at the level or at a worse open, the stop first when both are touched
+  // (identical to min/max(open, level) for any bar with low <= open <= high).
+  const out = stopHit();
+  if (!checkStops(pos.side === 1, pos.takeProfitPrice, pos.stopPrice, NaN, 0, 0, open, hi, lo, true, out)) return null;
+  return { reason: out.reason === TAKE_PROFIT ? 'take_profit' : 'stop_loss', price: out.price };
 }
 
 /** Realized PnL of closing `pos` at `price`, both fills' costs included. */

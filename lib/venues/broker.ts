@@ -3,9 +3,10 @@
  * venue-specific (it lives in lib/venues so venue adapters implement it
  * without importing lib/trade; lib/trade/broker.ts re-exports it). Implementations: `PaperBroker` (lib/trade/paper.ts, the
  * backtest's fill conventions on replayed or live bars) and `CcxtBroker`
- * (lib/venues, any ccxt exchange); a Solana/Jupiter broker can implement the
- * same port. Every implementation passes the contract suite in
- * `test/helpers/broker-contract.ts`.
+ * (lib/venues, any ccxt exchange). The Solana/Jupiter swap broker does not
+ * implement it yet (lib/venues/jupiter/broker.ts, "Broker port fit", lists
+ * which points a swap venue cannot meet today). Every implementation passes
+ * the contract suite in `test/helpers/broker-contract.ts`.
  *
  * Contract (each point is checked by the suite):
  * - `submit` is idempotent by `clientOrderId`: submitting an id the venue

@@ -12,5 +12,5 @@ export {
   claimSubmission, finishSubmission, submissionsOnDay, passesLocalGates, DEFAULT_LOCAL_GATES,
 } from './store.js';
 export type { LocalBrainMetrics, BrainAlphaRecord, LocalGates, HopefulAlpha, HopefulRow, SubmissionRow } from './store.js';
-export { simulateAndRecord, BrainSubmitter, exportHopefulAlphas, exportSubmissionLog } from './submitter.js';
+export { simulateAndRecord, BrainSubmitter, resolvePendingSubmission, exportHopefulAlphas, exportSubmissionLog } from './submitter.js';
 export type { SimulatedAlpha, SimulateRecordOptions, SubmitterOptions, SubmitterReport } from './submitter.js';

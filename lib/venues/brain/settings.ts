@@ -12,28 +12,27 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import type { PortfolioSettings } from '../../backtest/portfolio.js';
+import { DEFAULT_BRAIN_SETTINGS as SIMULATOR_DEFAULTS, type BrainSettings, type PortfolioSettings } from '../../backtest/portfolio.js';
 import { VenueError } from '../errors.js';
 
 /** BRAIN's neutralization choices (equities). */
 export const BRAIN_NEUTRALIZATIONS = ['NONE', 'MARKET', 'SECTOR', 'INDUSTRY', 'SUBINDUSTRY', 'COUNTRY', 'STATISTICAL', 'CROWDING', 'FAST', 'SLOW', 'SLOW_AND_FAST'] as const;
 
-/** The `settings` object of a BRAIN REGULAR simulation. */
-export interface BrainSimulationSettings {
+/**
+ * The `settings` object of a BRAIN REGULAR simulation: our simulator's
+ * {@link BrainSettings} (delay, decay, truncation: one definition, in
+ * lib/backtest/portfolio.ts) with neutralization in BRAIN's vocabulary, plus
+ * the fields only BRAIN's API has.
+ */
+export interface BrainSimulationSettings extends Omit<BrainSettings, 'neutralization'> {
   /** 'EQUITY' (the one instrument type of the REGULAR alphas this client sends). */
   instrumentType: string;
   /** e.g. 'USA', 'CHN', 'EUR', 'ASI', 'GLB', 'JPN'. */
   region: string;
   /** e.g. 'TOP3000', 'TOP1000', 'TOP500', 'TOP200', 'TOPSP500'. */
   universe: string;
-  /** 0 or 1 (days between the data and the trade). */
-  delay: 0 | 1;
-  /** Linear decay window in days, integer >= 0. */
-  decay: number;
-  /** One of {@link BRAIN_NEUTRALIZATIONS}. */
+  /** One of {@link BRAIN_NEUTRALIZATIONS} (BRAIN's names; {@link toPortfolioSettings} maps them to ours). */
   neutralization: (typeof BRAIN_NEUTRALIZATIONS)[number];
-  /** Maximum weight per instrument, fraction of the book in (0, 1]. */
-  truncation: number;
   /** 'ON' | 'OFF': values of instruments outside the universe set to NaN. */
   pasteurization: 'ON' | 'OFF';
   /** 'VERIFY' (BRAIN checks units of arithmetic on fields). */
@@ -51,18 +50,21 @@ export interface BrainSimulationSettings {
 }
 
 /**
- * Defaults (BRAIN's web defaults for USA equities): TOP3000, delay 1, no decay,
- * SUBINDUSTRY neutralization, truncation 0.08, pasteurization ON, nanHandling
- * OFF, no test period, maxTrade OFF, visualization off.
+ * Defaults (BRAIN's web defaults for USA equities): delay, decay and
+ * truncation from our simulator's defaults (lib/backtest `DEFAULT_BRAIN_SETTINGS`:
+ * delay 1, no decay, truncation 0.08, which are BRAIN's), then TOP3000,
+ * SUBINDUSTRY neutralization (BRAIN's default; our simulator defaults to
+ * market because a panel may lack group labels), pasteurization ON,
+ * nanHandling OFF, no test period, maxTrade OFF, visualization off.
  */
 export const DEFAULT_BRAIN_SETTINGS: Readonly<BrainSimulationSettings> = {
   instrumentType: 'EQUITY',
   region: 'USA',
   universe: 'TOP3000',
-  delay: 1,
-  decay: 0,
+  delay: SIMULATOR_DEFAULTS.delay,
+  decay: SIMULATOR_DEFAULTS.decay,
   neutralization: 'SUBINDUSTRY',
-  truncation: 0.08,
+  truncation: SIMULATOR_DEFAULTS.truncation,
   pasteurization: 'ON',
   unitHandling: 'VERIFY',
   nanHandling: 'OFF',

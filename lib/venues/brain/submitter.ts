@@ -106,6 +106,28 @@ export interface SubmitterReport {
   readonly maxPerDay: number;
 }
 
+/**
+ * Resolves one 'pending' submission row (sent, no verdict stored: a run was
+ * killed in between) by reading the alpha: ACTIVE on BRAIN -> 'accepted',
+ * else 'interrupted' (never resent automatically). Stores the result.
+ * @returns the new state and the message stored with it
+ */
+export async function resolvePendingSubmission(db: Db, client: BrainClient, alphaId: string, now: number): Promise<{ state: 'accepted' | 'interrupted'; message: string }> {
+  let state: 'accepted' | 'interrupted' = 'interrupted';
+  let message = 'interrupted between sending and the verdict; the alpha is not ACTIVE on BRAIN; not resent automatically (check it on the BRAIN site)';
+  try {
+    const a = await client.alpha(alphaId);
+    if (a.status === 'ACTIVE') {
+      state = 'accepted';
+      message = 'verdict read after a restart: the alpha is ACTIVE on BRAIN';
+    }
+  } catch (err) {
+    message = `interrupted; reading the alpha after the restart failed: ${(err as Error).message}`;
+  }
+  await finishSubmission(db, alphaId, state, null, message, now);
+  return { state, message };
+}
+
 /** Submits hopeful alphas (see the module comment for the steps and the guarantees). */
 export class BrainSubmitter {
   private readonly now: () => number;
@@ -126,18 +148,7 @@ export class BrainSubmitter {
   async resolvePending(): Promise<{ alphaId: string; state: string }[]> {
     const out: { alphaId: string; state: string }[] = [];
     for (const s of (await listSubmissions(this.db)).filter((x) => x.state === 'pending')) {
-      let state: 'accepted' | 'interrupted' = 'interrupted';
-      let message = 'interrupted between sending and the verdict; the alpha is not ACTIVE on BRAIN; not resent automatically (check it on the BRAIN site)';
-      try {
-        const a = await this.client.alpha(s.alphaId);
-        if (a.status === 'ACTIVE') {
-          state = 'accepted';
-          message = 'verdict read after a restart: the alpha is ACTIVE on BRAIN';
-        }
-      } catch (err) {
-        message = `interrupted; reading the alpha after the restart failed: ${(err as Error).message}`;
-      }
-      await finishSubmission(this.db, s.alphaId, state, null, message, this.now());
+      const { state, message } = await resolvePendingSubmission(this.db, this.client, s.alphaId, this.now());
       if (s.hopefulId) await setHopefulStatus(this.db, s.hopefulId, state === 'accepted' ? 'submitted' : 'error', { note: message });
       this.log(`submit: ${s.alphaId} pending from an earlier run -> ${state}`);
       out.push({ alphaId: s.alphaId, state });

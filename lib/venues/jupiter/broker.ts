@@ -1,8 +1,9 @@
 /**
- * A swap venue on Solana through Jupiter: the adapter the trading engine's
- * `Broker` port (lib/trade, issue 14) wraps at merge. Minimal interface:
- * `submitOrder` (one ExactIn swap, idempotent by client order id),
- * `balances` (SOL and every token), `positions` (non-zero token holdings).
+ * A swap venue on Solana through Jupiter. Interface: `submitOrder` (one
+ * ExactIn swap, idempotent by client order id), `balances` (SOL and every
+ * token), `positions` (non-zero token holdings). It does NOT implement the
+ * trading engine's `Broker` port (lib/venues/broker.ts); see "Broker port
+ * fit" below for exactly why, and what an adapter needs first.
  *
  * One order, step by step:
  * 1. An order id seen before is never re-quoted: its journal row is returned,
@@ -22,6 +23,40 @@
  *    finalized (or an error), rebroadcasting the same bytes every few polls,
  *    until the block height passes lastValidBlockHeight: then 'expired' (the
  *    transaction can no longer land; a new order id may retry).
+ *
+ * Broker port fit (checked point by point against lib/venues/broker.ts and
+ * test/helpers/broker-contract.ts; the contract suite is not run on this class):
+ * - Met as is: idempotent submit by client order id (step 1; the journal
+ *   survives kill -9); 'reject' before anything is sent (insufficient
+ *   balance -> VenueError 'insufficient_balance', maps to BrokerError
+ *   'reject'); `cancel` / `openOrders` are trivial (a swap is atomic: never
+ *   open, nothing to cancel); no funding events.
+ * - Met by a thin adapter: a symbol 'BASE/QUOTE' -> a mint pair; `sell
+ *   quantity` and `buy notional` -> an ExactIn swap of base resp. quote;
+ *   `reduceOnly` -> refuse a sell larger than the token holding (spot: no
+ *   shorts, so a sell that opens a short is always 'reject'); positions ->
+ *   token holdings of the base mints; balance -> the quote mint's holding.
+ * - Not met today:
+ *   1. `buy quantity` (a base quantity, what the suite sends first) needs an
+ *      ExactOut swap; the client can quote ExactOut (`swapMode`) but this
+ *      broker only builds ExactIn orders and its journal records in/out in
+ *      ExactIn terms.
+ *   2. `Fill.quantity` / `price`: the amounts that actually moved are known
+ *      only from the confirmed transaction (`getTransaction` pre/post token
+ *      balances); this broker reports the quote's expected and minimum out,
+ *      and the RPC client has no `getTransaction`. A fill at the quote would
+ *      be a made-up number (slippage up to `slippageBps`).
+ *   3. `Fill.fee` in quote units: the cost of a swap is the network +
+ *      priority fee in SOL (lamports) plus the AMM fee inside the price;
+ *      converting the SOL fee needs a SOL/quote price at fill time.
+ *   4. `events(afterSeq)` with a stable seq: confirmed swaps would need the
+ *      slot (or block time) from `getTransaction`; the journal has no seq.
+ *   5. The suite's "cash changes only by the fees" holds only at zero
+ *      spread and zero price impact; a swap always pays both, so that
+ *      assertion does not apply to a swap venue.
+ *   6. The scripted server (test/helpers/fake-solana.ts) does not settle
+ *      swaps (balances do not move on confirmation) and has no
+ *      `getTransaction`: a contract run needs both there first.
  *
  * @module
  */
