@@ -56,7 +56,7 @@ async function loadParityPanel(dataset: string): Promise<Panel> {
 }
 
 function settingsFrom(file?: string): BrainSimulationSettings {
-  return file ? L.readBrainSettingsFile(file) : { ...L.DEFAULT_BRAIN_SETTINGS };
+  return file ? L.readBrainSettingsFile(file) : { ...L.DEFAULT_BRAIN_SIMULATION_SETTINGS };
 }
 
 const common = (cmd: Command): Command =>

@@ -20,13 +20,13 @@
  */
 import type { Db } from '../lib/db/index.js';
 import { SubmissionRefusedError, type SubmissionCandidate, type Submitter, type SubmitReceipt } from '../lib/jobs/index.js';
-import { BrainClient, DEFAULT_BRAIN_SETTINGS, resolveBrainSettings, resolvePendingSubmission, simulateAndRecord, type BrainSimulationSettings } from '../lib/venues/brain/index.js';
+import { BrainClient, DEFAULT_BRAIN_SIMULATION_SETTINGS, resolveBrainSettings, resolvePendingSubmission, simulateAndRecord, type BrainSimulationSettings } from '../lib/venues/brain/index.js';
 import { claimSubmission, finishSubmission, listSubmissions, type SubmissionRow } from '../lib/venues/brain/store.js';
 import { VenueError } from '../lib/venues/errors.js';
 
 /** Options of {@link BrainJobsSubmitter}. */
 export interface BrainJobsSubmitterOptions {
-  /** Settings of every simulation (default the venue's DEFAULT_BRAIN_SETTINGS); a candidate's `payload.brainSettings` overrides fields. */
+  /** Settings of every simulation (default the venue's DEFAULT_BRAIN_SIMULATION_SETTINGS); a candidate's `payload.brainSettings` overrides fields. */
   readonly settings?: Partial<BrainSimulationSettings>;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
@@ -67,7 +67,7 @@ export class BrainJobsSubmitter implements Submitter {
     if (prior) return prior;
     const expression = candidate.payload.expression;
     if (typeof expression !== 'string' || expression === '') throw new SubmissionRefusedError(`candidate ${candidate.id}: payload.expression is missing`);
-    const settings = resolveBrainSettings({ ...DEFAULT_BRAIN_SETTINGS, ...(this.o.settings ?? {}), ...((candidate.payload.brainSettings as object | undefined) ?? {}) });
+    const settings = resolveBrainSettings({ ...DEFAULT_BRAIN_SIMULATION_SETTINGS, ...(this.o.settings ?? {}), ...((candidate.payload.brainSettings as object | undefined) ?? {}) });
     let alphaId: string;
     try {
       alphaId = (await simulateAndRecord(this.client, this.db, expression, settings, { now: this.now })).alphaId;

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { runSubmissions, SubmissionLedger, type SubmissionCandidate } from '../lib/jobs/index.js';
-import { BrainClient, DEFAULT_BRAIN_SETTINGS, listSubmissions, simulateAndRecord } from '../lib/venues/brain/index.js';
+import { BrainClient, DEFAULT_BRAIN_SIMULATION_SETTINGS, listSubmissions, simulateAndRecord } from '../lib/venues/brain/index.js';
 import { claimSubmission } from '../lib/venues/brain/store.js';
 import { BrainJobsSubmitter } from '../bin/orchestrator-brain.js';
 import { FakeBrain, type FakeMetrics } from './helpers/fake-brain.js';
@@ -95,7 +95,7 @@ test('orchestrator submitter on BRAIN: killed between committing the BRAIN row a
     // the state a kill leaves after step "claim" of BrainJobsSubmitter.submit: ledger intent + BRAIN 'pending' row, POST /submit unknown
     const ledger = await SubmissionLedger.open(db);
     await ledger.intend(key, '2026-01-07', 'H9', 'brain', now);
-    const { alphaId } = await simulateAndRecord(client, db, '-rank(close / delay(close, 5) - 1)', DEFAULT_BRAIN_SETTINGS, { now: () => now });
+    const { alphaId } = await simulateAndRecord(client, db, '-rank(close / delay(close, 5) - 1)', DEFAULT_BRAIN_SIMULATION_SETTINGS, { now: () => now });
     assert.equal(await claimSubmission(db, alphaId, key, 'x', now), true);
     const r = await runSubmissions({ ledger, submitter: new BrainJobsSubmitter(db, client, { now: () => now }), candidates: [cand], dailyLimit: 3, now: () => now });
     assert.deepEqual(r.reconciled, [{ key, status: 'submitted' }]);

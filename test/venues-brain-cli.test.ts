@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
-import { addHopefulAlpha, DEFAULT_BRAIN_SETTINGS } from '../lib/venues/brain/index.js';
+import { addHopefulAlpha, DEFAULT_BRAIN_SIMULATION_SETTINGS } from '../lib/venues/brain/index.js';
 import { FakeBrain } from './helpers/fake-brain.js';
 import { lastJson, runAlphalab } from './helpers/cli.js';
 
@@ -48,8 +48,8 @@ test('cli: simulate --json prints status, alpha id, metrics and checks as BRAIN 
 
 test('cli: submit twice in two processes on one day sends one submission; exports written without secrets', async () => {
   const db = await Db.open(join(dir, 'cli.duckdb'));
-  await addHopefulAlpha(db, { id: 'x1', expression: 'rank(close)', settings: DEFAULT_BRAIN_SETTINGS, localMetrics: { sharpe: 2, fitness: 1.5, turnover: 0.1 } });
-  await addHopefulAlpha(db, { id: 'x2', expression: 'rank(open)', settings: DEFAULT_BRAIN_SETTINGS, localMetrics: { sharpe: 2, fitness: 1.4, turnover: 0.1 } });
+  await addHopefulAlpha(db, { id: 'x1', expression: 'rank(close)', settings: DEFAULT_BRAIN_SIMULATION_SETTINGS, localMetrics: { sharpe: 2, fitness: 1.5, turnover: 0.1 } });
+  await addHopefulAlpha(db, { id: 'x2', expression: 'rank(open)', settings: DEFAULT_BRAIN_SIMULATION_SETTINGS, localMetrics: { sharpe: 2, fitness: 1.4, turnover: 0.1 } });
   db.close();
   Db.closeAll();
   await new Promise((r) => setTimeout(r, 200)); // let DuckDB release the file before the child opens it

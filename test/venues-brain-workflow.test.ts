@@ -8,7 +8,7 @@ import type { Panel } from '../lib/data/panel.js';
 import { evaluate, OPERATORS } from '../lib/expr/index.js';
 import { simulatePortfolio } from '../lib/backtest/portfolio.js';
 import {
-  BrainClient, BrainSubmitter, DEFAULT_BRAIN_SETTINGS, FASTEXPR_OPERATORS, addHopefulAlpha, exportHopefulAlphas, exportSubmissionLog, formatParityReport,
+  BrainClient, BrainSubmitter, DEFAULT_BRAIN_SIMULATION_SETTINGS, FASTEXPR_OPERATORS, addHopefulAlpha, exportHopefulAlphas, exportSubmissionLog, formatParityReport,
   fromPortfolioSettings, listBrainAlphas, listSubmissions, localBrainMetrics, parityReport, resolveBrainSettings, simulateAndRecord, toPortfolioSettings,
   translateToFastExpr, type BrainAlphaRecord,
 } from '../lib/venues/brain/index.js';
@@ -55,7 +55,7 @@ test('fastexpr: every unsupported operator, field and group is named in one erro
   await fake.start();
   try {
     const c = new BrainClient({ baseUrl: fake.url, credentials: creds, backoff: fastBackoff });
-    await assert.rejects(simulateAndRecord(c, undefined, 'rsi(close, 14)', DEFAULT_BRAIN_SETTINGS), (e: VenueError) => e.code === 'unsupported');
+    await assert.rejects(simulateAndRecord(c, undefined, 'rsi(close, 14)', DEFAULT_BRAIN_SIMULATION_SETTINGS), (e: VenueError) => e.code === 'unsupported');
     assert.equal(fake.requests.length, 0);
   } finally {
     await fake.stop();
@@ -64,7 +64,7 @@ test('fastexpr: every unsupported operator, field and group is named in one erro
 
 test('settings: BRAIN <-> our portfolio settings', () => {
   assert.deepEqual(toPortfolioSettings(resolveBrainSettings({ neutralization: 'SECTOR', decay: 4, truncation: 0.05, delay: 0 }), ['sector']), { delay: 0, decay: 4, truncation: 0.05, costBps: 0, bookSize: 20_000_000, neutralization: 'group', group: 'sector' });
-  assert.equal(toPortfolioSettings(DEFAULT_BRAIN_SETTINGS, [], 'market').neutralization, 'market');
+  assert.equal(toPortfolioSettings(DEFAULT_BRAIN_SIMULATION_SETTINGS, [], 'market').neutralization, 'market');
   assert.throws(() => toPortfolioSettings(resolveBrainSettings({ neutralization: 'STATISTICAL' })), /no local equivalent/);
   const b = fromPortfolioSettings({ neutralization: 'group', group: 'industry', decay: 3, delay: 1, truncation: 0.1 });
   assert.deepEqual([b.neutralization, b.decay, b.truncation, b.language], ['INDUSTRY', 3, 0.1, 'FASTEXPR']);
@@ -107,7 +107,7 @@ test('simulateAndRecord stores BRAIN metrics and checks beside the local ones', 
   try {
     const c = new BrainClient({ baseUrl: fake.url, credentials: creds, backoff: fastBackoff });
     const panel = randomPanel(80, 10, 3);
-    const r = await simulateAndRecord(c, db, '-rank(delta(close, 2))', DEFAULT_BRAIN_SETTINGS, { panel, dataset: 'synthetic' });
+    const r = await simulateAndRecord(c, db, '-rank(delta(close, 2))', DEFAULT_BRAIN_SIMULATION_SETTINGS, { panel, dataset: 'synthetic' });
     assert.equal(r.fastexpr, '-rank(ts_delta(close, 2))');
     assert.equal(r.is.sharpe, 2.1);
     assert.equal(r.local!.neutralization, 'market'); // SUBINDUSTRY labels absent from the panel
@@ -126,10 +126,10 @@ test('submitter: at most one a day across a restart, checks gate, rejected vs ac
   let now = Date.parse('2026-12-02T10:00:00Z');
   const local = { sharpe: 1.6, fitness: 1.2, turnover: 0.2 };
   const db1 = await Db.open(path);
-  await addHopefulAlpha(db1, { id: 'h1', expression: 'rank(close)', settings: DEFAULT_BRAIN_SETTINGS, source: 'miner', localMetrics: { ...local, fitness: 1.3 } });
-  await addHopefulAlpha(db1, { id: 'h2', expression: '-rank(delta(close, 5))', settings: DEFAULT_BRAIN_SETTINGS, source: 'miner', localMetrics: local });
-  await addHopefulAlpha(db1, { id: 'h3', expression: 'rank(volume)', settings: DEFAULT_BRAIN_SETTINGS, source: 'miner', localMetrics: { ...local, fitness: 1.25 } });
-  await addHopefulAlpha(db1, { id: 'weak', expression: 'rank(open)', settings: DEFAULT_BRAIN_SETTINGS, source: 'miner', localMetrics: { ...local, sharpe: 0.5 } });
+  await addHopefulAlpha(db1, { id: 'h1', expression: 'rank(close)', settings: DEFAULT_BRAIN_SIMULATION_SETTINGS, source: 'miner', localMetrics: { ...local, fitness: 1.3 } });
+  await addHopefulAlpha(db1, { id: 'h2', expression: '-rank(delta(close, 5))', settings: DEFAULT_BRAIN_SIMULATION_SETTINGS, source: 'miner', localMetrics: local });
+  await addHopefulAlpha(db1, { id: 'h3', expression: 'rank(volume)', settings: DEFAULT_BRAIN_SIMULATION_SETTINGS, source: 'miner', localMetrics: { ...local, fitness: 1.25 } });
+  await addHopefulAlpha(db1, { id: 'weak', expression: 'rank(open)', settings: DEFAULT_BRAIN_SIMULATION_SETTINGS, source: 'miner', localMetrics: { ...local, sharpe: 0.5 } });
   const mk = (db: Db) => new BrainSubmitter(db, new BrainClient({ baseUrl: fake.url, credentials: creds, backoff: fastBackoff, now: () => now }), { now: () => now, maxPerDay: 1 });
   const r1 = await mk(db1).runOnce();
   assert.deepEqual(r1.submitted.map((v) => v.verdict), ['accepted']);
@@ -164,7 +164,7 @@ test('submitter: a crash after POST /submit leaves a pending row; the restart do
   const db = await Db.open(':memory:');
   try {
     let now = Date.parse('2026-12-05T10:00:00Z');
-    await addHopefulAlpha(db, { id: 'c1', expression: 'rank(high)', settings: DEFAULT_BRAIN_SETTINGS, localMetrics: { sharpe: 2, fitness: 2, turnover: 0.1 } });
+    await addHopefulAlpha(db, { id: 'c1', expression: 'rank(high)', settings: DEFAULT_BRAIN_SIMULATION_SETTINGS, localMetrics: { sharpe: 2, fitness: 2, turnover: 0.1 } });
     // a fetch that lets POST /submit reach the server, then never answers (the process "dies" there)
     const dying = (async (input: string | URL | Request, init?: RequestInit) => {
       const url = String(input);

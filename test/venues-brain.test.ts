@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
 import { BrainClient, resolveLocation, fieldErrors } from '../lib/venues/brain/client.js';
-import { DEFAULT_BRAIN_SETTINGS, resolveBrainSettings } from '../lib/venues/brain/settings.js';
+import { DEFAULT_BRAIN_SIMULATION_SETTINGS, resolveBrainSettings } from '../lib/venues/brain/settings.js';
 import { DEFAULT_BRAIN_SETTINGS as SIMULATOR_BRAIN_DEFAULTS } from '../lib/backtest/index.js';
 import { brainCredentials, readBrainCredentialFile } from '../lib/venues/credentials.js';
 import { DuckDbHttpLog, readHttpLog, replayFetch } from '../lib/venues/http-log.js';
@@ -39,7 +39,7 @@ test('brain: login gives a session with token.expiry; a clock near expiry trigge
 
 test('brain: a 401 mid-session (server expired it) re-logs in once and the request succeeds', async () => {
   const c = client();
-  const sim = await c.simulate('rank(close)', DEFAULT_BRAIN_SETTINGS);
+  const sim = await c.simulate('rank(close)', DEFAULT_BRAIN_SIMULATION_SETTINGS);
   const logins = c.logins;
   fake.expireAll();
   const a = await c.alpha(sim.alphaId);
@@ -70,7 +70,7 @@ test('brain: simulation polls progress (honouring Retry-After) to COMPLETE, then
   const waits: number[] = [];
   const c = client({ sleep: async (ms) => { waits.push(ms); } });
   const progress: (number | undefined)[] = [];
-  const sim = await c.simulate('-rank(ts_delta(close, 5))', DEFAULT_BRAIN_SETTINGS, (p) => progress.push(p.progress));
+  const sim = await c.simulate('-rank(ts_delta(close, 5))', DEFAULT_BRAIN_SIMULATION_SETTINGS, (p) => progress.push(p.progress));
   assert.equal(sim.status, 'COMPLETE');
   assert.deepEqual(waits, [10, 10, 10, 10]); // Retry-After 0.01 s after the POST and after each of the 3 progress polls
   assert.equal(sim.polls, 4);
@@ -92,7 +92,7 @@ test('brain: simulation polls progress (honouring Retry-After) to COMPLETE, then
 
 test('brain: an expression error appears only when polling and is surfaced with its message and location', async () => {
   const c = client();
-  const err = (await c.simulate('rank(clse)', DEFAULT_BRAIN_SETTINGS).catch((e: unknown) => e)) as VenueError;
+  const err = (await c.simulate('rank(clse)', DEFAULT_BRAIN_SIMULATION_SETTINGS).catch((e: unknown) => e)) as VenueError;
   assert.ok(err instanceof VenueError);
   assert.equal(err.code, 'expression');
   assert.match(err.message, /unknown variable "clse"/);
@@ -103,7 +103,7 @@ test('brain: an expression error appears only when polling and is surfaced with 
 test('brain: 400 field-keyed settings errors are named; a bad settings file key is refused before sending', async () => {
   const c = client();
   const before = fake.posts(/^\/simulations$/);
-  const err = (await c.simulate('rank(close)', { ...DEFAULT_BRAIN_SETTINGS, region: 'MARS' }).catch((e: unknown) => e)) as VenueError;
+  const err = (await c.simulate('rank(close)', { ...DEFAULT_BRAIN_SIMULATION_SETTINGS, region: 'MARS' }).catch((e: unknown) => e)) as VenueError;
   assert.equal(err.code, 'bad_request');
   assert.equal(err.status, 400);
   assert.match(err.message, /settings\.region: "MARS" is not a valid choice/);
@@ -116,7 +116,7 @@ test('brain: 400 field-keyed settings errors are named; a bad settings file key 
 test('brain: 8 simulations with max-concurrent 3 never exceed the cap; server-side limit 2 answers 429 and the client backs off', async () => {
   const c = client({ maxConcurrent: 3 });
   fake.maxInFlight = 0;
-  const sims = await Promise.all(Array.from({ length: 8 }, (_, i) => c.simulate(`rank(ts_mean(close, ${i + 2}))`, DEFAULT_BRAIN_SETTINGS)));
+  const sims = await Promise.all(Array.from({ length: 8 }, (_, i) => c.simulate(`rank(ts_mean(close, ${i + 2}))`, DEFAULT_BRAIN_SIMULATION_SETTINGS)));
   assert.equal(new Set(sims.map((s) => s.alphaId)).size, 8);
   assert.equal(c.simulationSlots.maxHeld, 3);
   assert.ok(fake.maxInFlight <= 3);
@@ -126,13 +126,13 @@ test('brain: 8 simulations with max-concurrent 3 never exceed the cap; server-si
   try {
     const c2 = new BrainClient({ baseUrl: tight.url, credentials: creds, maxConcurrent: 3, backoff: fastBackoff });
     tight.force429 = 1; // and one plain 429 with Retry-After first
-    const out = await Promise.all(Array.from({ length: 5 }, (_, i) => c2.simulate(`rank(ts_sum(close, ${i + 2}))`, DEFAULT_BRAIN_SETTINGS)));
+    const out = await Promise.all(Array.from({ length: 5 }, (_, i) => c2.simulate(`rank(ts_sum(close, ${i + 2}))`, DEFAULT_BRAIN_SIMULATION_SETTINGS)));
     assert.equal(out.length, 5);
     assert.ok(tight.rejected429 >= 2, `429s seen: ${tight.rejected429}`);
     assert.ok(tight.maxInFlight <= 2);
     const noRetry = new BrainClient({ baseUrl: tight.url, credentials: creds, backoff: { retries: 0 } });
     tight.force429 = 1;
-    await assert.rejects(noRetry.simulate('rank(close)', DEFAULT_BRAIN_SETTINGS), (e: VenueError) => e.code === 'rate_limited' && e.status === 429);
+    await assert.rejects(noRetry.simulate('rank(close)', DEFAULT_BRAIN_SIMULATION_SETTINGS), (e: VenueError) => e.code === 'rate_limited' && e.status === 429);
   } finally {
     await tight.stop();
   }
@@ -147,11 +147,11 @@ test('brain: submit rewrites the :443 Location and polls to accepted (404) or re
   await f.start();
   try {
     const c = new BrainClient({ baseUrl: f.url, credentials: creds, backoff: fastBackoff });
-    const okSim = await c.simulate('rank(close)', DEFAULT_BRAIN_SETTINGS);
+    const okSim = await c.simulate('rank(close)', DEFAULT_BRAIN_SIMULATION_SETTINGS);
     const v = await c.submit(okSim.alphaId);
     assert.deepEqual([v.verdict, v.status, v.failed.length], ['accepted', 404, 0]);
     assert.equal(f.alphas.get(okSim.alphaId)!.status, 'ACTIVE');
-    const badSim = await c.simulate('rank(volume)', DEFAULT_BRAIN_SETTINGS);
+    const badSim = await c.simulate('rank(volume)', DEFAULT_BRAIN_SIMULATION_SETTINGS);
     const r = await c.submit(badSim.alphaId);
     assert.deepEqual([r.verdict, r.status], ['rejected', 403]);
     assert.deepEqual(r.failed.map((x) => x.name), ['LOW_SHARPE', 'LOW_FITNESS']);
@@ -166,7 +166,7 @@ test('brain: every exchange is recorded in DuckDB with no password, Basic token 
   try {
     const log = new DuckDbHttpLog(db, 'run-1');
     const c = client({ recorder: log });
-    const sim = await c.simulate('rank(ts_rank(volume, 10))', DEFAULT_BRAIN_SETTINGS);
+    const sim = await c.simulate('rank(ts_rank(volume, 10))', DEFAULT_BRAIN_SIMULATION_SETTINGS);
     const a = await c.alpha(sim.alphaId);
     await log.flush();
     const rows = await readHttpLog(db, 'run-1');
@@ -181,7 +181,7 @@ test('brain: every exchange is recorded in DuckDB with no password, Basic token 
     // (base URL = the recorded origin, so recorded Locations resolve; replayFetch answers every request itself)
     const served = fake.requests.length;
     const replayed = new BrainClient({ baseUrl: new URL(rows[0]!.url).origin, credentials: creds, fetch: replayFetch(rows), backoff: fastBackoff });
-    const sim2 = await replayed.simulate('rank(ts_rank(volume, 10))', DEFAULT_BRAIN_SETTINGS);
+    const sim2 = await replayed.simulate('rank(ts_rank(volume, 10))', DEFAULT_BRAIN_SIMULATION_SETTINGS);
     assert.equal(sim2.alphaId, sim.alphaId);
     assert.deepEqual((await replayed.alpha(sim.alphaId)).is, a.is);
     assert.equal(fake.requests.length, served, 'the replay sent nothing to the server');
@@ -204,9 +204,9 @@ test('brain credentials: file must be owner-only and hold ["email","password"]; 
 });
 
 test('BRAIN venue settings build on the simulator settings: delay, decay and truncation (0.08) come from lib/backtest, neutralization keeps BRAIN defaults and names', () => {
-  assert.equal(DEFAULT_BRAIN_SETTINGS.truncation, 0.08);
-  for (const k of ['delay', 'decay', 'truncation'] as const) assert.equal(DEFAULT_BRAIN_SETTINGS[k], SIMULATOR_BRAIN_DEFAULTS[k], k);
-  assert.equal(DEFAULT_BRAIN_SETTINGS.neutralization, 'SUBINDUSTRY');
+  assert.equal(DEFAULT_BRAIN_SIMULATION_SETTINGS.truncation, 0.08);
+  for (const k of ['delay', 'decay', 'truncation'] as const) assert.equal(DEFAULT_BRAIN_SIMULATION_SETTINGS[k], SIMULATOR_BRAIN_DEFAULTS[k], k);
+  assert.equal(DEFAULT_BRAIN_SIMULATION_SETTINGS.neutralization, 'SUBINDUSTRY');
   assert.equal(SIMULATOR_BRAIN_DEFAULTS.neutralization, 'market');
   assert.deepEqual(resolveBrainSettings({ truncation: 0.05 }).truncation, 0.05);
 });

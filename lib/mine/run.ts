@@ -47,7 +47,7 @@ import { simulatePortfolio, type PortfolioSettings } from '../backtest/index.js'
 import { deflatedSharpeReport } from '../stats/index.js';
 import { screenExpression } from '../screen/index.js';
 import { poolReport, type PoolReport } from './pool.js';
-import { addHopefulAlpha, DEFAULT_BRAIN_SETTINGS, DEFAULT_LOCAL_GATES, ensureBrainTables, fromPortfolioSettings, listHopefulAlphas, passesLocalGates, type LocalGates } from '../venues/brain/index.js';
+import { addHopefulAlpha, DEFAULT_BRAIN_SIMULATION_SETTINGS, DEFAULT_LOCAL_GATES, ensureBrainTables, fromPortfolioSettings, listHopefulAlphas, passesLocalGates, type LocalGates } from '../venues/brain/index.js';
 
 /** One candidate of a miner's stream, with its lineage. */
 export interface MineCandidate {
@@ -282,7 +282,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
     try {
       return fromPortfolioSettings(pf);
     } catch {
-      return { ...DEFAULT_BRAIN_SETTINGS };
+      return { ...DEFAULT_BRAIN_SIMULATION_SETTINGS };
     }
   })();
 

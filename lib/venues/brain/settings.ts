@@ -57,7 +57,7 @@ export interface BrainSimulationSettings extends Omit<BrainSettings, 'neutraliza
  * market because a panel may lack group labels), pasteurization ON,
  * nanHandling OFF, no test period, maxTrade OFF, visualization off.
  */
-export const DEFAULT_BRAIN_SETTINGS: Readonly<BrainSimulationSettings> = {
+export const DEFAULT_BRAIN_SIMULATION_SETTINGS: Readonly<BrainSimulationSettings> = {
   instrumentType: 'EQUITY',
   region: 'USA',
   universe: 'TOP3000',
@@ -74,7 +74,7 @@ export const DEFAULT_BRAIN_SETTINGS: Readonly<BrainSimulationSettings> = {
   maxTrade: 'OFF',
 };
 
-const KEYS = Object.keys(DEFAULT_BRAIN_SETTINGS) as (keyof BrainSimulationSettings)[];
+const KEYS = Object.keys(DEFAULT_BRAIN_SIMULATION_SETTINGS) as (keyof BrainSimulationSettings)[];
 
 function bad(where: string, msg: string): VenueError {
   return new VenueError('brain', 'bad_request', `${where}: ${msg}`);
@@ -87,7 +87,7 @@ function bad(where: string, msg: string): VenueError {
  */
 export function resolveBrainSettings(given: Partial<Record<string, unknown>> = {}, where = 'settings'): BrainSimulationSettings {
   for (const k of Object.keys(given)) if (!(KEYS as string[]).includes(k)) throw bad(where, `unknown BRAIN setting "${k}"; known: ${KEYS.join(', ')}`);
-  const s = { ...DEFAULT_BRAIN_SETTINGS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) } as BrainSimulationSettings;
+  const s = { ...DEFAULT_BRAIN_SIMULATION_SETTINGS, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) } as BrainSimulationSettings;
   const str = (k: keyof BrainSimulationSettings): void => {
     if (typeof s[k] !== 'string' || s[k] === '') throw bad(where, `${k} must be a non-empty string, got ${JSON.stringify(s[k])}`);
   };
