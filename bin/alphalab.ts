@@ -13,6 +13,7 @@
  *   factor | lookahead | backtest | runs | trials | data | kb   research verbs (bin/verbs/)
  *   trade ...             paper/live trading, status, kill switch (bin/trade.ts)
  *   download              exchange bars/funding/open interest via ccxt into the catalog (bin/download.ts)
+ *   dashboard             web dashboard and its REST API on 127.0.0.1 (bin/dashboard.ts, lib/monitor)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -43,6 +44,7 @@ import { conciseErrors, protectExpressions } from './verbs/cli-errors.js';
 import { registerResearchVerbs } from './verbs/index.js';
 import { registerTradeCommands } from './trade.js';
 import { registerDownloadCommand } from './download.js';
+import { registerDashboard } from './dashboard.js';
 
 const root = projectRoot();
 
@@ -247,6 +249,7 @@ if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
 
 registerTradeCommands(program);
 registerDownloadCommand(program);
+registerDashboard(program);
 registerResearchVerbs(program);
 
 program.parseAsync(argv).catch((err: Error) => {
