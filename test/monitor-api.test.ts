@@ -42,7 +42,7 @@ async function api(path: string, o: { method?: string; body?: unknown; auth?: st
   if (o.host) headers.host = o.host;
   const r = await app.inject({ method: (o.method ?? 'GET') as 'GET', url: path, headers: { host: base.slice(7), ...headers }, ...(o.body !== undefined ? { payload: JSON.stringify(o.body) } : {}) });
   bodies.push(r.body);
-  return { code: r.statusCode, json: r.headers['content-type']?.includes('json') ? r.json() : r.body };
+  return { code: r.statusCode, json: String(r.headers['content-type'] ?? '').includes('json') ? r.json() : r.body };
 }
 
 const GETS = ['/api/v1/health', '/api/v1/status', '/api/v1/alphas', '/api/v1/trades', '/api/v1/positions', '/api/v1/profit', '/api/v1/logs'];

@@ -29,7 +29,7 @@ export interface DashboardOptions {
   paths: MonitorPaths;
   /** Access token; default a fresh random one ({@link newToken}). Must be >= 32 URL-safe characters. */
   token?: string;
-  /** How long a status snapshot is reused, ms (default 1000; 0 reads the stores on every call). */
+  /** How long a status snapshot is reused, ms (default 1000; 0 reads the stores on every call). Past it, the previous snapshot is answered while one refresh runs. */
   statusTtlMs?: number;
   /** Log follow interval, ms (default 250). */
   logPollMs?: number;
@@ -122,16 +122,20 @@ export async function createDashboard(o: DashboardOptions): Promise<{ app: Fasti
     void reply.code(code).send({ error: err.message });
   });
 
-  let cached: { at: number; value: Promise<StatusSnapshot> } | null = null;
-  const status = (): Promise<StatusSnapshot> => {
+  // snapshot reuse: younger than ttl -> as is; older -> answered at once with the previous one while one refresh runs
+  // (its `at` says how old it is); after a control, the next call waits for a fresh read
+  let last: { at: number; value: StatusSnapshot } | null = null;
+  let inflight: Promise<StatusSnapshot> | null = null;
+  const status = async (): Promise<StatusSnapshot> => {
+    if (ttl <= 0) return readStatus(paths);
     const now = Date.now();
-    if (!cached || now - cached.at >= ttl) {
-      cached = { at: now, value: readStatus(paths, now) };
-      cached.value.catch(() => (cached = null));
-    }
-    return cached.value;
+    if (last && now - last.at < ttl) return last.value;
+    inflight ??= readStatus(paths, now)
+      .then((value) => ((last = { at: now, value }), value))
+      .finally(() => (inflight = null));
+    return last ? last.value : inflight;
   };
-  const invalidate = () => (cached = null);
+  const invalidate = () => (last = null);
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').sendFile('index.html', publicDir(paths.root)));
   app.get('/api/v1/health', async () => ({ ok: true, uptimeS: Math.round(process.uptime()), stores: { catalog: existsSync(paths.catalog), jobs: existsSync(paths.jobs), fleetState: existsSync(paths.fleetState), journals: journalFiles(paths).length } }));
