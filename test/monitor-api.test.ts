@@ -182,7 +182,8 @@ test('controls: pause/resume write and remove PAUSE; generate queues a request a
   assert.ok(!existsSync(pauseFilePath(paths)));
   const g = (await api('/api/v1/controls/generate', { method: 'POST', body: { iterations: 3 } })).json;
   assert.equal(g.queued, true);
-  assert.match(g.note, /no running process reads/);
+  assert.match(g.note, /no running process reads request files/);
+  assert.match(p.note, /orchestrator starts no/);
   assert.deepEqual(JSON.parse(readFileSync(pendingRequests(paths)[0]!, 'utf8')).params, { iterations: 3 });
   assert.equal((await api('/api/v1/controls/stop', { method: 'POST', body: { journal: 'nope' } })).code, 400);
   const s = (await api('/api/v1/controls/stop', { method: 'POST', body: {} })).json;

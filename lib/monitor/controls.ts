@@ -4,9 +4,10 @@
  * - stop: the trading kill switch, the journal's STOP file written by lib/trade's
  *   own helper (`writeStopFile`), honoured by the engine at its next bar;
  * - pause / resume: a PAUSE file in the control folder (`data/control/PAUSE`);
+ *   the orchestrator (lib/jobs, `pauseFile`) starts no component run while it exists;
  * - generate / mine / submit: a request file in `data/control/requests/`,
- *   for a consumer to pick up. No process reads PAUSE or request files yet
- *   (the orchestrator schedules its own runs); the answers say so.
+ *   for a consumer to pick up. No process reads request files yet (the
+ *   orchestrator schedules its own runs); the answers say so.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -19,7 +20,9 @@ export function pauseFilePath(paths: MonitorPaths): string {
 }
 
 /** Who acts on PAUSE and request files today, said in every answer (honest "not wired"). */
-export const CONTROL_CONSUMERS = 'no running process reads the PAUSE or request files yet: the orchestrator runs its own schedule; the request stays queued for a consumer';
+export const PAUSE_CONSUMER = 'the orchestrator starts no generator, miner or submitter run while the PAUSE file exists (runs in progress finish)';
+/** Said with every queued request. */
+export const REQUEST_CONSUMER = 'no running process reads request files yet: the orchestrator runs its own schedule; the request stays queued for a consumer';
 
 /** Writes the PAUSE file. Returns whether it was already there. */
 export function pause(paths: MonitorPaths, source: string): { paused: true; already: boolean; file: string; note: string } {
@@ -27,7 +30,7 @@ export function pause(paths: MonitorPaths, source: string): { paused: true; alre
   const already = existsSync(file);
   mkdirSync(paths.control, { recursive: true });
   writeFileSync(file, `${JSON.stringify({ source, at: new Date().toISOString() })}\n`);
-  return { paused: true, already, file, note: CONTROL_CONSUMERS };
+  return { paused: true, already, file, note: PAUSE_CONSUMER };
 }
 
 /** Removes the PAUSE file. */
@@ -51,7 +54,7 @@ export function enqueueRequest(paths: MonitorPaths, kind: RequestKind, params: R
   const file = join(dir, `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}-${kind}.json`);
   writeFileSync(`${file}.tmp`, `${JSON.stringify({ kind, params, source, at: new Date().toISOString() })}\n`);
   renameSync(`${file}.tmp`, file);
-  return { queued: true, kind, file, note: CONTROL_CONSUMERS };
+  return { queued: true, kind, file, note: REQUEST_CONSUMER };
 }
 
 /** Pending request files, oldest first. */

@@ -63,16 +63,18 @@
     $('updated').textContent = `updated ${ago(s.at)}${s.trader.paused ? ' · loop PAUSED' : ''}`;
   }
 
+  // one color per mode in every chart: paper blue, live orange
+  const COLOR = { paper: '#1f77b4', live: '#ff7f0e', unknown: '#7f7f7f' };
   const layout = (extra) => ({ margin: { l: 50, r: 10, t: 10, b: 35 }, paper_bgcolor: '#fff', plot_bgcolor: '#fff', showlegend: true, legend: { orientation: 'h' }, ...extra });
   function renderProfit(p, pos) {
     const traces = [], hist = [];
     for (const [mode, f] of [['paper', p.paper], ['live', p.live]]) {
-      if (f.trades) traces.push({ type: 'scatter', mode: 'lines', name: `${mode} (${f.journals} journal${f.journals === 1 ? '' : 's'})`, x: f.cumulative.map((_, i) => i + 1), y: f.cumulative });
-      if (f.trades) hist.push({ type: 'histogram', name: mode, x: f.pnls, opacity: 0.6 });
+      if (f.trades) traces.push({ type: 'scatter', mode: 'lines', name: `${mode} (${f.journals} journal${f.journals === 1 ? '' : 's'})`, line: { color: COLOR[mode] }, x: f.cumulative.map((_, i) => i + 1), y: f.cumulative });
+      if (f.trades) hist.push({ type: 'histogram', name: mode, x: f.pnls, opacity: 0.6, marker: { color: COLOR[mode] } });
     }
     Plotly.react('equity', traces, layout({ xaxis: { title: { text: 'closed trade #' } }, yaxis: { title: { text: 'cumulative PnL' } } }), { displayModeBar: false, responsive: true });
     Plotly.react('pnl', hist, layout({ barmode: 'overlay', xaxis: { title: { text: 'trade PnL' } } }), { displayModeBar: false, responsive: true });
-    const bars = pos.journals.filter((j) => j.positions.length).map((j) => ({ type: 'bar', name: `${j.journal} (${j.mode})`, x: j.positions.map((x) => x.symbol), y: j.positions.map((x) => x.qty) }));
+    const bars = pos.journals.filter((j) => j.positions.length).map((j) => ({ type: 'bar', name: `${j.journal} (${j.mode})`, marker: { color: COLOR[j.mode] || COLOR.unknown }, x: j.positions.map((x) => x.symbol), y: j.positions.map((x) => x.qty) }));
     Plotly.react('positions', bars, layout({ yaxis: { title: { text: 'quantity (signed)' } } }), { displayModeBar: false, responsive: true });
     const t = $('profit');
     t.replaceChildren(el('tr', {}, el('th', {}, ''), el('th', {}, 'PAPER'), el('th', {}, 'LIVE')));
