@@ -14,6 +14,7 @@
  *   trade ...             paper/live trading, status, kill switch (bin/trade.ts)
  *   download              exchange bars/funding/open interest via ccxt into the catalog (bin/download.ts)
  *   mine grid|variants|gp alpha mining on the train segment, resumable (bin/mine.ts)
+ *   dashboard             web dashboard and its REST API on 127.0.0.1 (bin/dashboard.ts, lib/monitor)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -45,6 +46,7 @@ import { conciseErrors, protectExpressions } from './verbs/cli-errors.js';
 import { registerResearchVerbs } from './verbs/index.js';
 import { registerTradeCommands } from './trade.js';
 import { registerDownloadCommand } from './download.js';
+import { registerDashboard } from './dashboard.js';
 
 const root = projectRoot();
 
@@ -264,6 +266,7 @@ if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
 
 registerTradeCommands(program);
 registerDownloadCommand(program);
+registerDashboard(program);
 registerResearchVerbs(program);
 
 program.parseAsync(argv).catch((err: Error) => {

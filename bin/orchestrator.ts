@@ -178,6 +178,7 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
       miningIntervalHours: f.miningInterval,
       dailyAt: f.dailyAt,
       once: f.once,
+      pauseFile: join(root, 'data', 'control', 'PAUSE'),
       policy: { restartIntervalMs: f.restartInterval * 60_000, backoffBaseMs: f.restartBackoff * 1000, maxRestarts: f.maxRestarts },
     },
     components,

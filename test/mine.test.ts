@@ -8,7 +8,7 @@ import { FactorStore } from '../lib/factors/index.js';
 import { canonical, getOperator, parse } from '../lib/expr/index.js';
 import { listHopefulAlphas } from '../lib/venues/brain/index.js';
 import {
-  expressionVariants, gridCandidates, mineGp, treeShape, gridSize, mineGrid, mineVariants, operatorsForHole, readJournal, templateHoles, testSegmentStart, type GridSkips, type MineResult,
+  expressionVariants, gridCandidates, mineGp, treeShape, gridSize, mineGrid, mineVariants, operatorsForHole, readMineJournal, templateHoles, testSegmentStart, type GridSkips, type MineResult,
 } from '../lib/mine/index.js';
 import type { Panel } from '../lib/data/index.js';
 import { MINE_TEST_GRID } from './helpers/mine-grid.js';
@@ -187,7 +187,7 @@ test('resume after kill -9: the same command continues; no candidate screened tw
   assert.ok(resumed.resumedSkips >= seen, `${resumed.resumedSkips} journaled before the kill`);
   assert.equal(resumed.candidates, MINE_TEST_GRID.max);
   assert.equal(resumed.screenedThisSession, MINE_TEST_GRID.max - resumed.resumedSkips);
-  const exprs = (await readJournal(store.db, resumed.runKey)).map((j) => j.expression);
+  const exprs = (await readMineJournal(store.db, resumed.runKey)).map((j) => j.expression);
   assert.equal(new Set(exprs).size, exprs.length, 'no candidate journaled twice');
   assert.equal(await store.countTrials({ dataset: 'synthetic' }), MINE_TEST_GRID.max, 'no trial counted twice');
   // an uninterrupted run screens exactly the same candidates with the same results

@@ -16,6 +16,7 @@
  * Schedules use croner; SIGTERM / Ctrl-C (wired in bin/) call {@link Orchestrator.stop},
  * which stops the schedules and the children cleanly.
  */
+import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { JobStore } from './store.js';
@@ -42,6 +43,8 @@ export interface OrchestratorSettings {
   readonly generatorPauseMs?: number;
   /** Restart / backoff policy of every component. */
   readonly policy?: SupervisorPolicy;
+  /** While this file exists (the dashboard's `data/control/PAUSE`), no component run starts; runs in progress finish. Default '' (none). */
+  readonly pauseFile?: string;
 }
 
 /** Resolved defaults and checks of the settings. @throws RangeError naming the setting. */
@@ -56,7 +59,7 @@ export function resolveOrchestratorSettings(s: OrchestratorSettings): Required<O
   } catch (err) {
     throw new RangeError(`--daily-at: not a cron pattern: "${dailyAt}" (${(err as Error).message})`);
   }
-  return { mode: s.mode, maxConcurrent, miningIntervalHours, dailyAt, once: s.once ?? false, generatorPauseMs: s.generatorPauseMs ?? 5000, policy: s.policy ?? {} };
+  return { mode: s.mode, maxConcurrent, miningIntervalHours, dailyAt, once: s.once ?? false, generatorPauseMs: s.generatorPauseMs ?? 5000, pauseFile: s.pauseFile ?? '', policy: s.policy ?? {} };
 }
 
 /** A counting semaphore (FIFO). */
@@ -116,6 +119,7 @@ export class Orchestrator {
     await this.slots.acquire();
     try {
       if (this.stopped) return { name, status: 'stopped', exits: [] };
+      if (this.isPaused(name)) return { name, status: 'stopped', exits: [] };
       const sup = new Supervisor(this.components[name], this.s.policy, this.loggerOf(name));
       this.running.add(sup);
       await this.store.started(name);
@@ -127,6 +131,15 @@ export class Orchestrator {
     } finally {
       this.slots.release();
     }
+  }
+
+  private paused = false;
+  /** Whether the pause file exists; logs each change once. */
+  private isPaused(name: ComponentName): boolean {
+    const now = this.s.pauseFile !== '' && existsSync(this.s.pauseFile);
+    if (now !== this.paused) this.log.info({ job: name, pauseFile: this.s.pauseFile }, now ? `paused (${this.s.pauseFile} exists): no new runs` : 'resumed');
+    this.paused = now;
+    return now;
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

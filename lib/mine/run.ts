@@ -208,7 +208,7 @@ const num = (v: unknown): number => (v === null || v === undefined ? NaN : Numbe
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** The journal of a run, in screening order. */
-export async function readJournal(db: Db, runKey: string): Promise<MinedCandidate[]> {
+export async function readMineJournal(db: Db, runKey: string): Promise<MinedCandidate[]> {
   await db.exec(JOURNAL_SCHEMA);
   const rows = await db.all(`SELECT * FROM mine_candidates WHERE run_key = ? ORDER BY seq`, [runKey]);
   return rows.map((r) => ({
@@ -253,7 +253,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
   await db.exec(`INSERT INTO mine_runs VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP) ON CONFLICT (run_key) DO UPDATE SET updated_at = excluded.updated_at`,
     [runKey, miner, dataset, JSON.stringify(o.config ?? null), nowTs(), nowTs()]);
 
-  const journal = await readJournal(db, runKey);
+  const journal = await readMineJournal(db, runKey);
   const before = new Set(journal.map((j) => j.expression));
   const done = new Set<string>();
   let screened = journal.filter((j) => j.status === 'screened').length;
