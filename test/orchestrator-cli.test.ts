@@ -48,7 +48,7 @@ function cli(args: string[]): Promise<{ code: number | null; out: string; err: s
   });
 }
 
-test('orchestrator --mode generator runs one batch on the fleet against --ollama-url and records it; fleet-status --json shows the step down', { timeout: 180_000 }, async () => {
+test('orchestrator --mode generator runs one batch on the fleet against --ollama-url and records it; fleet-status --json shows the step down', { timeout: 420_000 }, async () => {
   const kb = join(dir, 'kb.duckdb');
   const jobs = join(dir, 'jobs.duckdb');
   const r = await cli(['--mode', 'generator', '--ollama-url', srv.url, '--fleet-config', join(dir, 'model_fleet.json'), '--db', kb, '--jobs-db', jobs, '--log-file', join(dir, 'orch.log'), '--batch-size', '1', '--json']);
@@ -92,7 +92,7 @@ test('orchestrator --mode generator runs one batch on the fleet against --ollama
   assert.match(st.lastChange.reason, /3 consecutive OOM-class errors on big:8b/);
 });
 
-test('orchestrator --mode generator with a model the server lacks: the run fails with the ollama pull command, after the restarts', { timeout: 180_000 }, async () => {
+test('orchestrator --mode generator with a model the server lacks: the run fails with the ollama pull command, after the restarts', { timeout: 420_000 }, async () => {
   const r = await cli(['--mode', 'generator', '--ollama-url', srv.url, '--ollama-model', 'qwen9:7b', '--db', join(dir, 'kb2.duckdb'), '--jobs-db', join(dir, 'jobs2.duckdb'), '--log-file', join(dir, 'orch2.log'), '--max-restarts', '1', '--restart-backoff', '0.1', '--json']);
   assert.equal(r.code, 1);
   const summary = JSON.parse(r.out.trim().split('\n').pop()!) as { runs: { status: string; children: { code: number }[] }[] };
@@ -125,7 +125,7 @@ test('alphalab models pull shows progress and lists the model; train schedule --
   assert.ok(s.schedule[1]!.next.every((t) => new Date(t).getUTCDay() === 1));
 });
 
-test('SIGTERM to a long-running orchestrator (miner mode) stops the running child cleanly and exits 143; the run is recorded as stopped', { timeout: 180_000 }, async () => {
+test('SIGTERM to a long-running orchestrator (miner mode) stops the running child cleanly and exits 143; the run is recorded as stopped', { timeout: 420_000 }, async () => {
   const jobs = join(dir, 'jobs3.duckdb');
   const p = spawn(process.execPath, ['--import', 'tsx', 'bin/alphalab.ts', 'orchestrator', '--mode', 'miner', '--batch-size', '50', '--db', join(dir, 'kb3.duckdb'), '--jobs-db', jobs, '--log-file', join(dir, 'orch3.log'), '--ollama-url', srv.url, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
