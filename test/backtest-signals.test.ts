@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Panel } from '../lib/data/panel.js';
 import { backtestGrid, backtestSignals, paramGrid, validateSignals, compileSignals, rollingVolatility, type SignalMasks } from '../lib/backtest/index.js';
 import { mulberry32 } from './helpers/numeric.js';
+import { randomWalkPanel } from './helpers/market.js';
 
 const H = 3_600_000;
 
@@ -278,28 +279,9 @@ function reference(o: number[], h: number[], l: number[], c: number[], fund: num
   return eq;
 }
 
+/** The random walk of these tests: mulberry32 stream, every asset starting at 100 (no holes). */
 const rng = mulberry32;
-
-function randomWalk(T: number, N: number, seed: number): Panel {
-  const u = rng(seed);
-  const f = { open: new Float64Array(T * N), high: new Float64Array(T * N), low: new Float64Array(T * N), close: new Float64Array(T * N), volume: new Float64Array(T * N), funding_event: new Float64Array(T * N) };
-  for (let a = 0; a < N; a++) {
-    let px = 100;
-    for (let t = 0; t < T; t++) {
-      const i = t * N + a;
-      const o = px * (1 + (u() - 0.5) * 0.01);
-      const c = o * (1 + (u() - 0.5) * 0.04);
-      f.open[i] = o;
-      f.close[i] = c;
-      f.high[i] = Math.max(o, c) * (1 + u() * 0.01);
-      f.low[i] = Math.min(o, c) * (1 - u() * 0.01);
-      f.volume[i] = 1000 + u() * 1000;
-      f.funding_event[i] = t % 8 === 0 ? (u() - 0.4) * 0.001 : 0;
-      px = c;
-    }
-  }
-  return { frequency: '1h', market: 'crypto', times: Float64Array.from({ length: T }, (_, i) => 1.7e12 + i * H), assets: Array.from({ length: N }, (_, a) => `A${a}`), fields: f };
-}
+const randomWalk = (T: number, N: number, seed: number): Panel => randomWalkPanel(T, N, seed, 0, { rng: mulberry32, startPrice: () => 100 });
 
 test('kernel equals an independent plain loop on random data (fees, slippage, funding, stops, long and short)', () => {
   for (let seed = 1; seed <= 5; seed++) {

@@ -5,12 +5,18 @@ import { lcg } from './numeric.js';
 
 const H = 3_600_000;
 
+/** Options of {@link randomWalkPanel}: the uniform generator (default `lcg`) and each asset's first price (default 100 + 10 a). */
+export interface RandomWalkOptions {
+  rng?: (seed: number) => () => number;
+  startPrice?: (asset: number) => number;
+}
+
 /** T hourly bars x N assets from seed: open/high/low/close/volume/funding_event (funding on every 8th bar); optional NaN holes. */
-export function randomWalkPanel(T: number, N: number, seed: number, holes = 0): Panel {
-  const u = lcg(seed);
+export function randomWalkPanel(T: number, N: number, seed: number, holes = 0, opts: RandomWalkOptions = {}): Panel {
+  const u = (opts.rng ?? lcg)(seed);
   const f = { open: new Float64Array(T * N), high: new Float64Array(T * N), low: new Float64Array(T * N), close: new Float64Array(T * N), volume: new Float64Array(T * N), funding_event: new Float64Array(T * N) };
   for (let a = 0; a < N; a++) {
-    let px = 100 + a * 10;
+    let px = opts.startPrice ? opts.startPrice(a) : 100 + a * 10;
     for (let t = 0; t < T; t++) {
       const i = t * N + a;
       const o = px * (1 + (u() - 0.5) * 0.01);
