@@ -91,13 +91,18 @@ test('portfolio strategy round-trips exactly too', async () => {
   }
 });
 
-test('tampered, incompatible or mismatched files are refused with a clear error', async () => {
+/** A signals strategy exported on a 600 x 2 perpetual panel (bars 50..600) into a fresh temp folder: its folder, file and original text. */
+async function exportedSignalsStrategy() {
   const dir = mkdtempSync(join(tmpdir(), 'bt-export-'));
+  const panel = perpPanel(600, 2, 9);
+  const { dir: out } = await exportStrategy({ ...signalsInput(panel), period: { start: 50, end: 600 } }, { dir });
+  const file = join(out, 'strategy.json');
+  return { dir, panel, out, file, original: readFileSync(file, 'utf8') };
+}
+
+test('tampered, incompatible or mismatched files are refused with a clear error', async () => {
+  const { dir, panel, out, file, original } = await exportedSignalsStrategy();
   try {
-    const panel = perpPanel(600, 2, 9);
-    const { dir: out } = await exportStrategy({ ...signalsInput(panel), period: { start: 50, end: 600 } }, { dir });
-    const file = join(out, 'strategy.json');
-    const original = readFileSync(file, 'utf8');
     const json = JSON.parse(original);
     // tampered metric
     writeFileSync(file, JSON.stringify({ ...json, metrics: { ...json.metrics, sharpe: 9.99 } }, null, 2));
@@ -129,12 +134,8 @@ test('tampered, incompatible or mismatched files are refused with a clear error'
 });
 
 test('reload hardening (issue 19): verified by default, factors parsed and named, no reserved names, no escape by symlink, bounded nesting', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bt-export-'));
+  const { dir, panel, out, file, original } = await exportedSignalsStrategy();
   try {
-    const panel = perpPanel(600, 2, 9);
-    const { dir: out } = await exportStrategy({ ...signalsInput(panel), period: { start: 50, end: 600 } }, { dir });
-    const file = join(out, 'strategy.json');
-    const original = readFileSync(file, 'utf8');
     /** A tamper whose content hash is recomputed (the hash is a checksum, not a signature). */
     const rehashed = (edit: (j: Record<string, any>) => void): string => {
       const j = JSON.parse(original);
