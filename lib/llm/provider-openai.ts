@@ -6,7 +6,7 @@
  * logged or returned: error messages are redacted.
  */
 import OpenAI from 'openai';
-import { envSetting, redact } from './env.js';
+import { envSetting, isLocalUrl, redact } from './env.js';
 import { httpError, isConnectionError, modelMissing, networkCode, timedOut, unreachable } from './errors.js';
 import { DEFAULT_LLM_LIMITS, guardedFetch } from './limits.js';
 import { redactUrlCredentials, splitUrlCredentials } from './redact.js';
@@ -35,15 +35,6 @@ export interface OpenAIProviderOptions {
   readonly maxReplyBytes?: number;
 }
 
-function isLocal(url: string): boolean {
-  try {
-    const h = new URL(url).hostname;
-    return h === 'localhost' || h === '127.0.0.1' || h === '::1' || h === '[::1]';
-  } catch {
-    return false;
-  }
-}
-
 /** Chat models behind an OpenAI-compatible `/chat/completions` endpoint. */
 export class OpenAICompatibleProvider implements LlmProvider {
   readonly name = 'openai' as const;
@@ -68,7 +59,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
     const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_LLM_LIMITS.maxReplyBytes;
     if (!(maxReplyBytes > 0)) throw new RangeError(`OpenAIProvider: maxReplyBytes must be > 0, got ${options.maxReplyBytes}`);
     const key = options.apiKey ?? envSetting('OPENAI_API_KEY');
-    if (!key && !isLocal(this.baseUrl)) {
+    if (!key && !isLocalUrl(this.baseUrl)) {
       throw new Error(`OpenAI-compatible provider: no API key for ${this.baseUrl}; set OPENAI_API_KEY in the environment or in .env`);
     }
     this.secret = key;
