@@ -21,32 +21,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { projectRoot } from '../lib/db/paths.js';
-import { registerBrainCommand } from './brain.js';
-import { registerVenueCommands } from './venues.js';
-import { registerMlCommand } from './ml.js';
-import { registerMineCommand } from './mine.js';
-import {
-  consoleProgress,
-  ensureJupyter,
-  formatSummary,
-  jupyterEnv,
-  loadJupyterConfig,
-  runNotebooks,
-  serverArgs,
-  type NotebookRunResult,
-  type RunOptions,
-  extractParameterArgs,
-  type NotebookParameters,
-} from '../lib/notebook/index.js';
-import { registerOrchestrator } from './orchestrator.js';
-import { registerTrain } from './train.js';
-import { registerModels } from './models.js';
+import type { NotebookParameters, NotebookRunResult, RunOptions } from '../lib/notebook/index.js';
+
+/** lib/notebook (Jupyter client, runner) is loaded only by the verbs that run notebooks. */
+const notebookLib = () => import('../lib/notebook/index.js');
 import { exitWithParent } from './parent-watch.js';
 import { conciseErrors, protectExpressions } from './verbs/cli-errors.js';
-import { registerResearchVerbs } from './verbs/index.js';
-import { registerTradeCommands } from './trade.js';
-import { registerDownloadCommand } from './download.js';
-import { registerDashboard } from './dashboard.js';
 
 const root = projectRoot();
 
@@ -100,8 +80,9 @@ async function runCommand(files: string[], o: RunCliOptions): Promise<NotebookRu
     allowErrors: o.allowErrors,
     parameters: o.parameters,
     installJupyter: true,
-    onProgress: consoleProgress((s) => process.stderr.write(s), root),
+    onProgress: (await notebookLib()).consoleProgress((s) => process.stderr.write(s), root),
   };
+  const { runNotebooks, formatSummary } = await notebookLib();
   const results = await runNotebooks(list, opts);
   process.stdout.write(`\n${formatSummary(results, root)}\n`);
   return results;
@@ -144,6 +125,42 @@ async function ingestCommand(): Promise<number> {
   }
 }
 
+type Register = (program: Command) => void;
+
+/**
+ * The verb groups defined in their own modules, loaded lazily: a CLI start imports only the module of the
+ * verb it runs (ccxt, pino, fastify, DuckDB-heavy code each cost up to ~2 s of imports on this machine,
+ * paid by every test that spawns the CLI). Keys are the top-level verbs each module registers.
+ */
+const verbGroups: { verbs: string[]; load: () => Promise<Register> }[] = [
+  { verbs: ['orchestrator'], load: async () => (await import('./orchestrator.js')).registerOrchestrator },
+  { verbs: ['train'], load: async () => (await import('./train.js')).registerTrain },
+  { verbs: ['models'], load: async () => (await import('./models.js')).registerModels },
+  { verbs: ['brain'], load: async () => (await import('./brain.js')).registerBrainCommand },
+  { verbs: ['meme', 'swap'], load: async () => (await import('./venues.js')).registerVenueCommands },
+  { verbs: ['ml'], load: async () => (await import('./ml.js')).registerMlCommand },
+  { verbs: ['mine'], load: async () => (await import('./mine.js')).registerMineCommand },
+  { verbs: ['trade'], load: async () => (await import('./trade.js')).registerTradeCommands },
+  { verbs: ['download'], load: async () => (await import('./download.js')).registerDownloadCommand },
+  { verbs: ['dashboard'], load: async () => (await import('./dashboard.js')).registerDashboard },
+  {
+    verbs: ['factor', 'lookahead', 'backtest', 'runs', 'trials', 'data', 'kb'],
+    load: async () => (await import('./verbs/index.js')).registerResearchVerbs,
+  },
+];
+
+/**
+ * Registers the verb group of the first non-option argument only; for help, no verb or an unknown verb
+ * (so commander can list every verb and suggest the closest one) registers them all, in the table's order.
+ */
+async function registerVerbGroups(program: Command, args: string[]): Promise<void> {
+  const verb = args.find((a) => !a.startsWith('-'));
+  const own = verb === undefined ? undefined : verbGroups.find((g) => g.verbs.includes(verb));
+  const builtIn = ['run', 'lab', 'research', 'ingest', 'start', 'help'];
+  const groups = own ? [own] : verb !== undefined && builtIn.includes(verb) && verb !== 'help' ? [] : verbGroups;
+  for (const g of groups) (await g.load())(program);
+}
+
 const program = new Command();
 conciseErrors(program.name('alphalab').description('TypeScript notebooks and engine for quantitative alpha research'));
 
@@ -162,7 +179,7 @@ const isRun = process.argv[2] === 'run';
 let argv = protectExpressions(process.argv);
 let parameters: NotebookParameters = {};
 try {
-  if (isRun) ({ argv, parameters } = extractParameterArgs(argv));
+  if (isRun) ({ argv, parameters } = (await notebookLib()).extractParameterArgs(argv));
 } catch (err) {
   process.stderr.write(`alphalab run: ${(err as Error).message}\n`);
   process.exit(1);
@@ -180,7 +197,8 @@ program
   .description('start JupyterLab (else the classic notebook) on 127.0.0.1 with the project kernels and jupyter_config.json')
   .option('-p, --port <port>', 'port (default lab_port of jupyter_config.json)', port)
   .option('--classic', 'start the classic notebook even when JupyterLab is installed')
-  .action((o: { port?: number; classic?: boolean }) => {
+  .action(async (o: { port?: number; classic?: boolean }) => {
+    const { loadJupyterConfig, ensureJupyter, serverArgs, jupyterEnv } = await notebookLib();
     const cfg = loadJupyterConfig(root);
     const install = ensureJupyter();
     const app = install.lab && !o.classic ? 'lab' : 'notebook';
@@ -230,6 +248,7 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
   async (o: RunCliOptions) => {
     const t0 = Date.now();
     process.stderr.write('[1/3] Jupyter\n');
+    const { ensureJupyter } = await notebookLib();
     const install = ensureJupyter({ install: true, log: (l) => process.stderr.write(`${l}\n`) });
     process.stderr.write(`      ${install.jupyter} (server: ${install.server ? 'yes' : 'no'}, notebook: ${install.notebook ? 'yes' : 'no'}, lab: ${install.lab ? 'yes' : 'no'})\n`);
     process.stderr.write('[2/3] ingest\n');
@@ -248,13 +267,7 @@ addRunOptions(program.command('start').description('ensure Jupyter is installed,
   },
 );
 
-registerOrchestrator(program);
-registerTrain(program);
-registerModels(program);
-registerBrainCommand(program);
-registerVenueCommands(program);
-registerMlCommand(program);
-registerMineCommand(program);
+await registerVerbGroups(program, process.argv.slice(2));
 // A kill -9 of the npm / tsx wrapper is not forwarded: when a wrapper parent dies, stop as on SIGTERM
 // (the runner and `lab` shut their Jupyter servers down on it). ALPHALAB_EXIT_WITH_PARENT=0 opts out.
 if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
@@ -264,10 +277,6 @@ if (process.env.ALPHALAB_EXIT_WITH_PARENT !== '0') {
   }, { graceMs: 15_000 });
 }
 
-registerTradeCommands(program);
-registerDownloadCommand(program);
-registerDashboard(program);
-registerResearchVerbs(program);
 
 program.parseAsync(argv).catch((err: Error) => {
   process.stderr.write(`alphalab: ${err.message}\n`);
