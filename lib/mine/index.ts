@@ -17,7 +17,10 @@ export { gridCandidates, gridPoint, gridSize, templateHoles, operatorsForHole, D
 export type { GridCandidate, GridDomains, GridHole, GridHoleKind, GridOptions, GridSkips } from './grid.js';
 export { expressionVariants } from './variants.js';
 export type { Variant, VariantOptions } from './variants.js';
-export { runMiner, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES } from './run.js';
+export { runMiner, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES, MINE_BARRIER } from './run.js';
+export { computeCandidate, embeddedExecutor, EXPR_CACHE_BYTES } from './executor.js';
+export type { CandidateExecutor, CandidateTaskSpec, CandidateWork } from './executor.js';
+export { threadPoolExecutor, CandidateThreadPool, defaultWorkerCount } from './thread-pool.js';
 export type { MineCandidate, MineGates, MineProgress, MineRunOptions, MinedCandidate, RetestedWinner, Improvement, MineResult } from './run.js';
 export { mineGrid, mineVariants, defaultMineFields, readParentsFile } from './miners.js';
 export type { MineGridOptions, MineVariantsOptions, MineCommon } from './miners.js';
