@@ -28,3 +28,5 @@ export { mineGp, gpCandidates, gpFitness, treeShape, DEFAULT_GP } from './gp.js'
 export type { GpSettings, MineGpOptions } from './gp.js';
 export { poolReport } from './pool.js';
 export type { PoolReport, SegmentIc } from './pool.js';
+// lib/mine/queue.ts (BullMQ executor and worker) is imported directly, not re-exported here:
+// it loads bullmq and ioredis, which notebooks and in-process runs do not need.
