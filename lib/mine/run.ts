@@ -29,6 +29,16 @@
  * resume; the trial store then returns the stored trial (cache hit), so it is
  * never counted twice.
  *
+ * Compute and record: each candidate is computed by a `CandidateExecutor`
+ * (executor.ts: in process, worker threads with the train segment in shared
+ * memory, or a BullMQ queue), up to `batchSize` at once, and recorded here in
+ * candidate order (lib/screen `completeScreen`: the trial store; then the
+ * self-correlation gate, the journal row and hopeful_alphas). This loop is
+ * the only writer, and nothing an executor computes depends on the store, so
+ * the journal, the trial rows and the hopeful set are the same whatever the
+ * executor, worker count and batch size. A stream yields `MINE_BARRIER` where
+ * its next candidates depend on results (GP generations).
+ *
  * Self-correlation: the mean per-date Spearman correlation
  * (lib/factors `snapshotCorrelation` of `rankSnapshot`s) of the candidate and
  * each hopeful alpha in the table, both evaluated on the whole train segment

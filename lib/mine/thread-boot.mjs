@@ -3,7 +3,7 @@
 // does not inherit the `--import tsx` hooks of its parent), then the entry is imported.
 import { workerData } from 'node:worker_threads';
 
-if (workerData.entry.endsWith('.ts')) {
+if (workerData.entry.endsWith(".ts")) {
   const { register } = await import('tsx/esm/api');
   register();
 }

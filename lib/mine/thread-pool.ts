@@ -13,14 +13,19 @@
  *   thread; nothing is recorded for them, and the run's journal lets the same
  *   command resume.
  * - Threads start through thread-boot.mjs, which registers tsx's loader in
- *   the thread when the pool runs from TypeScript sources (a Worker does not
- *   inherit its parent's `--import tsx`).
+ *   the thread before it imports thread-worker.ts (a Worker does not inherit
+ *   its parent's `--import tsx` hooks). Both files are found under the
+ *   project root (lib/db `projectRoot`: the working directory upwards, or
+ *   $ALPHALAB_ROOT).
  *
  * @module
  */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { toSharedPanel } from '../data/shared-panel.js';
+import { projectRoot } from '../db/index.js';
 import type { CandidateExecutor, CandidateTaskSpec, CandidateWork } from './executor.js';
 
 /** A message to a mining thread. */
@@ -60,10 +65,11 @@ export class CandidateThreadPool {
    */
   constructor(readonly size: number, cacheBytes = 128 * 1024 * 1024) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`CandidateThreadPool: size must be a positive integer, got ${size}`);
-    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const entry = new URL(`./thread-worker.${ext}`, import.meta.url).href;
+    // lib/ avoids import.meta (tslab loads it as CommonJS): the thread files are found from the project root
+    const here = join(projectRoot(), 'lib', 'mine');
+    const entry = pathToFileURL(join(here, 'thread-worker.ts')).href;
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./thread-boot.mjs', import.meta.url), { workerData: { entry, cacheBytes } });
+      const worker = new Worker(join(here, 'thread-boot.mjs'), { workerData: { entry, cacheBytes } });
       const slot = { worker, task: null as Task | null, index: i };
       worker.on('message', (m: ThreadReply) => this.onReply(slot, m));
       worker.on('error', (err) => this.fail(new Error(`mining worker thread ${i} failed: ${err.message}`)));
