@@ -12,7 +12,7 @@
  * resumes), --db FILE (trial store, journal and hopeful_alphas; default
  * data/quant.duckdb), --test-fraction F (held-out last bars, default 0.2),
  * --json (one summary line on stdout). A progress bar (candidates/s, hopeful,
- * best train Sharpe, ETA) goes to stderr. Ctrl-C finishes the candidate in
+ * best train Sharpe, ETA) goes to stderr. Ctrl-C finishes the candidates in
  * flight and prints the summary; the same command continues the run.
  *
  *   alphalab worker --queue redis://HOST:PORT [--threads N] [--lock-ms MS] [--stalled-ms MS]
@@ -158,7 +158,7 @@ async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
   const onSigint = () => {
     if (stop) process.exit(130);
     stop = true;
-    process.stderr.write('\nmine: stopping after the candidate in flight (Ctrl-C again to quit now); the same command resumes\n');
+    process.stderr.write('\nmine: stopping after the candidates in flight (Ctrl-C again to quit now); the same command resumes\n');
   };
   process.on('SIGINT', onSigint);
   const progress = progressDisplay(o, miner);

@@ -1,6 +1,5 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { FactorStore } from '../lib/factors/index.js';
 import { listHopefulAlphas } from '../lib/venues/brain/index.js';
 import { embeddedExecutor, mineGp, mineGrid, readMineJournal, threadPoolExecutor } from '../lib/mine/index.js';
 import { MINE_TEST_GRID } from './helpers/mine-grid.js';
-import { comparableTrialRows, journalKey } from './helpers/mine-trials.js';
+import { comparableTrialRows, journalKey, mineChildKilledAfter } from './helpers/mine-trials.js';
 import { syntheticPanel } from './helpers/panels.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mine-pool-'));
@@ -76,16 +75,7 @@ test('worker pool: the same seed gives the same journal, trial rows and hopeful 
 
 test('worker pool: kill -9 mid-run, then the same command resumes; no candidate journaled or counted twice, none lost', async () => {
   const path = join(dir, 'resume-pool.duckdb');
-  const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'helpers', 'mine-child.ts'), path, '2', '4'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let seen = 0;
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      seen += (d.toString().match(/^screened /gm) ?? []).length;
-      if (seen >= 4) child.kill('SIGKILL');
-    });
-    child.on('exit', () => resolve());
-    child.on('error', reject);
-  });
+  const seen = await mineChildKilledAfter(path, 4, ['2', '4']);
   assert.ok(seen >= 4 && seen < MINE_TEST_GRID.max, `killed mid-run after ${seen} candidates`);
   const store = await FactorStore.open(path);
   const panel = small();

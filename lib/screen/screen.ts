@@ -139,25 +139,13 @@ function tradedExpression(c: ScreenCandidate, sign: 1 | -1): { ast: Expr; values
  * (lib/db `encodeJson`). `screened` false: rejected before any computation
  * (only `expression`, `lookback` and `failures` are set).
  */
-export interface ScreenComputation {
-  readonly screened: boolean;
-  readonly expression: string;
-  readonly lookback: number;
-  /** The rejection reasons when not screened, [] otherwise (classification happens in {@link completeScreen}). */
+export interface ScreenComputation extends Omit<ScreenReport, 'pass' | 'deflatedSharpe'> {
+  /** The rejection reasons when not screened, [] otherwise (classification happens in {@link completeScreen}). `factor` is computed without a store (`redundancy` and `deflatedSharpe` null until recorded). */
   readonly failures: readonly FailureReason[];
-  readonly start?: number;
-  readonly settings?: Partial<PortfolioSettings>;
-  /** Factor validation computed without a store (`redundancy` and `deflatedSharpe` null until recorded). */
-  readonly factor?: FactorReport;
   /** Rank snapshot of the factor's in-sample values (stored with the trial for later redundancy checks). */
   readonly factorSnapshot?: RankSnapshot;
-  readonly walkForward?: WalkForwardReport<null, PortfolioMetrics>;
-  readonly testGross?: PortfolioMetrics;
-  readonly full?: PortfolioMetrics;
   /** Net returns of the walk-forward test segment (step 6's input). */
   readonly testReturns?: Float64Array;
-  readonly rolling?: RollingReport<null, PortfolioMetrics> | null;
-  readonly signal?: SignalStage;
 }
 
 /**
