@@ -14,7 +14,7 @@ import { sliceDates } from '../lib/data/panel.js';
 import { MINE_TEST_GRID } from './helpers/mine-grid.js';
 import { comparableTrialRows, journalKey } from './helpers/mine-trials.js';
 import { syntheticPanel } from './helpers/panels.js';
-import { startRedis } from './helpers/redis.js';
+import { freePort, startRedis } from './helpers/redis.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mine-queue-'));
 let redis: Awaited<ReturnType<typeof startRedis>> = null;
@@ -47,7 +47,7 @@ async function startWorker(url: string, variant = 'same'): Promise<{ proc: Child
   return { proc, lines };
 }
 
-test('queue wire: a computed candidate survives encodeJson / decodeJson bit for bit (NaN, Float64Array, the snapshot\'s Uint16Array); job ids and redaction', async () => {
+test('queue wire: a computed candidate survives encodeJson / decodeJson bit for bit (NaN, Float64Array, the snapshot\'s Uint16Array); job ids, redaction, an unreachable Redis', async () => {
   const panel = sliceDates(small(), 0, 240);
   const work = await computeCandidate('ts_mean(sig, 3)', { panel, dataset: 'synthetic', source: 'mine:grid', settings: { costBps: 5 } });
   assert.ok(work.ok && work.snapshot);
@@ -65,6 +65,11 @@ test('queue wire: a computed candidate survives encodeJson / decodeJson bit for 
   assert.equal(id, mineJobId(fp, 'ts_mean(sig, 3)', { costBps: 5 }, 'mine:grid'));
   assert.notEqual(id, mineJobId(fp, 'ts_mean(sig, 3)', { costBps: 6 }, 'mine:grid'));
   assert.equal(redactRedisUrl('redis://user:s3cret@10.0.0.5:6380/2'), 'redis://10.0.0.5:6380/2');
+  // nothing listening: a clear error at once (no endless reconnecting), the password not in it
+  const port = await freePort();
+  const err = await queueExecutor({ url: `redis://user:s3cret@127.0.0.1:${port}` }).open({ panel, dataset: 'synthetic', source: 'mine:grid', settings: {} }).then(() => null, (e: Error) => e);
+  assert.match(String(err?.message), new RegExp(`Redis at redis://127\\.0\\.0\\.1:${port} is not reachable: .*ECONNREFUSED`));
+  assert.ok(!String(err?.message).includes('s3cret'));
 });
 
 test('queue: 2 worker processes give the trial rows of the in-process run; a worker killed mid-job (SIGKILL) loses nothing, its job is retried, nothing is recorded twice; enqueued again, nothing is recomputed', { timeout: 600_000 }, async (t) => {

@@ -89,9 +89,42 @@ export function redactRedisUrl(url: string): string {
   return u.toString().replace(/\/$/, '');
 }
 
-/** A bullmq-ready ioredis client for `url` (redis://[user:pass@]host:port[/db]). */
+/** A bullmq-ready ioredis client for `url` (redis://[user:pass@]host:port[/db]). Its connection errors are not printed (bullmq retries; {@link checkReachable} names the first one). */
 function redisClient(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  const c = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  c.on('error', () => undefined);
+  return c;
+}
+
+/**
+ * PINGs Redis once, without retries, before any bullmq object is made (they
+ * would reconnect forever to an address that is wrong).
+ * @throws Error naming the address without credentials and the connection error.
+ */
+export async function checkReachable(url: string, timeoutMs = 15_000): Promise<void> {
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  let first: string | undefined;
+  c.on('error', (e: Error) => { first ??= e.message; });
+  try {
+    await c.connect();
+    await c.ping();
+  } catch (err) {
+    throw new Error(`mine queue: Redis at ${redactRedisUrl(url)} is not reachable: ${first ?? (err as Error).message}`);
+  } finally {
+    c.disconnect();
+  }
+}
+
+/** Closes ioredis clients: QUIT when connected, else drop the socket (QUIT would wait for a server that is not there). */
+async function closeClients(clients: Redis[]): Promise<void> {
+  await Promise.all(clients.map((c) => (c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : (c.disconnect(), Promise.resolve()))));
+}
+
+/** Closes bullmq objects, waiting at most `ms` (a close may wait for a connection that never came). */
+async function closeWithin(closes: (Promise<unknown> | undefined)[], ms = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(closes.map((p) => p?.catch(() => undefined))), new Promise<void>((r) => { timer = setTimeout(r, ms); })]);
+  clearTimeout(timer);
 }
 
 /** Encodes a result for a job's return value (lib/db `encodeJson`: non-finite numbers and typed arrays kept exactly). */
@@ -114,6 +147,8 @@ export interface QueueExecutorOptions {
   readonly attempts?: number;
   /** Candidates in flight when the run gives no batch size. Default 32. */
   readonly defaultBatchSize?: number;
+  /** Timeout of the first connection to Redis, ms. Default 15,000. */
+  readonly connectTimeoutMs?: number;
 }
 
 /** The queue executor of the `mine` side (see the module comment). */
@@ -124,7 +159,7 @@ export function queueExecutor(o: QueueExecutorOptions): CandidateExecutor {
   let events: QueueEvents | undefined;
   const clients: Redis[] = [];
   let base: Omit<MineJobData, 'expression'> | undefined;
-  let workersSeen = 0;
+  let workersSeen = 0, added = 0;
   const pending = new Map<string, { resolve: (w: CandidateWork) => void; reject: (e: Error) => void; expression: string }>();
   const settle = (jobId: string, f: (p: { resolve: (w: CandidateWork) => void; reject: (e: Error) => void; expression: string }) => void) => {
     const p = pending.get(jobId);
@@ -141,7 +176,8 @@ export function queueExecutor(o: QueueExecutorOptions): CandidateExecutor {
   });
   const failed = (jobId: string, reason: string) => settle(jobId, (p) => p.reject(new Error(`mine queue: the job of ${JSON.stringify(p.expression)} failed: ${reason}`)));
   const countWorkers = async () => {
-    if (queue) workersSeen = Math.max(workersSeen, await queue.getWorkersCount().catch(() => 0));
+    // only on a live connection: a command on a client that is still (re)connecting waits for it
+    if (queue && clients[0]?.status === 'ready') workersSeen = Math.max(workersSeen, await queue.getWorkersCount().catch(() => 0));
   };
   return {
     kind: 'queue',
@@ -149,6 +185,7 @@ export function queueExecutor(o: QueueExecutorOptions): CandidateExecutor {
     queue: redacted,
     defaultBatchSize: o.defaultBatchSize ?? 32,
     async open(spec) {
+      await checkReachable(o.url, o.connectTimeoutMs);
       clients.push(redisClient(o.url), redisClient(o.url));
       queue = new Queue(name, { connection: clients[0]! });
       events = new QueueEvents(name, { connection: clients[1]! });
@@ -171,17 +208,16 @@ export function queueExecutor(o: QueueExecutorOptions): CandidateExecutor {
         const state = await job.getState();
         if (state === 'completed') completed(jobId, job.returnvalue);
         else if (state === 'failed' && pending.has(jobId)) await job.retry('failed'); // failed in an earlier run: try again once
-        await countWorkers();
+        if (++added % 25 === 0) await countWorkers();
       })().catch((err: Error) => failed(jobId, err.message));
       return result;
     },
     async close() {
       await countWorkers();
       for (const id of [...pending.keys()]) failed(id, 'the mining run closed the queue');
-      await events?.close();
-      await queue?.close();
+      await closeWithin([events?.close(), queue?.close()]);
       // bullmq does not close connections it was given
-      await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
+      await closeClients(clients.splice(0));
       queue = undefined;
       events = undefined;
     },
@@ -203,6 +239,8 @@ export interface QueueWorkerOptions {
   readonly stalledIntervalMs?: number;
   /** Times a job may stall before it fails. Default 3. */
   readonly maxStalledCount?: number;
+  /** Timeout of the first connection to Redis, ms. Default 15,000. */
+  readonly connectTimeoutMs?: number;
   /** Called when a job starts (logs, tests). */
   readonly onJob?: (e: { id: string; expression: string; dataset: string }) => void;
   /** Called when a job is done, with its duration in ms. */
@@ -224,6 +262,7 @@ export interface QueueWorkerHandle {
  * @throws Error when Redis cannot be reached.
  */
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorkerHandle> {
+  await checkReachable(o.url, o.connectTimeoutMs);
   const threads = o.threads ?? defaultWorkerCount();
   const pool = new CandidateThreadPool(threads);
   const panels = new Map<string, Promise<Panel>>();
@@ -278,7 +317,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     async close() {
       await worker.close();
       await pool.close();
-      await connection.quit().catch(() => connection.disconnect());
+      await closeClients([connection]);
     },
   };
 }

@@ -367,8 +367,8 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
   const it = o.candidates[Symbol.iterator]();
   let exhausted = false, atBarrier = false;
   let stopReason: 'time' | 'signal' | null = null;
-  await executor.open({ panel: train, dataset, source, settings: { portfolio: pf, costBps } });
   try {
+    await executor.open({ panel: train, dataset, source, settings: { portfolio: pf, costBps } });
     for (;;) {
       while (!exhausted && !atBarrier && stopReason === null && inflight.length < batch && screened + inflight.length < max) {
         if (o.shouldStop?.()) { stopReason = 'signal'; break; }
