@@ -122,6 +122,7 @@ export function mineSummary(r: MineResult): Record<string, unknown> {
 function printText(r: MineResult): void {
   const lines = [
     `mine ${r.miner} on ${r.dataset}: ${r.candidates} candidates screened (${r.screenedThisSession} this session, ${r.screenedPerSecond.toFixed(1)}/s), ${r.rejected} rejected, ${r.hopeful} hopeful; stopped by ${r.stoppedBy}; ${r.trialsInStore} trials in the store for ${r.dataset}`,
+    `computed ${r.executor.kind === 'queue' ? `through the queue ${r.executor.queue} (${r.executor.workers} workers seen)` : r.executor.kind === 'threads' ? `on ${r.executor.workers} worker threads` : 'in this process'}, ${r.executor.batchSize} in flight; recorded in candidate order by this process`,
     `mined on bars [0, ${r.testStart}); winners re-tested once on the test segment [${r.testStart}, end):`,
     ...r.winners.map((w) => `  ${w.hopeful ? '*' : ' '} train Sharpe ${w.trainSharpe.toFixed(2)}  test Sharpe ${w.testSharpe.toFixed(2)}  DSR ${w.deflatedSharpe.toFixed(3)} (${w.nTrials} trials)  ${w.expression}`),
   ];
