@@ -45,6 +45,12 @@ test('shared panel: one SharedArrayBuffer, same values, aliased fields stored on
   assert.deepEqual(msgs[0], { shared: true, before: p.fields.sig![7] });
   assert.equal(s.fields.sig![7], 12345);
   assert.notEqual(p.fields.sig![7], 12345, 'the source panel is a separate copy');
+  // text labels: their codes are shared too, levels kept
+  const codes = Int32Array.from({ length: T * N }, (_, i) => (i % 3) - 1);
+  const labelled = toSharedPanel({ ...p, labels: { status: { levels: ['ST', 'normal'], codes } } });
+  assert.ok(isSharedPanel(labelled));
+  assert.deepEqual(labelled.labels!.status!.codes, codes);
+  assert.deepEqual(labelled.labels!.status!.levels, ['ST', 'normal']);
 });
 
 test('worker pool: the same seed gives the same journal, trial rows and hopeful set with the in-process executor and 2 worker threads (grid and GP)', async () => {

@@ -6,6 +6,11 @@
  * progress journaled in DuckDB (resumable), winners re-tested on the test
  * segment at the end.
  *
+ * Candidates are computed by an executor (executor.ts): in process, on
+ * worker threads with the panel in shared memory (thread-pool.ts,
+ * `--workers N`), or through a BullMQ queue (queue.ts, imported directly);
+ * the run records them in candidate order, so results do not depend on it.
+ *
  * ```ts
  * const store = await FactorStore.open('data/quant.duckdb');
  * const r = await mineGrid({ panel, store, max: 200, seed: 42 });
