@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { isSharedPanel, sharedPanelBytes, toSharedPanel } from '../lib/data/index.js';
 import { FactorStore } from '../lib/factors/index.js';
 import { listHopefulAlphas } from '../lib/venues/brain/index.js';
-import { embeddedExecutor, mineGp, mineGrid, readMineJournal, threadPoolExecutor } from '../lib/mine/index.js';
+import { CandidateThreadPool, embeddedExecutor, mineGp, mineGrid, readMineJournal, threadPoolExecutor } from '../lib/mine/index.js';
 import { MINE_TEST_GRID } from './helpers/mine-grid.js';
 import { comparableTrialRows, journalKey, mineChildKilledAfter } from './helpers/mine-trials.js';
 import { syntheticPanel } from './helpers/panels.js';
@@ -95,4 +95,19 @@ test('worker pool: kill -9 mid-run, then the same command resumes; no candidate 
   assert.deepEqual(resumed.journal.map((j) => j.expression), whole.journal.map((j) => j.expression));
   assert.deepEqual(journalKey(resumed).map((k) => k.split('|').slice(0, 8).join('|')), journalKey(whole).map((k) => k.split('|').slice(0, 8).join('|')));
   store.db.close();
+});
+
+test('worker pool: a failure of a thread itself (not of a candidate) rejects its candidate and every later one with the thread named; nothing is returned as a result', async () => {
+  const pool = new CandidateThreadPool(1);
+  try {
+    const spec = pool.register({ panel: small(), dataset: 'synthetic', source: 'mine:test', settings: {} });
+    const good = await pool.compute(spec, 'ts_mean(sig, 3)');
+    assert.ok(good.ok, 'a candidate is computed');
+    const bad = await pool.compute(spec, 'ts_mean(nosuchfield, 3)');
+    assert.ok(!bad.ok && /nosuchfield/.test(bad.error), 'a candidate\'s own error is a result, not a failure');
+    await assert.rejects(pool.compute(spec + 1, 'close'), /mining worker thread 0: .*unknown spec/);
+    await assert.rejects(pool.compute(spec, 'close'), /mining worker thread 0/, 'the pool stays failed');
+  } finally {
+    await pool.close();
+  }
 });
