@@ -5,18 +5,26 @@
  *   alphalab mine variants --dataset sp500_daily [--parents FILE] [--max 200] [--seed S]
  *   alphalab mine gp       --dataset sp500_daily [--population 20] [--generations 10] [--max 200] [--seed 42]
  *
- * Common: --time-limit S (stop this session after S seconds; the same command
+ * Common: --workers N (worker threads, default the number of cores; 1 = in
+ * process), --batch-size B (candidates in flight), --queue redis://HOST:PORT
+ * (compute on `alphalab worker` processes through BullMQ instead; this process
+ * stays the single writer of the store), --time-limit S (stop this session after S seconds; the same command
  * resumes), --db FILE (trial store, journal and hopeful_alphas; default
  * data/quant.duckdb), --test-fraction F (held-out last bars, default 0.2),
  * --json (one summary line on stdout). A progress bar (candidates/s, hopeful,
- * best train Sharpe, ETA) goes to stderr. Ctrl-C finishes the candidate in
+ * best train Sharpe, ETA) goes to stderr. Ctrl-C finishes the candidates in
  * flight and prints the summary; the same command continues the run.
+ *
+ *   alphalab worker --queue redis://HOST:PORT [--threads N] [--lock-ms MS] [--stalled-ms MS]
+ *
+ * processes the queue's candidates on this machine (the dataset must be here:
+ * bundled sample or catalog dataset with the same data; lib/mine/queue.ts).
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import type { Panel } from '../lib/data/panel.js';
-import type { MineProgress, MineResult } from '../lib/mine/index.js';
+import type { CandidateExecutor, MineProgress, MineResult } from '../lib/mine/index.js';
 
 type Miner = 'grid' | 'variants' | 'gp';
 
@@ -34,6 +42,9 @@ interface MineCli {
   parents?: string;
   population?: number;
   generations?: number;
+  workers?: number;
+  batchSize?: number;
+  queue?: string;
 }
 
 const posInt = (v: string): number => {
@@ -99,6 +110,8 @@ export function mineSummary(r: MineResult): Record<string, unknown> {
     hopeful: r.hopeful,
     best: b ? { expression: b.expression, train_sharpe: r4(b.trainSharpe), test_sharpe: r4(b.testSharpe), deflated_sharpe: r4(b.deflatedSharpe) } : null,
     trials_in_store: r.trialsInStore,
+    workers: r.executor.workers,
+    queue: r.executor.queue,
     dataset: r.dataset, run_key: r.runKey, screened_this_session: r.screenedThisSession, rejected: r.rejected, stopped_by: r.stoppedBy,
     winners: r.winners.map((w) => ({ expression: w.expression, train_sharpe: r4(w.trainSharpe), test_sharpe: r4(w.testSharpe), deflated_sharpe: r4(w.deflatedSharpe), hopeful: w.hopeful })),
     improvements: r.improvements.length,
@@ -109,6 +122,7 @@ export function mineSummary(r: MineResult): Record<string, unknown> {
 function printText(r: MineResult): void {
   const lines = [
     `mine ${r.miner} on ${r.dataset}: ${r.candidates} candidates screened (${r.screenedThisSession} this session, ${r.screenedPerSecond.toFixed(1)}/s), ${r.rejected} rejected, ${r.hopeful} hopeful; stopped by ${r.stoppedBy}; ${r.trialsInStore} trials in the store for ${r.dataset}`,
+    `computed ${r.executor.kind === 'queue' ? `through the queue ${r.executor.queue} (${r.executor.workers} workers seen)` : r.executor.kind === 'threads' ? `on ${r.executor.workers} worker threads` : 'in this process'}, ${r.executor.batchSize} in flight; recorded in candidate order by this process`,
     `mined on bars [0, ${r.testStart}); winners re-tested once on the test segment [${r.testStart}, end):`,
     ...r.winners.map((w) => `  ${w.hopeful ? '*' : ' '} train Sharpe ${w.trainSharpe.toFixed(2)}  test Sharpe ${w.testSharpe.toFixed(2)}  DSR ${w.deflatedSharpe.toFixed(3)} (${w.nTrials} trials)  ${w.expression}`),
   ];
@@ -123,22 +137,36 @@ function printText(r: MineResult): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** The executor of --workers / --queue: a BullMQ queue, worker threads (N > 1), or in process (N = 1). */
+async function mineExecutor(o: MineCli): Promise<CandidateExecutor> {
+  if (o.queue) {
+    if (o.workers !== undefined) throw new Error('--workers and --queue exclude each other: with a queue the workers are `alphalab worker` processes');
+    const { queueExecutor } = await import('../lib/mine/queue.js');
+    return queueExecutor({ url: o.queue });
+  }
+  const lib = await import('../lib/mine/index.js');
+  const workers = o.workers ?? lib.defaultWorkerCount();
+  return workers === 1 ? lib.embeddedExecutor() : lib.threadPoolExecutor({ workers });
+}
+
 async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
   const { FactorStore } = await import('../lib/factors/index.js');
   const lib = await import('../lib/mine/index.js');
   const panel = await loadMinePanel(o.dataset);
+  const executor = await mineExecutor(o);
   const store = await FactorStore.open(o.db);
   let stop = false;
   const onSigint = () => {
     if (stop) process.exit(130);
     stop = true;
-    process.stderr.write('\nmine: stopping after the candidate in flight (Ctrl-C again to quit now); the same command resumes\n');
+    process.stderr.write('\nmine: stopping after the candidates in flight (Ctrl-C again to quit now); the same command resumes\n');
   };
   process.on('SIGINT', onSigint);
   const progress = progressDisplay(o, miner);
   try {
     const common = {
-      panel, store, max: o.max, testFraction: o.testFraction, shouldStop: () => stop, onProgress: progress.update,
+      panel, store, max: o.max, testFraction: o.testFraction, shouldStop: () => stop, onProgress: progress.update, executor,
+      ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
       ...(o.timeLimit !== undefined ? { timeLimitS: o.timeLimit } : {}),
     };
     const r = miner === 'grid'
@@ -167,8 +195,54 @@ async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
   }
 }
 
-/** Registers `mine grid|variants|gp` on the alphalab program. */
+interface WorkerCli {
+  queue: string;
+  threads?: number;
+  lockMs?: number;
+  stalledMs?: number;
+  json?: boolean;
+}
+
+/** `alphalab worker`: processes mining candidates from the queue until SIGINT / SIGTERM, then finishes the jobs in hand. */
+async function runWorkerVerb(o: WorkerCli): Promise<void> {
+  const { startQueueWorker, redactRedisUrl } = await import('../lib/mine/queue.js');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const handle = await startQueueWorker({
+    url: o.queue, loadPanel: loadMinePanel,
+    ...(o.threads ? { threads: o.threads } : {}),
+    ...(o.lockMs ? { lockDurationMs: o.lockMs } : {}),
+    ...(o.stalledMs ? { stalledIntervalMs: o.stalledMs } : {}),
+    onJob: (e) => { if (!o.json) log(`worker: ${e.dataset} ${e.expression}`); },
+    onDone: (e) => { if (o.json) process.stdout.write(`${JSON.stringify({ job: e.id, expression: e.expression, ms: Math.round(e.ms) })}\n`); },
+  });
+  log(`worker: processing ${redactRedisUrl(o.queue)} (Ctrl-C to stop after the jobs in hand)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  log('worker: stopping');
+  await handle.close();
+  log(`worker: ${handle.processed()} jobs processed`);
+}
+
+/** Registers `mine grid|variants|gp` and `worker` on the alphalab program. */
 export function registerMineCommand(program: Command): void {
+  program.command('worker').description('process mining candidates from a BullMQ queue (alphalab mine ... --queue URL); needs the same dataset on this machine')
+    .requiredOption('--queue <url>', 'Redis of the queue (redis://HOST:PORT)')
+    .option('--threads <n>', 'worker threads (jobs at once; default: the number of cores)', posInt)
+    .option('--lock-ms <ms>', 'job lock duration: a job of a dead worker is retried after this (default 30000)', posInt)
+    .option('--stalled-ms <ms>', 'how often to look for stalled jobs (default 30000)', posInt)
+    .option('--json', 'one JSON line per job done on stdout')
+    .action(async (o: WorkerCli) => {
+      try {
+        await runWorkerVerb(o);
+      } catch (err) {
+        process.stderr.write(`worker: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
+
   const mine = program.command('mine').description('alpha mining: template grid, expression variants (lib/mine); every candidate screened on the train segment and counted in the trial store');
   const common = (cmd: Command): Command =>
     cmd
@@ -178,6 +252,9 @@ export function registerMineCommand(program: Command): void {
       .option('--time-limit <s>', 'stop this session after S seconds (the same command resumes)', posNum)
       .option('--db <file>', 'DuckDB file of the trial store, the mining journal and hopeful_alphas (default data/quant.duckdb)')
       .option('--test-fraction <f>', 'share of the last bars held out as the test segment', posNum, 0.2)
+      .option('--workers <n>', 'worker threads computing candidates (default: the number of cores; 1 = in this process)', posInt)
+      .option('--batch-size <n>', 'candidates drawn and in flight at once (default 2 per worker thread, 32 with --queue)', posInt)
+      .option('--queue <url>', 'compute candidates on `alphalab worker` processes through BullMQ on this Redis (redis://HOST:PORT)')
       .option('--json', 'print one JSON summary line');
   const act = (miner: Miner) => async (o: MineCli) => {
     try {

@@ -1,6 +1,5 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import {
 } from '../lib/mine/index.js';
 import type { Panel } from '../lib/data/index.js';
 import { MINE_TEST_GRID } from './helpers/mine-grid.js';
+import { mineChildKilledAfter } from './helpers/mine-trials.js';
 import { mulberry32 } from './helpers/numeric.js';
 import { syntheticPanel } from './helpers/panels.js';
 
@@ -170,16 +170,7 @@ test('variants miner: parents from the hopeful_alphas table, each variant screen
 
 test('resume after kill -9: the same command continues; no candidate screened twice, none lost, trials counted once', async () => {
   const path = join(dir, 'resume.duckdb');
-  const child = spawn(process.execPath, ['--import', 'tsx', join('test', 'helpers', 'mine-child.ts'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let seen = 0;
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      seen += (d.toString().match(/^screened /gm) ?? []).length;
-      if (seen >= 4) child.kill('SIGKILL');
-    });
-    child.on('exit', () => resolve());
-    child.on('error', reject);
-  });
+  const seen = await mineChildKilledAfter(path, 4);
   assert.ok(seen >= 4 && seen < MINE_TEST_GRID.max, `killed mid-run after ${seen} candidates`);
   const store = await FactorStore.open(path);
   const panel = small();

@@ -3,7 +3,8 @@
  * neither: `JSON.stringify(NaN)` is `null`, a Float64Array becomes an object),
  * in two forms:
  * - the store form, lossless ({@link encodeJson} / {@link decodeJson}):
- *   Float64Array series as base64 of their bytes (`{"$f64": "..."}`) and
+ *   Float64Array series as base64 of their bytes (`{"$f64": "..."}`), other
+ *   typed arrays likewise with their type (`{"$ta": "Uint16Array", "b64": "..."}`), and
  *   non-finite numbers as `{"$num": "NaN" | "Infinity" | "-Infinity"}`, so a
  *   report read back equals the report written bit for bit (the factor trial
  *   store, DuckDB JSON columns);
@@ -21,9 +22,24 @@ import { createHash } from 'node:crypto';
 export function encodeJson(value: unknown): string {
   return JSON.stringify(value, function replacer(this: unknown, _key: string, v: unknown) {
     if (v instanceof Float64Array) return { $f64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView) && TYPED_ARRAYS[v.constructor.name]) return { $ta: v.constructor.name, b64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
     if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) };
     return v;
   });
+}
+
+/** The other typed arrays the store form keeps (`{"$ta": "<constructor name>", "b64": "..."}`), e.g. a rank snapshot's Uint16Array codes. */
+const TYPED_ARRAYS: Readonly<Record<string, { new (b: ArrayBuffer): ArrayBufferView; BYTES_PER_ELEMENT: number }>> = {
+  Float32Array, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array,
+};
+
+function typedArrayFromBase64(kind: string, b64: string): ArrayBufferView {
+  const bytes = Buffer.from(b64, 'base64');
+  const Ctor = TYPED_ARRAYS[kind]!;
+  if (bytes.length % Ctor.BYTES_PER_ELEMENT !== 0) throw new RangeError(`decodeJson: ${bytes.length} bytes is not a whole number of ${kind} elements`);
+  const buf = new ArrayBuffer(bytes.length);
+  new Uint8Array(buf).set(bytes);
+  return new Ctor(buf);
 }
 
 /** Decodes a string written by {@link encodeJson}. @throws SyntaxError on malformed JSON. */
@@ -32,6 +48,7 @@ export function decodeJson<T = unknown>(text: string): T {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const o = v as Record<string, unknown>;
       if (typeof o.$f64 === 'string') return float64FromBase64(o.$f64);
+      if (typeof o.$ta === 'string' && typeof o.b64 === 'string' && TYPED_ARRAYS[o.$ta]) return typedArrayFromBase64(o.$ta, o.b64);
       if (typeof o.$num === 'string' && Object.keys(o).length === 1) return Number(o.$num);
     }
     return v;

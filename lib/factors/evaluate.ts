@@ -15,7 +15,7 @@ import type { DeflatedSharpeResult } from '../stats/index.js';
 import { canonical, evaluate, type Expr, type ExprCache } from '../expr/index.js';
 import { analyzeFactor, directionalDeflatedSharpe, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
 import { sha256, stableJson } from '../db/index.js';
-import { rankSnapshot, snapshotCorrelation } from './redundancy.js';
+import { rankSnapshot, snapshotCorrelation, type RankSnapshot } from './redundancy.js';
 import { FactorStore } from './store.js';
 import type { FactorReport, Redundancy } from './report.js';
 
@@ -58,7 +58,7 @@ export interface EvaluateFactorOptions extends FactorSettings {
 let defaultStore: Promise<FactorStore> | undefined;
 
 /** The project store (data/quant.duckdb, or $ALPHALAB_DB), opened once per process; a failed open is retried on the next call. */
-function openDefaultStore(): Promise<FactorStore> {
+export function openDefaultStore(): Promise<FactorStore> {
   if (!defaultStore) {
     defaultStore = FactorStore.open();
     defaultStore.catch(() => {
@@ -201,17 +201,33 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
     report.timings.totalMs = performance.now() - t0;
     return report;
   }
-  const aHash = assetsHash(panel.assets);
-  const snap = rankSnapshot(subValues, sub.times, N);
+  return recordFactorTrial(store, report, rankSnapshot(subValues, sub.times, N), panel.assets, { ...(opts.redundancyThreshold !== undefined ? { redundancyThreshold: opts.redundancyThreshold } : {}), startedAt: t0 });
+}
+
+/**
+ * The store half of {@link evaluateFactor}: given a report computed without a
+ * store (`store: false`) and the rank snapshot of its in-sample values
+ * (lib/factors `rankSnapshot` of the period's rows, as evaluateFactor takes
+ * it), returns the stored report with the same cache key when there is one
+ * (`cached: true`, nothing written), else sets the report's redundancy
+ * against the stored snapshots of the same dataset and universe and its
+ * deflated Sharpe (this trial counted), and writes the trial. Check-then-write
+ * runs under the store's lock, so a concurrent evaluation of the same trial
+ * that finished first wins. Used by evaluateFactor and by callers that
+ * compute reports elsewhere (the mining worker pool) and record them in one
+ * process, the store's single writer. Mutates and returns `report`.
+ * @throws Error from DuckDB.
+ */
+export async function recordFactorTrial(store: FactorStore, report: FactorReport, snapshot: RankSnapshot, assets: readonly string[], opts: { redundancyThreshold?: number; startedAt?: number } = {}): Promise<FactorReport> {
+  const aHash = assetsHash(assets);
   const threshold = opts.redundancyThreshold ?? 0.7;
-  // Check-then-write under the store's lock: a concurrent evaluation of the same trial that finished first wins.
   return store.exclusive(async () => {
-    const hit = await store.findByKey(cacheKey);
+    const hit = await store.findByKey(report.cacheKey);
     if (hit) return { ...hit, cached: true };
-    const stored = await store.snapshots(report.dataset, aHash, id);
+    const stored = await store.snapshots(report.dataset, aHash, report.factor.id);
     let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared: stored.length };
     for (const s of stored) {
-      const { corr } = snapshotCorrelation(snap, s.snapshot);
+      const { corr } = snapshotCorrelation(snapshot, s.snapshot);
       if (Number.isNaN(corr)) continue;
       if (Number.isNaN(best.maxAbsCorr) || Math.abs(corr) > best.maxAbsCorr) {
         best = { ...best, maxAbsCorr: Math.abs(corr), corr, with: s.name, withId: s.factorId };
@@ -220,8 +236,8 @@ export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: Ev
     best.redundant = best.maxAbsCorr > threshold;
     report.redundancy = best;
     report.deflatedSharpe = await deflatedSharpeFromStore(store, report, true);
-    report.timings.totalMs = performance.now() - t0;
-    await store.insert(report, { assetsHash: aHash, snapshot: snap });
+    if (opts.startedAt !== undefined) report.timings.totalMs = performance.now() - opts.startedAt;
+    await store.insert(report, { assetsHash: aHash, snapshot });
     return report;
   });
 }

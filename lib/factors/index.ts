@@ -23,7 +23,7 @@ export { analyzeFactor, forwardReturns, resolveSettings, directionalDeflatedShar
 export type { FactorAnalysis, FactorSettings, ResolvedSettings, IcStats, DecayPoint, QuantileStats, TurnoverStats, LongShort } from './analyze.js';
 export { gradeFactor, resolveThresholds, fmtNum, DEFAULT_THRESHOLDS, GRADES } from './grade.js';
 export type { Grade, GradeMetrics, GradeResult, GradeThresholds, Criterion, PartialThresholds } from './grade.js';
-export { evaluateFactor, evaluateFactors, deflatedSharpeFromStore } from './evaluate.js';
+export { evaluateFactor, evaluateFactors, deflatedSharpeFromStore, recordFactorTrial, openDefaultStore } from './evaluate.js';
 export type { FactorInput, EvaluateFactorOptions } from './evaluate.js';
 export type { FactorReport, Redundancy } from './report.js';
 export { FactorStore } from './store.js';

@@ -20,7 +20,7 @@ import { crossover, parse, subtrees, type Expr } from '../expr/index.js';
 import { Rng } from '../stats/index.js';
 import { DEFAULT_TEMPLATES, gridCandidates, type GridDomains } from './grid.js';
 import { defaultMineFields, type MineCommon } from './miners.js';
-import { runMiner, type MineCandidate, type MinedCandidate, type MineResult } from './run.js';
+import { MINE_BARRIER, runMiner, type MineCandidate, type MinedCandidate, type MineResult } from './run.js';
 import { expressionVariants } from './variants.js';
 
 /** GP settings. */
@@ -62,9 +62,11 @@ export function gpFitness(row: Pick<MinedCandidate, 'status' | 'sharpe'> | undef
  * The GP candidate stream: generation 0 from the grid, then children bred
  * from the results `results` holds (filled by the run's onResult). Children
  * over the size / depth limits, already tried, or not applicable are redrawn
- * (at most 20 tries per child; then the slot stays empty).
+ * (at most 20 tries per child; then the slot stays empty). A
+ * {@link MINE_BARRIER} precedes each bred generation: the run records every
+ * result of the current one first, whatever its batch size.
  */
-export function* gpCandidates(opts: { settings: GpSettings; seed: number; templates: readonly string[]; domains: GridDomains; fields: readonly string[]; results: ReadonlyMap<string, MinedCandidate> }): Generator<MineCandidate> {
+export function* gpCandidates(opts: { settings: GpSettings; seed: number; templates: readonly string[]; domains: GridDomains; fields: readonly string[]; results: ReadonlyMap<string, MinedCandidate> }): Generator<MineCandidate | typeof MINE_BARRIER> {
   const { settings: g, results } = opts;
   const rng = new Rng(opts.seed);
   const within = (e: string): boolean => {
@@ -81,6 +83,7 @@ export function* gpCandidates(opts: { settings: GpSettings; seed: number; templa
   const tried = new Set(pop);
   const fit = (e: string) => gpFitness(results.get(e), treeShape(parse(e)).size, g.parsimony);
   for (let gen = 1; gen <= g.generations; gen++) {
+    yield MINE_BARRIER;
     const scored = pop.map((e) => ({ e, f: fit(e) })).sort((a, b) => b.f - a.f || (a.e < b.e ? -1 : 1));
     const pick = (): string => {
       let best = scored[rng.int(scored.length)]!;

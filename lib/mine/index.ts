@@ -6,6 +6,11 @@
  * progress journaled in DuckDB (resumable), winners re-tested on the test
  * segment at the end.
  *
+ * Candidates are computed by an executor (executor.ts): in process, on
+ * worker threads with the panel in shared memory (thread-pool.ts,
+ * `--workers N`), or through a BullMQ queue (queue.ts, imported directly);
+ * the run records them in candidate order, so results do not depend on it.
+ *
  * ```ts
  * const store = await FactorStore.open('data/quant.duckdb');
  * const r = await mineGrid({ panel, store, max: 200, seed: 42 });
@@ -17,7 +22,10 @@ export { gridCandidates, gridPoint, gridSize, templateHoles, operatorsForHole, D
 export type { GridCandidate, GridDomains, GridHole, GridHoleKind, GridOptions, GridSkips } from './grid.js';
 export { expressionVariants } from './variants.js';
 export type { Variant, VariantOptions } from './variants.js';
-export { runMiner, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES } from './run.js';
+export { runMiner, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES, MINE_BARRIER } from './run.js';
+export { computeCandidate, embeddedExecutor, EXPR_CACHE_BYTES } from './executor.js';
+export type { CandidateExecutor, CandidateTaskSpec, CandidateWork } from './executor.js';
+export { threadPoolExecutor, CandidateThreadPool, defaultWorkerCount } from './thread-pool.js';
 export type { MineCandidate, MineGates, MineProgress, MineRunOptions, MinedCandidate, RetestedWinner, Improvement, MineResult } from './run.js';
 export { mineGrid, mineVariants, defaultMineFields, readParentsFile } from './miners.js';
 export type { MineGridOptions, MineVariantsOptions, MineCommon } from './miners.js';
@@ -25,3 +33,5 @@ export { mineGp, gpCandidates, gpFitness, treeShape, DEFAULT_GP } from './gp.js'
 export type { GpSettings, MineGpOptions } from './gp.js';
 export { poolReport } from './pool.js';
 export type { PoolReport, SegmentIc } from './pool.js';
+// lib/mine/queue.ts (BullMQ executor and worker) is imported directly, not re-exported here:
+// it loads bullmq and ioredis, which notebooks and in-process runs do not need.

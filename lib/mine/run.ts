@@ -29,6 +29,16 @@
  * resume; the trial store then returns the stored trial (cache hit), so it is
  * never counted twice.
  *
+ * Compute and record: each candidate is computed by a `CandidateExecutor`
+ * (executor.ts: in process, worker threads with the train segment in shared
+ * memory, or a BullMQ queue), up to `batchSize` at once, and recorded here in
+ * candidate order (lib/screen `completeScreen`: the trial store; then the
+ * self-correlation gate, the journal row and hopeful_alphas). This loop is
+ * the only writer, and nothing an executor computes depends on the store, so
+ * the journal, the trial rows and the hopeful set are the same whatever the
+ * executor, worker count and batch size. A stream yields `MINE_BARRIER` where
+ * its next candidates depend on results (GP generations).
+ *
  * Self-correlation: the mean per-date Spearman correlation
  * (lib/factors `snapshotCorrelation` of `rankSnapshot`s) of the candidate and
  * each hopeful alpha in the table, both evaluated on the whole train segment
@@ -41,11 +51,12 @@
 import type { Panel } from '../data/panel.js';
 import { sliceDates } from '../data/panel.js';
 import { Db, sha256, stableJson } from '../db/index.js';
-import { evaluate, ExprCache, parse } from '../expr/index.js';
+import { evaluate, parse } from '../expr/index.js';
 import { FactorStore, rankSnapshot, snapshotCorrelation, type RankSnapshot } from '../factors/index.js';
 import { simulatePortfolio, type PortfolioSettings } from '../backtest/index.js';
 import { deflatedSharpeReport } from '../stats/index.js';
-import { screenExpression } from '../screen/index.js';
+import { completeScreen } from '../screen/index.js';
+import { embeddedExecutor, type CandidateExecutor, type CandidateWork } from './executor.js';
 import { poolReport, type PoolReport } from './pool.js';
 import { addHopefulAlpha, DEFAULT_BRAIN_SIMULATION_SETTINGS, DEFAULT_LOCAL_GATES, ensureBrainTables, fromPortfolioSettings, listHopefulAlphas, passesLocalGates, type LocalGates } from '../venues/brain/index.js';
 
@@ -62,6 +73,15 @@ export interface MineCandidate {
   /** GP generation (0 = initial population). */
   readonly generation?: number;
 }
+
+/**
+ * A candidate stream may yield this between candidates: the run computes and
+ * records every candidate drawn before it, and calls `onResult` for each,
+ * before it draws the next. A miner whose next candidates depend on results
+ * (the next GP generation) yields it before breeding, so what it breeds does
+ * not depend on the batch size or the number of workers.
+ */
+export const MINE_BARRIER: unique symbol = Symbol('mine barrier');
 
 /** Hopeful gates: BRAIN's local IS limits plus the self-correlation limit. */
 export interface MineGates extends LocalGates {
@@ -93,8 +113,8 @@ export interface MineRunOptions {
   readonly panel: Panel;
   /** The one trial store; its database also holds the journal and hopeful_alphas. */
   readonly store: FactorStore;
-  /** The miner's deterministic candidate stream. */
-  readonly candidates: Iterable<MineCandidate>;
+  /** The miner's deterministic candidate stream (with {@link MINE_BARRIER} where the next candidates depend on results). */
+  readonly candidates: Iterable<MineCandidate | typeof MINE_BARRIER>;
   /** What identifies the run besides miner and data (templates, seed, domains...): the same config resumes. */
   readonly config: unknown;
   /** Candidates to screen in all (resumed ones included). Default 200. */
@@ -122,6 +142,14 @@ export interface MineRunOptions {
   readonly onResult?: (row: MinedCandidate) => void;
   /** Skip the end-of-run test-segment re-test (tests of what is mined). Default false. */
   readonly skipRetest?: boolean;
+  /**
+   * Where candidates are computed (executor.ts): in process (default),
+   * worker threads (thread-pool.ts) or a BullMQ queue (queue.ts). Results are
+   * recorded in candidate order whatever the executor. runMiner opens it and closes it.
+   */
+  readonly executor?: CandidateExecutor;
+  /** Candidates drawn and in flight at once (default: the executor's, e.g. 2 per worker thread). */
+  readonly batchSize?: number;
 }
 
 /** A journaled candidate. */
@@ -190,6 +218,8 @@ export interface MineResult {
   /** The run's hopeful alphas (at most 50, best train Sharpe first; else the winners) combined, scored on the test segment (pool.ts); null with skipRetest. */
   readonly pool: PoolReport | null;
   readonly trialsInStore: number;
+  /** Where the candidates were computed: executor kind, workers (threads, or workers seen on the queue), queue address without credentials. */
+  readonly executor: { readonly kind: CandidateExecutor['kind']; readonly workers: number; readonly queue: string | null; readonly batchSize: number };
 }
 
 const JOURNAL_SCHEMA = `
@@ -258,7 +288,6 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
   const done = new Set<string>();
   let screened = journal.filter((j) => j.status === 'screened').length;
   let seq = journal.length;
-  const cache = new ExprCache(256 * 1024 * 1024);
 
   // the hopeful pool: every stored hopeful alpha evaluated on the train segment
   const pool: { expression: string; snap: RankSnapshot }[] = [];
@@ -286,25 +315,21 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
     }
   })();
 
-  for (const c of o.candidates) {
-    if (screened >= max) { stoppedBy = 'max'; break; }
-    if (o.shouldStop?.()) { stoppedBy = 'signal'; break; }
-    if (o.timeLimitS !== undefined && (performance.now() - t0) / 1000 >= o.timeLimitS) { stoppedBy = 'time'; break; }
-    if (before.has(c.expression)) { resumedSkips++; continue; }
-    if (done.has(c.expression)) { duplicateSkips++; continue; }
-    done.add(c.expression);
+  /** Completes one computed candidate (store, self-correlation, gates) and journals it, in one transaction with its hopeful_alphas row. */
+  const recordCandidate = async (c: MineCandidate, work: CandidateWork): Promise<MinedCandidate> => {
+    const lineage = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null };
+    const unscreened = { newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false };
     let row: MinedCandidate;
     let failures: unknown = null;
     try {
-      const ast = parse(c.expression);
-      const r = await screenExpression(ast, train, { portfolio: pf, costBps }, { store, dataset, source, exprCache: cache });
+      if (!work.ok) throw new Error(work.error);
+      const r = await completeScreen(work.computation, train.assets, { portfolio: pf, costBps }, { store, dataset, source });
       failures = r.failures;
       if (!r.screened) {
-        row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'rejected', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: r.failures.map((f) => f.detail).join('; ') };
+        row = { ...lineage, ...unscreened, status: 'rejected', detail: r.failures.map((f) => f.detail).join('; ') };
       } else {
         const m = r.full!;
-        const values = evaluate(ast, train, { cache });
-        const snap = snapshotOf(values);
+        const snap = work.snapshot!;
         let selfCorr = NaN;
         for (const p of pool) {
           if (p.expression === c.expression) continue;
@@ -312,33 +337,74 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
           if (Number.isFinite(corr) && !(Math.abs(corr) <= selfCorr)) selfCorr = Math.abs(corr);
         }
         const hopeful = passesLocalGates(m, gates) && !(selfCorr >= gates.maxSelfCorrelation);
-        row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'screened', newTrial: !r.factor!.cached, sharpe: m.sharpe, fitness: m.fitness, turnover: m.turnover, selfCorr, hopeful, detail: null };
+        row = { ...lineage, status: 'screened', newTrial: !r.factor!.cached, sharpe: m.sharpe, fitness: m.fitness, turnover: m.turnover, selfCorr, hopeful, detail: null };
         if (hopeful) pool.push({ expression: c.expression, snap });
       }
     } catch (err) {
-      row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'error', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: (err as Error).message };
+      row = { ...lineage, ...unscreened, status: 'error', detail: (err as Error).message };
     }
+    const done = row;
     await db.transaction(async (tx) => {
       await tx.exec(`INSERT INTO mine_candidates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`, [
-        runKey, row.seq, row.expression, row.template, row.parent, row.mutation, row.generation, row.status, row.newTrial,
-        finiteOrNull(row.sharpe), finiteOrNull(row.fitness), finiteOrNull(row.turnover), finiteOrNull(row.selfCorr), row.hopeful,
-        failures === null ? null : JSON.stringify(failures), row.detail, nowTs(),
+        runKey, done.seq, done.expression, done.template, done.parent, done.mutation, done.generation, done.status, done.newTrial,
+        finiteOrNull(done.sharpe), finiteOrNull(done.fitness), finiteOrNull(done.turnover), finiteOrNull(done.selfCorr), done.hopeful,
+        failures === null ? null : JSON.stringify(failures), done.detail, nowTs(),
       ]);
-      if (row.hopeful) {
-        await addHopefulAlpha(tx, { id: row.expression, expression: row.expression, settings: brainSettings, source, localMetrics: { sharpe: row.sharpe, fitness: row.fitness, turnover: row.turnover } }, gates);
+      if (done.hopeful) {
+        await addHopefulAlpha(tx, { id: done.expression, expression: done.expression, settings: brainSettings, source, localMetrics: { sharpe: done.sharpe, fitness: done.fitness, turnover: done.turnover } }, gates);
       }
     });
-    journal.push(row);
-    seq++;
-    o.onResult?.(row);
-    if (row.status === 'screened') {
-      screened++;
-      session++;
-      if (row.sharpe > best.s) best = { s: row.sharpe, e: row.expression };
-      if (row.hopeful) hopefulCount++;
+    return done;
+  };
+
+  // Candidates are computed by the executor (in process, worker threads or a queue), up to `batch` in
+  // flight, and recorded here one by one in candidate order: this loop is the single writer of the trial
+  // store, the journal and hopeful_alphas, so the rows do not depend on the executor or the worker count.
+  const executor = o.executor ?? embeddedExecutor();
+  const batch = o.batchSize ?? executor.defaultBatchSize;
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new RangeError(`runMiner: batchSize must be a positive integer, got ${batch}`);
+  const inflight: { c: MineCandidate; work: Promise<CandidateWork> }[] = [];
+  const it = o.candidates[Symbol.iterator]();
+  let exhausted = false, atBarrier = false;
+  let stopReason: 'time' | 'signal' | null = null;
+  try {
+    await executor.open({ panel: train, dataset, source, settings: { portfolio: pf, costBps } });
+    for (;;) {
+      while (!exhausted && !atBarrier && stopReason === null && inflight.length < batch && screened + inflight.length < max) {
+        if (o.shouldStop?.()) { stopReason = 'signal'; break; }
+        if (o.timeLimitS !== undefined && (performance.now() - t0) / 1000 >= o.timeLimitS) { stopReason = 'time'; break; }
+        const next = it.next();
+        if (next.done) { exhausted = true; break; }
+        if (next.value === MINE_BARRIER) { atBarrier = true; break; }
+        const c = next.value;
+        if (before.has(c.expression)) { resumedSkips++; continue; }
+        if (done.has(c.expression)) { duplicateSkips++; continue; }
+        done.add(c.expression);
+        const work = executor.compute(c.expression);
+        work.catch(() => undefined); // awaited in order below; a rejection is not "unhandled" meanwhile
+        inflight.push({ c, work });
+      }
+      const head = inflight.shift();
+      if (!head) {
+        if (atBarrier) { atBarrier = false; continue; }
+        break;
+      }
+      const row = await recordCandidate(head.c, await head.work);
+      journal.push(row);
+      seq++;
+      o.onResult?.(row);
+      if (row.status === 'screened') {
+        screened++;
+        session++;
+        if (row.sharpe > best.s) best = { s: row.sharpe, e: row.expression };
+        if (row.hopeful) hopefulCount++;
+      }
+      o.onProgress?.({ screened, max, hopeful: hopefulCount, bestSharpe: best.s, bestExpression: best.e, perSecond: session / Math.max(1e-9, (performance.now() - t0) / 1000) });
     }
-    o.onProgress?.({ screened, max, hopeful: hopefulCount, bestSharpe: best.s, bestExpression: best.e, perSecond: session / Math.max(1e-9, (performance.now() - t0) / 1000) });
+  } finally {
+    await executor.close();
   }
+  if (stopReason) stoppedBy = stopReason;
   if (stoppedBy === 'exhausted' && screened >= max) stoppedBy = 'max';
   const elapsed = (performance.now() - t0) / 1000;
   await db.exec(`UPDATE mine_runs SET updated_at = ?::TIMESTAMP WHERE run_key = ?`, [nowTs(), runKey]);
@@ -351,6 +417,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
     runKey, miner, dataset, candidates: screened, screenedThisSession: session, screenedPerSecond: elapsed > 0 ? session / elapsed : 0,
     rejected: journal.filter((j) => j.status !== 'screened').length, resumedSkips, duplicateSkips, hopeful: hopefulCount, testStart, stoppedBy,
     journal, winners, improvements: improvements(journal), pool: poolReportOut, trialsInStore: await store.countTrials({ dataset }),
+    executor: { kind: executor.kind, workers: executor.workers, queue: executor.queue, batchSize: batch },
   };
 }
 

@@ -12,7 +12,7 @@
  * Imports only downward: lib/expr, lib/factors, lib/backtest (never lib/agent).
  * @module
  */
-export { screenExpression, screenSplitMetrics, screenHeadline } from './screen.js';
-export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics } from './screen.js';
+export { screenExpression, computeScreen, completeScreen, screenSplitMetrics, screenHeadline } from './screen.js';
+export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics, ScreenComputation } from './screen.js';
 export { classifyFailures, classifySignal, MIN_EDGE_T, DEFAULT_SCREEN_THRESHOLDS } from './classify.js';
 export type { FailureKind, FailureReason, ScreenThresholds, ClassifyInput } from './classify.js';

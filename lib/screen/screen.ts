@@ -38,7 +38,7 @@
 import type { Panel } from '../data/panel.js';
 import { evaluate, lookback, negate, parse, canonical, type Expr, type ExprCache } from '../expr/index.js';
 import { deflatedSharpeReport, type DeflatedSharpeResult } from '../stats/index.js';
-import { evaluateFactor, type FactorReport, type FactorStore } from '../factors/index.js';
+import { evaluateFactor, openDefaultStore, rankSnapshot, recordFactorTrial, type FactorReport, type FactorStore, type RankSnapshot } from '../factors/index.js';
 import {
   defaultRollingWindows, resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
   type BarRange, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type SignalStage,
@@ -133,19 +133,44 @@ function tradedExpression(c: ScreenCandidate, sign: 1 | -1): { ast: Expr; values
 }
 
 /**
+ * The part of a screen that needs no store (steps 0-5 and the inputs of 6-7),
+ * computed by {@link computeScreen}: plain data (typed arrays, numbers,
+ * strings), so it can cross a worker thread (structured clone) or a queue
+ * (lib/db `encodeJson`). `screened` false: rejected before any computation
+ * (only `expression`, `lookback` and `failures` are set).
+ */
+export interface ScreenComputation extends Omit<ScreenReport, 'pass' | 'deflatedSharpe'> {
+  /** The rejection reasons when not screened, [] otherwise (classification happens in {@link completeScreen}). `factor` is computed without a store (`redundancy` and `deflatedSharpe` null until recorded). */
+  readonly failures: readonly FailureReason[];
+  /** Rank snapshot of the factor's in-sample values (stored with the trial for later redundancy checks). */
+  readonly factorSnapshot?: RankSnapshot;
+  /** Net returns of the walk-forward test segment (step 6's input). */
+  readonly testReturns?: Float64Array;
+}
+
+/**
  * Screens one candidate (see the module comment for the steps). Each call
  * that gets past the rejection checks records exactly one trial in the store
- * (none when the same trial is already stored).
+ * (none when the same trial is already stored). Equal to
+ * `completeScreen(await computeScreen(...), ...)`.
  * @throws ExprError for an expression that does not parse or names an unknown field; RangeError for bad portfolio settings or values of the wrong length.
  */
 export async function screenExpression(candidate: ScreenCandidate, panel: Panel, settings: ScreenSettings = {}, ctx: ScreenContext = {}): Promise<ScreenReport> {
-  const T = panel.times.length;
-  const th = settings.thresholds ?? DEFAULT_SCREEN_THRESHOLDS;
+  return completeScreen(await computeScreen(candidate, panel, settings, ctx), panel.assets, settings, ctx);
+}
+
+/**
+ * Steps 0-5 of the screen, with no store: pure on the panel (the trial is
+ * recorded and `ctx.store` is not read; {@link completeScreen} does that).
+ * @throws as {@link screenExpression}.
+ */
+export async function computeScreen(candidate: ScreenCandidate, panel: Panel, settings: ScreenSettings = {}, ctx: ScreenContext = {}): Promise<ScreenComputation> {
+  const T = panel.times.length, N = panel.assets.length;
   const costBps = settings.costBps ?? 5;
   const { ast, values: given } = tradedExpression(candidate, settings.sign ?? 1);
   const expression = canonical(ast);
   const lb = lookback(ast);
-  const reject = (detail: string): ScreenReport => ({ screened: false, pass: false, expression, lookback: lb, failures: [{ kind: 'invalid_expression', detail }] });
+  const reject = (detail: string): ScreenComputation => ({ screened: false, expression, lookback: lb, failures: [{ kind: 'invalid_expression', detail }] });
   // too little history left for train / validation / test after the warm-up
   if (lb > T / 4) return reject(`lookback ${lb} bars is more than a quarter of the dataset (${T} bars); use shorter windows`);
   try {
@@ -154,7 +179,7 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
     return reject(`signal parameters: ${(err as Error).message}`);
   }
   const warm = lb + 1;
-  if (given && given.length !== T * panel.assets.length) throw new RangeError(`screenExpression: values have length ${given.length}, expected ${T} x ${panel.assets.length}`);
+  if (given && given.length !== T * N) throw new RangeError(`screenExpression: values have length ${given.length}, expected ${T} x ${N}`);
   const values = given ?? evaluate(ast, panel, ctx.exprCache ? { cache: ctx.exprCache } : {});
 
   // 2. walk-forward on the bars after warm-up, BRAIN-style portfolio with costs
@@ -166,15 +191,11 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
   const sim = (range: BarRange, cost: number) => simulatePortfolio(values, panel, { ...pf, costBps: cost, start: range.start, end: range.end });
   const wf = await walkForward<null, PortfolioMetrics>({ nBars: T, start: warm, fit: () => null, evaluate: (_p, r) => sim(r, costBps).metrics });
 
-  // 3. factor validation on the in-sample bars (train + validation): one trial in the store
-  const factor = await evaluateFactor({ expression: ast, values }, panel, {
-    ...(ctx.store === undefined ? {} : { store: ctx.store }),
-    dataset: ctx.dataset ?? panel.dataset,
-    delay: pf.delay as 0 | 1,
-    rows: { start: warm, end: wf.split.validation.end },
-    source: ctx.source ?? 'screen',
-    ...(ctx.exprCache ? { exprCache: ctx.exprCache } : {}),
-  });
+  // 3. factor validation on the in-sample bars (train + validation), computed here and recorded by completeScreen
+  const rows = { start: warm, end: wf.split.validation.end };
+  const factorOpts = { dataset: ctx.dataset ?? panel.dataset, delay: pf.delay as 0 | 1, rows, source: ctx.source ?? 'screen', ...(ctx.exprCache ? { exprCache: ctx.exprCache } : {}) };
+  const factor = await evaluateFactor({ expression: ast, values }, panel, { ...factorOpts, store: false });
+  const factorSnapshot = rankSnapshot(values.subarray(rows.start * N, rows.end * N), panel.times.subarray(rows.start, rows.end), N);
   ctx.onProgress?.('factor', { rank_ic: factor.rankIc.mean, icir: factor.rankIc.ir, ic_p: factor.rankIc.p, quantile_turnover: (factor.turnover.top + factor.turnover.bottom) / 2, ls_sharpe: factor.longShort.stats.sharpe });
 
   const testGross = sim(wf.split.test, 0).metrics;
@@ -182,6 +203,7 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
   ctx.onProgress?.('backtest', { train_sharpe: wf.train.sharpe, validation_sharpe: wf.validation.sharpe, test_sharpe: wf.test.sharpe, test_gross_sharpe: testGross.sharpe, turnover: full.metrics.turnover });
 
   // 4. signal stage on the test segment
+  const th = settings.thresholds ?? DEFAULT_SCREEN_THRESHOLDS;
   const signal = runSignalStage(panel, values, {
     params: { ...settings.signal, delay: pf.delay! },
     costBps,
@@ -198,11 +220,35 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
     rolling = await rollingValidation<null, PortfolioMetrics>({ nBars: T, start: warm, train: def.train, test: def.test, fit: () => null, evaluate: (_p, r) => sim(r, costBps).metrics });
     ctx.onProgress?.('rolling', { windows: rolling.windows.length, positive_share: rolling.positiveShare, mean_test_sharpe: rolling.meanTestSharpe });
   }
+  const testReturns = full.returns.slice(wf.split.test.start - warm, wf.split.test.end - warm);
+  return {
+    screened: true, expression, lookback: lb, failures: [], start: warm, settings: { ...pf, costBps },
+    factor, factorSnapshot, walkForward: wf, testGross, full: full.metrics, testReturns, rolling, signal,
+  };
+}
+
+/**
+ * Steps 3 (the trial store half: redundancy against the stored factors, the
+ * factor's deflated Sharpe, one trial written; lib/factors
+ * `recordFactorTrial`), 6 (the deflated Sharpe of the test segment's net
+ * returns with the store's trial count) and 7 (classification) of a
+ * computation from {@link computeScreen} on a panel with these `assets`.
+ * With `ctx.store === false` nothing is recorded and the store-dependent
+ * parts stay null. Run by the store's single writer, in candidate order, this
+ * gives the same trial rows as {@link screenExpression} on each candidate in turn.
+ * @throws Error from DuckDB.
+ */
+export async function completeScreen(c: ScreenComputation, assets: readonly string[], settings: ScreenSettings = {}, ctx: ScreenContext = {}): Promise<ScreenReport> {
+  if (!c.screened) return { screened: false, pass: false, expression: c.expression, lookback: c.lookback, failures: c.failures };
+  const th = settings.thresholds ?? DEFAULT_SCREEN_THRESHOLDS;
+  const store = ctx.store === undefined ? await openDefaultStore() : ctx.store;
+  // a trial already stored (same factor, period, settings, data) comes back from the store with cached: true and is not counted again
+  const factor = store ? await recordFactorTrial(store, { ...c.factor! }, c.factorSnapshot!, assets) : c.factor!;
+  const wf = c.walkForward!, testGross = c.testGross!, full = c.full!, signal = c.signal!, rolling = c.rolling ?? null;
 
   // 6. deflated Sharpe of the out-of-sample net returns with the store's trial count
   const ds = factor.deflatedSharpe;
-  const oos = full.returns.subarray(wf.split.test.start - warm, wf.split.test.end - warm);
-  const deflated = ds ? deflatedSharpeReport({ returns: oos, annualization: full.metrics.annualization, nTrials: ds.nTrials, trialSharpeVariance: ds.trialSharpeVariance }) : null;
+  const deflated = ds ? deflatedSharpeReport({ returns: c.testReturns!, annualization: full.annualization, nTrials: ds.nTrials, trialSharpeVariance: ds.trialSharpeVariance }) : null;
 
   // 7. classification
   const red = factor.redundancy;
@@ -214,7 +260,7 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
       rankIcP: factor.rankIc.p,
       sharpeGross: testGross.sharpe,
       sharpeNet: wf.test.sharpe,
-      turnover: full.metrics.turnover,
+      turnover: full.turnover,
       trainSharpe: wf.train.sharpe,
       testSharpe: wf.test.sharpe,
       validationSharpe: wf.validation.sharpe,
@@ -225,8 +271,8 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
     th,
   );
   return {
-    screened: true, pass: failures.length === 0, expression, lookback: lb, failures, start: warm, settings: { ...pf, costBps },
-    factor, walkForward: wf, testGross, full: full.metrics, rolling, signal, deflatedSharpe: deflated,
+    screened: true, pass: failures.length === 0, expression: c.expression, lookback: c.lookback, failures, start: c.start!, settings: c.settings!,
+    factor, walkForward: wf, testGross, full, rolling, signal, deflatedSharpe: deflated,
   };
 }
 
