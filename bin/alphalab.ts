@@ -140,7 +140,7 @@ const verbGroups: { verbs: string[]; load: () => Promise<Register> }[] = [
   { verbs: ['brain'], load: async () => (await import('./brain.js')).registerBrainCommand },
   { verbs: ['meme', 'swap'], load: async () => (await import('./venues.js')).registerVenueCommands },
   { verbs: ['ml'], load: async () => (await import('./ml.js')).registerMlCommand },
-  { verbs: ['mine'], load: async () => (await import('./mine.js')).registerMineCommand },
+  { verbs: ['mine', 'worker'], load: async () => (await import('./mine.js')).registerMineCommand },
   { verbs: ['trade'], load: async () => (await import('./trade.js')).registerTradeCommands },
   { verbs: ['download'], load: async () => (await import('./download.js')).registerDownloadCommand },
   { verbs: ['dashboard'], load: async () => (await import('./dashboard.js')).registerDashboard },
