@@ -239,8 +239,11 @@ export class Orchestrator {
   /** Every `hours`, first at once; skipped while the previous run of the job is still going (croner `protect`). */
   private every(name: ComponentName, hours: number): void {
     const job = new Cron('* * * * * *', { interval: Math.round(hours * 3600), protect: true, name: `alphalab-${name}` }, async () => {
-      await this.track(this.runComponent(name));
-      await this.store.nextRun(name, job.nextRun());
+      // the next-run write is tracked too: stop() waits for it (the store may be closed right after)
+      await this.track((async () => {
+        await this.runComponent(name);
+        if (!this.stopped) await this.store.nextRun(name, job.nextRun());
+      })());
     });
     this.crons.push(job);
     void this.store.nextRun(name, job.nextRun());
