@@ -173,7 +173,7 @@ test('websocket: needs the token; log events arrive as they are written, filtere
   assert.deepEqual(got.map((e) => [e.component, e.level, e.msg]), [['generator', 'warn', 'live warning']]);
 });
 
-test('controls: pause/resume write and remove PAUSE; generate queues a request and says no consumer runs; stop writes the kill switch, which halts a replay', async () => {
+test('controls: pause/resume write and remove PAUSE; generate queues a validated request listed with its state; stop writes the kill switch, which halts a replay', async () => {
   const p = (await api('/api/v1/controls/pause', { method: 'POST', body: {} })).json;
   assert.equal(p.paused, true);
   assert.ok(existsSync(pauseFilePath(paths)));
@@ -182,7 +182,11 @@ test('controls: pause/resume write and remove PAUSE; generate queues a request a
   assert.ok(!existsSync(pauseFilePath(paths)));
   const g = (await api('/api/v1/controls/generate', { method: 'POST', body: { iterations: 3 } })).json;
   assert.equal(g.queued, true);
-  assert.match(g.note, /no running process reads request files/);
+  assert.match(g.note, /orchestrator .* runs it once/);
+  assert.equal((await api('/api/v1/controls/mine', { method: 'POST', body: { iterations: 0 } })).code, 400, 'bad parameters are refused before queueing');
+  const listed = (await api('/api/v1/requests')).json.requests;
+  assert.deepEqual(listed.map((r: any) => [r.id, r.kind, r.state, r.params]), [[g.id, 'generate', 'queued', { iterations: 3 }]]);
+  assert.deepEqual((await api('/api/v1/status')).json.requestStates, { queued: 1, running: 0, done: 0, failed: 0, interrupted: 0 });
   assert.match(p.note, /orchestrator starts no/);
   assert.deepEqual(JSON.parse(readFileSync(pendingRequests(paths)[0]!, 'utf8')).params, { iterations: 3 });
   assert.equal((await api('/api/v1/controls/stop', { method: 'POST', body: { journal: 'nope' } })).code, 400);
