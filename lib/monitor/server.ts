@@ -24,6 +24,7 @@ import { journalFiles, readAlphas, readPositions, readProfit, readStatus, readTr
 import { enqueueRequest, forceExit, pause, pendingRequests, readRequests, requestsDir, resume, stopTrading, REQUEST_KINDS } from './controls.js';
 import { requestCounts } from '../jobs/index.js';
 import { doneForceExits, pendingForceExits } from '../trade/index.js';
+import { readScatter, readTimeline } from './views.js';
 import { followLogs, logMatches, tailLogs, LOG_LEVELS, type LogEvent, type LogFilter } from './logs.js';
 
 /** Options of {@link createDashboard}. */
@@ -159,6 +160,8 @@ export async function createDashboard(o: DashboardOptions): Promise<{ app: Fasti
   app.get('/api/v1/trades', async (req) => ({ journals: await readTrades(paths, (req.query as Record<string, string | undefined>).journal) }));
   app.get('/api/v1/positions', async (req) => ({ journals: await readPositions(paths, (req.query as Record<string, string | undefined>).journal) }));
   app.get('/api/v1/profit', async () => readProfit(paths));
+  app.get('/api/v1/timeline', async (req) => readTimeline(paths, num(req.query as Record<string, string | undefined>, 'limit') ?? 200));
+  app.get('/api/v1/scatter', async () => readScatter(paths));
   app.get('/api/v1/logs', async (req) => ({ events: tailLogs(paths.logs, logFilter(req.query as Record<string, string | undefined>)) }));
 
   const body = (req: FastifyRequest): Record<string, unknown> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});

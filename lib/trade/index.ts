@@ -9,6 +9,7 @@
  * - `parity.ts`: replay vs `backtestSignals`, trade by trade.
  * - `killswitch.ts`: STOP file.
  * - `requests.ts`: force-exit request files (freqtrade's `forceexit`).
+ * - `marks.ts`: the open positions' last marks in the journal (for the dashboard).
  */
 export * from './broker.js';
 export * from './paper.js';
@@ -19,3 +20,4 @@ export * from './parity.js';
 export * from './killswitch.js';
 export * from './session.js';
 export * from './requests.js';
+export * from './marks.js';

@@ -9,6 +9,7 @@ import type { RiskLimits } from '../risk/limits.js';
 import { runReplay, type KillRequest, type ReplayOptions, type ReplayReport, type TradingEngine } from './engine.js';
 import { Journal } from './journal.js';
 import { compareTrades, type TradeParityReport } from './parity.js';
+import { replayMarks, writeMarks } from './marks.js';
 import { strategyMasks } from './strategy.js';
 
 /**
@@ -106,6 +107,8 @@ export async function paperReplay(o: PaperReplayOptions): Promise<{ summary: Pap
   const journal = await Journal.open(o.db);
   try {
     const report = await runReplay({ panel, signals: masks, execution, journal, name: doc.name, ...(o.limits ? { limits: o.limits } : {}), ...(o.killSwitch ? { killSwitch: o.killSwitch } : {}), ...(o.onBar ? { onBar: o.onBar } : {}), ...(o.onBarOpen ? { onBarOpen: o.onBarOpen } : {}) });
+    // marks of the open positions for readers of the journal (the dashboard's unrealized PnL)
+    await writeMarks(journal, replayMarks(report.trades, range.end - 1, panel.times[range.end - 1]!));
     const bt = backtestSignals(panel, masks, execution);
     const parity = compareTrades(report.trades, bt.trades);
     const counts = await journal.counts();
