@@ -99,7 +99,6 @@ export class Orchestrator {
   private readonly crons: Cron[] = [];
   private stopped = false;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private wakeLoop?: () => void;
   /** Outcomes of every run so far, in order. */
   readonly outcomes: RunOutcome[] = [];
 
@@ -210,16 +209,21 @@ export class Orchestrator {
     while (!this.stopped) {
       await this.drainRequests();
       if (this.stopped) return;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, this.s.requestPollMs);
-        this.wakeRequests = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
+      await this.loopPause(this.s.requestPollMs, 'requests');
     }
   }
-  private wakeRequests?: () => void;
+
+  private readonly wakers = new Map<string, () => void>();
+  /** Waits `ms` between two turns of a loop; {@link stop} ends the wait at once. */
+  private loopPause(ms: number, loop: string): Promise<void> {
+    return new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      this.wakers.set(loop, () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
 
   private paused = false;
   /** Whether the pause file exists; logs each change once. */
@@ -270,13 +274,7 @@ export class Orchestrator {
     while (!this.stopped) {
       await this.runComponent('generator');
       if (this.stopped) return;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, this.s.generatorPauseMs);
-        this.wakeLoop = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
+      await this.loopPause(this.s.generatorPauseMs, 'generator');
     }
   }
 
@@ -328,8 +326,7 @@ export class Orchestrator {
     this.log.info('orchestrator: stopping');
     for (const c of this.crons) c.stop();
     for (const s of this.running) s.stop();
-    this.wakeLoop?.();
-    this.wakeRequests?.();
+    for (const wake of this.wakers.values()) wake();
     await Promise.allSettled([...this.inFlight]);
   }
 }

@@ -73,7 +73,10 @@ export async function readStoreOrLast<T>(key: string, path: string, fn: (r: Stor
   const k = `${key}\u0000${path}`;
   const res = await readStore(path, fn);
   if (res.ok) {
+    lastGood.delete(k);
     lastGood.set(k, { at: now(), value: res.value });
+    // bounded: filters (alpha text searches) make new keys; the oldest read goes first
+    if (lastGood.size > 256) lastGood.delete(lastGood.keys().next().value!);
     return res;
   }
   const last = lastGood.get(k);
