@@ -5,12 +5,15 @@
  *   alphalab orchestrator --mode continuous|daily|miner|submitter|generator [--max-concurrent 1]
  *       [--mining-interval 6] [--batch-size 1] [--ollama-url URL] [--ollama-model NAME]
  *       [--restart-interval 30] [--credentials FILE] [--daily-at "0 2 * * *"] [--once] [--json]
+ *   alphalab orchestrator --mode requests [--once]   (only the dashboard's generate / mine / submit requests)
  *   alphalab orchestrator --mode fleet-status|fleet-reset|fleet-downgrade [--json]
  *
  * Each component runs as a supervised child (bin/orchestrator-worker.ts): restarted with backoff when
  * it crashes, restarted every --restart-interval minutes, PID and exit logged (pino: JSON lines in
  * data/logs/orchestrator.log and data/logs/<component>.log, readable lines on stderr); every run is recorded in DuckDB
  * (data/jobs.duckdb: job_state, job_runs), with VRAM readings every --vram-interval seconds (vram_gpu, vram_models). SIGTERM / Ctrl-C stop the children cleanly.
+ * Requests queued in data/control/requests/ (the dashboard's buttons) are run once each in the modes continuous, daily,
+ * miner and requests (lib/jobs/requests.ts); data/control/PAUSE holds them and every scheduled run.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -18,10 +21,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { projectRoot } from '../lib/db/paths.js';
 import { Db } from '../lib/db/index.js';
 import { defaultFleetStatePath, ensureVramTables, FleetProvider, fleetStatus, formatVramReading, loadFleetConfig, OllamaModelOps, storeVramReading, VramMonitor, type FleetStatus } from '../lib/llm/index.js';
-import { createJobLogger, JobStore, Orchestrator, type ChildSpec, type ComponentName, type RunOutcome, type ScheduleMode } from '../lib/jobs/index.js';
+import { createJobLogger, JobStore, Orchestrator, REQUEST_COMPONENT, type ChildSpec, type ComponentName, type RequestKind, type RequestParams, type RunOutcome, type ScheduleMode } from '../lib/jobs/index.js';
 import type { WorkerSettings } from './orchestrator-worker.js';
 
-const MODES = ['continuous', 'daily', 'miner', 'submitter', 'generator', 'fleet-status', 'fleet-reset', 'fleet-downgrade'] as const;
+const MODES = ['continuous', 'daily', 'miner', 'submitter', 'generator', 'requests', 'fleet-status', 'fleet-reset', 'fleet-downgrade'] as const;
 
 /** Flags of `alphalab orchestrator`. */
 export interface OrchestratorFlags {
@@ -50,6 +53,7 @@ export interface OrchestratorFlags {
   logFile?: string;
   submissionsDir?: string;
   vramInterval: number;
+  controlDir?: string;
 }
 
 const posInt = (v: string) => {
@@ -111,7 +115,7 @@ async function fleetCommand(f: OrchestratorFlags, root: string): Promise<number>
   return 0;
 }
 
-function workerSpec(name: ComponentName, f: OrchestratorFlags, root: string, db: string): ChildSpec {
+function workerSpec(name: ComponentName, f: OrchestratorFlags, root: string, db: string, over: Partial<WorkerSettings> = {}): ChildSpec {
   const settings: WorkerSettings = {
     component: name,
     batchSize: f.batchSize,
@@ -130,6 +134,7 @@ function workerSpec(name: ComponentName, f: OrchestratorFlags, root: string, db:
     // with --credentials the submitter goes to BRAIN (bin/orchestrator-brain.ts); the path only, never the secret
     ...(f.credentials ? { brainCredentials: resolve(f.credentials) } : {}),
     ...(f.brainUrl ? { brainUrl: f.brainUrl } : {}),
+    ...over,
   };
   return { name, command: process.execPath, args: ['--import', 'tsx', join(root, 'bin', 'orchestrator-worker.ts')], cwd: root, env: { ...process.env, ALPHALAB_ROOT: root, ALPHALAB_WORKER: JSON.stringify(settings) } };
 }
@@ -171,6 +176,13 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
   const db = resolve(f.db ?? process.env.ALPHALAB_DB ?? join(root, 'data', 'quant.duckdb'));
   const components = { generator: workerSpec('generator', f, root, db), miner: workerSpec('miner', f, root, db), submitter: workerSpec('submitter', f, root, db) };
   if (f.credentials) log.info(`credentials file: ${resolve(f.credentials)} (passed by path to the submitter, which submits to WorldQuant BRAIN${f.brainUrl ? ` at ${f.brainUrl}` : ''}); without it submissions go to the local log`);
+  const controlDir = resolve(f.controlDir ?? join(root, 'data', 'control'));
+  // a dashboard request's parameters replace the flags for that one run; a submit request can only lower the daily limit
+  const requestSpec = (kind: RequestKind, p: RequestParams): ChildSpec => {
+    const name = REQUEST_COMPONENT[kind];
+    const over: Partial<WorkerSettings> = { ...(p.iterations ? { batchSize: p.iterations } : {}), ...(p.dataset ? { dataset: p.dataset } : {}), ...(p.limit ? { dailyLimit: Math.min(p.limit, f.dailyLimit) } : {}) };
+    return workerSpec(name, f, root, db, over);
+  };
   const orch = new Orchestrator(
     {
       mode: f.mode as ScheduleMode,
@@ -178,13 +190,15 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
       miningIntervalHours: f.miningInterval,
       dailyAt: f.dailyAt,
       once: f.once,
-      pauseFile: join(root, 'data', 'control', 'PAUSE'),
+      pauseFile: join(controlDir, 'PAUSE'),
+      requestsDir: join(controlDir, 'requests'),
       policy: { restartIntervalMs: f.restartInterval * 60_000, backoffBaseMs: f.restartBackoff * 1000, maxRestarts: f.maxRestarts },
     },
     components,
     store,
     log,
     componentLog,
+    requestSpec,
   );
   let interrupts = 0;
   let stopSignal = '';
@@ -204,8 +218,12 @@ async function runMode(f: OrchestratorFlags, root: string): Promise<number> {
   vramDb.close();
   jobsDb.close();
   const failed = outcomes.filter((o) => o.status === 'failed').length;
-  if (f.json) console.log(JSON.stringify({ mode: f.mode, runs: outcomes.map(summarize), jobs: states, jobsDb: jobsDbPath }));
-  else for (const o of outcomes) console.log(`${o.name}: ${o.status}${o.result ? ` ${JSON.stringify(o.result)}` : ''}`);
+  const requests = orch.requests.map((r) => ({ id: r.id, kind: r.kind, state: r.state, jobId: r.jobId ?? null, ...(r.error ? { error: r.error } : {}) }));
+  if (f.json) console.log(JSON.stringify({ mode: f.mode, runs: outcomes.map(summarize), requests, jobs: states, jobsDb: jobsDbPath }));
+  else {
+    for (const o of outcomes) console.log(`${o.name}: ${o.status}${o.result ? ` ${JSON.stringify(o.result)}` : ''}`);
+    for (const r of requests) console.log(`request ${r.id}: ${r.state}${r.jobId ? ` (job ${r.jobId})` : ''}${r.error ? `: ${r.error}` : ''}`);
+  }
   // stopped by a signal: 128 + its number (130 for Ctrl-C, 143 for SIGTERM), after the children stopped
   return failed ? 1 : stopSignal === 'SIGINT' ? 130 : stopSignal === 'SIGTERM' ? 143 : 0;
 }
@@ -239,6 +257,7 @@ export function registerOrchestrator(program: Command): void {
     .option('--max-restarts <n>', 'crash restarts in a row before a run is given up', (v) => Number(v), 5)
     .option('--submissions-dir <dir>', 'folder of the submission ledger (submissions.duckdb) and the local submission log (submissions.jsonl); default data/')
     .option('--vram-interval <s>', 'seconds between VRAM readings (nvidia-smi and /api/ps, stored in the jobs DuckDB)', posNum, 30)
+    .option('--control-dir <dir>', "the dashboard's command folder: PAUSE file and requests/ (default data/control)")
     .option('--log-file <path>', 'JSON-lines log of the orchestrator (default data/logs/orchestrator.log); components log to <component>.log in the same folder')
     .action(async (f: OrchestratorFlags) => {
       const root = projectRoot();

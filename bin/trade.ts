@@ -6,13 +6,14 @@
  *   trade live  --strategy strategies/X --exchange binanceusdm --i-understand-this-trades-real-money [--db PATH]
  *   trade status [--db PATH] [--json]
  *   trade stop   [--db PATH] [--flatten] [--clear]
+ *   trade forceexit <symbol|all> [--db PATH]
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { projectRoot } from '../lib/db/paths.js';
-import { clearStopFile, Journal, loadTradableStrategy, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
+import { clearStopFile, forceExitHook, writeForceExit, Journal, loadTradableStrategy, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
 
 /** Default journal of a strategy: data/trade/<strategy>.duckdb (git-ignored with data/). */
 function defaultDb(strategy: string | undefined): string {
@@ -47,6 +48,7 @@ export function registerTradeCommands(program: Command): void {
       const { summary, parity } = await paperReplay({
         doc, panel, db, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}),
         killSwitch: stopFileSwitch(stopFilePath(db), 500),
+        onBarOpen: forceExitHook(db, 500),
         onBar: (t, eq, engine) => {
           if (!started) {
             bar.start(1, 0, { equity: eq.toFixed(4), state: engine.state });
@@ -130,5 +132,17 @@ export function registerTradeCommands(program: Command): void {
       writeStopFile(path, !!o.flatten, 'alphalab trade stop');
       if (o.json) line({ stopFile: path, flatten: !!o.flatten });
       else process.stdout.write(`wrote ${path} (${o.flatten ? 'halt and flatten' : 'halt'}); the engine goes HALTED at its next bar\n`);
+    });
+
+  trade
+    .command('forceexit <symbol>')
+    .description("force exit (freqtrade's forceexit): a running engine closes the position in <symbol> (or every position: all) at its next bar, through the normal order path")
+    .option('--db <path>', 'journal (default data/trade/paper.duckdb)')
+    .option('-s, --strategy <dir>', 'strategy whose default journal to use')
+    .option('--json', 'print one line')
+    .action((symbol: string, o: { db?: string; strategy?: string; json?: boolean }) => {
+      const req = writeForceExit(o.db ?? defaultDb(o.strategy), symbol, 'alphalab trade forceexit');
+      if (o.json) line(req);
+      else process.stdout.write(`force exit ${req.symbol} queued (${req.id}); the engine closes it at its next bar\n`);
     });
 }

@@ -12,7 +12,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createDashboard, pauseFilePath, pendingRequests, type MonitorPaths } from '../lib/monitor/index.js';
-import { Journal, runReplay, stopFilePath, stopFileSwitch } from '../lib/trade/index.js';
+import { Journal, pendingForceExits, runReplay, stopFilePath, stopFileSwitch } from '../lib/trade/index.js';
+import { spawn } from 'node:child_process';
 import { createJobLogger } from '../lib/jobs/index.js';
 import { Db } from '../lib/db/index.js';
 import { randomMasks, randomWalkPanel } from './helpers/market.js';
@@ -132,6 +133,92 @@ test('alphas, trades, positions, profit (paper and live apart) equal the stores;
   assert.equal(profit.paper.wins, paperTrades.filter((t: any) => t.pnl > 0).length);
 });
 
+test('profit marks open positions (unrealized beside realized, paper and live apart); realized + unrealized = the replay\'s equity PnL', async () => {
+  const p = (await api('/api/v1/profit')).json;
+  for (const [mode, name] of [['paper', 'paper-rw'], ['live', 'live-rw']] as const) {
+    const w = seed.journals[name]!;
+    assert.equal(p[mode].openPositions, w.positions, mode);
+    assert.equal(p[mode].unmarked, 0, mode);
+    assert.ok(Math.abs(p[mode].unrealized - w.unrealized) < 1e-12, `${mode}: unrealized ${p[mode].unrealized} vs the engine's open rows ${w.unrealized}`);
+    // cross-check with the engine's equity: cash + marked positions - initial cash
+    assert.ok(Math.abs(p[mode].total - w.equityPnl) < 1e-9, `${mode}: total ${p[mode].total} vs equity PnL ${w.equityPnl}`);
+    for (const q of p.positions.filter((x: any) => x.journal === name)) assert.equal(q.mark, w.marks[q.symbol]);
+  }
+  assert.ok(p.positions.every((x: any) => x.mode === (x.journal === 'live-rw' ? 'live' : 'paper')));
+});
+
+test('timeline: requests, force exits, jobs, research runs and submissions from the stores, newest first', async () => {
+  const t = (await api('/api/v1/timeline')).json;
+  const ev = t.events as any[];
+  assert.deepEqual(ev.map((e) => e.time), ev.map((e) => e.time).slice().sort().reverse(), 'newest first');
+  const has = (source: string, kind: string, re: RegExp) => ev.filter((e) => e.source === source && e.kind === kind && re.test(e.detail));
+  assert.equal(has('request', 'mine done', new RegExp(seed.request.id)).length, 1);
+  assert.equal(has('request', 'mine started', new RegExp(seed.request.jobId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).length, 1);
+  const fx = has('forceexit', 'force exit requested', /A1 by dashboard \(pending\)/);
+  assert.equal(fx.length, 1);
+  assert.equal(fx[0].journal, 'paper-rw');
+  assert.equal(fx[0].time, seed.forceExit.at);
+  assert.equal(has('orchestrator', 'job ended', /^miner: failed$/)[0].level, 'error');
+  assert.equal(ev.filter((e) => e.source === 'research' && e.kind === 'research run started').length, seed.research.runs);
+  assert.deepEqual(has('brain', 'submission answered', /./).map((e) => [e.detail, e.level]).sort(), [['ALPHA1: accepted', 'info'], ['ALPHA2: rejected (LOW_SHARPE)', 'warn']]);
+  assert.equal((await api('/api/v1/timeline?limit=3')).json.events.length, 3);
+});
+
+test('scatter: hopeful alphas (Sharpe vs turnover) and marked positions (return since entry vs notional) equal the stores', async () => {
+  const s = (await api('/api/v1/scatter')).json;
+  assert.deepEqual(s.alphas.map((a: any) => [a.id, a.sharpe, a.turnover, a.fitness]).sort(), [['mined-0', 1.8, 0.2, 1.3], ['mined-1', 0.6, 0.3, 0.4], ['mined-2', 1.4, 0.1, 1.1]]);
+  const pos = (await api('/api/v1/positions')).json.journals.flatMap((j: any) => j.positions.map((q: any) => ({ ...q, journal: j.journal })));
+  assert.equal(s.positions.length, pos.length);
+  for (const q of pos) {
+    const pt = s.positions.find((x: any) => x.journal === q.journal && x.symbol === q.symbol);
+    const mark = seed.journals[q.journal]!.marks[q.symbol]!;
+    assert.ok(Math.abs(pt.ret - Math.sign(q.qty) * (mark / q.entryPrice - 1)) < 1e-12);
+    assert.ok(Math.abs(pt.notional - Math.abs(q.qty) * mark) < 1e-12);
+  }
+});
+
+test('force exit: POST /api/v1/forceexit writes the request where the engine hook reads it; bad symbol or journal is 400', async () => {
+  const r = (await api('/api/v1/forceexit', { method: 'POST', body: { symbol: 'A0', journal: 'paper-rw' } })).json;
+  assert.equal(r.queued.length, 1);
+  assert.equal(r.queued[0].journal, 'paper-rw');
+  const pending = pendingForceExits(join(paths.trade, 'paper-rw.duckdb'));
+  assert.deepEqual(pending.map((q) => q.symbol), ['A1', 'A0']);
+  assert.equal(pending[1]!.id, r.queued[0].request.id);
+  assert.equal((await api('/api/v1/forceexit', { method: 'POST', body: { symbol: '../x y' } })).code, 400);
+  assert.equal((await api('/api/v1/forceexit', { method: 'POST', body: { symbol: 'A0', journal: 'nope' } })).code, 400);
+  assert.equal((await api('/api/v1/forceexit', { method: 'POST', auth: null, body: { symbol: 'A0' } })).code, 401);
+  const g = (await api('/api/v1/forceexit')).json.journals.find((j: any) => j.journal === 'paper-rw');
+  assert.equal(g.pending.length, 2);
+  for (const q of pending) rmSync(join(paths.trade, 'paper-rw.duckdb.requests', `${q.id}.json`));
+});
+
+test('a journal locked by its running writer shows its last good figures with their age, not nothing', { timeout: 120_000 }, async () => {
+  const before = (await api('/api/v1/profit')).json;
+  const path = join(paths.trade, 'paper-rw.duckdb');
+  const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./lib/trade/index.ts').then(async (m) => { await m.Journal.open(${JSON.stringify(path)}); process.stdout.write('open\\n'); setInterval(() => {}, 1000); })`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await new Promise<void>((res, rej) => {
+      holder.stdout.on('data', (d) => String(d).includes('open') && res());
+      holder.on('exit', (c) => rej(new Error(`holder exited ${c}`)));
+    });
+    const p = (await api('/api/v1/profit')).json;
+    assert.deepEqual(p.unavailable, []);
+    assert.equal(p.stale.length, 1);
+    assert.equal(p.stale[0].journal, 'paper-rw');
+    assert.match(p.stale[0].stale.reason, /^locked/);
+    assert.ok(p.stale[0].stale.ageS >= 0);
+    assert.equal(p.paper.pnl, before.paper.pnl);
+    assert.equal(p.paper.unrealized, before.paper.unrealized);
+    const j = (await api('/api/v1/status')).json.trader.journals.find((x: any) => x.name === 'paper-rw');
+    assert.equal(j.available, true);
+    assert.match(j.stale.reason, /^locked/);
+    assert.equal(j.trades, seed.journals['paper-rw']!.trades);
+  } finally {
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.on('close', r));
+  }
+});
+
 test('logs: tail with component and level filters; only time/level/component/msg/pid reach the page', async () => {
   const all = (await api('/api/v1/logs')).json.events;
   assert.deepEqual(all.map((e: any) => [e.component, e.level, e.msg]).sort(), [['generator', 'info', 'batch started'], ['generator', 'warn', 'model slow'], ['miner', 'error', 'miner crashed']]);
@@ -173,7 +260,7 @@ test('websocket: needs the token; log events arrive as they are written, filtere
   assert.deepEqual(got.map((e) => [e.component, e.level, e.msg]), [['generator', 'warn', 'live warning']]);
 });
 
-test('controls: pause/resume write and remove PAUSE; generate queues a request and says no consumer runs; stop writes the kill switch, which halts a replay', async () => {
+test('controls: pause/resume write and remove PAUSE; generate queues a validated request listed with its state; stop writes the kill switch, which halts a replay', async () => {
   const p = (await api('/api/v1/controls/pause', { method: 'POST', body: {} })).json;
   assert.equal(p.paused, true);
   assert.ok(existsSync(pauseFilePath(paths)));
@@ -182,7 +269,12 @@ test('controls: pause/resume write and remove PAUSE; generate queues a request a
   assert.ok(!existsSync(pauseFilePath(paths)));
   const g = (await api('/api/v1/controls/generate', { method: 'POST', body: { iterations: 3 } })).json;
   assert.equal(g.queued, true);
-  assert.match(g.note, /no running process reads request files/);
+  assert.match(g.note, /orchestrator .* runs it once/);
+  assert.equal((await api('/api/v1/controls/mine', { method: 'POST', body: { iterations: 0 } })).code, 400, 'bad parameters are refused before queueing');
+  const listed = (await api('/api/v1/requests')).json.requests;
+  assert.deepEqual(listed.map((r: any) => [r.id, r.kind, r.state, r.params]), [[g.id, 'generate', 'queued', { iterations: 3 }], [seed.request.id, 'mine', 'done', { iterations: 2 }]], 'newest first');
+  assert.equal(listed[1].jobId, seed.request.jobId);
+  assert.deepEqual((await api('/api/v1/status')).json.requestStates, { queued: 1, running: 0, done: 1, failed: 0, interrupted: 0 });
   assert.match(p.note, /orchestrator starts no/);
   assert.deepEqual(JSON.parse(readFileSync(pendingRequests(paths)[0]!, 'utf8')).params, { iterations: 3 });
   assert.equal((await api('/api/v1/controls/stop', { method: 'POST', body: { journal: 'nope' } })).code, 400);

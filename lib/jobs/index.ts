@@ -9,8 +9,9 @@ export type { ChildSpec, SupervisorPolicy, ChildExit, RunOutcome } from './super
 export { JobStore } from './store.js';
 export type { JobStateRow } from './store.js';
 export { Orchestrator, resolveOrchestratorSettings } from './orchestrator.js';
-export type { ScheduleMode, ComponentName, OrchestratorSettings } from './orchestrator.js';
+export type { ScheduleMode, ComponentName, OrchestratorSettings, RequestSpecBuilder } from './orchestrator.js';
 export { RateLimitedError, SubmissionRefusedError, LocalSubmissionLog, SubmissionLedger, runSubmissions, parseRetryAfter, utcDay } from './submit.js';
 export type { SubmissionCandidate, SubmitReceipt, Submitter, SubmissionRunOptions, SubmissionRunResult } from './submit.js';
 export { createJobLogger } from './log.js';
 export type { JobLoggerOptions, Logger } from './log.js';
+export * from './requests.js';

@@ -21,9 +21,13 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { JobStore } from './store.js';
 import { Supervisor, type ChildSpec, type RunOutcome, type SupervisorPolicy } from './supervisor.js';
+import { claimRequest, finishRequest, queuedRequests, readQueuedRequest, recoverRequests, validateRequest, REQUEST_COMPONENT, type RequestKind, type RequestParams, type RequestRecord } from './requests.js';
 
-/** Orchestrator modes that schedule components. */
-export type ScheduleMode = 'continuous' | 'daily' | 'miner' | 'generator' | 'submitter';
+/** Orchestrator modes that schedule components; `requests` runs only requested jobs (lib/jobs/requests.ts). */
+export type ScheduleMode = 'continuous' | 'daily' | 'miner' | 'generator' | 'submitter' | 'requests';
+
+/** Builds the child of a requested job (bin/ decides what runs, with the request's parameters). */
+export type RequestSpecBuilder = (kind: RequestKind, params: RequestParams) => ChildSpec;
 
 /** The components the modes name; bin/ says what each runs. */
 export type ComponentName = 'generator' | 'miner' | 'submitter';
@@ -45,6 +49,10 @@ export interface OrchestratorSettings {
   readonly policy?: SupervisorPolicy;
   /** While this file exists (the dashboard's `data/control/PAUSE`), no component run starts; runs in progress finish. Default '' (none). */
   readonly pauseFile?: string;
+  /** Folder of request files (the dashboard's `data/control/requests`): served in the modes `continuous`, `daily`, `miner` and `requests` (with `once`: the queue is drained, then the run returns). Default '' (none). */
+  readonly requestsDir?: string;
+  /** How often the request folder is looked at, ms. Default 1000. */
+  readonly requestPollMs?: number;
 }
 
 /** Resolved defaults and checks of the settings. @throws RangeError naming the setting. */
@@ -59,7 +67,7 @@ export function resolveOrchestratorSettings(s: OrchestratorSettings): Required<O
   } catch (err) {
     throw new RangeError(`--daily-at: not a cron pattern: "${dailyAt}" (${(err as Error).message})`);
   }
-  return { mode: s.mode, maxConcurrent, miningIntervalHours, dailyAt, once: s.once ?? false, generatorPauseMs: s.generatorPauseMs ?? 5000, pauseFile: s.pauseFile ?? '', policy: s.policy ?? {} };
+  return { mode: s.mode, maxConcurrent, miningIntervalHours, dailyAt, once: s.once ?? false, generatorPauseMs: s.generatorPauseMs ?? 5000, pauseFile: s.pauseFile ?? '', requestsDir: s.requestsDir ?? '', requestPollMs: s.requestPollMs ?? 1000, policy: s.policy ?? {} };
 }
 
 /** A counting semaphore (FIFO). */
@@ -91,7 +99,6 @@ export class Orchestrator {
   private readonly crons: Cron[] = [];
   private stopped = false;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private wakeLoop?: () => void;
   /** Outcomes of every run so far, in order. */
   readonly outcomes: RunOutcome[] = [];
 
@@ -102,8 +109,12 @@ export class Orchestrator {
     private readonly log: Logger,
     /** Logger of each component (e.g. its own JSON-lines file). Default: a child of `log`. */
     private readonly componentLog: (name: ComponentName) => Logger = (name) => log.child({ component: name }),
+    /** The child of a requested job; needed with `requestsDir`. */
+    private readonly requestSpec?: RequestSpecBuilder,
   ) {
     this.s = resolveOrchestratorSettings(settings);
+    if (this.s.requestsDir !== '' && !requestSpec) throw new Error('orchestrator: requestsDir needs a request spec builder (what each requested kind runs)');
+    if (this.s.mode === 'requests' && this.s.requestsDir === '') throw new Error('orchestrator: mode "requests" needs requestsDir');
     this.slots = new Slots(this.s.maxConcurrent);
   }
 
@@ -116,13 +127,20 @@ export class Orchestrator {
 
   /** Runs one component under supervision, in a slot; records it. */
   async runComponent(name: ComponentName): Promise<RunOutcome> {
+    return this.supervised(name, this.components[name], this.s.policy);
+  }
+
+  /** Runs `spec` under supervision in a slot, unless stopped or paused; `onStart(at)` is asked first, once the slot is held (false: nothing runs). */
+  private async supervised(name: ComponentName, spec: ChildSpec, policy: SupervisorPolicy, onStart?: (at: number) => boolean): Promise<RunOutcome> {
     await this.slots.acquire();
     try {
       if (this.stopped) return { name, status: 'stopped', exits: [] };
       if (this.isPaused(name)) return { name, status: 'stopped', exits: [] };
-      const sup = new Supervisor(this.components[name], this.s.policy, this.loggerOf(name));
+      const at = Date.now();
+      if (onStart && !onStart(at)) return { name, status: 'stopped', exits: [] };
+      const sup = new Supervisor({ ...spec, name }, policy, this.loggerOf(name));
       this.running.add(sup);
-      await this.store.started(name);
+      await this.store.started(name, at);
       const outcome = await sup.run();
       this.running.delete(sup);
       await this.store.finished(outcome);
@@ -131,6 +149,80 @@ export class Orchestrator {
     } finally {
       this.slots.release();
     }
+  }
+
+  /** Requests finished by this orchestrator, in order. */
+  readonly requests: RequestRecord[] = [];
+
+  /**
+   * Runs one queued request (see lib/jobs/requests.ts): claims it, runs its
+   * component once (no crash restart: a request runs at most once), and
+   * records done / failed with the job id. Returns null when it was not run
+   * (another orchestrator claimed it, or this one is stopping or paused: it stays queued).
+   */
+  async runRequest(id: string): Promise<RequestRecord | null> {
+    const dir = this.s.requestsDir;
+    if (this.stopped) return null;
+    let kind: RequestKind, params: RequestParams, spec: ChildSpec;
+    try {
+      const raw = readQueuedRequest(dir, id);
+      if (raw === null) return null; // claimed by another orchestrator
+      ({ kind, params } = validateRequest(String(raw.kind), raw.params ?? {}));
+      spec = this.requestSpec!(kind, params);
+    } catch (err) {
+      const rec = claimRequest(dir, id, 'none');
+      if (!rec) return null;
+      const out = finishRequest(dir, rec, { state: 'failed', error: (err as Error).message });
+      this.log.warn({ request: id }, `request ${id} refused: ${(err as Error).message}`);
+      this.requests.push(out);
+      return out;
+    }
+    const name = REQUEST_COMPONENT[kind];
+    let rec: RequestRecord | null = null;
+    // claimed once the slot is held, just before the child starts: a request waiting for the slot (or paused) stays queued
+    const outcome = await this.supervised(name, spec, { ...this.s.policy, maxRestarts: 0, restartIntervalMs: 0 }, (at) => {
+      rec = claimRequest(dir, id, `${name}@${new Date(at).toISOString()}`, at);
+      if (rec) this.log.info({ request: id, job: name, jobId: rec.jobId, params }, `request ${id}: ${kind} started as job ${rec.jobId}`);
+      return rec !== null;
+    });
+    if (!rec) return null;
+    const r = rec as RequestRecord;
+    const pids = outcome.exits.map((e) => e.pid);
+    const last = outcome.exits.at(-1);
+    const out = outcome.status === 'ok'
+      ? finishRequest(dir, r, { state: 'done', result: outcome.result, pids })
+      : finishRequest(dir, r, { state: 'failed', pids, ...(outcome.result !== undefined ? { result: outcome.result } : {}), error: outcome.status === 'stopped' ? 'stopped: the orchestrator shut down while it ran' : `the job failed (${last ? `${last.reason}, exit ${last.code ?? last.signal}` : 'no child started'})` });
+    this.log.info({ request: id, jobId: r.jobId, state: out.state }, `request ${id}: ${out.state}`);
+    this.requests.push(out);
+    return out;
+  }
+
+  /** Runs every queued request, oldest first, until the queue is empty, the orchestrator stops, or PAUSE appears. */
+  async drainRequests(): Promise<void> {
+    for (const id of queuedRequests(this.s.requestsDir)) {
+      if (this.stopped || this.isPaused('generator')) return;
+      await this.runRequest(id);
+    }
+  }
+
+  private async requestLoop(): Promise<void> {
+    while (!this.stopped) {
+      await this.drainRequests();
+      if (this.stopped) return;
+      await this.loopPause(this.s.requestPollMs, 'requests');
+    }
+  }
+
+  private readonly wakers = new Map<string, () => void>();
+  /** Waits `ms` between two turns of a loop; {@link stop} ends the wait at once. */
+  private loopPause(ms: number, loop: string): Promise<void> {
+    return new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      this.wakers.set(loop, () => {
+        clearTimeout(t);
+        r();
+      });
+    });
   }
 
   private paused = false;
@@ -151,8 +243,11 @@ export class Orchestrator {
   /** Every `hours`, first at once; skipped while the previous run of the job is still going (croner `protect`). */
   private every(name: ComponentName, hours: number): void {
     const job = new Cron('* * * * * *', { interval: Math.round(hours * 3600), protect: true, name: `alphalab-${name}` }, async () => {
-      await this.track(this.runComponent(name));
-      await this.store.nextRun(name, job.nextRun());
+      // the next-run write is tracked too: stop() waits for it (the store may be closed right after)
+      await this.track((async () => {
+        await this.runComponent(name);
+        if (!this.stopped) await this.store.nextRun(name, job.nextRun());
+      })());
     });
     this.crons.push(job);
     void this.store.nextRun(name, job.nextRun());
@@ -179,13 +274,7 @@ export class Orchestrator {
     while (!this.stopped) {
       await this.runComponent('generator');
       if (this.stopped) return;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, this.s.generatorPauseMs);
-        this.wakeLoop = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
+      await this.loopPause(this.s.generatorPauseMs, 'generator');
     }
   }
 
@@ -197,6 +286,16 @@ export class Orchestrator {
   async run(): Promise<RunOutcome[]> {
     const { mode, once } = this.s;
     this.log.info({ mode, maxConcurrent: this.s.maxConcurrent, miningIntervalHours: this.s.miningIntervalHours, once }, `orchestrator: mode ${mode}`);
+    if (this.s.requestsDir !== '') {
+      const interrupted = recoverRequests(this.s.requestsDir);
+      if (interrupted.length) this.log.warn({ requests: interrupted }, `${interrupted.length} request(s) left running by a stopped orchestrator marked interrupted (not run again)`);
+    }
+    if (mode === 'requests') {
+      if (once) await this.drainRequests();
+      else await this.track(this.requestLoop());
+      return this.outcomes;
+    }
+    if (this.s.requestsDir !== '' && !once && mode !== 'generator' && mode !== 'submitter') void this.track(this.requestLoop());
     if (mode === 'generator' || mode === 'submitter') {
       await this.runComponent(mode);
       return this.outcomes;
@@ -227,7 +326,7 @@ export class Orchestrator {
     this.log.info('orchestrator: stopping');
     for (const c of this.crons) c.stop();
     for (const s of this.running) s.stop();
-    this.wakeLoop?.();
+    for (const wake of this.wakers.values()) wake();
     await Promise.allSettled([...this.inFlight]);
   }
 }

@@ -5,13 +5,16 @@
  *   own helper (`writeStopFile`), honoured by the engine at its next bar;
  * - pause / resume: a PAUSE file in the control folder (`data/control/PAUSE`);
  *   the orchestrator (lib/jobs, `pauseFile`) starts no component run while it exists;
- * - generate / mine / submit: a request file in `data/control/requests/`,
- *   for a consumer to pick up. No process reads request files yet (the
- *   orchestrator schedules its own runs); the answers say so.
+ * - generate / mine / submit: a request file in `data/control/requests/`
+ *   (lib/jobs/requests.ts), run once by the orchestrator (any long-running
+ *   mode, or `--mode requests`), which records done / failed with the job id;
+ * - force exit: a request file next to a trading journal (lib/trade/requests.ts),
+ *   honoured by the engine at its next bar through the normal order path.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { clearStopFile, stopFilePath, writeStopFile } from '../trade/index.js';
+import { clearStopFile, stopFilePath, writeStopFile, writeForceExit, type ForceExitRequest } from '../trade/index.js';
+import { enqueueRequest as enqueueJobRequest, listRequests, queuedRequests, type RequestRecord } from '../jobs/index.js';
 import type { MonitorPaths } from './paths.js';
 
 /** The PAUSE file: present = research loop and miners asked to pause. */
@@ -22,7 +25,7 @@ export function pauseFilePath(paths: MonitorPaths): string {
 /** Who acts on PAUSE and request files today, said in every answer (honest "not wired"). */
 export const PAUSE_CONSUMER = 'the orchestrator starts no generator, miner or submitter run while the PAUSE file exists (runs in progress finish)';
 /** Said with every queued request. */
-export const REQUEST_CONSUMER = 'no running process reads request files yet: the orchestrator runs its own schedule; the request stays queued for a consumer';
+export const REQUEST_CONSUMER = 'the orchestrator (`alphalab orchestrator`, any long-running mode or --mode requests) runs it once, when a slot is free and not paused; its state is at /api/v1/requests';
 
 /** Writes the PAUSE file. Returns whether it was already there. */
 export function pause(paths: MonitorPaths, source: string): { paused: true; already: boolean; file: string; note: string } {
@@ -41,26 +44,42 @@ export function resume(paths: MonitorPaths): { paused: false; was: boolean; file
   return { paused: false, was, file };
 }
 
-/** Kinds of request a consumer may pick up. */
-export const REQUEST_KINDS = ['generate', 'mine', 'submit'] as const;
-/** One of {@link REQUEST_KINDS}. */
-export type RequestKind = (typeof REQUEST_KINDS)[number];
+export { REQUEST_KINDS, type RequestKind } from '../jobs/index.js';
 
-/** Queues a request file (written to a temp name, then renamed: a reader never sees half a file). */
-export function enqueueRequest(paths: MonitorPaths, kind: RequestKind, params: Record<string, unknown>, source: string): { queued: true; kind: RequestKind; file: string; note: string } {
-  if (!REQUEST_KINDS.includes(kind)) throw new Error(`unknown request kind "${String(kind)}" (${REQUEST_KINDS.join(', ')})`);
-  const dir = join(paths.control, 'requests');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}-${kind}.json`);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify({ kind, params, source, at: new Date().toISOString() })}\n`);
-  renameSync(`${file}.tmp`, file);
-  return { queued: true, kind, file, note: REQUEST_CONSUMER };
+/** The request folder: `<control>/requests`. */
+export function requestsDir(paths: MonitorPaths): string {
+  return join(paths.control, 'requests');
 }
 
-/** Pending request files, oldest first. */
+/**
+ * Queues a generate / mine / submit request (lib/jobs `enqueueRequest`: validated, written atomically).
+ * @throws Error naming the kind or parameter when invalid
+ */
+export function enqueueRequest(paths: MonitorPaths, kind: string, params: Record<string, unknown>, source: string): { queued: true; id: string; kind: string; file: string; note: string; request: RequestRecord } {
+  const rec = enqueueJobRequest(requestsDir(paths), kind, params, source);
+  return { queued: true, id: rec.id, kind: rec.kind, file: join(requestsDir(paths), `${rec.id}.json`), note: REQUEST_CONSUMER, request: rec };
+}
+
+/** Queued (not yet claimed) request files, oldest first. */
 export function pendingRequests(paths: MonitorPaths): string[] {
-  const dir = join(paths.control, 'requests');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f)) : [];
+  return queuedRequests(requestsDir(paths)).map((id) => join(requestsDir(paths), `${id}.json`));
+}
+
+/** Every request with its state (queued, running, done, failed, interrupted), newest first. */
+export function readRequests(paths: MonitorPaths, limit = 100): RequestRecord[] {
+  return listRequests(requestsDir(paths), limit);
+}
+
+/**
+ * Force exit (freqtrade's `forceexit`): writes a request next to one journal
+ * (or each, by default) to close `symbol`'s position, or every position with 'all'.
+ * @throws Error when a named journal is not among `journals`, or the symbol is not a plain symbol
+ */
+export function forceExit(journals: string[], o: { symbol: string; journal?: string; source: string }): { journal: string; request: ForceExitRequest }[] {
+  const chosen = o.journal ? journals.filter((p) => basename(p, '.duckdb') === o.journal) : journals;
+  if (o.journal && chosen.length === 0) throw new Error(`forceexit: no journal named "${o.journal}"`);
+  if (chosen.length === 0) throw new Error('forceexit: no trading journal');
+  return chosen.map((p) => ({ journal: basename(p, '.duckdb'), request: writeForceExit(p, o.symbol, o.source) }));
 }
 
 /**

@@ -9,4 +9,5 @@ export * from './store-read.js';
 export * from './snapshot.js';
 export * from './controls.js';
 export * from './logs.js';
+export * from './views.js';
 export * from './server.js';

@@ -15,13 +15,16 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { MonitorPaths } from './paths.js';
 import { journalFiles, readAlphas, readPositions, readProfit, readStatus, readTrades, type AlphaFilter, type StatusSnapshot } from './snapshot.js';
-import { enqueueRequest, pause, pendingRequests, resume, stopTrading, REQUEST_KINDS, type RequestKind } from './controls.js';
+import { enqueueRequest, forceExit, pause, pendingRequests, readRequests, requestsDir, resume, stopTrading, REQUEST_KINDS } from './controls.js';
+import { requestCounts } from '../jobs/index.js';
+import { doneForceExits, pendingForceExits } from '../trade/index.js';
+import { readScatter, readTimeline } from './views.js';
 import { followLogs, logMatches, tailLogs, LOG_LEVELS, type LogEvent, type LogFilter } from './logs.js';
 
 /** Options of {@link createDashboard}. */
@@ -139,7 +142,9 @@ export async function createDashboard(o: DashboardOptions): Promise<{ app: Fasti
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').sendFile('index.html', publicDir(paths.root)));
   app.get('/api/v1/health', async () => ({ ok: true, uptimeS: Math.round(process.uptime()), stores: { catalog: existsSync(paths.catalog), jobs: existsSync(paths.jobs), fleetState: existsSync(paths.fleetState), journals: journalFiles(paths).length } }));
-  app.get('/api/v1/status', async () => ({ ...(await status()), requests: pendingRequests(paths).length }));
+  app.get('/api/v1/status', async () => ({ ...(await status()), requests: pendingRequests(paths).length, requestStates: requestCounts(requestsDir(paths)) }));
+  app.get('/api/v1/requests', async (req) => ({ requests: readRequests(paths, num(req.query as Record<string, string | undefined>, 'limit') ?? 100) }));
+  app.get('/api/v1/forceexit', async () => ({ journals: journalFiles(paths).map((p) => ({ journal: basename(p, '.duckdb'), pending: pendingForceExits(p), done: doneForceExits(p).reverse() })) }));
   app.get('/api/v1/alphas', async (req) => {
     const q = req.query as Record<string, string | undefined>;
     const kind = (q.kind ?? 'generated') as AlphaFilter['kind'];
@@ -155,6 +160,8 @@ export async function createDashboard(o: DashboardOptions): Promise<{ app: Fasti
   app.get('/api/v1/trades', async (req) => ({ journals: await readTrades(paths, (req.query as Record<string, string | undefined>).journal) }));
   app.get('/api/v1/positions', async (req) => ({ journals: await readPositions(paths, (req.query as Record<string, string | undefined>).journal) }));
   app.get('/api/v1/profit', async () => readProfit(paths));
+  app.get('/api/v1/timeline', async (req) => readTimeline(paths, num(req.query as Record<string, string | undefined>, 'limit') ?? 200));
+  app.get('/api/v1/scatter', async () => readScatter(paths));
   app.get('/api/v1/logs', async (req) => ({ events: tailLogs(paths.logs, logFilter(req.query as Record<string, string | undefined>)) }));
 
   const body = (req: FastifyRequest): Record<string, unknown> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
@@ -167,7 +174,21 @@ export async function createDashboard(o: DashboardOptions): Promise<{ app: Fasti
   control('pause', () => pause(paths, 'dashboard'));
   control('resume', () => resume(paths));
   control('stop', (b) => ({ stopped: stopTrading(journalFiles(paths), { ...(typeof b.journal === 'string' ? { journal: b.journal } : {}), flatten: b.flatten === true, clear: b.clear === true, source: 'dashboard' }) }));
-  for (const kind of REQUEST_KINDS) control(kind, (b) => enqueueRequest(paths, kind as RequestKind, b, 'dashboard'));
+  const bad = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      throw new BadRequest((err as Error).message);
+    }
+  };
+  for (const kind of REQUEST_KINDS) control(kind, (b) => bad(() => enqueueRequest(paths, kind, b, 'dashboard')));
+  // freqtrade's path: POST /api/v1/forceexit {symbol | "all", journal?}
+  app.post('/api/v1/forceexit', async (req) => {
+    const b = body(req);
+    const out = bad(() => forceExit(journalFiles(paths), { symbol: String(b.symbol ?? ''), ...(typeof b.journal === 'string' ? { journal: b.journal } : {}), source: 'dashboard' }));
+    invalidate();
+    return { queued: out, note: 'each engine closes the position at its next bar through its normal order path (risk checks, journal); state at GET /api/v1/forceexit' };
+  });
 
   // websocket: log events as they are appended, filtered per client ({"type":"filter","component","level"})
   const clients = new Map<{ send(data: string): void; readyState: number }, LogFilter>();

@@ -8,19 +8,19 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readStore, type StoreReader, type StoreRow } from './store-read.js';
+import { readStoreOrLast, type Staleness, type StoreReader, type StoreRow } from './store-read.js';
 import type { MonitorPaths } from './paths.js';
 import { pauseFilePath } from './controls.js';
 
-/** A section of a snapshot: its data, or why it is not available. */
-export type Section<T> = ({ available: true } & T) | { available: false; reason: string };
+/** A section of a snapshot: its data (with `stale` when it is the last good read of a store now locked by its writer), or why it is not available. */
+export type Section<T> = ({ available: true; stale?: Staleness } & T) | { available: false; reason: string };
 
 const DAY_MS = 86_400_000;
 const n = (x: unknown): number => (x === null || x === undefined ? 0 : Number(x));
 
-async function section<T>(path: string, fn: (r: StoreReader) => Promise<T>): Promise<Section<T>> {
-  const res = await readStore(path, fn);
-  return res.ok ? { available: true, ...res.value } : { available: false, reason: res.reason };
+async function section<T>(key: string, path: string, fn: (r: StoreReader) => Promise<T>): Promise<Section<T>> {
+  const res = await readStoreOrLast(key, path, fn);
+  return res.ok ? { available: true, ...res.value, ...(res.stale ? { stale: res.stale } : {}) } : { available: false, reason: res.reason };
 }
 
 /** The model fleet (state file written by lib/llm's FleetProvider). */
@@ -64,7 +64,7 @@ export interface OrchestratorSection {
 }
 
 async function readOrchestrator(paths: MonitorPaths): Promise<Section<OrchestratorSection>> {
-  return section(paths.jobs, async (r) => {
+  return section('orchestrator', paths.jobs, async (r) => {
     const jobs: JobView[] = !(await r.hasTable('job_state')) ? [] : (await r.all('SELECT * FROM job_state ORDER BY job')).map((j) => ({
       job: String(j.job), lastStart: (j.last_start as string | null) ?? null, lastEnd: (j.last_end as string | null) ?? null, lastStatus: (j.last_status as string | null) ?? null,
       nextRun: (j.next_run as string | null) ?? null, runs: n(j.runs), failures: n(j.failures),
@@ -105,7 +105,7 @@ async function countIf(r: StoreReader, table: string, sql: string, params: (stri
 }
 
 async function readResearch(paths: MonitorPaths, now: number): Promise<Section<ResearchSection>> {
-  return section(paths.catalog, async (r) => {
+  return section('research', paths.catalog, async (r) => {
     const since = now - DAY_MS, sinceIso = new Date(since).toISOString();
     const hasKb = await r.hasTable('kb_hypotheses');
     const byStatus: Record<string, number> = {};
@@ -172,7 +172,7 @@ async function metaOf(r: StoreReader): Promise<Record<string, string>> {
 
 /** Reads one journal (null fields for tables not yet created). */
 export async function readTradeJournal(path: string): Promise<Section<JournalView>> {
-  return section(path, async (r) => {
+  return section('journal', path, async (r) => {
     const meta = await metaOf(r);
     const has = await r.hasTable('trade_account');
     const acct = has ? (await r.all('SELECT * FROM trade_account WHERE id = 1'))[0] : undefined;
@@ -232,7 +232,7 @@ export async function readAlphas(paths: MonitorPaths, f: AlphaFilter): Promise<S
     submitted: { table: 'brain_submissions', cols: `alpha_id AS "alphaId", hopeful_id AS "hopefulId", expression, state AS status, day, started_at AS created, finished_at AS finished, message`, status: 'state', text: `coalesce(expression, '')`, order: 'started_at DESC, alpha_id', sharpe: null },
   }[f.kind];
   if (!spec) throw new Error(`alphas: unknown kind "${String(f.kind)}" (generated, hopeful, submitted)`);
-  return section(paths.catalog, async (r) => {
+  return section(`alphas ${JSON.stringify(f)}`, paths.catalog, async (r) => {
     if (!(await r.hasTable(spec.table))) return { kind: f.kind, rows: [] };
     const where: string[] = [], params: (string | number)[] = [];
     if (f.status) (where.push(`${spec.status} = ?`), params.push(f.status));
@@ -258,18 +258,18 @@ async function perJournal<K extends string>(paths: MonitorPaths, journal: string
   for (const p of journalFiles(paths)) {
     const name = basename(p, '.duckdb');
     if (journal && journal !== name) continue;
-    const res = await readStore(p, async (r) => ({ meta: await metaOf(r), rows: (await r.hasTable(table)) ? await r.all(sql) : [] }));
+    const res = await readStoreOrLast(key, p, async (r) => ({ meta: await metaOf(r), rows: (await r.hasTable(table)) ? await r.all(sql) : [] }));
     const mode = res.ok ? (res.value.meta.venue === undefined || res.value.meta.venue === 'paper' ? 'paper' : 'live') : 'unknown';
-    out.push(res.ok ? { journal: name, mode, available: true, [key]: res.value.rows } : { journal: name, mode, available: false, reason: res.reason, [key]: [] });
+    out.push(res.ok ? { journal: name, mode, available: true, ...(res.stale ? { stale: res.stale } : {}), [key]: res.value.rows } : { journal: name, mode, available: false, reason: res.reason, [key]: [] });
   }
   return out as ({ journal: string; mode: string; available: boolean; reason?: string } & Record<K, StoreRow[]>)[];
 }
 
-/** Profit figures of one mode: closed trades only (open positions are not marked here: the journal holds no prices). */
+/** Profit figures of one mode: realized (closed trades) and unrealized (open positions marked at the journal's last marks). */
 export interface ProfitFigures {
   journals: number;
   trades: number;
-  /** Sum of closed-trade PnL net of fees and funding (the journal's `pnl`, quote units). */
+  /** Realized: sum of closed-trade PnL net of fees and funding (the journal's `pnl`, quote units). */
   pnl: number;
   fees: number;
   funding: number;
@@ -280,20 +280,54 @@ export interface ProfitFigures {
   cumulative: number[];
   /** Each closed trade's PnL (for the distribution). */
   pnls: number[];
+  /** Open positions (all journals of the mode). */
+  openPositions: number;
+  /**
+   * Unrealized PnL of the marked open positions: qty x (mark - entry price)
+   * minus the position's fees and funding so far (the engine's end-of-range
+   * 'open' trade rows, so realized + unrealized = equity - initial cash).
+   */
+  unrealized: number;
+  /** Open positions without a mark (not in `unrealized`). */
+  unmarked: number;
+  /** pnl + unrealized. */
+  total: number;
+  /** Oldest mark time among the journals (ISO; the bar's open time), null without marks. */
+  markedAt: string | null;
 }
 
-/** Paper and live profit, kept apart (freqtrade users' complaint: mixed dry-run and live figures). */
-export async function readProfit(paths: MonitorPaths): Promise<{ paper: ProfitFigures; live: ProfitFigures; unavailable: { journal: string; reason: string }[] }> {
-  const empty = (): ProfitFigures => ({ journals: 0, trades: 0, pnl: 0, fees: 0, funding: 0, wins: 0, winRate: null, cumulative: [], pnls: [] });
-  const out = { paper: empty(), live: empty(), unavailable: [] as { journal: string; reason: string }[] };
-  for (const j of await readTrades(paths)) {
-    if (!j.available) {
-      out.unavailable.push({ journal: j.journal, reason: j.reason ?? '' });
+/** One open position with its mark (null when the journal has none for it) and unrealized PnL (see {@link ProfitFigures.unrealized}). */
+export interface MarkedPosition {
+  journal: string;
+  mode: string;
+  symbol: string;
+  qty: number;
+  entryPrice: number;
+  mark: number | null;
+  unrealized: number | null;
+}
+
+/** Paper and live profit, kept apart (freqtrade users' complaint: mixed dry-run and live figures), with open positions marked to market. */
+export async function readProfit(paths: MonitorPaths): Promise<{ paper: ProfitFigures; live: ProfitFigures; positions: MarkedPosition[]; unavailable: { journal: string; reason: string }[]; stale: { journal: string; stale: Staleness }[] }> {
+  const empty = (): ProfitFigures => ({ journals: 0, trades: 0, pnl: 0, fees: 0, funding: 0, wins: 0, winRate: null, cumulative: [], pnls: [], openPositions: 0, unrealized: 0, unmarked: 0, total: 0, markedAt: null });
+  const out = { paper: empty(), live: empty(), positions: [] as MarkedPosition[], unavailable: [] as { journal: string; reason: string }[], stale: [] as { journal: string; stale: Staleness }[] };
+  for (const p of journalFiles(paths)) {
+    const journal = basename(p, '.duckdb');
+    const res = await readStoreOrLast('profit', p, async (r) => ({
+      meta: await metaOf(r),
+      trades: (await r.hasTable('trade_trades')) ? await r.all('SELECT pnl, fees, funding FROM trade_trades ORDER BY n') : [],
+      positions: (await r.hasTable('trade_positions')) ? await r.all('SELECT symbol, qty, entry_price, fees, funding FROM trade_positions ORDER BY symbol') : [],
+    }));
+    if (!res.ok) {
+      out.unavailable.push({ journal, reason: res.reason });
       continue;
     }
-    const f = j.mode === 'live' ? out.live : out.paper;
+    if (res.stale) out.stale.push({ journal, stale: res.stale });
+    const { meta, trades, positions } = res.value;
+    const mode = meta.venue === undefined || meta.venue === 'paper' ? 'paper' : 'live';
+    const f = mode === 'live' ? out.live : out.paper;
     f.journals++;
-    for (const t of j.trades) {
+    for (const t of trades) {
       const pnl = n(t.pnl);
       f.trades++;
       f.pnl += pnl;
@@ -303,7 +337,24 @@ export async function readProfit(paths: MonitorPaths): Promise<{ paper: ProfitFi
       f.pnls.push(pnl);
       f.cumulative.push(f.pnl);
     }
+    const marks = meta.marks ? (JSON.parse(meta.marks) as { time: number; closes: Record<string, number> }) : null;
+    if (marks && positions.length > 0) {
+      const at = new Date(marks.time).toISOString();
+      if (f.markedAt === null || at < f.markedAt) f.markedAt = at;
+    }
+    for (const q of positions) {
+      const symbol = String(q.symbol), qty = n(q.qty), entry = n(q.entry_price);
+      const mark = marks?.closes[symbol] ?? null;
+      const u = mark === null ? null : qty * (mark - entry) - n(q.fees) - n(q.funding);
+      f.openPositions++;
+      if (u === null) f.unmarked++;
+      else f.unrealized += u;
+      out.positions.push({ journal, mode, symbol, qty, entryPrice: entry, mark, unrealized: u });
+    }
   }
-  for (const f of [out.paper, out.live]) f.winRate = f.trades > 0 ? f.wins / f.trades : null;
+  for (const f of [out.paper, out.live]) {
+    f.winRate = f.trades > 0 ? f.wins / f.trades : null;
+    f.total = f.pnl + f.unrealized;
+  }
   return out;
 }

@@ -20,8 +20,17 @@ export interface StoreReader {
   hasTable(name: string): Promise<boolean>;
 }
 
-/** Outcome of a read: the value, or why the store could not be read (absent file, locked by a writer). */
-export type StoreResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** When a value is the last good read of a store that is now locked by its writer: when it was read, its age, and why it is not fresh. */
+export interface Staleness {
+  /** ISO time of the last good read. */
+  readAt: string;
+  /** Age of that read at answer time, seconds. */
+  ageS: number;
+  reason: string;
+}
+
+/** Outcome of a read: the value (with `stale` when it is the last good read of a locked store), or why the store could not be read (absent file, locked by a writer, never read). */
+export type StoreResult<T> = { ok: true; value: T; stale?: Staleness } | { ok: false; reason: string };
 
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
@@ -49,6 +58,30 @@ export function readStore<T>(path: string, fn: (r: StoreReader) => Promise<T>): 
   const run = queue.then(() => readOne(path, fn));
   queue = run.catch(() => undefined);
   return run;
+}
+
+// last good value per (what was read, file), for stores that are locked later (their writer is running)
+const lastGood = new Map<string, { at: number; value: unknown }>();
+
+/**
+ * {@link readStore} that remembers each good read under `key` (what is read,
+ * e.g. 'trades'; the file's path is added); when the store is locked by a
+ * writer, the last good value comes back with `stale` (its time and age)
+ * instead of nothing. Absent files are not covered (nothing to show).
+ */
+export async function readStoreOrLast<T>(key: string, path: string, fn: (r: StoreReader) => Promise<T>, now: () => number = Date.now): Promise<StoreResult<T>> {
+  const k = `${key}\u0000${path}`;
+  const res = await readStore(path, fn);
+  if (res.ok) {
+    lastGood.delete(k);
+    lastGood.set(k, { at: now(), value: res.value });
+    // bounded: filters (alpha text searches) make new keys; the oldest read goes first
+    if (lastGood.size > 256) lastGood.delete(lastGood.keys().next().value!);
+    return res;
+  }
+  const last = lastGood.get(k);
+  if (!last || !res.reason.startsWith('locked')) return res;
+  return { ok: true, value: last.value as T, stale: { readAt: new Date(last.at).toISOString(), ageS: Math.round((now() - last.at) / 100) / 10, reason: res.reason } };
 }
 
 async function readOne<T>(path: string, fn: (r: StoreReader) => Promise<T>): Promise<StoreResult<T>> {

@@ -46,6 +46,12 @@ export interface KillRequest {
   source: string;
 }
 
+/** What a force exit did for one symbol: order sent, denied by a pre-trade check (journaled), no position, or no price this bar. */
+export interface ForceExitOutcome {
+  symbol: string;
+  outcome: 'sent' | 'denied' | 'flat' | 'no price';
+}
+
 /** Engine settings: the strategy's execution settings plus risk limits. */
 export interface EngineSettings {
   fill: 'nextOpen' | 'close';
@@ -174,6 +180,36 @@ export class TradingEngine {
       if (!p || prices[a] !== prices[a]) continue;
       await this.send({ clientOrderId: this.orderId('k', a), symbol: this.symbols[a]!, side: p.qty > 0 ? 'sell' : 'buy', type: 'market', quantity: Math.abs(p.qty), reduceOnly: true, tag: 'flatten' }, p.signalBar, null);
     }
+  }
+
+  /**
+   * Force exit (freqtrade's `forceexit`; requests in lib/trade/requests.ts):
+   * closes `symbol`'s position (every position with 'all') with a reduce-only
+   * market order through the normal path (pre-trade checks, intent, journal;
+   * trade reason 'force_exit'). Client ids are deterministic per bar and
+   * asset, so handling the same request again after a restart sends nothing twice.
+   * @throws Error when `symbol` is neither 'all' nor a traded symbol
+   */
+  async forceExit(symbol: string, prices: Float64Array, source: string): Promise<ForceExitOutcome[]> {
+    const one = this.assetIndex.get(symbol);
+    if (symbol !== 'all' && one === undefined) throw new Error(`force exit: ${symbol} is not traded by this strategy (${this.symbols.join(', ')})`);
+    const out: ForceExitOutcome[] = [];
+    for (const a of symbol === 'all' ? this.symbols.map((_, i) => i) : [one!]) {
+      const p = this.positions[a], sym = this.symbols[a]!, px = prices[a]!;
+      if (!p) {
+        if (symbol !== 'all') out.push({ symbol: sym, outcome: 'flat' });
+        continue;
+      }
+      if (px !== px) {
+        out.push({ symbol: sym, outcome: 'no price' });
+        continue;
+      }
+      await this.journal.recordRiskEvent({ time: this.now, bar: this.cursor.bar, kind: 'force_exit', detail: `${source}: ${sym}`, state: this.state }, null);
+      const denied = this.ordersDenied, aq = Math.abs(p.qty);
+      await this.send({ clientOrderId: this.orderId('fx', a), symbol: sym, side: p.qty > 0 ? 'sell' : 'buy', type: 'market', quantity: aq, reduceOnly: true, tag: 'force_exit' }, p.signalBar, { reducing: true, notional: aq * px, positionNotionalAfter: 0 });
+      out.push({ symbol: sym, outcome: this.ordersDenied > denied ? 'denied' : 'sent' });
+    }
+    return out;
   }
 
   /**
@@ -401,6 +437,8 @@ export interface ReplayOptions {
   killSwitch?: () => KillRequest | null;
   /** Called after every bar's mark (progress bars, notebooks). */
   onBar?: (t: number, equity: number, engine: TradingEngine) => void;
+  /** Called at each bar's open, after the kill switch and before decisions, with the open prices (e.g. lib/trade `forceExitHook`). */
+  onBarOpen?: (engine: TradingEngine, t: number, open: Float64Array, time: number) => Promise<void>;
 }
 
 /** Outcome of a replay. */
@@ -503,6 +541,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayReport> {
       if (done < 0) paper.beginBar(b);
       const kill = o.killSwitch?.() ?? null;
       if (kill && (engine.state !== 'HALTED' || kill.flatten)) await engine.kill(kill, b.open);
+      if (o.onBarOpen) await o.onBarOpen(engine, t, b.open, b.time);
       if (!atClose && t > s.start) await engine.decide(t, t - 1, b.open, source, sigma);
     }
     if (first <= 1) {

@@ -8,6 +8,8 @@
  * - `strategy.ts`: signal sources (exported strategies, masks, scored formulas).
  * - `parity.ts`: replay vs `backtestSignals`, trade by trade.
  * - `killswitch.ts`: STOP file.
+ * - `requests.ts`: force-exit request files (freqtrade's `forceexit`).
+ * - `marks.ts`: the open positions' last marks in the journal (for the dashboard).
  */
 export * from './broker.js';
 export * from './paper.js';
@@ -17,3 +19,5 @@ export * from './strategy.js';
 export * from './parity.js';
 export * from './killswitch.js';
 export * from './session.js';
+export * from './requests.js';
+export * from './marks.js';

@@ -6,9 +6,10 @@
 import { BUNDLED, loadBundledPanel, loadPanel, selectAssets, type BundledName, type Panel } from '../data/index.js';
 import { backtestSignals, loadStrategy, type StrategyDocument } from '../backtest/index.js';
 import type { RiskLimits } from '../risk/limits.js';
-import { runReplay, type KillRequest, type ReplayReport, type TradingEngine } from './engine.js';
+import { runReplay, type KillRequest, type ReplayOptions, type ReplayReport, type TradingEngine } from './engine.js';
 import { Journal } from './journal.js';
 import { compareTrades, type TradeParityReport } from './parity.js';
+import { replayMarks, writeMarks } from './marks.js';
 import { strategyMasks } from './strategy.js';
 
 /**
@@ -87,6 +88,8 @@ export interface PaperReplayOptions {
   limits?: RiskLimits;
   killSwitch?: () => KillRequest | null;
   onBar?: (t: number, equity: number, engine: TradingEngine) => void;
+  /** Engine hook at each bar's open (`runReplay`'s `onBarOpen`, e.g. {@link forceExitHook} of requests.ts). */
+  onBarOpen?: ReplayOptions['onBarOpen'];
 }
 
 /**
@@ -103,7 +106,9 @@ export async function paperReplay(o: PaperReplayOptions): Promise<{ summary: Pap
   const execution = { ...doc.execution, ...range };
   const journal = await Journal.open(o.db);
   try {
-    const report = await runReplay({ panel, signals: masks, execution, journal, name: doc.name, ...(o.limits ? { limits: o.limits } : {}), ...(o.killSwitch ? { killSwitch: o.killSwitch } : {}), ...(o.onBar ? { onBar: o.onBar } : {}) });
+    const report = await runReplay({ panel, signals: masks, execution, journal, name: doc.name, ...(o.limits ? { limits: o.limits } : {}), ...(o.killSwitch ? { killSwitch: o.killSwitch } : {}), ...(o.onBar ? { onBar: o.onBar } : {}), ...(o.onBarOpen ? { onBarOpen: o.onBarOpen } : {}) });
+    // marks of the open positions for readers of the journal (the dashboard's unrealized PnL)
+    await writeMarks(journal, replayMarks(report.trades, range.end - 1, panel.times[range.end - 1]!));
     const bt = backtestSignals(panel, masks, execution);
     const parity = compareTrades(report.trades, bt.trades);
     const counts = await journal.counts();

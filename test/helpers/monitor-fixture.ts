@@ -12,8 +12,11 @@ export interface SeedReport {
   hopeful: number;
   hopefulPassing: number;
   submissions: { alphaId: string; state: string }[];
-  journals: Record<string, { venue: string; trades: number; pnl: number; positions: number; state: string }>;
+  journals: Record<string, { venue: string; trades: number; pnl: number; positions: number; state: string; unrealized: number; equityPnl: number; marks: Record<string, number> }>;
   jobs: { job: string; lastStart?: string; lastEnd?: string; lastStatus?: string; nextRun?: string; runs: number; failures: number }[];
+  /** A request the seed ran through the request folder (done), and a pending force exit on paper-rw. */
+  request: { id: string; jobId: string };
+  forceExit: { id: string; symbol: string; source: string; at: string };
 }
 
 /** Dashboard paths with every store under `dir/data` (assets from the project). */

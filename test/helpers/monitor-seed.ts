@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { Db } from '../../lib/db/index.js';
 import { research, KnowledgeBase } from '../../lib/agent/index.js';
 import { FactorStore } from '../../lib/factors/index.js';
-import { Journal, runReplay } from '../../lib/trade/index.js';
-import { JobStore, createJobLogger } from '../../lib/jobs/index.js';
+import { Journal, replayMarks, runReplay, writeForceExit, writeMarks } from '../../lib/trade/index.js';
+import { JobStore, claimRequest, createJobLogger, enqueueRequest, finishRequest } from '../../lib/jobs/index.js';
 import { ensureVramTables, storeVramReading, writeFleetState, initialFleetState } from '../../lib/llm/index.js';
 import { addHopefulAlpha, claimSubmission, ensureBrainTables, finishSubmission, listHopefulAlphas, listSubmissions } from '../../lib/venues/brain/store.js';
 import { DEFAULT_BRAIN_SIMULATION_SETTINGS } from '../../lib/venues/brain/settings.js';
@@ -58,14 +58,19 @@ const subs = await listSubmissions(db);
 db.close();
 
 // trader: two replays on the engine with the PaperBroker
-const journals: Record<string, { venue: string; trades: number; pnl: number; positions: number; state: string }> = {};
+const journals: Record<string, { venue: string; trades: number; pnl: number; positions: number; state: string; unrealized: number; equityPnl: number; marks: Record<string, number> }> = {};
 for (const [name, seed, venue] of [['paper-rw', 11, 'paper'], ['live-rw', 12, 'binanceusdm']] as const) {
   const path = join(data, 'trade', `${name}.duckdb`);
   const j = await Journal.open(path);
-  await runReplay({ panel: randomWalkPanel(300, 3, seed), signals: randomMasks(300, 3, seed + 100), journal: j, name });
+  const panel = randomWalkPanel(300, 3, seed);
+  const rep = await runReplay({ panel, signals: randomMasks(300, 3, seed + 100), journal: j, name });
+  // the marks a paper session writes at its end (lib/trade paperReplay does the same)
+  const marks = replayMarks(rep.trades, 299, panel.times[299]!);
+  await writeMarks(j, marks);
   if (venue !== 'paper') await j.setMeta({ venue });
   const trades = await j.trades();
-  journals[name] = { venue, trades: trades.length, pnl: trades.reduce((a, t) => a + t.pnl, 0), positions: (await j.positions()).length, state: (await j.account())!.state };
+  const open = rep.trades.filter((t) => t.reason === 'open');
+  journals[name] = { venue, trades: trades.length, pnl: trades.reduce((a, t) => a + t.pnl, 0), positions: (await j.positions()).length, state: (await j.account())!.state, unrealized: open.reduce((a, t) => a + t.pnl, 0), equityPnl: rep.pnl, marks: marks.closes };
   j.close();
 }
 
@@ -82,6 +87,13 @@ await storeVramReading(jdb, { at: now, gpu: { status: 'gpu', gpus: [{ index: 0, 
 const jobStates = await jobs.states();
 jdb.close();
 
+// a dashboard request the orchestrator ran, and a force exit not yet handled (no engine running)
+const reqDir = join(data, 'control', 'requests');
+const req = enqueueRequest(reqDir, 'mine', { iterations: 2 }, 'dashboard', now - 50_000);
+const claimed = claimRequest(reqDir, req.id, `miner@${new Date(now - 40_000).toISOString()}`, now - 40_000)!;
+finishRequest(reqDir, claimed, { state: 'done', result: { component: 'miner', ok: true }, pids: [4242] }, now - 35_000);
+const fx = writeForceExit(join(data, 'trade', 'paper-rw.duckdb'), 'A1', 'dashboard', now - 5_000);
+
 // fleet state
 writeFleetState(join(data, 'model_fleet_state.json'), { ...initialFleetState('llama3.2:3b', now), tierIndex: 1, successes: 42, totalOoms: 3 });
 
@@ -92,4 +104,4 @@ gen.warn({ apiKey: 'sk-secret-should-not-show' }, 'model slow');
 const miner = createJobLogger('miner', { file: join(data, 'logs', 'miner.log'), console: false });
 miner.error('miner crashed');
 
-process.stdout.write(`${JSON.stringify({ research: { runs: kbRuns, hypotheses: hyps.length, byStatus, stopReason: summary.stopReason }, trials, hopeful: hopeful.length, hopefulPassing: hopeful.filter((h) => h.localPass).length, submissions: subs.map((s) => ({ alphaId: s.alphaId, state: s.state })), journals, jobs: jobStates })}\n`);
+process.stdout.write(`${JSON.stringify({ research: { runs: kbRuns, hypotheses: hyps.length, byStatus, stopReason: summary.stopReason }, trials, hopeful: hopeful.length, hopefulPassing: hopeful.filter((h) => h.localPass).length, submissions: subs.map((s) => ({ alphaId: s.alphaId, state: s.state })), journals, jobs: jobStates, request: { id: req.id, jobId: claimed.jobId }, forceExit: fx })}\n`);
