@@ -180,7 +180,7 @@ export class TradingEngine {
    * Decides from signal row `sRow` at prices `prices` (the open or close of
    * bar `t`), exactly as the backtest kernel's `decide`: exits, then entries.
    */
-  async decide(t: number, sRow: number, prices: Float64Array, source: SignalSource, sigma: Float64Array | null): Promise<void> {
+  async decide(t: number, sRow: number, prices: Float64Array, source: SignalSource, sigma: Float64Array | null, sigmaRow0 = 0): Promise<void> {
     const N = this.symbols.length;
     const code = this.cursor.phase === 'close' ? 'c' : 'o';
     for (let a = 0; a < N; a++) {
@@ -207,7 +207,7 @@ export class TradingEngine {
       let lev: number;
       if (z.kind === 'fixedFraction') lev = z.fraction;
       else {
-        const sg = sigma![sRow * N + a]!;
+        const sg = sigma![(sRow - sigmaRow0) * N + a]!;
         if (!(sg > 0)) continue;
         lev = z.targetVol / sg;
         if (lev > z.maxLeverage) lev = z.maxLeverage;
@@ -217,6 +217,15 @@ export class TradingEngine {
       const target = eq * lev;
       await this.send({ clientOrderId: this.orderId(`${code}e`, a, t), symbol: this.symbols[a]!, side: wantL ? 'buy' : 'sell', type: 'market', notional: target, stops: this.settings.stops, tag: 'entry' }, sRow, { reducing: false, notional: target, positionNotionalAfter: target });
     }
+  }
+
+  /**
+   * Starts a new journal's venue cursor at `seq` (the live loop: the venue's
+   * event time at start, so fills of the account from before this strategy
+   * ran are not imported as its own). Only before the first journaled change.
+   */
+  startVenueAt(seq: number): void {
+    this.venueSeq = seq;
   }
 
   /** Marks to market at the bar's closes and updates the TradingState. @returns equity */
@@ -297,8 +306,13 @@ export class TradingEngine {
     return `${this.settings.runTag}-${t}-${intent}${a}`;
   }
 
-  /** Risk check, intent, send, read back the fills. A denial is journaled; a rejection by the venue too. */
-  private async send(o: OrderRequest, signalBar: number, risk: { reducing: boolean; notional: number; positionNotionalAfter: number } | null): Promise<void> {
+  /**
+   * Risk check, intent, send, read back the fills. A denial is journaled; a
+   * rejection by the venue too. `risk` null skips the pre-trade checks (the
+   * kill switch's flatten orders). Public so that order-producing policies
+   * beside `decide` (the portfolio rules driver) go through the same path.
+   */
+  async send(o: OrderRequest, signalBar: number, risk: { reducing: boolean; notional: number; positionNotionalAfter: number } | null): Promise<void> {
     if (risk !== null) {
       const d = preTradeCheck(risk, { state: this.state, now: this.now, recentOrders: this.recentOrders, equity: this.lastEquity, peakEquity: this.peak, dayStartEquity: this.dayStart }, this.settings.limits);
       if (!d.ok) {

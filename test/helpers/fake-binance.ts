@@ -46,6 +46,14 @@ export class FakeBinanceUsdm {
   fundingRates = new Map<string, Array<[number, number]>>();
   openInterest = new Map<string, Array<[number, number]>>();
   clock = 1_700_000_000_000;
+  /**
+   * Live mode (the live loop's tests): klines are served only up to the clock
+   * (the last one still forming, as Binance does), and the trading price of a
+   * symbol with klines is the open of the bar the clock is in.
+   */
+  live = false;
+  /** Live mode: ms the clock moves on at each GET /fapi/v1/time (a fast clock for a child process). */
+  autoAdvanceMs = 0;
   private nextId = 1000;
 
   constructor(readonly symbols: readonly string[], wallet = 1000) {
@@ -73,6 +81,15 @@ export class FakeBinanceUsdm {
     if (!url.startsWith(HOST)) return Promise.reject(new TypeError(`fake-binance: refusing a request to ${url}`));
     return fetch(`http://127.0.0.1:${this.port}${url.slice(HOST.length)}`, init);
   };
+
+  /** The trading price of a symbol now (see {@link live}). */
+  px(sym: string): number | undefined {
+    const rows = this.live ? this.klines.get(sym) : undefined;
+    if (!rows || rows.length === 0) return this.prices.get(sym);
+    let px: number | undefined;
+    for (const k of rows) if (k[0] <= this.clock) px = k[1];
+    return px;
+  }
 
   /** Orders created for a client order id (1 = sent once). */
   created(clientOrderId: string): number {
@@ -114,21 +131,21 @@ export class FakeBinanceUsdm {
       case 'GET /fapi/v1/exchangeInfo':
         return { timezone: 'UTC', serverTime: this.clock, rateLimits: [], exchangeFilters: [], assets: [], symbols: this.symbols.map((s) => ({ symbol: s, pair: s, contractType: 'PERPETUAL', deliveryDate: 4133404800000, onboardDate: 1569398400000, status: 'TRADING', baseAsset: s.replace(/USDT$/, ''), quoteAsset: 'USDT', marginAsset: 'USDT', pricePrecision: 2, quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: 'COIN', underlyingSubType: [], triggerProtect: '0.05', liquidationFee: '0.0125', marketTakeBound: '0.05', filters: [{ filterType: 'PRICE_FILTER', minPrice: '0.01', maxPrice: '1000000', tickSize: '0.01' }, { filterType: 'LOT_SIZE', minQty: '0.001', maxQty: '100000', stepSize: '0.001' }, { filterType: 'MARKET_LOT_SIZE', minQty: '0.001', maxQty: '100000', stepSize: '0.001' }, { filterType: 'MIN_NOTIONAL', notional: '5' }], orderTypes: ['LIMIT', 'MARKET'], timeInForce: ['GTC'] })) };
       case 'GET /fapi/v1/ticker/24hr': {
-        const px = this.prices.get(p['symbol']!) ?? NaN;
+        const px = this.px(p['symbol']!) ?? NaN;
         return { symbol: p['symbol'], priceChange: '0', priceChangePercent: '0', weightedAvgPrice: String(px), lastPrice: String(px), lastQty: '1', openPrice: String(px), highPrice: String(px), lowPrice: String(px), volume: '1000', quoteVolume: String(1000 * px), openTime: this.clock - 86_400_000, closeTime: this.clock, firstId: 1, lastId: 2, count: 2 };
       }
       case 'POST /fapi/v1/order': {
         const id = p['newClientOrderId'] ?? `auto${this.nextId}`;
         if (this.orders.has(id)) return err(-4116, 'ClientOrderId is duplicated.');
         const sym = p['symbol']!, qty = Number(p['quantity']), side = p['side'] as 'BUY' | 'SELL';
-        const px = this.prices.get(sym);
+        const px = this.px(sym);
         if (px === undefined) return err(-1121, 'Invalid symbol.');
         const pos = this.positions.get(sym) ?? { amt: 0, entry: 0 };
         const s = side === 'BUY' ? 1 : -1;
         const reducing = pos.amt !== 0 && Math.sign(pos.amt) !== s;
         if (p['reduceOnly'] === 'true' && !reducing) return err(-2022, 'ReduceOnly Order is rejected.');
         let used = 0;
-        for (const [k, q] of this.positions) used += Math.abs(q.amt) * (this.prices.get(k) ?? 0);
+        for (const [k, q] of this.positions) used += Math.abs(q.amt) * (this.px(k) ?? 0);
         if (!reducing && used + qty * px > this.wallet) return err(-2019, 'Margin is insufficient.');
         r.params['__processed'] = '1';
         const o: FakeOrder = { orderId: this.nextId++, clientOrderId: id, symbol: sym, side, type: p['type']!, origQty: qty, executedQty: qty, avgPrice: px, status: 'FILLED', reduceOnly: p['reduceOnly'] === 'true', updateTime: this.clock };
@@ -149,8 +166,18 @@ export class FakeBinanceUsdm {
         this.clock += 1000;
         return this.orderJson(o);
       }
+      case 'GET /fapi/v1/time': {
+        const t = this.clock;
+        this.clock += this.autoAdvanceMs;
+        return { serverTime: t };
+      }
+      case 'POST /test/advance': {
+        this.clock += Number(p['ms'] ?? 0);
+        return { serverTime: this.clock };
+      }
       case 'GET /fapi/v1/order': {
-        const o = this.orders.get(p['origClientOrderId'] ?? '');
+        const byId = p['orderId'] ? [...this.orders.values()].find((x) => String(x.orderId) === p['orderId']) : undefined;
+        const o = byId ?? this.orders.get(p['origClientOrderId'] ?? '');
         return o ? this.orderJson(o) : err(-2013, 'Order does not exist.');
       }
       case 'DELETE /fapi/v1/order': {
@@ -169,13 +196,14 @@ export class FakeBinanceUsdm {
       case 'GET /fapi/v1/leverageBracket':
         return this.symbols.map((s) => ({ symbol: s, brackets: [{ bracket: 1, initialLeverage: 20, notionalCap: 1e9, notionalFloor: 0, maintMarginRatio: 0.004, cum: 0 }] }));
       case 'GET /fapi/v3/positionRisk':
-        return [...this.positions].filter(([, q]) => q.amt !== 0).map(([s, q]) => ({ symbol: s, positionSide: 'BOTH', positionAmt: String(q.amt), entryPrice: String(q.entry), breakEvenPrice: String(q.entry), markPrice: String(this.prices.get(s)), unRealizedProfit: '0', liquidationPrice: '0', isolatedMargin: '0', notional: String(q.amt * this.prices.get(s)!), marginAsset: 'USDT', isolatedWallet: '0', initialMargin: '0', maintMargin: '0', positionInitialMargin: '0', openOrderInitialMargin: '0', adl: 0, bidNotional: '0', askNotional: '0', updateTime: this.clock }));
+        return [...this.positions].filter(([, q]) => q.amt !== 0).map(([s, q]) => ({ symbol: s, positionSide: 'BOTH', positionAmt: String(q.amt), entryPrice: String(q.entry), breakEvenPrice: String(q.entry), markPrice: String(this.px(s)), unRealizedProfit: '0', liquidationPrice: '0', isolatedMargin: '0', notional: String(q.amt * this.px(s)!), marginAsset: 'USDT', isolatedWallet: '0', initialMargin: '0', maintMargin: '0', positionInitialMargin: '0', openOrderInitialMargin: '0', adl: 0, bidNotional: '0', askNotional: '0', updateTime: this.clock }));
       case 'GET /fapi/v3/account':
         return { totalInitialMargin: '0', totalMaintMargin: '0', totalWalletBalance: String(this.wallet), totalUnrealizedProfit: '0', totalMarginBalance: String(this.wallet), totalPositionInitialMargin: '0', totalOpenOrderInitialMargin: '0', totalCrossWalletBalance: String(this.wallet), totalCrossUnPnl: '0', availableBalance: String(this.wallet), maxWithdrawAmount: String(this.wallet), assets: [{ asset: 'USDT', walletBalance: String(this.wallet), unrealizedProfit: '0', marginBalance: String(this.wallet), maintMargin: '0', initialMargin: '0', positionInitialMargin: '0', openOrderInitialMargin: '0', crossWalletBalance: String(this.wallet), crossUnPnl: '0', availableBalance: String(this.wallet), maxWithdrawAmount: String(this.wallet), updateTime: this.clock }], positions: [] };
       case 'GET /fapi/v1/klines': {
         const rows = this.klines.get(p['symbol']!) ?? [];
         const start = Number(p['startTime'] ?? 0), limit = Math.min(Number(p['limit'] ?? 500), 1000), end = p['endTime'] ? Number(p['endTime']) : Infinity;
-        return rows.filter((k) => k[0] >= start && k[0] <= end).slice(0, limit).map((k) => [k[0], String(k[1]), String(k[2]), String(k[3]), String(k[4]), String(k[5]), k[0] + 59_999, String(k[5] * k[4]), 10, '0', '0', '0']);
+        const upTo = this.live ? Math.min(end, this.clock) : end;
+        return rows.filter((k) => k[0] >= start && k[0] <= upTo).slice(0, limit).map((k) => [k[0], String(k[1]), String(k[2]), String(k[3]), String(k[4]), String(k[5]), k[0] + 59_999, String(k[5] * k[4]), 10, '0', '0', '0']);
       }
       case 'GET /fapi/v1/fundingRate': {
         const rows = this.fundingRates.get(p['symbol']!) ?? [];

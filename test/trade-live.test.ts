@@ -1,0 +1,121 @@
+/**
+ * The live bar loop (lib/trade/live.ts) through the real ccxt binanceusdm
+ * client against a scripted Binance USDT-M venue on 127.0.0.1
+ * (fetchImplementation, real URLs kept), with the venue's clock injected as a
+ * fast clock: closed bars only, decisions from the closed bar filled at the
+ * next bar's open, journal equal to the venue, restart without duplicates,
+ * refusal on a reconciliation mismatch, external orders.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Journal, ReconciliationError, runLive } from '../lib/trade/index.js';
+import { CcxtBarFeed } from '../lib/venues/index.js';
+import type { Panel } from '../lib/data/panel.js';
+import { liveExchange, liveKlines, liveOptions, liveVenue, momentum, P, SYMBOLS, T0, venueClock } from './helpers/live-session.js';
+import type { FakeBinanceUsdm } from './helpers/fake-binance.js';
+
+/** Journal and venue agree: every venue trade journaled once, same positions, each client id created at most once. */
+async function assertJournalMatchesVenue(j: Journal, fake: FakeBinanceUsdm): Promise<void> {
+  const fills = await j.db.all<{ id: string }>('SELECT fill_id AS id FROM trade_fills');
+  assert.deepEqual(fills.map((f) => f.id).sort(), fake.trades.map((t) => `${t.symbol}-${t.id}`).sort());
+  const venue = [...fake.positions].filter(([, q]) => q.amt !== 0).map(([s, q]) => [s, q.amt]).sort();
+  assert.deepEqual((await j.positions()).map((p) => [p.symbol, p.qty]).sort(), venue);
+  for (const o of fake.orders.values()) assert.equal(fake.created(o.clientOrderId), 1, `order ${o.clientOrderId} created once`);
+  const ids = await j.orderIds();
+  for (const o of fake.orders.values()) assert.ok(ids.has(o.clientOrderId), `venue order ${o.clientOrderId} is in the journal`);
+}
+
+test('the feed returns closed bars only: the forming bar the venue serves is dropped', async () => {
+  const fake = liveVenue(100, 40);
+  await fake.start();
+  try {
+    const feed = new CcxtBarFeed(liveExchange(fake.fetchImplementation), SYMBOLS, '1m', { backoffMs: 5 });
+    const now = fake.clock; // 5 s into bar 40
+    const bars = await feed.closedBars(T0 + 30 * P, now);
+    assert.deepEqual(bars.map((b) => (b.time - T0) / P), [30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
+    // the venue did serve bar 40 (still forming) in its answer
+    const served = fake.klines.get('BTCUSDT')!.filter((k) => k[0] >= T0 + 30 * P && k[0] <= now);
+    assert.equal(served.at(-1)![0], T0 + 40 * P);
+    const k39 = liveKlines(100).get('ETHUSDT')![39]!;
+    assert.deepEqual([bars[9]!.open[1], bars[9]!.high[1], bars[9]!.low[1], bars[9]!.close[1], bars[9]!.volume[1]], k39.slice(1));
+    // exactly at the close time the bar counts as closed
+    assert.equal((await feed.closedBars(T0 + 39 * P, T0 + 40 * P)).length, 1);
+    assert.equal((await feed.closedBars(T0 + 39 * P, T0 + 40 * P - 1)).length, 0);
+  } finally {
+    await fake.stop();
+  }
+});
+
+test('a live session acts on each closed bar, fills at the next open, journals exactly what the venue did; a restart continues without duplicates', async () => {
+  const fake = liveVenue(200, 40);
+  await fake.start();
+  const j = await Journal.open(':memory:');
+  try {
+    const clock = venueClock(fake);
+    const seen: Array<{ bar: number; now: number }> = [];
+    const rep = await runLive({ ...liveOptions(fake.fetchImplementation, j, clock, 25), onBar: (b) => seen.push({ bar: b.bar, now: clock.now() }) });
+    assert.equal(rep.barsActed, 25);
+    assert.equal(rep.resumed, false);
+    // never on a bar that had not closed
+    for (const s of seen) assert.ok((s.bar + 1) * P <= s.now, `bar ${s.bar} processed at ${s.now}`);
+    assert.deepEqual(seen.map((s) => s.bar - T0 / P), Array.from({ length: 25 }, (_, i) => 40 + i));
+    assert.ok(rep.ordersSent >= 6, `orders sent: ${rep.ordersSent}`);
+    // each entry was decided from signal row k on the full history and filled at the open of bar k + 1
+    const full: Panel = { frequency: '1m', market: 'crypto', times: Float64Array.from(liveKlines(200).get('BTCUSDT')!, (k) => k[0]), assets: SYMBOLS, fields: { close: Float64Array.from(liveKlines(200).get('BTCUSDT')!.flatMap((k, t) => [k[4], liveKlines(200).get('ETHUSDT')![t]![4]])) } };
+    const masks = momentum(full);
+    const tag = (await j.meta('run_tag'))!;
+    let entries = 0;
+    for (const o of fake.orders.values()) {
+      const m = new RegExp(`^${tag}-(\\d+)-oe(\\d)$`).exec(o.clientOrderId);
+      if (!m) continue;
+      entries++;
+      const k = Number(m[1]) - 1 - T0 / P, a = Number(m[2]);
+      assert.ok(masks.longEntry![k * 2 + a] === 1 || masks.shortEntry![k * 2 + a] === 1, `entry ${o.clientOrderId} has an entry signal at row ${k}`);
+      assert.equal(o.avgPrice, liveKlines(200).get(SYMBOLS[a]!)![k + 1]![1], 'filled at the next bar open');
+      assert.equal(o.side, masks.longEntry![k * 2 + a] === 1 ? 'BUY' : 'SELL');
+    }
+    assert.ok(entries >= 3, `entries: ${entries}`);
+    await assertJournalMatchesVenue(j, fake);
+
+    // restart on the same journal: resumes after its marker, reconciles, no order twice
+    const before = fake.orders.size;
+    const rep2 = await runLive(liveOptions(fake.fetchImplementation, j, clock, 5));
+    assert.equal(rep2.resumed, true);
+    assert.equal(rep2.barsActed, 5);
+    assert.ok(fake.orders.size >= before);
+    await assertJournalMatchesVenue(j, fake);
+  } finally {
+    j.close();
+    await fake.stop();
+  }
+});
+
+test('start: a venue position the journal does not know refuses to trade (journaled, nothing sent); unknown open orders become external orders', async () => {
+  const fake = liveVenue(100, 40);
+  await fake.start();
+  const j = await Journal.open(':memory:');
+  try {
+    fake.positions.set('BTCUSDT', { amt: 0.5, entry: 100 });
+    const posts = () => fake.requests.filter((r) => r.method === 'POST').length;
+    await assert.rejects(runLive(liveOptions(fake.fetchImplementation, j, venueClock(fake), 3)), (e: unknown) => e instanceof ReconciliationError && /BTCUSDT: journal 0, venue 0.5/.test(e.message));
+    assert.equal(posts(), 0);
+    assert.equal((await j.riskEvents()).at(-1)!.kind, 'reconciliation_failed');
+
+    const j2 = await Journal.open(':memory:');
+    try {
+      fake.positions.clear();
+      fake.orders.set('by-hand-1', { orderId: 42, clientOrderId: 'by-hand-1', symbol: 'ETHUSDT', side: 'BUY', type: 'LIMIT', origQty: 1, executedQty: 0, avgPrice: 0, status: 'NEW', reduceOnly: false, updateTime: fake.clock });
+      const rep = await runLive(liveOptions(fake.fetchImplementation, j2, venueClock(fake), 2));
+      assert.equal(rep.externalOrders, 1);
+      const ext = await j2.db.one<{ tag: string; status: string; symbol: string }>(`SELECT tag, status, symbol FROM trade_orders WHERE client_order_id = 'by-hand-1'`);
+      assert.deepEqual({ ...ext }, { tag: 'external', status: 'open', symbol: 'ETHUSDT' });
+      assert.ok((await j2.riskEvents()).some((e) => e.kind === 'external_order' && e.detail.includes('by-hand-1')));
+      assert.equal(fake.orders.get('by-hand-1')!.status, 'NEW', 'left alone');
+    } finally {
+      j2.close();
+    }
+  } finally {
+    j.close();
+    await fake.stop();
+  }
+});
