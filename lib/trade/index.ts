@@ -8,7 +8,7 @@
  * - `strategy.ts`: signal sources (exported strategies, masks, scored formulas).
  * - `parity.ts`: replay vs `backtestSignals`, trade by trade.
  * - `killswitch.ts`: STOP file.
- * - `live.ts`: `runLive`, the live bar loop (closed exchange bars, reconciliation at start).
+ * - `live.ts`, `live-session.ts`: `runLive`, the live bar loop (closed exchange bars, reconciliation at start).
  */
 export * from './broker.js';
 export * from './paper.js';
@@ -19,3 +19,4 @@ export * from './parity.js';
 export * from './killswitch.js';
 export * from './session.js';
 export * from './live.js';
+export * from './live-session.js';
