@@ -185,6 +185,19 @@ export class Journal implements PaperOrderLog {
     return true;
   }
 
+  /**
+   * Marks orders still 'sending' from bars before `bar` as 'canceled' with
+   * `reason` (the live loop after a restart: the venue was asked and never
+   * received them, and their bar has passed, so they will not be sent).
+   * @returns how many
+   */
+  async abandonUnsent(bar: number, reason: string): Promise<number> {
+    const r = await this.db.one<{ n: unknown }>(`SELECT count(*) AS n FROM trade_orders WHERE status = 'sending' AND bar < ?`, [bar]);
+    const n = num(r!.n);
+    if (n > 0) await this.db.exec(`UPDATE trade_orders SET status = 'canceled', reason = ? WHERE status = 'sending' AND bar < ?`, [reason, bar]);
+    return n;
+  }
+
   /** Client order ids of every order in the journal (sent, denied at the venue, or external). */
   async orderIds(): Promise<Set<string>> {
     return new Set((await this.db.all<{ id: string }>('SELECT client_order_id AS id FROM trade_orders')).map((r) => r.id));

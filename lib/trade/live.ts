@@ -210,6 +210,8 @@ export async function runLive(o: LiveOptions): Promise<LiveReport> {
         const row0 = k - (window.length - 1);
         await engine.decide(k + 1, k, b.close, windowSource(o.name, o.signals(panel), N, row0), sigmaOf(panel), row0);
         acted++;
+        // orders left 'sending' by a crash on an earlier bar: the venue never got them (reconcile asked), and they are past
+        await j.abandonUnsent(k + 1, 'not sent: the session stopped before sending it and its bar has passed');
       } else stale++;
       await j.setMeta({ live_bar: String(k) });
       lastDone = k;

@@ -29,6 +29,14 @@ const TAKER = 0.0004;
 /** Bars served by /fapi/v1/klines: [openTime, open, high, low, close, volume] per symbol. */
 export type KlineRow = [number, number, number, number, number, number];
 
+/** A fetch for ccxt's `fetchImplementation` that sends Binance USDT-M requests to a fake on 127.0.0.1:`port` (another process's); any other host is refused. */
+export function routeToFake(port: number): (url: string, init?: RequestInit) => Promise<Response> {
+  return (url, init) => {
+    if (!url.startsWith(HOST)) return Promise.reject(new TypeError(`fake-binance: refusing a request to ${url}`));
+    return fetch(`http://127.0.0.1:${port}${url.slice(HOST.length)}`, init);
+  };
+}
+
 export class FakeBinanceUsdm {
   private server: Server | null = null;
   port = 0;
@@ -77,10 +85,7 @@ export class FakeBinanceUsdm {
   }
 
   /** A fetch for ccxt's `fetchImplementation`: same path and query, sent to this server; any other host is refused. */
-  readonly fetchImplementation = (url: string, init?: RequestInit): Promise<Response> => {
-    if (!url.startsWith(HOST)) return Promise.reject(new TypeError(`fake-binance: refusing a request to ${url}`));
-    return fetch(`http://127.0.0.1:${this.port}${url.slice(HOST.length)}`, init);
-  };
+  readonly fetchImplementation = (url: string, init?: RequestInit): Promise<Response> => routeToFake(this.port)(url, init);
 
   /** The trading price of a symbol now (see {@link live}). */
   px(sym: string): number | undefined {
