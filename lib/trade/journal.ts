@@ -198,6 +198,12 @@ export class Journal implements PaperOrderLog {
     return n;
   }
 
+  /** Client order id of the first fill of `symbol` at bar `bar` (the entry order of a position opened there), or null. */
+  async entryOrderId(symbol: string, bar: number): Promise<string | null> {
+    const r = await this.db.one<{ id: string }>('SELECT client_order_id AS id FROM trade_fills WHERE symbol = ? AND bar = ? ORDER BY seq, fill_id LIMIT 1', [symbol, bar]);
+    return r ? r.id : null;
+  }
+
   /** Client order ids of every order in the journal (sent, denied at the venue, or external). */
   async orderIds(): Promise<Set<string>> {
     return new Set((await this.db.all<{ id: string }>('SELECT client_order_id AS id FROM trade_orders')).map((r) => r.id));

@@ -28,6 +28,11 @@
  * is decided again with the same client order ids: an order that reached the
  * venue is recognized there and not sent twice; one that did not is sent.
  *
+ * Protective stops: with finite `stops`, a broker that holds stops on the
+ * venue (`CcxtBroker.protect`) places them when an entry fills; the loop
+ * re-places missing ones after a restart and, after each bar's events, lets
+ * the broker cancel those of closed positions and resize those of reduced ones.
+ *
  * Bar numbers are `floor(open time / period)` (the journal's `bar` fields),
  * so they are the same in every session of a journal.
  */
@@ -129,6 +134,24 @@ function windowSource(name: string, m: SignalMasks, N: number, row0: number): Si
   return { name, flags: (t, a) => inner.flags(t - row0, a) };
 }
 
+/**
+ * After a restart: places the venue-side protective orders of every open
+ * position again (idempotent by client id: those that exist are returned, so
+ * only the ones a crash kept from being placed are sent), then cancels or
+ * resizes those of closed or reduced positions. No-op for brokers without
+ * venue-side stops (paper) or without finite stops.
+ */
+async function protectPositions(engine: TradingEngine, j: Journal, stops: AttachedStops): Promise<void> {
+  const broker = engine.broker;
+  if (!broker.protect || !(Number.isFinite(stops.stopLoss) || Number.isFinite(stops.takeProfit))) return;
+  for (const p of engine.positions) {
+    if (!p) continue;
+    const base = await j.entryOrderId(p.symbol, p.entryBar);
+    if (base) await broker.protect({ symbol: p.symbol, quantity: p.qty, entryPrice: p.entryPrice }, stops, base);
+  }
+  if (broker.maintainProtection) await broker.maintainProtection();
+}
+
 const FREQ_OF_MS: Record<number, Panel['frequency']> = { 60_000: '1m', 300_000: '5m', 900_000: '15m', 3_600_000: '1h', 14_400_000: '4h', 86_400_000: '1d' };
 
 /**
@@ -165,6 +188,7 @@ export async function runLive(o: LiveOptions): Promise<LiveReport> {
   if (cursor === null) engine.startVenueAt(startNow);
   engine.at(Math.floor(startNow / P), 'open', startNow);
   const { imported } = await engine.reconcile();
+  await protectPositions(engine, j, o.stops);
 
   // open venue orders this journal never sent: external (ours carry the run tag)
   const known = await j.orderIds();
@@ -202,6 +226,8 @@ export async function runLive(o: LiveOptions): Promise<LiveReport> {
       if (window.length > o.warmupBars) window = window.slice(window.length - o.warmupBars);
       engine.at(k, 'close', b.time + P);
       await engine.sync();
+      // venue-side stops of positions that closed or shrank (a stop or take profit filled, an exit): cancel / resize
+      if (broker.maintainProtection) await broker.maintainProtection();
       equity = await engine.mark(b.close);
       if (latest) {
         engine.at(k + 1, 'open', b.time + P);

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 export type Fault = 'http418' | 'http429' | 'dropBefore' | 'dropAfter';
 
 interface FakeOrder { orderId: number; clientOrderId: string; symbol: string; side: 'BUY' | 'SELL'; type: string; origQty: number; executedQty: number; avgPrice: number; status: string; reduceOnly: boolean; updateTime: number }
+interface FakeAlgo { algoId: number; clientAlgoId: string; symbol: string; side: 'BUY' | 'SELL'; orderType: string; quantity: number; triggerPrice: number; algoStatus: string; createTime: number; checkedTo: number }
 interface FakeTrade { id: number; orderId: number; symbol: string; side: 'BUY' | 'SELL'; price: number; qty: number; commission: number; time: number }
 
 const HOST = 'https://fapi.binance.com';
@@ -44,6 +45,8 @@ export class FakeBinanceUsdm {
   readonly prices = new Map<string, number>();
   readonly orders = new Map<string, FakeOrder>();
   readonly trades: FakeTrade[] = [];
+  /** Conditional orders (POST /fapi/v1/algoOrder) by client algo id. */
+  readonly algos = new Map<string, FakeAlgo>();
   readonly positions = new Map<string, { amt: number; entry: number }>();
   readonly funding: Array<{ symbol: string; income: number; time: number; tranId: number }> = [];
   /** Every request: method, path and params (the signature removed). */
@@ -108,6 +111,7 @@ export class FakeBinanceUsdm {
     const params: Record<string, string> = Object.fromEntries(u.searchParams);
     for (const [k, v] of new URLSearchParams(body)) params[k] = v;
     delete params['signature'];
+    if (this.live) this.triggerAlgos();
     const rec = { method: req.method ?? 'GET', path: u.pathname, params };
     this.requests.push(rec);
     const fi = this.faults.findIndex((f) => u.pathname === f.path);
@@ -126,6 +130,71 @@ export class FakeBinanceUsdm {
     send(200, out);
   }
 
+  /** Fills a market order at `px` now: order, trade, fee, position, wallet. */
+  private execute(id: string, sym: string, side: 'BUY' | 'SELL', qty: number, px: number, type: string, reduceOnly: boolean): FakeOrder {
+    const pos = this.positions.get(sym) ?? { amt: 0, entry: 0 };
+    const s = side === 'BUY' ? 1 : -1;
+    const reducing = pos.amt !== 0 && Math.sign(pos.amt) !== s;
+    const o: FakeOrder = { orderId: this.nextId++, clientOrderId: id, symbol: sym, side, type, origQty: qty, executedQty: qty, avgPrice: px, status: 'FILLED', reduceOnly, updateTime: this.clock };
+    this.orders.set(id, o);
+    const fee = qty * px * TAKER;
+    this.trades.push({ id: this.nextId++, orderId: o.orderId, symbol: sym, side, price: px, qty, commission: fee, time: this.clock });
+    this.wallet -= fee;
+    if (reducing) {
+      const closed = Math.min(qty, Math.abs(pos.amt));
+      this.wallet += closed * (px - pos.entry) * Math.sign(pos.amt);
+      pos.amt += s * qty;
+      if (Math.abs(pos.amt) < 1e-12) pos.amt = 0;
+    } else {
+      pos.entry = (Math.abs(pos.amt) * pos.entry + qty * px) / (Math.abs(pos.amt) + qty);
+      pos.amt += s * qty;
+    }
+    this.positions.set(sym, pos);
+    this.clock += 1000;
+    return o;
+  }
+
+  /**
+   * Conditional (algo) orders: STOP_MARKET / TAKE_PROFIT_MARKET, reduce-only,
+   * checked on every completed kline after the one they were placed in (the
+   * venue watches the price intrabar: a stop triggers when the bar's low
+   * (sell stop) or high (buy stop) reaches the trigger; at the open when the
+   * bar gaps through it). A triggered order becomes a market order whose client
+   * order id is the algo's client id (an assumption of this fake: the real
+   * venue's id scheme for triggered orders was not observable here), filled at
+   * the trigger price or the gap open, time = the venue clock. A reduce-only
+   * order with no position left to reduce expires.
+   */
+  private triggerAlgos(): void {
+    for (const a of this.algos.values()) {
+      if (a.algoStatus !== 'NEW') continue;
+      const rows = this.klines.get(a.symbol) ?? [];
+      for (const k of rows) {
+        if (k[0] < a.checkedTo || k[0] + 60_000 > this.clock) continue;
+        a.checkedTo = k[0] + 60_000;
+        const sell = a.side === 'SELL', stop = a.orderType === 'STOP_MARKET';
+        // sell stop / buy take-profit trigger on the way down; buy stop / sell take-profit on the way up
+        const down = sell === stop;
+        const [open, high, low] = [k[1], k[2], k[3]];
+        const hit = down ? (open <= a.triggerPrice ? open : low <= a.triggerPrice ? a.triggerPrice : NaN) : open >= a.triggerPrice ? open : high >= a.triggerPrice ? a.triggerPrice : NaN;
+        if (hit !== hit) continue;
+        const pos = this.positions.get(a.symbol) ?? { amt: 0, entry: 0 };
+        const reduces = pos.amt !== 0 && Math.sign(pos.amt) !== (sell ? -1 : 1);
+        if (!reduces) {
+          a.algoStatus = 'EXPIRED';
+          break;
+        }
+        this.execute(a.clientAlgoId, a.symbol, a.side, Math.min(a.quantity, Math.abs(pos.amt)), hit, 'MARKET', true);
+        a.algoStatus = 'FINISHED';
+        break;
+      }
+    }
+  }
+
+  private algoJson(a: FakeAlgo) {
+    return { algoId: a.algoId, clientAlgoId: a.clientAlgoId, algoType: 'CONDITIONAL', orderType: a.orderType, symbol: a.symbol, side: a.side, positionSide: 'BOTH', timeInForce: 'GTC', quantity: String(a.quantity), algoStatus: a.algoStatus, triggerPrice: String(a.triggerPrice), price: '0', icebergQuantity: null, selfTradePreventionMode: 'EXPIRE_MAKER', workingType: 'CONTRACT_PRICE', priceMatch: 'NONE', closePosition: false, priceProtect: false, reduceOnly: true, createTime: a.createTime, updateTime: this.clock, triggerTime: 0, goodTillDate: 0 };
+  }
+
   private orderJson(o: FakeOrder) {
     return { orderId: o.orderId, symbol: o.symbol, status: o.status, clientOrderId: o.clientOrderId, price: '0', avgPrice: String(o.avgPrice), origQty: String(o.origQty), executedQty: String(o.executedQty), cumQuote: String(o.executedQty * o.avgPrice), timeInForce: 'GTC', type: o.type, reduceOnly: o.reduceOnly, closePosition: false, side: o.side, positionSide: 'BOTH', stopPrice: '0', workingType: 'CONTRACT_PRICE', priceProtect: false, origType: o.type, updateTime: o.updateTime };
   }
@@ -134,7 +203,7 @@ export class FakeBinanceUsdm {
     const p = r.params;
     switch (`${r.method} ${r.path}`) {
       case 'GET /fapi/v1/exchangeInfo':
-        return { timezone: 'UTC', serverTime: this.clock, rateLimits: [], exchangeFilters: [], assets: [], symbols: this.symbols.map((s) => ({ symbol: s, pair: s, contractType: 'PERPETUAL', deliveryDate: 4133404800000, onboardDate: 1569398400000, status: 'TRADING', baseAsset: s.replace(/USDT$/, ''), quoteAsset: 'USDT', marginAsset: 'USDT', pricePrecision: 2, quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: 'COIN', underlyingSubType: [], triggerProtect: '0.05', liquidationFee: '0.0125', marketTakeBound: '0.05', filters: [{ filterType: 'PRICE_FILTER', minPrice: '0.01', maxPrice: '1000000', tickSize: '0.01' }, { filterType: 'LOT_SIZE', minQty: '0.001', maxQty: '100000', stepSize: '0.001' }, { filterType: 'MARKET_LOT_SIZE', minQty: '0.001', maxQty: '100000', stepSize: '0.001' }, { filterType: 'MIN_NOTIONAL', notional: '5' }], orderTypes: ['LIMIT', 'MARKET'], timeInForce: ['GTC'] })) };
+        return { timezone: 'UTC', serverTime: this.clock, rateLimits: [], exchangeFilters: [], assets: [], symbols: this.symbols.map((s) => ({ symbol: s, pair: s, contractType: 'PERPETUAL', deliveryDate: 4133404800000, onboardDate: 1569398400000, status: 'TRADING', baseAsset: s.replace(/USDT$/, ''), quoteAsset: 'USDT', marginAsset: 'USDT', pricePrecision: 2, quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: 'COIN', underlyingSubType: [], triggerProtect: '0.05', liquidationFee: '0.0125', marketTakeBound: '0.05', filters: [{ filterType: 'PRICE_FILTER', minPrice: '0.01', maxPrice: '1000000', tickSize: '0.01' }, { filterType: 'LOT_SIZE', minQty: '0.001', maxQty: '100000', stepSize: '0.001' }, { filterType: 'MARKET_LOT_SIZE', minQty: '0.001', maxQty: '100000', stepSize: '0.001' }, { filterType: 'MIN_NOTIONAL', notional: '5' }], orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'], timeInForce: ['GTC'] })) };
       case 'GET /fapi/v1/ticker/24hr': {
         const px = this.px(p['symbol']!) ?? NaN;
         return { symbol: p['symbol'], priceChange: '0', priceChangePercent: '0', weightedAvgPrice: String(px), lastPrice: String(px), lastQty: '1', openPrice: String(px), highPrice: String(px), lowPrice: String(px), volume: '1000', quoteVolume: String(1000 * px), openTime: this.clock - 86_400_000, closeTime: this.clock, firstId: 1, lastId: 2, count: 2 };
@@ -153,24 +222,30 @@ export class FakeBinanceUsdm {
         for (const [k, q] of this.positions) used += Math.abs(q.amt) * (this.px(k) ?? 0);
         if (!reducing && used + qty * px > this.wallet) return err(-2019, 'Margin is insufficient.');
         r.params['__processed'] = '1';
-        const o: FakeOrder = { orderId: this.nextId++, clientOrderId: id, symbol: sym, side, type: p['type']!, origQty: qty, executedQty: qty, avgPrice: px, status: 'FILLED', reduceOnly: p['reduceOnly'] === 'true', updateTime: this.clock };
-        this.orders.set(id, o);
-        const fee = qty * px * TAKER;
-        this.trades.push({ id: this.nextId++, orderId: o.orderId, symbol: sym, side, price: px, qty, commission: fee, time: this.clock });
-        this.wallet -= fee;
-        if (reducing) {
-          const closed = Math.min(qty, Math.abs(pos.amt));
-          this.wallet += closed * (px - pos.entry) * Math.sign(pos.amt);
-          pos.amt += s * qty;
-          if (Math.abs(pos.amt) < 1e-12) pos.amt = 0;
-        } else {
-          pos.entry = (Math.abs(pos.amt) * pos.entry + qty * px) / (Math.abs(pos.amt) + qty);
-          pos.amt += s * qty;
-        }
-        this.positions.set(sym, pos);
-        this.clock += 1000;
-        return this.orderJson(o);
+        return this.orderJson(this.execute(id, sym, side, qty, px, p['type']!, p['reduceOnly'] === 'true'));
       }
+      case 'POST /fapi/v1/algoOrder': {
+        const id = p['clientAlgoId'] ?? `algo${this.nextId}`;
+        if (this.algos.has(id)) return err(-4116, 'ClientOrderId is duplicated.');
+        if (p['reduceOnly'] !== 'true') return err(-1000, 'fake-binance: conditional orders must be reduce-only here');
+        if (!['STOP_MARKET', 'TAKE_PROFIT_MARKET'].includes(p['type'] ?? '')) return err(-1116, 'Invalid orderType.');
+        r.params['__processed'] = '1';
+        const a: FakeAlgo = { algoId: this.nextId++, clientAlgoId: id, symbol: p['symbol']!, side: p['side'] as 'BUY' | 'SELL', orderType: p['type']!, quantity: Number(p['quantity']), triggerPrice: Number(p['triggerPrice']), algoStatus: 'NEW', createTime: this.clock, checkedTo: Math.floor(this.clock / 60_000) * 60_000 + 60_000 };
+        this.algos.set(id, a);
+        return this.algoJson(a);
+      }
+      case 'GET /fapi/v1/algoOrder': {
+        const a = this.algos.get(p['clientAlgoId'] ?? '');
+        return a ? this.algoJson(a) : err(-2013, 'Order does not exist.');
+      }
+      case 'DELETE /fapi/v1/algoOrder': {
+        const a = this.algos.get(p['clientAlgoId'] ?? '');
+        if (!a || a.algoStatus !== 'NEW') return err(-2011, 'Unknown order sent.');
+        a.algoStatus = 'CANCELED';
+        return { algoId: a.algoId, clientAlgoId: a.clientAlgoId, code: '200', msg: 'success' };
+      }
+      case 'GET /fapi/v1/openAlgoOrders':
+        return [...this.algos.values()].filter((a) => a.algoStatus === 'NEW' && (!p['symbol'] || a.symbol === p['symbol'])).map((a) => this.algoJson(a));
       case 'GET /fapi/v1/time': {
         const t = this.clock;
         this.clock += this.autoAdvanceMs;
