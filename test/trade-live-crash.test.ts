@@ -7,7 +7,8 @@
  * then runs to the end of the scripted period. Afterwards: every order the venue
  * holds was created once (a client order id re-decided after a restart is
  * recognized, never executed twice), every venue fill is journaled exactly
- * once, journal positions equal the venue's, no order is left 'sending'.
+ * once, journal positions equal the venue's, no order is left 'sending';
+ * venue-side stops are placed once each and none is left on a closed position.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal, runLive, type Clock } from '../lib/trade/index.js';
 import { routeToFake } from './helpers/fake-binance.js';
+import { protectiveCause } from '../lib/venues/index.js';
 import { liveOptions, liveVenue, P, T0 } from './helpers/live-session.js';
 import { lcg } from './helpers/numeric.js';
 
@@ -37,7 +39,7 @@ if (process.env['LIVE_CRASH_CHILD']) {
     },
   };
   const journal = await Journal.open(process.env['LIVE_CRASH_CHILD']);
-  const rep = await runLive({ ...liveOptions(route, journal, clock, Number.MAX_SAFE_INTEGER), shouldStop: () => clock.now() >= END, onBar: (b) => process.stdout.write(`bar ${b.bar}\n`) });
+  const rep = await runLive({ ...liveOptions(route, journal, clock, Number.MAX_SAFE_INTEGER), stops: { stopLoss: 0.004, takeProfit: 0.006, trailingStop: NaN }, shouldStop: () => clock.now() >= END, onBar: (b) => process.stdout.write(`bar ${b.bar}\n`) });
   process.stdout.write(JSON.stringify({ acted: rep.barsActed, orders: rep.ordersSent, resumed: rep.resumed }) + '\n');
   journal.close();
   process.exit(0);
@@ -87,7 +89,10 @@ if (process.env['LIVE_CRASH_CHILD']) {
         assert.deepEqual((await j.positions()).map((p) => [p.symbol, p.qty]).sort(), venue, 'positions reconciled');
         assert.ok(fake.orders.size >= 4, `venue orders: ${fake.orders.size}`);
         const ids = await j.orderIds();
+        for (const a of fake.algos.values()) assert.equal(fake.requests.filter((r) => r.method === 'POST' && r.path === '/fapi/v1/algoOrder' && r.params['clientAlgoId'] === a.clientAlgoId && r.params['__processed'] === '1').length, 1, `${a.clientAlgoId} placed once`);
+        for (const a of fake.algos.values()) if (a.algoStatus === 'NEW') assert.notEqual(fake.positions.get(a.symbol)?.amt ?? 0, 0, `${a.clientAlgoId} left open on a closed position`);
         for (const o of fake.orders.values()) {
+          if (protectiveCause(o.clientOrderId)) continue;
           assert.equal(fake.created(o.clientOrderId), 1, `${o.clientOrderId} executed once`);
           assert.ok(ids.has(o.clientOrderId), `${o.clientOrderId} in the journal`);
         }

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Journal, ReconciliationError, runLive } from '../lib/trade/index.js';
-import { CcxtBarFeed } from '../lib/venues/index.js';
+import { CcxtBarFeed, protectiveCause } from '../lib/venues/index.js';
 import type { Panel } from '../lib/data/panel.js';
 import { liveExchange, liveKlines, liveOptions, liveVenue, momentum, P, SYMBOLS, T0, venueClock } from './helpers/live-session.js';
 import type { FakeBinanceUsdm } from './helpers/fake-binance.js';
@@ -20,9 +20,20 @@ async function assertJournalMatchesVenue(j: Journal, fake: FakeBinanceUsdm): Pro
   assert.deepEqual(fills.map((f) => f.id).sort(), fake.trades.map((t) => `${t.symbol}-${t.id}`).sort());
   const venue = [...fake.positions].filter(([, q]) => q.amt !== 0).map(([s, q]) => [s, q.amt]).sort();
   assert.deepEqual((await j.positions()).map((p) => [p.symbol, p.qty]).sort(), venue);
-  for (const o of fake.orders.values()) assert.equal(fake.created(o.clientOrderId), 1, `order ${o.clientOrderId} created once`);
   const ids = await j.orderIds();
-  for (const o of fake.orders.values()) assert.ok(ids.has(o.clientOrderId), `venue order ${o.clientOrderId} is in the journal`);
+  for (const o of fake.orders.values()) {
+    // a triggered protective order: one fill per trigger (its algo order was created once)
+    if (protectiveCause(o.clientOrderId)) continue;
+    assert.equal(fake.created(o.clientOrderId), 1, `order ${o.clientOrderId} created once`);
+    assert.ok(ids.has(o.clientOrderId), `venue order ${o.clientOrderId} is in the journal`);
+  }
+  for (const a of fake.algos.values()) assert.equal(fake.requests.filter((r) => r.path === '/fapi/v1/algoOrder' && r.method === 'POST' && r.params['clientAlgoId'] === a.clientAlgoId && r.params['__processed'] === '1').length, 1, `${a.clientAlgoId} placed once`);
+  // venue-side stops left open protect open positions only (closed ones were cancelled)
+  for (const a of fake.algos.values()) {
+    if (a.algoStatus !== 'NEW') continue;
+    const q = fake.positions.get(a.symbol)?.amt ?? 0;
+    assert.ok(q !== 0 && (a.side === 'SELL') === q > 0 && a.quantity <= Math.abs(q) + 1e-9, `${a.clientAlgoId} protects a position`);
+  }
 }
 
 test('the feed returns closed bars only: the forming bar the venue serves is dropped', async () => {
@@ -114,6 +125,41 @@ test('start: a venue position the journal does not know refuses to trade (journa
     } finally {
       j2.close();
     }
+  } finally {
+    j.close();
+    await fake.stop();
+  }
+});
+
+test('venue-side stops in a live session: placed after each entry, triggered intrabar by the venue, journaled as stop_loss / take_profit, the rest cancelled', async () => {
+  const fake = liveVenue(200, 40);
+  await fake.start();
+  const j = await Journal.open(':memory:');
+  try {
+    const stops = { stopLoss: 0.003, takeProfit: 0.004, trailingStop: NaN };
+    const rep = await runLive({ ...liveOptions(fake.fetchImplementation, j, venueClock(fake), 30), stops });
+    assert.equal(rep.barsActed, 30);
+    const tag = (await j.meta('run_tag'))!;
+    const entries = [...fake.orders.values()].filter((o) => new RegExp(`^${tag}-\\d+-oe\\d$`).test(o.clientOrderId));
+    assert.ok(entries.length >= 3);
+    for (const e of entries) {
+      const sl = fake.algos.get(`${e.clientOrderId}.sl`)!, tp = fake.algos.get(`${e.clientOrderId}.tp`)!;
+      const long = e.side === 'BUY';
+      assert.equal(sl.triggerPrice, Number((e.avgPrice * (long ? 1 - 0.003 : 1 + 0.003)).toFixed(2)));
+      assert.equal(tp.triggerPrice, Number((e.avgPrice * (long ? 1 + 0.004 : 1 - 0.004)).toFixed(2)));
+      assert.equal(sl.quantity, e.executedQty);
+    }
+    const trades = await j.trades();
+    const byVenue = trades.filter((t) => t.reason === 'stop_loss' || t.reason === 'take_profit');
+    assert.ok(byVenue.length >= 2, `venue-side exits: ${byVenue.length}`);
+    for (const t of byVenue) {
+      // filled at the trigger, or at the open of a bar that gapped through it
+      const e = entries.find((o) => o.symbol === t.symbol && Math.abs(o.avgPrice - t.entryPrice) < 1e-9)!;
+      const trig = fake.algos.get(`${e.clientOrderId}.${t.reason === 'stop_loss' ? 'sl' : 'tp'}`)!.triggerPrice;
+      const opens = liveKlines(200).get(t.symbol)!.map((k) => k[1]);
+      assert.ok(t.exitPrice === trig || opens.includes(t.exitPrice), `${t.reason} at ${t.exitPrice} (trigger ${trig})`);
+    }
+    await assertJournalMatchesVenue(j, fake);
   } finally {
     j.close();
     await fake.stop();
