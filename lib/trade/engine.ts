@@ -375,7 +375,13 @@ export class TradingEngine {
         const reason = f.cause !== 'order' ? f.cause : (await this.intentOf(f.clientOrderId)).tag;
         trade = { symbol: f.symbol, side: p.qty > 0 ? 1 : -1, signalBar: p.signalBar, entryBar: p.entryBar, exitBar: bar, size: Math.abs(p.qty), entryPrice: p.entryPrice, exitPrice: f.price, pnl: p.qty * (f.price - p.entryPrice) - fees - p.funding, fees, funding: p.funding, reason };
         next = null;
-      } else next = { ...p, qty: p.qty - closed, fees };
+      } else {
+        // a partial close (portfolio rules: take profit selling half, moonbag) is its own trade row for the part sold;
+        // the position keeps its entry fees and funding, counted when the rest closes (so trade PnLs sum to the cash change)
+        const reason = f.cause !== 'order' ? f.cause : (await this.intentOf(f.clientOrderId)).tag;
+        trade = { symbol: f.symbol, side: p.qty > 0 ? 1 : -1, signalBar: p.signalBar, entryBar: p.entryBar, exitBar: bar, size: Math.abs(closed), entryPrice: p.entryPrice, exitPrice: f.price, pnl: closed * (f.price - p.entryPrice) - f.fee, fees: f.fee, funding: 0, reason };
+        next = { ...p, qty: p.qty - closed };
+      }
     }
     const acct = { ...this.account(), cash, venueSeq: f.seq };
     const fresh = await this.journal.recordFill(f, bar, next, p, trade, acct);

@@ -8,6 +8,7 @@
  * - `strategy.ts`: signal sources (exported strategies, masks, scored formulas).
  * - `parity.ts`: replay vs `backtestSignals`, trade by trade.
  * - `killswitch.ts`: STOP file.
+ * - `rules-driver.ts`: `runRulesReplay`, AlphaGPT portfolio rules on the engine for scored formulas.
  * - `live.ts`, `live-session.ts`: `runLive`, the live bar loop (closed exchange bars, reconciliation at start).
  */
 export * from './broker.js';
@@ -20,3 +21,4 @@ export * from './killswitch.js';
 export * from './session.js';
 export * from './live.js';
 export * from './live-session.js';
+export * from './rules-driver.js';
