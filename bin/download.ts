@@ -31,7 +31,7 @@ export function registerDownloadCommand(program: Command): void {
     .option('--since <iso>', 'start instead of --months')
     .option('--timeframe <tf>', '1m, 5m, 15m, 1h, 4h, 1d', '1h')
     .option('--funding', 'also funding rate history')
-    .option('--open-interest', 'also open interest history (staged as CSV)')
+    .option('--open-interest', 'also open interest history (dataset <dataset>_open_interest in the catalog)')
     .option('--exchange <id>', 'ccxt exchange id', 'binanceusdm')
     .option('--dataset <name>', 'catalog dataset (default <exchange>_<timeframe>_download)')
     .option('--json', 'print one summary line')
