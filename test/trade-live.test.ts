@@ -13,6 +13,7 @@ import { CcxtBarFeed, protectiveCause } from '../lib/venues/index.js';
 import type { Panel } from '../lib/data/panel.js';
 import { liveExchange, liveKlines, liveOptions, liveVenue, momentum, P, SYMBOLS, T0, venueClock } from './helpers/live-session.js';
 import type { FakeBinanceUsdm } from './helpers/fake-binance.js';
+import { runAlphalab } from './helpers/cli.js';
 
 /** Journal and venue agree: every venue trade journaled once, same positions, each client id created at most once. */
 async function assertJournalMatchesVenue(j: Journal, fake: FakeBinanceUsdm): Promise<void> {
@@ -164,4 +165,15 @@ test('venue-side stops in a live session: placed after each entry, triggered int
     j.close();
     await fake.stop();
   }
+});
+
+test('alphalab trade live refuses without keys, and with real keys without the real-money flag (nothing loaded or sent; keys never printed)', async () => {
+  const none = await runAlphalab(['trade', 'live', '-s', 'nothing'], { ALPHALAB_EXCHANGE_API_KEY: '', ALPHALAB_EXCHANGE_API_SECRET: '', ALPHALAB_EXCHANGE_KEYS_FILE: '' });
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /no exchange keys: set ALPHALAB_EXCHANGE_API_KEY and ALPHALAB_EXCHANGE_API_SECRET/);
+  const secret = 'SECRET-do-not-print-0123456789';
+  const noFlag = await runAlphalab(['trade', 'live', '-s', 'nothing'], { ALPHALAB_EXCHANGE_API_KEY: 'KEY-do-not-print-0123456789', ALPHALAB_EXCHANGE_API_SECRET: secret });
+  assert.notEqual(noFlag.code, 0);
+  assert.match(noFlag.stderr, /refusing to start without --i-understand-this-trades-real-money \(try --demo/);
+  assert.ok(!(noFlag.stdout + noFlag.stderr).includes(secret) && !(noFlag.stdout + noFlag.stderr).includes('KEY-do-not-print'));
 });
