@@ -12,7 +12,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { routeToFake } from './helpers/fake-binance.js';
 import { protectiveCause } from '../lib/venues/index.js';
 import { liveOptions, liveVenue, P, T0 } from './helpers/live-session.js';
 import { lcg } from './helpers/numeric.js';
+import { runKillableChild } from './helpers/kill-child.js';
 
 const END = T0 + 70 * P;
 
@@ -44,25 +44,8 @@ if (process.env['LIVE_CRASH_CHILD']) {
   journal.close();
   process.exit(0);
 } else {
-  const child = (path: string, port: number, killAfterBars: number | null, extraMs: number): Promise<{ killed: boolean; out: string }> =>
-    new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'test/trade-live-crash.test.ts'], { env: { ...process.env, LIVE_CRASH_CHILD: path, LIVE_CRASH_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '', err = '', bars = 0, armed = false;
-      p.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        bars = (out.match(/^bar /gm) ?? []).length;
-        if (killAfterBars !== null && !armed && bars >= killAfterBars) {
-          armed = true;
-          setTimeout(() => p.kill('SIGKILL'), extraMs);
-        }
-      });
-      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      p.on('exit', (code, signal) => {
-        if (signal === 'SIGKILL') resolve({ killed: true, out });
-        else if (code === 0) resolve({ killed: false, out });
-        else reject(new Error(`child exited ${code}: ${err}`));
-      });
-    });
+  const child = (path: string, port: number, killAfterBars: number | null, extraMs: number) =>
+    runKillableChild('test/trade-live-crash.test.ts', { LIVE_CRASH_CHILD: path, LIVE_CRASH_PORT: String(port) }, (out) => (killAfterBars !== null && (out.match(/^bar /gm) ?? []).length >= killAfterBars ? extraMs : null));
 
   test('kill -9 at random points of a live session: restart reconciles, no order twice, nothing lost from the journal', { timeout: 600_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'alphalab-live-crash-'));
