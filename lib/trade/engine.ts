@@ -179,6 +179,9 @@ export class TradingEngine {
   /**
    * Decides from signal row `sRow` at prices `prices` (the open or close of
    * bar `t`), exactly as the backtest kernel's `decide`: exits, then entries.
+   * `sigma` (volatility-target sizing) is indexed by signal row minus
+   * `sigmaRow0` (0 for a replay over the whole panel; the live loop's window
+   * starts at a later bar).
    */
   async decide(t: number, sRow: number, prices: Float64Array, source: SignalSource, sigma: Float64Array | null, sigmaRow0 = 0): Promise<void> {
     const N = this.symbols.length;

@@ -7,7 +7,11 @@
  * Speaks the documented endpoints ccxt 4.5 calls for these methods (checked
  * by logging ccxt's requests): exchangeInfo, klines, fundingRate,
  * openInterestHist, ticker/24hr, order (POST/GET/DELETE), openOrders,
- * userTrades, income (FUNDING_FEE), v3 positionRisk, leverageBracket, v3 account.
+ * userTrades, income (FUNDING_FEE), v3 positionRisk, leverageBracket, v3 account,
+ * time, and the conditional-order (algo) API ccxt 4.5 uses for STOP_MARKET /
+ * TAKE_PROFIT_MARKET (algoOrder POST/GET/DELETE, openAlgoOrders). In live mode
+ * klines are served up to the venue clock and prices follow them; `POST
+ * /test/advance` (not a Binance endpoint) moves the clock for a child process.
  * Responses follow Binance's documented shapes (strings for decimals). Orders
  * fill at once at the scripted price (market) with a 0.04 % taker fee;
  * margin is the notional at leverage 1 (so -2019 "Margin is insufficient"
