@@ -11,6 +11,8 @@ import { MultiBar, Presets } from 'cli-progress';
 import ccxt, { type Exchange } from 'ccxt';
 import { projectRoot } from '../lib/db/paths.js';
 import { downloadMarketData } from '../lib/data/download.js';
+import { ensureSymbols } from '../lib/data/ensure.js';
+import { Db } from '../lib/db/index.js';
 import type { Frequency } from '../lib/data/panel.js';
 
 /** 'BTC' -> 'BTCUSDT' (a bare base gets the USDT quote); full ids are kept. */
@@ -29,7 +31,7 @@ export function registerDownloadCommand(program: Command): void {
     .option('--since <iso>', 'start instead of --months')
     .option('--timeframe <tf>', '1m, 5m, 15m, 1h, 4h, 1d', '1h')
     .option('--funding', 'also funding rate history')
-    .option('--open-interest', 'also open interest history (staged as CSV)')
+    .option('--open-interest', 'also open interest history (dataset <dataset>_open_interest in the catalog)')
     .option('--exchange <id>', 'ccxt exchange id', 'binanceusdm')
     .option('--dataset <name>', 'catalog dataset (default <exchange>_<timeframe>_download)')
     .option('--json', 'print one summary line')
@@ -64,4 +66,31 @@ export function registerDownloadCommand(program: Command): void {
         throw err;
       }
     });
+}
+
+/**
+ * For research verbs given `--symbols`: the download dataset
+ * `<exchange>_<timeframe>_download` (or `dataset`) with every requested symbol,
+ * downloading the missing ones (`months` back) through ccxt, with a progress
+ * line on stderr. @returns the dataset name
+ * @throws DataUnavailableError (lib/data/ensure.ts) when symbols are missing and there is no network route
+ */
+export async function ensureDownloadedSymbols(o: { symbols: string; timeframe: string; exchange: string; months: number; dataset?: string }): Promise<string> {
+  const Ctor = (ccxt as unknown as Record<string, new (c: object) => Exchange>)[o.exchange];
+  if (typeof Ctor !== 'function') throw new Error(`unknown ccxt exchange "${o.exchange}"`);
+  const dataset = o.dataset ?? `${o.exchange}_${o.timeframe}_download`;
+  const symbols = o.symbols.split(',').filter(Boolean).map(symbolId);
+  const until = Date.now();
+  const db = await Db.open();
+  try {
+    const r = await ensureSymbols({
+      dataset, symbols, timeframe: o.timeframe as Frequency, exchange: new Ctor({ enableRateLimit: true }), since: until - o.months * 30 * 86_400_000, until,
+      dir: join(projectRoot(), 'data', 'downloads', dataset), db,
+      onProgress: (p) => process.stderr.write(`\rdownloading ${p.symbol} ${p.kind}: ${Math.round(p.fraction * 100)}% (${p.rows} rows)   `),
+    });
+    if (r.downloaded.length > 0) process.stderr.write(`\ndownloaded ${r.downloaded.join(', ')} into dataset ${dataset}\n`);
+    return dataset;
+  } finally {
+    db.close();
+  }
 }

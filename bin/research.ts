@@ -20,6 +20,8 @@ import { exitWithParent } from './parent-watch.js';
 import { median } from '../lib/stats/index.js';
 import { loadResearchConfig, RESEARCH_CATEGORIES } from '../lib/core/index.js';
 import { checkSubcommand, conciseErrors } from './verbs/cli-errors.js';
+import { ensureDownloadedSymbols } from './download.js';
+import { BUNDLED } from '../lib/data/index.js';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -53,6 +55,10 @@ interface LoopFlags {
   json?: boolean;
   exitWithParent?: boolean;
   config?: string;
+  symbols?: string;
+  timeframe: string;
+  exchange: string;
+  months: number;
 }
 
 function loopOptions(cmd: Command): Command {
@@ -70,6 +76,10 @@ function loopOptions(cmd: Command): Command {
     .option('--json', 'progress on stderr, one JSON summary line on stdout')
     .option('--base-url <url>', 'server base URL (default $OLLAMA_HOST / $OPENAI_BASE_URL)')
     .option('-d, --dataset <name>', 'bundled sample (sp500_daily, binance_perp_1h) or catalog dataset', 'sp500_daily')
+    .option('--symbols <list>', 'research these exchange symbols (BTC,ETH or BTCUSDT,...): missing ones are downloaded through ccxt into <exchange>_<timeframe>_download (needs a network route; says so when there is none)')
+    .option('--timeframe <tf>', 'with --symbols: bar timeframe', '1h')
+    .option('--exchange <id>', 'with --symbols: ccxt exchange id', 'binanceusdm')
+    .option('--months <n>', 'with --symbols: months of history to download for a missing symbol', num, 6)
     .option('--db <path>', 'DuckDB file of the knowledge base and trial store (default data/quant.duckdb)')
     .option('--seed <n>', 'seed of the offline proposer and of model sampling', num, 7)
     .option('--cost-bps <x>', 'transaction cost in bps of traded notional', num, 5)
@@ -88,6 +98,8 @@ function withConfig(flags: LoopFlags, cmd: Command): LoopFlags {
 }
 
 async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
+  // --symbols: research the download dataset, fetching missing symbols first (a bundled sample cannot take new symbols)
+  if (flags.symbols) flags = { ...flags, dataset: await ensureDownloadedSymbols({ symbols: flags.symbols, timeframe: flags.timeframe, exchange: flags.exchange, months: flags.months, ...(flags.dataset in BUNDLED ? {} : { dataset: flags.dataset }) }) };
   const ac = new AbortController();
   let interrupts = 0;
   const onInt = () => {

@@ -3,7 +3,7 @@
  * registered in bin/alphalab.ts by {@link registerTradeCommands}. Thin over lib/trade.
  *
  *   trade paper --strategy strategies/X --replay [--from ISO] [--to ISO] [--db PATH] [--json] [--compare-backtest]
- *   trade live  --strategy strategies/X --exchange binanceusdm --i-understand-this-trades-real-money [--db PATH]
+ *   trade live  --strategy strategies/X --exchange binanceusdm (--i-understand-this-trades-real-money | --demo) [--db PATH] [--max-bars N] [--json]
  *   trade status [--db PATH] [--json]
  *   trade stop   [--db PATH] [--flatten] [--clear]
  *   trade forceexit <symbol|all> [--db PATH]
@@ -13,7 +13,8 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { projectRoot } from '../lib/db/paths.js';
-import { clearStopFile, forceExitHook, writeForceExit, Journal, loadTradableStrategy, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
+import { clearStopFile, forceExitHook, writeForceExit, Journal, liveSession, loadTradableStrategy, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
+import { createExchange, EXCHANGE_KEY_ENV, exchangeKeys } from '../lib/venues/index.js';
 
 /** Default journal of a strategy: data/trade/<strategy>.duckdb (git-ignored with data/). */
 function defaultDb(strategy: string | undefined): string {
@@ -70,18 +71,34 @@ export function registerTradeCommands(program: Command): void {
 
   trade
     .command('live')
-    .description('trade an exported strategy on a real exchange account (refuses without keys and the explicit flag)')
+    .description('trade an exported strategy on an exchange account through the engine: closed bars polled with ccxt, reconciliation at start, risk checks, journal (refuses without keys and the explicit flag; --demo: Binance demo trading)')
     .requiredOption('-s, --strategy <dir>', 'strategy folder or name')
     .option('--exchange <id>', 'ccxt exchange id', 'binanceusdm')
-    .option('--demo', 'Binance demo trading (enableDemoTrading): real API, no money')
-    .option('--db <path>', 'journal (default data/trade/<strategy>.duckdb)')
-    .option('--i-understand-this-trades-real-money', 'required to start')
-    .action(async (o: { strategy: string; exchange: string; demo?: boolean; iUnderstandThisTradesRealMoney?: boolean }) => {
-      const missing = [KEY_ENV.key, KEY_ENV.secret].filter((k) => !process.env[k]);
-      if (missing.length > 0) throw new Error(`trade live: no exchange keys: set ${missing.join(' and ')} in the environment (keys are read only from there and never logged or stored)`);
-      if (!o.iUnderstandThisTradesRealMoney) throw new Error('trade live: refusing to start without --i-understand-this-trades-real-money (try --demo with Binance demo-trading keys first)');
-      await loadTradableStrategy(o.strategy);
-      throw new Error(`trade live: the live bar feed for ${o.exchange} is not wired in this version; the engine, journal and risk checks are shared with paper, and CcxtBroker (lib/venues) is the venue adapter. Nothing was sent.`);
+    .option('--demo', 'Binance demo trading (ccxt enableDemoTrading): the real API on a demo account, no money (the real-money flag is then not needed)')
+    .option('--db <path>', 'journal (default data/trade/<strategy>.duckdb); running again continues it')
+    .option('--timeframe <tf>', 'bar timeframe (default: the strategy dataset frequency)')
+    .option('--warmup <n>', 'closed bars kept for the signals', '500')
+    .option('--max-bars <n>', 'stop after deciding on this many bars (default: run until Ctrl-C or the STOP file)')
+    .option('--json', 'print one line per bar and one summary line')
+    .option('--i-understand-this-trades-real-money', 'required to start without --demo')
+    .action(async (o: { strategy: string; exchange: string; demo?: boolean; db?: string; timeframe?: string; warmup: string; maxBars?: string; json?: boolean; iUnderstandThisTradesRealMoney?: boolean }) => {
+      const keys = exchangeKeys();
+      if (!keys) throw new Error(`trade live: no exchange keys: set ${KEY_ENV.key} and ${KEY_ENV.secret} in the environment, or ${EXCHANGE_KEY_ENV.file} to a JSON file you own (keys are never logged or stored)`);
+      if (!o.iUnderstandThisTradesRealMoney && !o.demo) throw new Error('trade live: refusing to start without --i-understand-this-trades-real-money (try --demo with Binance demo-trading keys first)');
+      const { doc, panel } = await loadTradableStrategy(o.strategy);
+      const db = o.db ?? defaultDb(o.strategy);
+      let stopping = false;
+      process.once('SIGINT', () => (stopping = true));
+      const report = await liveSession({
+        doc, panel, db, exchange: createExchange(o.exchange, keys, { demo: !!o.demo }),
+        ...(o.timeframe ? { timeframe: o.timeframe } : {}), warmupBars: Number(o.warmup),
+        ...(o.maxBars ? { maxBars: Number(o.maxBars) } : {}),
+        shouldStop: () => stopping,
+        onBar: (b) => (o.json ? line({ bar: b.bar, time: new Date(b.time).toISOString(), equity: b.equity, acted: b.acted, state: b.state }) : process.stdout.write(`${new Date(b.time).toISOString()} bar closed: equity ${b.equity.toFixed(4)} ${b.state}${b.acted ? '' : ' (stale: marked, not traded)'}\n`)),
+      });
+      const summary = { strategy: report.strategy, venue: report.venue, demo: !!o.demo, bars: report.barsActed, staleBars: report.barsStale, orders: report.ordersSent, denied: report.ordersDenied, externalOrders: report.externalOrders, trades: report.trades.length, equity: report.equity, state: report.state, resumed: report.resumed, db };
+      if (o.json) line(summary);
+      else process.stdout.write(`${summary.strategy} on ${summary.venue}${summary.demo ? ' (demo)' : ''}: ${summary.bars} bars traded, ${summary.orders} orders, ${summary.trades} trades, equity ${summary.equity}; state ${summary.state}\njournal: ${db}\n`);
     });
 
   trade

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ccxt from 'ccxt';
 import { Db } from '../lib/db/index.js';
-import { loadPanel } from '../lib/data/index.js';
+import { getDataset, loadPanel } from '../lib/data/index.js';
 import { downloadMarketData } from '../lib/data/download.js';
 import { FakeBinanceUsdm, type KlineRow } from './helpers/fake-binance.js';
 
@@ -77,6 +77,12 @@ test('paginated bars, funding and open interest; rate limits retried; interrupti
     assert.equal(panel.fields['close']![1234 * 2 + 1], served[4]);
     assert.equal(panel.fields['funding_rate']![480 * 2 + 1], -0.0002);
     assert.equal(rep.ingested.funding, 'dl_test_1m_funding');
+    // open interest: its own catalog dataset through the validated ingest, attached to the bars
+    assert.equal(rep.ingested.openInterest, 'dl_test_1m_open_interest');
+    const oi = await getDataset(db, 'dl_test_1m_open_interest');
+    assert.deepEqual([oi.kind, oi.attachTo, oi.rowCount, [...oi.symbols]], ['open_interest', 'dl_test_1m', 1000, ['BTCUSDT', 'ETHUSDT']]);
+    const row = await db.one<{ t: number; oi: number; v: number }>(`SELECT epoch_ms(time)::DOUBLE AS t, open_interest AS oi, open_interest_value AS v FROM read_parquet('${oi.files[0]}') WHERE symbol = 'ETHUSDT' ORDER BY time LIMIT 1 OFFSET 7`);
+    assert.deepEqual([Number(row!.t), row!.oi, row!.v], [T0 + 35 * M, 1007, 100_700]);
     db.close();
   } finally {
     await fake.stop();

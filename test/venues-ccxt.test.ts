@@ -47,7 +47,8 @@ test('notional orders are sized at the last price and rounded to the step; the c
     assert.equal(post.params['quantity'], '0.4');
     assert.deepEqual((await broker.positions()).map((p) => [p.symbol, p.quantity]), [['ETHUSDT', -0.4]]);
     await assert.rejects(broker.submit({ clientOrderId: 'x'.repeat(37), symbol: 'ETHUSDT', side: 'sell', type: 'market', quantity: 1 }), /1-36 characters/);
-    await assert.rejects(broker.submit({ clientOrderId: 'st-1', symbol: 'ETHUSDT', side: 'buy', type: 'market', quantity: 1, stops: { stopLoss: 0.05, takeProfit: NaN, trailingStop: NaN } }), (e: unknown) => e instanceof BrokerError && e.code === 'AttachedStopsNotSupported');
+    await assert.rejects(broker.submit({ clientOrderId: 'st-1', symbol: 'ETHUSDT', side: 'buy', type: 'market', quantity: 1, stops: { stopLoss: 0.05, takeProfit: NaN, trailingStop: 0.03 } }), (e: unknown) => e instanceof BrokerError && e.code === 'TrailingStopNotSupported');
+    assert.equal(fake.created('st-1'), 0);
   } finally {
     await fake.stop();
   }
@@ -124,4 +125,35 @@ test('keys come from the environment or a keys file; missing keys give null', ()
   assert.equal(exchangeKeys({}), null);
   assert.deepEqual(exchangeKeys({ ALPHALAB_EXCHANGE_API_KEY: 'a', ALPHALAB_EXCHANGE_API_SECRET: 'b' }), { apiKey: 'a', secret: 'b' });
   assert.throws(() => exchangeKeys({ ALPHALAB_EXCHANGE_KEYS_FILE: '/nonexistent/keys.json' }), /keys file \/nonexistent\/keys.json: not readable JSON/);
+});
+
+test('protective stops on the venue: reduce-only STOP_MARKET / TAKE_PROFIT_MARKET after the entry fills, idempotent ids, resized when the position shrinks, cancelled when it closes', async () => {
+  const { fake, broker } = await subject(10_000);
+  try {
+    fake.prices.set('BTCUSDT', 200);
+    const stops = { stopLoss: 0.05, takeProfit: 0.1, trailingStop: NaN };
+    const st = await broker.submit({ clientOrderId: 'pe-1', symbol: 'BTCUSDT', side: 'sell', type: 'market', quantity: 2, stops });
+    assert.equal(st.status, 'filled');
+    // a short: the stop buys back above the entry, the take profit below
+    const sl = fake.algos.get('pe-1.sl')!, tp = fake.algos.get('pe-1.tp')!;
+    assert.deepEqual([sl.orderType, sl.side, sl.quantity, sl.triggerPrice, sl.algoStatus], ['STOP_MARKET', 'BUY', 2, 210, 'NEW']);
+    assert.deepEqual([tp.orderType, tp.side, tp.quantity, tp.triggerPrice], ['TAKE_PROFIT_MARKET', 'BUY', 2, 180]);
+    const post = fake.requests.find((r) => r.path === '/fapi/v1/algoOrder' && r.params['clientAlgoId'] === 'pe-1.sl')!;
+    assert.equal(post.params['reduceOnly'], 'true');
+    // idempotent: protecting again sends nothing new
+    const again = await broker.protect({ symbol: 'BTCUSDT', quantity: -2, entryPrice: 200 }, stops, 'pe-1');
+    assert.deepEqual(again.map((o) => o.clientOrderId), ['pe-1.sl', 'pe-1.tp']);
+    assert.equal(fake.requests.filter((r) => r.method === 'POST' && r.path === '/fapi/v1/algoOrder' && r.params['__processed'] === '1').length, 2);
+    assert.deepEqual((await broker.openOrders()).map((o) => o.clientOrderId).sort(), ['pe-1.sl', 'pe-1.tp']);
+    // half bought back: both replaced by orders for 1 at the same triggers
+    await broker.submit({ clientOrderId: 'px-1', symbol: 'BTCUSDT', side: 'buy', type: 'market', quantity: 1, reduceOnly: true });
+    assert.deepEqual([...fake.algos.values()].filter((a) => a.algoStatus === 'NEW').map((a) => [a.clientAlgoId, a.quantity, a.triggerPrice]).sort(), [['pe-1.sl1', 1, 210], ['pe-1.tp1', 1, 180]]);
+    assert.equal(fake.algos.get('pe-1.sl')!.algoStatus, 'CANCELED');
+    // closed: nothing left on the venue
+    await broker.submit({ clientOrderId: 'px-2', symbol: 'BTCUSDT', side: 'buy', type: 'market', quantity: 1, reduceOnly: true });
+    assert.deepEqual([...fake.algos.values()].filter((a) => a.algoStatus === 'NEW'), []);
+    assert.deepEqual(await broker.positions(), []);
+  } finally {
+    await fake.stop();
+  }
 });

@@ -25,8 +25,8 @@ export interface SourceFile {
 export interface DatasetEntry {
   /** Dataset name (catalog key, folder name in the lake). */
   readonly name: string;
-  /** 'bars' (OHLCV) or 'funding' (funding events joined into the bars dataset `attachTo` at load). */
-  readonly kind: 'bars' | 'funding';
+  /** 'bars' (OHLCV), 'funding' (funding events joined into the bars dataset `attachTo` at load) or 'open_interest' (open interest history attached to `attachTo`; stored and queryable, not joined into panels yet). */
+  readonly kind: 'bars' | 'funding' | 'open_interest';
   /** Bar frequency (for funding: the frequency of the bars it attaches to). */
   readonly frequency: Frequency;
   /** Market kind. */

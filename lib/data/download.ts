@@ -14,9 +14,9 @@
  *   exponential backoff on `NetworkError` (Binance HTTP 418/429 raise
  *   `DDoSProtection`, a NetworkError subclass).
  * - Only closed bars are kept: a bar whose period has not ended at `until` is dropped.
- * - Ingest: bars as dataset `<dataset>`, funding as `<dataset>_funding`
- *   attached to it; open interest stays in its staging CSV (the catalog has no
- *   open-interest kind yet).
+ * - Ingest: bars as dataset `<dataset>`, funding as `<dataset>_funding` and
+ *   open interest as `<dataset>_open_interest` (kind 'open_interest'), both
+ *   attached to it, each through the validated ingest.
  * Times are epoch ms UTC; the staging CSVs hold ISO times.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -62,7 +62,7 @@ export interface DownloadReport {
   fetched: number;
   requests: number;
   files: string[];
-  ingested: { bars: string | null; funding: string | null };
+  ingested: { bars: string | null; funding: string | null; openInterest: string | null };
 }
 
 const HEADER: Record<DownloadKind, string> = { bars: 'time,symbol,open,high,low,close,volume', funding: 'time,symbol,funding_rate', open_interest: 'time,symbol,open_interest,open_interest_value' };
@@ -93,7 +93,7 @@ export async function downloadMarketData(o: DownloadOptions): Promise<DownloadRe
   if (!(o.since < until)) throw new RangeError(`download: since ${iso(o.since)} is not before until ${iso(until)}`);
   mkdirSync(o.dir, { recursive: true });
   await withRetry(o, () => ex.loadMarkets(), 'loadMarkets');
-  const report: DownloadReport = { rows: {}, fetched: 0, requests: 0, files: [], ingested: { bars: null, funding: null } };
+  const report: DownloadReport = { rows: {}, fetched: 0, requests: 0, files: [], ingested: { bars: null, funding: null, openInterest: null } };
   const kinds: DownloadKind[] = ['bars', ...(o.funding ? (['funding'] as const) : []), ...(o.openInterest ? (['open_interest'] as const) : [])];
   for (const s of o.symbols) {
     const market = ex.markets_by_id?.[s]?.[0] ?? ex.markets?.[s];
@@ -129,6 +129,11 @@ export async function downloadMarketData(o: DownloadOptions): Promise<DownloadRe
     if (fundFiles.length > 0 && fundFiles.some((f) => countRows(f) > 0)) {
       await ingestFiles(fundFiles.filter((f) => countRows(f) > 0), { dataset: `${o.dataset}_funding`, kind: 'funding', attachTo: o.dataset, ...common });
       report.ingested.funding = `${o.dataset}_funding`;
+    }
+    const oiFiles = report.files.filter((f) => f.endsWith('.open_interest.csv') && countRows(f) > 0);
+    if (oiFiles.length > 0) {
+      await ingestFiles(oiFiles, { dataset: `${o.dataset}_open_interest`, kind: 'open_interest', attachTo: o.dataset, ...common });
+      report.ingested.openInterest = `${o.dataset}_open_interest`;
     }
   }
   return report;

@@ -28,8 +28,8 @@ import { IngestRejectedError, rowChecks, type DroppableWarning, type QualityExam
 export interface IngestOptions {
   /** Dataset name: letters, digits, underscore (the lake folder name and catalog key). */
   readonly dataset: string;
-  /** 'bars' (OHLCV, default) or 'funding' (time, symbol, funding_rate). */
-  readonly kind?: 'bars' | 'funding';
+  /** 'bars' (OHLCV, default), 'funding' (time, symbol, funding_rate) or 'open_interest' (time, symbol, open_interest, open_interest_value); the last two attach to a bars dataset. */
+  readonly kind?: 'bars' | 'funding' | 'open_interest';
   /**
    * Bar frequency (for funding: the frequency of the bars dataset it attaches to).
    * Default for bars: inferred from the data (the most common spacing between a
@@ -172,8 +172,8 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
   const policy = opts.policy ?? 'reject';
   if (policy !== 'reject' && policy !== 'drop') throw new Error(`ingestFiles: policy must be 'reject' or 'drop', got ${String(policy)}`);
   if (opts.frequency !== undefined && !(opts.frequency in FREQUENCY_MS)) throw new Error(`ingestFiles: unknown frequency ${String(opts.frequency)}`);
-  if (kind === 'funding' && !opts.attachTo) throw new Error('ingestFiles: a funding dataset needs attachTo (the bars dataset it joins into)');
-  if (kind === 'funding' && (opts.frequency === undefined || opts.market === undefined)) throw new Error('ingestFiles: a funding dataset needs frequency and market (those of the bars dataset it attaches to)');
+  if (kind !== 'bars' && !opts.attachTo) throw new Error(`ingestFiles: a ${kind} dataset needs attachTo (the bars dataset it joins into)`);
+  if (kind !== 'bars' && (opts.frequency === undefined || opts.market === undefined)) throw new Error(`ingestFiles: a ${kind} dataset needs frequency and market (those of the bars dataset it attaches to)`);
   const dropWarnings = [...(opts.dropWarnings ?? [])].sort();
   const maxExamples = opts.maxExamples ?? 5;
   for (const f of files) if (!existsSync(f)) throw new Error(`${f}: file not found`);
@@ -215,7 +215,7 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     for (let i = 0; i < srcs.length; i++) await db.exec(`DROP TABLE IF EXISTS ingest_raw_${i}`);
     const notes: string[] = [];
     // Funding events come every 8 h on 1h bars: their spacing says nothing about the bars' frequency.
-    const frequency = kind === 'funding' ? opts.frequency! : await settleFrequency(db, opts.frequency, notes);
+    const frequency = kind !== 'bars' ? opts.frequency! : await settleFrequency(db, opts.frequency, notes);
     const market = opts.market ?? (await inferMarket(db, notes));
     const barMs = kind === 'bars' ? FREQUENCY_MS[frequency] : undefined;
     const checks = rowChecks({ kind, fields, ...(barMs !== undefined ? { barMs } : {}) });

@@ -9,8 +9,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Db, sqlString } from '../db/index.js';
 
-/** What a file holds: OHLCV bars, or funding events (time, symbol, funding_rate). */
-export type SourceKind = 'bars' | 'funding';
+/** What a file holds: OHLCV bars, funding events (time, symbol, funding_rate), or open interest (time, symbol, open_interest in base units, open_interest_value in quote units; Binance `openInterestHist`). */
+export type SourceKind = 'bars' | 'funding' | 'open_interest';
 
 /** Accepted names of the time column, in order of preference. */
 export const TIME_COLUMNS = ['time', 'date', 'datetime', 'timestamp', 'open_time'] as const;
@@ -20,6 +20,7 @@ export const SYMBOL_COLUMNS = ['symbol', 'ticker', 'name', 'asset', 'code'] as c
 export const REQUIRED_FIELDS: Readonly<Record<SourceKind, readonly string[]>> = {
   bars: ['open', 'high', 'low', 'close', 'volume'],
   funding: ['funding_rate'],
+  open_interest: ['open_interest', 'open_interest_value'],
 };
 
 /** The column mapping of one source file. */

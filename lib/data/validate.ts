@@ -93,8 +93,8 @@ export interface QualityRow {
 
 /** What a check needs to know about the dataset. */
 export interface CheckContext {
-  /** 'bars' (OHLCV) or 'funding' (time, symbol, funding_rate). */
-  readonly kind: 'bars' | 'funding';
+  /** 'bars' (OHLCV), 'funding' (time, symbol, funding_rate) or 'open_interest' (time, symbol, open_interest, open_interest_value). */
+  readonly kind: 'bars' | 'funding' | 'open_interest';
   /** Normalized numeric fields in the staging table. */
   readonly fields: readonly string[];
   /** Bar length in ms (grid checks); undefined for funding events. */

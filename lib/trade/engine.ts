@@ -215,8 +215,11 @@ export class TradingEngine {
   /**
    * Decides from signal row `sRow` at prices `prices` (the open or close of
    * bar `t`), exactly as the backtest kernel's `decide`: exits, then entries.
+   * `sigma` (volatility-target sizing) is indexed by signal row minus
+   * `sigmaRow0` (0 for a replay over the whole panel; the live loop's window
+   * starts at a later bar).
    */
-  async decide(t: number, sRow: number, prices: Float64Array, source: SignalSource, sigma: Float64Array | null): Promise<void> {
+  async decide(t: number, sRow: number, prices: Float64Array, source: SignalSource, sigma: Float64Array | null, sigmaRow0 = 0): Promise<void> {
     const N = this.symbols.length;
     const code = this.cursor.phase === 'close' ? 'c' : 'o';
     for (let a = 0; a < N; a++) {
@@ -243,7 +246,7 @@ export class TradingEngine {
       let lev: number;
       if (z.kind === 'fixedFraction') lev = z.fraction;
       else {
-        const sg = sigma![sRow * N + a]!;
+        const sg = sigma![(sRow - sigmaRow0) * N + a]!;
         if (!(sg > 0)) continue;
         lev = z.targetVol / sg;
         if (lev > z.maxLeverage) lev = z.maxLeverage;
@@ -253,6 +256,15 @@ export class TradingEngine {
       const target = eq * lev;
       await this.send({ clientOrderId: this.orderId(`${code}e`, a, t), symbol: this.symbols[a]!, side: wantL ? 'buy' : 'sell', type: 'market', notional: target, stops: this.settings.stops, tag: 'entry' }, sRow, { reducing: false, notional: target, positionNotionalAfter: target });
     }
+  }
+
+  /**
+   * Starts a new journal's venue cursor at `seq` (the live loop: the venue's
+   * event time at start, so fills of the account from before this strategy
+   * ran are not imported as its own). Only before the first journaled change.
+   */
+  startVenueAt(seq: number): void {
+    this.venueSeq = seq;
   }
 
   /** Marks to market at the bar's closes and updates the TradingState. @returns equity */
@@ -333,8 +345,13 @@ export class TradingEngine {
     return `${this.settings.runTag}-${t}-${intent}${a}`;
   }
 
-  /** Risk check, intent, send, read back the fills. A denial is journaled; a rejection by the venue too. */
-  private async send(o: OrderRequest, signalBar: number, risk: { reducing: boolean; notional: number; positionNotionalAfter: number } | null): Promise<void> {
+  /**
+   * Risk check, intent, send, read back the fills. A denial is journaled; a
+   * rejection by the venue too. `risk` null skips the pre-trade checks (the
+   * kill switch's flatten orders). Public so that order-producing policies
+   * beside `decide` (the portfolio rules driver) go through the same path.
+   */
+  async send(o: OrderRequest, signalBar: number, risk: { reducing: boolean; notional: number; positionNotionalAfter: number } | null): Promise<void> {
     if (risk !== null) {
       const d = preTradeCheck(risk, { state: this.state, now: this.now, recentOrders: this.recentOrders, equity: this.lastEquity, peakEquity: this.peak, dayStartEquity: this.dayStart }, this.settings.limits);
       if (!d.ok) {
@@ -397,7 +414,13 @@ export class TradingEngine {
         const reason = f.cause !== 'order' ? f.cause : (await this.intentOf(f.clientOrderId)).tag;
         trade = { symbol: f.symbol, side: p.qty > 0 ? 1 : -1, signalBar: p.signalBar, entryBar: p.entryBar, exitBar: bar, size: Math.abs(p.qty), entryPrice: p.entryPrice, exitPrice: f.price, pnl: p.qty * (f.price - p.entryPrice) - fees - p.funding, fees, funding: p.funding, reason };
         next = null;
-      } else next = { ...p, qty: p.qty - closed, fees };
+      } else {
+        // a partial close (portfolio rules: take profit selling half, moonbag) is its own trade row for the part sold;
+        // the position keeps its entry fees and funding, counted when the rest closes (so trade PnLs sum to the cash change)
+        const reason = f.cause !== 'order' ? f.cause : (await this.intentOf(f.clientOrderId)).tag;
+        trade = { symbol: f.symbol, side: p.qty > 0 ? 1 : -1, signalBar: p.signalBar, entryBar: p.entryBar, exitBar: bar, size: Math.abs(closed), entryPrice: p.entryPrice, exitPrice: f.price, pnl: closed * (f.price - p.entryPrice) - f.fee, fees: f.fee, funding: 0, reason };
+        next = { ...p, qty: p.qty - closed };
+      }
     }
     const acct = { ...this.account(), cash, venueSeq: f.seq };
     const fresh = await this.journal.recordFill(f, bar, next, p, trade, acct);

@@ -10,6 +10,8 @@
  * - `killswitch.ts`: STOP file.
  * - `requests.ts`: force-exit request files (freqtrade's `forceexit`).
  * - `marks.ts`: the open positions' last marks in the journal (for the dashboard).
+ * - `rules-driver.ts`: `runRulesReplay`, AlphaGPT portfolio rules on the engine for scored formulas.
+ * - `live.ts`, `live-session.ts`: `runLive`, the live bar loop (closed exchange bars, reconciliation at start).
  */
 export * from './broker.js';
 export * from './paper.js';
@@ -21,3 +23,6 @@ export * from './killswitch.js';
 export * from './session.js';
 export * from './requests.js';
 export * from './marks.js';
+export * from './live.js';
+export * from './live-session.js';
+export * from './rules-driver.js';

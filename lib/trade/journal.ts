@@ -171,6 +171,44 @@ export class Journal implements PaperOrderLog {
     await this.db.exec('UPDATE trade_orders SET status = ?, venue_order_id = ?, reason = ? WHERE client_order_id = ?', [s.status, s.venueOrderId, s.reason ?? null, s.clientOrderId]);
   }
 
+  /**
+   * Records an order found open on the venue that this journal never sent (an
+   * "external" order, nautilus_trader's term: placed by hand or by another
+   * program): tag 'external', bar -1, the venue's status. The engine never
+   * acts on it; it is listed so the user sees it. An id already in the journal is left alone.
+   * @returns whether it was new
+   */
+  async recordExternalOrder(s: OrderState, time: number): Promise<boolean> {
+    if ((await this.order(s.clientOrderId)) !== null) return false;
+    const request = { clientOrderId: s.clientOrderId, symbol: s.symbol, side: s.side, type: s.type, quantity: s.quantity, tag: 'external' };
+    await this.db.exec('INSERT INTO trade_orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [s.clientOrderId, -1, 'open', -1, s.symbol, s.side, Number.isFinite(s.quantity) ? s.quantity : null, null, 'external', JSON.stringify(request), s.status, s.venueOrderId, null, time]);
+    return true;
+  }
+
+  /**
+   * Marks orders still 'sending' from bars before `bar` as 'canceled' with
+   * `reason` (the live loop after a restart: the venue was asked and never
+   * received them, and their bar has passed, so they will not be sent).
+   * @returns how many
+   */
+  async abandonUnsent(bar: number, reason: string): Promise<number> {
+    const r = await this.db.one<{ n: unknown }>(`SELECT count(*) AS n FROM trade_orders WHERE status = 'sending' AND bar < ?`, [bar]);
+    const n = num(r!.n);
+    if (n > 0) await this.db.exec(`UPDATE trade_orders SET status = 'canceled', reason = ? WHERE status = 'sending' AND bar < ?`, [reason, bar]);
+    return n;
+  }
+
+  /** Client order id of the first fill of `symbol` at bar `bar` (the entry order of a position opened there), or null. */
+  async entryOrderId(symbol: string, bar: number): Promise<string | null> {
+    const r = await this.db.one<{ id: string }>('SELECT client_order_id AS id FROM trade_fills WHERE symbol = ? AND bar = ? ORDER BY seq, fill_id LIMIT 1', [symbol, bar]);
+    return r ? r.id : null;
+  }
+
+  /** Client order ids of every order in the journal (sent, denied at the venue, or external). */
+  async orderIds(): Promise<Set<string>> {
+    return new Set((await this.db.all<{ id: string }>('SELECT client_order_id AS id FROM trade_orders')).map((r) => r.id));
+  }
+
   /** An order of the journal by client id, or null. */
   async order(clientOrderId: string): Promise<{ signalBar: number; tag: string | null; status: string } | null> {
     const r = await this.db.one('SELECT signal_bar, tag, status FROM trade_orders WHERE client_order_id = ?', [clientOrderId]);

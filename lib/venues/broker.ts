@@ -167,6 +167,20 @@ export interface Broker {
   positions(): Promise<VenuePosition[]>;
   /** Quote-asset balance. */
   balance(): Promise<Balance>;
+  /**
+   * Venues that hold protective orders (exchange-side stops; the paper venue
+   * simulates them instead and leaves this out): places the stop loss / take
+   * profit of `position` (signed quantity, entry price) as reduce-only
+   * conditional orders with client ids derived from `baseClientOrderId`.
+   * Idempotent: ids the venue already knows are returned, not placed again.
+   */
+  protect?(position: VenuePosition, stops: AttachedStops, baseClientOrderId: string): Promise<OrderState[]>;
+  /**
+   * Venues that hold protective orders: cancels those of positions that are
+   * closed (or flipped), and replaces those larger than a reduced position
+   * (same trigger, the position's size). @returns orders canceled and placed
+   */
+  maintainProtection?(): Promise<{ canceled: number; placed: number }>;
 }
 
 /** Signed quantity of an order side: +1 buy, -1 sell. */

@@ -19,15 +19,25 @@
  *   trade time in ms) and funding from `fetchFundingHistory` (seq = time);
  *   `events(afterSeq)` may repeat events at `afterSeq` (the engine ignores
  *   fill ids it has).
- * - Attached protective stops are not placed on the exchange in this version:
- *   an order carrying finite `stops` is rejected (`AttachedStopsNotSupported`)
- *   rather than left unprotected.
+ * - Protective stops on the exchange: after an entry carrying `stops` fills,
+ *   its stop loss and take profit are placed as reduce-only `STOP_MARKET` /
+ *   `TAKE_PROFIT_MARKET` orders (ccxt 4.5 sends Binance USDT-M conditional
+ *   orders to the algo-order API, `POST /fapi/v1/algoOrder`, client id as
+ *   `clientAlgoId`) for the filled quantity, triggers at entry x (1 -/+ the
+ *   fraction), client ids `<entry id>.sl` / `.tp` (idempotent like any order).
+ *   {@link CcxtBroker.maintainProtection} cancels them when the position is
+ *   closed and replaces them (`.sl1`, `.sl2`, ...; new one first, then the old
+ *   one cancelled) when it was reduced. Fills of these orders carry the cause
+ *   `stop_loss` / `take_profit`. A trailing stop is not placed on the venue
+ *   (an order asking for one is rejected, `TrailingStopNotSupported`, rather
+ *   than left unprotected). How this relates to the paper broker's bar-based
+ *   stop rule: docs/trading.md, "Protective stops".
  * - Keys come from the environment or a user-owned file ({@link exchangeKeys});
  *   they are never logged, stored or put in an error message.
  */
 import { readFileSync } from 'node:fs';
 import ccxt, { type Exchange } from 'ccxt';
-import { BrokerError, type Balance, type Broker, type BrokerErrorKind, type Fill, type FundingPayment, type OrderRequest, type OrderState, type OrderStatus, type VenueEvent, type VenuePosition } from './broker.js';
+import { BrokerError, sideSign, type AttachedStops, type Balance, type Broker, type BrokerErrorKind, type Fill, type FundingPayment, type OrderRequest, type OrderState, type OrderStatus, type VenueEvent, type VenuePosition } from './broker.js';
 
 /** API keys of an exchange account. */
 export interface ExchangeKeys {
@@ -84,6 +94,17 @@ export interface CcxtBrokerOptions {
 }
 
 const CLIENT_ID_RE = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+/** Client ids of protective orders: `<entry id>.sl` / `.tp`, then `.sl1`, `.sl2`, ... for replacements. */
+const PROTECTIVE_RE = /\.(sl|tp)(\d*)$/;
+
+/** The fill cause of a protective order's client id ('stop_loss' / 'take_profit'), or null for any other order. */
+export function protectiveCause(clientOrderId: string): 'stop_loss' | 'take_profit' | null {
+  const m = PROTECTIVE_RE.exec(clientOrderId);
+  return m ? (m[1] === 'sl' ? 'stop_loss' : 'take_profit') : null;
+}
+
+/** ccxt's flag that routes fetch/cancel of a Binance USDT-M conditional order to the algo-order API. */
+const triggerParam = (clientOrderId: string) => (protectiveCause(clientOrderId) ? { trigger: true } : {});
 
 /** Maps a ccxt error to the engine's error kinds (see the module header). */
 export function classifyCcxtError(err: unknown): { kind: BrokerErrorKind; code: string } {
@@ -115,40 +136,96 @@ export class CcxtBroker implements Broker {
 
   async submit(o: OrderRequest): Promise<OrderState> {
     if (!CLIENT_ID_RE.test(o.clientOrderId)) throw new BrokerError(`client order id "${o.clientOrderId}" must be 1-36 characters of [.A-Z:/a-z0-9_-] (Binance)`, 'reject', 'BadClientOrderId');
-    if (o.stops && [o.stops.stopLoss, o.stops.takeProfit, o.stops.trailingStop].some((x) => Number.isFinite(x))) throw new BrokerError(`order ${o.clientOrderId}: attached protective stops are not placed on ${this.venue} in this version`, 'reject', 'AttachedStopsNotSupported');
+    if (o.stops && Number.isFinite(o.stops.trailingStop)) throw new BrokerError(`order ${o.clientOrderId}: a trailing stop is not placed on ${this.venue} in this version`, 'reject', 'TrailingStopNotSupported');
+    const protect = o.stops !== undefined && (Number.isFinite(o.stops.stopLoss) || Number.isFinite(o.stops.takeProfit));
+    if (protect && o.clientOrderId.length > 32) throw new BrokerError(`order ${o.clientOrderId}: with protective stops the client id must be at most 32 characters (its stops get ".sl"/".tp" suffixes)`, 'reject', 'BadClientOrderId');
     if ((o.quantity === undefined) === (o.notional === undefined)) throw new BrokerError(`order ${o.clientOrderId} needs exactly one of quantity and notional`, 'reject', 'BadOrder');
     const sym = await this.unified(o.symbol);
     this.orderSymbol.set(o.clientOrderId, sym);
     const params: Record<string, unknown> = { clientOrderId: o.clientOrderId };
     if (o.reduceOnly) params['reduceOnly'] = true;
+    const st = await this.place(o.clientOrderId, async () => {
+      const qty = await this.quantity(sym, o);
+      return this.exchange.createOrder(sym, o.type, o.side, qty, o.type === 'limit' ? o.limitPrice : undefined, params);
+    }, o.symbol);
+    if (protect && st.filledQuantity > 0 && st.averagePrice > 0) await this.protect({ symbol: o.symbol, quantity: sideSign(o.side) * st.filledQuantity, entryPrice: st.averagePrice }, o.stops!, o.clientOrderId);
+    if (o.reduceOnly && st.filledQuantity > 0) await this.maintainProtection();
+    return st;
+  }
+
+  /**
+   * Sends one order with the retry policy: a retryable error is retried after
+   * asking the venue for the client id (it may have arrived before the
+   * connection failed); a "duplicated client order id" answer returns the known order.
+   */
+  private async place(clientOrderId: string, create: () => Promise<unknown>, symbolId: string): Promise<OrderState> {
     let attempt = 0;
     for (;;) {
       try {
-        const qty = await this.quantity(sym, o);
-        const r = await this.exchange.createOrder(sym, o.type, o.side, qty, o.type === 'limit' ? o.limitPrice : undefined, params);
-        return this.state(r as unknown as CcxtOrder, o.symbol);
+        return this.state((await create()) as CcxtOrder, symbolId);
       } catch (err) {
         const c = classifyCcxtError(err);
         if (c.kind === 'reject' && /-4116|duplicate/i.test(String((err as Error).message))) {
-          const known = await this.order(o.clientOrderId);
+          const known = await this.order(clientOrderId);
           if (known) return known;
         }
         if (c.kind !== 'retry') throw this.wrap(err, c);
         if (attempt++ >= this.retries) throw this.wrap(err, c);
         await sleep(this.backoffMs * 2 ** (attempt - 1));
-        // the order may have reached the venue before the connection failed: ask before sending again
-        const known = await this.order(o.clientOrderId).catch(() => null);
+        const known = await this.order(clientOrderId).catch(() => null);
         if (known) return known;
       }
     }
   }
 
+  async protect(position: VenuePosition, stops: AttachedStops, baseClientOrderId: string): Promise<OrderState[]> {
+    const sym = await this.unified(position.symbol);
+    const long = position.quantity > 0, e = position.entryPrice, qty = Math.abs(position.quantity);
+    const out: OrderState[] = [];
+    for (const [kind, frac] of [['sl', stops.stopLoss], ['tp', stops.takeProfit]] as const) {
+      if (!Number.isFinite(frac)) continue;
+      const up = (kind === 'sl') !== long;
+      out.push(await this.placeProtective(sym, position.symbol, `${baseClientOrderId}.${kind}`, kind, long ? 'sell' : 'buy', qty, e * (up ? 1 + frac : 1 - frac)));
+    }
+    return out;
+  }
+
+  private async placeProtective(sym: string, symbolId: string, clientOrderId: string, kind: 'sl' | 'tp', side: 'buy' | 'sell', qty: number, trigger: number): Promise<OrderState> {
+    this.orderSymbol.set(clientOrderId, sym);
+    const amount = Number(this.exchange.amountToPrecision(sym, qty));
+    return this.place(clientOrderId, () => this.exchange.createOrder(sym, kind === 'sl' ? 'STOP_MARKET' : 'TAKE_PROFIT_MARKET', side, amount, undefined, { triggerPrice: trigger, reduceOnly: true, clientOrderId }), symbolId);
+  }
+
+  async maintainProtection(): Promise<{ canceled: number; placed: number }> {
+    const positions = new Map((await this.positions()).map((p) => [p.symbol, p.quantity]));
+    let canceled = 0, placed = 0;
+    for (const id of this.opts.symbols) {
+      const sym = await this.unified(id);
+      const open = ((await this.call(() => this.exchange.fetchOpenOrders(sym, undefined, undefined, { trigger: true }))) as unknown as CcxtOrder[]).filter((r) => protectiveCause(r.clientOrderId ?? '') !== null);
+      const q = positions.get(id) ?? 0;
+      for (const r of open) {
+        const cid = r.clientOrderId!;
+        this.orderSymbol.set(cid, sym);
+        // a protective order closes a position on the other side: a sell protects a long
+        const protects = q !== 0 && (r.side === 'sell') === q > 0;
+        if (protects && Number(r.amount) > Math.abs(q) * (1 + 1e-9)) {
+          const m = PROTECTIVE_RE.exec(cid)!;
+          const next = `${cid.slice(0, m.index)}.${m[1]}${Number(m[2] || 0) + 1}`;
+          await this.placeProtective(sym, id, next, m[1] as 'sl' | 'tp', r.side as 'buy' | 'sell', Math.abs(q), Number(r.triggerPrice ?? r.stopPrice));
+          placed++;
+        } else if (protects) continue;
+        if (await this.cancel(cid)) canceled++;
+      }
+    }
+    return { canceled, placed };
+  }
+
   async cancel(clientOrderId: string): Promise<OrderState | null> {
-    return this.bySymbol(clientOrderId, ['OrderNotFound', 'InvalidOrder'], (sym) => this.exchange.cancelOrder(undefined as unknown as string, sym, { clientOrderId }));
+    return this.bySymbol(clientOrderId, ['OrderNotFound', 'InvalidOrder'], (sym) => this.exchange.cancelOrder(undefined as unknown as string, sym, { clientOrderId, ...triggerParam(clientOrderId) }));
   }
 
   async order(clientOrderId: string): Promise<OrderState | null> {
-    return this.bySymbol(clientOrderId, ['OrderNotFound'], (sym) => this.exchange.fetchOrder(undefined as unknown as string, sym, { clientOrderId }));
+    return this.bySymbol(clientOrderId, ['OrderNotFound'], (sym) => this.exchange.fetchOrder(undefined as unknown as string, sym, { clientOrderId, ...triggerParam(clientOrderId) }));
   }
 
   /** Runs `fn` on the order's symbol (or each traded symbol when unknown) until one answers; error classes in `notFound` mean "not here". */
@@ -169,7 +246,7 @@ export class CcxtBroker implements Broker {
     const out: OrderState[] = [];
     for (const id of this.opts.symbols) {
       const sym = await this.unified(id);
-      const rows = await this.call(() => this.exchange.fetchOpenOrders(sym));
+      const rows = [...(await this.call(() => this.exchange.fetchOpenOrders(sym))), ...(await this.call(() => this.exchange.fetchOpenOrders(sym, undefined, undefined, { trigger: true })))];
       for (const r of rows) out.push(this.state(r as unknown as CcxtOrder, id));
     }
     return out;
@@ -191,7 +268,7 @@ export class CcxtBroker implements Broker {
           cid = o.clientOrderId ?? orderId;
           this.orderClientId.set(orderId, cid);
         }
-        const fill: Fill = { kind: 'fill', fillId: `${id}-${t.id}`, seq: ts, clientOrderId: cid, symbol: id, side: t.side as Fill['side'], quantity: Number(t.amount), price: Number(t.price), fee: Number(t.fee?.cost ?? 0), notional: Number(t.cost ?? Number(t.amount) * Number(t.price)), time: ts, cause: 'order' };
+        const fill: Fill = { kind: 'fill', fillId: `${id}-${t.id}`, seq: ts, clientOrderId: cid, symbol: id, side: t.side as Fill['side'], quantity: Number(t.amount), price: Number(t.price), fee: Number(t.fee?.cost ?? 0), notional: Number(t.cost ?? Number(t.amount) * Number(t.price)), time: ts, cause: protectiveCause(cid) ?? 'order' };
         out.push(fill);
       }
       const funding = await this.call(() => this.exchange.fetchFundingHistory(sym, undefined, undefined, params));
@@ -285,6 +362,8 @@ interface CcxtOrder {
   amount: number;
   filled?: number;
   average?: number | null;
+  triggerPrice?: number;
+  stopPrice?: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

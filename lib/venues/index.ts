@@ -26,4 +26,5 @@ export * from './brain/index.js';
 export * from './jupiter/index.js';
 export * from './market/index.js';
 export * from './broker.js';
-export { CcxtBroker, classifyCcxtError, createExchange, exchangeKeys, EXCHANGE_KEY_ENV, type CcxtBrokerOptions, type ExchangeKeys } from './ccxt.js';
+export { CcxtBroker, classifyCcxtError, protectiveCause, createExchange, exchangeKeys, EXCHANGE_KEY_ENV, type CcxtBrokerOptions, type ExchangeKeys } from './ccxt.js';
+export { CcxtBarFeed, type BarFeed, type ClosedBar } from './ccxt-feed.js';
