@@ -148,6 +148,11 @@ test('screenSignalStrategy: the trial count grows by exactly the configurations 
   const expected = deflatedSharpeReport({ returns: r.test.returns, annualization: r.test.metrics.annualization, nTrials: before + r.configurations, trialSharpeVariance: v });
   assert.ok(Math.abs(r.deflatedSharpe.dsr - expected.dsr) < 1e-9, `${r.deflatedSharpe.dsr} vs ${expected.dsr}`);
   assert.ok(r.signal.metrics.nTrades > 0);
+  // no factor IC and no run before costs in a tuned screen: the reasons say so instead of printing NaN
+  assert.ok(r.failures.every((f) => !/NaN/.test(f.detail)), JSON.stringify(r.failures));
+  const { classifyFailures } = await import('../lib/screen/index.js');
+  assert.deepEqual(classifyFailures({ expectedSign: 1, rankIc: NaN, sharpeGross: NaN, sharpeNet: 0.2 }), [{ kind: 'no_predictive_power', detail: 'no Rank IC measured and net Sharpe 0.20 (need >= 0.5; no run before costs)' }]);
+  assert.deepEqual(classifyFailures({ expectedSign: 1, rankIc: NaN, sharpeGross: NaN, sharpeNet: 0.8 }), []);
   // a second screen is a second set of configurations: counted again
   const r2 = await screenSignalStrategy(strategy, panel, { ...settings, rolling: null }, { store });
   assert.equal(r2.configurations, 6);

@@ -26,9 +26,10 @@
  * 6. failure classification (classify.ts) from the segments, the rolling
  *    windows and the signal stage. No factor-level validation (IC) here: the
  *    factor changes with the tuned parameters; screen a fixed expression with
- *    `screenExpression` for that. No run before costs either: the net test
- *    Sharpe stands in for the gross one (a lower bound), so a strategy whose
- *    costs eat its edge is reported as `no_predictive_power`, not `high_turnover`.
+ *    `screenExpression` for that. No run before costs either (`sharpeGross`
+ *    NaN): the net test Sharpe stands in for the gross one (a lower bound),
+ *    so a strategy whose costs eat its edge is reported as
+ *    `no_predictive_power`, not `high_turnover`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Panel } from '../data/panel.js';
@@ -153,7 +154,7 @@ export async function screenSignalStrategy<P>(strategy: TunedStrategy<P, Backtes
   const r = await tunedSteps(strategy, panel, settings, ctx);
   const check = validateSignals(r.test, (th.signal ?? {}) as Partial<SignalThresholds>);
   const metrics = signalStageMetrics(r.test);
-  const failures = classifyFailures({ expectedSign: 1, rankIc: NaN, sharpeGross: r.walkForward.test.sharpe, sharpeNet: r.walkForward.test.sharpe, ...splitSharpes(r.walkForward, r.rolling), signal: metrics }, th);
+  const failures = classifyFailures({ expectedSign: 1, rankIc: NaN, sharpeGross: NaN, sharpeNet: r.walkForward.test.sharpe, ...splitSharpes(r.walkForward, r.rolling), signal: metrics }, th);
   return { ...r, pass: failures.length === 0, failures, signal: { pass: check.pass, reasons: check.reasons, metrics } };
 }
 
@@ -165,6 +166,6 @@ export async function screenSignalStrategy<P>(strategy: TunedStrategy<P, Backtes
 export async function screenPortfolioStrategy<P, R extends { readonly metrics: TunedMetrics; readonly returns: Float64Array }>(strategy: TunedStrategy<P, R>, panel: Panel, settings: TunedScreenSettings, ctx: TunedScreenContext = {}): Promise<TunedScreenReport<P, R>> {
   const th = settings.thresholds ?? DEFAULT_SCREEN_THRESHOLDS;
   const r = await tunedSteps(strategy, panel, settings, ctx);
-  const failures = classifyFailures({ expectedSign: 1, rankIc: NaN, sharpeGross: r.walkForward.test.sharpe, sharpeNet: r.walkForward.test.sharpe, ...splitSharpes(r.walkForward, r.rolling) }, th);
+  const failures = classifyFailures({ expectedSign: 1, rankIc: NaN, sharpeGross: NaN, sharpeNet: r.walkForward.test.sharpe, ...splitSharpes(r.walkForward, r.rolling) }, th);
   return { ...r, pass: failures.length === 0, failures };
 }
