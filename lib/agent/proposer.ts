@@ -11,7 +11,7 @@ import { flipSign, scaleWindows, wrap, type Mutation } from '../expr/index.js';
 import type { KnowledgeBase } from './kb.js';
 import { FACTOR_FAMILIES, familiesFor, instantiate, type FactorTemplate } from './knowledge.js';
 import { HYPOTHESIS_SCHEMA, PROMPT_VERSION, SYSTEM_PROMPT, buildPrompt, parseProposal, type KbDigestEntry } from './prompt.js';
-import { mulberry32, pickWith, shuffleWith } from '../stats/index.js';
+import { deriveSeed, Rng } from '../stats/index.js';
 import { DEFAULT_PARAMS, DEFAULT_SIGNAL_PARAMS, type FailureKind, type Grammar, type Hypothesis, type HypothesisProposal, type TestOutcome } from './types.js';
 
 /** What a proposer gets for one proposal. */
@@ -224,7 +224,8 @@ export class OfflineProposer implements Proposer {
   async propose(ctx: ProposeContext): Promise<ProposalResult> {
     const all = await ctx.kb.all();
     const known = new Set(all.map((h) => h.canonical));
-    const rng = mulberry32((this.options.seed ?? 7) * 1_000_003 + all.length * 7919 + ctx.iteration);
+    // one stream per (seed, knowledge-base size, iteration): a resumed search draws what an uninterrupted one would
+    const rng = new Rng(deriveSeed(this.options.seed ?? 7, all.length, ctx.iteration));
     const valid = (expr: string) => {
       const r = ctx.grammar.validate(expr, ctx.fields);
       return 'canonical' in r && !known.has(r.canonical) ? r.canonical : undefined;
@@ -250,10 +251,10 @@ export class OfflineProposer implements Proposer {
     const abandonReason = parent && outcome && !outcome.pass ? `abandon ${parent.id}: ${outcome.failures.map((f) => f.kind).join(', ') || 'failed'}; try a new direction` : 'new direction';
 
     // 2. mutate the best stored factor (sometimes)
-    if (rng() < (this.options.mutateBestProb ?? 0.3)) {
+    if (rng.random() < (this.options.mutateBestProb ?? 0.3)) {
       const best = (await ctx.kb.bestTested(3)).filter((h) => h.sharpe > 0);
       if (best.length) {
-        const b = pickWith(rng, best);
+        const b = rng.pick(best);
         for (const cand of refinements(b, new Set(), rng)) {
           const c = valid(cand.expressions[0]!);
           if (c) return done({ ...cand, parentId: b.id, decision: 'refine', decisionReason: `mutation of the best stored factor ${b.id} (Sharpe ${b.sharpe.toFixed(2)}); ${abandonReason}` }, c);
@@ -270,14 +271,14 @@ export class OfflineProposer implements Proposer {
     const perCategory = new Map<string, number>();
     for (const h of all) perCategory.set(h.category, (perCategory.get(h.category) ?? 0) + 1);
     const key = (u: (typeof usable)[number]) => Number(usedTemplates.has(u.t.id)) * 1e6 + (perCategory.get(u.family.category) ?? 0);
-    const order = shuffleWith(rng, usable).sort((a, b) => key(a) - key(b));
+    const order = rng.shuffle(usable).sort((a, b) => key(a) - key(b));
     for (const { family, t } of order) {
-      for (const n of shuffleWith(rng, [...t.windows])) {
-        const m = t.windows2 ? pickWith(rng, t.windows2) : undefined;
+      for (const n of rng.shuffle([...t.windows])) {
+        const m = t.windows2 ? rng.pick(t.windows2) : undefined;
         const expr = instantiate(t, n, m);
         const c = valid(expr);
         if (!c) continue;
-        const decay = pickWith(rng, [0, 0, 3, 5]);
+        const decay = rng.pick([0, 0, 3, 5]);
         return done(
           {
             name: `${t.id}_${n}${m !== undefined ? `_${m}` : ''}`,
@@ -318,7 +319,7 @@ async function chainDepth(kb: KnowledgeBase, h: Hypothesis): Promise<number> {
 }
 
 /** Candidate refinements of a hypothesis for the given failure kinds, most targeted first. */
-function refinements(h: Hypothesis, kinds: ReadonlySet<FailureKind>, rng: () => number): HypothesisProposal[] {
+function refinements(h: Hypothesis, kinds: ReadonlySet<FailureKind>, rng: Rng): HypothesisProposal[] {
   const base = { category: h.category, rationale: h.rationale, expectedSign: h.expectedSign, params: h.params, decision: 'refine' as const };
   const expr = h.expressions[0]!;
   const out: HypothesisProposal[] = [];
@@ -340,7 +341,7 @@ function refinements(h: Hypothesis, kinds: ReadonlySet<FailureKind>, rng: () => 
   if (kinds.has('overfit') || kinds.has('unstable')) {
     add(scaleWindows(expr, 2), { name: `${stem}_slow`, decisionReason: `refine ${h.id}: unstable out of sample, so use longer, smoother windows` });
   }
-  const factors = shuffleWith(rng, [0.5, 0.75, 1.5, 2]);
+  const factors = rng.shuffle([0.5, 0.75, 1.5, 2]);
   for (const f of factors) add(scaleWindows(expr, f), { name: `${stem}_${f < 1 ? 'fast' : 'slow'}`, decisionReason: `refine ${h.id}: vary lookback windows x${f}` });
   const decays = [3, 5, 10].filter((d) => d !== h.params.decay);
   for (const d of decays) {

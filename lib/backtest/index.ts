@@ -63,7 +63,7 @@ export type {
   BarRange, WalkForwardSplit, WalkForwardOptions, RollingOptions, RollingWindow, Scored, WalkForwardReport, RollingReport,
 } from './validation.js';
 export { tuneOnRange, reversalRules } from './tune.js';
-export type { TuneOptions, TuneResult } from './tune.js';
+export type { TuneOptions, TuneResult, TunedConfiguration } from './tune.js';
 
 // figures, strategy documents, export
 export { strategyFigures, isPortfolioResult } from './tearsheet.js';

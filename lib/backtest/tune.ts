@@ -3,6 +3,10 @@
  * default, median pruning across folds), and small rule builders used by the
  * tuned strategies. The objective never sees bars outside the range it is
  * given, so it can serve as the `fit` callback of walkForward / rollingValidation.
+ * Every configuration a study tries is handed to `record` (the screen binds it
+ * to the one trial store, lib/factors `FactorStore.recordConfigurations`, so
+ * the deflated Sharpe counts every configuration; lib/backtest itself never
+ * imports lib/factors).
  */
 import { createStudy, TrialPruned, type Study, type Trial } from '../optimize/study.js';
 import { TPESampler } from '../optimize/samplers.js';
@@ -11,6 +15,20 @@ import type { StudyStorage } from '../optimize/storage.js';
 import type { Sampler } from '../optimize/types.js';
 import type { SignalRules } from './signals.js';
 import type { BarRange } from './validation.js';
+
+/** One configuration a study tried, as handed to {@link TuneOptions.record}. */
+export interface TunedConfiguration<P> {
+  /** Trial number within the study (0-based). */
+  number: number;
+  /** The parameters `suggest` drew. */
+  params: P;
+  /** COMPLETE: all folds scored; PRUNED: stopped after some folds; FAIL: the score threw. */
+  state: 'COMPLETE' | 'PRUNED' | 'FAIL';
+  /** Objective (mean fold score) of a COMPLETE trial; null otherwise. */
+  value: number | null;
+  /** Bars the study tuned on. */
+  range: BarRange;
+}
 
 /** Options of {@link tuneOnRange}. */
 export interface TuneOptions<P> {
@@ -34,6 +52,8 @@ export interface TuneOptions<P> {
   name?: string;
   /** Score used for a non-finite fold score (default -10). */
   badScore?: number;
+  /** Receives every configuration tried (complete, pruned and failed), once, after the study ends. */
+  record?: (configurations: TunedConfiguration<P>[]) => void | Promise<void>;
 }
 
 /** Result of {@link tuneOnRange}. */
@@ -88,6 +108,10 @@ export async function tuneOnRange<P>(opts: TuneOptions<P>): Promise<TuneResult<P
   );
   const best = study.bestTrial;
   const values = study.trials.filter((t) => t.state === 'COMPLETE' && t.value !== null).map((t) => t.value as number);
+  if (opts.record) {
+    const tried = study.trials.filter((t) => chosen.has(t.number));
+    await opts.record(tried.map((t) => ({ number: t.number, params: chosen.get(t.number)!, state: t.state === 'COMPLETE' ? 'COMPLETE' : t.state === 'PRUNED' ? 'PRUNED' : 'FAIL', value: t.state === 'COMPLETE' ? t.value : null, range: opts.range })));
+  }
   return { params: chosen.get(best.number)!, value: best.value!, study, nTrials: study.trials.length, values };
 }
 

@@ -27,7 +27,7 @@ export { evaluateFactor, evaluateFactors, deflatedSharpeFromStore, recordFactorT
 export type { FactorInput, EvaluateFactorOptions } from './evaluate.js';
 export type { FactorReport, Redundancy } from './report.js';
 export { FactorStore } from './store.js';
-export type { TrialFilter, FactorTrialRow } from './store.js';
+export type { TrialFilter, FactorTrialRow, ConfigurationTrial } from './store.js';
 export { multipleTesting } from './multiple.js';
 export type { MultipleTestingRow, MultipleTestingOptions } from './multiple.js';
 export { rankSnapshot, snapshotCorrelation, sampleDates, SNAPSHOT_MISSING } from './redundancy.js';

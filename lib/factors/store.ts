@@ -23,6 +23,15 @@
  *   open (`ALTER TABLE ... ADD COLUMN IF NOT EXISTS`).
  * - `factor_snapshots`: (factor_id, dataset, assets_hash) -> 16-bit per-date
  *   rank percentiles on up to 250 sampled dates (see ./redundancy.ts), base64.
+ * - `config_trials`: one row per configuration a parameter study tried
+ *   (lib/backtest `tuneOnRange` through the screen): run_id (study id +
+ *   trial number), dataset, study, trial_number, params (JSON), state
+ *   (COMPLETE / PRUNED / FAIL), objective (the tuning score, e.g. mean fold
+ *   Sharpe, annualized), sharpe_per_bar (objective / sqrt(annualization) for
+ *   a COMPLETE trial, else NULL), annualization, source. The trial count and
+ *   the Sharpe variance of the deflated Sharpe ({@link FactorStore.trialSharpeStats},
+ *   {@link FactorStore.countTrials}) count these rows with the factor
+ *   trials of the same dataset: every configuration tried is a trial.
  */
 import { Buffer } from 'node:buffer';
 import { Db } from '../db/index.js';
@@ -82,7 +91,39 @@ CREATE TABLE IF NOT EXISTS factor_snapshots (
   PRIMARY KEY (factor_id, dataset, assets_hash)
 );
 ALTER TABLE factor_trials ADD COLUMN IF NOT EXISTS spread_t_nw DOUBLE;
+CREATE TABLE IF NOT EXISTS config_trials (
+  run_id VARCHAR PRIMARY KEY,
+  created_at TIMESTAMP NOT NULL,
+  dataset VARCHAR NOT NULL,
+  study VARCHAR NOT NULL,
+  trial_number INTEGER NOT NULL,
+  params JSON NOT NULL,
+  state VARCHAR NOT NULL,
+  objective DOUBLE,
+  sharpe_per_bar DOUBLE,
+  annualization DOUBLE NOT NULL,
+  source VARCHAR
+);
 `;
+
+/** Every trial of the store as one relation (factor evaluations and tried configurations; the latter have no horizon, delay or factor id). */
+const ALL_TRIALS = `(SELECT dataset, horizon, delay, factor_id, source, ls_sharpe_per_bar FROM factor_trials
+  UNION ALL SELECT dataset, NULL::INTEGER, NULL::INTEGER, NULL::VARCHAR, source, sharpe_per_bar FROM config_trials) AS all_trials`;
+
+/** A configuration a parameter study tried, for {@link FactorStore.recordConfigurations}. */
+export interface ConfigurationTrial {
+  readonly dataset: string;
+  /** Study id, unique per study (run_id = study + ':' + number). */
+  readonly study: string;
+  readonly number: number;
+  readonly params: unknown;
+  readonly state: 'COMPLETE' | 'PRUNED' | 'FAIL';
+  /** Tuning objective (annualized Sharpe or a mean of fold Sharpes); null unless COMPLETE. */
+  readonly objective: number | null;
+  /** Bars per year of the objective's Sharpe. */
+  readonly annualization: number;
+  readonly source?: string;
+}
 
 /** Filter of stored trials; every field optional, combined with AND. */
 export interface TrialFilter {
@@ -291,16 +332,42 @@ export class FactorStore {
     return { updated: rows.length, nTrials, trialSharpeVariance: v };
   }
 
-  /** Number of trials (stored evaluations) matching the filter. */
+  /** Number of trials matching the filter: stored factor evaluations and tried configurations (the latter only match filters on dataset and source). */
   async countTrials(filter?: TrialFilter): Promise<number> {
     const w = where(filter);
-    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM factor_trials ${w.sql}`, w.params);
+    const row = await this.db.one<{ n: number }>(`SELECT count(*) AS n FROM ${ALL_TRIALS} ${w.sql}`, w.params);
     return row ? Number(row.n) : 0;
   }
 
   /**
+   * Records the configurations a parameter study tried (one transaction; a
+   * run id already stored is kept as is), so the deflated Sharpe of the
+   * dataset counts each of them. The per-bar Sharpe is objective /
+   * sqrt(annualization) for a COMPLETE trial.
+   * @returns the number of rows added
+   */
+  async recordConfigurations(rows: readonly ConfigurationTrial[]): Promise<number> {
+    let added = 0;
+    await this.exclusive(() => this.db.transaction(async (db) => {
+      for (const r of rows) {
+        if (!(r.annualization > 0)) throw new RangeError(`recordConfigurations: study ${r.study} trial ${r.number}: annualization must be > 0, got ${r.annualization}`);
+        const runId = `${r.study}:${r.number}`;
+        if (await db.one('SELECT 1 AS x FROM config_trials WHERE run_id = ?', [runId])) continue;
+        const v = r.state === 'COMPLETE' && r.objective !== null && Number.isFinite(r.objective) ? r.objective : null;
+        await db.exec('INSERT INTO config_trials VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+          runId, r.dataset, r.study, r.number, encodeJson(r.params), r.state, r.objective, v === null ? null : v / Math.sqrt(r.annualization), r.annualization, r.source ?? null,
+        ]);
+        added++;
+      }
+    }));
+    return added;
+  }
+
+  /**
    * Trial count and the sample variance (ddof 1) of the per-bar long-short
-   * Sharpe ratios (`ls_sharpe_per_bar`, top minus bottom, finite values only)
+   * Sharpe ratios (`ls_sharpe_per_bar`, top minus bottom, finite values only;
+   * for tried configurations their `sharpe_per_bar`, NULL when pruned or
+   * failed: counted, not in the variance)
    * of the trials matching the filter: the inputs of the deflated Sharpe ratio
    * (Bailey & Lopez de Prado 2014). `extraSharpe` counts one more trial not
    * stored yet (with that per-bar Sharpe). variance is NaN with fewer than 2
@@ -310,7 +377,7 @@ export class FactorStore {
     const w = where(filter);
     const row = await this.db.one<{ n: number; s: number | null; ss: number | null; nf: number }>(
       `SELECT count(*) AS n, sum(ls_sharpe_per_bar) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS s,
-              count(*) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS nf FROM factor_trials ${w.sql}`,
+              count(*) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS nf FROM ${ALL_TRIALS} ${w.sql}`,
       w.params,
     );
     let n = Number(row?.n ?? 0);
@@ -327,7 +394,7 @@ export class FactorStore {
     if (nf < 2) return { nTrials: n, variance: NaN, nFinite: nf };
     const m = sum / nf;
     const dev = await this.db.one<{ ss: number | null }>(
-      `SELECT sum((ls_sharpe_per_bar - ?) * (ls_sharpe_per_bar - ?)) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS ss FROM factor_trials ${w.sql}`,
+      `SELECT sum((ls_sharpe_per_bar - ?) * (ls_sharpe_per_bar - ?)) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS ss FROM ${ALL_TRIALS} ${w.sql}`,
       [m, m, ...w.params],
     );
     let ss = dev?.ss ?? 0;

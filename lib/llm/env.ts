@@ -51,16 +51,6 @@ export function maskSecret(secret: string | undefined): string {
   return `${secret.slice(0, 3)}…(${secret.length} chars)`;
 }
 
-/**
- * Removes every occurrence of the given secrets from a text (error messages
- * from HTTP libraries can echo headers).
- */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
-}
-
 /** Whether a URL points at this machine (localhost, 127.0.0.1, ::1): a local server may need no API key. */
 export function isLocalUrl(url: string): boolean {
   try {

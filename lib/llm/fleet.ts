@@ -33,7 +33,7 @@ import { OllamaModelOps, type LoadedModel } from './models.js';
 import { llamaCppTierKind } from './fleet-llama-cpp.js';
 import { isOomError, oomLogLines } from './oom.js';
 import { OllamaProvider } from './provider-ollama.js';
-import { backoffMs, sleepMs } from './retry.js';
+import { backoffMs, sleepMs } from '../core/retry.js';
 import { LlmError, type ChatOptions, type ChatResult, type LlmProvider } from './types.js';
 
 /** Context a tier provider is built with. */

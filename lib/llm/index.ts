@@ -10,9 +10,11 @@
 export * from './types.js';
 export { splitThinking, parseJsonAnswer } from './think.js';
 export type { SplitAnswer, JsonParse } from './think.js';
-export { withRetry, backoffMs, sleepMs } from './retry.js';
+export { withRetry } from './retry.js';
+export { backoffMs, sleepMs } from '../core/retry.js';
 export type { RetryOptions } from './retry.js';
-export { parseDotEnv, envSetting, maskSecret, redact } from './env.js';
+export { parseDotEnv, envSetting, maskSecret } from './env.js';
+export { redact } from '../core/redact.js';
 export { redactUrlCredentials, splitUrlCredentials } from './redact.js';
 export type { SplitCredentials } from './redact.js';
 export { DEFAULT_LLM_LIMITS, truncateText, capResponse, guardedFetch, replyTooLarge } from './limits.js';

@@ -13,7 +13,8 @@
  * `ollama pull <model>` command.
  */
 import { Ollama } from 'ollama';
-import { httpError, isConnectionError, modelMissing, networkCode, timedOut, unreachable } from './errors.js';
+import { isConnectionError, networkCode } from '../core/net.js';
+import { httpError, modelMissing, timedOut, unreachable } from './errors.js';
 import { matchOom } from './oom.js';
 import { LlmError } from './types.js';
 

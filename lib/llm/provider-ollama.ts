@@ -7,7 +7,8 @@
  */
 import { Ollama } from 'ollama';
 import { envSetting } from './env.js';
-import { httpError, isConnectionError, modelMissing, networkCode, timedOut, unreachable } from './errors.js';
+import { isConnectionError, networkCode } from '../core/net.js';
+import { httpError, modelMissing, timedOut, unreachable } from './errors.js';
 import { DEFAULT_LLM_LIMITS, guardedFetch } from './limits.js';
 import { redactUrlCredentials, splitUrlCredentials } from './redact.js';
 import { chainRetry, withRetry, type RetryOptions } from './retry.js';

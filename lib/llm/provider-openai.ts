@@ -6,8 +6,10 @@
  * logged or returned: error messages are redacted.
  */
 import OpenAI from 'openai';
-import { envSetting, isLocalUrl, redact } from './env.js';
-import { httpError, isConnectionError, modelMissing, networkCode, timedOut, unreachable } from './errors.js';
+import { redact } from '../core/redact.js';
+import { envSetting, isLocalUrl } from './env.js';
+import { isConnectionError, networkCode } from '../core/net.js';
+import { httpError, modelMissing, timedOut, unreachable } from './errors.js';
 import { DEFAULT_LLM_LIMITS, guardedFetch } from './limits.js';
 import { redactUrlCredentials, splitUrlCredentials } from './redact.js';
 import { chainRetry, withRetry, type RetryOptions } from './retry.js';

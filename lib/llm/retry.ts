@@ -3,6 +3,7 @@
  * "Exponential Backoff And Jitter", 2015): wait a uniform random time in
  * [0, min(maxMs, baseMs * 2^attempt)] before each retry.
  */
+import { backoffMs, sleepMs } from '../core/retry.js';
 import { LlmError } from './types.js';
 
 /** Retry policy. */
@@ -21,15 +22,6 @@ export interface RetryOptions {
   readonly onRetry?: (err: LlmError, attempt: number, waitMs: number) => void;
 }
 
-/** Default sleep: a timer promise. */
-export function sleepMs(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** The backoff before retry number `attempt` (0-based): full jitter on base * 2^attempt, capped. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, u: number): number {
-  return Math.floor(u * Math.min(maxMs, baseMs * 2 ** attempt));
-}
 
 /**
  * Runs `fn` until it resolves, retrying only {@link LlmError}s with

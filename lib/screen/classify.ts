@@ -64,7 +64,7 @@ export interface ClassifyInput {
   readonly rankIc: number;
   /** Two-sided p-value of the mean Rank IC (undefined: not measured, only |IC| counts). */
   readonly rankIcP?: number;
-  /** Annualized Sharpe before costs (test split or full). */
+  /** Annualized Sharpe before costs (test split or full); NaN: not measured (the net Sharpe, a lower bound, is used instead). */
   readonly sharpeGross: number;
   /** Annualized Sharpe after costs (test split or full): the headline. */
   readonly sharpeNet: number;
@@ -147,10 +147,14 @@ export function classifyFailures(x: ClassifyInput, th: ScreenThresholds = DEFAUL
   }
   const signed = x.rankIc * x.expectedSign;
   const strong = Math.abs(x.rankIc) >= th.minAbsRankIc && (x.rankIcP === undefined || x.rankIcP < th.maxIcPValue);
+  // not measured (a tuned strategy: no fixed factor, no run before costs): the net Sharpe is the evidence, and a lower bound of the gross one
+  const grossMeasured = !Number.isNaN(x.sharpeGross);
+  const sharpeGross = grossMeasured ? x.sharpeGross : x.sharpeNet;
   if (Number.isFinite(x.rankIc) && strong && signed < 0) {
     out.push({ kind: 'wrong_sign', detail: `mean Rank IC ${f3(x.rankIc)}${x.rankIcP !== undefined ? ` (p ${f3(x.rankIcP)})` : ''} has the opposite sign to the expected ${x.expectedSign > 0 ? '+' : '-'}; flip the expression` });
-  } else if (!(strong && Number.isFinite(x.rankIc)) && !(x.sharpeGross >= th.minSharpe)) {
-    out.push({ kind: 'no_predictive_power', detail: `mean Rank IC ${f3(x.rankIc)}${x.rankIcP !== undefined ? ` (p ${f3(x.rankIcP)})` : ''} (need |IC| >= ${th.minAbsRankIc} with p < ${th.maxIcPValue}) and gross Sharpe ${f2(x.sharpeGross)} (need >= ${th.minSharpe})` });
+  } else if (!(strong && Number.isFinite(x.rankIc)) && !(sharpeGross >= th.minSharpe)) {
+    const ic = Number.isNaN(x.rankIc) && x.rankIcP === undefined ? 'no Rank IC measured' : `mean Rank IC ${f3(x.rankIc)}${x.rankIcP !== undefined ? ` (p ${f3(x.rankIcP)})` : ''} (need |IC| >= ${th.minAbsRankIc} with p < ${th.maxIcPValue})`;
+    out.push({ kind: 'no_predictive_power', detail: `${ic} and ${grossMeasured ? 'gross' : 'net'} Sharpe ${f2(sharpeGross)} (need >= ${th.minSharpe}${grossMeasured ? '' : '; no run before costs'})` });
   } else if (signed >= 0 || !Number.isFinite(x.rankIc)) {
     const turnoverHigh = x.turnover !== undefined && x.turnover > th.maxTurnover;
     if (x.sharpeGross >= th.minSharpe && !(x.sharpeNet >= th.minSharpe)) {

@@ -9,10 +9,15 @@
  * const r = await screenExpression('-ts_delta(close, 5)', panel, { portfolio: { decay: 3 } }, { store });
  * r.pass; r.failures; r.walkForward?.test.sharpe; r.deflatedSharpe?.dsr;
  * ```
+ * Tuned strategies (parameters drawn by a study on each train range, every
+ * configuration counted in the trial store): `screenSignalStrategy`,
+ * `screenPortfolioStrategy` (strategy.ts), sharing the steps in steps.ts.
  * Imports only downward: lib/expr, lib/factors, lib/backtest (never lib/agent).
  * @module
  */
 export { screenExpression, computeScreen, completeScreen, screenSplitMetrics, screenHeadline } from './screen.js';
 export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics, ScreenComputation } from './screen.js';
+export { screenSignalStrategy, screenPortfolioStrategy } from './strategy.js';
+export type { TunedStrategy, TunedMetrics, TunedScreenSettings, TunedScreenContext, TunedScreenReport, SignalScreenReport } from './strategy.js';
 export { classifyFailures, classifySignal, MIN_EDGE_T, DEFAULT_SCREEN_THRESHOLDS } from './classify.js';
 export type { FailureKind, FailureReason, ScreenThresholds, ClassifyInput } from './classify.js';

@@ -37,14 +37,15 @@
  */
 import type { Panel } from '../data/panel.js';
 import { evaluate, lookback, negate, parse, canonical, type Expr, type ExprCache } from '../expr/index.js';
-import { deflatedSharpeReport, type DeflatedSharpeResult } from '../stats/index.js';
+import type { DeflatedSharpeResult } from '../stats/index.js';
 import { evaluateFactor, openDefaultStore, rankSnapshot, recordFactorTrial, type FactorReport, type FactorStore, type RankSnapshot } from '../factors/index.js';
 import {
-  defaultRollingWindows, resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
+  resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
   type BarRange, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type SignalStage,
   type SignalStageParams, type WalkForwardReport,
 } from '../backtest/index.js';
 import { classifyFailures, DEFAULT_SCREEN_THRESHOLDS, type FailureReason, type ScreenThresholds } from './classify.js';
+import { deflateOutOfSample, rollingWindowsFor, splitSharpes } from './steps.js';
 
 /** A candidate: an expression (source or AST), or an expression with its values (dates x assets of the whole panel) already computed. */
 export type ScreenCandidate = string | Expr | { readonly expression: string | Expr; readonly values: Float64Array };
@@ -214,9 +215,9 @@ export async function computeScreen(candidate: ScreenCandidate, panel: Panel, se
   ctx.onProgress?.('signal', { trades: signal.test.nTrades, win_rate: signal.test.winRate, profit_factor: signal.test.profitFactor, gross_profit_factor: signal.test.grossProfitFactor, expectancy_bps: signal.test.expectancy * 1e4, signals_per_1000_bars: signal.test.signalsPer1000Bars });
 
   // 5. rolling windows
-  const def = settings.rolling ?? defaultRollingWindows(panel.frequency, panel.market);
+  const def = rollingWindowsFor(panel, warm, settings.rolling);
   let rolling: RollingReport<null, PortfolioMetrics> | null = null;
-  if (warm + def.train + def.test <= T) {
+  if (def) {
     rolling = await rollingValidation<null, PortfolioMetrics>({ nBars: T, start: warm, train: def.train, test: def.test, fit: () => null, evaluate: (_p, r) => sim(r, costBps).metrics });
     ctx.onProgress?.('rolling', { windows: rolling.windows.length, positive_share: rolling.positiveShare, mean_test_sharpe: rolling.meanTestSharpe });
   }
@@ -248,7 +249,7 @@ export async function completeScreen(c: ScreenComputation, assets: readonly stri
 
   // 6. deflated Sharpe of the out-of-sample net returns with the store's trial count
   const ds = factor.deflatedSharpe;
-  const deflated = ds ? deflatedSharpeReport({ returns: c.testReturns!, annualization: full.annualization, nTrials: ds.nTrials, trialSharpeVariance: ds.trialSharpeVariance }) : null;
+  const deflated = ds ? deflateOutOfSample(c.testReturns!, full.annualization, ds) : null;
 
   // 7. classification
   const red = factor.redundancy;
@@ -261,10 +262,7 @@ export async function completeScreen(c: ScreenComputation, assets: readonly stri
       sharpeGross: testGross.sharpe,
       sharpeNet: wf.test.sharpe,
       turnover: full.turnover,
-      trainSharpe: wf.train.sharpe,
-      testSharpe: wf.test.sharpe,
-      validationSharpe: wf.validation.sharpe,
-      ...(rolling ? { windowSharpes: rolling.windows.map((w) => w.test.sharpe) } : {}),
+      ...splitSharpes(wf, rolling),
       ...(redundantWithOther ? { maxCorrelation: red.maxAbsCorr, correlatedWith: red.with ?? red.withId ?? '?' } : {}),
       signal: signal.test,
     },

@@ -11,4 +11,4 @@ export * from './performance.js';
 export * from './multiple.js';
 export * from './newey-west.js';
 export * from './rank.js';
-export { Rng, deriveSeed, randomSeed, mulberry32, pickWith, shuffleWith } from './rng.js';
+export { Rng, deriveSeed, randomSeed } from './rng.js';

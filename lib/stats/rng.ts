@@ -170,35 +170,3 @@ function rotl(x: number, k: number): number {
 export function randomSeed(): number {
   return Math.floor(Math.random() * 4294967296) >>> 0;
 }
-
-/**
- * mulberry32 (Tommy Ettinger, public domain): a 32-bit state generator with
- * period 2^32, returning uniform floats in [0, 1). The offline research
- * proposer's stream, kept so that seeded research runs recorded in knowledge
- * bases (and notebook 06) reproduce exactly; new code uses {@link Rng}.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A uniformly chosen element of a non-empty array from a `() => number` stream in [0, 1): items[floor(u n)]. @throws RangeError on an empty array. */
-export function pickWith<T>(u: () => number, items: readonly T[]): T {
-  if (items.length === 0) throw new RangeError('pickWith: empty array');
-  return items[Math.floor(u() * items.length)]!;
-}
-
-/** Fisher–Yates shuffle in place from a `() => number` stream in [0, 1) (j = floor(u (i + 1))); returns `xs`. */
-export function shuffleWith<T>(u: () => number, xs: T[]): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(u() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}

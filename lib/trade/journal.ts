@@ -79,6 +79,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS trade_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS trade_orders (client_order_id VARCHAR PRIMARY KEY, bar INTEGER, phase VARCHAR, signal_bar INTEGER, symbol VARCHAR, side VARCHAR, quantity DOUBLE, notional DOUBLE, tag VARCHAR, request VARCHAR, status VARCHAR, venue_order_id VARCHAR, reason VARCHAR, time BIGINT)`,
   `CREATE TABLE IF NOT EXISTS trade_fills (fill_id VARCHAR PRIMARY KEY, seq BIGINT, client_order_id VARCHAR, symbol VARCHAR, side VARCHAR, quantity DOUBLE, price DOUBLE, fee DOUBLE, notional DOUBLE, time BIGINT, cause VARCHAR, bar INTEGER)`,
+  // fees in other assets (JSON of Fill.otherFees, e.g. a Solana network fee in SOL); added after the first release, so journals created before get it too
+  `ALTER TABLE trade_fills ADD COLUMN IF NOT EXISTS other_fees VARCHAR`,
   `CREATE TABLE IF NOT EXISTS trade_funding (funding_id VARCHAR PRIMARY KEY, seq BIGINT, symbol VARCHAR, amount DOUBLE, time BIGINT, bar INTEGER)`,
   `CREATE TABLE IF NOT EXISTS trade_positions (symbol VARCHAR PRIMARY KEY, qty DOUBLE, entry_price DOUBLE, entry_bar INTEGER, signal_bar INTEGER, fees DOUBLE, funding DOUBLE)`,
   `CREATE TABLE IF NOT EXISTS trade_trades (n INTEGER PRIMARY KEY, symbol VARCHAR, side INTEGER, signal_bar INTEGER, entry_bar INTEGER, exit_bar INTEGER, size DOUBLE, entry_price DOUBLE, exit_price DOUBLE, pnl DOUBLE, fees DOUBLE, funding DOUBLE, reason VARCHAR)`,
@@ -229,7 +231,7 @@ export class Journal implements PaperOrderLog {
   async recordFill(f: Fill, bar: number, position: JournalPosition | null, previous: JournalPosition | null, trade: JournalTrade | null, account: JournalAccount): Promise<boolean> {
     if (this.seen.has(f.fillId)) return false;
     await this.tx(async (db) => {
-      await db.exec('INSERT INTO trade_fills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [f.fillId, f.seq, f.clientOrderId, f.symbol, f.side, f.quantity, f.price, f.fee, f.notional, f.time, f.cause, bar]);
+      await db.exec('INSERT INTO trade_fills (fill_id, seq, client_order_id, symbol, side, quantity, price, fee, notional, time, cause, bar, other_fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [f.fillId, f.seq, f.clientOrderId, f.symbol, f.side, f.quantity, f.price, f.fee, f.notional, f.time, f.cause, bar, f.otherFees?.length ? JSON.stringify(f.otherFees) : null]);
       await this.putPosition(f.symbol, position, previous !== null);
       if (trade) await this.insertTrade(trade);
       await db.exec(`UPDATE trade_orders SET status = 'filled' WHERE client_order_id = ? AND status = 'sending'`, [f.clientOrderId]);

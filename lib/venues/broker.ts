@@ -2,11 +2,10 @@
  * The `Broker` port: what the trading engine needs from a venue, and nothing
  * venue-specific (it lives in lib/venues so venue adapters implement it
  * without importing lib/trade; lib/trade/broker.ts re-exports it). Implementations: `PaperBroker` (lib/trade/paper.ts, the
- * backtest's fill conventions on replayed or live bars) and `CcxtBroker`
- * (lib/venues, any ccxt exchange). The Solana/Jupiter swap broker does not
- * implement it yet (lib/venues/jupiter/broker.ts, "Broker port fit", lists
- * which points a swap venue cannot meet today). Every implementation passes
- * the contract suite in `test/helpers/broker-contract.ts`.
+ * backtest's fill conventions on replayed or live bars), `CcxtBroker`
+ * (lib/venues, any ccxt exchange) and `JupiterBroker` (lib/venues/jupiter,
+ * Solana swaps; its header says what a swap venue does differently). Every
+ * implementation passes the contract suite in `test/helpers/broker-contract.ts`.
  *
  * Contract (each point is checked by the suite):
  * - `submit` is idempotent by `clientOrderId`: submitting an id the venue
@@ -23,7 +22,9 @@
  *   order is refused: insufficient funds, bad size), `halt` (authentication,
  *   unknown state: stop trading).
  * Units: quantities in base units (> 0; the side gives the sign), prices and
- * notionals in quote units, fees in quote units, times epoch ms UTC.
+ * notionals in quote units, fees in quote units, times epoch ms UTC. A fee a
+ * venue charges in another asset (a Solana swap's network fee in SOL) is
+ * listed in `Fill.otherFees` in that asset's units, never converted.
  */
 
 /** Buy or sell. */
@@ -80,6 +81,12 @@ export interface OrderState {
 /** Why a fill happened: an order of the engine, or a venue-side protective exit. */
 export type FillCause = 'order' | 'stop_loss' | 'take_profit' | 'trailing_stop';
 
+/** A fee charged in an asset other than the quote, in that asset's whole units (e.g. `{asset: 'SOL', amount: 0.00001}`). */
+export interface AssetFee {
+  asset: string;
+  amount: number;
+}
+
 /** One execution. */
 export interface Fill {
   kind: 'fill';
@@ -95,6 +102,8 @@ export interface Fill {
   price: number;
   /** Fee paid, quote units. */
   fee: number;
+  /** Fees paid in other assets (not included in `fee`, not converted); absent when none. */
+  otherFees?: readonly AssetFee[];
   /** Notional the fee was charged on (quantity x price, or the order's notional). */
   notional: number;
   time: number;

@@ -14,8 +14,8 @@
  *
  * @module
  */
-import { isConnectionError } from '../llm/errors.js';
-import { redact } from '../llm/env.js';
+import { isConnectionError } from '../core/net.js';
+import { redact } from '../core/redact.js';
 import { VenueError, type VenueName } from './errors.js';
 import { retryAfterSeconds, sleepMs, waitAfter429, type BackoffOptions } from './limits.js';
 

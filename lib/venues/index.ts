@@ -7,8 +7,8 @@
  * masked; errors are {@link VenueError}s shaped like `LlmError`.
  * What ran against the real services: nothing (see lib/venues/README.md).
  *
- * Import rules: venues imports db, data, expr, backtest, llm (retry and
- * redaction helpers); never trade.
+ * Import rules: venues imports core (retry, transport errors, redaction),
+ * db, data, expr, backtest; never trade, never llm.
  *
  * @module
  */

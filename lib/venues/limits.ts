@@ -3,11 +3,11 @@
  * semaphore (BRAIN simulations in flight), a minimum-interval rate limiter
  * (requests per minute of Birdeye / DexScreener / Jupiter), and the wait
  * before retrying a 429 (the server's `Retry-After`, else exponential backoff
- * with full jitter, `lib/llm/retry.ts` `backoffMs`).
+ * with full jitter, `lib/core/retry.ts` `backoffMs`).
  *
  * @module
  */
-import { backoffMs, sleepMs } from '../llm/retry.js';
+import { backoffMs, sleepMs } from '../core/retry.js';
 
 export { sleepMs };
 

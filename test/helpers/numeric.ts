@@ -22,5 +22,19 @@ export function lcg(seed: number): () => number {
   };
 }
 
-
-export { mulberry32 } from '../../lib/stats/index.js';
+/**
+ * mulberry32 (Tommy Ettinger, public domain): a 32-bit state generator with
+ * period 2^32, returning uniform floats in [0, 1). Test fixtures only (the
+ * synthetic panels and the tiny GGUF model keep their exact values); the
+ * library's one generator is lib/stats `Rng`.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -19,7 +19,7 @@
  */
 import { exprGrammar } from '../../lib/agent/grammar.js';
 import { SYSTEM_PROMPT } from '../../lib/agent/prompt.js';
-import { mulberry32 } from '../../lib/stats/rng.js';
+import { mulberry32 } from './numeric.js';
 import { writeGguf, type GgufKv, type GgufTensor } from '../../lib/llm/gguf.js';
 
 /** Shape and seed of the tiny model. */

@@ -2,7 +2,8 @@
  * A Solana JSON-RPC 2.0 client for the calls a swap needs (Solana RPC
  * reference): getBalance, getTokenAccountsByOwner (jsonParsed),
  * getAccountInfo (mint decimals), getBlockHeight, simulateTransaction,
- * sendTransaction, getSignatureStatuses. Over the venue HTTP layer, so every
+ * sendTransaction, getSignatureStatuses, getTransaction (jsonParsed, v0
+ * transactions: the confirmed balances a fill is read from). Over the venue HTTP layer, so every
  * call is recorded; 429 retried after Retry-After / backoff.
  *
  * @module
@@ -39,6 +40,39 @@ export interface SignatureStatus {
   readonly slot: number;
   readonly confirmationStatus: 'processed' | 'confirmed' | 'finalized' | null;
   readonly err: unknown;
+}
+
+/** A token account balance inside a transaction's meta (`preTokenBalances` / `postTokenBalances`). */
+export interface TransactionTokenBalance {
+  /** Index into the transaction's account keys. */
+  readonly accountIndex: number;
+  readonly mint: string;
+  /** Owner of the token account (absent on very old transactions). */
+  readonly owner?: string;
+  readonly uiTokenAmount: { readonly amount: string; readonly decimals: number };
+}
+
+/**
+ * A confirmed transaction as `getTransaction` returns it with
+ * `encoding: 'jsonParsed'` and `maxSupportedTransactionVersion: 0` (Solana RPC
+ * reference, "getTransaction"); only the fields a fill is read from.
+ * Balances are lamports per account key, in account-key order (lookup-table
+ * addresses included, as jsonParsed lists them).
+ */
+export interface ConfirmedTransaction {
+  readonly slot: number;
+  /** Unix seconds (null when the node does not know it). */
+  readonly blockTime: number | null;
+  readonly meta: {
+    readonly err: unknown;
+    /** Lamports charged: base fee per signature + the priority fee. */
+    readonly fee: number;
+    readonly preBalances: readonly number[];
+    readonly postBalances: readonly number[];
+    readonly preTokenBalances?: readonly TransactionTokenBalance[];
+    readonly postTokenBalances?: readonly TransactionTokenBalance[];
+  } | null;
+  readonly transaction: { readonly message: { readonly accountKeys: readonly ({ readonly pubkey: string } | string)[] } };
 }
 
 /** JSON-RPC client of a Solana cluster. */
@@ -116,5 +150,15 @@ export class SolanaRpc {
   async getSignatureStatuses(signatures: readonly string[]): Promise<(SignatureStatus | null)[]> {
     const r = await this.call<{ value: (SignatureStatus | null)[] }>('getSignatureStatuses', [signatures, { searchTransactionHistory: true }]);
     return r.value;
+  }
+
+  /**
+   * A landed transaction by signature (jsonParsed; commitment 'confirmed' at
+   * least: the RPC does not serve 'processed' here), or null while the node
+   * does not have it.
+   */
+  async getTransaction(signature: string): Promise<ConfirmedTransaction | null> {
+    const commitment = this.commitment === 'processed' ? 'confirmed' : this.commitment;
+    return this.call<ConfirmedTransaction | null>('getTransaction', [signature, { encoding: 'jsonParsed', commitment, maxSupportedTransactionVersion: 0 }]);
   }
 }
