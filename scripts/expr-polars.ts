@@ -138,7 +138,8 @@ function polarsStep(e: Expr, fields: readonly string[], visit: (x: Expr) => V): 
     case 'ts_cov': return rollCov(x(), y(), d(2), true);
     case 'ts_corr': {
       const w = d(2);
-      const vx = bySym(x().rollingVar({ windowSize: w, ddof: 0 })), vy = bySym(y().rollingVar({ windowSize: w, ddof: 0 }));
+      // population variances from rolling means, like the covariance (the binding's rollingVar ignores ddof)
+      const vx = rollCov(x(), x(), w, false), vy = rollCov(y(), y(), w, false);
       return finite(rollCov(x(), y(), w, false).div(vx.mul(vy).pow(0.5)));
     }
     default: throw new PolarsUnsupported(e.op);
