@@ -24,6 +24,7 @@
  */
 import { ADX, ATR, BollingerBands, CCI, EMA, MACD, MFI, OBV, RSI, SMA, Stochastic, WMA } from 'technicalindicators';
 import type { Arr } from './kernels.js';
+import { bollingerPanel, smaPanel } from './indicator-kernels.js';
 
 /** One indicator: its series inputs (names) and numeric parameters, and a call of the package on plain arrays. */
 export interface IndicatorDef {
@@ -37,6 +38,11 @@ export interface IndicatorDef {
   readonly description: string;
   /** Runs the package on one contiguous run; returns outputs (right-aligned to the inputs, shorter by the warm-up). */
   readonly compute: (inputs: number[][], params: number[]) => (number | undefined)[];
+  /**
+   * The same values as `compute` run per asset and run by {@link runIndicatorPackage}, bit for bit,
+   * as one kernel over the dates x assets panel (lib/expr/indicator-kernels.ts); used when present.
+   */
+  readonly panel?: (inputs: readonly Arr[], params: readonly number[], T: number, N: number, out: Arr) => Arr;
 }
 
 const win = (name: string, def: number) => ({ name, default: def, min: 1, integer: true });
@@ -51,15 +57,15 @@ function macd(values: number[], p: number[]): MacdOut[] {
 
 /** The indicator operators, in registry order. */
 export const INDICATORS: readonly IndicatorDef[] = [
-  { name: 'sma', inputs: ['x'], params: [win('d', 20)], description: 'simple moving average of the last d bars (technicalindicators SMA)', compute: ([x], [d]) => SMA.calculate({ values: x!, period: d! }) },
+  { name: 'sma', inputs: ['x'], params: [win('d', 20)], description: 'simple moving average of the last d bars (technicalindicators SMA)', compute: ([x], [d]) => SMA.calculate({ values: x!, period: d! }), panel: ([x], [d], T, N, out) => smaPanel(x!, T, N, d!, out) },
   { name: 'ema', inputs: ['x'], params: [win('d', 20)], description: 'exponential moving average, alpha = 2/(d+1), seeded with the SMA of the first d bars (technicalindicators EMA)', compute: ([x], [d]) => EMA.calculate({ values: x!, period: d! }) },
   { name: 'wma', inputs: ['x'], params: [win('d', 20)], description: 'linearly weighted moving average, weights 1..d with d on the current bar (technicalindicators WMA)', compute: ([x], [d]) => WMA.calculate({ values: x!, period: d! }) },
   { name: 'rsi', inputs: ['x'], params: [win('d', 14)], description: "Wilder's RSI in [0, 100] over d changes (Wilder smoothing of average gain/loss; 100 when the average loss is 0; rounded to 2 decimals by the package)", compute: ([x], [d]) => RSI.calculate({ values: x!, period: d! }) },
   { name: 'macd', inputs: ['x'], params: [win('fast', 12), win('slow', 26), win('signal', 9)], description: 'MACD line: EMA(x, fast) - EMA(x, slow)', compute: ([x], p) => macd(x!, p).map((o) => o.MACD) },
   { name: 'macd_signal', inputs: ['x'], params: [win('fast', 12), win('slow', 26), win('signal', 9)], description: 'MACD signal line: EMA of the MACD line over `signal` bars', compute: ([x], p) => macd(x!, p).map((o) => o.signal) },
   { name: 'macd_hist', inputs: ['x'], params: [win('fast', 12), win('slow', 26), win('signal', 9)], description: 'MACD histogram: MACD line - signal line', compute: ([x], p) => macd(x!, p).map((o) => o.histogram) },
-  { name: 'bb_percent_b', inputs: ['x'], params: [win('d', 20), { name: 'k', default: 2, min: 0, integer: false }], description: 'Bollinger %B: (x - lower) / (upper - lower), bands = SMA(x, d) +- k * population std over d bars', compute: ([x], [d, k]) => (BollingerBands.calculate({ values: x!, period: d!, stdDev: k! }) as BbOut[]).map((o) => o.pb) },
-  { name: 'bb_bandwidth', inputs: ['x'], params: [win('d', 20), { name: 'k', default: 2, min: 0, integer: false }], description: 'Bollinger bandwidth: (upper - lower) / middle, middle = SMA(x, d), bands +- k * population std', compute: ([x], [d, k]) => (BollingerBands.calculate({ values: x!, period: d!, stdDev: k! }) as BbOut[]).map((o) => (o.upper - o.lower) / o.middle) },
+  { name: 'bb_percent_b', inputs: ['x'], params: [win('d', 20), { name: 'k', default: 2, min: 0, integer: false }], description: 'Bollinger %B: (x - lower) / (upper - lower), bands = SMA(x, d) +- k * population std over d bars', compute: ([x], [d, k]) => (BollingerBands.calculate({ values: x!, period: d!, stdDev: k! }) as BbOut[]).map((o) => o.pb), panel: ([x], [d, k], T, N, out) => bollingerPanel(x!, T, N, d!, k!, 'percent_b', out) },
+  { name: 'bb_bandwidth', inputs: ['x'], params: [win('d', 20), { name: 'k', default: 2, min: 0, integer: false }], description: 'Bollinger bandwidth: (upper - lower) / middle, middle = SMA(x, d), bands +- k * population std', compute: ([x], [d, k]) => (BollingerBands.calculate({ values: x!, period: d!, stdDev: k! }) as BbOut[]).map((o) => (o.upper - o.lower) / o.middle), panel: ([x], [d, k], T, N, out) => bollingerPanel(x!, T, N, d!, k!, 'bandwidth', out) },
   { name: 'atr', inputs: ['high', 'low', 'close'], params: [win('d', 14)], description: "average true range: Wilder smoothing over d bars of max(high - low, |high - prev close|, |low - prev close|); first value at bar d", compute: ([h, l, c], [d]) => ATR.calculate({ high: h!, low: l!, close: c!, period: d! }) },
   { name: 'adx', inputs: ['high', 'low', 'close'], params: [win('d', 14)], description: "Wilder's average directional index in [0, 100] over d bars", compute: ([h, l, c], [d]) => (ADX.calculate({ high: h!, low: l!, close: c!, period: d! }) as { adx: number }[]).map((o) => o.adx) },
   { name: 'obv', inputs: ['close', 'volume'], params: [], description: 'on-balance volume: cumulative sum of +volume on up closes, -volume on down closes, from the first bar of the run (first value at its second bar)', compute: ([c, v]) => OBV.calculate({ close: c!, volume: v! }) },
@@ -71,10 +77,17 @@ export const INDICATORS: readonly IndicatorDef[] = [
 
 /**
  * Runs an indicator per asset over contiguous runs of finite inputs, writing
- * right-aligned outputs (NaN in warm-ups, gaps and for non-finite outputs).
+ * right-aligned outputs (NaN in warm-ups, gaps and for non-finite outputs):
+ * through its panel kernel when it has one (same values), else through the
+ * package ({@link runIndicatorPackage}).
  * `inputs` are dates x assets arrays (length T * N).
  */
 export function runIndicator(def: IndicatorDef, inputs: readonly Arr[], params: readonly number[], T: number, N: number, out: Arr): Arr {
+  return def.panel ? def.panel(inputs, params, T, N, out) : runIndicatorPackage(def, inputs, params, T, N, out);
+}
+
+/** {@link runIndicator} through the package itself (one call per asset and run): the reference of the panel kernels. */
+export function runIndicatorPackage(def: IndicatorDef, inputs: readonly Arr[], params: readonly number[], T: number, N: number, out: Arr): Arr {
   out.fill(NaN);
   const k = inputs.length;
   for (let a = 0; a < N; a++) {
