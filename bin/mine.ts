@@ -28,6 +28,7 @@ interface MineCli {
   db?: string;
   json?: boolean;
   testFraction: number;
+  annualization?: number;
   order?: 'sample' | 'enumerate';
   templates?: string;
   windows?: number[];
@@ -53,10 +54,10 @@ const posNum = (v: string): number => {
 };
 const windowList = (v: string): number[] => v.split(',').map((s) => posInt(s.trim()));
 
-async function loadMinePanel(dataset: string): Promise<Panel> {
+async function loadMinePanel(dataset: string, annualization: number | undefined): Promise<Panel> {
   const data = await import('../lib/data/index.js');
-  if (dataset in data.BUNDLED) return data.loadBundledPanel(dataset as keyof typeof data.BUNDLED);
-  return data.loadPanel(dataset);
+  const panel = dataset in data.BUNDLED ? await data.loadBundledPanel(dataset as keyof typeof data.BUNDLED) : await data.loadPanel(dataset);
+  return data.withAnnualization(panel, annualization, '--annualization');
 }
 
 /** A progress bar on stderr (a TTY), else a line every 10 % of the run (not with --json). */
@@ -126,7 +127,7 @@ function printText(r: MineResult): void {
 async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
   const { FactorStore } = await import('../lib/factors/index.js');
   const lib = await import('../lib/mine/index.js');
-  const panel = await loadMinePanel(o.dataset);
+  const panel = await loadMinePanel(o.dataset, o.annualization);
   const store = await FactorStore.open(o.db);
   let stop = false;
   const onSigint = () => {
@@ -178,6 +179,7 @@ export function registerMineCommand(program: Command): void {
       .option('--time-limit <s>', 'stop this session after S seconds (the same command resumes)', posNum)
       .option('--db <file>', 'DuckDB file of the trial store, the mining journal and hopeful_alphas (default data/quant.duckdb)')
       .option('--test-fraction <f>', 'share of the last bars held out as the test segment', posNum, 0.2)
+      .option('--annualization <bars>', "bars per year for Sharpe and annual figures (default: inferred from the panel's calendar; warns when > 5 % off it)", posNum)
       .option('--json', 'print one JSON summary line');
   const act = (miner: Miner) => async (o: MineCli) => {
     try {

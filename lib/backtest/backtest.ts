@@ -9,7 +9,8 @@
  * `funding_event` field, stops on each bar's high/low with the stop assumed
  * hit first when a bar touches both stop and take profit.
  */
-import { barsPerDay, barsPerYear, field, type Panel } from '../data/panel.js';
+import { barsPerDay, field, type Panel } from '../data/panel.js';
+import { panelBarsPerYear, resolveAnnualization } from '../data/calendar.js';
 import { performanceStats, type PerformanceStats } from '../stats/index.js';
 import { EXIT_REASONS, KernelScratch, TradeLog, runKernel, type ExitReason, type KernelParams, type KernelSummary, type MarketArrays, type SignalMasks } from './kernel.js';
 import { compileSignals, isSignalMasks, MaskCache, rollingVolatility, type SignalSpec } from './signals.js';
@@ -52,7 +53,7 @@ export interface ExecutionSettings {
   start: number;
   /** One past the last bar (default nDates). */
   end: number;
-  /** Bars per year for annualization (default `barsPerYear(panel.frequency, panel.market)`: 252 daily equities, 8,760 for 1h crypto). */
+  /** Bars per year for annualization (default: the panel's calendar, lib/data `panelAnnualization`: inferred from its times, 251.8 for the S&P sample, 8,760 for 1h crypto; a given value more than 5 % off it warns). */
   annualization: number;
 }
 
@@ -181,7 +182,7 @@ export function defaultExecutionSettings(panel: Panel): ExecutionSettings {
     maxOpenPositions: N,
     start: 0,
     end: panel.times.length,
-    annualization: barsPerYear(panel.frequency, panel.market),
+    annualization: panelBarsPerYear(panel),
   };
 }
 
@@ -204,7 +205,7 @@ export function resolveExecutionSettings(panel: Panel, settings: Partial<Executi
   }
   if (!(Number.isInteger(s.maxOpenPositions) && s.maxOpenPositions >= 1)) throw new RangeError(`ExecutionSettings.maxOpenPositions must be an integer >= 1, got ${s.maxOpenPositions}`);
   if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end <= T && s.start < s.end)) throw new RangeError(`ExecutionSettings range [${s.start}, ${s.end}) is not a non-empty integer range inside [0, ${T}]`);
-  if (!(s.annualization > 0)) throw new RangeError(`ExecutionSettings.annualization must be > 0, got ${s.annualization}`);
+  if (given.annualization !== undefined) resolveAnnualization(panel, given.annualization, 'ExecutionSettings.annualization');
   const z = s.sizing;
   if (z.kind === 'fixedFraction') {
     if (!(z.fraction > 0)) throw new RangeError(`ExecutionSettings.sizing.fraction must be > 0, got ${z.fraction}`);

@@ -16,8 +16,8 @@ export { loadPanel, loadBundledPanel, loadFilePanel, loadFromSource, bundledPath
 export type { LoadOptions, LoadPanelOptions, FilePanelOptions, BundledPanelOptions, PanelSource, BundledName } from './load.js';
 export { describeSource, parseColumnMap, fileFormat, typedRelation, timeExpr, typedTimeExpr, fastRelation, readCsvHeader, csvRelation, TIME_COLUMNS, SYMBOL_COLUMNS, REQUIRED_FIELDS } from './sources.js';
 export type { SourceColumns, SourceKind, ColumnMap } from './sources.js';
-export { frequencyOfSpacing, inferBarsPerYear, annualizationWarning, checkAnnualization } from './calendar.js';
-export type { InferredAnnualization } from './calendar.js';
+export { frequencyOfSpacing, inferBarsPerYear, annualizationWarning, checkAnnualization, panelAnnualization, panelBarsPerYear, resolveAnnualization, withAnnualization, MIN_INFER_YEARS } from './calendar.js';
+export type { InferredAnnualization, CalendarLike, PanelAnnualization, ResolvedAnnualization } from './calendar.js';
 export { ingestFiles, ingestBundled, sha256File } from './ingest.js';
 export { inspectFile, MAX_LINE_BYTES } from './filecheck.js';
 export type { FileInspection, InspectOptions } from './filecheck.js';

@@ -12,43 +12,10 @@
  * convention); daily equity bars use the trading date at 00:00 UTC.
  */
 
-/** Bar frequency of a dataset, as a pandas/freqtrade-style string. */
-export type Frequency = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
-
-/** Milliseconds per bar for each frequency (calendar time; '1d' is one calendar day). */
-export const FREQUENCY_MS: Readonly<Record<Frequency, number>> = {
-  '1m': 60_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '1h': 3_600_000,
-  '4h': 14_400_000,
-  '1d': 86_400_000,
-};
-
-/**
- * Bars per year used to annualize returns and Sharpe ratios.
- * Equities daily: 252 trading days. Crypto trades 24/7, so intraday crypto
- * frequencies use calendar bars per year (365 days).
- */
-export function barsPerYear(frequency: Frequency, market: 'equity' | 'crypto' = frequency === '1d' ? 'equity' : 'crypto'): number {
-  if (market === 'equity') {
-    if (frequency !== '1d') throw new Error(`barsPerYear: intraday equity frequency ${frequency} needs session hours; not supported`);
-    return 252;
-  }
-  return (365 * 86_400_000) / FREQUENCY_MS[frequency];
-}
-
-/**
- * Bars per calendar day of a frequency: 1 for daily bars, 24 for 1h, 288 for
- * 5m (24/7 markets). For equities only daily bars are supported (1), as in
- * {@link barsPerYear}. Used to express turnover per day whatever the
- * annualization (e.g. 244 trading days a year still has 1 daily bar per day).
- * @throws Error for intraday equity frequencies (session hours unknown).
- */
-export function barsPerDay(frequency: Frequency, market: 'equity' | 'crypto' = frequency === '1d' ? 'equity' : 'crypto'): number {
-  if (market === 'equity' && frequency !== '1d') throw new Error(`barsPerDay: intraday equity frequency ${frequency} needs session hours; not supported`);
-  return 86_400_000 / FREQUENCY_MS[frequency];
-}
+export { FREQUENCY_MS, barsPerYear, barsPerDay } from './calendar.js';
+export type { Frequency } from './calendar.js';
+import type { Frequency } from './calendar.js';
+import { panelBarsPerYear } from './calendar.js';
 
 /**
  * A dates x assets panel of float64 fields. See the module comment for layout.
@@ -60,8 +27,16 @@ export interface Panel {
   readonly dataset?: string;
   /** Bar frequency. */
   readonly frequency: Frequency;
-  /** Market kind, which decides annualization (252 for equity, calendar bars for crypto). */
+  /** Market kind: equity (sessions) or crypto (24/7 calendar bars). */
   readonly market: 'equity' | 'crypto';
+  /**
+   * Bars per year of the panel's calendar, when declared (a loader sets it from
+   * the catalog's inferred figure; a user may set it). Absent: inferred from
+   * `times` by lib/data `panelAnnualization` (about 244 for A-shares, 251.8 for
+   * the S&P sample), 252 for daily equity spans under a year. Every entry point
+   * annualizes with it unless its `annualization` setting is given.
+   */
+  readonly barsPerYear?: number;
   /** Bar open times, epoch ms UTC, length nDates, strictly increasing. */
   readonly times: Float64Array;
   /** Asset identifiers (tickers / symbols), length nAssets, unique. */
@@ -149,7 +124,8 @@ export function validatePanel(panel: Panel): void {
 }
 
 /**
- * A new panel holding bars `[start, end)` of `panel` (row slice; fields copied).
+ * A new panel holding bars `[start, end)` of `panel` (row slice; fields copied),
+ * with `barsPerYear` pinned to the parent's figure.
  * @throws RangeError when the range is outside [0, nDates].
  */
 export function sliceDates(panel: Panel, start: number, end: number): Panel {
@@ -161,7 +137,14 @@ export function sliceDates(panel: Panel, start: number, end: number): Panel {
   const labels = panel.labels
     ? Object.fromEntries(Object.entries(panel.labels).map(([k, l]) => [k, { levels: l.levels, codes: l.codes.slice(start * N, end * N) }]))
     : undefined;
-  return { ...panel, times: panel.times.slice(start, end), fields, ...(labels ? { labels } : {}) };
+  // The slice keeps its parent's calendar: a few months of a 244-session market still annualize with 244.
+  let bpy: number | undefined;
+  try {
+    bpy = panelBarsPerYear(panel);
+  } catch {
+    bpy = undefined; // intraday equity too short to infer: no figure to pin
+  }
+  return { ...panel, times: panel.times.slice(start, end), fields, ...(labels ? { labels } : {}), ...(bpy !== undefined ? { barsPerYear: bpy } : {}) };
 }
 
 /**

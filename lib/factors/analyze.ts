@@ -6,7 +6,8 @@
  * returns and their ranks are cached per price array (so a batch of factors on
  * one panel computes them once).
  */
-import { barsPerYear, type Panel } from '../data/panel.js';
+import { type Panel } from '../data/panel.js';
+import { resolveAnnualization } from '../data/calendar.js';
 import {
   mean, neweyWestT, performanceStats, spearman, std, tStatistic, tTestPValue, drawdownSeries, equityCurve, deflatedSharpeReport, type DeflatedSharpeResult, type PerformanceStats,
 } from '../stats/index.js';
@@ -35,7 +36,7 @@ export interface FactorSettings {
   rollingWindow?: number;
   /** Minimum assets with both a factor value and a forward return for a date's IC. Default 5. */
   minAssets?: number;
-  /** Bars per year for annualization. Default barsPerYear(panel.frequency, panel.market): 252 daily equities, 8,760 for 1h crypto. */
+  /** Bars per year for annualization. Default: the panel's calendar (lib/data `panelAnnualization`: inferred from its times, e.g. 244 for A-shares, 251.8 for the S&P sample, 8,760 for 1h crypto); a given value more than 5 % off it warns. */
   annualization?: number;
   /** Price field forward returns are computed from. Default 'close'. */
   priceField?: string;
@@ -61,7 +62,7 @@ export interface ResolvedSettings {
  * Fills the defaults of {@link FactorSettings} for `panel`.
  * @throws RangeError naming the setting that is out of range.
  */
-export function resolveSettings(panel: Pick<Panel, 'frequency' | 'market'>, s: FactorSettings = {}): ResolvedSettings {
+export function resolveSettings(panel: Pick<Panel, 'frequency' | 'market' | 'times' | 'barsPerYear'>, s: FactorSettings = {}): ResolvedSettings {
   const horizon = s.horizon ?? 1;
   checkInt('settings.horizon', horizon, 1);
   const delay = s.delay ?? 1;
@@ -75,8 +76,7 @@ export function resolveSettings(panel: Pick<Panel, 'frequency' | 'market'>, s: F
   checkInt('settings.rollingWindow', rollingWindow, 1);
   const minAssets = s.minAssets ?? 5;
   checkInt('settings.minAssets', minAssets, 2);
-  const annualization = s.annualization ?? barsPerYear(panel.frequency, panel.market);
-  if (!(annualization > 0)) throw new RangeError(`settings.annualization must be > 0, got ${annualization}`);
+  const annualization = resolveAnnualization(panel, s.annualization, 'settings.annualization').barsPerYear;
   const decay = [...new Set([...(s.decayHorizons ?? [1, 5, 10, 20]), horizon])].sort((a, b) => a - b);
   for (const h of decay) checkInt('settings.decayHorizons[]', h, 1);
   return {
