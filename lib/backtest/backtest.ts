@@ -11,6 +11,7 @@
  */
 import { barsPerDay, field, type Panel } from '../data/panel.js';
 import { panelBarsPerYear, resolveAnnualization } from '../data/calendar.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { performanceStats, type PerformanceStats } from '../stats/index.js';
 import { EXIT_REASONS, KernelScratch, TradeLog, runKernel, type ExitReason, type KernelParams, type KernelSummary, type MarketArrays, type SignalMasks } from './kernel.js';
 import { compileSignals, isSignalMasks, MaskCache, rollingVolatility, type SignalSpec } from './signals.js';
@@ -186,11 +187,18 @@ export function defaultExecutionSettings(panel: Panel): ExecutionSettings {
   };
 }
 
+/** Every key of {@link ExecutionSettings} (an unknown key is an error). */
+export const EXECUTION_SETTINGS_KEYS = settingsKeys<ExecutionSettings>()(['fill', 'feeBps', 'slippageBps', 'impact', 'funding', 'initialCash', 'sizing', 'stopLoss', 'takeProfit', 'trailingStop', 'maxOpenPositions', 'start', 'end', 'annualization']);
+const SIZING_KEYS = { fixedFraction: ['kind', 'fraction'], volTarget: ['kind', 'targetVol', 'lookback', 'maxLeverage'] } as const;
+
 /**
  * Settings with defaults filled in and checked.
- * @throws RangeError naming the bad setting.
+ * @throws RangeError naming the bad setting; UnknownSettingError (a RangeError) for a key ExecutionSettings (or its sizing rule) does not have.
  */
 export function resolveExecutionSettings(panel: Panel, settings: Partial<ExecutionSettings> = {}): ExecutionSettings {
+  checkSettingsKeys(settings, EXECUTION_SETTINGS_KEYS, 'ExecutionSettings');
+  const kind = settings.sizing?.kind;
+  if (kind === 'fixedFraction' || kind === 'volTarget') checkSettingsKeys(settings.sizing, SIZING_KEYS[kind], `ExecutionSettings.sizing (${kind})`);
   const d = defaultExecutionSettings(panel);
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<ExecutionSettings>;
   const maxOpen = given.maxOpenPositions ?? d.maxOpenPositions;

@@ -32,6 +32,7 @@
  */
 import { barsPerDay, field, type Panel } from '../data/panel.js';
 import { panelBarsPerYear, resolveAnnualization } from '../data/calendar.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { performanceStats } from '../stats/index.js';
 
 /**
@@ -141,8 +142,12 @@ export function defaultPortfolioSettings(panel: Panel): PortfolioSettings {
   };
 }
 
-/** Settings with defaults filled in and checked. @throws RangeError naming the bad setting. */
+/** Every key of {@link PortfolioSettings} (an unknown key is an error). */
+export const PORTFOLIO_SETTINGS_KEYS = settingsKeys<PortfolioSettings>()(['delay', 'decay', 'neutralization', 'truncation', 'group', 'bookSize', 'costBps', 'priceField', 'start', 'end', 'annualization']);
+
+/** Settings with defaults filled in and checked. @throws RangeError naming the bad setting; UnknownSettingError (a RangeError) for a key PortfolioSettings does not have. */
 export function resolvePortfolioSettings(panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioSettings {
+  checkSettingsKeys(settings, PORTFOLIO_SETTINGS_KEYS, 'PortfolioSettings');
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<PortfolioSettings>;
   const s = { ...defaultPortfolioSettings(panel), ...given };
   const T = panel.times.length;

@@ -22,6 +22,7 @@ import { inspectFile } from './filecheck.js';
 import { recoverLake, stagingPaths, tidyStaging, writePending } from './lake.js';
 import { csvRelation, describeSource, fileFormat, ident, readCsvHeader, typedTimeExpr, REQUIRED_FIELDS, type ColumnMap, type SourceColumns } from './sources.js';
 import { checkAnnualization, frequencyOfSpacing } from './calendar.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { IngestRejectedError, rowChecks, type DroppableWarning, type QualityExample, type QualityReport, type QualityRow } from './validate.js';
 
 /** Options of {@link ingestFiles}. */
@@ -128,6 +129,9 @@ function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly str
 const TMP = ['ingest_stage', 'ingest_rows', 'ingest_keep'];
 const MAX_RAW = 64;
 
+/** Every key of {@link IngestOptions} (an unknown key is an error). */
+export const INGEST_OPTION_KEYS = settingsKeys<IngestOptions>()(['dataset', 'kind', 'frequency', 'market', 'map', 'keepExtra', 'ignore', 'attachTo', 'policy', 'dropWarnings', 'symbol', 'db', 'lakeDir', 'maxExamples']);
+
 /**
  * Ingests one or more files as dataset `opts.dataset` (the files together form
  * the dataset; duplicates across files are detected). Validates every row (see
@@ -140,6 +144,7 @@ const MAX_RAW = 64;
  *   file when it cannot be read; Error when no row is left to store.
  */
 export async function ingestFiles(paths: string | readonly string[], opts: IngestOptions): Promise<QualityReport> {
+  checkSettingsKeys(opts, INGEST_OPTION_KEYS, 'IngestOptions');
   const db = opts.db ?? (await Db.open());
   try {
     // One writer per (catalog, dataset) in this process, and one ingest at a time per

@@ -8,6 +8,7 @@
  */
 import { type Panel } from '../data/panel.js';
 import { resolveAnnualization } from '../data/calendar.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import {
   mean, neweyWestT, performanceStats, spearman, std, tStatistic, tTestPValue, drawdownSeries, equityCurve, deflatedSharpeReport, type DeflatedSharpeResult, type PerformanceStats,
 } from '../stats/index.js';
@@ -43,6 +44,9 @@ export interface FactorSettings {
   /** Grade thresholds (partial; merged over the defaults). */
   thresholds?: PartialThresholds;
 }
+
+/** Every key of {@link FactorSettings} (an unknown key is an error). */
+export const FACTOR_SETTINGS_KEYS = settingsKeys<FactorSettings>()(['horizon', 'decayHorizons', 'delay', 'quantiles', 'portfolio', 'rollingWindow', 'minAssets', 'annualization', 'priceField', 'thresholds']);
 
 /** Settings with every default filled in (the form stored and hashed). */
 export interface ResolvedSettings {
@@ -291,6 +295,7 @@ function icStats(series: Float64Array, horizon: number, window: number): IcStats
  */
 export function analyzeFactor(values: Float64Array, panel: Panel, settings?: FactorSettings): FactorAnalysis {
   const t0 = performance.now();
+  checkSettingsKeys(settings, FACTOR_SETTINGS_KEYS, 'FactorSettings');
   const T = panel.times.length;
   const N = panel.assets.length;
   checkShape('factor values', values, T, N);

@@ -40,11 +40,12 @@ import { evaluate, lookback, negate, parse, canonical, type Expr, type ExprCache
 import { deflatedSharpeReport, type DeflatedSharpeResult } from '../stats/index.js';
 import { evaluateFactor, type FactorReport, type FactorStore } from '../factors/index.js';
 import {
-  defaultRollingWindows, resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
+  defaultRollingWindows, resolveSignalParams, PORTFOLIO_SETTINGS_KEYS, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
   type BarRange, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type SignalStage,
   type SignalStageParams, type WalkForwardReport,
 } from '../backtest/index.js';
 import { classifyFailures, DEFAULT_SCREEN_THRESHOLDS, type FailureReason, type ScreenThresholds } from './classify.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 
 /** A candidate: an expression (source or AST), or an expression with its values (dates x assets of the whole panel) already computed. */
 export type ScreenCandidate = string | Expr | { readonly expression: string | Expr; readonly values: Float64Array };
@@ -132,6 +133,11 @@ function tradedExpression(c: ScreenCandidate, sign: 1 | -1): { ast: Expr; values
   return { ast: negate(ast), ...(values ? { values: values.map((v) => -v) } : {}) };
 }
 
+/** Every key of {@link ScreenSettings} (an unknown key is an error). */
+export const SCREEN_SETTINGS_KEYS = settingsKeys<ScreenSettings>()(['sign', 'portfolio', 'costBps', 'signal', 'signalFullRange', 'rolling', 'thresholds']);
+/** Every key of {@link ScreenContext}. */
+export const SCREEN_CONTEXT_KEYS = settingsKeys<ScreenContext>()(['store', 'dataset', 'source', 'exprCache', 'notDuplicateOf', 'onProgress']);
+
 /**
  * Screens one candidate (see the module comment for the steps). Each call
  * that gets past the rejection checks records exactly one trial in the store
@@ -139,6 +145,9 @@ function tradedExpression(c: ScreenCandidate, sign: 1 | -1): { ast: Expr; values
  * @throws ExprError for an expression that does not parse or names an unknown field; RangeError for bad portfolio settings or values of the wrong length.
  */
 export async function screenExpression(candidate: ScreenCandidate, panel: Panel, settings: ScreenSettings = {}, ctx: ScreenContext = {}): Promise<ScreenReport> {
+  checkSettingsKeys(settings, SCREEN_SETTINGS_KEYS, 'ScreenSettings');
+  checkSettingsKeys(settings.portfolio, PORTFOLIO_SETTINGS_KEYS.filter((k) => k !== 'costBps' && k !== 'start' && k !== 'end'), 'ScreenSettings.portfolio');
+  checkSettingsKeys(ctx, SCREEN_CONTEXT_KEYS, 'ScreenContext');
   const T = panel.times.length;
   const th = settings.thresholds ?? DEFAULT_SCREEN_THRESHOLDS;
   const costBps = settings.costBps ?? 5;
