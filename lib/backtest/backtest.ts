@@ -164,6 +164,8 @@ export interface BacktestResult {
   metrics: BacktestMetrics;
   /** Signal decay: performance by holding period (1, 2, 4, ... bars). */
   decay: HoldingDecayPoint[];
+  /** Signals dropped or delayed by the panel's universe / tradability ({@link gateSignals}); zeros without them. */
+  gating: SignalGating;
 }
 
 /** Default execution settings for a panel (see {@link ExecutionSettings} for each default). */
@@ -367,6 +369,84 @@ function masksFor(panel: Panel, signals: SignalSpec | SignalMasks, cache?: MaskC
   return signals;
 }
 
+/** What {@link gateSignals} changed: entries dropped, exits moved to a later bar. */
+export interface SignalGating {
+  /** Entry signal cells dropped: the name was outside `panel.universe` at the signal bar, or the fill bar could not fill the order (`panel.tradable`). */
+  readonly entriesBlocked: number;
+  /** Exit signal cells whose fill bar could not fill them, moved to the next bar that can (the exit waits). */
+  readonly exitsDeferred: number;
+  /** Exit signals still waiting at the end of the data (the position stays open, marked). */
+  readonly exitsPending: number;
+}
+
+/**
+ * Signal masks restricted to the panel's universe and tradability (copies; the
+ * input is not changed). The fill bar of signal row t is t + 1 for 'nextOpen'
+ * and t for 'close'. A long entry needs a buy at the fill bar, a short entry a
+ * sell (a reversal is an entry of the opposite side, so it needs the same); an
+ * entry outside the universe at the signal bar, or on a fill bar that cannot
+ * fill it, is dropped (counted). A long exit needs a sell and a short exit a
+ * buy: when the fill bar cannot fill it, the exit signal moves to the next
+ * signal row whose fill bar can (the order waits; counted). Stops (stop loss,
+ * take profit, trailing) are not gated: a stop on a limit bar fills as the kernel says.
+ * Returns the masks unchanged (and zero counts) when the panel has neither mask.
+ */
+export function gateSignals(panel: Panel, masks: SignalMasks, fill: ExecutionSettings['fill']): { masks: SignalMasks; gating: SignalGating } {
+  const universe = panel.universe, tradable = panel.tradable;
+  if (!universe && !tradable) return { masks, gating: { entriesBlocked: 0, exitsDeferred: 0, exitsPending: 0 } };
+  const T = panel.times.length, N = panel.assets.length;
+  const lag = fill === 'nextOpen' ? 1 : 0;
+  const ok = (side: 'buy' | 'sell', t: number, a: number): boolean => {
+    const f = t + lag;
+    if (f >= T) return true; // no fill bar in the data: the kernel drops it anyway
+    return !tradable || tradable[side][f * N + a]! === 1;
+  };
+  let entriesBlocked = 0, exitsDeferred = 0, exitsPending = 0;
+  const gateEntry = (m: Uint8Array | null | undefined, side: 'buy' | 'sell') => {
+    if (!m) return m;
+    const out = m.slice();
+    for (let t = 0; t < T; t++) {
+      for (let a = 0; a < N; a++) {
+        const i = t * N + a;
+        if (!out[i]) continue;
+        if ((universe && !universe[i]) || !ok(side, t, a)) {
+          out[i] = 0;
+          entriesBlocked++;
+        }
+      }
+    }
+    return out;
+  };
+  const deferExit = (m: Uint8Array | null | undefined, side: 'buy' | 'sell') => {
+    if (!m) return m;
+    const out = m.slice();
+    for (let a = 0; a < N; a++) {
+      let waiting = false;
+      for (let t = 0; t < T; t++) {
+        const i = t * N + a;
+        if (out[i] || waiting) {
+          if (ok(side, t, a)) {
+            out[i] = 1;
+            waiting = false;
+          } else {
+            if (out[i]) exitsDeferred++;
+            out[i] = 0;
+            waiting = true;
+          }
+        }
+      }
+      if (waiting) exitsPending++;
+    }
+    return out;
+  };
+  const longEntry = gateEntry(masks.longEntry, 'buy'), shortEntry = gateEntry(masks.shortEntry, 'sell');
+  const longExit = deferExit(masks.longExit, 'sell'), shortExit = deferExit(masks.shortExit, 'buy');
+  return {
+    masks: { ...masks, ...(longEntry ? { longEntry } : {}), ...(shortEntry ? { shortEntry } : {}), ...(longExit ? { longExit } : {}), ...(shortExit ? { shortExit } : {}) },
+    gating: { entriesBlocked, exitsDeferred, exitsPending },
+  };
+}
+
 /**
  * Backtests entry/exit signals on a panel (one or many assets sharing one
  * cash account) with the execution conventions of `kernel.ts` (next-open fills
@@ -384,7 +464,7 @@ function masksFor(panel: Panel, signals: SignalSpec | SignalMasks, cache?: MaskC
 export function backtestSignals(panel: Panel, spec: SignalSpec | SignalMasks, settings: Partial<ExecutionSettings> = {}): BacktestResult {
   const s = resolveExecutionSettings(panel, settings);
   const m = marketArrays(panel, s.funding);
-  const masks = masksFor(panel, spec);
+  const { masks, gating } = gateSignals(panel, masksFor(panel, spec), s.fill);
   const sigma = s.sizing.kind === 'volTarget' ? rollingVolatility(m.close, m.T, m.N, s.sizing.lookback, s.annualization) : null;
   const n = s.end - s.start;
   const equity = new Float64Array(n);
@@ -425,6 +505,7 @@ export function backtestSignals(panel: Panel, spec: SignalSpec | SignalMasks, se
     trades,
     metrics,
     decay: signalDecay(m.close, m.N, trades, assetIndex, s.end),
+    gating,
   };
 }
 
@@ -496,7 +577,7 @@ export function backtestGrid<P>(
       if (!sigma) sigmaCache.set(key, (sigma = rollingVolatility(m.close, m.T, m.N, s.sizing.lookback, s.annualization)));
     }
     const n = s.end - s.start;
-    const sum = runKernel(m, masksFor(panel, signals, maskCache), sigma, kernelParams(s), scratch, equity, null, null);
+    const sum = runKernel(m, gateSignals(panel, masksFor(panel, signals, maskCache), s.fill).masks, sigma, kernelParams(s), scratch, equity, null, null);
     rows.push({ params, metrics: computeMetrics(panel, s, equity, n, sum, null) });
   }
   return rows;

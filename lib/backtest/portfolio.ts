@@ -17,6 +17,10 @@
  *    are clipped to `|w| <= truncation` and rescaled to gross 1, repeated until
  *    no weight exceeds the cap (at most 50 rounds, then a final clip, so the cap
  *    always holds; the gross may then be below 1). Positions in dollars = w x bookSize.
+ *    Universe and tradability (lib/data universe.ts): a name outside `panel.universe`
+ *    at the signal row has no alpha (weight 0); a weight change the bar cannot fill
+ *    (`panel.tradable`: a buy on a suspended / limit-up bar, a sell on a suspended /
+ *    limit-down bar) waits, the name keeping its previous weight (counted in `blocked`).
  * 4. PnL at t = sum_a pos[t-1, a] x (close[t, a] / close[t-1, a] - 1)
  *    - costBps / 1e4 x sum_a |pos[t, a] - pos[t-1, a]| (a NaN return counts as 0).
  *    The account starts flat at `start`; positions before it are 0.
@@ -32,6 +36,7 @@
  */
 import { barsPerDay, field, type Panel } from '../data/panel.js';
 import { panelBarsPerYear, resolveAnnualization } from '../data/calendar.js';
+import { maskToUniverse } from '../data/universe.js';
 import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { performanceStats } from '../stats/index.js';
 
@@ -125,6 +130,10 @@ export interface PortfolioResult {
   cumPnl: Float64Array;
   /** sum|Δpos| / bookSize per bar. */
   turnover: Float64Array;
+  /** Per bar: names whose order waited because the bar could not fill it (panel.tradable: suspended, limit-up buy, limit-down sell); the name kept its previous weight. */
+  blocked: Int32Array;
+  /** Total of {@link PortfolioResult.blocked}: orders that waited. 0 without panel.tradable. */
+  blockedOrders: number;
   metrics: PortfolioMetrics;
 }
 
@@ -252,6 +261,11 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
   const T = panel.times.length, N = panel.assets.length;
   if (factor.length !== T * N) throw new Error(`simulatePortfolio: factor has length ${factor.length}, expected ${T} x ${N} = ${T * N}`);
   const price = field(panel, s.priceField);
+  // Outside the universe a name has no alpha (NaN: not ranked, weight 0), judged at the signal row.
+  const alpha = maskToUniverse(factor, panel);
+  const canBuy = panel.tradable?.buy, canSell = panel.tradable?.sell;
+  const blocked = new Int32Array(s.end - s.start);
+  let blockedOrders = 0;
   const neut: 0 | 1 | 2 = s.neutralization === 'none' ? 0 : s.neutralization === 'market' ? 1 : 2;
   let groupIdx: Int32Array | null = null;
   let nGroups = 0;
@@ -291,7 +305,19 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
         if (r === r) p += wa * book * r;
       }
     }
-    barWeights(factor, price, t, t - s.delay, N, s.decay, neut, groupIdx, s.truncation, w, gSum, gCnt, valid);
+    barWeights(alpha, price, t, t - s.delay, N, s.decay, neut, groupIdx, s.truncation, w, gSum, gCnt, valid);
+    if (canBuy && canSell) {
+      // An order the bar cannot fill waits: the name keeps yesterday's weight (a buy on a
+      // suspended or limit-up bar, a sell on a suspended or limit-down bar) and tries again next bar.
+      for (let a = 0; a < N; a++) {
+        const d = w[a]! - prevW[a]!;
+        if ((d > 0 && !canBuy[t * N + a]) || (d < 0 && !canSell[t * N + a])) {
+          w[a] = prevW[a]!;
+          blocked[i]!++;
+          blockedOrders++;
+        }
+      }
+    }
     let to = 0;
     for (let a = 0; a < N; a++) {
       const wa = w[a]!;
@@ -335,6 +361,8 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
     returns,
     cumPnl,
     turnover,
+    blocked,
+    blockedOrders,
     metrics: {
       annualization: s.annualization,
       nBars: n,

@@ -33,3 +33,5 @@ export type { Frame, LongFrameOptions, FrameToPanelOptions } from './frames.js';
 export { panelObjectId, panelQuickFingerprint, panelSha256, assetsHash } from './identity.js';
 // lib/data/download.ts (exchange downloads through ccxt) is imported directly, not re-exported here:
 // ccxt's type declarations would make every notebook that imports lib/data compile them.
+export { tradabilityMask, universeFromValues, topNByDollarVolume, withMasks, maskToUniverse } from './universe.js';
+export type { TradabilityOptions, TradabilityReport } from './universe.js';

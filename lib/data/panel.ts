@@ -51,6 +51,25 @@ export interface Panel {
    * non-numeric columns.
    */
   readonly labels?: Readonly<Record<string, LabelPanel>>;
+  /**
+   * Optional universe, dates x assets (1 = the name is considered at that bar,
+   * 0 = not): factor statistics use only in-universe cells and the portfolio
+   * simulator ranks only in-universe names. Built by lib/data `universe.ts`.
+   */
+  readonly universe?: Uint8Array;
+  /** Optional tradability, dates x assets: which names can be bought / sold at that bar (lib/data `tradabilityMask`). */
+  readonly tradable?: Tradability;
+}
+
+/**
+ * Whether a (bar, asset) can be traded, each a dates x assets 0/1 mask: `buy`
+ * (a long can be opened or grown, a short covered), `sell` (a long reduced, a
+ * short opened or grown). A suspended bar is neither; a bar closing at its
+ * limit-up price cannot be bought, one at its limit-down price cannot be sold.
+ */
+export interface Tradability {
+  readonly buy: Uint8Array;
+  readonly sell: Uint8Array;
 }
 
 /**
@@ -114,6 +133,8 @@ export function validatePanel(panel: Panel): void {
       if (g.length !== N) throw new Error(`panel group "${name}" has ${g.length} labels, expected ${N}`);
     }
   }
+  const masks: [string, Uint8Array | undefined][] = [['universe', panel.universe], ['tradable.buy', panel.tradable?.buy], ['tradable.sell', panel.tradable?.sell]];
+  for (const [name, m] of masks) if (m && m.length !== T * N) throw new Error(`panel ${name} mask has length ${m.length}, expected ${T} x ${N} = ${T * N}`);
   for (const [name, l] of Object.entries(panel.labels ?? {})) {
     if (l.codes.length !== T * N) throw new Error(`panel label "${name}" has length ${l.codes.length}, expected ${T} x ${N} = ${T * N}`);
     for (let i = 0; i < l.codes.length; i++) {
@@ -144,7 +165,12 @@ export function sliceDates(panel: Panel, start: number, end: number): Panel {
   } catch {
     bpy = undefined; // intraday equity too short to infer: no figure to pin
   }
-  return { ...panel, times: panel.times.slice(start, end), fields, ...(labels ? { labels } : {}), ...(bpy !== undefined ? { barsPerYear: bpy } : {}) };
+  const rows = (m: Uint8Array) => m.slice(start * N, end * N);
+  const masks = {
+    ...(panel.universe ? { universe: rows(panel.universe) } : {}),
+    ...(panel.tradable ? { tradable: { buy: rows(panel.tradable.buy), sell: rows(panel.tradable.sell) } } : {}),
+  };
+  return { ...panel, times: panel.times.slice(start, end), fields, ...(labels ? { labels } : {}), ...masks, ...(bpy !== undefined ? { barsPerYear: bpy } : {}) };
 }
 
 /**
@@ -177,7 +203,16 @@ export function selectAssets(panel: Panel, assets: readonly string[]): Panel {
       return [k, { levels: l.levels, codes }];
     }))
     : undefined;
-  return { ...panel, assets: [...assets], fields, ...(groups ? { groups } : {}), ...(labels ? { labels } : {}) };
+  const cells = (m: Uint8Array) => {
+    const out = new Uint8Array(T * M);
+    for (let t = 0; t < T; t++) for (let j = 0; j < M; j++) out[t * M + j] = m[t * N + cols[j]!]!;
+    return out;
+  };
+  const masks = {
+    ...(panel.universe ? { universe: cells(panel.universe) } : {}),
+    ...(panel.tradable ? { tradable: { buy: cells(panel.tradable.buy), sell: cells(panel.tradable.sell) } } : {}),
+  };
+  return { ...panel, assets: [...assets], fields, ...(groups ? { groups } : {}), ...(labels ? { labels } : {}), ...masks };
 }
 
 /** ISO date (YYYY-MM-DD) for daily bars, ISO timestamp otherwise. */

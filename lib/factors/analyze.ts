@@ -8,6 +8,7 @@
  */
 import { type Panel } from '../data/panel.js';
 import { resolveAnnualization } from '../data/calendar.js';
+import { maskToUniverse } from '../data/universe.js';
 import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import {
   mean, neweyWestT, performanceStats, spearman, std, tStatistic, tTestPValue, drawdownSeries, equityCurve, deflatedSharpeReport, type DeflatedSharpeResult, type PerformanceStats,
@@ -293,9 +294,11 @@ function icStats(series: Float64Array, horizon: number, window: number): IcStats
  * forward returns that define the metrics.
  * @throws RangeError when `values` does not have nDates x nAssets entries or a setting is invalid; Error when the price field is missing.
  */
-export function analyzeFactor(values: Float64Array, panel: Panel, settings?: FactorSettings): FactorAnalysis {
+export function analyzeFactor(factorValues: Float64Array, panel: Panel, settings?: FactorSettings): FactorAnalysis {
   const t0 = performance.now();
   checkSettingsKeys(settings, FACTOR_SETTINGS_KEYS, 'FactorSettings');
+  // Only in-universe cells enter the statistics (panel.universe; NaN elsewhere, as a missing value).
+  const values = maskToUniverse(factorValues, panel);
   const T = panel.times.length;
   const N = panel.assets.length;
   checkShape('factor values', values, T, N);
