@@ -27,8 +27,12 @@ export type Sizing =
 export interface ExecutionSettings {
   /** `'nextOpen'` (default): orders from bar t's signals fill at bar t+1's open. `'close'`: at bar t's close. */
   fill: 'nextOpen' | 'close';
-  /** Fee in basis points of traded notional, per fill (default 5, a Binance USDT-M taker fee). */
+  /** Fee (commission) in basis points of traded notional, per fill (default 5, a Binance USDT-M taker fee). */
   feeBps: number;
+  /** Tax on sells in basis points of the sold notional (default 0; China A-share stamp duty: 5 bps since 2023-08-28, 10 bps before). Sells only: closing a long, opening a short. */
+  sellTaxBps: number;
+  /** Minimum commission per fill in cash units, the unit of `initialCash` (default 0; e.g. 5 CNY at A-share brokers, with initialCash in CNY). */
+  minFee: number;
   /** Fixed slippage in basis points of the price, per fill, against the trader (default 2). */
   slippageBps: number;
   /** Square-root impact coefficient: extra slippage fraction impact * sqrt(notional / (bar volume * price)) (default 0 = off). */
@@ -174,6 +178,8 @@ export function defaultExecutionSettings(panel: Panel): ExecutionSettings {
   return {
     fill: 'nextOpen',
     feeBps: 5,
+    sellTaxBps: 0,
+    minFee: 0,
     slippageBps: 2,
     impact: 0,
     funding: true,
@@ -190,7 +196,7 @@ export function defaultExecutionSettings(panel: Panel): ExecutionSettings {
 }
 
 /** Every key of {@link ExecutionSettings} (an unknown key is an error). */
-export const EXECUTION_SETTINGS_KEYS = settingsKeys<ExecutionSettings>()(['fill', 'feeBps', 'slippageBps', 'impact', 'funding', 'initialCash', 'sizing', 'stopLoss', 'takeProfit', 'trailingStop', 'maxOpenPositions', 'start', 'end', 'annualization']);
+export const EXECUTION_SETTINGS_KEYS = settingsKeys<ExecutionSettings>()(['fill', 'feeBps', 'sellTaxBps', 'minFee', 'slippageBps', 'impact', 'funding', 'initialCash', 'sizing', 'stopLoss', 'takeProfit', 'trailingStop', 'maxOpenPositions', 'start', 'end', 'annualization']);
 const SIZING_KEYS = { fixedFraction: ['kind', 'fraction'], volTarget: ['kind', 'targetVol', 'lookback', 'maxLeverage'] } as const;
 
 /**
@@ -207,7 +213,7 @@ export function resolveExecutionSettings(panel: Panel, settings: Partial<Executi
   const s: ExecutionSettings = { ...d, sizing: { kind: 'fixedFraction', fraction: 1 / Math.min(maxOpen, panel.assets.length) }, ...given };
   const T = panel.times.length;
   if (s.fill !== 'nextOpen' && s.fill !== 'close') throw new RangeError(`ExecutionSettings.fill must be 'nextOpen' or 'close', got ${String(s.fill)}`);
-  for (const k of ['feeBps', 'slippageBps', 'impact'] as const) if (!(s[k] >= 0)) throw new RangeError(`ExecutionSettings.${k} must be >= 0, got ${s[k]}`);
+  for (const k of ['feeBps', 'sellTaxBps', 'minFee', 'slippageBps', 'impact'] as const) if (!(s[k] >= 0)) throw new RangeError(`ExecutionSettings.${k} must be >= 0, got ${s[k]}`);
   if (!(s.initialCash > 0)) throw new RangeError(`ExecutionSettings.initialCash must be > 0, got ${s.initialCash}`);
   for (const k of ['stopLoss', 'takeProfit', 'trailingStop'] as const) {
     const v = s[k];
@@ -247,6 +253,8 @@ function kernelParams(s: ExecutionSettings): KernelParams {
   return {
     fillAtClose: s.fill === 'close',
     feeRate: s.feeBps / 1e4,
+    sellTaxRate: s.sellTaxBps / 1e4,
+    minFee: s.minFee,
     slipRate: s.slippageBps / 1e4,
     impact: s.impact,
     initialCash: s.initialCash,

@@ -77,3 +77,5 @@ export { defaultStrategiesDir, strategySummaryMarkdown, exportStrategy, loadStra
 
 // buy-and-hold benchmark for strategy reports
 export { buyAndHoldReturns, statsVersusBenchmark, equityVersusBenchmarkFigure } from './benchmark.js';
+export { COST_MODELS, COST_MODEL_KEYS, resolveCostModel, executionCosts, portfolioCosts } from './costs.js';
+export type { CostModel } from './costs.js';

@@ -22,7 +22,9 @@
  *    (`panel.tradable`: a buy on a suspended / limit-up bar, a sell on a suspended /
  *    limit-down bar) waits, the name keeping its previous weight (counted in `blocked`).
  * 4. PnL at t = sum_a pos[t-1, a] x (close[t, a] / close[t-1, a] - 1)
- *    - costBps / 1e4 x sum_a |pos[t, a] - pos[t-1, a]| (a NaN return counts as 0).
+ *    - sum_a cost_a (a NaN return counts as 0), with per order (Δ_a = pos[t, a] - pos[t-1, a] != 0)
+ *    cost_a = max(minFee, costBps / 1e4 x |Δ_a|) + sellTaxBps / 1e4 x max(0, -Δ_a)
+ *    (defaults 0 and 0: costBps / 1e4 x sum_a |Δ_a|).
  *    The account starts flat at `start`; positions before it are 0.
  * 5. Metrics in BRAIN's conventions (WorldQuant BRAIN documentation, "Alpha
  *    performance metrics"): `returns` = annualized PnL over half the book size
@@ -71,8 +73,12 @@ export interface PortfolioSettings extends BrainSettings {
   group: string;
   /** Gross book size in dollars (default 20,000,000 as in BRAIN). */
   bookSize: number;
-  /** Transaction cost in bps of traded dollars (default 0, BRAIN's simulator has no costs; set e.g. 5 for realism). */
+  /** Transaction cost in bps of traded dollars, commission and slippage together (default 0, BRAIN's simulator has no costs; set e.g. 5 for realism). */
   costBps: number;
+  /** Tax on sells in bps of the sold dollars (default 0; China A-share stamp duty 5 bps since 2023-08-28, 10 bps before). A sell = a weight decrease. */
+  sellTaxBps: number;
+  /** Minimum cost per order (a name whose position changes on a bar) in dollars (default 0; e.g. 5 CNY with bookSize in CNY): the order pays max(minFee, costBps x its traded dollars). */
+  minFee: number;
   /** Price field for returns (default 'close'). */
   priceField: string;
   /** First bar of the simulation (default 0). */
@@ -144,6 +150,8 @@ export function defaultPortfolioSettings(panel: Panel): PortfolioSettings {
     group: 'sector',
     bookSize: 20_000_000,
     costBps: 0,
+    sellTaxBps: 0,
+    minFee: 0,
     priceField: 'close',
     start: 0,
     end: panel.times.length,
@@ -152,7 +160,7 @@ export function defaultPortfolioSettings(panel: Panel): PortfolioSettings {
 }
 
 /** Every key of {@link PortfolioSettings} (an unknown key is an error). */
-export const PORTFOLIO_SETTINGS_KEYS = settingsKeys<PortfolioSettings>()(['delay', 'decay', 'neutralization', 'truncation', 'group', 'bookSize', 'costBps', 'priceField', 'start', 'end', 'annualization']);
+export const PORTFOLIO_SETTINGS_KEYS = settingsKeys<PortfolioSettings>()(['delay', 'decay', 'neutralization', 'truncation', 'group', 'bookSize', 'costBps', 'sellTaxBps', 'minFee', 'priceField', 'start', 'end', 'annualization']);
 
 /** Settings with defaults filled in and checked. @throws RangeError naming the bad setting; UnknownSettingError (a RangeError) for a key PortfolioSettings does not have. */
 export function resolvePortfolioSettings(panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioSettings {
@@ -166,7 +174,7 @@ export function resolvePortfolioSettings(panel: Panel, settings: Partial<Portfol
   if (s.neutralization === 'group' && !panel.groups?.[s.group]) throw new RangeError(`PortfolioSettings.group: panel has no group labels "${s.group}"; groups: ${Object.keys(panel.groups ?? {}).join(', ') || '(none)'}`);
   if (!(s.truncation > 0 && s.truncation <= 1)) throw new RangeError(`PortfolioSettings.truncation must be in (0, 1], got ${s.truncation}`);
   if (!(s.bookSize > 0)) throw new RangeError(`PortfolioSettings.bookSize must be > 0, got ${s.bookSize}`);
-  if (!(s.costBps >= 0)) throw new RangeError(`PortfolioSettings.costBps must be >= 0, got ${s.costBps}`);
+  for (const k of ['costBps', 'sellTaxBps', 'minFee'] as const) if (!(s[k] >= 0)) throw new RangeError(`PortfolioSettings.${k} must be >= 0, got ${s[k]}`);
   if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end <= T && s.start < s.end)) throw new RangeError(`PortfolioSettings range [${s.start}, ${s.end}) is not a non-empty integer range inside [0, ${T}]`);
   if (given.annualization !== undefined) resolveAnnualization(panel, given.annualization, 'PortfolioSettings.annualization');
   return s;
@@ -288,6 +296,8 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
   const turnover = new Float64Array(n);
   const cumPnl = new Float64Array(n);
   const cost = s.costBps / 1e4;
+  const sellTax = s.sellTaxBps / 1e4;
+  const minFee = s.minFee;
   const book = s.bookSize;
   const w = new Float64Array(N);
   const prevW = new Float64Array(N);
@@ -318,15 +328,19 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
         }
       }
     }
-    let to = 0;
+    let to = 0, extra = 0;
     for (let a = 0; a < N; a++) {
       const wa = w[a]!;
-      to += Math.abs(wa - prevW[a]!);
+      const d = wa - prevW[a]!;
+      to += Math.abs(d);
+      // sell tax on sells; the part of the minimum fee the proportional cost does not cover
+      if (d < 0) extra += sellTax * -d * book;
+      if (d !== 0 && minFee > cost * Math.abs(d) * book) extra += minFee - cost * Math.abs(d) * book;
       weights[i * N + a] = wa;
       if (wa > 0) longs++;
       else if (wa < 0) shorts++;
     }
-    const c = cost * to * book;
+    const c = cost * to * book + extra;
     p -= c;
     totalCost += c;
     traded += to * book;
