@@ -35,3 +35,5 @@ export { panelObjectId, panelQuickFingerprint, panelSha256, assetsHash } from '.
 // ccxt's type declarations would make every notebook that imports lib/data compile them.
 export { tradabilityMask, universeFromValues, topNByDollarVolume, withMasks, maskToUniverse } from './universe.js';
 export type { TradabilityOptions, TradabilityReport } from './universe.js';
+export { withGroups, parseGroupCsv, sp500SectorsPath } from './groups.js';
+export type { GroupCsvOptions } from './groups.js';
