@@ -1,6 +1,6 @@
 /**
  * `alphalab ingest FILE... --name NAME [--map symbol=code,time=date] [--frequency 1d]
- * [--market equity] [--policy reject|drop] [--ignore COL,...] [--json]`: ingests
+ * [--market equity] [--policy reject|drop] [--ignore COL,...] [--tz ZONE] [--time-format FMT] [--json]`: ingests
  * the user's own files (CSV, CSV.gz, parquet) into the catalog with the quality
  * report of lib/data; `--json` prints one summary line.
  */
@@ -16,6 +16,10 @@ export interface IngestFileCliOptions {
   readonly policy?: string;
   readonly ignore?: string;
   readonly symbol?: string;
+  /** IANA zone of zone-less local times (`--tz`). */
+  readonly tz?: string;
+  /** strptime format of the time column (`--time-format`). */
+  readonly timeFormat?: string;
   readonly json?: boolean;
 }
 
@@ -87,6 +91,8 @@ export async function runIngestFiles(files: readonly string[], o: IngestFileCliO
         ...(o.policy ? { policy: o.policy as 'reject' | 'drop' } : {}),
         ...(o.symbol ? { symbol: o.symbol } : {}),
         ...(o.ignore ? { ignore: o.ignore.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+        ...(o.tz ? { timeZone: o.tz } : {}),
+        ...(o.timeFormat ? { timeFormat: o.timeFormat } : {}),
       });
     } catch (err) {
       if (err instanceof IngestRejectedError) return { code: 1, text: formatReport(err.report, 5), summary: ingestSummary(err.report), report: err.report };
