@@ -16,8 +16,9 @@ import { syntheticPanel } from './helpers/panels.js';
 
 test('editDistance and closestKey: hand-checked distances; case, "_" and "-" ignored; nothing far suggested', () => {
   assert.equal(editDistance('kitten', 'sitting'), 3);
-  assert.equal(editDistance('costBPS', 'costBps'), 0); // case-insensitive
   assert.equal(editDistance('anualization', 'annualization'), 1);
+  assert.equal(editDistance('dealy', 'delay'), 1); // a transposition counts 1
+  assert.equal(closestKey('costBPS', PORTFOLIO_SETTINGS_KEYS), 'costBps'); // case ignored
   assert.equal(closestKey('cost_bps', PORTFOLIO_SETTINGS_KEYS), 'costBps');
   assert.equal(closestKey('anualization', PORTFOLIO_SETTINGS_KEYS), 'annualization');
   assert.equal(closestKey('neutralisation', PORTFOLIO_SETTINGS_KEYS), 'neutralization');

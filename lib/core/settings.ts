@@ -23,20 +23,25 @@ export class UnknownSettingError extends RangeError {
   }
 }
 
-/** Levenshtein edit distance (insertions, deletions, substitutions each 1), case-insensitive. */
+/**
+ * Damerau-Levenshtein distance (optimal string alignment: insertions, deletions,
+ * substitutions and adjacent transpositions each 1), case-sensitive. The one edit
+ * distance of the project (the CLI's "did you mean" uses it too).
+ */
 export function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase(), y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
-    prev = cur;
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
   }
-  return prev[y.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /**
- * The valid key closest to `key`: smallest edit distance, accepted when it is at
+ * The valid key closest to `key`: smallest edit distance ignoring case, accepted when it is at
  * most max(2, a third of the key's length); also a key that equals ignoring case,
  * `_` and `-` (`cost_bps` -> `costBps`). Undefined when nothing is close.
  */
@@ -46,7 +51,7 @@ export function closestKey(key: string, valid: readonly string[]): string | unde
   if (same) return same;
   let best: string | undefined, bestD = Infinity;
   for (const v of valid) {
-    const d = editDistance(key, v);
+    const d = editDistance(key.toLowerCase(), v.toLowerCase());
     if (d < bestD) [best, bestD] = [v, d];
   }
   return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
