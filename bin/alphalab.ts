@@ -235,6 +235,8 @@ program
   .option('--policy <p>', 'error rows: reject (default: nothing written) or drop (dropped and reported)')
   .option('--ignore <cols>', 'comma-separated columns not to keep as fields or labels')
   .option('--symbol <s>', 'constant symbol for a single-asset file without a symbol column')
+  .option('--tz <zone>', 'IANA time zone of zone-less local timestamps, e.g. Asia/Shanghai (default UTC; intraday data)')
+  .option('--time-format <fmt>', 'strptime format of the time column, e.g. "%d/%m/%Y %H:%M" (default: ISO dates/times, YYYYMMDD, epoch s/ms)')
   .option('--json', 'print one summary line (JSON)')
   .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
     if (!files.length) {

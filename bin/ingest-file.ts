@@ -1,6 +1,6 @@
 /**
  * `alphalab ingest FILE... --name NAME [--map symbol=code,time=date] [--frequency 1d]
- * [--market equity] [--policy reject|drop] [--ignore COL,...] [--json]`: ingests
+ * [--market equity] [--policy reject|drop] [--ignore COL,...] [--tz ZONE] [--time-format FMT] [--json]`: ingests
  * the user's own files (CSV, CSV.gz, parquet) into the catalog with the quality
  * report of lib/data; `--json` prints one summary line.
  */
@@ -16,6 +16,10 @@ export interface IngestFileCliOptions {
   readonly policy?: string;
   readonly ignore?: string;
   readonly symbol?: string;
+  /** IANA zone of zone-less local times (`--tz`). */
+  readonly tz?: string;
+  /** strptime format of the time column (`--time-format`). */
+  readonly timeFormat?: string;
   readonly json?: boolean;
 }
 
@@ -46,16 +50,26 @@ export function ingestSummary(report: QualityReport, extra: { symbols?: number; 
   };
 }
 
+/** Outcome of {@link runIngestFiles}: the exit code, the text a terminal shows, the `--json` line's object and the report. */
+export interface IngestFileOutcome {
+  /** 0 ingested / unchanged, 1 rejected, 2 bad arguments or unreadable input. */
+  readonly code: number;
+  /** What `alphalab ingest` prints without --json (stdout for 0 / 1, stderr for 2). */
+  readonly text: string;
+  /** The one-line summary object of --json. */
+  readonly summary: Record<string, unknown>;
+  /** The quality report (absent for bad arguments / unreadable input). */
+  readonly report?: QualityReport;
+}
+
 /**
- * Runs the ingest of `files` as dataset `o.name`.
- * @returns exit code: 0 ingested/unchanged, 1 rejected, 2 bad arguments or unreadable input.
+ * The `alphalab ingest FILE...` command without its output: checks the flags as
+ * the CLI does, ingests into the catalog of `db` (default: the project catalog,
+ * opened and closed here), and returns what the CLI would print. Notebook 01
+ * calls this, so it runs the CLI's code path.
  */
-export async function ingestFileCommand(files: readonly string[], o: IngestFileCliOptions): Promise<number> {
-  const fail = (msg: string): number => {
-    if (o.json) process.stdout.write(`${JSON.stringify({ ok: false, error: msg })}\n`);
-    else process.stderr.write(`ingest: ${msg}\n`);
-    return 2;
-  };
+export async function runIngestFiles(files: readonly string[], o: IngestFileCliOptions, dbIn?: Db): Promise<IngestFileOutcome> {
+  const fail = (msg: string): IngestFileOutcome => ({ code: 2, text: `ingest: ${msg}`, summary: { ok: false, error: msg } });
   let map: Record<string, string> = {};
   try {
     if (!o.name) return fail('--name NAME is required with files (the dataset name: letters, digits, underscores)');
@@ -66,9 +80,8 @@ export async function ingestFileCommand(files: readonly string[], o: IngestFileC
   } catch (err) {
     return fail((err as Error).message);
   }
-  const db = await Db.open();
+  const db = dbIn ?? (await Db.open());
   try {
-    if (!o.json) process.stderr.write(`ingest: ${files.join(', ')} -> dataset ${o.name} (validating, then writing parquet + catalog)\n`);
     let report: QualityReport;
     try {
       report = await ingestFiles(files, {
@@ -78,21 +91,36 @@ export async function ingestFileCommand(files: readonly string[], o: IngestFileC
         ...(o.policy ? { policy: o.policy as 'reject' | 'drop' } : {}),
         ...(o.symbol ? { symbol: o.symbol } : {}),
         ...(o.ignore ? { ignore: o.ignore.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+        ...(o.tz ? { timeZone: o.tz } : {}),
+        ...(o.timeFormat ? { timeFormat: o.timeFormat } : {}),
       });
     } catch (err) {
-      if (err instanceof IngestRejectedError) {
-        if (o.json) process.stdout.write(`${JSON.stringify(ingestSummary(err.report))}\n`);
-        else process.stdout.write(`${formatReport(err.report, 5)}\n`);
-        return 1;
-      }
+      if (err instanceof IngestRejectedError) return { code: 1, text: formatReport(err.report, 5), summary: ingestSummary(err.report), report: err.report };
       return fail((err as Error).message);
     }
     const e = await getDataset(db, o.name!);
-    if (o.json) process.stdout.write(`${JSON.stringify(ingestSummary(report, { symbols: e.symbols.length, first: e.firstTime, last: e.lastTime }))}\n`);
-    else process.stdout.write(`${formatReport(report)}\n  ${e.symbols.length} symbols, ${e.firstTime} .. ${e.lastTime}\n`);
-    return 0;
+    return {
+      code: 0,
+      text: `${formatReport(report)}\n  ${e.symbols.length} symbols, ${e.firstTime} .. ${e.lastTime}`,
+      summary: ingestSummary(report, { symbols: e.symbols.length, first: e.firstTime, last: e.lastTime }),
+      report,
+    };
   } finally {
-    db.close();
-    Db.closeAll();
+    if (!dbIn) {
+      db.close();
+      Db.closeAll();
+    }
   }
+}
+
+/**
+ * Runs the ingest of `files` as dataset `o.name` ({@link runIngestFiles}) and prints its outcome.
+ * @returns exit code: 0 ingested/unchanged, 1 rejected, 2 bad arguments or unreadable input.
+ */
+export async function ingestFileCommand(files: readonly string[], o: IngestFileCliOptions): Promise<number> {
+  if (!o.json && o.name) process.stderr.write(`ingest: ${files.join(', ')} -> dataset ${o.name} (validating, then writing parquet + catalog)\n`);
+  const r = await runIngestFiles(files, o);
+  if (o.json) process.stdout.write(`${JSON.stringify(r.summary)}\n`);
+  else (r.code === 2 ? process.stderr : process.stdout).write(`${r.text}\n`);
+  return r.code;
 }

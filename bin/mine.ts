@@ -36,6 +36,7 @@ interface MineCli {
   db?: string;
   json?: boolean;
   testFraction: number;
+  annualization?: number;
   order?: 'sample' | 'enumerate';
   templates?: string;
   windows?: number[];
@@ -64,10 +65,10 @@ const posNum = (v: string): number => {
 };
 const windowList = (v: string): number[] => v.split(',').map((s) => posInt(s.trim()));
 
-async function loadMinePanel(dataset: string): Promise<Panel> {
+async function loadMinePanel(dataset: string, annualization: number | undefined): Promise<Panel> {
   const data = await import('../lib/data/index.js');
-  if (dataset in data.BUNDLED) return data.loadBundledPanel(dataset as keyof typeof data.BUNDLED);
-  return data.loadPanel(dataset);
+  const panel = dataset in data.BUNDLED ? await data.loadBundledPanel(dataset as keyof typeof data.BUNDLED) : await data.loadPanel(dataset);
+  return data.withAnnualization(panel, annualization, '--annualization');
 }
 
 /** A progress bar on stderr (a TTY), else a line every 10 % of the run (not with --json). */
@@ -152,7 +153,9 @@ async function mineExecutor(o: MineCli): Promise<CandidateExecutor> {
 async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
   const { FactorStore } = await import('../lib/factors/index.js');
   const lib = await import('../lib/mine/index.js');
-  const panel = await loadMinePanel(o.dataset);
+  // workers load the panel with its inferred calendar: an override here would make their Sharpes differ from this process's
+  if (o.queue && o.annualization !== undefined) throw new Error('--annualization cannot be combined with --queue: queue workers use the panel\'s inferred calendar');
+  const panel = await loadMinePanel(o.dataset, o.annualization);
   const executor = await mineExecutor(o);
   const store = await FactorStore.open(o.db);
   let stop = false;
@@ -208,7 +211,7 @@ async function runWorkerVerb(o: WorkerCli): Promise<void> {
   const { startQueueWorker, redactRedisUrl } = await import('../lib/mine/queue.js');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const handle = await startQueueWorker({
-    url: o.queue, loadPanel: loadMinePanel,
+    url: o.queue, loadPanel: (dataset) => loadMinePanel(dataset, undefined),
     ...(o.threads ? { threads: o.threads } : {}),
     ...(o.lockMs ? { lockDurationMs: o.lockMs } : {}),
     ...(o.stalledMs ? { stalledIntervalMs: o.stalledMs } : {}),
@@ -255,6 +258,7 @@ export function registerMineCommand(program: Command): void {
       .option('--workers <n>', 'worker threads computing candidates (default: the number of cores; 1 = in this process)', posInt)
       .option('--batch-size <n>', 'candidates drawn and in flight at once (default 2 per worker thread, 32 with --queue)', posInt)
       .option('--queue <url>', 'compute candidates on `alphalab worker` processes through BullMQ on this Redis (redis://HOST:PORT)')
+      .option('--annualization <bars>', "bars per year for Sharpe and annual figures (default: inferred from the panel's calendar; warns when > 5 % off it)", posNum)
       .option('--json', 'print one JSON summary line');
   const act = (miner: Miner) => async (o: MineCli) => {
     try {

@@ -48,6 +48,7 @@ interface LoopFlags {
   db?: string;
   seed: number;
   costBps: number;
+  annualization?: number;
   timeout: number;
   strategiesDir?: string;
   ctx?: number;
@@ -83,6 +84,7 @@ function loopOptions(cmd: Command): Command {
     .option('--db <path>', 'DuckDB file of the knowledge base and trial store (default data/quant.duckdb)')
     .option('--seed <n>', 'seed of the offline proposer and of model sampling', num, 7)
     .option('--cost-bps <x>', 'transaction cost in bps of traded notional', num, 5)
+    .option('--annualization <bars>', "bars per year for Sharpe and annual figures (default: inferred from the panel's calendar; warns when > 5 % off it)", num)
     .option('--timeout <s>', 'model call timeout in seconds', num, 180)
     .option('--strategies-dir <path>', 'folder for exported strategies (default <project>/strategies)')
     .option('--no-exit-with-parent', 'keep running when the npm / tsx wrapper that started this process dies (default: stop)');
@@ -127,6 +129,7 @@ async function runLoop(flags: LoopFlags, improve?: string): Promise<void> {
     dbPath: flags.db,
     seed: flags.seed,
     costBps: flags.costBps,
+    ...(flags.annualization !== undefined ? { annualization: flags.annualization } : {}),
     timeoutMs: flags.timeout * 1000,
     strategiesDir: flags.strategiesDir,
     improve,

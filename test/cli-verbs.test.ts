@@ -123,7 +123,7 @@ test('errors: unknown category rejected with the valid ones, subcommand typos su
   writeFileSync(cfg, 'agent:\n  max_iteratons: 5\n');
   const b = cli('research', ['--config', cfg, '-p', 'offline']);
   assert.equal(b.code, 1);
-  assert.match(b.stderr, /bad\.yaml: agent\.max_iteratons: unknown key; valid keys of agent: llm, max_iterations/);
+  assert.match(b.stderr, /bad\.yaml: agent\.max_iteratons: unknown key \(did you mean "max_iterations"\?\); valid keys of agent: llm, max_iterations/);
 });
 
 test('cli helpers: edit distance, suggestions, expressions starting with a minus, subcommand check', () => {

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import {
   buyAndHoldReturns, defaultStrategiesDir, equityVersusBenchmarkFigure, loadStrategy, rerunStrategyFull, statsVersusBenchmark, strategyFigures, verifyStrategy,
 } from '../../lib/backtest/index.js';
-import { barsPerYear, type Panel } from '../../lib/data/index.js';
+import { type Panel } from '../../lib/data/index.js';
 import { fmtNumber, fmtPercent } from '../../lib/notebook/format.js';
 import { writeFiguresHtml } from '../../lib/viz/index.js';
 import { loadDatasetByName, printJson, printTable, stages } from './common.js';
@@ -45,7 +45,7 @@ export function registerBacktest(program: Command): void {
       const run = rerunStrategyFull(doc, panel, factorValues ? { factorValues } : {});
       const T0 = panel.times.indexOf(run.result.times[0]!);
       const bench = buyAndHoldReturns(panel, T0, T0 + run.result.times.length);
-      const table = statsVersusBenchmark(run.result.returns, bench, barsPerYear(panel.frequency, panel.market));
+      const table = statsVersusBenchmark(run.result.returns, bench, run.result.metrics.annualization);
       let html: string | undefined;
       if (o.html) {
         bar.step('chart');

@@ -6,13 +6,27 @@
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
-import { BUNDLED, loadBundledPanel, loadPanel, type BundledName, type Panel } from '../../lib/data/index.js';
+import { BUNDLED, loadBundledPanel, loadPanel, withAnnualization, type BundledName, type Panel } from '../../lib/data/index.js';
 import { tableText, type TableOptions, type TableRow } from '../../lib/notebook/display.js';
 
-/** A bundled sample by name (no catalog needed), else a catalog dataset. */
-export async function loadDatasetByName(name: string): Promise<Panel> {
-  if (Object.prototype.hasOwnProperty.call(BUNDLED, name)) return loadBundledPanel(name as BundledName);
-  return loadPanel(name);
+/**
+ * A bundled sample by name (no catalog needed), else a catalog dataset; with
+ * `annualization` (a `--annualization` flag) the panel's bars per year are set to
+ * it (lib/data `withAnnualization`: warns when > 5 % off the inferred figure).
+ */
+export async function loadDatasetByName(name: string, annualization?: number): Promise<Panel> {
+  const panel = Object.prototype.hasOwnProperty.call(BUNDLED, name) ? await loadBundledPanel(name as BundledName) : await loadPanel(name);
+  return withAnnualization(panel, annualization, '--annualization');
+}
+
+/** Help text of the `--annualization <bars>` flag shared by the research verbs. */
+export const ANNUALIZATION_HELP = "bars per year for Sharpe and annual figures (default: inferred from the panel's calendar, e.g. 251.8 for sp500_daily; warns when > 5 % off it)";
+
+/** Commander parser of a positive number option. */
+export function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
+  return n;
 }
 
 /** Prints the one summary line of a --json run (NaN / Infinity as null, as JSON has none). */

@@ -10,11 +10,12 @@ import type { Command } from 'commander';
 import {
   evaluateFactor, FactorStore, factorTable, interpretFactor, tearSheetSummary, tearSheetTitle, withAlphalens, writeTearSheet,
 } from '../../lib/factors/index.js';
-import { loadDatasetByName, positiveInt, printJson, stages } from './common.js';
+import { ANNUALIZATION_HELP, loadDatasetByName, positiveInt, positiveNumber, printJson, stages } from './common.js';
 
 interface FactorFlags {
   dataset: string;
   horizon: number;
+  annualization?: number;
   html?: string;
   json?: boolean;
   store: boolean;
@@ -29,6 +30,7 @@ export function registerFactor(program: Command): void {
     .argument('<expr>', 'factor expression, e.g. "-ts_delta(close, 5)"')
     .option('-d, --dataset <name>', 'bundled sample (sp500_daily, binance_perp_1h) or catalog dataset', 'sp500_daily')
     .option('-H, --horizon <bars>', 'forward-return horizon in bars', positiveInt, 1)
+    .option('--annualization <bars>', ANNUALIZATION_HELP, positiveNumber)
     .option('--html <file>', 'write the tear sheet (summary, interpretation, every figure) to this HTML file')
     .option('--no-store', 'do not record the evaluation in the trial store (it then does not count as a trial)')
     .option('--db <path>', 'DuckDB file of the trial store (default data/quant.duckdb)')
@@ -36,7 +38,7 @@ export function registerFactor(program: Command): void {
     .action(async (expr: string, o: FactorFlags) => {
       const bar = stages(o.html ? 4 : 3, !o.json);
       bar.step(`loading ${o.dataset}`);
-      const panel = await loadDatasetByName(o.dataset);
+      const panel = await loadDatasetByName(o.dataset, o.annualization);
       bar.step('evaluating');
       const store = o.store ? await FactorStore.open(o.db) : false;
       try {
@@ -53,7 +55,7 @@ export function registerFactor(program: Command): void {
         const notes = interpretFactor(full);
         if (o.json) {
           printJson({
-            ...row, dataset: o.dataset, horizon: o.horizon, ic_skew: full.alphalens.icDistribution.skew, ic_kurtosis: full.alphalens.icDistribution.kurtosis,
+            ...row, dataset: o.dataset, horizon: o.horizon, annualization: full.annualization, ic_skew: full.alphalens.icDistribution.skew, ic_kurtosis: full.alphalens.icDistribution.kurtosis,
             quantile_returns: full.alphalens.quantileReturns.map((q) => ({ horizon: q.horizon, mean_demeaned: q.mean, std_error: q.stdError })),
             interpretation: notes, run_id: store ? report.runId : null, cached: report.cached, trials: report.deflatedSharpe?.nTrials ?? null, html: html ?? null,
           });

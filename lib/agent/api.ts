@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { defaultStrategiesDir } from '../backtest/index.js';
 import { Db, defaultDbPath } from '../db/index.js';
-import { loadBundledPanel, loadPanel, type Panel } from '../data/index.js';
+import { loadBundledPanel, loadPanel, withAnnualization, type Panel } from '../data/index.js';
 import { FactorStore } from '../factors/index.js';
 import { createProvider, GGUF_ENV, LlmError, OllamaProvider, resolveGgufSetting, type LlamaCppSettings, type LlmLimits, type LlmProvider } from '../llm/index.js';
 import { exprGrammar } from './grammar.js';
@@ -55,6 +55,8 @@ export interface ResearchOptions {
   readonly seed?: number;
   /** Transaction costs in bps. Default 5. */
   readonly costBps?: number;
+  /** Bars per year for annualization. Default: the panel's calendar (lib/data `panelAnnualization`, inferred from its times); warns when > 5 % off it. */
+  readonly annualization?: number;
   /** Strategies folder. Default <project>/strategies; exports go to its subfolder `kb-<knowledge base id>/`. */
   readonly strategiesDir?: string;
   /** Progress lines. Default console.log. */
@@ -167,7 +169,7 @@ export async function research(opts: ResearchOptions = {}): Promise<ResearchSumm
 }
 
 async function researchWith(proposer: Proposer, opts: ResearchOptions, log: (line: string) => void): Promise<ResearchSummary> {
-  const panel = await loadDataset(opts.dataset);
+  const panel = withAnnualization(await loadDataset(opts.dataset), opts.annualization, 'ResearchOptions.annualization');
   const db = await Db.open(opts.dbPath ?? defaultDbPath());
   try {
     const kb = await KnowledgeBase.open(db);

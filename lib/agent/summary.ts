@@ -3,7 +3,8 @@
  * frequency, universe size, coverage, return and volatility profile. Pure
  * computation on a {@link Panel}.
  */
-import { barsPerYear, formatTime, type Panel } from '../data/panel.js';
+import { formatTime, type Panel } from '../data/panel.js';
+import { panelBarsPerYear } from '../data/calendar.js';
 import { median } from '../stats/index.js';
 
 /** Summary numbers (returns as fractions; annualized with the panel's bars per year). */
@@ -16,7 +17,7 @@ export interface DatasetSummary {
   readonly start: string;
   readonly end: string;
   readonly fields: readonly string[];
-  /** Bars per year used for annualization (252 daily equity; 8,760 for 1h crypto). */
+  /** Bars per year used for annualization (the panel's calendar, lib/data `panelAnnualization`: 251.8 for the S&P sample; 8,760 for 1h crypto). */
   readonly barsPerYear: number;
   /** Fraction of (bar, asset) cells with a finite close. */
   readonly coverage: number;
@@ -41,7 +42,7 @@ export function summarizePanel(panel: Panel): DatasetSummary {
   const T = panel.times.length;
   const N = panel.assets.length;
   if (T < 2) throw new Error(`summarizePanel: need at least 2 bars, got ${T}`);
-  const bpy = barsPerYear(panel.frequency, panel.market);
+  const bpy = panelBarsPerYear(panel);
   let finite = 0;
   for (let i = 0; i < close.length; i++) if (Number.isFinite(close[i]!)) finite++;
   const ew: number[] = [];

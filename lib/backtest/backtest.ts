@@ -9,7 +9,9 @@
  * `funding_event` field, stops on each bar's high/low with the stop assumed
  * hit first when a bar touches both stop and take profit.
  */
-import { barsPerDay, barsPerYear, field, type Panel } from '../data/panel.js';
+import { barsPerDay, field, type Panel } from '../data/panel.js';
+import { panelBarsPerYear, resolveAnnualization } from '../data/calendar.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { performanceStats, type PerformanceStats } from '../stats/index.js';
 import { EXIT_REASONS, KernelScratch, TradeLog, runKernel, type ExitReason, type KernelParams, type KernelSummary, type MarketArrays, type SignalMasks } from './kernel.js';
 import { compileSignals, isSignalMasks, MaskCache, rollingVolatility, type SignalSpec } from './signals.js';
@@ -25,8 +27,12 @@ export type Sizing =
 export interface ExecutionSettings {
   /** `'nextOpen'` (default): orders from bar t's signals fill at bar t+1's open. `'close'`: at bar t's close. */
   fill: 'nextOpen' | 'close';
-  /** Fee in basis points of traded notional, per fill (default 5, a Binance USDT-M taker fee). */
+  /** Fee (commission) in basis points of traded notional, per fill (default 5, a Binance USDT-M taker fee). */
   feeBps: number;
+  /** Tax on sells in basis points of the sold notional (default 0; China A-share stamp duty: 5 bps since 2023-08-28, 10 bps before). Sells only: closing a long, opening a short. */
+  sellTaxBps: number;
+  /** Minimum commission per fill in cash units, the unit of `initialCash` (default 0; e.g. 5 CNY at A-share brokers, with initialCash in CNY). */
+  minFee: number;
   /** Fixed slippage in basis points of the price, per fill, against the trader (default 2). */
   slippageBps: number;
   /** Square-root impact coefficient: extra slippage fraction impact * sqrt(notional / (bar volume * price)) (default 0 = off). */
@@ -52,7 +58,7 @@ export interface ExecutionSettings {
   start: number;
   /** One past the last bar (default nDates). */
   end: number;
-  /** Bars per year for annualization (default `barsPerYear(panel.frequency, panel.market)`: 252 daily equities, 8,760 for 1h crypto). */
+  /** Bars per year for annualization (default: the panel's calendar, lib/data `panelAnnualization`: inferred from its times, 251.8 for the S&P sample, 8,760 for 1h crypto; a given value more than 5 % off it warns). */
   annualization: number;
 }
 
@@ -162,6 +168,8 @@ export interface BacktestResult {
   metrics: BacktestMetrics;
   /** Signal decay: performance by holding period (1, 2, 4, ... bars). */
   decay: HoldingDecayPoint[];
+  /** Signals dropped or delayed by the panel's universe / tradability ({@link gateSignals}); zeros without them. */
+  gating: SignalGating;
 }
 
 /** Default execution settings for a panel (see {@link ExecutionSettings} for each default). */
@@ -170,6 +178,8 @@ export function defaultExecutionSettings(panel: Panel): ExecutionSettings {
   return {
     fill: 'nextOpen',
     feeBps: 5,
+    sellTaxBps: 0,
+    minFee: 0,
     slippageBps: 2,
     impact: 0,
     funding: true,
@@ -181,22 +191,29 @@ export function defaultExecutionSettings(panel: Panel): ExecutionSettings {
     maxOpenPositions: N,
     start: 0,
     end: panel.times.length,
-    annualization: barsPerYear(panel.frequency, panel.market),
+    annualization: panelBarsPerYear(panel),
   };
 }
 
+/** Every key of {@link ExecutionSettings} (an unknown key is an error). */
+export const EXECUTION_SETTINGS_KEYS = settingsKeys<ExecutionSettings>()(['fill', 'feeBps', 'sellTaxBps', 'minFee', 'slippageBps', 'impact', 'funding', 'initialCash', 'sizing', 'stopLoss', 'takeProfit', 'trailingStop', 'maxOpenPositions', 'start', 'end', 'annualization']);
+const SIZING_KEYS = { fixedFraction: ['kind', 'fraction'], volTarget: ['kind', 'targetVol', 'lookback', 'maxLeverage'] } as const;
+
 /**
  * Settings with defaults filled in and checked.
- * @throws RangeError naming the bad setting.
+ * @throws RangeError naming the bad setting; UnknownSettingError (a RangeError) for a key ExecutionSettings (or its sizing rule) does not have.
  */
 export function resolveExecutionSettings(panel: Panel, settings: Partial<ExecutionSettings> = {}): ExecutionSettings {
+  checkSettingsKeys(settings, EXECUTION_SETTINGS_KEYS, 'ExecutionSettings');
+  const kind = settings.sizing?.kind;
+  if (kind === 'fixedFraction' || kind === 'volTarget') checkSettingsKeys(settings.sizing, SIZING_KEYS[kind], `ExecutionSettings.sizing (${kind})`);
   const d = defaultExecutionSettings(panel);
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<ExecutionSettings>;
   const maxOpen = given.maxOpenPositions ?? d.maxOpenPositions;
   const s: ExecutionSettings = { ...d, sizing: { kind: 'fixedFraction', fraction: 1 / Math.min(maxOpen, panel.assets.length) }, ...given };
   const T = panel.times.length;
   if (s.fill !== 'nextOpen' && s.fill !== 'close') throw new RangeError(`ExecutionSettings.fill must be 'nextOpen' or 'close', got ${String(s.fill)}`);
-  for (const k of ['feeBps', 'slippageBps', 'impact'] as const) if (!(s[k] >= 0)) throw new RangeError(`ExecutionSettings.${k} must be >= 0, got ${s[k]}`);
+  for (const k of ['feeBps', 'sellTaxBps', 'minFee', 'slippageBps', 'impact'] as const) if (!(s[k] >= 0)) throw new RangeError(`ExecutionSettings.${k} must be >= 0, got ${s[k]}`);
   if (!(s.initialCash > 0)) throw new RangeError(`ExecutionSettings.initialCash must be > 0, got ${s.initialCash}`);
   for (const k of ['stopLoss', 'takeProfit', 'trailingStop'] as const) {
     const v = s[k];
@@ -204,7 +221,7 @@ export function resolveExecutionSettings(panel: Panel, settings: Partial<Executi
   }
   if (!(Number.isInteger(s.maxOpenPositions) && s.maxOpenPositions >= 1)) throw new RangeError(`ExecutionSettings.maxOpenPositions must be an integer >= 1, got ${s.maxOpenPositions}`);
   if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end <= T && s.start < s.end)) throw new RangeError(`ExecutionSettings range [${s.start}, ${s.end}) is not a non-empty integer range inside [0, ${T}]`);
-  if (!(s.annualization > 0)) throw new RangeError(`ExecutionSettings.annualization must be > 0, got ${s.annualization}`);
+  if (given.annualization !== undefined) resolveAnnualization(panel, given.annualization, 'ExecutionSettings.annualization');
   const z = s.sizing;
   if (z.kind === 'fixedFraction') {
     if (!(z.fraction > 0)) throw new RangeError(`ExecutionSettings.sizing.fraction must be > 0, got ${z.fraction}`);
@@ -236,6 +253,8 @@ function kernelParams(s: ExecutionSettings): KernelParams {
   return {
     fillAtClose: s.fill === 'close',
     feeRate: s.feeBps / 1e4,
+    sellTaxRate: s.sellTaxBps / 1e4,
+    minFee: s.minFee,
     slipRate: s.slippageBps / 1e4,
     impact: s.impact,
     initialCash: s.initialCash,
@@ -358,6 +377,84 @@ function masksFor(panel: Panel, signals: SignalSpec | SignalMasks, cache?: MaskC
   return signals;
 }
 
+/** What {@link gateSignals} changed: entries dropped, exits moved to a later bar. */
+export interface SignalGating {
+  /** Entry signal cells dropped: the name was outside `panel.universe` at the signal bar, or the fill bar could not fill the order (`panel.tradable`). */
+  readonly entriesBlocked: number;
+  /** Exit signal cells whose fill bar could not fill them, moved to the next bar that can (the exit waits). */
+  readonly exitsDeferred: number;
+  /** Exit signals still waiting at the end of the data (the position stays open, marked). */
+  readonly exitsPending: number;
+}
+
+/**
+ * Signal masks restricted to the panel's universe and tradability (copies; the
+ * input is not changed). The fill bar of signal row t is t + 1 for 'nextOpen'
+ * and t for 'close'. A long entry needs a buy at the fill bar, a short entry a
+ * sell (a reversal is an entry of the opposite side, so it needs the same); an
+ * entry outside the universe at the signal bar, or on a fill bar that cannot
+ * fill it, is dropped (counted). A long exit needs a sell and a short exit a
+ * buy: when the fill bar cannot fill it, the exit signal moves to the next
+ * signal row whose fill bar can (the order waits; counted). Stops (stop loss,
+ * take profit, trailing) are not gated: a stop on a limit bar fills as the kernel says.
+ * Returns the masks unchanged (and zero counts) when the panel has neither mask.
+ */
+export function gateSignals(panel: Panel, masks: SignalMasks, fill: ExecutionSettings['fill']): { masks: SignalMasks; gating: SignalGating } {
+  const universe = panel.universe, tradable = panel.tradable;
+  if (!universe && !tradable) return { masks, gating: { entriesBlocked: 0, exitsDeferred: 0, exitsPending: 0 } };
+  const T = panel.times.length, N = panel.assets.length;
+  const lag = fill === 'nextOpen' ? 1 : 0;
+  const ok = (side: 'buy' | 'sell', t: number, a: number): boolean => {
+    const f = t + lag;
+    if (f >= T) return true; // no fill bar in the data: the kernel drops it anyway
+    return !tradable || tradable[side][f * N + a]! === 1;
+  };
+  let entriesBlocked = 0, exitsDeferred = 0, exitsPending = 0;
+  const gateEntry = (m: Uint8Array | null | undefined, side: 'buy' | 'sell') => {
+    if (!m) return m;
+    const out = m.slice();
+    for (let t = 0; t < T; t++) {
+      for (let a = 0; a < N; a++) {
+        const i = t * N + a;
+        if (!out[i]) continue;
+        if ((universe && !universe[i]) || !ok(side, t, a)) {
+          out[i] = 0;
+          entriesBlocked++;
+        }
+      }
+    }
+    return out;
+  };
+  const deferExit = (m: Uint8Array | null | undefined, side: 'buy' | 'sell') => {
+    if (!m) return m;
+    const out = m.slice();
+    for (let a = 0; a < N; a++) {
+      let waiting = false;
+      for (let t = 0; t < T; t++) {
+        const i = t * N + a;
+        if (out[i] || waiting) {
+          if (ok(side, t, a)) {
+            out[i] = 1;
+            waiting = false;
+          } else {
+            if (out[i]) exitsDeferred++;
+            out[i] = 0;
+            waiting = true;
+          }
+        }
+      }
+      if (waiting) exitsPending++;
+    }
+    return out;
+  };
+  const longEntry = gateEntry(masks.longEntry, 'buy'), shortEntry = gateEntry(masks.shortEntry, 'sell');
+  const longExit = deferExit(masks.longExit, 'sell'), shortExit = deferExit(masks.shortExit, 'buy');
+  return {
+    masks: { ...masks, ...(longEntry ? { longEntry } : {}), ...(shortEntry ? { shortEntry } : {}), ...(longExit ? { longExit } : {}), ...(shortExit ? { shortExit } : {}) },
+    gating: { entriesBlocked, exitsDeferred, exitsPending },
+  };
+}
+
 /**
  * Backtests entry/exit signals on a panel (one or many assets sharing one
  * cash account) with the execution conventions of `kernel.ts` (next-open fills
@@ -375,7 +472,7 @@ function masksFor(panel: Panel, signals: SignalSpec | SignalMasks, cache?: MaskC
 export function backtestSignals(panel: Panel, spec: SignalSpec | SignalMasks, settings: Partial<ExecutionSettings> = {}): BacktestResult {
   const s = resolveExecutionSettings(panel, settings);
   const m = marketArrays(panel, s.funding);
-  const masks = masksFor(panel, spec);
+  const { masks, gating } = gateSignals(panel, masksFor(panel, spec), s.fill);
   const sigma = s.sizing.kind === 'volTarget' ? rollingVolatility(m.close, m.T, m.N, s.sizing.lookback, s.annualization) : null;
   const n = s.end - s.start;
   const equity = new Float64Array(n);
@@ -416,6 +513,7 @@ export function backtestSignals(panel: Panel, spec: SignalSpec | SignalMasks, se
     trades,
     metrics,
     decay: signalDecay(m.close, m.N, trades, assetIndex, s.end),
+    gating,
   };
 }
 
@@ -487,7 +585,7 @@ export function backtestGrid<P>(
       if (!sigma) sigmaCache.set(key, (sigma = rollingVolatility(m.close, m.T, m.N, s.sizing.lookback, s.annualization)));
     }
     const n = s.end - s.start;
-    const sum = runKernel(m, masksFor(panel, signals, maskCache), sigma, kernelParams(s), scratch, equity, null, null);
+    const sum = runKernel(m, gateSignals(panel, masksFor(panel, signals, maskCache), s.fill).masks, sigma, kernelParams(s), scratch, equity, null, null);
     rows.push({ params, metrics: computeMetrics(panel, s, equity, n, sum, null) });
   }
   return rows;

@@ -38,7 +38,7 @@ export type { MarketArrays, SignalMasks, KernelParams, ExitReason, KernelSummary
 export { compileSignals, isSignalMasks, rollingVolatility } from './signals.js';
 export type { Condition, SignalRules, SignalSpec } from './signals.js';
 export {
-  backtestSignals, backtestGrid, paramGrid, defaultExecutionSettings, resolveExecutionSettings, marketArrays, DECAY_HORIZONS,
+  backtestSignals, backtestGrid, paramGrid, defaultExecutionSettings, resolveExecutionSettings, EXECUTION_SETTINGS_KEYS, marketArrays, DECAY_HORIZONS,
 } from './backtest.js';
 export type { Sizing, ExecutionSettings, Trade, BacktestMetrics, HoldingDecayPoint, BacktestResult, GridRow } from './backtest.js';
 export { validateSignals, DEFAULT_SIGNAL_THRESHOLDS } from './validate-signals.js';
@@ -52,7 +52,7 @@ export {
 export type { SignalStageParams, SignalParams, SignalStageMetrics, SignalStage, SignalStageOptions } from './signal-stage.js';
 
 // BRAIN-style cross-sectional portfolio
-export { simulatePortfolio, defaultPortfolioSettings, resolvePortfolioSettings, DEFAULT_BRAIN_SETTINGS } from './portfolio.js';
+export { simulatePortfolio, defaultPortfolioSettings, resolvePortfolioSettings, DEFAULT_BRAIN_SETTINGS, PORTFOLIO_SETTINGS_KEYS } from './portfolio.js';
 export type { BrainSettings, PortfolioSettings, PortfolioMetrics, PortfolioResult } from './portfolio.js';
 
 // validation against overfitting
@@ -77,3 +77,5 @@ export { defaultStrategiesDir, strategySummaryMarkdown, exportStrategy, loadStra
 
 // buy-and-hold benchmark for strategy reports
 export { buyAndHoldReturns, statsVersusBenchmark, equityVersusBenchmarkFigure } from './benchmark.js';
+export { COST_MODELS, COST_MODEL_KEYS, resolveCostModel, executionCosts, portfolioCosts } from './costs.js';
+export type { CostModel } from './costs.js';

@@ -17,7 +17,8 @@
  *   fill bar; the impact term is 0 when `impact = 0` or the volume is missing or 0).
  *   `s` is capped at 0.5.
  * - Fees: `feeBps / 1e4` of the traded notional (fill price x quantity), on
- *   every fill (entry, exit, stop), paid from cash.
+ *   every fill (entry, exit, stop), paid from cash; at least `minFee` per fill,
+ *   plus `sellTaxBps / 1e4` of the notional on sells (lib/risk `orderFee`).
  * - Signal logic per asset. Long: enter on `longEntry && !longExit`, exit on
  *   `longExit || shortEntry`; short: symmetric. When the exit is caused by an
  *   opposite entry, the position is reversed at the same fill (reason
@@ -65,7 +66,7 @@
  * helpers, so both loops give bit-identical results (tested).
  */
 
-import { fillPrice, slippageFraction } from '../risk/fills.js';
+import { fillPrice, orderFee, slippageFraction } from '../risk/fills.js';
 import { checkStops, stopHit, stopsActive, stopsLong, stopsShort } from '../risk/stops.js';
 
 /** Result slot of the shared stop rule (one per module: the kernel is single-threaded and not re-entrant). */
@@ -99,6 +100,10 @@ export interface SignalMasks {
 export interface KernelParams {
   fillAtClose: boolean;
   feeRate: number;
+  /** Tax on sells, fraction of notional (A-share stamp duty). Default 0. */
+  sellTaxRate?: number;
+  /** Minimum commission per fill, cash units. Default 0. */
+  minFee?: number;
   slipRate: number;
   impact: number;
   initialCash: number;
@@ -234,6 +239,8 @@ class Sim {
   readonly sx: Uint8Array | null;
   readonly sigma: Float64Array | null;
   readonly feeRate: number;
+  readonly sellTaxRate: number;
+  readonly minFee: number;
   readonly slipRate: number;
   readonly impact: number;
   readonly sizing: number;
@@ -280,6 +287,8 @@ class Sim {
     this.sx = s.shortExit;
     this.sigma = sigma;
     this.feeRate = p.feeRate;
+    this.sellTaxRate = p.sellTaxRate ?? 0;
+    this.minFee = p.minFee ?? 0;
     this.slipRate = p.slipRate;
     this.impact = p.impact;
     this.sizing = p.sizing;
@@ -314,7 +323,7 @@ function closePos(st: Sim, a: number, t: number, i: number, px: number, reason: 
   const f = slipOf(st, i, px, aq * px);
   const fill = fillPrice(-q, px, f);
   const notional = aq * fill;
-  const fee = notional * st.feeRate;
+  const fee = orderFee(notional, q > 0, st.feeRate, st.sellTaxRate, st.minFee);
   st.cash += q * fill - fee;
   st.traded += notional;
   st.totalFees += fee;
@@ -361,7 +370,7 @@ function openPos(st: Sim, a: number, side: number, t: number, i: number, px: num
   const f = slipOf(st, i, px, target);
   const fill = fillPrice(side, px, f);
   const aq = target / fill;
-  const fee = target * st.feeRate;
+  const fee = orderFee(target, side < 0, st.feeRate, st.sellTaxRate, st.minFee);
   st.cash -= side * aq * fill + fee;
   st.traded += target;
   st.totalFees += fee;

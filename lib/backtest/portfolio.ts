@@ -17,8 +17,14 @@
  *    are clipped to `|w| <= truncation` and rescaled to gross 1, repeated until
  *    no weight exceeds the cap (at most 50 rounds, then a final clip, so the cap
  *    always holds; the gross may then be below 1). Positions in dollars = w x bookSize.
+ *    Universe and tradability (lib/data universe.ts): a name outside `panel.universe`
+ *    at the signal row has no alpha (weight 0); a weight change the bar cannot fill
+ *    (`panel.tradable`: a buy on a suspended / limit-up bar, a sell on a suspended /
+ *    limit-down bar) waits, the name keeping its previous weight (counted in `blocked`).
  * 4. PnL at t = sum_a pos[t-1, a] x (close[t, a] / close[t-1, a] - 1)
- *    - costBps / 1e4 x sum_a |pos[t, a] - pos[t-1, a]| (a NaN return counts as 0).
+ *    - sum_a cost_a (a NaN return counts as 0), with per order (Δ_a = pos[t, a] - pos[t-1, a] != 0)
+ *    cost_a = max(minFee, costBps / 1e4 x |Δ_a|) + sellTaxBps / 1e4 x max(0, -Δ_a)
+ *    (defaults 0 and 0: costBps / 1e4 x sum_a |Δ_a|).
  *    The account starts flat at `start`; positions before it are 0.
  * 5. Metrics in BRAIN's conventions (WorldQuant BRAIN documentation, "Alpha
  *    performance metrics"): `returns` = annualized PnL over half the book size
@@ -30,7 +36,10 @@
  *    the whole (gross) book, half of `returns`. Drawdown and margin are on the
  *    gross book.
  */
-import { barsPerDay, barsPerYear, field, type Panel } from '../data/panel.js';
+import { barsPerDay, field, type Panel } from '../data/panel.js';
+import { panelBarsPerYear, resolveAnnualization } from '../data/calendar.js';
+import { maskToUniverse } from '../data/universe.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { performanceStats } from '../stats/index.js';
 
 /**
@@ -64,15 +73,19 @@ export interface PortfolioSettings extends BrainSettings {
   group: string;
   /** Gross book size in dollars (default 20,000,000 as in BRAIN). */
   bookSize: number;
-  /** Transaction cost in bps of traded dollars (default 0, BRAIN's simulator has no costs; set e.g. 5 for realism). */
+  /** Transaction cost in bps of traded dollars, commission and slippage together (default 0, BRAIN's simulator has no costs; set e.g. 5 for realism). */
   costBps: number;
+  /** Tax on sells in bps of the sold dollars (default 0; China A-share stamp duty 5 bps since 2023-08-28, 10 bps before). A sell = a weight decrease. */
+  sellTaxBps: number;
+  /** Minimum cost per order (a name whose position changes on a bar) in dollars (default 0; e.g. 5 CNY with bookSize in CNY): the order pays max(minFee, costBps x its traded dollars). */
+  minFee: number;
   /** Price field for returns (default 'close'). */
   priceField: string;
   /** First bar of the simulation (default 0). */
   start: number;
   /** One past the last bar (default nDates). */
   end: number;
-  /** Bars per year (default barsPerYear(panel.frequency, panel.market): 252 daily equities). */
+  /** Bars per year (default: the panel's calendar, lib/data `panelAnnualization`: inferred from its times, 251.8 for the S&P sample; a given value more than 5 % off it warns). */
   annualization: number;
 }
 
@@ -123,6 +136,10 @@ export interface PortfolioResult {
   cumPnl: Float64Array;
   /** sum|Δpos| / bookSize per bar. */
   turnover: Float64Array;
+  /** Per bar: names whose order waited because the bar could not fill it (panel.tradable: suspended, limit-up buy, limit-down sell); the name kept its previous weight. */
+  blocked: Int32Array;
+  /** Total of {@link PortfolioResult.blocked}: orders that waited. 0 without panel.tradable. */
+  blockedOrders: number;
   metrics: PortfolioMetrics;
 }
 
@@ -133,15 +150,21 @@ export function defaultPortfolioSettings(panel: Panel): PortfolioSettings {
     group: 'sector',
     bookSize: 20_000_000,
     costBps: 0,
+    sellTaxBps: 0,
+    minFee: 0,
     priceField: 'close',
     start: 0,
     end: panel.times.length,
-    annualization: barsPerYear(panel.frequency, panel.market),
+    annualization: panelBarsPerYear(panel),
   };
 }
 
-/** Settings with defaults filled in and checked. @throws RangeError naming the bad setting. */
+/** Every key of {@link PortfolioSettings} (an unknown key is an error). */
+export const PORTFOLIO_SETTINGS_KEYS = settingsKeys<PortfolioSettings>()(['delay', 'decay', 'neutralization', 'truncation', 'group', 'bookSize', 'costBps', 'sellTaxBps', 'minFee', 'priceField', 'start', 'end', 'annualization']);
+
+/** Settings with defaults filled in and checked. @throws RangeError naming the bad setting; UnknownSettingError (a RangeError) for a key PortfolioSettings does not have. */
 export function resolvePortfolioSettings(panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioSettings {
+  checkSettingsKeys(settings, PORTFOLIO_SETTINGS_KEYS, 'PortfolioSettings');
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<PortfolioSettings>;
   const s = { ...defaultPortfolioSettings(panel), ...given };
   const T = panel.times.length;
@@ -151,9 +174,9 @@ export function resolvePortfolioSettings(panel: Panel, settings: Partial<Portfol
   if (s.neutralization === 'group' && !panel.groups?.[s.group]) throw new RangeError(`PortfolioSettings.group: panel has no group labels "${s.group}"; groups: ${Object.keys(panel.groups ?? {}).join(', ') || '(none)'}`);
   if (!(s.truncation > 0 && s.truncation <= 1)) throw new RangeError(`PortfolioSettings.truncation must be in (0, 1], got ${s.truncation}`);
   if (!(s.bookSize > 0)) throw new RangeError(`PortfolioSettings.bookSize must be > 0, got ${s.bookSize}`);
-  if (!(s.costBps >= 0)) throw new RangeError(`PortfolioSettings.costBps must be >= 0, got ${s.costBps}`);
+  for (const k of ['costBps', 'sellTaxBps', 'minFee'] as const) if (!(s[k] >= 0)) throw new RangeError(`PortfolioSettings.${k} must be >= 0, got ${s[k]}`);
   if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end <= T && s.start < s.end)) throw new RangeError(`PortfolioSettings range [${s.start}, ${s.end}) is not a non-empty integer range inside [0, ${T}]`);
-  if (!(s.annualization > 0)) throw new RangeError(`PortfolioSettings.annualization must be > 0, got ${s.annualization}`);
+  if (given.annualization !== undefined) resolveAnnualization(panel, given.annualization, 'PortfolioSettings.annualization');
   return s;
 }
 
@@ -246,6 +269,11 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
   const T = panel.times.length, N = panel.assets.length;
   if (factor.length !== T * N) throw new Error(`simulatePortfolio: factor has length ${factor.length}, expected ${T} x ${N} = ${T * N}`);
   const price = field(panel, s.priceField);
+  // Outside the universe a name has no alpha (NaN: not ranked, weight 0), judged at the signal row.
+  const alpha = maskToUniverse(factor, panel);
+  const canBuy = panel.tradable?.buy, canSell = panel.tradable?.sell;
+  const blocked = new Int32Array(s.end - s.start);
+  let blockedOrders = 0;
   const neut: 0 | 1 | 2 = s.neutralization === 'none' ? 0 : s.neutralization === 'market' ? 1 : 2;
   let groupIdx: Int32Array | null = null;
   let nGroups = 0;
@@ -268,6 +296,8 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
   const turnover = new Float64Array(n);
   const cumPnl = new Float64Array(n);
   const cost = s.costBps / 1e4;
+  const sellTax = s.sellTaxBps / 1e4;
+  const minFee = s.minFee;
   const book = s.bookSize;
   const w = new Float64Array(N);
   const prevW = new Float64Array(N);
@@ -285,16 +315,32 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
         if (r === r) p += wa * book * r;
       }
     }
-    barWeights(factor, price, t, t - s.delay, N, s.decay, neut, groupIdx, s.truncation, w, gSum, gCnt, valid);
-    let to = 0;
+    barWeights(alpha, price, t, t - s.delay, N, s.decay, neut, groupIdx, s.truncation, w, gSum, gCnt, valid);
+    if (canBuy && canSell) {
+      // An order the bar cannot fill waits: the name keeps yesterday's weight (a buy on a
+      // suspended or limit-up bar, a sell on a suspended or limit-down bar) and tries again next bar.
+      for (let a = 0; a < N; a++) {
+        const d = w[a]! - prevW[a]!;
+        if ((d > 0 && !canBuy[t * N + a]) || (d < 0 && !canSell[t * N + a])) {
+          w[a] = prevW[a]!;
+          blocked[i]!++;
+          blockedOrders++;
+        }
+      }
+    }
+    let to = 0, extra = 0;
     for (let a = 0; a < N; a++) {
       const wa = w[a]!;
-      to += Math.abs(wa - prevW[a]!);
+      const d = wa - prevW[a]!;
+      to += Math.abs(d);
+      // sell tax on sells; the part of the minimum fee the proportional cost does not cover
+      if (d < 0) extra += sellTax * -d * book;
+      if (d !== 0 && minFee > cost * Math.abs(d) * book) extra += minFee - cost * Math.abs(d) * book;
       weights[i * N + a] = wa;
       if (wa > 0) longs++;
       else if (wa < 0) shorts++;
     }
-    const c = cost * to * book;
+    const c = cost * to * book + extra;
     p -= c;
     totalCost += c;
     traded += to * book;
@@ -329,6 +375,8 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
     returns,
     cumPnl,
     turnover,
+    blocked,
+    blockedOrders,
     metrics: {
       annualization: s.annualization,
       nBars: n,

@@ -6,3 +6,4 @@ export * from './research-config.js';
 export { backoffMs, sleepMs } from './retry.js';
 export { isConnectionError, networkCode } from './net.js';
 export { redact } from './redact.js';
+export * from './settings.js';

@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { closestKey } from './settings.js';
 
 /** Factor families the research loop knows (`research -c`). */
 export const RESEARCH_CATEGORIES = ['momentum', 'mean_reversion', 'volatility', 'volume', 'funding', 'price_action', 'quality', 'other'] as const;
@@ -124,7 +125,10 @@ export function validateResearchConfig(raw: unknown, file = '<config>', schema: 
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const path = prefix ? `${prefix}.${k}` : k;
     const spec = schema[k];
-    if (!spec) throw new ConfigError(file, path, `unknown key; valid keys${prefix ? ` of ${prefix}` : ''}: ${Object.keys(schema).join(', ')}`);
+    if (!spec) {
+      const near = closestKey(k, Object.keys(schema));
+      throw new ConfigError(file, path, `unknown key${near ? ` (did you mean "${near}"?)` : ''}; valid keys${prefix ? ` of ${prefix}` : ''}: ${Object.keys(schema).join(', ')}`);
+    }
     if (isField(spec)) {
       checkValue(file, path, spec, v);
       if (spec.flag && v !== null) out[spec.flag] = v;

@@ -16,8 +16,8 @@ export { loadPanel, loadBundledPanel, loadFilePanel, loadFromSource, bundledPath
 export type { LoadOptions, LoadPanelOptions, FilePanelOptions, BundledPanelOptions, PanelSource, BundledName } from './load.js';
 export { describeSource, parseColumnMap, fileFormat, typedRelation, timeExpr, typedTimeExpr, fastRelation, readCsvHeader, csvRelation, TIME_COLUMNS, SYMBOL_COLUMNS, REQUIRED_FIELDS } from './sources.js';
 export type { SourceColumns, SourceKind, ColumnMap } from './sources.js';
-export { frequencyOfSpacing, inferBarsPerYear, annualizationWarning, checkAnnualization } from './calendar.js';
-export type { InferredAnnualization } from './calendar.js';
+export { frequencyOfSpacing, inferBarsPerYear, annualizationWarning, checkAnnualization, panelAnnualization, panelBarsPerYear, resolveAnnualization, withAnnualization, MIN_INFER_YEARS } from './calendar.js';
+export type { InferredAnnualization, CalendarLike, PanelAnnualization, ResolvedAnnualization } from './calendar.js';
 export { ingestFiles, ingestBundled, sha256File } from './ingest.js';
 export { inspectFile, MAX_LINE_BYTES } from './filecheck.js';
 export type { FileInspection, InspectOptions } from './filecheck.js';
@@ -34,3 +34,7 @@ export { panelObjectId, panelQuickFingerprint, panelSha256, assetsHash } from '.
 // lib/data/download.ts (exchange downloads through ccxt) is imported directly, not re-exported here:
 // ccxt's type declarations would make every notebook that imports lib/data compile them.
 export { toSharedPanel, isSharedPanel, sharedPanelBytes } from './shared-panel.js';
+export { tradabilityMask, universeFromValues, topNByDollarVolume, withMasks, maskToUniverse } from './universe.js';
+export type { TradabilityOptions, TradabilityReport } from './universe.js';
+export { withGroups, parseGroupCsv, sp500SectorsPath } from './groups.js';
+export type { GroupCsvOptions } from './groups.js';

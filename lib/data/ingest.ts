@@ -20,8 +20,9 @@ import { bundledPaths } from './load.js';
 import { FREQUENCY_MS, type Frequency } from './panel.js';
 import { inspectFile } from './filecheck.js';
 import { recoverLake, stagingPaths, tidyStaging, writePending } from './lake.js';
-import { csvRelation, describeSource, fileFormat, ident, readCsvHeader, typedTimeExpr, REQUIRED_FIELDS, type ColumnMap, type SourceColumns } from './sources.js';
+import { csvRelation, describeSource, fileFormat, ident, readCsvHeader, typedTimeExpr, REQUIRED_FIELDS, type ColumnMap, type SourceColumns, type TimeParseOptions } from './sources.js';
 import { checkAnnualization, frequencyOfSpacing } from './calendar.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { IngestRejectedError, rowChecks, type DroppableWarning, type QualityExample, type QualityReport, type QualityRow } from './validate.js';
 
 /** Options of {@link ingestFiles}. */
@@ -67,6 +68,10 @@ export interface IngestOptions {
   readonly lakeDir?: string;
   /** Examples kept per check in the report (default 5). */
   readonly maxExamples?: number;
+  /** strptime format of a text time column (`%d/%m/%Y %H:%M`); default: the usual forms (lib/data `timeExpr`). */
+  readonly timeFormat?: string;
+  /** IANA time zone of zone-less local times (`Asia/Shanghai`), converted to UTC; default UTC. Intraday data only: daily bars are dated 00:00 UTC. */
+  readonly timeZone?: string;
 }
 
 /** sha256 (hex) of a file's bytes, streamed. */
@@ -102,7 +107,7 @@ async function copyCsv(db: Db, src: SourceColumns, fileIndex: number): Promise<S
   }
 }
 
-function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly string[], symbol: string | undefined, extras: readonly string[]): string {
+function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly string[], symbol: string | undefined, extras: readonly string[], parse: TimeParseOptions): string {
   const rel = src.format === 'parquet' ? `read_parquet(${sqlString(src.path)}, file_row_number=true)` : `ingest_raw_${fileIndex}`;
   const row = src.format === 'parquet' ? 'file_row_number + 1' : 'rowid + 1';
   const sym = src.symbol !== undefined ? `CAST(${ident(src.symbol)} AS VARCHAR)` : sqlString(symbol ?? '');
@@ -119,7 +124,7 @@ function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly str
   // Extra columns staged as text under positional aliases (x__<i>): no clash with staging names.
   extras.forEach((e, i) => cols.push(src.columns.includes(e) ? `CAST(${ident(e)} AS VARCHAR) AS x__${i}` : `NULL::VARCHAR AS x__${i}`));
   const typedTime = !text(src.time) && /^(TIMESTAMP|DATE)/.test(src.types[src.time] ?? '');
-  const time = typedTimeExpr(src.time, src.types[src.time] ?? 'VARCHAR');
+  const time = typedTimeExpr(src.time, src.types[src.time] ?? 'VARCHAR', parse);
   const timeRaw = typedTime ? 'NULL::VARCHAR' : `CAST(${ident(src.time)} AS VARCHAR)`;
   return `SELECT ${fileIndex}::INTEGER AS file, (${row})::BIGINT AS row, ${timeRaw} AS time_raw,
     ${time} AS time, NULLIF(trim(${sym}), '') AS symbol, ${cols.join(', ')} FROM ${rel}`;
@@ -127,6 +132,9 @@ function stageSelect(src: SourceColumns, fileIndex: number, fields: readonly str
 
 const TMP = ['ingest_stage', 'ingest_rows', 'ingest_keep'];
 const MAX_RAW = 64;
+
+/** Every key of {@link IngestOptions} (an unknown key is an error). */
+export const INGEST_OPTION_KEYS = settingsKeys<IngestOptions>()(['dataset', 'kind', 'frequency', 'market', 'map', 'keepExtra', 'ignore', 'attachTo', 'policy', 'dropWarnings', 'symbol', 'db', 'lakeDir', 'maxExamples', 'timeFormat', 'timeZone']);
 
 /**
  * Ingests one or more files as dataset `opts.dataset` (the files together form
@@ -140,6 +148,7 @@ const MAX_RAW = 64;
  *   file when it cannot be read; Error when no row is left to store.
  */
 export async function ingestFiles(paths: string | readonly string[], opts: IngestOptions): Promise<QualityReport> {
+  checkSettingsKeys(opts, INGEST_OPTION_KEYS, 'IngestOptions');
   const db = opts.db ?? (await Db.open());
   try {
     // One writer per (catalog, dataset) in this process, and one ingest at a time per
@@ -172,6 +181,14 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
   const policy = opts.policy ?? 'reject';
   if (policy !== 'reject' && policy !== 'drop') throw new Error(`ingestFiles: policy must be 'reject' or 'drop', got ${String(policy)}`);
   if (opts.frequency !== undefined && !(opts.frequency in FREQUENCY_MS)) throw new Error(`ingestFiles: unknown frequency ${String(opts.frequency)}`);
+  if (opts.timeZone !== undefined) {
+    try {
+      await db.exec(`SELECT timezone(${sqlString(opts.timeZone)}, TIMESTAMP '2000-01-01 00:00:00')`);
+    } catch {
+      throw new Error(`ingestFiles: timeZone "${opts.timeZone}" is not a known IANA time zone (e.g. Asia/Shanghai, America/New_York, UTC)`);
+    }
+  }
+  if (opts.timeFormat !== undefined && !opts.timeFormat.includes('%')) throw new Error(`ingestFiles: timeFormat "${opts.timeFormat}" has no strptime directive (e.g. %Y-%m-%d %H:%M)`);
   if (kind !== 'bars' && !opts.attachTo) throw new Error(`ingestFiles: a ${kind} dataset needs attachTo (the bars dataset it joins into)`);
   if (kind !== 'bars' && (opts.frequency === undefined || opts.market === undefined)) throw new Error(`ingestFiles: a ${kind} dataset needs frequency and market (those of the bars dataset it attaches to)`);
   const dropWarnings = [...(opts.dropWarnings ?? [])].sort();
@@ -189,6 +206,8 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
   const options = JSON.stringify({
     kind, frequency: opts.frequency ?? null, market: opts.market ?? null, attachTo: opts.attachTo ?? null, policy, dropWarnings, symbol: opts.symbol ?? null,
     map: opts.map ?? null, keepExtra, ignore: [...(opts.ignore ?? [])].sort(),
+    // only when given, so datasets ingested without them keep their options string (re-ingest = unchanged)
+    ...(opts.timeFormat ? { timeFormat: opts.timeFormat } : {}), ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
   });
 
   const lake = opts.lakeDir ?? defaultLakeDir();
@@ -208,7 +227,7 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
   try {
     try {
       for (const [i, s] of srcs.entries()) if (s.format === 'csv') srcs[i] = await copyCsv(db, s, i);
-      await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_stage AS ${srcs.map((s, i) => stageSelect(s, i, fields, opts.symbol, extras)).join(' UNION ALL ')}`);
+      await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_stage AS ${srcs.map((s, i) => stageSelect(s, i, fields, opts.symbol, extras, { ...(opts.timeFormat ? { timeFormat: opts.timeFormat } : {}), ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) })).join(' UNION ALL ')}`);
     } catch (err) {
       throw new Error(`${files.join(', ')}: cannot read: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
     }

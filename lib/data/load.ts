@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { DuckDBVector } from '@duckdb/node-api';
 import { Db, projectRoot, sqlString } from '../db/index.js';
 import { FREQUENCY_MS, type Frequency, type LabelPanel, type Panel } from './panel.js';
+import { MIN_INFER_YEARS } from './calendar.js';
 import { fundingAsOf, toEpochMs, type TimeLike } from './kernels.js';
 import { describeSource, fastRelation, ident, REQUIRED_FIELDS, type ColumnMap } from './sources.js';
 import { findFundingFor, getDataset } from './catalog.js';
@@ -111,7 +112,7 @@ export async function loadPanel(dataset: string, opts: LoadPanelOptions = {}): P
     const stored = cols.filter((c) => c.column_name !== 'time' && c.column_name !== 'symbol');
     const extra = stored.filter((c) => c.column_type === 'DOUBLE' && !REQUIRED_FIELDS.bars.includes(c.column_name)).map((c) => c.column_name);
     const labels = stored.filter((c) => c.column_type === 'VARCHAR').map((c) => c.column_name);
-    return await loadFromSource(db, {
+    const panel = await loadFromSource(db, {
       dataset,
       bars: rel(e.files),
       fields: [...REQUIRED_FIELDS.bars, ...extra],
@@ -120,6 +121,11 @@ export async function loadPanel(dataset: string, opts: LoadPanelOptions = {}): P
       frequency: e.frequency,
       market: e.market,
     }, opts);
+    // The calendar of the whole stored history (not of the loaded range): a quarter of a
+    // 244-session market still annualizes with 244. Below a year of history, the panel infers.
+    const bpy = e.quality.barsPerYear;
+    const spanYears = e.firstTime && e.lastTime ? (Date.parse(e.lastTime) - Date.parse(e.firstTime)) / (365.2425 * 86_400_000) : 0;
+    return bpy !== undefined && (e.market === 'crypto' || spanYears >= MIN_INFER_YEARS) ? { ...panel, barsPerYear: Math.round(bpy * 10) / 10 } : panel;
   } finally {
     if (!opts.db) db.close();
   }

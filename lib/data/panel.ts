@@ -12,43 +12,10 @@
  * convention); daily equity bars use the trading date at 00:00 UTC.
  */
 
-/** Bar frequency of a dataset, as a pandas/freqtrade-style string. */
-export type Frequency = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
-
-/** Milliseconds per bar for each frequency (calendar time; '1d' is one calendar day). */
-export const FREQUENCY_MS: Readonly<Record<Frequency, number>> = {
-  '1m': 60_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '1h': 3_600_000,
-  '4h': 14_400_000,
-  '1d': 86_400_000,
-};
-
-/**
- * Bars per year used to annualize returns and Sharpe ratios.
- * Equities daily: 252 trading days. Crypto trades 24/7, so intraday crypto
- * frequencies use calendar bars per year (365 days).
- */
-export function barsPerYear(frequency: Frequency, market: 'equity' | 'crypto' = frequency === '1d' ? 'equity' : 'crypto'): number {
-  if (market === 'equity') {
-    if (frequency !== '1d') throw new Error(`barsPerYear: intraday equity frequency ${frequency} needs session hours; not supported`);
-    return 252;
-  }
-  return (365 * 86_400_000) / FREQUENCY_MS[frequency];
-}
-
-/**
- * Bars per calendar day of a frequency: 1 for daily bars, 24 for 1h, 288 for
- * 5m (24/7 markets). For equities only daily bars are supported (1), as in
- * {@link barsPerYear}. Used to express turnover per day whatever the
- * annualization (e.g. 244 trading days a year still has 1 daily bar per day).
- * @throws Error for intraday equity frequencies (session hours unknown).
- */
-export function barsPerDay(frequency: Frequency, market: 'equity' | 'crypto' = frequency === '1d' ? 'equity' : 'crypto'): number {
-  if (market === 'equity' && frequency !== '1d') throw new Error(`barsPerDay: intraday equity frequency ${frequency} needs session hours; not supported`);
-  return 86_400_000 / FREQUENCY_MS[frequency];
-}
+export { FREQUENCY_MS, barsPerYear, barsPerDay } from './calendar.js';
+export type { Frequency } from './calendar.js';
+import type { Frequency } from './calendar.js';
+import { panelBarsPerYear } from './calendar.js';
 
 /**
  * A dates x assets panel of float64 fields. See the module comment for layout.
@@ -60,8 +27,16 @@ export interface Panel {
   readonly dataset?: string;
   /** Bar frequency. */
   readonly frequency: Frequency;
-  /** Market kind, which decides annualization (252 for equity, calendar bars for crypto). */
+  /** Market kind: equity (sessions) or crypto (24/7 calendar bars). */
   readonly market: 'equity' | 'crypto';
+  /**
+   * Bars per year of the panel's calendar, when declared (a loader sets it from
+   * the catalog's inferred figure; a user may set it). Absent: inferred from
+   * `times` by lib/data `panelAnnualization` (about 244 for A-shares, 251.8 for
+   * the S&P sample), 252 for daily equity spans under a year. Every entry point
+   * annualizes with it unless its `annualization` setting is given.
+   */
+  readonly barsPerYear?: number;
   /** Bar open times, epoch ms UTC, length nDates, strictly increasing. */
   readonly times: Float64Array;
   /** Asset identifiers (tickers / symbols), length nAssets, unique. */
@@ -76,6 +51,25 @@ export interface Panel {
    * non-numeric columns.
    */
   readonly labels?: Readonly<Record<string, LabelPanel>>;
+  /**
+   * Optional universe, dates x assets (1 = the name is considered at that bar,
+   * 0 = not): factor statistics use only in-universe cells and the portfolio
+   * simulator ranks only in-universe names. Built by lib/data `universe.ts`.
+   */
+  readonly universe?: Uint8Array;
+  /** Optional tradability, dates x assets: which names can be bought / sold at that bar (lib/data `tradabilityMask`). */
+  readonly tradable?: Tradability;
+}
+
+/**
+ * Whether a (bar, asset) can be traded, each a dates x assets 0/1 mask: `buy`
+ * (a long can be opened or grown, a short covered), `sell` (a long reduced, a
+ * short opened or grown). A suspended bar is neither; a bar closing at its
+ * limit-up price cannot be bought, one at its limit-down price cannot be sold.
+ */
+export interface Tradability {
+  readonly buy: Uint8Array;
+  readonly sell: Uint8Array;
 }
 
 /**
@@ -139,6 +133,8 @@ export function validatePanel(panel: Panel): void {
       if (g.length !== N) throw new Error(`panel group "${name}" has ${g.length} labels, expected ${N}`);
     }
   }
+  const masks: [string, Uint8Array | undefined][] = [['universe', panel.universe], ['tradable.buy', panel.tradable?.buy], ['tradable.sell', panel.tradable?.sell]];
+  for (const [name, m] of masks) if (m && m.length !== T * N) throw new Error(`panel ${name} mask has length ${m.length}, expected ${T} x ${N} = ${T * N}`);
   for (const [name, l] of Object.entries(panel.labels ?? {})) {
     if (l.codes.length !== T * N) throw new Error(`panel label "${name}" has length ${l.codes.length}, expected ${T} x ${N} = ${T * N}`);
     for (let i = 0; i < l.codes.length; i++) {
@@ -149,7 +145,8 @@ export function validatePanel(panel: Panel): void {
 }
 
 /**
- * A new panel holding bars `[start, end)` of `panel` (row slice; fields copied).
+ * A new panel holding bars `[start, end)` of `panel` (row slice; fields copied),
+ * with `barsPerYear` pinned to the parent's figure.
  * @throws RangeError when the range is outside [0, nDates].
  */
 export function sliceDates(panel: Panel, start: number, end: number): Panel {
@@ -161,7 +158,19 @@ export function sliceDates(panel: Panel, start: number, end: number): Panel {
   const labels = panel.labels
     ? Object.fromEntries(Object.entries(panel.labels).map(([k, l]) => [k, { levels: l.levels, codes: l.codes.slice(start * N, end * N) }]))
     : undefined;
-  return { ...panel, times: panel.times.slice(start, end), fields, ...(labels ? { labels } : {}) };
+  // The slice keeps its parent's calendar: a few months of a 244-session market still annualize with 244.
+  let bpy: number | undefined;
+  try {
+    bpy = panelBarsPerYear(panel);
+  } catch {
+    bpy = undefined; // intraday equity too short to infer: no figure to pin
+  }
+  const rows = (m: Uint8Array) => m.slice(start * N, end * N);
+  const masks = {
+    ...(panel.universe ? { universe: rows(panel.universe) } : {}),
+    ...(panel.tradable ? { tradable: { buy: rows(panel.tradable.buy), sell: rows(panel.tradable.sell) } } : {}),
+  };
+  return { ...panel, times: panel.times.slice(start, end), fields, ...(labels ? { labels } : {}), ...masks, ...(bpy !== undefined ? { barsPerYear: bpy } : {}) };
 }
 
 /**
@@ -194,7 +203,16 @@ export function selectAssets(panel: Panel, assets: readonly string[]): Panel {
       return [k, { levels: l.levels, codes }];
     }))
     : undefined;
-  return { ...panel, assets: [...assets], fields, ...(groups ? { groups } : {}), ...(labels ? { labels } : {}) };
+  const cells = (m: Uint8Array) => {
+    const out = new Uint8Array(T * M);
+    for (let t = 0; t < T; t++) for (let j = 0; j < M; j++) out[t * M + j] = m[t * N + cols[j]!]!;
+    return out;
+  };
+  const masks = {
+    ...(panel.universe ? { universe: cells(panel.universe) } : {}),
+    ...(panel.tradable ? { tradable: { buy: cells(panel.tradable.buy), sell: cells(panel.tradable.sell) } } : {}),
+  };
+  return { ...panel, assets: [...assets], fields, ...(groups ? { groups } : {}), ...(labels ? { labels } : {}), ...masks };
 }
 
 /** ISO date (YYYY-MM-DD) for daily bars, ISO timestamp otherwise. */

@@ -208,16 +208,35 @@ export async function describeSource(db: Db, path: string, kind: SourceKind, sym
  *   and unparseable.
  * Anything else (`01/02/2024`, named abbreviations like `EST`) is unparseable.
  */
-export function timeExpr(column: string): string {
+export function timeExpr(column: string, parse: TimeParseOptions = {}): string {
   const c = `trim(CAST(${ident(column)} AS VARCHAR))`;
+  const local = (e: string): string => (parse.timeZone ? utcOf(`timezone(${sqlString(parse.timeZone)}, ${e})`) : e);
+  if (parse.timeFormat) {
+    const p = `try_strptime(${c}, ${sqlString(parse.timeFormat)})`;
+    // A format with a zone (%z / %Z) gives an instant: converted to UTC, --tz not applied.
+    return /%[zZ]/.test(parse.timeFormat) ? utcOf(p) : local(p);
+  }
   const zoned = `regexp_full_match(${c}, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)? ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|UTC|GMT|[A-Za-z_]+/[A-Za-z_/+-]+)')`;
   // CASE evaluates the epoch branches only for all-digit text.
   return `(CASE WHEN ${zoned} THEN ${utcOf(`TRY_CAST(${c} AS TIMESTAMPTZ)`)}
-    WHEN regexp_full_match(${c}, '[0-9]{8}') THEN try_strptime(${c}, '%Y%m%d')
+    WHEN regexp_full_match(${c}, '[0-9]{8}') THEN ${local(`try_strptime(${c}, '%Y%m%d')`)}
     WHEN regexp_full_match(${c}, '[0-9]{9,10}') THEN make_timestamp(TRY_CAST(${c} AS BIGINT) * 1000000)
     WHEN regexp_full_match(${c}, '[0-9]{12,13}') THEN make_timestamp(TRY_CAST(${c} AS BIGINT) * 1000)
     WHEN regexp_full_match(${c}, '[0-9]+') THEN NULL
-    ELSE TRY_CAST(${c} AS TIMESTAMP) END)`;
+    ELSE ${local(`TRY_CAST(${c} AS TIMESTAMP)`)} END)`;
+}
+
+/**
+ * How text times are read at ingest. Default: the forms of {@link timeExpr}, zone-less ones as UTC.
+ * `timeFormat`: a strptime format (DuckDB / C `%Y-%m-%d %H:%M`, `%d/%m/%Y`, ...); unparseable text is an
+ * `unparseable_time` error row. `timeZone`: an IANA zone (`Asia/Shanghai`, `America/New_York`) in which
+ * zone-less local times (and typed TIMESTAMP columns) are read and converted to UTC; times with their own
+ * zone or offset and epoch numbers are absolute and unaffected. Daily bars are dated by their trading date
+ * at 00:00 UTC: give `timeZone` for intraday local timestamps only.
+ */
+export interface TimeParseOptions {
+  readonly timeFormat?: string;
+  readonly timeZone?: string;
 }
 
 /** The UTC TIMESTAMP of a TIMESTAMPTZ expression, independent of the session's TimeZone setting. */
@@ -230,10 +249,13 @@ function utcOf(tz: string): string {
  * its instant (not by the session time zone), `TIMESTAMP`/`DATE` cast; other types
  * go through {@link timeExpr}.
  */
-export function typedTimeExpr(column: string, type: string): string {
+export function typedTimeExpr(column: string, type: string, parse: TimeParseOptions = {}): string {
   if (/^TIMESTAMP WITH TIME ZONE|^TIMESTAMPTZ/i.test(type)) return utcOf(ident(column));
-  if (/^(TIMESTAMP|DATE)/i.test(type)) return `CAST(${ident(column)} AS TIMESTAMP)`;
-  return timeExpr(column);
+  if (/^(TIMESTAMP|DATE)/i.test(type)) {
+    const cast = `CAST(${ident(column)} AS TIMESTAMP)`;
+    return parse.timeZone ? utcOf(`timezone(${sqlString(parse.timeZone)}, ${cast})`) : cast;
+  }
+  return timeExpr(column, parse);
 }
 
 /**

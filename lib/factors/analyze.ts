@@ -6,7 +6,10 @@
  * returns and their ranks are cached per price array (so a batch of factors on
  * one panel computes them once).
  */
-import { barsPerYear, type Panel } from '../data/panel.js';
+import { type Panel } from '../data/panel.js';
+import { resolveAnnualization } from '../data/calendar.js';
+import { maskToUniverse } from '../data/universe.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import {
   mean, neweyWestT, performanceStats, spearman, std, tStatistic, tTestPValue, drawdownSeries, equityCurve, deflatedSharpeReport, type DeflatedSharpeResult, type PerformanceStats,
 } from '../stats/index.js';
@@ -35,13 +38,16 @@ export interface FactorSettings {
   rollingWindow?: number;
   /** Minimum assets with both a factor value and a forward return for a date's IC. Default 5. */
   minAssets?: number;
-  /** Bars per year for annualization. Default barsPerYear(panel.frequency, panel.market): 252 daily equities, 8,760 for 1h crypto. */
+  /** Bars per year for annualization. Default: the panel's calendar (lib/data `panelAnnualization`: inferred from its times, e.g. 244 for A-shares, 251.8 for the S&P sample, 8,760 for 1h crypto); a given value more than 5 % off it warns. */
   annualization?: number;
   /** Price field forward returns are computed from. Default 'close'. */
   priceField?: string;
   /** Grade thresholds (partial; merged over the defaults). */
   thresholds?: PartialThresholds;
 }
+
+/** Every key of {@link FactorSettings} (an unknown key is an error). */
+export const FACTOR_SETTINGS_KEYS = settingsKeys<FactorSettings>()(['horizon', 'decayHorizons', 'delay', 'quantiles', 'portfolio', 'rollingWindow', 'minAssets', 'annualization', 'priceField', 'thresholds']);
 
 /** Settings with every default filled in (the form stored and hashed). */
 export interface ResolvedSettings {
@@ -61,7 +67,7 @@ export interface ResolvedSettings {
  * Fills the defaults of {@link FactorSettings} for `panel`.
  * @throws RangeError naming the setting that is out of range.
  */
-export function resolveSettings(panel: Pick<Panel, 'frequency' | 'market'>, s: FactorSettings = {}): ResolvedSettings {
+export function resolveSettings(panel: Pick<Panel, 'frequency' | 'market' | 'times' | 'barsPerYear'>, s: FactorSettings = {}): ResolvedSettings {
   const horizon = s.horizon ?? 1;
   checkInt('settings.horizon', horizon, 1);
   const delay = s.delay ?? 1;
@@ -75,8 +81,7 @@ export function resolveSettings(panel: Pick<Panel, 'frequency' | 'market'>, s: F
   checkInt('settings.rollingWindow', rollingWindow, 1);
   const minAssets = s.minAssets ?? 5;
   checkInt('settings.minAssets', minAssets, 2);
-  const annualization = s.annualization ?? barsPerYear(panel.frequency, panel.market);
-  if (!(annualization > 0)) throw new RangeError(`settings.annualization must be > 0, got ${annualization}`);
+  const annualization = resolveAnnualization(panel, s.annualization, 'settings.annualization').barsPerYear;
   const decay = [...new Set([...(s.decayHorizons ?? [1, 5, 10, 20]), horizon])].sort((a, b) => a - b);
   for (const h of decay) checkInt('settings.decayHorizons[]', h, 1);
   return {
@@ -289,8 +294,11 @@ function icStats(series: Float64Array, horizon: number, window: number): IcStats
  * forward returns that define the metrics.
  * @throws RangeError when `values` does not have nDates x nAssets entries or a setting is invalid; Error when the price field is missing.
  */
-export function analyzeFactor(values: Float64Array, panel: Panel, settings?: FactorSettings): FactorAnalysis {
+export function analyzeFactor(factorValues: Float64Array, panel: Panel, settings?: FactorSettings): FactorAnalysis {
   const t0 = performance.now();
+  checkSettingsKeys(settings, FACTOR_SETTINGS_KEYS, 'FactorSettings');
+  // Only in-universe cells enter the statistics (panel.universe; NaN elsewhere, as a missing value).
+  const values = maskToUniverse(factorValues, panel);
   const T = panel.times.length;
   const N = panel.assets.length;
   checkShape('factor values', values, T, N);

@@ -13,7 +13,8 @@ import { assetsHash, panelQuickFingerprint } from '../data/identity.js';
 import { toEpochMs, type TimeLike } from '../data/kernels.js';
 import type { DeflatedSharpeResult } from '../stats/index.js';
 import { canonical, evaluate, type Expr, type ExprCache } from '../expr/index.js';
-import { analyzeFactor, directionalDeflatedSharpe, resolveSettings, type FactorAnalysis, type FactorSettings } from './analyze.js';
+import { analyzeFactor, directionalDeflatedSharpe, resolveSettings, FACTOR_SETTINGS_KEYS, type FactorAnalysis, type FactorSettings } from './analyze.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { sha256, stableJson } from '../db/index.js';
 import { rankSnapshot, snapshotCorrelation, type RankSnapshot } from './redundancy.js';
 import { FactorStore } from './store.js';
@@ -54,6 +55,9 @@ export interface EvaluateFactorOptions extends FactorSettings {
   /** Redundancy flag threshold on |correlation|, default 0.7. */
   redundancyThreshold?: number;
 }
+
+/** Every key of {@link EvaluateFactorOptions} (an unknown key is an error). */
+export const EVALUATE_FACTOR_OPTION_KEYS = settingsKeys<EvaluateFactorOptions>()([...(FACTOR_SETTINGS_KEYS as readonly (keyof FactorSettings)[]), 'store', 'dataset', 'period', 'rows', 'source', 'exprCache', 'redundancyThreshold']);
 
 let defaultStore: Promise<FactorStore> | undefined;
 
@@ -125,6 +129,7 @@ function checkRows(r: { start: number; end: number }, T: number): { start: numbe
  */
 export async function evaluateFactor(factor: FactorInput, panel: Panel, opts: EvaluateFactorOptions = {}): Promise<FactorReport> {
   const t0 = performance.now();
+  checkSettingsKeys(opts, EVALUATE_FACTOR_OPTION_KEYS, 'EvaluateFactorOptions');
   const T = panel.times.length;
   const N = panel.assets.length;
   const store = opts.store === false ? undefined : opts.store ?? (await openDefaultStore());

@@ -10,6 +10,9 @@
  * - Fill price: buys at `price * (1 + s)`, sells at `price * (1 - s)` (against the trader).
  * - Fee: `feeRate` (fraction, = bps / 1e4) of the traded notional; for an order
  *   given by notional the notional itself, for one given by quantity `qty * fill`.
+ *   With a cost model ({@link orderFee}): the commission is at least `minFee`
+ *   (currency units) per fill, and a sell also pays `sellTaxRate` of its notional
+ *   (China A-share stamp duty: sells only).
  */
 
 /** When orders decided on a bar fill: next bar's open or this bar's close. */
@@ -38,4 +41,20 @@ export function slippageFraction(slipRate: number, impact: number, volume: numbe
 /** Fill price of a buy (`side > 0`) or sell (`side < 0`) at raw price `price` with slippage fraction `s`. */
 export function fillPrice(side: number, price: number, s: number): number {
   return side > 0 ? price * (1 + s) : price * (1 - s);
+}
+
+/**
+ * Fee of one fill in currency units: commission `max(minFee, notional x feeRate)`
+ * plus, on a sell, `notional x sellTaxRate` (a transaction tax charged to the
+ * seller only, such as the China A-share stamp duty, 5 bps since 2023-08-28).
+ * With `minFee = 0` and `sellTaxRate = 0` this is `notional x feeRate`.
+ * @param notional traded notional (fill price x quantity), >= 0
+ * @param isSell true for a sell (closing a long or opening / growing a short)
+ * @param feeRate commission, fraction of notional (bps / 1e4)
+ * @param sellTaxRate tax on sells, fraction of notional (bps / 1e4)
+ * @param minFee minimum commission per fill, currency units (0 = none)
+ */
+export function orderFee(notional: number, isSell: boolean, feeRate: number, sellTaxRate = 0, minFee = 0): number {
+  const commission = notional * feeRate;
+  return (commission > minFee ? commission : minFee) + (isSell ? notional * sellTaxRate : 0);
 }

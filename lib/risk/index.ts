@@ -9,6 +9,6 @@
  */
 export * from './manager.js';
 export { checkStops, stopHit, stopsActive, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, type StopHit, type StopLevels } from './stops.js';
-export { fillPrice, slippageFraction, MAX_SLIPPAGE, type FillTiming } from './fills.js';
+export { fillPrice, slippageFraction, orderFee, MAX_SLIPPAGE, type FillTiming } from './fills.js';
 export { preTradeCheck, resolveRiskLimits, stateAfterMark, NO_LIMITS, type OrderIntent, type RiskCheck, type PreTradeDecision, type RiskLimits, type RiskSnapshot, type TradingState } from './limits.js';
 export { ALPHAGPT_RULES, openRuleState, resolvePortfolioRules, ruleExit, selectEntries, type Candidate, type PortfolioRules, type RuleAction, type RuleState } from './rules.js';

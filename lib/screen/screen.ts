@@ -40,12 +40,13 @@ import { evaluate, lookback, negate, parse, canonical, type Expr, type ExprCache
 import type { DeflatedSharpeResult } from '../stats/index.js';
 import { evaluateFactor, openDefaultStore, rankSnapshot, recordFactorTrial, type FactorReport, type FactorStore, type RankSnapshot } from '../factors/index.js';
 import {
-  resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
+  resolveSignalParams, PORTFOLIO_SETTINGS_KEYS, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
   type BarRange, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type SignalStage,
   type SignalStageParams, type WalkForwardReport,
 } from '../backtest/index.js';
 import { classifyFailures, DEFAULT_SCREEN_THRESHOLDS, type FailureReason, type ScreenThresholds } from './classify.js';
 import { deflateOutOfSample, rollingWindowsFor, splitSharpes } from './steps.js';
+import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 
 /** A candidate: an expression (source or AST), or an expression with its values (dates x assets of the whole panel) already computed. */
 export type ScreenCandidate = string | Expr | { readonly expression: string | Expr; readonly values: Float64Array };
@@ -133,6 +134,11 @@ function tradedExpression(c: ScreenCandidate, sign: 1 | -1): { ast: Expr; values
   return { ast: negate(ast), ...(values ? { values: values.map((v) => -v) } : {}) };
 }
 
+/** Every key of {@link ScreenSettings} (an unknown key is an error). */
+export const SCREEN_SETTINGS_KEYS = settingsKeys<ScreenSettings>()(['sign', 'portfolio', 'costBps', 'signal', 'signalFullRange', 'rolling', 'thresholds']);
+/** Every key of {@link ScreenContext}. */
+export const SCREEN_CONTEXT_KEYS = settingsKeys<ScreenContext>()(['store', 'dataset', 'source', 'exprCache', 'notDuplicateOf', 'onProgress']);
+
 /**
  * The part of a screen that needs no store (steps 0-5 and the inputs of 6-7),
  * computed by {@link computeScreen}: plain data (typed arrays, numbers,
@@ -166,6 +172,9 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
  * @throws as {@link screenExpression}.
  */
 export async function computeScreen(candidate: ScreenCandidate, panel: Panel, settings: ScreenSettings = {}, ctx: ScreenContext = {}): Promise<ScreenComputation> {
+  checkSettingsKeys(settings, SCREEN_SETTINGS_KEYS, 'ScreenSettings');
+  checkSettingsKeys(settings.portfolio, PORTFOLIO_SETTINGS_KEYS.filter((k) => k !== 'costBps' && k !== 'start' && k !== 'end'), 'ScreenSettings.portfolio');
+  checkSettingsKeys(ctx, SCREEN_CONTEXT_KEYS, 'ScreenContext');
   const T = panel.times.length, N = panel.assets.length;
   const costBps = settings.costBps ?? 5;
   const { ast, values: given } = tradedExpression(candidate, settings.sign ?? 1);
