@@ -17,7 +17,7 @@ export { gridCandidates, gridPoint, gridSize, templateHoles, operatorsForHole, D
 export type { GridCandidate, GridDomains, GridHole, GridHoleKind, GridOptions, GridSkips } from './grid.js';
 export { expressionVariants } from './variants.js';
 export type { Variant, VariantOptions } from './variants.js';
-export { runMiner, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES } from './run.js';
+export { runMiner, hopefulGate, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES } from './run.js';
 export type { MineCandidate, MineGates, MineProgress, MineRunOptions, MinedCandidate, RetestedWinner, Improvement, MineResult } from './run.js';
 export { mineGrid, mineVariants, defaultMineFields, readParentsFile } from './miners.js';
 export type { MineGridOptions, MineVariantsOptions, MineCommon } from './miners.js';

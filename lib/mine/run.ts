@@ -45,7 +45,7 @@ import { evaluate, ExprCache, parse } from '../expr/index.js';
 import { FactorStore, rankSnapshot, snapshotCorrelation, type RankSnapshot } from '../factors/index.js';
 import { simulatePortfolio, type PortfolioSettings } from '../backtest/index.js';
 import { deflatedSharpeReport } from '../stats/index.js';
-import { screenExpression } from '../screen/index.js';
+import { screenExpression, type ScreenCheapStages } from '../screen/index.js';
 import { poolReport, type PoolReport } from './pool.js';
 import { addHopefulAlpha, DEFAULT_BRAIN_SIMULATION_SETTINGS, DEFAULT_LOCAL_GATES, ensureBrainTables, fromPortfolioSettings, listHopefulAlphas, passesLocalGates, type LocalGates } from '../venues/brain/index.js';
 
@@ -207,6 +207,17 @@ const nowTs = (): string => new Date().toISOString().replace('T', ' ').replace('
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
+/**
+ * The miner's early-rejection gate for the screen: a candidate whose
+ * train-segment `full` metrics miss the hopeful gates cannot become hopeful,
+ * so its signal stage and rolling windows are skipped (lib/screen
+ * `earlyReject`); its trial is still recorded and every figure the journal
+ * keeps (full Sharpe, fitness, turnover) is unchanged.
+ */
+export function hopefulGate(gates: LocalGates): (cheap: ScreenCheapStages) => string | null {
+  return ({ full }) => (passesLocalGates(full, gates) ? null : `misses the hopeful gates (Sharpe ${full.sharpe.toFixed(2)}, fitness ${full.fitness.toFixed(2)}, turnover ${full.turnover.toFixed(3)})`);
+}
+
 /** The journal of a run, in screening order. */
 export async function readMineJournal(db: Db, runKey: string): Promise<MinedCandidate[]> {
   await db.exec(JOURNAL_SCHEMA);
@@ -297,7 +308,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
     let failures: unknown = null;
     try {
       const ast = parse(c.expression);
-      const r = await screenExpression(ast, train, { portfolio: pf, costBps }, { store, dataset, source, exprCache: cache });
+      const r = await screenExpression(ast, train, { portfolio: pf, costBps, earlyReject: hopefulGate(gates) }, { store, dataset, source, exprCache: cache });
       failures = r.failures;
       if (!r.screened) {
         row = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null, status: 'rejected', newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, detail: r.failures.map((f) => f.detail).join('; ') };

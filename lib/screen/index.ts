@@ -13,6 +13,6 @@
  * @module
  */
 export { screenExpression, screenSplitMetrics, screenHeadline } from './screen.js';
-export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics } from './screen.js';
+export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics, ScreenCheapStages, ScreenStage } from './screen.js';
 export { classifyFailures, classifySignal, MIN_EDGE_T, DEFAULT_SCREEN_THRESHOLDS } from './classify.js';
 export type { FailureKind, FailureReason, ScreenThresholds, ClassifyInput } from './classify.js';

@@ -65,7 +65,32 @@ export interface ScreenSettings {
   readonly rolling?: { readonly train: number; readonly test: number };
   /** Classification thresholds. Default {@link DEFAULT_SCREEN_THRESHOLDS}. */
   readonly thresholds?: ScreenThresholds;
+  /**
+   * Early rejection: after the cheap stages (values, walk-forward, factor
+   * validation with its trial, gross and full-range portfolios, deflated
+   * Sharpe) skip the expensive ones (signal stage, rolling windows) for a
+   * candidate that cannot pass. `true`: skip when a classification rule
+   * already fires on the cheap stages' figures (then `pass` is false either
+   * way); a function: a custom gate (e.g. a miner's hopeful gates on `full`)
+   * returning the reason to skip, or null to run every stage. The trial is
+   * recorded either way; the report lists the stages run in `stages` and the
+   * reason in `skipped`. Default false (every stage runs).
+   */
+  readonly earlyReject?: boolean | ((cheap: ScreenCheapStages) => string | null);
 }
+
+/** The figures of the cheap stages handed to an early-rejection gate (see {@link ScreenSettings.earlyReject}). */
+export interface ScreenCheapStages {
+  readonly factor: FactorReport;
+  readonly walkForward: WalkForwardReport<null, PortfolioMetrics>;
+  readonly testGross: PortfolioMetrics;
+  readonly full: PortfolioMetrics;
+  /** Failure rules that already fire without the signal stage and the rolling windows. */
+  readonly failures: readonly FailureReason[];
+}
+
+/** The screen's stages, in the order they run (the names in {@link ScreenReport.stages}). */
+export type ScreenStage = 'evaluate' | 'walk_forward' | 'factor' | 'portfolio' | 'deflated_sharpe' | 'signal' | 'rolling';
 
 /** Where the screen records and what it may reuse. */
 export interface ScreenContext {
@@ -117,6 +142,10 @@ export interface ScreenReport {
   readonly signal?: SignalStage;
   /** Deflated Sharpe of the test segment's net returns with the store's trial count; null without a store. */
   readonly deflatedSharpe?: DeflatedSharpeResult | null;
+  /** Stages run, in order (a screened candidate without early rejection runs all seven). */
+  readonly stages?: readonly ScreenStage[];
+  /** Why the signal stage and rolling windows were skipped (early rejection); absent when they ran. `signal` and `rolling` are then undefined and `failures` holds the cheap stages' reasons only. */
+  readonly skipped?: string;
 }
 
 const portfolioMetrics = (m: PortfolioMetrics): Record<string, number> => ({
@@ -181,6 +210,36 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
   const full = sim({ start: warm, end: T }, costBps);
   ctx.onProgress?.('backtest', { train_sharpe: wf.train.sharpe, validation_sharpe: wf.validation.sharpe, test_sharpe: wf.test.sharpe, test_gross_sharpe: testGross.sharpe, turnover: full.metrics.turnover });
 
+  // 6. deflated Sharpe of the out-of-sample net returns with the store's trial count
+  const ds = factor.deflatedSharpe;
+  const oos = full.returns.subarray(wf.split.test.start - warm, wf.split.test.end - warm);
+  const deflated = ds ? deflatedSharpeReport({ returns: oos, annualization: full.metrics.annualization, nTrials: ds.nTrials, trialSharpeVariance: ds.trialSharpeVariance }) : null;
+
+  // 7. classification (built on the cheap stages first, for early rejection)
+  const red = factor.redundancy;
+  const redundantWithOther = red && red.withId && !(ctx.notDuplicateOf?.has(red.withId) ?? false) && red.withId !== factor.factor.id;
+  const cheapInput = {
+    expectedSign: 1 as const, // the traded factor already carries the sign
+    rankIc: factor.rankIc.mean,
+    rankIcP: factor.rankIc.p,
+    sharpeGross: testGross.sharpe,
+    sharpeNet: wf.test.sharpe,
+    turnover: full.metrics.turnover,
+    trainSharpe: wf.train.sharpe,
+    testSharpe: wf.test.sharpe,
+    validationSharpe: wf.validation.sharpe,
+    ...(redundantWithOther ? { maxCorrelation: red.maxAbsCorr, correlatedWith: red.with ?? red.withId ?? '?' } : {}),
+  };
+  const cheapDone: ScreenStage[] = ['evaluate', 'walk_forward', 'factor', 'portfolio', 'deflated_sharpe'];
+  const base = { screened: true, expression, lookback: lb, start: warm, settings: { ...pf, costBps }, factor, walkForward: wf, testGross, full: full.metrics, deflatedSharpe: deflated };
+  if (settings.earlyReject) {
+    const cheapFailures = classifyFailures(cheapInput, th);
+    const skip = settings.earlyReject === true
+      ? (cheapFailures.length ? `cannot pass: ${cheapFailures.map((f) => f.kind).join(', ')}` : null)
+      : settings.earlyReject({ factor, walkForward: wf, testGross, full: full.metrics, failures: cheapFailures });
+    if (skip !== null) return { ...base, pass: false, failures: cheapFailures, stages: cheapDone, skipped: skip };
+  }
+
   // 4. signal stage on the test segment
   const signal = runSignalStage(panel, values, {
     params: { ...settings.signal, delay: pf.delay! },
@@ -199,35 +258,8 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
     ctx.onProgress?.('rolling', { windows: rolling.windows.length, positive_share: rolling.positiveShare, mean_test_sharpe: rolling.meanTestSharpe });
   }
 
-  // 6. deflated Sharpe of the out-of-sample net returns with the store's trial count
-  const ds = factor.deflatedSharpe;
-  const oos = full.returns.subarray(wf.split.test.start - warm, wf.split.test.end - warm);
-  const deflated = ds ? deflatedSharpeReport({ returns: oos, annualization: full.metrics.annualization, nTrials: ds.nTrials, trialSharpeVariance: ds.trialSharpeVariance }) : null;
-
-  // 7. classification
-  const red = factor.redundancy;
-  const redundantWithOther = red && red.withId && !(ctx.notDuplicateOf?.has(red.withId) ?? false) && red.withId !== factor.factor.id;
-  const failures = classifyFailures(
-    {
-      expectedSign: 1, // the traded factor already carries the sign
-      rankIc: factor.rankIc.mean,
-      rankIcP: factor.rankIc.p,
-      sharpeGross: testGross.sharpe,
-      sharpeNet: wf.test.sharpe,
-      turnover: full.metrics.turnover,
-      trainSharpe: wf.train.sharpe,
-      testSharpe: wf.test.sharpe,
-      validationSharpe: wf.validation.sharpe,
-      ...(rolling ? { windowSharpes: rolling.windows.map((w) => w.test.sharpe) } : {}),
-      ...(redundantWithOther ? { maxCorrelation: red.maxAbsCorr, correlatedWith: red.with ?? red.withId ?? '?' } : {}),
-      signal: signal.test,
-    },
-    th,
-  );
-  return {
-    screened: true, pass: failures.length === 0, expression, lookback: lb, failures, start: warm, settings: { ...pf, costBps },
-    factor, walkForward: wf, testGross, full: full.metrics, rolling, signal, deflatedSharpe: deflated,
-  };
+  const failures = classifyFailures({ ...cheapInput, ...(rolling ? { windowSharpes: rolling.windows.map((w) => w.test.sharpe) } : {}), signal: signal.test }, th);
+  return { ...base, pass: failures.length === 0, failures, rolling, signal, stages: [...cheapDone, 'signal', 'rolling'] };
 }
 
 /** One row of {@link screenSplitMetrics}: a split name and its metrics (NaN where not measured). */
@@ -243,11 +275,11 @@ export interface ScreenSplitMetrics {
  * long-short Sharpe `ls_sharpe`, the factor DSR and trial count, max
  * correlation), `train` / `validation` / `test` / `full` (portfolio, net of
  * costs; test also `gross_sharpe`), `signal` / `signal_full`, `rolling` and
- * one `roll_kk` per window. [] for a rejected candidate.
+ * one `roll_kk` per window (signal and rolling rows absent when early rejection skipped them). [] for a rejected candidate.
  */
 export function screenSplitMetrics(r: ScreenReport): ScreenSplitMetrics[] {
   if (!r.screened) return [];
-  const factor = r.factor!, wf = r.walkForward!, signal = r.signal!, rolling = r.rolling;
+  const factor = r.factor!, wf = r.walkForward!, signal = r.signal, rolling = r.rolling;
   const ds = factor.deflatedSharpe, red = factor.redundancy;
   const out: ScreenSplitMetrics[] = [
     { split: 'factor_in_sample', metrics: { ic: factor.ic.mean, rank_ic: factor.rankIc.mean, rank_icir: factor.rankIc.ir, rank_ic_t: factor.rankIc.t, rank_ic_p: factor.rankIc.p, spread: factor.quantiles.spread, monotonicity: factor.quantiles.monotonicity, quantile_turnover: (factor.turnover.top + factor.turnover.bottom) / 2, ls_sharpe: factor.longShort.stats.sharpe, dsr_factor: ds?.dsr ?? NaN, trials: ds?.nTrials ?? NaN, max_corr: red?.maxAbsCorr ?? NaN } },
@@ -255,8 +287,8 @@ export function screenSplitMetrics(r: ScreenReport): ScreenSplitMetrics[] {
     { split: 'validation', metrics: portfolioMetrics(wf.validation) },
     { split: 'test', metrics: { ...portfolioMetrics(wf.test), gross_sharpe: r.testGross!.sharpe } },
     { split: 'full', metrics: portfolioMetrics(r.full!) },
-    { split: 'signal', metrics: signalEvaluationMetrics(signal.test, signal.pass) },
-    ...(signal.full ? [{ split: 'signal_full', metrics: signalEvaluationMetrics(signal.full) }] : []),
+    ...(signal ? [{ split: 'signal', metrics: signalEvaluationMetrics(signal.test, signal.pass) }] : []),
+    ...(signal?.full ? [{ split: 'signal_full', metrics: signalEvaluationMetrics(signal.full) }] : []),
   ];
   if (rolling) {
     out.push({ split: 'rolling', metrics: { windows: rolling.windows.length, positive_share: rolling.positiveShare, mean_train_sharpe: rolling.meanTrainSharpe, mean_test_sharpe: rolling.meanTestSharpe, sharpe_decay: rolling.sharpeDecay } });
@@ -273,7 +305,7 @@ export function screenSplitMetrics(r: ScreenReport): ScreenSplitMetrics[] {
  */
 export function screenHeadline(r: ScreenReport): Record<string, number> {
   if (!r.screened) return { lookback: r.lookback };
-  const wf = r.walkForward!, signal = r.signal!;
+  const wf = r.walkForward!, signal = r.signal;
   return {
     rank_ic: r.factor!.rankIc.mean,
     turnover: r.full!.turnover,
@@ -282,8 +314,6 @@ export function screenHeadline(r: ScreenReport): Record<string, number> {
     fitness: wf.test.fitness,
     ...(r.rolling ? { positive_windows: r.rolling.positiveShare } : {}),
     ...(r.deflatedSharpe ? { dsr: r.deflatedSharpe.dsr, trials: r.deflatedSharpe.nTrials } : {}),
-    signal_trades: signal.test.nTrades,
-    signal_pf: signal.test.profitFactor,
-    signal_win_rate: signal.test.winRate,
+    ...(signal ? { signal_trades: signal.test.nTrades, signal_pf: signal.test.profitFactor, signal_win_rate: signal.test.winRate } : {}),
   };
 }
