@@ -39,10 +39,12 @@ async function main(): Promise<void> {
       exprs.push(c.expression);
     }
     let bad = 0, skipped = 0;
-    for (const e of exprs) {
-      const a: ScreenReport = await refScreen(parse(e), train, {}, { store: sRef });
-      const b = await screenExpression(parse(e), train, {}, { store: sNew });
-      const g = await screenExpression(parse(e), train, { earlyReject: hopefulGate(DEFAULT_MINE_GATES) }, { store: sGate });
+    for (const [k, e] of exprs.entries()) {
+      // every other expression with decay, a tighter truncation and other costs
+      const st = k % 2 ? { portfolio: { decay: 4, truncation: 0.05 }, costBps: 3 } : {};
+      const a: ScreenReport = await refScreen(parse(e), train, st, { store: sRef });
+      const b = await screenExpression(parse(e), train, st, { store: sNew });
+      const g = await screenExpression(parse(e), train, { ...st, earlyReject: hopefulGate(DEFAULT_MINE_GATES) }, { store: sGate });
       const d = reportDiffs(a, b);
       const dg = g.skipped ? reportDiffs(Object.fromEntries(Object.keys(g).filter((k) => k !== 'failures' && k !== 'skipped' && k !== 'pass').map((k) => [k, (a as unknown as Record<string, unknown>)[k]])), { ...g, failures: undefined, skipped: undefined, pass: undefined }) : reportDiffs(a, g);
       if (g.skipped) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { FactorStore } from '../lib/factors/index.js';
 import { screenExpression, screenHeadline, screenSplitMetrics } from '../lib/screen/index.js';
 import { DEFAULT_MINE_GATES, hopefulGate } from '../lib/mine/index.js';
+import { portfolioPlan, simulateOnPlan, simulatePortfolio } from '../lib/backtest/index.js';
 import { reportDiffs } from './helpers/report-diff.js';
 import { syntheticPanel } from './helpers/panels.js';
 
@@ -52,4 +53,18 @@ test('screen early rejection: skipped only when the full screen fails; every fig
   }
   assert.ok(skipped >= 2 && ran >= 1, `skipped ${skipped}, ran ${ran}: the test must exercise both paths`);
   for (const s of [full, cheap, gated]) assert.equal(await s.countTrials({ dataset: panel.dataset! }), EXPRS.length);
+});
+
+test('portfolio plan: any sub-range and cost read from one plan equals simulatePortfolio on that range bit for bit (decay, group neutralization, truncation)', () => {
+  const panel = { ...syntheticPanel(260, 16, 9) };
+  const groups = { sector: panel.assets.map((_, a) => `g${a % 3}`) };
+  const p = { ...panel, groups };
+  const f = p.fields.sig!.map((v, i) => (i % 7 === 3 ? NaN : v));
+  const base = { decay: 3, neutralization: 'group' as const, truncation: 0.1, delay: 1 as const };
+  const plan = portfolioPlan(f, p, { ...base, start: 5, end: 260 });
+  for (const [start, end, costBps] of [[5, 260, 5], [5, 60, 0], [61, 200, 2.5], [199, 260, 10], [100, 101, 5]] as const) {
+    const direct = simulatePortfolio(f, p, { ...base, costBps, start, end });
+    assert.deepEqual(reportDiffs(direct, simulateOnPlan(plan, { costBps, start, end })), [], `${start}-${end}`);
+  }
+  assert.throws(() => simulateOnPlan(plan, { start: 4, end: 10 }), /outside the plan/);
 });

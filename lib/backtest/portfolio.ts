@@ -231,17 +231,41 @@ function barWeights(f: Float64Array, price: Float64Array, t: number, row: number
 }
 
 /**
- * BRAIN-style cross-sectional portfolio simulation of a factor (see the module
- * comment for delay, decay, neutralization, truncation and PnL conventions).
- *
- * @param factor alpha values, nDates x nAssets (date-major), causal; larger = more long
- * @param panel prices (field `settings.priceField`, default close) and group labels
- * @param settings see {@link PortfolioSettings}
- * @returns weights, dollar PnL, returns, turnover and metrics (Sharpe, annual return,
- *   turnover, max drawdown, margin, fitness)
+ * The cost-free part of a portfolio simulation over bars [from, to): the
+ * target weights of every bar (steps 1-3 of the module comment, which do not
+ * depend on where a simulation starts), each bar's holding PnL of the
+ * previous bar's weights and its turnover both against the previous bar and
+ * against a flat book. {@link simulateOnPlan} turns it into the result of
+ * {@link simulatePortfolio} for any cost and any sub-range, with the same
+ * floating-point operations in the same order, so the figures are
+ * bit-identical; the screen builds one plan per candidate instead of one
+ * simulation per walk-forward segment and rolling window.
+ */
+export interface PortfolioPlan {
+  readonly factor: Float64Array;
+  readonly panel: Panel;
+  /** Settings the plan was built with (costBps, start and end are ignored). */
+  readonly base: Partial<PortfolioSettings>;
+  /** First and last + 1 bar covered. */
+  readonly from: number;
+  readonly to: number;
+  /** Target weights, (to - from) x N, fractions of the gross book. */
+  readonly weights: Float64Array;
+  /** Dollar PnL of bar t's holding the weights of bar t - 1 (index t - from; 0 at from). */
+  readonly hold: Float64Array;
+  /** Sum |w_t - w_{t-1}| (index t - from) and sum |w_t| (entering from a flat book). */
+  readonly turnPrev: Float64Array;
+  readonly turnFlat: Float64Array;
+  /** Long and short positions per bar. */
+  readonly longs: Int32Array;
+  readonly shorts: Int32Array;
+}
+
+/**
+ * Builds the {@link PortfolioPlan} of a factor over bars [settings.start, settings.end).
  * @throws Error when the factor length does not match the panel or a setting is bad
  */
-export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioResult {
+export function portfolioPlan(factor: Float64Array, panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioPlan {
   const s = resolvePortfolioSettings(panel, settings);
   const T = panel.times.length, N = panel.assets.length;
   if (factor.length !== T * N) throw new Error(`simulatePortfolio: factor has length ${factor.length}, expected ${T} x ${N} = ${T * N}`);
@@ -264,15 +288,12 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
   const gCnt = new Float64Array(Math.max(1, nGroups));
   const n = s.end - s.start;
   const weights = new Float64Array(n * N);
-  const pnl = new Float64Array(n);
-  const turnover = new Float64Array(n);
-  const cumPnl = new Float64Array(n);
-  const cost = s.costBps / 1e4;
+  const hold = new Float64Array(n), turnPrev = new Float64Array(n), turnFlat = new Float64Array(n);
+  const longs = new Int32Array(n), shorts = new Int32Array(n);
   const book = s.bookSize;
   const w = new Float64Array(N);
   const prevW = new Float64Array(N);
   const valid = new Uint8Array(N);
-  let traded = 0, totalCost = 0, cum = 0, longs = 0, shorts = 0;
   for (let t = s.start; t < s.end; t++) {
     const i = t - s.start;
     // holding PnL of yesterday's positions
@@ -286,14 +307,50 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
       }
     }
     barWeights(factor, price, t, t - s.delay, N, s.decay, neut, groupIdx, s.truncation, w, gSum, gCnt, valid);
-    let to = 0;
+    let to = 0, flat = 0, lo = 0, sh = 0;
     for (let a = 0; a < N; a++) {
       const wa = w[a]!;
       to += Math.abs(wa - prevW[a]!);
+      flat += Math.abs(wa - 0);
       weights[i * N + a] = wa;
-      if (wa > 0) longs++;
-      else if (wa < 0) shorts++;
+      if (wa > 0) lo++;
+      else if (wa < 0) sh++;
     }
+    hold[i] = p;
+    turnPrev[i] = to;
+    turnFlat[i] = flat;
+    longs[i] = lo;
+    shorts[i] = sh;
+    prevW.set(w);
+  }
+  return { factor, panel, base: settings, from: s.start, to: s.end, weights, hold, turnPrev, turnFlat, longs, shorts };
+}
+
+/**
+ * The simulation of {@link simulatePortfolio} on bars [start, end) inside the
+ * plan's range with cost `costBps`, from a {@link PortfolioPlan} (bit-identical
+ * to simulating from scratch: the account starts flat at `start`).
+ * @throws RangeError when the range is outside the plan's or a setting is bad
+ */
+export function simulateOnPlan(plan: PortfolioPlan, run: { costBps?: number; start: number; end: number }): PortfolioResult {
+  const { panel } = plan;
+  const s = resolvePortfolioSettings(panel, { ...plan.base, ...(run.costBps === undefined ? {} : { costBps: run.costBps }), start: run.start, end: run.end });
+  if (s.start < plan.from || s.end > plan.to) throw new RangeError(`simulateOnPlan: range [${s.start}, ${s.end}) outside the plan's [${plan.from}, ${plan.to})`);
+  const N = panel.assets.length;
+  const n = s.end - s.start, off = s.start - plan.from;
+  const weights = plan.weights.slice(off * N, (off + n) * N);
+  const pnl = new Float64Array(n);
+  const turnover = new Float64Array(n);
+  const cumPnl = new Float64Array(n);
+  const cost = s.costBps / 1e4;
+  const book = s.bookSize;
+  let traded = 0, totalCost = 0, cum = 0, longs = 0, shorts = 0;
+  for (let i = 0; i < n; i++) {
+    const j = off + i;
+    let p = i > 0 ? plan.hold[j]! : 0;
+    const to = i > 0 ? plan.turnPrev[j]! : plan.turnFlat[j]!;
+    longs += plan.longs[j]!;
+    shorts += plan.shorts[j]!;
     const c = cost * to * book;
     p -= c;
     totalCost += c;
@@ -302,7 +359,6 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
     pnl[i] = p;
     cum += p;
     cumPnl[i] = cum;
-    prevW.set(w);
   }
   const returns = new Float64Array(n);
   for (let i = 0; i < n; i++) returns[i] = pnl[i]! / book;
@@ -348,4 +404,21 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
       avgShort: shorts / n,
     },
   };
+}
+
+/**
+ * BRAIN-style cross-sectional portfolio simulation of a factor (see the module
+ * comment for delay, decay, neutralization, truncation and PnL conventions):
+ * {@link portfolioPlan} over [start, end), then {@link simulateOnPlan}.
+ *
+ * @param factor alpha values, nDates x nAssets (date-major), causal; larger = more long
+ * @param panel prices (field `settings.priceField`, default close) and group labels
+ * @param settings see {@link PortfolioSettings}
+ * @returns weights, dollar PnL, returns, turnover and metrics (Sharpe, annual return,
+ *   turnover, max drawdown, margin, fitness)
+ * @throws Error when the factor length does not match the panel or a setting is bad
+ */
+export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioResult {
+  const s = resolvePortfolioSettings(panel, settings);
+  return simulateOnPlan(portfolioPlan(factor, panel, settings), { costBps: s.costBps, start: s.start, end: s.end });
 }

@@ -17,7 +17,7 @@
  * 2. the walk-forward split of the bars after warm-up, 60/20/20
  *    (lib/backtest `walkForward`, validation.ts), each segment scored with the
  *    BRAIN-style portfolio with costs (lib/backtest `simulatePortfolio`,
- *    portfolio.ts): delay, decay, neutralization, truncation, costs in bps of
+ *    portfolio.ts, read from one `portfolioPlan` per candidate): delay, decay, neutralization, truncation, costs in bps of
  *    traded notional; the test segment also before costs;
  * 3. factor validation on the in-sample bars (train + validation) with
  *    lib/factors `evaluateFactor` (evaluate.ts): IC / Rank IC, quantiles,
@@ -40,7 +40,7 @@ import { evaluate, lookback, negate, parse, canonical, type Expr, type ExprCache
 import { deflatedSharpeReport, type DeflatedSharpeResult } from '../stats/index.js';
 import { evaluateFactor, type FactorReport, type FactorStore } from '../factors/index.js';
 import {
-  defaultRollingWindows, resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
+  defaultRollingWindows, portfolioPlan, resolveSignalParams, rollingValidation, runSignalStage, signalEvaluationMetrics, simulateOnPlan, walkForward,
   type BarRange, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type SignalStage,
   type SignalStageParams, type WalkForwardReport,
 } from '../backtest/index.js';
@@ -192,7 +192,9 @@ export async function screenExpression(candidate: ScreenCandidate, panel: Panel,
     delay: (settings.portfolio?.delay ?? 1) >= 1 ? 1 : 0,
     ...(settings.portfolio?.neutralization === 'group' && !panel.groups?.[settings.portfolio.group ?? 'sector'] ? { neutralization: 'market' as const } : {}),
   };
-  const sim = (range: BarRange, cost: number) => simulatePortfolio(values, panel, { ...pf, costBps: cost, start: range.start, end: range.end });
+  // one cost-free plan over every bar after warm-up; each segment and window is read from it (bit-identical to simulatePortfolio per range)
+  const plan = portfolioPlan(values, panel, { ...pf, costBps, start: warm, end: T });
+  const sim = (range: BarRange, cost: number) => simulateOnPlan(plan, { costBps: cost, start: range.start, end: range.end });
   const wf = await walkForward<null, PortfolioMetrics>({ nBars: T, start: warm, fit: () => null, evaluate: (_p, r) => sim(r, costBps).metrics });
 
   // 3. factor validation on the in-sample bars (train + validation): one trial in the store
