@@ -25,3 +25,11 @@ export { mineGp, gpCandidates, gpFitness, treeShape, DEFAULT_GP } from './gp.js'
 export type { GpSettings, MineGpOptions } from './gp.js';
 export { poolReport } from './pool.js';
 export type { PoolReport, SegmentIc } from './pool.js';
+export { listHopefulLineage } from './run.js';
+export { buildVocab, grammarMask, grammarStep, tokensToExpr, tokensToExpression, START_STATE } from './vocab.js';
+export type { Vocab, GrammarState, TokenKind } from './vocab.js';
+export { Policy, policyConfig, parameterShapes, sampleWith, samplingState, samplingStep } from './policy.js';
+export type { PolicyConfig, PolicyCheckpoint, SampledBatch, SamplingState, UpdateStats } from './policy.js';
+export { policyToOnnx, OnnxPolicy } from './policy-onnx.js';
+export { mineGenerate, trainGenerator, screenReward, exportPolicy, vocabOfOnnx } from './generate.js';
+export type { CurvePoint, GeneratorSettings, MineGenerateOptions, MineGenerateResult, TrainGeneratorOptions } from './generate.js';
