@@ -329,7 +329,8 @@ export function portfolioPlan(factor: Float64Array, panel: Panel, settings: Part
 /**
  * The simulation of {@link simulatePortfolio} on bars [start, end) inside the
  * plan's range with cost `costBps`, from a {@link PortfolioPlan} (bit-identical
- * to simulating from scratch: the account starts flat at `start`).
+ * to simulating from scratch: the account starts flat at `start`). The
+ * result's `weights` is a view into the plan's (do not write to it).
  * @throws RangeError when the range is outside the plan's or a setting is bad
  */
 export function simulateOnPlan(plan: PortfolioPlan, run: { costBps?: number; start: number; end: number }): PortfolioResult {
@@ -338,7 +339,7 @@ export function simulateOnPlan(plan: PortfolioPlan, run: { costBps?: number; sta
   if (s.start < plan.from || s.end > plan.to) throw new RangeError(`simulateOnPlan: range [${s.start}, ${s.end}) outside the plan's [${plan.from}, ${plan.to})`);
   const N = panel.assets.length;
   const n = s.end - s.start, off = s.start - plan.from;
-  const weights = plan.weights.slice(off * N, (off + n) * N);
+  const weights = plan.weights.subarray(off * N, (off + n) * N); // a view: the plan's weights are never written after it is built
   const pnl = new Float64Array(n);
   const turnover = new Float64Array(n);
   const cumPnl = new Float64Array(n);
