@@ -54,6 +54,9 @@ export interface PolicyCheckpoint {
   readonly weights: Readonly<Record<string, { shape: number[]; values: number[] }>>;
 }
 
+// Production mode: skips tfjs's debug checks and its "install tfjs-node" banner in Node (tfjs-node is not available here by design).
+tf.enableProdMode();
+
 const EPS = 1e-6;
 const NEG = -1e9;
 
