@@ -7,7 +7,7 @@ import { FactorStore } from '../lib/factors/index.js';
 import { fromTokens } from '../lib/expr/index.js';
 import { Rng } from '../lib/stats/index.js';
 import {
-  buildVocab, exportPolicy, grammarMask, grammarStep, listHopefulLineage, mineGenerate, OnnxPolicy, Policy, policyConfig, readMineJournal, START_STATE, tokensToExpression, trainGenerator, vocabOfOnnx,
+  buildVocab, exportPolicy, grammarMask, grammarStep, listHopefulLineage, mineGenerate, mineGrid, OnnxPolicy, Policy, policyConfig, readMineJournal, START_STATE, tokensToExpression, trainGenerator, vocabOfOnnx,
 } from '../lib/mine/index.js';
 import { syntheticPanel } from './helpers/panels.js';
 import { plantedReward } from './helpers/planted-reward.js';
@@ -115,4 +115,18 @@ test('mine generate: every candidate screened and counted once; stopped and resu
   assert.equal(s.trialsInStore, 14 + s.journal.filter((j) => j.newTrial).length);
   one.db.close();
   two.db.close();
+});
+
+test('hopeful lineage: a hopeful alpha found by the grid gets its lineage row (miner, run, journal seq, template) in the same transaction', async () => {
+  const store = await FactorStore.open(join(dir, 'lineage.duckdb'));
+  const r = await mineGrid({ panel: syntheticPanel(300, 20, 5), store, templates: ['{x:field}', 'ts_mean({x:field}, {d:window})'], domains: { fields: ['sig', 'noise'], windows: [3] }, order: 'enumerate', max: 4, skipRetest: true });
+  assert.ok(r.hopeful >= 1, JSON.stringify(r.journal.map((j) => [j.expression, j.sharpe, j.fitness, j.turnover])));
+  const rows = await listHopefulLineage(store.db);
+  assert.equal(rows.length, r.hopeful);
+  for (const l of rows) {
+    const j = r.journal.find((x) => x.expression === l.expression)!;
+    assert.ok(j.hopeful);
+    assert.deepEqual([l.miner, l.run_key, Number(l.seq), l.template, l.checkpoint], ['grid', r.runKey, j.seq, j.template, null]);
+  }
+  store.db.close();
 });
