@@ -13,7 +13,7 @@
  *   factor | lookahead | backtest | runs | trials | data | kb   research verbs (bin/verbs/)
  *   trade ...             paper/live trading, status, kill switch (bin/trade.ts)
  *   download              exchange bars/funding/open interest via ccxt into the catalog (bin/download.ts)
- *   mine grid|variants|gp alpha mining on the train segment, resumable (bin/mine.ts)
+ *   mine grid|variants|gp|generate alpha mining on the train segment, resumable (bin/mine.ts)
  *   worker --queue URL    processes mining candidates from a BullMQ queue (bin/mine.ts, lib/mine/queue.ts)
  *   dashboard             web dashboard and its REST API on 127.0.0.1 (bin/dashboard.ts, lib/monitor)
  */

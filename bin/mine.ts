@@ -1,9 +1,10 @@
 /**
- * `alphalab mine grid|variants|gp`: alpha mining from the command line (issue 11, first pass), thin over lib/mine.
+ * `alphalab mine grid|variants|gp|generate`: alpha mining from the command line (issue 11, first pass), thin over lib/mine.
  *
  *   alphalab mine grid     --dataset sp500_daily [--max 200] [--seed 42] [--order sample|enumerate] [--templates FILE] [--windows 5,10,20,60]
  *   alphalab mine variants --dataset sp500_daily [--parents FILE] [--max 200] [--seed S]
  *   alphalab mine gp       --dataset sp500_daily [--population 20] [--generations 10] [--max 200] [--seed 42]
+ *   alphalab mine generate --dataset sp500_daily [--model transformer|gru] [--policy-batch 16] [--max 200] [--seed 42] [--policy FILE.onnx]
  *
  * Common: --workers N (worker threads, default the number of cores; 1 = in
  * process), --batch-size B (candidates in flight), --queue redis://HOST:PORT
@@ -26,7 +27,7 @@ import cliProgress from 'cli-progress';
 import type { Panel } from '../lib/data/panel.js';
 import type { CandidateExecutor, MineProgress, MineResult } from '../lib/mine/index.js';
 
-type Miner = 'grid' | 'variants' | 'gp';
+type Miner = 'grid' | 'variants' | 'gp' | 'generate';
 
 interface MineCli {
   dataset: string;
@@ -46,6 +47,12 @@ interface MineCli {
   workers?: number;
   batchSize?: number;
   queue?: string;
+  model?: 'transformer' | 'gru';
+  policyBatch?: number;
+  lr?: number;
+  entropy?: number;
+  policy?: string;
+  out?: string;
 }
 
 const posInt = (v: string): number => {
@@ -180,6 +187,18 @@ async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
         ...(o.templates ? { templates: readFileSync(o.templates, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) } : {}),
         ...(o.windows ? { domains: { windows: o.windows } } : {}),
       })
+      : miner === 'generate'
+      ? await lib.mineGenerate({
+        ...common,
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.model ? { model: o.model } : {}),
+        ...(o.policyBatch ? { batch: o.policyBatch } : {}),
+        ...(o.lr ? { lr: o.lr } : {}),
+        ...(o.entropy !== undefined ? { entropyBonus: o.entropy } : {}),
+        ...(o.windows ? { windows: o.windows } : {}),
+        ...(o.policy ? { policy: o.policy } : {}),
+        ...(o.out ? { outDir: o.out } : {}),
+      })
       : miner === 'gp'
       ? await lib.mineGp({
         ...common,
@@ -189,8 +208,13 @@ async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
       })
       : await lib.mineVariants({ ...common, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.parents ? { parents: lib.readParentsFile(o.parents) } : {}) });
     progress.stop();
-    if (o.json) process.stdout.write(`${JSON.stringify(mineSummary(r))}\n`);
-    else printText(r);
+    const gen = 'curve' in r ? (r as import('../lib/mine/index.js').MineGenerateResult) : null;
+    const genSummary = gen ? { policy: { checkpoint: gen.checkpointId, files: gen.files, updates: gen.curve.length, first_mean_reward: r4(gen.curve[0]?.meanReward ?? NaN), last_mean_reward: r4(gen.curve[gen.curve.length - 1]?.meanReward ?? NaN) } } : {};
+    if (o.json) process.stdout.write(`${JSON.stringify({ ...mineSummary(r), ...genSummary })}\n`);
+    else {
+      printText(r);
+      if (gen) process.stdout.write(`policy ${gen.checkpointId}: ${gen.curve.length} updates; files ${Object.values(gen.files).join(', ') || '(sampling mode)'}\n`);
+    }
   } finally {
     progress.stop();
     process.off('SIGINT', onSigint);
@@ -285,4 +309,16 @@ export function registerMineCommand(program: Command): void {
     .option('--generations <n>', 'generations after the first (default 10)', posInt)
     .option('--windows <list>', 'window lengths of the initial population, comma-separated (default 5,10,20,60)', windowList)
     .action(act('gp'));
+  common(mine.command('generate').description('learned generator (AlphaGPT style): a small Transformer (or the GRU baseline) samples grammar-masked token formulas, trained by REINFORCE on the train-segment Sharpe; exports the policy to ONNX'))
+    .option('--model <kind>', 'transformer (default) or gru', (v: string) => {
+      if (v !== 'transformer' && v !== 'gru') throw new InvalidArgumentError('expected transformer or gru');
+      return v;
+    })
+    .option('--policy-batch <n>', 'samples per policy update (default 16)', posInt)
+    .option('--lr <x>', 'Adam learning rate (default 0.003)', posNum)
+    .option('--entropy <x>', 'entropy bonus (default 0.01)', Number)
+    .option('--windows <list>', 'window tokens, comma-separated (default 5,10,20,60)', windowList)
+    .option('--policy <file>', 'sample from this exported policy.onnx (onnxruntime-node) instead of training')
+    .option('--out <dir>', 'folder for policy.json, policy.onnx and curve.json (default data/runs/mine/<run key>)')
+    .action(act('generate'));
 }

@@ -52,8 +52,8 @@ export {
 export type { SignalStageParams, SignalParams, SignalStageMetrics, SignalStage, SignalStageOptions } from './signal-stage.js';
 
 // BRAIN-style cross-sectional portfolio
-export { simulatePortfolio, defaultPortfolioSettings, resolvePortfolioSettings, DEFAULT_BRAIN_SETTINGS, PORTFOLIO_SETTINGS_KEYS } from './portfolio.js';
-export type { BrainSettings, PortfolioSettings, PortfolioMetrics, PortfolioResult } from './portfolio.js';
+export { simulatePortfolio, portfolioPlan, simulateOnPlan, defaultPortfolioSettings, resolvePortfolioSettings, DEFAULT_BRAIN_SETTINGS, PORTFOLIO_SETTINGS_KEYS } from './portfolio.js';
+export type { BrainSettings, PortfolioSettings, PortfolioMetrics, PortfolioResult, PortfolioPlan } from './portfolio.js';
 
 // validation against overfitting
 export {

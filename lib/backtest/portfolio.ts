@@ -254,8 +254,210 @@ function barWeights(f: Float64Array, price: Float64Array, t: number, row: number
 }
 
 /**
- * BRAIN-style cross-sectional portfolio simulation of a factor (see the module
- * comment for delay, decay, neutralization, truncation and PnL conventions).
+ * The cost-free part of a portfolio simulation over bars [from, to): the
+ * target weights of every bar (steps 1-3 of the module comment, which do not
+ * depend on where a simulation starts), each bar's holding PnL of the
+ * previous bar's weights and its turnover both against the previous bar and
+ * against a flat book. {@link simulateOnPlan} turns it into the result of
+ * {@link simulatePortfolio} for any cost and any sub-range, with the same
+ * floating-point operations in the same order, so the figures are
+ * bit-identical; the screen builds one plan per candidate instead of one
+ * simulation per walk-forward segment and rolling window.
+ */
+export interface PortfolioPlan {
+  readonly factor: Float64Array;
+  readonly panel: Panel;
+  /** Settings the plan was built with (costBps, start and end are ignored). */
+  readonly base: Partial<PortfolioSettings>;
+  /** First and last + 1 bar covered. */
+  readonly from: number;
+  readonly to: number;
+  /** Target weights, (to - from) x N, fractions of the gross book. */
+  readonly weights: Float64Array;
+  /** Dollar PnL of bar t's holding the weights of bar t - 1 (index t - from; 0 at from). */
+  readonly hold: Float64Array;
+  /** Sum |w_t - w_{t-1}| (index t - from) and sum |w_t| (entering from a flat book). */
+  readonly turnPrev: Float64Array;
+  readonly turnFlat: Float64Array;
+  /** Long and short positions per bar. */
+  readonly longs: Int32Array;
+  readonly shorts: Int32Array;
+  /**
+   * False when a sub-range cannot be read from the plan bit for bit (see
+   * {@link planIsExact}): the arrays are then empty and {@link simulateOnPlan}
+   * simulates the range directly.
+   */
+  readonly exact: boolean;
+}
+
+/**
+ * Whether one plan serves every sub-range exactly: not with tradability masks
+ * (a blocked order keeps the previous bar's weight, so weights depend on where a
+ * simulation starts), a minimum fee or a sell tax (per-order costs that the plan's
+ * per-bar turnover sums do not carry).
+ */
+function planIsExact(panel: Panel, s: PortfolioSettings): boolean {
+  return !panel.tradable && s.minFee === 0 && s.sellTaxBps === 0;
+}
+
+/**
+ * Builds the {@link PortfolioPlan} of a factor over bars [settings.start, settings.end).
+ * @throws Error when the factor length does not match the panel or a setting is bad
+ */
+export function portfolioPlan(factor: Float64Array, panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioPlan {
+  const s = resolvePortfolioSettings(panel, settings);
+  const T = panel.times.length, N = panel.assets.length;
+  if (factor.length !== T * N) throw new Error(`simulatePortfolio: factor has length ${factor.length}, expected ${T} x ${N} = ${T * N}`);
+  if (!planIsExact(panel, s)) {
+    const none = new Float64Array(0), noneI = new Int32Array(0);
+    return { factor, panel, base: settings, from: s.start, to: s.end, weights: none, hold: none, turnPrev: none, turnFlat: none, longs: noneI, shorts: noneI, exact: false };
+  }
+  // Outside the universe a name has no alpha (as in the direct simulation).
+  const alpha = maskToUniverse(factor, panel);
+  const price = field(panel, s.priceField);
+  const neut: 0 | 1 | 2 = s.neutralization === 'none' ? 0 : s.neutralization === 'market' ? 1 : 2;
+  let groupIdx: Int32Array | null = null;
+  let nGroups = 0;
+  if (neut === 2) {
+    const labels = panel.groups![s.group]!;
+    const ids = new Map<string, number>();
+    groupIdx = new Int32Array(N);
+    for (let a = 0; a < N; a++) {
+      let id = ids.get(labels[a]!);
+      if (id === undefined) ids.set(labels[a]!, (id = ids.size));
+      groupIdx[a] = id;
+    }
+    nGroups = ids.size;
+  }
+  const gSum = new Float64Array(Math.max(1, nGroups));
+  const gCnt = new Float64Array(Math.max(1, nGroups));
+  const n = s.end - s.start;
+  const weights = new Float64Array(n * N);
+  const hold = new Float64Array(n), turnPrev = new Float64Array(n), turnFlat = new Float64Array(n);
+  const longs = new Int32Array(n), shorts = new Int32Array(n);
+  const book = s.bookSize;
+  const w = new Float64Array(N);
+  const prevW = new Float64Array(N);
+  const valid = new Uint8Array(N);
+  for (let t = s.start; t < s.end; t++) {
+    const i = t - s.start;
+    // holding PnL of yesterday's positions
+    let p = 0;
+    if (i > 0) {
+      for (let a = 0; a < N; a++) {
+        const wa = prevW[a]!;
+        if (wa === 0) continue;
+        const r = price[t * N + a]! / price[(t - 1) * N + a]! - 1;
+        if (r === r) p += wa * book * r;
+      }
+    }
+    barWeights(alpha, price, t, t - s.delay, N, s.decay, neut, groupIdx, s.truncation, w, gSum, gCnt, valid);
+    let to = 0, flat = 0, lo = 0, sh = 0;
+    for (let a = 0; a < N; a++) {
+      const wa = w[a]!;
+      to += Math.abs(wa - prevW[a]!);
+      flat += Math.abs(wa - 0);
+      weights[i * N + a] = wa;
+      if (wa > 0) lo++;
+      else if (wa < 0) sh++;
+    }
+    hold[i] = p;
+    turnPrev[i] = to;
+    turnFlat[i] = flat;
+    longs[i] = lo;
+    shorts[i] = sh;
+    prevW.set(w);
+  }
+  return { factor, panel, base: settings, from: s.start, to: s.end, weights, hold, turnPrev, turnFlat, longs, shorts, exact: true };
+}
+
+/**
+ * The simulation of {@link simulatePortfolio} on bars [start, end) inside the
+ * plan's range with cost `costBps`, from a {@link PortfolioPlan} (bit-identical
+ * to simulating from scratch: the account starts flat at `start`). The
+ * result's `weights` is a view into the plan's (do not write to it).
+ * @throws RangeError when the range is outside the plan's or a setting is bad
+ */
+export function simulateOnPlan(plan: PortfolioPlan, run: { costBps?: number; start: number; end: number }): PortfolioResult {
+  const { panel } = plan;
+  const s = resolvePortfolioSettings(panel, { ...plan.base, ...(run.costBps === undefined ? {} : { costBps: run.costBps }), start: run.start, end: run.end });
+  if (s.start < plan.from || s.end > plan.to) throw new RangeError(`simulateOnPlan: range [${s.start}, ${s.end}) outside the plan's [${plan.from}, ${plan.to})`);
+  if (!plan.exact) return simulateDirect(plan.factor, panel, { ...plan.base, costBps: s.costBps, start: s.start, end: s.end });
+  const N = panel.assets.length;
+  const n = s.end - s.start, off = s.start - plan.from;
+  const weights = plan.weights.subarray(off * N, (off + n) * N); // a view: the plan's weights are never written after it is built
+  const pnl = new Float64Array(n);
+  const turnover = new Float64Array(n);
+  const cumPnl = new Float64Array(n);
+  const cost = s.costBps / 1e4;
+  const book = s.bookSize;
+  let traded = 0, totalCost = 0, cum = 0, longs = 0, shorts = 0;
+  for (let i = 0; i < n; i++) {
+    const j = off + i;
+    let p = i > 0 ? plan.hold[j]! : 0;
+    const to = i > 0 ? plan.turnPrev[j]! : plan.turnFlat[j]!;
+    longs += plan.longs[j]!;
+    shorts += plan.shorts[j]!;
+    const c = cost * to * book;
+    p -= c;
+    totalCost += c;
+    traded += to * book;
+    turnover[i] = to;
+    pnl[i] = p;
+    cum += p;
+    cumPnl[i] = cum;
+  }
+  const returns = new Float64Array(n);
+  for (let i = 0; i < n; i++) returns[i] = pnl[i]! / book;
+  const ps = performanceStats(returns, s.annualization);
+  let peak = 0, maxDd = 0, meanR = 0, meanTo = 0;
+  for (let i = 0; i < n; i++) {
+    if (cumPnl[i]! > peak) peak = cumPnl[i]!;
+    const dd = (peak - cumPnl[i]!) / book;
+    if (dd > maxDd) maxDd = dd;
+    meanR += returns[i]!;
+    meanTo += turnover[i]!;
+  }
+  meanR /= n;
+  meanTo /= n;
+  const dailyTurnover = meanTo * barsPerDay(panel.frequency, panel.market);
+  const bookReturn = meanR * s.annualization;
+  const returnsHalfBook = 2 * bookReturn;
+  return {
+    settings: s,
+    assets: panel.assets,
+    times: panel.times.slice(s.start, s.end),
+    weights,
+    pnl,
+    returns,
+    cumPnl,
+    turnover,
+    blocked: new Int32Array(n),
+    blockedOrders: 0,
+    metrics: {
+      annualization: s.annualization,
+      nBars: n,
+      sharpe: ps.sharpe,
+      sortino: ps.sortino,
+      returns: returnsHalfBook,
+      bookReturn,
+      annualVolatility: ps.annualVolatility,
+      turnover: dailyTurnover,
+      maxDrawdown: maxDd,
+      calmar: maxDd > 0 ? bookReturn / maxDd : NaN,
+      margin: traded > 0 ? cum / traded : NaN,
+      fitness: ps.sharpe * Math.sqrt(Math.abs(returnsHalfBook) / Math.max(dailyTurnover, 0.125)),
+      totalPnl: cum,
+      totalCost,
+      avgLong: longs / n,
+      avgShort: shorts / n,
+    },
+  };
+}
+
+/**
+ * The direct simulation bar by bar: what {@link simulatePortfolio} runs when a
+ * plan cannot be reused across ranges (see {@link planIsExact}).
  *
  * @param factor alpha values, nDates x nAssets (date-major), causal; larger = more long
  * @param panel prices (field `settings.priceField`, default close) and group labels
@@ -264,7 +466,7 @@ function barWeights(f: Float64Array, price: Float64Array, t: number, row: number
  *   turnover, max drawdown, margin, fitness)
  * @throws Error when the factor length does not match the panel or a setting is bad
  */
-export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioResult {
+function simulateDirect(factor: Float64Array, panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioResult {
   const s = resolvePortfolioSettings(panel, settings);
   const T = panel.times.length, N = panel.assets.length;
   if (factor.length !== T * N) throw new Error(`simulatePortfolio: factor has length ${factor.length}, expected ${T} x ${N} = ${T * N}`);
@@ -396,4 +598,24 @@ export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: 
       avgShort: shorts / n,
     },
   };
+}
+
+/**
+ * BRAIN-style cross-sectional portfolio simulation of a factor (see the module
+ * comment for delay, decay, neutralization, truncation, universe, tradability and
+ * cost conventions): {@link portfolioPlan} over [start, end) then
+ * {@link simulateOnPlan}, or the direct bar-by-bar loop when a plan is not exact
+ * (tradability masks, minimum fee, sell tax); both give the same figures.
+ *
+ * @param factor alpha values, nDates x nAssets (date-major), causal; larger = more long
+ * @param panel prices (field `settings.priceField`, default close) and group labels
+ * @param settings see {@link PortfolioSettings}
+ * @returns weights, dollar PnL, returns, turnover and metrics (Sharpe, annual return,
+ *   turnover, max drawdown, margin, fitness)
+ * @throws Error when the factor length does not match the panel or a setting is bad
+ */
+export function simulatePortfolio(factor: Float64Array, panel: Panel, settings: Partial<PortfolioSettings> = {}): PortfolioResult {
+  const s = resolvePortfolioSettings(panel, settings);
+  if (!planIsExact(panel, s)) return simulateDirect(factor, panel, settings);
+  return simulateOnPlan(portfolioPlan(factor, panel, settings), { costBps: s.costBps, start: s.start, end: s.end });
 }

@@ -218,8 +218,24 @@ interface Fwd {
 
 const fwdCache = new WeakMap<Float64Array, Map<string, Fwd>>();
 
-/** Forward returns and their per-date ranks for (price array, horizon, delay), cached on the price array's identity. */
+const wholeBuffers = new WeakMap<ArrayBufferLike, Float64Array>();
+
+/**
+ * Forward returns and their per-date ranks for (price array, horizon, delay),
+ * cached on the price array's identity. A price array that is the row suffix
+ * of a buffer (a view [start, end) of a [0, end) slice, evaluate.ts
+ * cachedSlice) reads the rows of the whole buffer's result: forward returns
+ * use only bars inside [start, end) either way (the same last rows are NaN)
+ * and ranks are per date, so the values are identical.
+ */
 function forwardWithRanks(price: Float64Array, T: number, N: number, horizon: number, delay: 0 | 1): Fwd {
+  const off = price.byteOffset / (8 * N);
+  if (off > 0 && Number.isInteger(off) && price.buffer.byteLength === (off + T) * N * 8) {
+    let whole = wholeBuffers.get(price.buffer);
+    if (!whole) wholeBuffers.set(price.buffer, (whole = new Float64Array(price.buffer)));
+    const f = forwardWithRanks(whole, off + T, N, horizon, delay);
+    return { fwd: f.fwd.subarray(off * N), ranked: { ranks: f.ranked.ranks.subarray(off * N), counts: f.ranked.counts.subarray(off), order: f.ranked.order.subarray(off * N) } };
+  }
   let m = fwdCache.get(price);
   if (!m) {
     m = new Map();

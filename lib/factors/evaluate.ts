@@ -74,7 +74,14 @@ export function openDefaultStore(): Promise<FactorStore> {
 
 const slices = new WeakMap<Panel, Map<string, Panel>>();
 
-/** sliceDates, reused per (panel, rows) so that forward returns cached on the slice's price array are reused across factors. */
+/**
+ * sliceDates, reused per (panel, rows) so that forward returns cached on the
+ * slice's price array are reused across factors. Rows [start, end) are views
+ * (subarrays) into one copied slice [0, end) per end: the screen's in-sample
+ * rows start after each candidate's own warm-up, and views of one buffer let
+ * analyze.ts compute forward returns and their ranks once per end and read
+ * every later start's rows from them. Nothing here writes to a slice.
+ */
 function cachedSlice(panel: Panel, start: number, end: number): Panel {
   let m = slices.get(panel);
   if (!m) {
@@ -84,7 +91,20 @@ function cachedSlice(panel: Panel, start: number, end: number): Panel {
   const key = `${start}:${end}`;
   let s = m.get(key);
   if (!s) {
-    s = sliceDates(panel, start, end);
+    let base = m.get(`0:${end}`);
+    if (!base) {
+      base = sliceDates(panel, 0, end);
+      m.set(`0:${end}`, base);
+    }
+    if (start === 0) return base;
+    const N = panel.assets.length;
+    const b = base;
+    s = {
+      ...b,
+      times: b.times.subarray(start),
+      fields: Object.fromEntries(Object.entries(b.fields).map(([k, f]) => [k, f.subarray(start * N)])),
+      ...(b.labels ? { labels: Object.fromEntries(Object.entries(b.labels).map(([k, l]) => [k, { levels: l.levels, codes: l.codes.subarray(start * N) }])) } : {}),
+    };
     m.set(key, s);
   }
   return s;

@@ -22,7 +22,8 @@
 import type { Panel } from '../data/panel.js';
 import { evaluate, ExprCache, parse } from '../expr/index.js';
 import { rankSnapshot, type RankSnapshot } from '../factors/index.js';
-import { computeScreen, type ScreenComputation, type ScreenSettings } from '../screen/index.js';
+import { computeScreen, type ScreenCheapStages, type ScreenComputation, type ScreenSettings } from '../screen/index.js';
+import { passesLocalGates, type LocalGates } from '../venues/brain/index.js';
 
 /** What every candidate of a run is computed with. Plain data (structured-cloneable). */
 export interface CandidateTaskSpec {
@@ -32,8 +33,24 @@ export interface CandidateTaskSpec {
   readonly dataset: string;
   /** Trial source tag (`mine:<miner>`). */
   readonly source: string;
-  /** Screen settings (portfolio, costs). */
-  readonly settings: Pick<ScreenSettings, 'portfolio' | 'costBps'>;
+  /**
+   * Screen settings (portfolio, costs), and the hopeful gates of early
+   * rejection (plain data, so they cross threads and the queue; the screen gets
+   * {@link hopefulGate} of them as `earlyReject`).
+   */
+  readonly settings: Pick<ScreenSettings, 'portfolio' | 'costBps'> & { readonly hopefulGates?: LocalGates };
+}
+
+/**
+ * The miners' early-rejection gate (lib/screen `ScreenSettings.earlyReject`):
+ * skip the signal stage and rolling windows of a candidate whose cheap
+ * full-range (train segment) metrics miss the hopeful gates (BRAIN's Sharpe,
+ * fitness and turnover), since such a candidate cannot become hopeful; its
+ * trial is still recorded and every figure the journal keeps (full Sharpe,
+ * fitness, turnover) is unchanged.
+ */
+export function hopefulGate(gates: LocalGates): (cheap: ScreenCheapStages) => string | null {
+  return ({ full }) => (passesLocalGates(full, gates) ? null : `misses the hopeful gates (Sharpe ${full.sharpe.toFixed(2)}, fitness ${full.fitness.toFixed(2)}, turnover ${full.turnover.toFixed(3)})`);
 }
 
 /** The result of {@link computeCandidate}: the screen's store-free part and the self-correlation snapshot, or the error it threw. */
@@ -51,7 +68,8 @@ export type CandidateWork =
 export async function computeCandidate(expression: string, spec: CandidateTaskSpec, cache?: ExprCache): Promise<CandidateWork> {
   try {
     const ast = parse(expression);
-    const computation = await computeScreen(ast, spec.panel, spec.settings, { dataset: spec.dataset, source: spec.source, ...(cache ? { exprCache: cache } : {}) });
+    const { hopefulGates, ...screen } = spec.settings;
+    const computation = await computeScreen(ast, spec.panel, { ...screen, ...(hopefulGates ? { earlyReject: hopefulGate(hopefulGates) } : {}) }, { dataset: spec.dataset, source: spec.source, ...(cache ? { exprCache: cache } : {}) });
     const snapshot = computation.screened ? rankSnapshot(evaluate(ast, spec.panel, cache ? { cache } : {}), spec.panel.times, spec.panel.assets.length) : null;
     return { ok: true, computation, snapshot };
   } catch (err) {

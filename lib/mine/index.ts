@@ -22,7 +22,7 @@ export { gridCandidates, gridPoint, gridSize, templateHoles, operatorsForHole, D
 export type { GridCandidate, GridDomains, GridHole, GridHoleKind, GridOptions, GridSkips } from './grid.js';
 export { expressionVariants } from './variants.js';
 export type { Variant, VariantOptions } from './variants.js';
-export { runMiner, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES, MINE_BARRIER } from './run.js';
+export { runMiner, hopefulGate, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES, MINE_BARRIER } from './run.js';
 export { computeCandidate, embeddedExecutor, EXPR_CACHE_BYTES } from './executor.js';
 export type { CandidateExecutor, CandidateTaskSpec, CandidateWork } from './executor.js';
 export { threadPoolExecutor, CandidateThreadPool, defaultWorkerCount } from './thread-pool.js';
@@ -35,3 +35,11 @@ export { poolReport } from './pool.js';
 export type { PoolReport, SegmentIc } from './pool.js';
 // lib/mine/queue.ts (BullMQ executor and worker) is imported directly, not re-exported here:
 // it loads bullmq and ioredis, which notebooks and in-process runs do not need.
+export { listHopefulLineage } from './run.js';
+export { buildVocab, grammarMask, grammarStep, tokensToExpr, tokensToExpression, START_STATE } from './vocab.js';
+export type { Vocab, GrammarState, TokenKind } from './vocab.js';
+export { Policy, policyConfig, parameterShapes, sampleWith, samplingState, samplingStep } from './policy.js';
+export type { PolicyConfig, PolicyCheckpoint, SampledBatch, SamplingState, UpdateStats } from './policy.js';
+export { policyToOnnx, OnnxPolicy } from './policy-onnx.js';
+export { mineGenerate, trainGenerator, screenReward, exportPolicy, vocabOfOnnx } from './generate.js';
+export type { CurvePoint, GeneratorSettings, MineGenerateOptions, MineGenerateResult, TrainGeneratorOptions } from './generate.js';

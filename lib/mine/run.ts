@@ -233,9 +233,36 @@ CREATE TABLE IF NOT EXISTS mine_candidates (
   PRIMARY KEY (run_key, expression));
 `;
 
+/**
+ * Lineage of each hopeful alpha (the BRAIN `hopeful_alphas` table belongs to
+ * lib/venues/brain and its inserts list every column, so the lineage lives
+ * beside it, keyed by the same id): miner, run, journal row, template, parent,
+ * mutation, generation and, for the learned generator, the policy checkpoint
+ * (`template` = `policy:<checkpoint id>`). Written in the hopeful row's transaction.
+ */
+const LINEAGE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS hopeful_lineage (
+  id VARCHAR PRIMARY KEY, miner VARCHAR NOT NULL, run_key VARCHAR NOT NULL, seq INTEGER NOT NULL, template VARCHAR, parent VARCHAR, mutation VARCHAR,
+  generation INTEGER, checkpoint VARCHAR, created_at TIMESTAMP NOT NULL);
+`;
+
+async function recordLineage(tx: Pick<Db, 'exec'>, runKey: string, miner: string, row: MinedCandidate): Promise<void> {
+  const checkpoint = row.template?.startsWith('policy:') ? row.template.slice('policy:'.length) : null;
+  await tx.exec(`INSERT OR REPLACE INTO hopeful_lineage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`, [row.expression, miner, runKey, row.seq, row.template, row.parent, row.mutation, row.generation, checkpoint, nowTs()]);
+}
+
+/** Hopeful alphas with their lineage (null fields for rows added by hand or before lineage was recorded). */
+export async function listHopefulLineage(db: Db): Promise<Record<string, unknown>[]> {
+  await ensureBrainTables(db);
+  await db.exec(LINEAGE_SCHEMA);
+  return db.all(`SELECT h.id, h.expression, h.source, l.miner, l.run_key, l.seq, l.template, l.parent, l.mutation, l.generation, l.checkpoint FROM hopeful_alphas h LEFT JOIN hopeful_lineage l ON l.id = h.id ORDER BY h.id`);
+}
+
 const nowTs = (): string => new Date().toISOString().replace('T', ' ').replace('Z', '');
 const num = (v: unknown): number => (v === null || v === undefined ? NaN : Number(v));
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+export { hopefulGate } from './executor.js';
 
 /** The journal of a run, in screening order. */
 export async function readMineJournal(db: Db, runKey: string): Promise<MinedCandidate[]> {
@@ -280,6 +307,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
   const source = `mine:${miner}`;
   await db.exec(JOURNAL_SCHEMA);
   await ensureBrainTables(db);
+  await db.exec(LINEAGE_SCHEMA);
   await db.exec(`INSERT INTO mine_runs VALUES (?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP) ON CONFLICT (run_key) DO UPDATE SET updated_at = excluded.updated_at`,
     [runKey, miner, dataset, JSON.stringify(o.config ?? null), nowTs(), nowTs()]);
 
@@ -352,6 +380,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
       ]);
       if (done.hopeful) {
         await addHopefulAlpha(tx, { id: done.expression, expression: done.expression, settings: brainSettings, source, localMetrics: { sharpe: done.sharpe, fitness: done.fitness, turnover: done.turnover } }, gates);
+        await recordLineage(tx, runKey, miner, done);
       }
     });
     return done;
@@ -368,7 +397,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
   let exhausted = false, atBarrier = false;
   let stopReason: 'time' | 'signal' | null = null;
   try {
-    await executor.open({ panel: train, dataset, source, settings: { portfolio: pf, costBps } });
+    await executor.open({ panel: train, dataset, source, settings: { portfolio: pf, costBps, hopefulGates: gates } });
     for (;;) {
       while (!exhausted && !atBarrier && stopReason === null && inflight.length < batch && screened + inflight.length < max) {
         if (o.shouldStop?.()) { stopReason = 'signal'; break; }

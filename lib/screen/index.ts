@@ -16,7 +16,7 @@
  * @module
  */
 export { screenExpression, computeScreen, completeScreen, screenSplitMetrics, screenHeadline } from './screen.js';
-export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics, ScreenComputation } from './screen.js';
+export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics, ScreenComputation, ScreenCheapStages, ScreenStage } from './screen.js';
 export { screenSignalStrategy, screenPortfolioStrategy } from './strategy.js';
 export type { TunedStrategy, TunedMetrics, TunedScreenSettings, TunedScreenContext, TunedScreenReport, SignalScreenReport } from './strategy.js';
 export { classifyFailures, classifySignal, MIN_EDGE_T, DEFAULT_SCREEN_THRESHOLDS } from './classify.js';

@@ -17,7 +17,7 @@
  * 2. the walk-forward split of the bars after warm-up, 60/20/20
  *    (lib/backtest `walkForward`, validation.ts), each segment scored with the
  *    BRAIN-style portfolio with costs (lib/backtest `simulatePortfolio`,
- *    portfolio.ts): delay, decay, neutralization, truncation, costs in bps of
+ *    portfolio.ts, read from one `portfolioPlan` per candidate): delay, decay, neutralization, truncation, costs in bps of
  *    traded notional; the test segment also before costs;
  * 3. factor validation on the in-sample bars (train + validation) with
  *    lib/factors `evaluateFactor` (evaluate.ts): IC / Rank IC, quantiles,
@@ -40,11 +40,11 @@ import { evaluate, lookback, negate, parse, canonical, type Expr, type ExprCache
 import type { DeflatedSharpeResult } from '../stats/index.js';
 import { evaluateFactor, openDefaultStore, rankSnapshot, recordFactorTrial, type FactorReport, type FactorStore, type RankSnapshot } from '../factors/index.js';
 import {
-  resolveSignalParams, PORTFOLIO_SETTINGS_KEYS, rollingValidation, runSignalStage, signalEvaluationMetrics, simulatePortfolio, walkForward,
+  portfolioPlan, resolveSignalParams, PORTFOLIO_SETTINGS_KEYS, rollingValidation, runSignalStage, signalEvaluationMetrics, simulateOnPlan, walkForward,
   type BarRange, type PortfolioMetrics, type PortfolioSettings, type RollingReport, type SignalStage,
   type SignalStageParams, type WalkForwardReport,
 } from '../backtest/index.js';
-import { classifyFailures, DEFAULT_SCREEN_THRESHOLDS, type FailureReason, type ScreenThresholds } from './classify.js';
+import { classifyFailures, DEFAULT_SCREEN_THRESHOLDS, type ClassifyInput, type FailureReason, type ScreenThresholds } from './classify.js';
 import { deflateOutOfSample, rollingWindowsFor, splitSharpes } from './steps.js';
 import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 
@@ -67,7 +67,32 @@ export interface ScreenSettings {
   readonly rolling?: { readonly train: number; readonly test: number };
   /** Classification thresholds. Default {@link DEFAULT_SCREEN_THRESHOLDS}. */
   readonly thresholds?: ScreenThresholds;
+  /**
+   * Early rejection: after the cheap stages (values, walk-forward, factor
+   * validation with its trial, gross and full-range portfolios, deflated
+   * Sharpe) skip the expensive ones (signal stage, rolling windows) for a
+   * candidate that cannot pass. `true`: skip when a classification rule
+   * already fires on the cheap stages' figures (then `pass` is false either
+   * way); a function: a custom gate (e.g. a miner's hopeful gates on `full`)
+   * returning the reason to skip, or null to run every stage. The trial is
+   * recorded either way; the report lists the stages run in `stages` and the
+   * reason in `skipped`. Default false (every stage runs).
+   */
+  readonly earlyReject?: boolean | ((cheap: ScreenCheapStages) => string | null);
 }
+
+/** The figures of the cheap stages handed to an early-rejection gate (see {@link ScreenSettings.earlyReject}). */
+export interface ScreenCheapStages {
+  readonly factor: FactorReport;
+  readonly walkForward: WalkForwardReport<null, PortfolioMetrics>;
+  readonly testGross: PortfolioMetrics;
+  readonly full: PortfolioMetrics;
+  /** Failure rules that already fire without the signal stage and the rolling windows. */
+  readonly failures: readonly FailureReason[];
+}
+
+/** The screen's stages, in the order they run (the names in {@link ScreenReport.stages}). */
+export type ScreenStage = 'evaluate' | 'walk_forward' | 'factor' | 'portfolio' | 'deflated_sharpe' | 'signal' | 'rolling';
 
 /** Where the screen records and what it may reuse. */
 export interface ScreenContext {
@@ -119,6 +144,10 @@ export interface ScreenReport {
   readonly signal?: SignalStage;
   /** Deflated Sharpe of the test segment's net returns with the store's trial count; null without a store. */
   readonly deflatedSharpe?: DeflatedSharpeResult | null;
+  /** Stages run, in order (a screened candidate without early rejection runs all seven). */
+  readonly stages?: readonly ScreenStage[];
+  /** Why the signal stage and rolling windows were skipped (early rejection); absent when they ran. `signal` and `rolling` are then undefined and `failures` holds the cheap stages' reasons only. */
+  readonly skipped?: string;
 }
 
 const portfolioMetrics = (m: PortfolioMetrics): Record<string, number> => ({
@@ -135,7 +164,7 @@ function tradedExpression(c: ScreenCandidate, sign: 1 | -1): { ast: Expr; values
 }
 
 /** Every key of {@link ScreenSettings} (an unknown key is an error). */
-export const SCREEN_SETTINGS_KEYS = settingsKeys<ScreenSettings>()(['sign', 'portfolio', 'costBps', 'signal', 'signalFullRange', 'rolling', 'thresholds']);
+export const SCREEN_SETTINGS_KEYS = settingsKeys<ScreenSettings>()(['sign', 'portfolio', 'costBps', 'signal', 'signalFullRange', 'rolling', 'thresholds', 'earlyReject']);
 /** Every key of {@link ScreenContext}. */
 export const SCREEN_CONTEXT_KEYS = settingsKeys<ScreenContext>()(['store', 'dataset', 'source', 'exprCache', 'notDuplicateOf', 'onProgress']);
 
@@ -198,7 +227,9 @@ export async function computeScreen(candidate: ScreenCandidate, panel: Panel, se
     delay: (settings.portfolio?.delay ?? 1) >= 1 ? 1 : 0,
     ...(settings.portfolio?.neutralization === 'group' && !panel.groups?.[settings.portfolio.group ?? 'sector'] ? { neutralization: 'market' as const } : {}),
   };
-  const sim = (range: BarRange, cost: number) => simulatePortfolio(values, panel, { ...pf, costBps: cost, start: range.start, end: range.end });
+  // one cost-free plan over every bar after warm-up; each segment and window is read from it (bit-identical to simulatePortfolio per range)
+  const plan = portfolioPlan(values, panel, { ...pf, costBps, start: warm, end: T });
+  const sim = (range: BarRange, cost: number) => simulateOnPlan(plan, { costBps: cost, start: range.start, end: range.end });
   const wf = await walkForward<null, PortfolioMetrics>({ nBars: T, start: warm, fit: () => null, evaluate: (_p, r) => sim(r, costBps).metrics });
 
   // 3. factor validation on the in-sample bars (train + validation), computed here and recorded by completeScreen
@@ -212,8 +243,20 @@ export async function computeScreen(candidate: ScreenCandidate, panel: Panel, se
   const full = sim({ start: warm, end: T }, costBps);
   ctx.onProgress?.('backtest', { train_sharpe: wf.train.sharpe, validation_sharpe: wf.validation.sharpe, test_sharpe: wf.test.sharpe, test_gross_sharpe: testGross.sharpe, turnover: full.metrics.turnover });
 
-  // 4. signal stage on the test segment
+  // early rejection on the cheap stages (the store's redundancy check and the test DSR come in completeScreen)
   const th = settings.thresholds ?? DEFAULT_SCREEN_THRESHOLDS;
+  const testReturns = full.returns.slice(wf.split.test.start - warm, wf.split.test.end - warm);
+  const cheapDone: ScreenStage[] = ['evaluate', 'walk_forward', 'factor', 'portfolio', 'deflated_sharpe'];
+  const base = { screened: true, expression, lookback: lb, failures: [], start: warm, settings: { ...pf, costBps }, factor, factorSnapshot, walkForward: wf, testGross, full: full.metrics, testReturns };
+  if (settings.earlyReject) {
+    const cheapFailures = classifyFailures(cheapInput(factor, wf, testGross, full.metrics, null), th);
+    const skip = settings.earlyReject === true
+      ? (cheapFailures.length ? `cannot pass: ${cheapFailures.map((f) => f.kind).join(', ')}` : null)
+      : settings.earlyReject({ factor, walkForward: wf, testGross, full: full.metrics, failures: cheapFailures });
+    if (skip !== null) return { ...base, stages: cheapDone, skipped: skip };
+  }
+
+  // 4. signal stage on the test segment
   const signal = runSignalStage(panel, values, {
     params: { ...settings.signal, delay: pf.delay! },
     costBps,
@@ -230,10 +273,24 @@ export async function computeScreen(candidate: ScreenCandidate, panel: Panel, se
     rolling = await rollingValidation<null, PortfolioMetrics>({ nBars: T, start: warm, train: def.train, test: def.test, fit: () => null, evaluate: (_p, r) => sim(r, costBps).metrics });
     ctx.onProgress?.('rolling', { windows: rolling.windows.length, positive_share: rolling.positiveShare, mean_test_sharpe: rolling.meanTestSharpe });
   }
-  const testReturns = full.returns.slice(wf.split.test.start - warm, wf.split.test.end - warm);
+  return { ...base, rolling, signal, stages: [...cheapDone, 'signal', 'rolling'] };
+}
+
+/**
+ * The classification input of the stages before the signal stage (rank IC,
+ * test Sharpes, turnover, split Sharpes, and redundancy when the store found
+ * one); completeScreen adds the signal stage's figures.
+ */
+function cheapInput(factor: FactorReport, wf: WalkForwardReport<null, PortfolioMetrics>, testGross: PortfolioMetrics, full: PortfolioMetrics, rolling: RollingReport<null, PortfolioMetrics> | null, redundant?: { maxCorrelation: number; correlatedWith: string }): ClassifyInput {
   return {
-    screened: true, expression, lookback: lb, failures: [], start: warm, settings: { ...pf, costBps },
-    factor, factorSnapshot, walkForward: wf, testGross, full: full.metrics, testReturns, rolling, signal,
+    expectedSign: 1, // the traded factor already carries the sign
+    rankIc: factor.rankIc.mean,
+    rankIcP: factor.rankIc.p,
+    sharpeGross: testGross.sharpe,
+    sharpeNet: wf.test.sharpe,
+    turnover: full.turnover,
+    ...splitSharpes(wf, rolling),
+    ...(redundant ?? {}),
   };
 }
 
@@ -254,32 +311,21 @@ export async function completeScreen(c: ScreenComputation, assets: readonly stri
   const store = ctx.store === undefined ? await openDefaultStore() : ctx.store;
   // a trial already stored (same factor, period, settings, data) comes back from the store with cached: true and is not counted again
   const factor = store ? await recordFactorTrial(store, { ...c.factor! }, c.factorSnapshot!, assets) : c.factor!;
-  const wf = c.walkForward!, testGross = c.testGross!, full = c.full!, signal = c.signal!, rolling = c.rolling ?? null;
+  const wf = c.walkForward!, testGross = c.testGross!, full = c.full!, signal = c.signal, rolling = c.rolling ?? null;
 
   // 6. deflated Sharpe of the out-of-sample net returns with the store's trial count
   const ds = factor.deflatedSharpe;
   const deflated = ds ? deflateOutOfSample(c.testReturns!, full.annualization, ds) : null;
 
-  // 7. classification
+  // 7. classification (the cheap stages' rules only when early rejection skipped the signal stage and rolling windows)
   const red = factor.redundancy;
   const redundantWithOther = red && red.withId && !(ctx.notDuplicateOf?.has(red.withId) ?? false) && red.withId !== factor.factor.id;
-  const failures = classifyFailures(
-    {
-      expectedSign: 1, // the traded factor already carries the sign
-      rankIc: factor.rankIc.mean,
-      rankIcP: factor.rankIc.p,
-      sharpeGross: testGross.sharpe,
-      sharpeNet: wf.test.sharpe,
-      turnover: full.turnover,
-      ...splitSharpes(wf, rolling),
-      ...(redundantWithOther ? { maxCorrelation: red.maxAbsCorr, correlatedWith: red.with ?? red.withId ?? '?' } : {}),
-      signal: signal.test,
-    },
-    th,
-  );
+  const input = cheapInput(factor, wf, testGross, full, rolling, redundantWithOther ? { maxCorrelation: red.maxAbsCorr, correlatedWith: red.with ?? red.withId ?? '?' } : undefined);
+  const failures = classifyFailures(signal ? { ...input, signal: signal.test } : input, th);
   return {
-    screened: true, pass: failures.length === 0, expression: c.expression, lookback: c.lookback, failures, start: c.start!, settings: c.settings!,
-    factor, walkForward: wf, testGross, full, rolling, signal, deflatedSharpe: deflated,
+    screened: true, pass: !c.skipped && failures.length === 0, expression: c.expression, lookback: c.lookback, failures, start: c.start!, settings: c.settings!,
+    factor, walkForward: wf, testGross, full, ...(signal ? { rolling, signal } : {}), deflatedSharpe: deflated,
+    ...(c.stages ? { stages: c.stages } : {}), ...(c.skipped !== undefined ? { skipped: c.skipped } : {}),
   };
 }
 
@@ -296,11 +342,11 @@ export interface ScreenSplitMetrics {
  * long-short Sharpe `ls_sharpe`, the factor DSR and trial count, max
  * correlation), `train` / `validation` / `test` / `full` (portfolio, net of
  * costs; test also `gross_sharpe`), `signal` / `signal_full`, `rolling` and
- * one `roll_kk` per window. [] for a rejected candidate.
+ * one `roll_kk` per window (signal and rolling rows absent when early rejection skipped them). [] for a rejected candidate.
  */
 export function screenSplitMetrics(r: ScreenReport): ScreenSplitMetrics[] {
   if (!r.screened) return [];
-  const factor = r.factor!, wf = r.walkForward!, signal = r.signal!, rolling = r.rolling;
+  const factor = r.factor!, wf = r.walkForward!, signal = r.signal, rolling = r.rolling;
   const ds = factor.deflatedSharpe, red = factor.redundancy;
   const out: ScreenSplitMetrics[] = [
     { split: 'factor_in_sample', metrics: { ic: factor.ic.mean, rank_ic: factor.rankIc.mean, rank_icir: factor.rankIc.ir, rank_ic_t: factor.rankIc.t, rank_ic_p: factor.rankIc.p, spread: factor.quantiles.spread, monotonicity: factor.quantiles.monotonicity, quantile_turnover: (factor.turnover.top + factor.turnover.bottom) / 2, ls_sharpe: factor.longShort.stats.sharpe, dsr_factor: ds?.dsr ?? NaN, trials: ds?.nTrials ?? NaN, max_corr: red?.maxAbsCorr ?? NaN } },
@@ -308,8 +354,8 @@ export function screenSplitMetrics(r: ScreenReport): ScreenSplitMetrics[] {
     { split: 'validation', metrics: portfolioMetrics(wf.validation) },
     { split: 'test', metrics: { ...portfolioMetrics(wf.test), gross_sharpe: r.testGross!.sharpe } },
     { split: 'full', metrics: portfolioMetrics(r.full!) },
-    { split: 'signal', metrics: signalEvaluationMetrics(signal.test, signal.pass) },
-    ...(signal.full ? [{ split: 'signal_full', metrics: signalEvaluationMetrics(signal.full) }] : []),
+    ...(signal ? [{ split: 'signal', metrics: signalEvaluationMetrics(signal.test, signal.pass) }] : []),
+    ...(signal?.full ? [{ split: 'signal_full', metrics: signalEvaluationMetrics(signal.full) }] : []),
   ];
   if (rolling) {
     out.push({ split: 'rolling', metrics: { windows: rolling.windows.length, positive_share: rolling.positiveShare, mean_train_sharpe: rolling.meanTrainSharpe, mean_test_sharpe: rolling.meanTestSharpe, sharpe_decay: rolling.sharpeDecay } });
@@ -326,7 +372,7 @@ export function screenSplitMetrics(r: ScreenReport): ScreenSplitMetrics[] {
  */
 export function screenHeadline(r: ScreenReport): Record<string, number> {
   if (!r.screened) return { lookback: r.lookback };
-  const wf = r.walkForward!, signal = r.signal!;
+  const wf = r.walkForward!, signal = r.signal;
   return {
     rank_ic: r.factor!.rankIc.mean,
     turnover: r.full!.turnover,
@@ -335,8 +381,6 @@ export function screenHeadline(r: ScreenReport): Record<string, number> {
     fitness: wf.test.fitness,
     ...(r.rolling ? { positive_windows: r.rolling.positiveShare } : {}),
     ...(r.deflatedSharpe ? { dsr: r.deflatedSharpe.dsr, trials: r.deflatedSharpe.nTrials } : {}),
-    signal_trades: signal.test.nTrades,
-    signal_pf: signal.test.profitFactor,
-    signal_win_rate: signal.test.winRate,
+    ...(signal ? { signal_trades: signal.test.nTrades, signal_pf: signal.test.profitFactor, signal_win_rate: signal.test.winRate } : {}),
   };
 }
