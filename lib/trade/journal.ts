@@ -91,6 +91,30 @@ const SCHEMA = [
 
 const num = (x: unknown): number => (typeof x === 'bigint' ? Number(x) : (x as number));
 
+/**
+ * An order request as journal text: JSON, except that a non-finite number
+ * (NaN = "off" for an attached stop; NaN quantity of an external order) is
+ * written as its string ("NaN", "Infinity", "-Infinity"). Plain JSON writes
+ * them as null, and null read back as a stop fraction acts as 0 (a stop at
+ * the entry price): a rebuilt paper venue then stopped out positions the
+ * original never closed.
+ */
+function encodeRequest(r: OrderRequest): string {
+  return JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
+/** A number field of a stored request: its string form for non-finite values, null in journals written before {@link encodeRequest} (plain JSON's NaN). */
+const storedNumber = (v: unknown): number => (v === null ? NaN : typeof v === 'string' ? Number(v) : (v as number));
+
+/** Inverse of {@link encodeRequest} (also reads journals written with plain JSON, where null stood for NaN). */
+function decodeRequest(text: string): OrderRequest {
+  const r = JSON.parse(text) as Record<string, unknown>;
+  for (const k of ['quantity', 'notional', 'limitPrice'] as const) if (k in r) r[k] = storedNumber(r[k]);
+  const st = r['stops'] as Record<string, unknown> | undefined;
+  if (st) for (const k of ['stopLoss', 'takeProfit', 'trailingStop'] as const) st[k] = storedNumber(st[k]);
+  return r as unknown as OrderRequest;
+}
+
 /** The journal (see the module header). Open with {@link Journal.open}. */
 export class Journal implements PaperOrderLog {
   private nTrades = 0;
@@ -163,7 +187,7 @@ export class Journal implements PaperOrderLog {
   async recordIntent(o: JournalOrder, account: JournalAccount): Promise<void> {
     await this.tx(async (db) => {
       const r = o.order;
-      await db.exec('INSERT OR IGNORE INTO trade_orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [r.clientOrderId, o.bar, o.phase, o.signalBar, r.symbol, r.side, r.quantity ?? null, r.notional ?? null, r.tag ?? null, JSON.stringify(r), 'sending', null, null, o.time]);
+      await db.exec('INSERT OR IGNORE INTO trade_orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [r.clientOrderId, o.bar, o.phase, o.signalBar, r.symbol, r.side, r.quantity ?? null, r.notional ?? null, r.tag ?? null, encodeRequest(r), 'sending', null, null, o.time]);
       await this.putAccount(account);
     });
   }
@@ -183,7 +207,7 @@ export class Journal implements PaperOrderLog {
   async recordExternalOrder(s: OrderState, time: number): Promise<boolean> {
     if ((await this.order(s.clientOrderId)) !== null) return false;
     const request = { clientOrderId: s.clientOrderId, symbol: s.symbol, side: s.side, type: s.type, quantity: s.quantity, tag: 'external' };
-    await this.db.exec('INSERT INTO trade_orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [s.clientOrderId, -1, 'open', -1, s.symbol, s.side, Number.isFinite(s.quantity) ? s.quantity : null, null, 'external', JSON.stringify(request), s.status, s.venueOrderId, null, time]);
+    await this.db.exec('INSERT INTO trade_orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [s.clientOrderId, -1, 'open', -1, s.symbol, s.side, Number.isFinite(s.quantity) ? s.quantity : null, null, 'external', encodeRequest(request), s.status, s.venueOrderId, null, time]);
     return true;
   }
 
@@ -220,7 +244,7 @@ export class Journal implements PaperOrderLog {
   /** Orders still 'sending' (sent or not before a crash: the restart asks the venue). */
   async unsettledOrders(): Promise<OrderRequest[]> {
     const rows = await this.db.all<{ request: string }>(`SELECT request FROM trade_orders WHERE status = 'sending' ORDER BY time, client_order_id`);
-    return rows.map((r) => JSON.parse(r.request) as OrderRequest);
+    return rows.map((r) => decodeRequest(r.request));
   }
 
   /**
@@ -287,13 +311,13 @@ export class Journal implements PaperOrderLog {
 
   /** PaperOrderLog: the paper venue's record of an accepted order (its own transaction, before the fill). */
   async append(e: PaperLogEntry): Promise<void> {
-    await this.db.exec('INSERT INTO paper_venue_orders VALUES (?, ?, ?, ?, ?)', [e.order.clientOrderId, ++this.nPaper, e.bar, e.phase, JSON.stringify(e.order)]);
+    await this.db.exec('INSERT INTO paper_venue_orders VALUES (?, ?, ?, ?, ?)', [e.order.clientOrderId, ++this.nPaper, e.bar, e.phase, encodeRequest(e.order)]);
   }
 
   /** The paper venue's recorded orders, in arrival order. */
   async paperOrders(): Promise<PaperLogEntry[]> {
     const rows = await this.db.all('SELECT bar, phase, request FROM paper_venue_orders ORDER BY n');
-    return rows.map((r) => ({ bar: num(r['bar']), phase: r['phase'] as BarPhase, order: JSON.parse(r['request'] as string) as OrderRequest }));
+    return rows.map((r) => ({ bar: num(r['bar']), phase: r['phase'] as BarPhase, order: decodeRequest(r['request'] as string) }));
   }
 
   private async putPosition(symbol: string, p: JournalPosition | null, existed: boolean): Promise<void> {

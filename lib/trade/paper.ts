@@ -232,6 +232,13 @@ export class PaperBroker implements Broker {
     if (hasQ === hasN) throw new BrokerError(`PaperBroker: order ${o.clientOrderId} needs exactly one of quantity and notional`, 'reject', 'BadOrder');
     const v = hasQ ? o.quantity! : o.notional!;
     if (!(v > 0 && Number.isFinite(v))) throw new BrokerError(`PaperBroker: order ${o.clientOrderId} size must be a positive finite number, got ${v}`, 'reject', 'BadOrder');
+    if (o.stops !== undefined) {
+      // NaN = off; anything else must be a positive fraction (a null read back from plain JSON would act as a stop at the entry price)
+      for (const k of ['stopLoss', 'takeProfit', 'trailingStop'] as const) {
+        const x = o.stops[k];
+        if (!(typeof x === 'number' && (x !== x || (x > 0 && x < Infinity)))) throw new BrokerError(`PaperBroker: order ${o.clientOrderId} stops.${k} must be NaN (off) or a positive fraction, got ${String(x)}`, 'reject', 'BadOrder');
+      }
+    }
     const p = this.pos[a];
     if (o.reduceOnly && (!p || sideSign(o.side) === Math.sign(p.qty))) throw new BrokerError(`PaperBroker: reduce-only order ${o.clientOrderId} would not reduce a position`, 'reject', 'ReduceOnly');
     return a;
