@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Db } from '../lib/db/index.js';
-import { ingestFiles, loadPanel, findDataset, formatReport, IngestRejectedError, type Panel } from '../lib/data/index.js';
+import { cell } from './helpers/panels.js';
+import { ingestFiles, loadPanel, findDataset, formatReport, IngestRejectedError } from '../lib/data/index.js';
 import { runIngestFiles } from '../bin/ingest-file.js';
 import { lakeSnapshot, catalogSnapshot } from './helpers/snapshots.js';
 
@@ -33,12 +34,6 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cell = (p: Panel, f: string, date: string, sym: string): number => {
-  const t = p.times.indexOf(Date.parse(`${date}T00:00:00Z`));
-  const a = p.assets.indexOf(sym);
-  assert.ok(t >= 0 && a >= 0, `${date} ${sym} on the panel`);
-  return p.fields[f]![t * p.assets.length + a]!;
-};
 
 /** Runs `fn`, which must reject with IngestRejectedError, and proves catalog and lake unchanged. */
 async function rejectedUnchanged(fn: () => Promise<unknown>): Promise<IngestRejectedError> {

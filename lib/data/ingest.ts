@@ -286,7 +286,7 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     const anyOf = (cs: typeof checks): string => (cs.length ? cs.map((c) => `coalesce((${c.predicate}), false)`).join(' OR ') : 'false');
     const errorChecks = checks.filter((c) => c.severity === 'error');
     const warnDrop = anyOf(checks.filter((c) => (dropWarnings as string[]).includes(c.check)));
-    const repair = policy === 'repair' ? await planRepairs(db, errorChecks, files, maxExamples) : undefined;
+    const repair = policy === 'repair' ? await planRepairs(db, errorChecks, warnDrop, files, maxExamples) : undefined;
     await db.exec(repair
       ? `CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT * REPLACE (${REPAIRABLE_FIELDS.map((f) => `CASE WHEN ${repair.repairable} THEN ${repair.sql.value(f)} ELSE s.${ident(f)} END AS ${ident(f)}`).join(', ')})
          FROM ingest_rows s WHERE NOT (${warnDrop}) AND (NOT (${anyOf(errorChecks)}) OR ${repair.repairable})`
@@ -410,7 +410,8 @@ interface RepairPlan {
   readonly unrepairableExamples: QualityExample[];
 }
 
-async function planRepairs(db: Db, errorChecks: readonly RowCheck[], files: readonly string[], maxExamples: number): Promise<RepairPlan> {
+/** `dropped`: SQL of the rows dropped anyway (dropWarnings): not counted or listed as repaired. */
+async function planRepairs(db: Db, errorChecks: readonly RowCheck[], dropped: string, files: readonly string[], maxExamples: number): Promise<RepairPlan> {
   const sql = repairSql();
   const fails = (c: { predicate: string }): string => `coalesce((${c.predicate}), false)`;
   const only = errorChecks.filter((c) => c.check === 'open_close_outside_range');
@@ -418,11 +419,11 @@ async function planRepairs(db: Db, errorChecks: readonly RowCheck[], files: read
   const repairable = `(${only.map(fails).join(' OR ') || 'false'}) AND NOT (${others.map(fails).join(' OR ') || 'false'}) AND ${sql.withinTick}`;
   const anyError = errorChecks.map(fails).join(' OR ') || 'false';
   const counts = (await db.one<{ rows: number; bad: number }>(
-    `SELECT count_if(${repairable}) AS rows, count_if((${anyError}) AND NOT (${repairable})) AS bad FROM ingest_rows s`))!;
+    `SELECT count_if((${repairable}) AND NOT (${dropped})) AS rows, count_if((${anyError}) AND NOT (${repairable})) AS bad FROM ingest_rows s`))!;
   const iso = `strftime(s.time, '%Y-%m-%dT%H:%M:%SZ')`;
   const values = REPAIRABLE_FIELDS.map((f, i) =>
     `SELECT s.file, s.row, ${i} AS k, s.symbol, ${iso} AS time, '${f}' AS field, s.${ident(f)} AS old, ${sql.value(f)} AS new, s.repair_tick AS tick
-     FROM ingest_rows s WHERE ${repairable} AND ${sql.changed(f)}`).join(' UNION ALL ');
+     FROM ingest_rows s WHERE ${repairable} AND NOT (${dropped}) AND ${sql.changed(f)}`).join(' UNION ALL ');
   const repairs = (await db.all<{ file: number; row: number; symbol: string; time: string; field: 'open' | 'close'; old: number; new: number; tick: number }>(
     `${values} ORDER BY file, row, k LIMIT ${MAX_REPAIRS_LISTED}`)).map((r) => ({ file: files[r.file]!, row: Number(r.row), symbol: r.symbol, time: r.time, field: r.field, old: r.old, new: r.new, tick: r.tick }));
   // Why each unrepairable row is an error: the checks it fails, with the first one's detail.
