@@ -7,7 +7,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Db } from '../lib/db/index.js';
@@ -128,6 +129,16 @@ test('only repairable rows: ingested, stored values clamped, each repair listed 
   assert.deepEqual(err.report.unrepairable!.map((e) => [e.row, e.symbol]), [[6, 'BBB']]);
 });
 
+test('a repairable row dropped by dropWarnings is dropped, not counted as repaired', async () => {
+  const f = join(dir, 'zero_volume_repairable.csv');
+  writeFileSync(f, 'time,symbol,open,high,low,close,volume\n2024-01-01,AAA,10.00,10.10,9.90,10.05,100\n2024-01-02,AAA,10.05,10.20,10.00,10.21,0\n2024-01-03,AAA,10.20,10.30,10.10,10.31,90\n');
+  const r = await ingestFiles(f, { db, lakeDir: lake, dataset: 'zv', policy: 'repair', dropWarnings: ['zero_volume'] });
+  assert.equal(r.rowsKept, 2);
+  assert.equal(r.rowsDropped, 1);
+  assert.equal(r.rowsRepaired, 1);
+  assert.deepEqual(r.repairs!.map((x) => [x.row, x.field, x.old, x.new]), [[3, 'close', 10.31, 10.3]]);
+});
+
 test('the A-share-style file under reject, drop and repair: a clear report each time', async () => {
   const base = { db, lakeDir: lake, map: { symbol: 'code', time: 'date' } } as const;
   const rej = await rejectedUnchanged(() => ingestFiles(ASHARE, { ...base, dataset: 'ashare_r', policy: 'reject' }));
@@ -171,6 +182,16 @@ test('CLI path: --policy repair --json counts rowsRepaired; --tick; unknown poli
   const wide = await runIngestFiles([MIXED], { name: 'mixed_cli', policy: 'repair', tick: '0.05' }, db);
   assert.equal(wide.code, 0, wide.text);
   assert.equal(wide.summary.rowsRepaired, 2);
+
+  // The real CLI wires --policy repair and --tick through commander.
+  const env = { ...process.env, ALPHALAB_DB: join(dir, 'cli.duckdb'), ALPHALAB_LAKE: join(dir, 'cli-lake') };
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'bin/alphalab.ts', 'ingest', MIXED, '--name', 'mixed_bin', '--policy', 'repair', '--tick', '0.05', '--json'], { encoding: 'utf8', env });
+  assert.equal(cli.status, 0, cli.stderr);
+  const line = cli.stdout.trim().split('\n');
+  assert.equal(line.length, 1);
+  const js = JSON.parse(line[0]!) as Record<string, unknown>;
+  assert.equal(js.policy, 'repair');
+  assert.equal(js.rowsRepaired, 2);
 
   const unknown = await runIngestFiles([MIXED], { name: 'x', policy: 'fix' }, db);
   assert.equal(unknown.code, 2);
