@@ -3,7 +3,7 @@
  *   start                 ensure Jupyter -> ingest the bundled datasets -> run every notebook -> summary
  *   run [notebooks...]    execute notebooks headless (default: notebooks/*.ipynb in order)
  *   lab                   JupyterLab (else the classic notebook) on 127.0.0.1 with the project's kernels
- *   ingest [FILE...]      ingest your files (--name, --map, --frequency, --policy, --json) or the bundled datasets into the DuckDB catalog
+ *   ingest [FILE...]      ingest your files (--name, --map, --frequency, --policy, --tick, --json) or the bundled datasets into the DuckDB catalog
  *   orchestrator          generator / miner / submitter unattended, model fleet status (bin/orchestrator.ts)
  *   train ...             continuous training of local models (bin/train.ts)
  *   models ...            model operations on an Ollama server (bin/models.ts)
@@ -232,7 +232,8 @@ program
   .option('--map <pairs>', 'column mapping, e.g. symbol=code,time=date')
   .option('--frequency <f>', 'bar frequency 1m|5m|15m|1h|4h|1d (default: inferred from the data)')
   .option('--market <m>', 'equity|crypto (default: inferred from weekend bars)')
-  .option('--policy <p>', 'error rows: reject (default: nothing written) or drop (dropped and reported)')
+  .option('--policy <p>', 'error rows: reject (default: nothing written), drop (dropped and reported) or repair (open/close within one tick of [low, high] clamped and listed; any other error rejects)')
+  .option('--tick <price>', 'price step for --policy repair (default: per symbol, the smallest positive difference between its prices)')
   .option('--ignore <cols>', 'comma-separated columns not to keep as fields or labels')
   .option('--symbol <s>', 'constant symbol for a single-asset file without a symbol column')
   .option('--tz <zone>', 'IANA time zone of zone-less local timestamps, e.g. Asia/Shanghai (default UTC; intraday data)')

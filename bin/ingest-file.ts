@@ -1,11 +1,11 @@
 /**
  * `alphalab ingest FILE... --name NAME [--map symbol=code,time=date] [--frequency 1d]
- * [--market equity] [--policy reject|drop] [--ignore COL,...] [--tz ZONE] [--time-format FMT] [--json]`: ingests
+ * [--market equity] [--policy reject|drop|repair] [--tick PRICE] [--ignore COL,...] [--tz ZONE] [--time-format FMT] [--json]`: ingests
  * the user's own files (CSV, CSV.gz, parquet) into the catalog with the quality
  * report of lib/data; `--json` prints one summary line.
  */
 import { Db } from '../lib/db/index.js';
-import { formatReport, getDataset, ingestFiles, IngestRejectedError, parseColumnMap, FREQUENCY_MS, type Frequency, type QualityReport } from '../lib/data/index.js';
+import { formatReport, getDataset, ingestFiles, IngestRejectedError, parseColumnMap, FREQUENCY_MS, INGEST_POLICIES, type Frequency, type IngestPolicy, type QualityReport } from '../lib/data/index.js';
 
 /** Options of {@link ingestFileCommand} (commander's parsed flags). */
 export interface IngestFileCliOptions {
@@ -14,6 +14,8 @@ export interface IngestFileCliOptions {
   readonly frequency?: string;
   readonly market?: string;
   readonly policy?: string;
+  /** Price step for --policy repair (`--tick`); default inferred per symbol. */
+  readonly tick?: string;
   readonly ignore?: string;
   readonly symbol?: string;
   /** IANA zone of zone-less local times (`--tz`). */
@@ -35,6 +37,8 @@ export function ingestSummary(report: QualityReport, extra: { symbols?: number; 
     rowsIn: report.rowsIn,
     rows: report.rowsKept,
     rowsDropped: report.rowsDropped,
+    rowsRepaired: report.rowsRepaired ?? 0,
+    ...(report.rowsUnrepairable ? { rowsUnrepairable: report.rowsUnrepairable } : {}),
     symbols: extra.symbols ?? null,
     first: extra.first ?? null,
     last: extra.last ?? null,
@@ -75,7 +79,10 @@ export async function runIngestFiles(files: readonly string[], o: IngestFileCliO
     if (!o.name) return fail('--name NAME is required with files (the dataset name: letters, digits, underscores)');
     if (o.frequency !== undefined && !(o.frequency in FREQUENCY_MS)) return fail(`--frequency ${o.frequency}: one of ${Object.keys(FREQUENCY_MS).join(', ')}`);
     if (o.market !== undefined && o.market !== 'equity' && o.market !== 'crypto') return fail(`--market ${o.market}: equity or crypto`);
-    if (o.policy !== undefined && o.policy !== 'reject' && o.policy !== 'drop') return fail(`--policy ${o.policy}: reject or drop`);
+    if (o.policy !== undefined && !(INGEST_POLICIES as readonly string[]).includes(o.policy)) return fail(`--policy ${o.policy}: unknown policy; valid policies: ${INGEST_POLICIES.join(', ')}`);
+    if (o.tick !== undefined && (o.policy !== 'repair' || !(Number(o.tick) > 0 && Number.isFinite(Number(o.tick))))) {
+      return fail(`--tick ${o.tick}: ${o.policy !== 'repair' ? 'only used with --policy repair' : 'must be a price step > 0, e.g. 0.01'}`);
+    }
     if (o.map) map = parseColumnMap(o.map);
   } catch (err) {
     return fail((err as Error).message);
@@ -88,7 +95,8 @@ export async function runIngestFiles(files: readonly string[], o: IngestFileCliO
         db, dataset: o.name!, map,
         ...(o.frequency ? { frequency: o.frequency as Frequency } : {}),
         ...(o.market ? { market: o.market as 'equity' | 'crypto' } : {}),
-        ...(o.policy ? { policy: o.policy as 'reject' | 'drop' } : {}),
+        ...(o.policy ? { policy: o.policy as IngestPolicy } : {}),
+        ...(o.tick !== undefined ? { tick: Number(o.tick) } : {}),
         ...(o.symbol ? { symbol: o.symbol } : {}),
         ...(o.ignore ? { ignore: o.ignore.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
         ...(o.tz ? { timeZone: o.tz } : {}),

@@ -14,9 +14,10 @@ import { existsSync, mkdtempSync, rmSync, readdirSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Db } from '../lib/db/index.js';
+import { cell } from './helpers/panels.js';
 import {
   ingestFiles, loadPanel, IngestRejectedError, findDataset, parseColumnMap, inferBarsPerYear, annualizationWarning, frequencyOfSpacing,
-  checkAnnualization, labelAt, sliceDates, selectAssets, validatePanel, loadFilePanel, type Panel,
+  checkAnnualization, labelAt, sliceDates, selectAssets, validatePanel, loadFilePanel,
 } from '../lib/data/index.js';
 import { evaluate } from '../lib/expr/index.js';
 
@@ -33,12 +34,6 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cell = (p: Panel, f: string, date: string, sym: string): number => {
-  const t = p.times.indexOf(Date.parse(`${date}T00:00:00Z`));
-  const a = p.assets.indexOf(sym);
-  assert.ok(t >= 0 && a >= 0, `${date} ${sym} on the panel`);
-  return p.fields[f]![t * p.assets.length + a]!;
-};
 
 test('parseColumnMap: pairs, bad pair, repeated name', () => {
   assert.deepEqual(parseColumnMap('symbol=code, time=date'), { symbol: 'code', time: 'date' });

@@ -23,7 +23,7 @@ import { recoverLake, stagingPaths, tidyStaging, writePending } from './lake.js'
 import { csvRelation, describeSource, fileFormat, ident, readCsvHeader, typedTimeExpr, REQUIRED_FIELDS, type ColumnMap, type SourceColumns, type TimeParseOptions } from './sources.js';
 import { checkAnnualization, frequencyOfSpacing } from './calendar.js';
 import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
-import { IngestRejectedError, rowChecks, type DroppableWarning, type QualityExample, type QualityReport, type QualityRow } from './validate.js';
+import { IngestRejectedError, INGEST_POLICIES, MAX_REPAIRS_LISTED, REPAIRABLE_FIELDS, repairSql, rowChecks, type IngestPolicy, type RepairEntry, type DroppableWarning, type QualityExample, type QualityReport, type QualityRow, type RowCheck } from './validate.js';
 
 /** Options of {@link ingestFiles}. */
 export interface IngestOptions {
@@ -56,8 +56,24 @@ export interface IngestOptions {
   readonly ignore?: readonly string[];
   /** For funding: name of the bars dataset whose panels get funding_rate / funding_event. */
   readonly attachTo?: string;
-  /** What to do with error rows: 'reject' (default: abort, nothing written) or 'drop' (drop them, report them). */
-  readonly policy?: 'reject' | 'drop';
+  /**
+   * What to do with error rows: 'reject' (default: abort, nothing written), 'drop'
+   * (drop them, report them) or 'repair' (bars only: an open or close outside
+   * [low, high] by at most one tick is clamped into [low, high] and each change is
+   * listed in `report.repairs`; nothing else is repaired, nothing is filled or
+   * invented; any other error row rejects the file exactly as 'reject' does).
+   */
+  readonly policy?: IngestPolicy;
+  /**
+   * Policy 'repair': the price step (tick, in price units, > 0) a repair may move a
+   * value by. Default: per symbol, the smallest positive difference between two
+   * distinct prices (open, high, low, close) of that symbol in the file, rounded to
+   * 10 significant digits. An off-grid print can only make that smaller (fewer
+   * repairs); a short file whose prices never differ by one true tick makes it
+   * larger, so give the tick for small files. A symbol with a single distinct price
+   * has no tick: nothing of it is repaired.
+   */
+  readonly tick?: number;
   /** Warnings whose rows are dropped too (default none: warnings are only reported). */
   readonly dropWarnings?: readonly DroppableWarning[];
   /** Constant symbol for single-asset files without a symbol column. */
@@ -134,7 +150,7 @@ const TMP = ['ingest_stage', 'ingest_rows', 'ingest_keep'];
 const MAX_RAW = 64;
 
 /** Every key of {@link IngestOptions} (an unknown key is an error). */
-export const INGEST_OPTION_KEYS = settingsKeys<IngestOptions>()(['dataset', 'kind', 'frequency', 'market', 'map', 'keepExtra', 'ignore', 'attachTo', 'policy', 'dropWarnings', 'symbol', 'db', 'lakeDir', 'maxExamples', 'timeFormat', 'timeZone']);
+export const INGEST_OPTION_KEYS = settingsKeys<IngestOptions>()(['dataset', 'kind', 'frequency', 'market', 'map', 'keepExtra', 'ignore', 'attachTo', 'policy', 'tick', 'dropWarnings', 'symbol', 'db', 'lakeDir', 'maxExamples', 'timeFormat', 'timeZone']);
 
 /**
  * Ingests one or more files as dataset `opts.dataset` (the files together form
@@ -179,7 +195,11 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
   if (!/^[A-Za-z0-9_]+$/.test(opts.dataset)) throw new Error(`ingestFiles: dataset name "${opts.dataset}" must be letters, digits and underscores`);
   const kind = opts.kind ?? 'bars';
   const policy = opts.policy ?? 'reject';
-  if (policy !== 'reject' && policy !== 'drop') throw new Error(`ingestFiles: policy must be 'reject' or 'drop', got ${String(policy)}`);
+  if (!(INGEST_POLICIES as readonly string[]).includes(policy)) throw new Error(`ingestFiles: unknown policy ${JSON.stringify(policy)}; valid policies: ${INGEST_POLICIES.join(', ')}`);
+  if (policy === 'repair' && kind !== 'bars') throw new Error(`ingestFiles: policy 'repair' applies to bars (open/close within one tick of [low, high]); a ${kind} dataset takes 'reject' or 'drop'`);
+  if (opts.tick !== undefined && (policy !== 'repair' || !(Number.isFinite(opts.tick) && opts.tick > 0))) {
+    throw new Error(`ingestFiles: tick ${String(opts.tick)}: ${policy !== 'repair' ? "only used by policy 'repair'" : 'must be a finite price step > 0'}`);
+  }
   if (opts.frequency !== undefined && !(opts.frequency in FREQUENCY_MS)) throw new Error(`ingestFiles: unknown frequency ${String(opts.frequency)}`);
   if (opts.timeZone !== undefined) {
     try {
@@ -208,6 +228,7 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     map: opts.map ?? null, keepExtra, ignore: [...(opts.ignore ?? [])].sort(),
     // only when given, so datasets ingested without them keep their options string (re-ingest = unchanged)
     ...(opts.timeFormat ? { timeFormat: opts.timeFormat } : {}), ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
+    ...(opts.tick !== undefined ? { tick: opts.tick } : {}),
   });
 
   const lake = opts.lakeDir ?? defaultLakeDir();
@@ -242,13 +263,14 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     // the first occurrence in (file, row) order is the kept one; unsorted rows by lag().
     await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_rows AS
       WITH d AS (SELECT symbol, time, min(file * 1000000000000 + row) AS first_key FROM ingest_stage
-                 WHERE symbol IS NOT NULL AND time IS NOT NULL GROUP BY symbol, time HAVING count(*) > 1)
-      SELECT s.*,
+                 WHERE symbol IS NOT NULL AND time IS NOT NULL GROUP BY symbol, time HAVING count(*) > 1),
+      ticks AS (${tickSql(policy, opts.tick)})
+      SELECT s.*, ticks.tick AS repair_tick,
         CASE WHEN d.first_key IS NOT NULL AND s.file * 1000000000000 + s.row > d.first_key THEN 2 ELSE 1 END AS dup_rank,
         d.first_key % 1000000000000 AS dup_first_row,
         ${fileList}[CAST(d.first_key // 1000000000000 AS INTEGER) + 1] AS dup_first_file_name,
         lag(s.time) OVER (PARTITION BY s.file, s.symbol ORDER BY s.row) AS prev_time
-      FROM ingest_stage s LEFT JOIN d ON d.symbol = s.symbol AND d.time = s.time`);
+      FROM ingest_stage s LEFT JOIN d ON d.symbol = s.symbol AND d.time = s.time LEFT JOIN ticks ON ticks.symbol = s.symbol`);
     const rowsIn = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM ingest_rows'))!.n);
 
     const report: QualityRow[] = [];
@@ -261,10 +283,14 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
          FROM ingest_rows s WHERE ${preds[i]} ORDER BY s.file, s.row LIMIT ${maxExamples}`);
       report.push({ check: c.check, severity: c.severity, count: n, examples: examples.map((e) => ({ file: files[e.file]!, row: Number(e.row), symbol: e.symbol, time: e.time, detail: e.detail })) });
     }
-    const dropPreds = checks
-      .filter((c) => c.severity === 'error' || (dropWarnings as string[]).includes(c.check))
-      .map((c) => `coalesce((${c.predicate}), false)`);
-    await db.exec(`CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT * FROM ingest_rows s WHERE NOT (${dropPreds.join(' OR ')})`);
+    const anyOf = (cs: typeof checks): string => (cs.length ? cs.map((c) => `coalesce((${c.predicate}), false)`).join(' OR ') : 'false');
+    const errorChecks = checks.filter((c) => c.severity === 'error');
+    const warnDrop = anyOf(checks.filter((c) => (dropWarnings as string[]).includes(c.check)));
+    const repair = policy === 'repair' ? await planRepairs(db, errorChecks, warnDrop, files, maxExamples) : undefined;
+    await db.exec(repair
+      ? `CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT * REPLACE (${REPAIRABLE_FIELDS.map((f) => `CASE WHEN ${repair.repairable} THEN ${repair.sql.value(f)} ELSE s.${ident(f)} END AS ${ident(f)}`).join(', ')})
+         FROM ingest_rows s WHERE NOT (${warnDrop}) AND (NOT (${anyOf(errorChecks)}) OR ${repair.repairable})`
+      : `CREATE OR REPLACE TEMP TABLE ingest_keep AS SELECT * FROM ingest_rows s WHERE NOT (${anyOf(errorChecks)} OR ${warnDrop})`);
 
     if (kind === 'bars') report.push(await gapCheck(db, frequency, market, files, maxExamples));
     const { numeric, labels } = await classifyExtras(db, extras);
@@ -285,9 +311,17 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
       fields: [...fields, ...numeric.map((i) => extras[i]!)], labels: labels.map((i) => extras[i]!),
       ...(barsPerYear !== undefined ? { barsPerYear } : {}), notes,
     } as const;
+    const tickSource = opts.tick !== undefined ? 'given' : 'inferred';
     if (policy === 'reject' && errors.length) throw new IngestRejectedError({ ...base, status: 'rejected', rowsKept: 0, rowsDropped: 0 });
+    if (repair && repair.unrepairable > 0) {
+      throw new IngestRejectedError({ ...base, status: 'rejected', rowsKept: 0, rowsDropped: 0, rowsRepaired: 0, tickSource, rowsUnrepairable: repair.unrepairable, unrepairable: repair.unrepairableExamples });
+    }
     if (rowsKeptIfWritten === 0) throw new Error(`ingest of ${opts.dataset}: no valid row to store in ${files.join(', ')}`);
-    const quality: QualityReport = { ...base, status: 'ingested', rowsKept: rowsKeptIfWritten, rowsDropped: rowsIn - rowsKeptIfWritten };
+    if (repair && repair.rows > repair.repairs.length) notes.push(`${repair.rows} rows repaired; the report lists the first ${MAX_REPAIRS_LISTED} repaired values`);
+    const quality: QualityReport = {
+      ...base, status: 'ingested', rowsKept: rowsKeptIfWritten, rowsDropped: rowsIn - rowsKeptIfWritten,
+      ...(repair ? { rowsRepaired: repair.rows, repairs: repair.repairs, tickSource } : {}),
+    };
 
     const summary = (await db.one<{ first: string; last: string; symbols: string[] }>(
       `SELECT ${iso('min(time)')} AS first, ${iso('max(time)')} AS last, list(DISTINCT symbol ORDER BY symbol) AS symbols FROM ingest_keep`))!;
@@ -342,6 +376,67 @@ async function ingestOn(db: Db, paths: string | readonly string[], opts: IngestO
     for (const t of TMP) await db.exec(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
     for (let i = 0; i < Math.min(files.length, MAX_RAW); i++) await db.exec(`DROP TABLE IF EXISTS ingest_raw_${i}`).catch(() => undefined);
   }
+}
+
+/**
+ * SQL (symbol, tick) of the tick policy 'repair' judges by: the given tick for every
+ * symbol, or per symbol the smallest positive difference between two distinct
+ * finite prices of its open/high/low/close, rounded to 10 significant digits
+ * (0.009999999999999787 -> 0.01). No row (so a NULL tick) for other policies and
+ * for a symbol with a single distinct price.
+ */
+function tickSql(policy: IngestPolicy, tick: number | undefined): string {
+  if (policy !== 'repair') return 'SELECT NULL::VARCHAR AS symbol, NULL::DOUBLE AS tick WHERE false';
+  if (tick !== undefined) return `SELECT DISTINCT symbol, ${tick}::DOUBLE AS tick FROM ingest_stage`;
+  return `WITH p AS (SELECT DISTINCT symbol, v FROM (SELECT symbol, unnest([open, high, low, close]) AS v FROM ingest_stage WHERE symbol IS NOT NULL)
+            WHERE isfinite(v) AND v > 0),
+          d AS (SELECT symbol, v - lag(v) OVER (PARTITION BY symbol ORDER BY v) AS dv FROM p)
+    SELECT symbol, round(min(dv), 9 - CAST(floor(log10(min(dv))) AS INTEGER)) AS tick FROM d WHERE dv > 0 GROUP BY symbol`;
+}
+
+/** What policy 'repair' will do with the error rows of `ingest_rows`. */
+interface RepairPlan {
+  /** SQL over a row `s` of ingest_rows: its only error is open/close outside [low, high], by at most one tick. */
+  readonly repairable: string;
+  /** The clamp expressions ({@link repairSql}). */
+  readonly sql: ReturnType<typeof repairSql>;
+  /** Rows repaired. */
+  readonly rows: number;
+  /** Values repaired (at most MAX_REPAIRS_LISTED), file / row order, open before close. */
+  readonly repairs: RepairEntry[];
+  /** Error rows that cannot be repaired. */
+  readonly unrepairable: number;
+  /** The first of them, detail naming the checks they fail. */
+  readonly unrepairableExamples: QualityExample[];
+}
+
+/** `dropped`: SQL of the rows dropped anyway (dropWarnings): not counted or listed as repaired. */
+async function planRepairs(db: Db, errorChecks: readonly RowCheck[], dropped: string, files: readonly string[], maxExamples: number): Promise<RepairPlan> {
+  const sql = repairSql();
+  const fails = (c: { predicate: string }): string => `coalesce((${c.predicate}), false)`;
+  const only = errorChecks.filter((c) => c.check === 'open_close_outside_range');
+  const others = errorChecks.filter((c) => c.check !== 'open_close_outside_range');
+  const repairable = `(${only.map(fails).join(' OR ') || 'false'}) AND NOT (${others.map(fails).join(' OR ') || 'false'}) AND ${sql.withinTick}`;
+  const anyError = errorChecks.map(fails).join(' OR ') || 'false';
+  const counts = (await db.one<{ rows: number; bad: number }>(
+    `SELECT count_if((${repairable}) AND NOT (${dropped})) AS rows, count_if((${anyError}) AND NOT (${repairable})) AS bad FROM ingest_rows s`))!;
+  const iso = `strftime(s.time, '%Y-%m-%dT%H:%M:%SZ')`;
+  const values = REPAIRABLE_FIELDS.map((f, i) =>
+    `SELECT s.file, s.row, ${i} AS k, s.symbol, ${iso} AS time, '${f}' AS field, s.${ident(f)} AS old, ${sql.value(f)} AS new, s.repair_tick AS tick
+     FROM ingest_rows s WHERE ${repairable} AND NOT (${dropped}) AND ${sql.changed(f)}`).join(' UNION ALL ');
+  const repairs = (await db.all<{ file: number; row: number; symbol: string; time: string; field: 'open' | 'close'; old: number; new: number; tick: number }>(
+    `${values} ORDER BY file, row, k LIMIT ${MAX_REPAIRS_LISTED}`)).map((r) => ({ file: files[r.file]!, row: Number(r.row), symbol: r.symbol, time: r.time, field: r.field, old: r.old, new: r.new, tick: r.tick }));
+  // Why each unrepairable row is an error: the checks it fails, with the first one's detail.
+  const why = errorChecks.map((c) => `CASE WHEN ${fails(c)} THEN '${c.check}' END`).join(', ');
+  const firstDetail = `coalesce(${errorChecks.map((c) => `CASE WHEN ${fails(c)} THEN ${c.detail} END`).join(', ')}, '')`;
+  const bad = await db.all<{ file: number; row: number; symbol: string | null; time: string | null; checks: string; detail: string; tick: number | null }>(
+    `SELECT s.file, s.row, s.symbol, coalesce(${iso}, s.time_raw) AS time, concat_ws(', ', ${why}) AS checks, ${firstDetail} AS detail, s.repair_tick AS tick
+     FROM ingest_rows s WHERE (${anyError}) AND NOT (${repairable}) ORDER BY s.file, s.row LIMIT ${maxExamples}`);
+  const unrepairableExamples = bad.map((b) => {
+    const reason = /^open_close_outside_range$/.test(b.checks) ? (b.tick === null ? '; no tick known for this symbol' : `; more than one tick (${b.tick}) outside`) : '';
+    return { file: files[b.file]!, row: Number(b.row), symbol: b.symbol, time: b.time, detail: `${b.checks}: ${b.detail}${reason}` };
+  });
+  return { repairable: `(${repairable})`, sql, rows: Number(counts.rows), repairs, unrepairable: Number(counts.bad), unrepairableExamples };
 }
 
 /**
@@ -465,7 +560,7 @@ export interface IngestBundledOptions {
   /** Lake folder (default `defaultLakeDir()`). */
   readonly lakeDir?: string;
   /** Policy for error rows (default 'drop': the S&P sample holds 12 OHLC-inconsistent rows, e.g. the LNT 2016-05-19 bad print). */
-  readonly policy?: 'reject' | 'drop';
+  readonly policy?: IngestPolicy;
 }
 
 /**

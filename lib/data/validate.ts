@@ -10,7 +10,8 @@ import type { Frequency } from './panel.js';
  * field `<f>` (DOUBLE, NULL when empty or unparseable) and `<f>_raw` (the source
  * text; NULL for typed parquet columns, where nothing can be unparseable).
  *
- * Errors (bad rows: `'reject'` aborts the ingest, `'drop'` drops them):
+ * Errors (bad rows: `'reject'` aborts the ingest, `'drop'` drops them, `'repair'`
+ * fixes the unambiguous ones (see {@link repairSql}) and aborts on any other):
  * - `unparseable_time`: time empty or not a date/timestamp.
  * - `missing_symbol`: symbol empty.
  * - `invalid_symbol`: symbol holds a control character (a NUL byte, a tab, a line break).
@@ -53,6 +54,10 @@ export const ERROR_CHECKS = [
   'unparseable_time', 'missing_symbol', 'invalid_symbol', 'unparseable_value', 'infinite_value', 'duplicate', 'off_grid_time',
   'non_positive_price', 'high_below_low', 'open_close_outside_range', 'negative_volume',
 ] as const;
+/** Ingest policies for error rows (see `IngestOptions.policy`). */
+export const INGEST_POLICIES = ['reject', 'drop', 'repair'] as const;
+/** An ingest policy: 'reject' (abort, nothing written), 'drop' (drop error rows) or 'repair' (fix the unambiguous ones, else abort). */
+export type IngestPolicy = (typeof INGEST_POLICIES)[number];
 /** Names of the checks that are warnings. */
 export const WARNING_CHECKS = ['nan_field', 'implausible_time', 'zero_volume', 'unsorted', 'gap'] as const;
 
@@ -159,6 +164,53 @@ export function rowChecks(ctx: CheckContext): RowCheck[] {
   return checks;
 }
 
+/** The fields policy 'repair' may change, in report order. */
+export const REPAIRABLE_FIELDS = ['open', 'close'] as const;
+
+/**
+ * SQL of policy 'repair' over a staging row `s` that carries the symbol's tick in
+ * `s.repair_tick` (NULL when unknown). The only repair: an open or close outside
+ * [low, high] by at most one tick is clamped into [low, high] (the print is off by
+ * one price step, so the bound is the only value it can have been; anything
+ * further out is not a rounding slip and stays an error). A relative tolerance of
+ * 1e-6 tick absorbs binary floating point (10.12 - 10.11 = 0.0099999...).
+ * - `withinTick`: every out-of-range open / close is at most one tick out
+ *   (NULL / NaN fields count as in range; false when the tick is unknown).
+ * - `value(f)`: f clamped into [low, high] (f itself when in range).
+ * - `changed(f)`: f is out of range (so `value(f)` differs from it).
+ * Callers add "no other error check holds" before treating a row as repairable.
+ */
+export function repairSql(): { withinTick: string; value: (f: (typeof REPAIRABLE_FIELDS)[number]) => string; changed: (f: (typeof REPAIRABLE_FIELDS)[number]) => string } {
+  const tol = `s.repair_tick * (1 + 1e-6)`;
+  const changed = (f: string): string => `coalesce(${num(f)} < ${num('low')} OR ${num(f)} > ${num('high')}, false)`;
+  const within = (f: string): string => `coalesce(${num(f)} >= ${num('low')} - ${tol} AND ${num(f)} <= ${num('high')} + ${tol}, true)`;
+  return {
+    withinTick: `(s.repair_tick IS NOT NULL AND s.repair_tick > 0 AND ${REPAIRABLE_FIELDS.map(within).join(' AND ')})`,
+    value: (f) => `(CASE WHEN ${changed(f)} THEN least(greatest(s.${q(f)}, s.low), s.high) ELSE s.${q(f)} END)`,
+    changed,
+  };
+}
+
+/** One value changed by policy 'repair'. */
+export interface RepairEntry {
+  /** Source file path. */
+  readonly file: string;
+  /** 1-based data row in the file (header not counted). */
+  readonly row: number;
+  /** Symbol of the row. */
+  readonly symbol: string;
+  /** Time of the row (ISO, UTC). */
+  readonly time: string;
+  /** Field changed. */
+  readonly field: (typeof REPAIRABLE_FIELDS)[number];
+  /** Value in the file. */
+  readonly old: number;
+  /** Value stored (the nearer of low / high). */
+  readonly new: number;
+  /** Tick (price step) the repair was judged by, in price units. */
+  readonly tick: number;
+}
+
 /** A data-quality report of one ingest. */
 export interface QualityReport {
   /** Dataset name. */
@@ -166,7 +218,7 @@ export interface QualityReport {
   /** 'ingested' (written and registered), 'unchanged' (same input checksum and options: nothing done) or 'rejected' (policy 'reject' found errors: nothing written). */
   readonly status: 'ingested' | 'unchanged' | 'rejected';
   /** Policy applied to error rows. */
-  readonly policy: 'reject' | 'drop';
+  readonly policy: IngestPolicy;
   /** Source files. */
   readonly files: readonly string[];
   /** Data rows read from the files. */
@@ -175,6 +227,19 @@ export interface QualityReport {
   readonly rowsKept: number;
   /** Rows dropped (errors under 'drop', plus rows of the warnings listed in dropWarnings). */
   readonly rowsDropped: number;
+  /** Rows changed by policy 'repair' (0 or absent otherwise; 0 when rejected). */
+  readonly rowsRepaired?: number;
+  /**
+   * Policy 'repair': each value changed, in file / row order (open before close); at
+   * most {@link MAX_REPAIRS_LISTED} entries (a note says when more were made).
+   */
+  readonly repairs?: readonly RepairEntry[];
+  /** Policy 'repair': where the tick came from ('given': IngestOptions.tick; 'inferred': per symbol, see IngestOptions.tick). */
+  readonly tickSource?: 'given' | 'inferred';
+  /** Policy 'repair', rejected: error rows that cannot be repaired (the whole file is then rejected). */
+  readonly rowsUnrepairable?: number;
+  /** Policy 'repair', rejected: the first unrepairable rows (detail: the checks they fail). */
+  readonly unrepairable?: readonly QualityExample[];
   /** One line per check (every check run, count 0 included). */
   readonly checks: readonly QualityRow[];
   /** Bar frequency stored (absent in reports written before frequency inference). */
@@ -205,20 +270,42 @@ export function problems(report: QualityReport, severity?: Severity): QualityRow
  * `maxExamples` examples `file:row symbol time: detail`).
  */
 export function formatReport(report: QualityReport, maxExamples = 3): string {
-  const lines = [`${report.dataset}: ${report.status} (policy ${report.policy}); rows in ${report.rowsIn}, kept ${report.rowsKept}, dropped ${report.rowsDropped}`];
+  const repaired = report.policy === 'repair' ? `, repaired ${report.rowsRepaired ?? 0}` : '';
+  const lines = [`${report.dataset}: ${report.status} (policy ${report.policy}); rows in ${report.rowsIn}, kept ${report.rowsKept}, dropped ${report.rowsDropped}${repaired}`];
   if (report.fields) lines.push(`  ${report.frequency ?? '?'} ${report.market ?? '?'}; fields ${report.fields.join(', ')}${report.labels?.length ? `; labels ${report.labels.join(', ')}` : ''}${report.barsPerYear !== undefined ? `; ${report.barsPerYear.toFixed(1)} bars/year inferred` : ''}`);
   for (const n of report.notes ?? []) lines.push(`  note: ${n}`);
   for (const c of problems(report)) {
     lines.push(`  ${c.severity} ${c.check}: ${c.count}`);
-    for (const e of c.examples.slice(0, maxExamples)) lines.push(`    ${e.file}:${e.row} ${e.symbol ?? '(no symbol)'} ${e.time ?? '(no time)'}: ${e.detail}`);
+    for (const e of c.examples.slice(0, maxExamples)) lines.push(`    ${exampleLine(e)}`);
+  }
+  if (report.rowsUnrepairable) {
+    lines.push(`  cannot repair: ${report.rowsUnrepairable} error rows (only open/close within one tick of [low, high] is repairable)`);
+    for (const e of report.unrepairable ?? []) lines.push(`    ${exampleLine(e)}`);
+  }
+  const repairs = report.repairs ?? [];
+  if (repairs.length) {
+    lines.push(`  repaired: ${report.rowsRepaired ?? 0} rows, ${repairs.length} values (tick ${report.tickSource ?? '?'})`);
+    const shown = Math.max(maxExamples, MAX_REPAIRS_SHOWN);
+    for (const r of repairs.slice(0, shown)) lines.push(`    ${r.file}:${r.row} ${r.symbol} ${r.time}: ${r.field} ${r.old} -> ${r.new} (tick ${r.tick})`);
+    if (repairs.length > shown) lines.push(`    ... ${repairs.length - shown} more in the report's repairs list`);
   }
   return lines.join('\n');
 }
 
-/** Error thrown when policy 'reject' finds error rows; carries the report. */
+/** Most repairs a report lists (the count covers all). */
+export const MAX_REPAIRS_LISTED = 10_000;
+/** Repairs shown by {@link formatReport} (the rest stay in `report.repairs`). */
+const MAX_REPAIRS_SHOWN = 20;
+
+const exampleLine = (e: QualityExample): string => `${e.file}:${e.row} ${e.symbol ?? '(no symbol)'} ${e.time ?? '(no time)'}: ${e.detail}`;
+
+/** Error thrown when policy 'reject' finds error rows, or policy 'repair' finds rows it cannot repair; carries the report. */
 export class IngestRejectedError extends Error {
   constructor(readonly report: QualityReport) {
-    super(`ingest of ${report.dataset} rejected (catalog and lake unchanged):\n${formatReport(report, 5)}`);
+    const why = report.rowsUnrepairable
+      ? `policy repair: ${report.rowsUnrepairable} error rows cannot be repaired, first ${(report.unrepairable ?? []).slice(0, 3).map((e) => `${e.file}:${e.row} ${e.symbol ?? '(no symbol)'} ${e.time ?? '(no time)'} (${e.detail})`).join('; ')}; `
+      : '';
+    super(`ingest of ${report.dataset} rejected (${why}catalog and lake unchanged):\n${formatReport(report, 5)}`);
     this.name = 'IngestRejectedError';
   }
 }

@@ -1,4 +1,5 @@
 /** Hand-made panels shared by the tests of the screen and the hypothesis tester. */
+import assert from 'node:assert/strict';
 import type { Panel } from '../../lib/data/index.js';
 import { mulberry32 } from './numeric.js';
 
@@ -33,3 +34,11 @@ export function syntheticPanel(T = 700, N = 40, seed = 3): Panel {
   return { dataset: 'synthetic', frequency: '1d', market: 'equity', times, assets, fields: { open: close, high: close, low: close, close, volume: new Float64Array(T * N).fill(1e6), sig, noise } };
 }
 
+
+/** The value of field `f` at daily date `date` (YYYY-MM-DD, 00:00 UTC) for `sym`; asserts both are on the panel. */
+export function cell(p: Panel, f: string, date: string, sym: string): number {
+  const t = p.times.indexOf(Date.parse(`${date}T00:00:00Z`));
+  const a = p.assets.indexOf(sym);
+  assert.ok(t >= 0 && a >= 0, `${date} ${sym} on the panel`);
+  return p.fields[f]![t * p.assets.length + a]!;
+}
