@@ -13,7 +13,8 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { projectRoot } from '../lib/db/paths.js';
-import { clearStopFile, forceExitHook, writeForceExit, Journal, liveSession, loadTradableStrategy, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
+import { clearStopFile, forceExitHook, writeForceExit, Journal, loadTradableStrategy, paperReplay, readStopFile, stopFilePath, stopFileSwitch, writeStopFile } from '../lib/trade/index.js';
+import { liveSession } from '../lib/trade/live-session.js';
 import { createExchange, EXCHANGE_KEY_ENV, exchangeKeys } from '../lib/venues/index.js';
 
 /** Default journal of a strategy: data/trade/<strategy>.duckdb (git-ignored with data/). */

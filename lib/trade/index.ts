@@ -24,5 +24,6 @@ export * from './session.js';
 export * from './requests.js';
 export * from './marks.js';
 export * from './live.js';
-export * from './live-session.js';
+// live-session.ts (`liveSession`, ccxt) is imported directly, not re-exported here: notebooks that
+// import lib/trade would otherwise load and compile ccxt.
 export * from './rules-driver.js';
