@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { editDistance } from '../core/settings.js';
 
 /** A numeric literal (windows, exponents, constants). Always finite. */
 export interface NumberExpr {
@@ -68,22 +69,6 @@ export function fieldRef(name: string, pos = -1): FieldExpr {
 /** A call node (no validation; use the parser or `fromTokens` for checked construction). */
 export function call(op: string, args: readonly Expr[], pos = -1): CallExpr {
   return { type: 'call', op, args, pos };
-}
-
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  const m = a.length, n = b.length;
-  let prev = new Array<number>(n + 1);
-  for (let j = 0; j <= n; j++) prev[j] = j;
-  for (let i = 1; i <= m; i++) {
-    const cur = new Array<number>(n + 1);
-    cur[0] = i;
-    for (let j = 1; j <= n; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[n]!;
 }
 
 /**

@@ -55,7 +55,7 @@ export function requestsDir(paths: MonitorPaths): string {
  * Queues a generate / mine / submit request (lib/jobs `enqueueRequest`: validated, written atomically).
  * @throws Error naming the kind or parameter when invalid
  */
-export function enqueueRequest(paths: MonitorPaths, kind: string, params: Record<string, unknown>, source: string): { queued: true; id: string; kind: string; file: string; note: string; request: RequestRecord } {
+export function queueControlRequest(paths: MonitorPaths, kind: string, params: Record<string, unknown>, source: string): { queued: true; id: string; kind: string; file: string; note: string; request: RequestRecord } {
   const rec = enqueueJobRequest(requestsDir(paths), kind, params, source);
   return { queued: true, id: rec.id, kind: rec.kind, file: join(requestsDir(paths), `${rec.id}.json`), note: REQUEST_CONSUMER, request: rec };
 }

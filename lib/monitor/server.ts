@@ -21,7 +21,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { MonitorPaths } from './paths.js';
 import { journalFiles, readAlphas, readPositions, readProfit, readStatus, readTrades, type AlphaFilter, type StatusSnapshot } from './snapshot.js';
-import { enqueueRequest, forceExit, pause, pendingRequests, readRequests, requestsDir, resume, stopTrading, REQUEST_KINDS } from './controls.js';
+import { queueControlRequest, forceExit, pause, pendingRequests, readRequests, requestsDir, resume, stopTrading, REQUEST_KINDS } from './controls.js';
 import { requestCounts } from '../jobs/index.js';
 import { doneForceExits, pendingForceExits } from '../trade/index.js';
 import { readScatter, readTimeline } from './views.js';
@@ -181,7 +181,7 @@ export async function createDashboard(o: DashboardOptions): Promise<{ app: Fasti
       throw new BadRequest((err as Error).message);
     }
   };
-  for (const kind of REQUEST_KINDS) control(kind, (b) => bad(() => enqueueRequest(paths, kind, b, 'dashboard')));
+  for (const kind of REQUEST_KINDS) control(kind, (b) => bad(() => queueControlRequest(paths, kind, b, 'dashboard')));
   // freqtrade's path: POST /api/v1/forceexit {symbol | "all", journal?}
   app.post('/api/v1/forceexit', async (req) => {
     const b = body(req);
