@@ -130,3 +130,15 @@ test('hopeful lineage: a hopeful alpha found by the grid gets its lineage row (m
   }
   store.db.close();
 });
+
+test('mine generate stops when its batches bring nothing new (a collapsed policy or an exhausted formula space), instead of training forever', async () => {
+  const panel = syntheticPanel(200, 10, 5);
+  const store = await FactorStore.open(join(dir, 'stale.duckdb'));
+  // one field, one window, at most 2 tokens: a few dozen formulas in all, far fewer than max
+  const r = await mineGenerate({ panel, store, model: 'gru', dModel: 8, batch: 8, seed: 5, fields: ['sig'], windows: [3], maxLength: 2, max: 500, maxStaleBatches: 3, skipRetest: true, outDir: join(dir, 'stale') });
+  assert.ok(r.candidates > 0 && r.candidates < 500, `candidates ${r.candidates}`);
+  assert.equal(new Set(r.journal.map((j) => j.expression)).size, r.journal.length);
+  assert.equal(r.trialsInStore, r.journal.filter((j) => j.newTrial).length);
+  await assert.rejects(mineGenerate({ panel, store, max: 5, maxStaleBatches: 0, skipRetest: true, outDir: join(dir, 'stale0') }), /maxStaleBatches must be a positive integer/);
+  store.db.close();
+});

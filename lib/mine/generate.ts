@@ -147,6 +147,12 @@ export interface MineGenerateOptions extends MineCommon, GeneratorSettings {
   readonly outDir?: string;
   /** Sample from this exported ONNX policy instead of training (its vocabulary is read from the model's metadata). */
   readonly policy?: string;
+  /**
+   * Stop when this many consecutive batches bring no formula not already
+   * screened (default 50): a policy whose entropy has collapsed onto a few
+   * formulas would otherwise train forever without reaching `max`.
+   */
+  readonly maxStaleBatches?: number;
 }
 
 /** What {@link mineGenerate} adds to a mining result. */
@@ -191,12 +197,16 @@ export async function mineGenerate(o: MineGenerateOptions): Promise<MineGenerate
   const rng = new Rng(settings.seed + 1);
   const known = new Map<string, MinedCandidate>();
   const curve: CurvePoint[] = [];
+  const maxStale = o.maxStaleBatches ?? 50;
+  if (!(Number.isInteger(maxStale) && maxStale >= 1)) throw new RangeError(`mineGenerate: maxStaleBatches must be a positive integer, got ${maxStale}`);
   const stream = function* (): Generator<MineCandidate | typeof MINE_BARRIER> {
-    for (;;) {
+    for (let stale = 0; stale < maxStale; ) {
       const ckpt = policy.checkpointId();
       const batch = policy.sample(settings.batch, rng);
       const exprs = decode(vocab, batch);
-      for (const e of exprs) if (!known.has(e)) yield { expression: e, template: `policy:${ckpt}`, generation: policy.step };
+      const fresh = exprs.filter((e, i) => !known.has(e) && exprs.indexOf(e) === i);
+      stale = fresh.length ? 0 : stale + 1;
+      for (const e of fresh) yield { expression: e, template: `policy:${ckpt}`, generation: policy.step };
       yield MINE_BARRIER; // the policy update below needs every result of this batch (they may be computed in parallel)
       const rows = exprs.map((e) => known.get(e));
       curveStep(curve, policy, batch, exprs, rows.map((r) => screenReward(r, settings.invalidReward)), rows.filter((r) => r?.status === 'screened').length, settings.entropyBonus);

@@ -415,7 +415,12 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
       }
       const head = inflight.shift();
       if (!head) {
-        if (atBarrier) { atBarrier = false; continue; }
+        if (atBarrier) {
+          atBarrier = false;
+          // a stream may pass barriers with nothing to compute (every sample already known): let signals and timers run
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
         break;
       }
       const row = await recordCandidate(head.c, await head.work);
