@@ -407,52 +407,7 @@ export function simulateOnPlan(plan: PortfolioPlan, run: { costBps?: number; sta
     cum += p;
     cumPnl[i] = cum;
   }
-  const returns = new Float64Array(n);
-  for (let i = 0; i < n; i++) returns[i] = pnl[i]! / book;
-  const ps = performanceStats(returns, s.annualization);
-  let peak = 0, maxDd = 0, meanR = 0, meanTo = 0;
-  for (let i = 0; i < n; i++) {
-    if (cumPnl[i]! > peak) peak = cumPnl[i]!;
-    const dd = (peak - cumPnl[i]!) / book;
-    if (dd > maxDd) maxDd = dd;
-    meanR += returns[i]!;
-    meanTo += turnover[i]!;
-  }
-  meanR /= n;
-  meanTo /= n;
-  const dailyTurnover = meanTo * barsPerDay(panel.frequency, panel.market);
-  const bookReturn = meanR * s.annualization;
-  const returnsHalfBook = 2 * bookReturn;
-  return {
-    settings: s,
-    assets: panel.assets,
-    times: panel.times.slice(s.start, s.end),
-    weights,
-    pnl,
-    returns,
-    cumPnl,
-    turnover,
-    blocked: new Int32Array(n),
-    blockedOrders: 0,
-    metrics: {
-      annualization: s.annualization,
-      nBars: n,
-      sharpe: ps.sharpe,
-      sortino: ps.sortino,
-      returns: returnsHalfBook,
-      bookReturn,
-      annualVolatility: ps.annualVolatility,
-      turnover: dailyTurnover,
-      maxDrawdown: maxDd,
-      calmar: maxDd > 0 ? bookReturn / maxDd : NaN,
-      margin: traded > 0 ? cum / traded : NaN,
-      fitness: ps.sharpe * Math.sqrt(Math.abs(returnsHalfBook) / Math.max(dailyTurnover, 0.125)),
-      totalPnl: cum,
-      totalCost,
-      avgLong: longs / n,
-      avgShort: shorts / n,
-    },
-  };
+  return portfolioResult(s, panel, weights, pnl, cumPnl, turnover, new Int32Array(n), 0, { traded, totalCost, cum, longs, shorts });
 }
 
 /**
@@ -552,6 +507,21 @@ function simulateDirect(factor: Float64Array, panel: Panel, settings: Partial<Po
     cumPnl[i] = cum;
     prevW.set(w);
   }
+  return portfolioResult(s, panel, weights, pnl, cumPnl, turnover, blocked, blockedOrders, { traded, totalCost, cum, longs, shorts });
+}
+
+/**
+ * The {@link PortfolioResult} of a simulated range (both simulation paths end here): per-bar returns
+ * (PnL / bookSize), Sharpe and Sortino (annualized with `s.annualization`), max drawdown of the gross
+ * book, daily turnover, BRAIN's returns (over half the book) and fitness, margin, average positions.
+ */
+function portfolioResult(
+  s: PortfolioSettings, panel: Panel, weights: Float64Array, pnl: Float64Array, cumPnl: Float64Array, turnover: Float64Array,
+  blocked: Int32Array, blockedOrders: number,
+  sums: { traded: number; totalCost: number; cum: number; longs: number; shorts: number },
+): PortfolioResult {
+  const n = pnl.length, book = s.bookSize;
+  const { traded, totalCost, cum, longs, shorts } = sums;
   const returns = new Float64Array(n);
   for (let i = 0; i < n; i++) returns[i] = pnl[i]! / book;
   const ps = performanceStats(returns, s.annualization);
