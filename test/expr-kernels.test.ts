@@ -127,6 +127,15 @@ test('rank(rank(x)) equals rank(x) bitwise (the canonical rewrite relies on it)'
   for (let i = 0; i < once.length; i++) assert.ok(Object.is(once[i], again[i]), `cell ${i}: ${once[i]} vs ${again[i]}`);
 });
 
+test('sign(sign(x)), abs(abs(x)) and abs(-x) equal sign(x) and abs(x) bitwise (the canonical rewrites rely on it)', () => {
+  const p = mk({ close: [[1, -2, 0, -0, N_, 3.5, -1e-300, Infinity, -Infinity]] });
+  const via = (op: string, inner: Float64Array) => evaluate(`${op}(r)`, { ...p, fields: { ...p.fields, r: inner } });
+  const sign = evaluate('sign(close)', p), abs = evaluate('abs(close)', p), neg = evaluate('-close', p);
+  for (const [a, b] of [[via('sign', sign), sign], [via('abs', abs), abs], [via('abs', neg), abs]] as const) {
+    for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `cell ${i}: ${a[i]} vs ${b[i]}`);
+  }
+});
+
 test('zscore (population std, std 0 gives 0), demean, scale (sum 0 gives NaN), winsorize, quantile', () => {
   const p = mk({ close: [[1, 5, 0], [2, 5, 0], [3, 5, N_], [6, N_, 0]] });
   const N = 4;

@@ -176,6 +176,9 @@ test('canonical applies only value-preserving rewrites: folding, x * -1, x * 1, 
   assert.equal(canonical('close * 1 / 1'), 'close');
   assert.equal(canonical('-(-close)'), 'close');
   assert.equal(canonical('rank(rank(rank(close)))'), 'rank(close)');
+  assert.equal(canonical('sign(sign(sign(volume)))'), 'sign(volume)');
+  assert.equal(canonical('abs(-abs(-(close - open)))'), 'abs(close - open)');
+  assert.notEqual(canonical('sign(abs(close))'), canonical('abs(close)'));
   assert.equal(canonical('2 ^ 3 + close'), 'close + 8');
   assert.equal(canonical('close + 1 / 0'), '1 / 0 + close'); // not folded: 1/0 is not finite
   assert.notEqual(canonical('0 - close'), canonical('-close'));

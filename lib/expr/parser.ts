@@ -378,7 +378,8 @@ export function print(e: Expr): string {
  * (number literals last), so `volume * close` and `close * volume` are one
  * factor; element-wise operators on literals folded (`-1 * 1` -> `-1`);
  * `x * -1` -> `-x`, `x * 1` and `x / 1` -> `x`, `-(-x)` -> `x`,
- * `rank(rank(x))` -> `rank(x)`. These rewrites give bitwise-identical values. No other rewriting (no re-association:
+ * `rank(rank(x))` -> `rank(x)`, `sign(sign(x))` -> `sign(x)`, `abs(abs(x))` and
+ * `abs(-x)` -> `abs(x)`. These rewrites give bitwise-identical values. No other rewriting (no re-association:
  * floating-point `(a + b) + c` and `a + (b + c)` differ).
  */
 export function normalize(e: Expr): Expr {
@@ -403,6 +404,9 @@ export function normalize(e: Expr): Expr {
   if (e.op === 'neg' && args[0]!.type === 'call' && args[0]!.op === 'neg') return args[0]!.args[0]!;
   // rank is idempotent: ranking ranks keeps the order, the ties and n, so rank(rank(x)) == rank(x) exactly
   if (e.op === 'rank' && args[0]!.type === 'call' && args[0]!.op === 'rank') return args[0]!;
+  // sign and abs are idempotent (sign's kernel gives -1, +0, 1 or NaN, all fixed points), and |-x| = |x| bit for bit
+  if ((e.op === 'sign' || e.op === 'abs') && args[0]!.type === 'call' && args[0]!.op === e.op) return args[0]!;
+  if (e.op === 'abs' && args[0]!.type === 'call' && args[0]!.op === 'neg') return normalize(call('abs', [args[0]!.args[0]!], e.pos));
   if (op.commutative && args.length === 2) {
     // sort by text, number literals last (so `close * 2`, not `2 * close`)
     const a = print(args[0]!), b = print(args[1]!);
