@@ -4,7 +4,7 @@
  *   alphalab mine grid     --dataset sp500_daily [--max 200] [--seed 42] [--order sample|enumerate] [--templates FILE] [--windows 5,10,20,60]
  *   alphalab mine variants --dataset sp500_daily [--parents FILE] [--max 200] [--seed S]
  *   alphalab mine gp       --dataset sp500_daily [--population 20] [--generations 10] [--max 200] [--seed 42]
- *   alphalab mine generate --dataset sp500_daily [--model transformer|gru] [--policy-batch 16] [--max 200] [--seed 42] [--policy FILE.onnx]
+ *   alphalab mine generate --dataset sp500_daily [--model transformer|gru] [--policy-batch 16] [--max 200] [--seed 42] [--low-rank-decay X] [--low-rank-iterations 5] [--policy FILE.onnx]
  *
  * Common: --workers N (worker threads, default the number of cores; 1 = in
  * process), --batch-size B (candidates in flight), --queue redis://HOST:PORT
@@ -53,6 +53,8 @@ interface MineCli {
   entropy?: number;
   policy?: string;
   out?: string;
+  lowRankDecay?: number;
+  lowRankIterations?: number;
 }
 
 const posInt = (v: string): number => {
@@ -195,6 +197,8 @@ async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
         ...(o.policyBatch ? { batch: o.policyBatch } : {}),
         ...(o.lr ? { lr: o.lr } : {}),
         ...(o.entropy !== undefined ? { entropyBonus: o.entropy } : {}),
+        ...(o.lowRankDecay !== undefined ? { lowRankDecay: o.lowRankDecay } : {}),
+        ...(o.lowRankIterations !== undefined ? { lowRankIterations: o.lowRankIterations } : {}),
         ...(o.windows ? { windows: o.windows } : {}),
         ...(o.policy ? { policy: o.policy } : {}),
         ...(o.out ? { outDir: o.out } : {}),
@@ -209,7 +213,7 @@ async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
       : await lib.mineVariants({ ...common, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.parents ? { parents: lib.readParentsFile(o.parents) } : {}) });
     progress.stop();
     const gen = 'curve' in r ? (r as import('../lib/mine/index.js').MineGenerateResult) : null;
-    const genSummary = gen ? { policy: { checkpoint: gen.checkpointId, files: gen.files, updates: gen.curve.length, first_mean_reward: r4(gen.curve[0]?.meanReward ?? NaN), last_mean_reward: r4(gen.curve[gen.curve.length - 1]?.meanReward ?? NaN) } } : {};
+    const genSummary = gen ? { policy: { checkpoint: gen.checkpointId, files: gen.files, updates: gen.curve.length, first_mean_reward: r4(gen.curve[0]?.meanReward ?? NaN), last_mean_reward: r4(gen.curve[gen.curve.length - 1]?.meanReward ?? NaN), last_stable_rank: r4(gen.curve[gen.curve.length - 1]?.stableRank ?? NaN) } } : {};
     if (o.json) process.stdout.write(`${JSON.stringify({ ...mineSummary(r), ...genSummary })}\n`);
     else {
       printText(r);
@@ -317,6 +321,12 @@ export function registerMineCommand(program: Command): void {
     .option('--policy-batch <n>', 'samples per policy update (default 16)', posInt)
     .option('--lr <x>', 'Adam learning rate (default 0.003)', posNum)
     .option('--entropy <x>', 'entropy bonus (default 0.01)', Number)
+    .option('--low-rank-decay <x>', "AlphaGPT's low-rank decay of the attention Q/K weights after each update, W <- W - x * NewtonSchulz(W) (default 0 = off; AlphaGPT uses 0.001; transformer only)", (v: string) => {
+      const n = Number(v);
+      if (!(Number.isFinite(n) && n >= 0)) throw new InvalidArgumentError(`expected a number >= 0, got "${v}"`);
+      return n;
+    })
+    .option('--low-rank-iterations <n>', 'Newton-Schulz iterations of the low-rank decay (default 5)', posInt)
     .option('--windows <list>', 'window tokens, comma-separated (default 5,10,20,60)', windowList)
     .option('--policy <file>', 'sample from this exported policy.onnx (onnxruntime-node) instead of training')
     .option('--out <dir>', 'folder for policy.json, policy.onnx and curve.json (default data/runs/mine/<run key>)')

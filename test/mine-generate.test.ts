@@ -43,9 +43,9 @@ test('vocab: operators come from the registry by signature; every random walk th
   }
 });
 
-test('policy: tfjs and onnxruntime-node give the same next-token probabilities within 1e-5 and the same samples; the vocabulary travels in the ONNX metadata', async () => {
+for (const kind of ['transformer', 'gru'] as const) test(`policy (${kind}): tfjs and onnxruntime-node give the same next-token probabilities within 1e-5 and the same samples; the vocabulary travels in the ONNX metadata`, async () => {
   const v = buildVocab(['close', 'volume', 'returns', 'vwap'], [5, 20], 10);
-  const p = new Policy(v, policyConfig('transformer', v, { dModel: 32 }), 7);
+  const p = new Policy(v, policyConfig(kind, v, { dModel: 32 }), 7);
   try {
     // one update so the weights are not the initial ones
     const b = p.sample(8, new Rng(1));
@@ -139,6 +139,11 @@ test('mine generate stops when its batches bring nothing new (a collapsed policy
   assert.ok(r.candidates > 0 && r.candidates < 500, `candidates ${r.candidates}`);
   assert.equal(new Set(r.journal.map((j) => j.expression)).size, r.journal.length);
   assert.equal(r.trialsInStore, r.journal.filter((j) => j.newTrial).length);
+  // the GRU is exported too, and `policy` samples it through onnxruntime-node
+  assert.ok(existsSync(join(dir, 'stale', 'policy.onnx')));
+  const g = await mineGenerate({ panel, store, max: 3, policy: join(dir, 'stale', 'policy.onnx'), seed: 2, batch: 4, skipRetest: true });
+  assert.equal(g.candidates, 3);
+  assert.ok(g.journal.every((j) => j.template!.startsWith('policy:onnx:')));
   await assert.rejects(mineGenerate({ panel, store, max: 5, maxStaleBatches: 0, skipRetest: true, outDir: join(dir, 'stale0') }), /maxStaleBatches must be a positive integer/);
   store.db.close();
 });

@@ -5,7 +5,9 @@
  * goes through the shared run (run.ts: screened on the train segment only,
  * counted in the one trial store, journaled, hopeful gates, resumable); the
  * batch's rewards update the policy by REINFORCE; the curve and the trained
- * policy (JSON checkpoint and, for the Transformer, ONNX) are saved.
+ * policy (JSON checkpoint and ONNX, either kind) are saved. Options:
+ * AlphaGPT's low-rank decay of the attention weights after each update and
+ * its stable-rank monitor in the curve (lowrank.ts).
  *
  * Reward of a candidate: its train-segment net Sharpe (the screen's `full`
  * metrics on the mining segment, BRAIN's in-sample figure, annualized),
@@ -57,6 +59,12 @@ export interface CurvePoint {
   readonly baseline: number;
   /** Distinct formulas in the batch. */
   readonly distinct: number;
+  /**
+   * Mean stable rank ||W||_F^2 / ||W||_2^2 of the Transformer's attention Q
+   * and K projections after this update (and after its low-rank decay, when
+   * on); null for the GRU (no attention). AlphaGPT's monitor (lowrank.ts).
+   */
+  readonly stableRank: number | null;
 }
 
 /** Settings of the generator and its training. */
@@ -82,6 +90,26 @@ export interface GeneratorSettings {
   readonly maxLength?: number;
   /** Reward of a rejected or failing candidate. Default -1. */
   readonly invalidReward?: number;
+  /**
+   * AlphaGPT's low-rank decay of the attention Q and K projections after each
+   * update: W <- W - lowRankDecay * NS(W) (lowrank.ts). 0 = off (default);
+   * AlphaGPT uses 1e-3. Transformer only.
+   */
+  readonly lowRankDecay?: number;
+  /** Newton-Schulz iterations of the low-rank decay. Default 5 (AlphaGPT's). */
+  readonly lowRankIterations?: number;
+}
+
+/**
+ * The low-rank decay settings, checked.
+ * @throws RangeError for a negative decay, a bad iteration count, or a decay on the GRU (it has no attention).
+ */
+function lowRankSettings(s: GeneratorSettings): { decay: number; iterations: number } {
+  const decay = s.lowRankDecay ?? 0, iterations = s.lowRankIterations ?? 5;
+  if (!(Number.isFinite(decay) && decay >= 0)) throw new RangeError(`lowRankDecay must be a finite number >= 0, got ${decay}`);
+  if (!(Number.isInteger(iterations) && iterations >= 1 && iterations <= 50)) throw new RangeError(`lowRankIterations must be an integer in [1, 50], got ${iterations}`);
+  if (decay > 0 && (s.model ?? 'transformer') !== 'transformer') throw new RangeError(`lowRankDecay acts on attention weights: the ${s.model} policy has none (use --model transformer or decay 0)`);
+  return { decay, iterations };
 }
 
 /** A sample's reward from its screen result: clipped train Sharpe, or the invalid reward. */
@@ -109,12 +137,14 @@ function newPolicy(vocab: Vocab, s: GeneratorSettings): Policy {
 const decode = (vocab: Vocab, b: SampledBatch): string[] => b.ids.map((ids) => tokensToExpression(vocab, ids));
 
 /** Curve bookkeeping shared by the reward-function trainer and the miner. */
-function curveStep(curve: CurvePoint[], policy: Policy, batch: SampledBatch, exprs: readonly string[], rewards: readonly number[], valid: number, entropyBonus: number): void {
+function curveStep(curve: CurvePoint[], policy: Policy, batch: SampledBatch, exprs: readonly string[], rewards: readonly number[], valid: number, entropyBonus: number, lowRank: { decay: number; iterations: number }): void {
   const stats = policy.update(batch, rewards, entropyBonus);
+  policy.applyLowRankDecay(lowRank.decay, lowRank.iterations); // a no-op at decay 0: training is then exactly what it was without the option
   const prevBest = curve.length ? curve[curve.length - 1]!.bestSoFar : -Infinity;
   curve.push({
     step: policy.step - 1, samples: (curve.length + 1) * rewards.length, meanReward: rewards.reduce((a, b) => a + b, 0) / rewards.length,
     validShare: valid / rewards.length, bestSoFar: Math.max(prevBest, ...rewards), entropy: stats.entropy, baseline: stats.baseline, distinct: new Set(exprs).size,
+    stableRank: policy.attentionStableRank(),
   });
 }
 
@@ -124,6 +154,7 @@ function curveStep(curve: CurvePoint[], policy: Policy, batch: SampledBatch, exp
  * Returns the policy (dispose it) and the training curve.
  */
 export function trainGenerator(o: TrainGeneratorOptions): { policy: Policy; curve: CurvePoint[] } {
+  const lowRank = lowRankSettings(o);
   const policy = newPolicy(o.vocab, o);
   const rng = new Rng((o.seed ?? 42) + 1);
   const B = o.batch ?? 16, inv = o.invalidReward ?? -1;
@@ -136,7 +167,7 @@ export function trainGenerator(o: TrainGeneratorOptions): { policy: Policy; curv
       if (!memo.has(e)) memo.set(e, o.reward(e));
       return memo.get(e)!;
     });
-    curveStep(curve, policy, batch, exprs, raw.map((r) => (Number.isFinite(r) ? r : inv)), raw.filter((r) => Number.isFinite(r)).length, o.entropyBonus ?? 0.01);
+    curveStep(curve, policy, batch, exprs, raw.map((r) => (Number.isFinite(r) ? r : inv)), raw.filter((r) => Number.isFinite(r)).length, o.entropyBonus ?? 0.01, lowRank);
   }
   return { policy, curve };
 }
@@ -175,7 +206,7 @@ export function vocabOfOnnx(bytes: Uint8Array): Vocab {
   return buildVocab(v.fields, v.windows, v.maxLength);
 }
 
-/** The ONNX bytes of a Transformer checkpoint with its vocabulary in the metadata. */
+/** The ONNX bytes of a checkpoint (Transformer or GRU, policy-onnx.ts) with its vocabulary in the metadata. */
 export function exportPolicy(c: PolicyCheckpoint, fields: readonly string[], windows: readonly number[]): Uint8Array {
   const m = onnxProto.onnx.ModelProto.decode(policyToOnnx(c));
   m.metadataProps = [onnxProto.onnx.StringStringEntryProto.create({ key: VOCAB_KEY, value: JSON.stringify({ fields, windows, maxLength: c.config.maxLength }) })];
@@ -192,7 +223,12 @@ export async function mineGenerate(o: MineGenerateOptions): Promise<MineGenerate
   if (o.policy) return sampleFromOnnx(o, o.policy);
   const fields = o.fields ?? defaultMineFields(o.panel);
   const vocab = buildVocab(fields, windows, o.maxLength ?? 12);
-  const settings = { model: o.model ?? 'transformer', seed: o.seed ?? 42, batch: o.batch ?? 16, lr: o.lr ?? 3e-3, entropyBonus: o.entropyBonus ?? 0.01, dModel: o.dModel ?? 64, layers: o.layers ?? 2, fields, windows, maxLength: vocab.maxLength, invalidReward: o.invalidReward ?? -1 };
+  const lowRank = lowRankSettings(o);
+  const settings = {
+    model: o.model ?? 'transformer', seed: o.seed ?? 42, batch: o.batch ?? 16, lr: o.lr ?? 3e-3, entropyBonus: o.entropyBonus ?? 0.01, dModel: o.dModel ?? 64, layers: o.layers ?? 2, fields, windows, maxLength: vocab.maxLength, invalidReward: o.invalidReward ?? -1,
+    // in the run config (and so the run key) only when on: runs without the decay keep the keys they had before the option existed
+    ...(lowRank.decay > 0 ? { lowRankDecay: lowRank.decay, lowRankIterations: lowRank.iterations } : {}),
+  };
   const policy = newPolicy(vocab, settings);
   const rng = new Rng(settings.seed + 1);
   const known = new Map<string, MinedCandidate>();
@@ -209,7 +245,7 @@ export async function mineGenerate(o: MineGenerateOptions): Promise<MineGenerate
       for (const e of fresh) yield { expression: e, template: `policy:${ckpt}`, generation: policy.step };
       yield MINE_BARRIER; // the policy update below needs every result of this batch (they may be computed in parallel)
       const rows = exprs.map((e) => known.get(e));
-      curveStep(curve, policy, batch, exprs, rows.map((r) => screenReward(r, settings.invalidReward)), rows.filter((r) => r?.status === 'screened').length, settings.entropyBonus);
+      curveStep(curve, policy, batch, exprs, rows.map((r) => screenReward(r, settings.invalidReward)), rows.filter((r) => r?.status === 'screened').length, settings.entropyBonus, lowRank);
     }
   };
   try {
@@ -220,10 +256,8 @@ export async function mineGenerate(o: MineGenerateOptions): Promise<MineGenerate
     const files: { checkpoint: string; curve: string; onnx?: string } = { checkpoint: join(dir, 'policy.json'), curve: join(dir, 'curve.json') };
     writeFileSync(files.checkpoint, JSON.stringify({ ...ck, id: policy.checkpointId(), vocab: { fields, windows, maxLength: vocab.maxLength } }));
     writeFileSync(files.curve, JSON.stringify({ model: settings.model, settings, curve }, null, 1));
-    if (settings.model === 'transformer') {
-      files.onnx = join(dir, 'policy.onnx');
-      writeFileSync(files.onnx, exportPolicy(ck, fields, windows));
-    }
+    files.onnx = join(dir, 'policy.onnx');
+    writeFileSync(files.onnx, exportPolicy(ck, fields, windows));
     return { ...r, curve, files, checkpointId: policy.checkpointId() };
   } finally {
     policy.dispose();

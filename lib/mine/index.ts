@@ -41,5 +41,7 @@ export type { Vocab, GrammarState, TokenKind } from './vocab.js';
 export { Policy, policyConfig, parameterShapes, sampleWith, samplingState, samplingStep } from './policy.js';
 export type { PolicyConfig, PolicyCheckpoint, SampledBatch, SamplingState, UpdateStats } from './policy.js';
 export { policyToOnnx, OnnxPolicy } from './policy-onnx.js';
+export { newtonSchulz, lowRankDecayStep, spectralNorm, stableRank, frobeniusNorm } from './lowrank.js';
+export type { DenseMatrix } from './lowrank.js';
 export { mineGenerate, trainGenerator, screenReward, exportPolicy, vocabOfOnnx } from './generate.js';
 export type { CurvePoint, GeneratorSettings, MineGenerateOptions, MineGenerateResult, TrainGeneratorOptions } from './generate.js';

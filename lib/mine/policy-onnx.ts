@@ -1,9 +1,10 @@
 /**
- * ONNX export of the Transformer policy (policy.ts) from standard ONNX
- * operators (opset 15, default domain only: Gather, Shape, Concat, Slice,
- * Add, Mul, Div, Sqrt, ReduceMean, MatMul, Reshape, Transpose, Softmax,
- * Sigmoid), and sampling through onnxruntime-node (CPU), so a trained policy
- * runs in the miner without tfjs.
+ * ONNX export of both policies (policy.ts) from standard ONNX operators
+ * (opset 15, default domain only), and sampling through onnxruntime-node
+ * (CPU), so a trained policy runs in the miner without tfjs.
+ *
+ * Transformer: Gather, Shape, Concat, Slice, Add, Mul, Div, Sqrt,
+ * ReduceMean, MatMul, Reshape, Transpose, Softmax, Sigmoid.
  *
  * Graph: input `tokens` int64 [B, T] (BOS = vocabulary size at position 0,
  * T <= maxLength + 1); outputs `logits` and `probs` (softmax over the
@@ -11,8 +12,16 @@
  * same order: position embeddings and the causal mask are sliced to T from
  * constants of the full length; RMSNorm = x / sqrt(ReduceMean(x * x) + 1e-6)
  * * g; attention scores = (q k^T) * 1/sqrt(head dim) + mask. Weights are the
- * float32 initializers of the checkpoint. The GRU baseline is not exported
- * (it is sampled with tfjs).
+ * float32 initializers of the checkpoint.
+ *
+ * GRU: Gather (embedding) -> Transpose to [T, B, d] -> the ONNX `GRU`
+ * operator (one forward layer, zero initial state, `linear_before_reset = 1`,
+ * which is PyTorch's and policy.ts's convention n = tanh(x Wn + bn + r * (h Un
+ * + un)); onnxruntime's CPU kernel implements it) -> Squeeze the direction
+ * axis, Transpose back to [B, T, d] -> MatMul + Add head. The checkpoint's
+ * `wx`/`wh` ([d, 3d], gate blocks r, z, n, applied as x W) become ONNX's `W`/`R`
+ * ([1, 3d, d], gate blocks z, r, h, applied as x W^T) and `bx`/`bh` the two
+ * halves of `B` ([1, 6d]).
  *
  * @module
  */
@@ -27,13 +36,87 @@ const { onnx } = onnxProto;
 const AT = onnx.AttributeProto.AttributeType;
 const DT = onnx.TensorProto.DataType;
 
+const tensorType = (elem: number, dims: (number | string)[]) => ({ tensorType: { elemType: elem, shape: { dim: dims.map((dd) => (typeof dd === 'number' ? { dimValue: dd } : { dimParam: dd })) } } });
+
+/** The model proto around a graph: input `tokens` int64 [B, T], outputs `logits` and `probs` float [B, T, V]. */
+function policyModel(name: string, nodes: object[], init: object[], V: number): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'alphalab',
+    producerVersion: '1',
+    opsetImport: [{ domain: '', version: 15 }],
+    graph: {
+      name,
+      node: nodes,
+      initializer: init,
+      input: [{ name: 'tokens', type: tensorType(DT.INT64, ['B', 'T']) }],
+      output: [{ name: 'logits', type: tensorType(DT.FLOAT, ['B', 'T', V]) }, { name: 'probs', type: tensorType(DT.FLOAT, ['B', 'T', V]) }],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** The two graph outputs from the logits tensor: `logits` (Identity) and `probs` (Softmax over the vocabulary). */
+function outputNodes(nodes: object[], logits: string): void {
+  nodes.push({ opType: 'Identity', input: [logits], output: ['logits'], name: 'logits_out' });
+  nodes.push({ opType: 'Softmax', input: [logits], output: ['probs'], name: 'probs_out', attribute: [{ name: 'axis', type: AT.INT, i: -1 }] });
+}
+
 /**
- * Serializes a Transformer checkpoint as an ONNX model (IR 8, opset 15).
- * @throws Error for a GRU checkpoint or missing weights.
+ * Serializes a policy checkpoint (Transformer or GRU) as an ONNX model (IR 8,
+ * opset 15), see the module comment.
+ * @throws Error for missing weights.
  */
 export function policyToOnnx(c: PolicyCheckpoint): Uint8Array {
+  return c.config.kind === 'gru' ? gruToOnnx(c) : transformerToOnnx(c);
+}
+
+/** The GRU policy as ONNX (module comment). */
+function gruToOnnx(c: PolicyCheckpoint): Uint8Array {
   const cfg = c.config;
-  if (cfg.kind !== 'transformer') throw new Error(`policyToOnnx: only the transformer policy is exported, got ${cfg.kind}`);
+  const d = cfg.dModel, V = cfg.vocabSize;
+  const w = (name: string): number[] => {
+    const x = c.weights[name];
+    if (!x) throw new Error(`policyToOnnx: checkpoint lacks ${name}`);
+    return x.values;
+  };
+  const wx = w('wx'), wh = w('wh'), bx = w('bx'), bh = w('bh');
+  const ORDER = [1, 0, 2]; // ONNX gate block g (z, r, h) is our block ORDER[g] (r, z, n)
+  // [d, 3d] (x W, blocks r z n) -> [1, 3d, d] (x W^T, blocks z r h)
+  const toOnnx = (m: number[]) => {
+    const out = new Array<number>(3 * d * d);
+    for (let g = 0; g < 3; g++) for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) out[(g * d + j) * d + i] = m[i * 3 * d + ORDER[g]! * d + j]!;
+    return out;
+  };
+  const bias = (b: number[]) => ORDER.flatMap((o) => b.slice(o * d, (o + 1) * d));
+  const init: object[] = [
+    { name: 'emb', dataType: DT.FLOAT, dims: [V + 1, d], floatData: w('emb') },
+    { name: 'W', dataType: DT.FLOAT, dims: [1, 3 * d, d], floatData: toOnnx(wx) },
+    { name: 'R', dataType: DT.FLOAT, dims: [1, 3 * d, d], floatData: toOnnx(wh) },
+    { name: 'B', dataType: DT.FLOAT, dims: [1, 6 * d], floatData: [...bias(bx), ...bias(bh)] },
+    { name: 'wout', dataType: DT.FLOAT, dims: [d, V], floatData: w('wout') },
+    { name: 'bout', dataType: DT.FLOAT, dims: [V], floatData: w('bout') },
+    { name: 'axis1', dataType: DT.INT64, dims: [1], int64Data: [1] },
+  ];
+  const nodes: object[] = [];
+  const perm = (p: number[]) => [{ name: 'perm', type: AT.INTS, ints: p }];
+  nodes.push({ opType: 'Gather', input: ['emb', 'tokens'], output: ['e'], name: 'embed', attribute: [{ name: 'axis', type: AT.INT, i: 0 }] });
+  nodes.push({ opType: 'Transpose', input: ['e'], output: ['x_tbd'], name: 'to_time_major', attribute: perm([1, 0, 2]) });
+  nodes.push({
+    opType: 'GRU', input: ['x_tbd', 'W', 'R', 'B'], output: ['y'], name: 'gru',
+    attribute: [{ name: 'hidden_size', type: AT.INT, i: d }, { name: 'linear_before_reset', type: AT.INT, i: 1 }, { name: 'direction', type: AT.STRING, s: new TextEncoder().encode('forward') }],
+  }); // y: [T, 1, B, d]
+  nodes.push({ opType: 'Squeeze', input: ['y', 'axis1'], output: ['h_tbd'], name: 'drop_direction' });
+  nodes.push({ opType: 'Transpose', input: ['h_tbd'], output: ['h'], name: 'to_batch_major', attribute: perm([1, 0, 2]) });
+  nodes.push({ opType: 'MatMul', input: ['h', 'wout'], output: ['hw'], name: 'head' });
+  nodes.push({ opType: 'Add', input: ['hw', 'bout'], output: ['logits_raw'], name: 'head_bias' });
+  outputNodes(nodes, 'logits_raw');
+  return policyModel('formula_policy_gru', nodes, init, V);
+}
+
+/** The Transformer policy as ONNX (module comment). */
+function transformerToOnnx(c: PolicyCheckpoint): Uint8Array {
+  const cfg = c.config;
   const d = cfg.dModel, H = cfg.heads, hd = d / H, P = cfg.maxLength + 1, V = cfg.vocabSize;
   const init: object[] = [];
   const nodes: object[] = [];
@@ -82,26 +165,11 @@ export function policyToOnnx(c: PolicyCheckpoint): Uint8Array {
     x = node('Add', [x, node('MatMul', [gated, p('w2')])]);
   }
   const logits = node('Add', [node('MatMul', [rms(x, 'gf'), 'wout']), 'bout']);
-  nodes.push({ opType: 'Identity', input: [logits], output: ['logits'], name: 'logits_out' });
-  nodes.push({ opType: 'Softmax', input: [logits], output: ['probs'], name: 'probs_out', attribute: [{ name: 'axis', type: AT.INT, i: -1 }] });
-  const tensorType = (elem: number, dims: (number | string)[]) => ({ tensorType: { elemType: elem, shape: { dim: dims.map((dd) => (typeof dd === 'number' ? { dimValue: dd } : { dimParam: dd })) } } });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'alphalab',
-    producerVersion: '1',
-    opsetImport: [{ domain: '', version: 15 }],
-    graph: {
-      name: 'formula_policy_transformer',
-      node: nodes,
-      initializer: init,
-      input: [{ name: 'tokens', type: tensorType(DT.INT64, ['B', 'T']) }],
-      output: [{ name: 'logits', type: tensorType(DT.FLOAT, ['B', 'T', V]) }, { name: 'probs', type: tensorType(DT.FLOAT, ['B', 'T', V]) }],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  outputNodes(nodes, logits);
+  return policyModel('formula_policy_transformer', nodes, init, V);
 }
 
-/** A Transformer policy loaded in onnxruntime-node (CPU). */
+/** An exported policy (Transformer or GRU) loaded in onnxruntime-node (CPU). */
 export class OnnxPolicy {
   private constructor(private readonly session: ort.InferenceSession, readonly vocab: Vocab) {}
 

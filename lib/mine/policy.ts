@@ -32,6 +32,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../stats/index.js';
 import { sha256 } from '../db/index.js';
 import { grammarMask, grammarStep, START_STATE, type GrammarState, type Vocab } from './vocab.js';
+import { lowRankDecayStep, stableRank, type DenseMatrix } from './lowrank.js';
 
 /** Architecture of a policy. */
 export interface PolicyConfig {
@@ -275,6 +276,43 @@ export class Policy {
     this.baselineValue = this.baselineValue === null ? mean : 0.9 * this.baselineValue + 0.1 * mean;
     this.step++;
     return { loss, entropy, baseline };
+  }
+
+  /** Names of the matrices the low-rank decay and the stable-rank monitor act on: every block's Q and K projections (none for the GRU). */
+  attentionMatrices(): string[] {
+    if (this.config.kind !== 'transformer') return [];
+    return Array.from({ length: this.config.layers }, (_, l) => [`l${l}.wq`, `l${l}.wk`]).flat();
+  }
+
+  private matrix(name: string): DenseMatrix {
+    const v = this.v(name);
+    return { rows: v.shape[0]!, cols: v.shape[1]!, values: Float64Array.from(v.dataSync()) };
+  }
+
+  /**
+   * AlphaGPT's low-rank decay (lowrank.ts): W <- W - decay * NS_k(W) for
+   * every attention Q and K projection, computed in float64 and stored as
+   * float32; call it after an update (decoupled from the gradient; Adam's
+   * moments are untouched). A no-op for decay 0 or the GRU.
+   * @throws RangeError for a negative decay or a bad iteration count.
+   */
+  applyLowRankDecay(decay: number, iterations = 5): void {
+    if (!(Number.isFinite(decay) && decay >= 0)) throw new RangeError(`lowRankDecay must be a finite number >= 0, got ${decay}`);
+    if (!(Number.isInteger(iterations) && iterations >= 1)) throw new RangeError(`lowRankIterations must be a positive integer, got ${iterations}`);
+    if (decay === 0) return;
+    for (const name of this.attentionMatrices()) {
+      const w = lowRankDecayStep(this.matrix(name), decay, iterations);
+      const t = tf.tensor(Float32Array.from(w.values), [w.rows, w.cols], 'float32');
+      this.v(name).assign(t);
+      t.dispose();
+    }
+  }
+
+  /** Mean stable rank ||W||_F^2 / ||W||_2^2 of the attention Q and K projections (power iteration); null for the GRU (no attention). */
+  attentionStableRank(): number | null {
+    const names = this.attentionMatrices();
+    if (!names.length) return null;
+    return names.reduce((s, n) => s + stableRank(this.matrix(n)), 0) / names.length;
   }
 
   /** The weights as a JSON checkpoint. */
