@@ -41,5 +41,5 @@ export type { Vocab, GrammarState, TokenKind } from './vocab.js';
 export { Policy, policyConfig, parameterShapes, sampleWith, samplingState, samplingStep } from './policy.js';
 export type { PolicyConfig, PolicyCheckpoint, SampledBatch, SamplingState, UpdateStats } from './policy.js';
 export { policyToOnnx, OnnxPolicy } from './policy-onnx.js';
-export { mineGenerate, trainGenerator, screenReward, exportPolicy, vocabOfOnnx } from './generate.js';
+export { mineGenerate, trainGenerator, screenReward, repeatPenalty, DEFAULT_REPEAT_PENALTY, exportPolicy, vocabOfOnnx } from './generate.js';
 export type { CurvePoint, GeneratorSettings, MineGenerateOptions, MineGenerateResult, TrainGeneratorOptions } from './generate.js';
