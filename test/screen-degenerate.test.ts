@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FactorStore } from '../lib/factors/index.js';
 import { classifyBreadth, classifyFailures, DEFAULT_SCREEN_THRESHOLDS, factorBreadth, screenExpression } from '../lib/screen/index.js';
-import { gpFitness, isDegenerate, mineGrid, readMineJournal, repeatPenalty, screenReward, testSharpeNote } from '../lib/mine/index.js';
+import { gpFitness, isDegenerate, mineGrid, readMineJournal, repeatPenalty, retestWinners, screenReward, testSharpeNote, type MinedCandidate } from '../lib/mine/index.js';
 import { syntheticPanel } from './helpers/panels.js';
 import { mulberry32 } from './helpers/numeric.js';
 
@@ -145,4 +145,22 @@ test('testSharpeNote: a flat book, a constant return, or positions with a non-fi
   const w = Float64Array.from([0.5, -0.5, 0, 0, 0, 0]);
   assert.match(testSharpeNote(w, new Float64Array(3), N), /positions on 1 of 3 test bars but a constant return/);
   assert.match(testSharpeNote(w, Float64Array.from([0.01, NaN, 0]), N), /positions on 1 of 3 test bars; Sharpe not finite \(2 finite returns of 3\)/);
+});
+
+test('retestWinners: a winner whose book is flat on the test segment gets a testNote instead of a bare NaN; a degenerate row is not re-tested', async () => {
+  const base = syntheticPanel(300, 20, 5);
+  const T = base.times.length, N = base.assets.length, testStart = 240;
+  // equal to sig on the mining segment, one constant from the row the first test bar trades
+  const late = Float64Array.from(base.fields.sig!, (x, i) => (i < (testStart - 1) * N ? x : 1)); // delay 1: bar testStart trades row testStart - 1
+  const panel = { ...base, fields: { ...base.fields, late } };
+  const store = await FactorStore.open(join(dir, 'retest.duckdb'));
+  const row = (seq: number, expression: string, sharpe: number, failureKinds: MinedCandidate['failureKinds']): MinedCandidate => ({
+    seq, expression, template: null, parent: null, mutation: null, generation: null, status: 'screened', newTrial: true, sharpe, fitness: 1, turnover: 0.1, selfCorr: NaN, hopeful: false, detail: null, failureKinds,
+  });
+  const w = await retestWinners([row(0, 'late', 2, []), row(1, 'volume', 3, ['degenerate_signal']), row(2, 'sig', 1, [])], panel, store, testStart, {}, 5, 5);
+  assert.deepEqual(w.map((x) => x.expression), ['late', 'sig']);
+  assert.ok(Number.isNaN(w[0]!.testSharpe));
+  assert.match(w[0]!.testNote!, new RegExp(`no position on any of the ${T - testStart} test bars`));
+  assert.ok(Number.isFinite(w[1]!.testSharpe) && w[1]!.testNote === undefined, JSON.stringify(w));
+  store.db.close();
 });
