@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FactorStore } from '../lib/factors/index.js';
 import { classifyBreadth, classifyFailures, DEFAULT_SCREEN_THRESHOLDS, factorBreadth, screenExpression } from '../lib/screen/index.js';
-import { gpFitness, isDegenerate, mineGrid, readMineJournal, repeatPenalty, retestWinners, screenReward, testSharpeNote, type MinedCandidate } from '../lib/mine/index.js';
+import { gpFitness, improvements, isDegenerate, mineGrid, readMineJournal, repeatPenalty, retestWinners, screenReward, testSharpeNote, type MinedCandidate } from '../lib/mine/index.js';
 import { syntheticPanel } from './helpers/panels.js';
 import { mulberry32 } from './helpers/numeric.js';
 
@@ -159,6 +159,10 @@ test('retestWinners: a winner whose book is flat on the test segment gets a test
   });
   const w = await retestWinners([row(0, 'late', 2, []), row(1, 'volume', 3, ['degenerate_signal']), row(2, 'sig', 1, [])], panel, store, testStart, {}, 5, 5);
   assert.deepEqual(w.map((x) => x.expression), ['late', 'sig']);
+  // a variant of a degenerate parent, or a degenerate variant, is no improvement
+  const child = (seq: number, expression: string, parent: string, sharpe: number, failureKinds: MinedCandidate['failureKinds']) => ({ ...row(seq, expression, sharpe, failureKinds), parent, mutation: 'negate' });
+  const imp = improvements([row(0, 'p', 0.5, []), row(1, 'q', 0.7, ['degenerate_signal']), child(2, 'a', 'p', 1, []), child(3, 'b', 'p', 2, ['degenerate_signal']), child(4, 'c', 'q', 3, [])]);
+  assert.deepEqual(imp.map((i) => i.expression), ['a']);
   assert.ok(Number.isNaN(w[0]!.testSharpe));
   assert.match(w[0]!.testNote!, new RegExp(`no position on any of the ${T - testStart} test bars`));
   assert.ok(Number.isFinite(w[1]!.testSharpe) && w[1]!.testNote === undefined, JSON.stringify(w));

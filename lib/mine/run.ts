@@ -515,14 +515,14 @@ export function testSharpeNote(weights: Float64Array, returns: Float64Array, N: 
   return varZero ? `positions on ${held} of ${bars} test bars but a constant return: Sharpe undefined` : `positions on ${held} of ${bars} test bars; Sharpe not finite (${finite.length} finite returns of ${bars})`;
 }
 
-/** Variants that beat their parent's train-segment Sharpe or fitness (the parent journaled in the same run). */
+/** Variants that beat their parent's train-segment Sharpe or fitness (the parent journaled in the same run; neither `degenerate_signal`). */
 export function improvements(journal: readonly MinedCandidate[]): Improvement[] {
   const byExpr = new Map(journal.map((j) => [j.expression, j]));
   const out: Improvement[] = [];
   for (const j of journal) {
-    if (!j.parent || j.status !== 'screened') continue;
+    if (!j.parent || j.status !== 'screened' || isDegenerate(j)) continue;
     const p = byExpr.get(j.parent);
-    if (!p || p.status !== 'screened') continue;
+    if (!p || p.status !== 'screened' || isDegenerate(p)) continue;
     const improved: Record<string, { parent: number; variant: number }> = {};
     if (j.sharpe > p.sharpe) improved.sharpe = { parent: p.sharpe, variant: j.sharpe };
     if (j.fitness > p.fitness) improved.fitness = { parent: p.fitness, variant: j.fitness };
