@@ -4,7 +4,7 @@
  *   alphalab mine grid     --dataset sp500_daily [--max 200] [--seed 42] [--order sample|enumerate] [--templates FILE] [--windows 5,10,20,60]
  *   alphalab mine variants --dataset sp500_daily [--parents FILE] [--max 200] [--seed S]
  *   alphalab mine gp       --dataset sp500_daily [--population 20] [--generations 10] [--max 200] [--seed 42]
- *   alphalab mine generate --dataset sp500_daily [--model transformer|gru] [--policy-batch 16] [--max 200] [--seed 42] [--low-rank-decay X] [--low-rank-iterations 5] [--policy FILE.onnx]
+ *   alphalab mine generate --dataset sp500_daily [--model transformer|gru] [--policy-batch 16] [--repeat-penalty 0.25] [--max 200] [--seed 42] [--low-rank-decay X] [--low-rank-iterations 5] [--policy FILE.onnx]
  *
  * Common: --workers N (worker threads, default the number of cores; 1 = in
  * process), --batch-size B (candidates in flight), --queue redis://HOST:PORT
@@ -51,6 +51,7 @@ interface MineCli {
   policyBatch?: number;
   lr?: number;
   entropy?: number;
+  repeatPenalty?: number;
   policy?: string;
   out?: string;
   lowRankDecay?: number;
@@ -118,12 +119,12 @@ export function mineSummary(r: MineResult): Record<string, unknown> {
     candidates: r.candidates,
     screened_per_s: r4(r.screenedPerSecond),
     hopeful: r.hopeful,
-    best: b ? { expression: b.expression, train_sharpe: r4(b.trainSharpe), test_sharpe: r4(b.testSharpe), deflated_sharpe: r4(b.deflatedSharpe) } : null,
+    best: b ? { expression: b.expression, train_sharpe: r4(b.trainSharpe), test_sharpe: r4(b.testSharpe), deflated_sharpe: r4(b.deflatedSharpe), ...(b.testNote ? { test_note: b.testNote } : {}) } : null,
     trials_in_store: r.trialsInStore,
     workers: r.executor.workers,
     queue: r.executor.queue,
     dataset: r.dataset, run_key: r.runKey, screened_this_session: r.screenedThisSession, rejected: r.rejected, stopped_by: r.stoppedBy,
-    winners: r.winners.map((w) => ({ expression: w.expression, train_sharpe: r4(w.trainSharpe), test_sharpe: r4(w.testSharpe), deflated_sharpe: r4(w.deflatedSharpe), hopeful: w.hopeful })),
+    winners: r.winners.map((w) => ({ expression: w.expression, train_sharpe: r4(w.trainSharpe), test_sharpe: r4(w.testSharpe), deflated_sharpe: r4(w.deflatedSharpe), hopeful: w.hopeful, ...(w.testNote ? { test_note: w.testNote } : {}) })),
     improvements: r.improvements.length,
     pool: r.pool ? { n: r.pool.expressions.length, equal_ic: r4(r.pool.equalWeight.ic), equal_rank_ic: r4(r.pool.equalWeight.rankIc), ic_weighted_ic: r4(r.pool.icWeighted.ic), ic_weighted_rank_ic: r4(r.pool.icWeighted.rankIc) } : null,
   };
@@ -134,7 +135,7 @@ function printText(r: MineResult): void {
     `mine ${r.miner} on ${r.dataset}: ${r.candidates} candidates screened (${r.screenedThisSession} this session, ${r.screenedPerSecond.toFixed(1)}/s), ${r.rejected} rejected, ${r.hopeful} hopeful; stopped by ${r.stoppedBy}; ${r.trialsInStore} trials in the store for ${r.dataset}`,
     `computed ${r.executor.kind === 'queue' ? `through the queue ${r.executor.queue} (${r.executor.workers} workers seen)` : r.executor.kind === 'threads' ? `on ${r.executor.workers} worker threads` : 'in this process'}, ${r.executor.batchSize} in flight; recorded in candidate order by this process`,
     `mined on bars [0, ${r.testStart}); winners re-tested once on the test segment [${r.testStart}, end):`,
-    ...r.winners.map((w) => `  ${w.hopeful ? '*' : ' '} train Sharpe ${w.trainSharpe.toFixed(2)}  test Sharpe ${w.testSharpe.toFixed(2)}  DSR ${w.deflatedSharpe.toFixed(3)} (${w.nTrials} trials)  ${w.expression}`),
+    ...r.winners.map((w) => `  ${w.hopeful ? '*' : ' '} train Sharpe ${w.trainSharpe.toFixed(2)}  test Sharpe ${w.testSharpe.toFixed(2)}  DSR ${w.deflatedSharpe.toFixed(3)} (${w.nTrials} trials)  ${w.expression}${w.testNote ? `  (${w.testNote})` : ''}`),
   ];
   if (r.pool) {
     const p = r.pool;
@@ -199,6 +200,7 @@ async function runMineVerb(miner: Miner, o: MineCli): Promise<void> {
         ...(o.entropy !== undefined ? { entropyBonus: o.entropy } : {}),
         ...(o.lowRankDecay !== undefined ? { lowRankDecay: o.lowRankDecay } : {}),
         ...(o.lowRankIterations !== undefined ? { lowRankIterations: o.lowRankIterations } : {}),
+        ...(o.repeatPenalty !== undefined ? { repeatPenalty: o.repeatPenalty } : {}),
         ...(o.windows ? { windows: o.windows } : {}),
         ...(o.policy ? { policy: o.policy } : {}),
         ...(o.out ? { outDir: o.out } : {}),
@@ -327,6 +329,7 @@ export function registerMineCommand(program: Command): void {
       return n;
     })
     .option('--low-rank-iterations <n>', 'Newton-Schulz iterations of the low-rank decay (default 5)', posInt)
+    .option('--repeat-penalty <x>', 'novelty term: the n-th sample of a formula is rewarded reward - x log2(n) (default 0.25; 0 = off)', Number)
     .option('--windows <list>', 'window tokens, comma-separated (default 5,10,20,60)', windowList)
     .option('--policy <file>', 'sample from this exported policy.onnx (onnxruntime-node) instead of training')
     .option('--out <dir>', 'folder for policy.json, policy.onnx and curve.json (default data/runs/mine/<run key>)')

@@ -238,8 +238,8 @@ export class OfflineProposer implements Proposer {
     if (parent) {
       const depth = await chainDepth(ctx.kb, parent);
       const kinds = new Set<FailureKind>((outcome?.failures ?? (await ctx.kb.failures(parent.id))).map((f) => f.kind));
-      // refine near misses only: a pass, or a fixable failure with some signal (not "no predictive power", not a duplicate)
-      const nearMiss = !kinds.has('no_predictive_power') && !kinds.has('duplicate') && !kinds.has('invalid_expression') && (kinds.has('wrong_sign') || kinds.has('high_turnover') || kinds.has('overfit') || kinds.has('unstable'));
+      // refine near misses only: a pass, or a fixable failure with some signal (not "no predictive power", not a duplicate, not a degenerate factor)
+      const nearMiss = !kinds.has('no_predictive_power') && !kinds.has('duplicate') && !kinds.has('invalid_expression') && !kinds.has('degenerate_signal') && (kinds.has('wrong_sign') || kinds.has('high_turnover') || kinds.has('overfit') || kinds.has('unstable'));
       const refinable = ctx.improve !== undefined || (depth < (this.options.maxChain ?? 2) && (outcome?.pass === true || nearMiss));
       if (refinable) {
         for (const cand of refinements(parent, kinds, rng)) {

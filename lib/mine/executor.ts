@@ -50,7 +50,10 @@ export interface CandidateTaskSpec {
  * fitness, turnover) is unchanged.
  */
 export function hopefulGate(gates: LocalGates): (cheap: ScreenCheapStages) => string | null {
-  return ({ full }) => (passesLocalGates(full, gates) ? null : `misses the hopeful gates (Sharpe ${full.sharpe.toFixed(2)}, fitness ${full.fitness.toFixed(2)}, turnover ${full.turnover.toFixed(3)})`);
+  return ({ full, failures }) => {
+    if (failures.some((f) => f.kind === 'degenerate_signal')) return 'degenerate signal (it barely ranks the assets): cannot be hopeful';
+    return passesLocalGates(full, gates) ? null : `misses the hopeful gates (Sharpe ${full.sharpe.toFixed(2)}, fitness ${full.fitness.toFixed(2)}, turnover ${full.turnover.toFixed(3)})`;
+  };
 }
 
 /** The result of {@link computeCandidate}: the screen's store-free part and the self-correlation snapshot, or the error it threw. */

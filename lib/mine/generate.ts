@@ -11,9 +11,15 @@
  *
  * Reward of a candidate: its train-segment net Sharpe (the screen's `full`
  * metrics on the mining segment, BRAIN's in-sample figure, annualized),
- * clipped to [-3, 3]; a candidate the screen rejects (lookback too long) or
- * that errors gets `invalidReward` (-1). A formula sampled again is not
- * screened again: its journaled reward is reused.
+ * clipped to [-3, 3]; a candidate the screen rejects (lookback too long),
+ * that errors, or whose factor is degenerate (lib/screen `degenerate_signal`:
+ * it barely ranks the assets, e.g. `sign(volume)`, whose Sharpe comes from 3
+ * bars with a position out of 1,006) gets `invalidReward` (-1). A formula
+ * sampled again is not screened again: its journaled reward is reused, minus
+ * a novelty term ({@link repeatPenalty}: `repeatPenalty x log2(n)` for the
+ * n-th sample of the same formula in the run), so REINFORCE cannot pile onto a
+ * few known formulas (without it the policy collapsed onto `sign(volume)`
+ * variants on sp500_daily and stopped producing new formulas).
  *
  * Determinism and resume: weights come from the seed, samples from a seeded
  * `Rng`, and the policy is updated only when every result of its batch is
@@ -36,7 +42,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { Rng } from '../stats/index.js';
 import { defaultMineFields, type MineCommon } from './miners.js';
-import { MINE_BARRIER, mineRunKey, runMiner, testSegmentStart, type MineCandidate, type MinedCandidate, type MineResult } from './run.js';
+import { isDegenerate, MINE_BARRIER, mineRunKey, runMiner, testSegmentStart, type MineCandidate, type MinedCandidate, type MineResult } from './run.js';
 import { Policy, policyConfig, type PolicyCheckpoint, type SampledBatch } from './policy.js';
 import { OnnxPolicy, policyToOnnx } from './policy-onnx.js';
 import { buildVocab, tokensToExpression, type Vocab } from './vocab.js';
@@ -50,7 +56,7 @@ export interface CurvePoint {
   readonly samples: number;
   /** Mean reward of the batch. */
   readonly meanReward: number;
-  /** Share of the batch the screen accepted (not rejected, no error). */
+  /** Share of the batch the screen accepted (not rejected, no error, not degenerate). */
   readonly validShare: number;
   /** Best reward seen so far. */
   readonly bestSoFar: number;
@@ -65,6 +71,8 @@ export interface CurvePoint {
    * on); null for the GRU (no attention). AlphaGPT's monitor (lowrank.ts).
    */
   readonly stableRank: number | null;
+  /** Mean novelty penalty of the batch ({@link repeatPenalty}); the policy was trained on `meanReward - meanPenalty`. */
+  readonly meanPenalty: number;
 }
 
 /** Settings of the generator and its training. */
@@ -88,8 +96,17 @@ export interface GeneratorSettings {
   readonly windows?: readonly number[];
   /** Longest formula in tokens. Default 12. */
   readonly maxLength?: number;
-  /** Reward of a rejected or failing candidate. Default -1. */
+  /** Reward of a rejected, failing or degenerate candidate. Default -1. */
   readonly invalidReward?: number;
+  /**
+   * Novelty term: the n-th sample of the same formula in a run (this one
+   * included) is rewarded `reward - repeatPenalty x log2(n)` (no penalty the
+   * first time; 0.25 at the 2nd, 1 at the 16th, 2 at the 256th), which keeps
+   * pushing the policy off formulas it has sampled often. Default 0.25 in the
+   * miner ({@link mineGenerate}, part of the run config), 0 in
+   * {@link trainGenerator} (it measures learning on a fixed reward).
+   */
+  readonly repeatPenalty?: number;
   /**
    * AlphaGPT's low-rank decay of the attention Q and K projections after each
    * update: W <- W - lowRankDecay * NS(W) (lowrank.ts). 0 = off (default);
@@ -112,9 +129,27 @@ function lowRankSettings(s: GeneratorSettings): { decay: number; iterations: num
   return { decay, iterations };
 }
 
-/** A sample's reward from its screen result: clipped train Sharpe, or the invalid reward. */
-export function screenReward(row: Pick<MinedCandidate, 'status' | 'sharpe'> | undefined, invalidReward = -1): number {
-  if (!row || row.status !== 'screened' || !Number.isFinite(row.sharpe)) return invalidReward;
+/** Default of {@link GeneratorSettings.repeatPenalty} in the miner. */
+export const DEFAULT_REPEAT_PENALTY = 0.25;
+
+/**
+ * The novelty penalty of each sample of a batch, in order: `lambda x
+ * log2(n)` where n counts the samples of the same formula so far (`counts`,
+ * updated in place: earlier batches of the run, then this batch in order).
+ * @throws RangeError for a negative or non-finite lambda.
+ */
+export function repeatPenalty(exprs: readonly string[], counts: Map<string, number>, lambda: number): number[] {
+  if (!(Number.isFinite(lambda) && lambda >= 0)) throw new RangeError(`repeatPenalty must be a finite number >= 0, got ${lambda}`);
+  return exprs.map((e) => {
+    const n = (counts.get(e) ?? 0) + 1;
+    counts.set(e, n);
+    return lambda * Math.log2(n);
+  });
+}
+
+/** A sample's reward from its screen result: clipped train Sharpe, or the invalid reward (not screened, no finite Sharpe, or a degenerate factor). */
+export function screenReward(row: (Pick<MinedCandidate, 'status' | 'sharpe'> & Partial<Pick<MinedCandidate, 'failureKinds'>>) | undefined, invalidReward = -1): number {
+  if (!row || row.status !== 'screened' || !Number.isFinite(row.sharpe) || isDegenerate(row)) return invalidReward;
   return Math.max(-3, Math.min(3, row.sharpe));
 }
 
@@ -136,15 +171,17 @@ function newPolicy(vocab: Vocab, s: GeneratorSettings): Policy {
 /** Decodes a batch; every sample is valid under the grammar, so a throw here is a bug and propagates. */
 const decode = (vocab: Vocab, b: SampledBatch): string[] => b.ids.map((ids) => tokensToExpression(vocab, ids));
 
-/** Curve bookkeeping shared by the reward-function trainer and the miner. */
-function curveStep(curve: CurvePoint[], policy: Policy, batch: SampledBatch, exprs: readonly string[], rewards: readonly number[], valid: number, entropyBonus: number, lowRank: { decay: number; iterations: number }): void {
-  const stats = policy.update(batch, rewards, entropyBonus);
+/** Curve bookkeeping shared by the reward-function trainer and the miner: the policy is updated on `rewards - penalties`. */
+function curveStep(curve: CurvePoint[], policy: Policy, batch: SampledBatch, exprs: readonly string[], rewards: readonly number[], penalties: readonly number[], valid: number, entropyBonus: number, lowRank: { decay: number; iterations: number }): void {
+  const stats = policy.update(batch, rewards.map((r, i) => r - penalties[i]!), entropyBonus);
   policy.applyLowRankDecay(lowRank.decay, lowRank.iterations); // a no-op at decay 0: training is then exactly what it was without the option
   const prevBest = curve.length ? curve[curve.length - 1]!.bestSoFar : -Infinity;
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   curve.push({
-    step: policy.step - 1, samples: (curve.length + 1) * rewards.length, meanReward: rewards.reduce((a, b) => a + b, 0) / rewards.length,
+    step: policy.step - 1, samples: (curve.length + 1) * rewards.length, meanReward: mean(rewards),
     validShare: valid / rewards.length, bestSoFar: Math.max(prevBest, ...rewards), entropy: stats.entropy, baseline: stats.baseline, distinct: new Set(exprs).size,
     stableRank: policy.attentionStableRank(),
+    meanPenalty: mean(penalties),
   });
 }
 
@@ -160,6 +197,7 @@ export function trainGenerator(o: TrainGeneratorOptions): { policy: Policy; curv
   const B = o.batch ?? 16, inv = o.invalidReward ?? -1;
   const curve: CurvePoint[] = [];
   const memo = new Map<string, number>();
+  const counts = new Map<string, number>(), lambda = o.repeatPenalty ?? 0;
   for (let u = 0; u < o.updates; u++) {
     const batch = policy.sample(B, rng);
     const exprs = decode(o.vocab, batch);
@@ -167,7 +205,7 @@ export function trainGenerator(o: TrainGeneratorOptions): { policy: Policy; curv
       if (!memo.has(e)) memo.set(e, o.reward(e));
       return memo.get(e)!;
     });
-    curveStep(curve, policy, batch, exprs, raw.map((r) => (Number.isFinite(r) ? r : inv)), raw.filter((r) => Number.isFinite(r)).length, o.entropyBonus ?? 0.01, lowRank);
+    curveStep(curve, policy, batch, exprs, raw.map((r) => (Number.isFinite(r) ? r : inv)), repeatPenalty(exprs, counts, lambda), raw.filter((r) => Number.isFinite(r)).length, o.entropyBonus ?? 0.01, lowRank);
   }
   return { policy, curve };
 }
@@ -225,14 +263,16 @@ export async function mineGenerate(o: MineGenerateOptions): Promise<MineGenerate
   const vocab = buildVocab(fields, windows, o.maxLength ?? 12);
   const lowRank = lowRankSettings(o);
   const settings = {
-    model: o.model ?? 'transformer', seed: o.seed ?? 42, batch: o.batch ?? 16, lr: o.lr ?? 3e-3, entropyBonus: o.entropyBonus ?? 0.01, dModel: o.dModel ?? 64, layers: o.layers ?? 2, fields, windows, maxLength: vocab.maxLength, invalidReward: o.invalidReward ?? -1,
+    model: o.model ?? 'transformer', seed: o.seed ?? 42, batch: o.batch ?? 16, lr: o.lr ?? 3e-3, entropyBonus: o.entropyBonus ?? 0.01, dModel: o.dModel ?? 64, layers: o.layers ?? 2, fields, windows, maxLength: vocab.maxLength, invalidReward: o.invalidReward ?? -1, repeatPenalty: o.repeatPenalty ?? DEFAULT_REPEAT_PENALTY,
     // in the run config (and so the run key) only when on: runs without the decay keep the keys they had before the option existed
     ...(lowRank.decay > 0 ? { lowRankDecay: lowRank.decay, lowRankIterations: lowRank.iterations } : {}),
   };
+  repeatPenalty([], new Map(), settings.repeatPenalty); // checks the setting before anything runs
   const policy = newPolicy(vocab, settings);
   const rng = new Rng(settings.seed + 1);
   const known = new Map<string, MinedCandidate>();
   const curve: CurvePoint[] = [];
+  const sampleCounts = new Map<string, number>(); // samples of each formula so far (the novelty term), rebuilt identically when the stream is replayed on resume
   const maxStale = o.maxStaleBatches ?? 50;
   if (!(Number.isInteger(maxStale) && maxStale >= 1)) throw new RangeError(`mineGenerate: maxStaleBatches must be a positive integer, got ${maxStale}`);
   const stream = function* (): Generator<MineCandidate | typeof MINE_BARRIER> {
@@ -245,7 +285,7 @@ export async function mineGenerate(o: MineGenerateOptions): Promise<MineGenerate
       for (const e of fresh) yield { expression: e, template: `policy:${ckpt}`, generation: policy.step };
       yield MINE_BARRIER; // the policy update below needs every result of this batch (they may be computed in parallel)
       const rows = exprs.map((e) => known.get(e));
-      curveStep(curve, policy, batch, exprs, rows.map((r) => screenReward(r, settings.invalidReward)), rows.filter((r) => r?.status === 'screened').length, settings.entropyBonus, lowRank);
+      curveStep(curve, policy, batch, exprs, rows.map((r) => screenReward(r, settings.invalidReward)), repeatPenalty(exprs, sampleCounts, settings.repeatPenalty), rows.filter((r) => r?.status === 'screened' && !isDegenerate(r)).length, settings.entropyBonus, lowRank);
     }
   };
   try {

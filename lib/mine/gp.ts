@@ -20,7 +20,7 @@ import { crossover, parse, subtrees, type Expr } from '../expr/index.js';
 import { Rng } from '../stats/index.js';
 import { DEFAULT_TEMPLATES, gridCandidates, type GridDomains } from './grid.js';
 import { defaultMineFields, type MineCommon } from './miners.js';
-import { MINE_BARRIER, runMiner, type MineCandidate, type MinedCandidate, type MineResult } from './run.js';
+import { isDegenerate, MINE_BARRIER, runMiner, type MineCandidate, type MinedCandidate, type MineResult } from './run.js';
 import { expressionVariants } from './variants.js';
 
 /** GP settings. */
@@ -52,9 +52,9 @@ export function treeShape(e: Expr): { size: number; depth: number } {
   return { size: s.length, depth: 1 + Math.max(0, ...s.map((x) => x.path.length)) };
 }
 
-/** GP fitness: train Sharpe minus parsimony x size; -Infinity for a candidate not screened or with a non-finite Sharpe. */
-export function gpFitness(row: Pick<MinedCandidate, 'status' | 'sharpe'> | undefined, size: number, parsimony: number): number {
-  if (!row || row.status !== 'screened' || !Number.isFinite(row.sharpe)) return -Infinity;
+/** GP fitness: train Sharpe minus parsimony x size; -Infinity for a candidate not screened, with a non-finite Sharpe or a degenerate factor (lib/screen `degenerate_signal`). */
+export function gpFitness(row: (Pick<MinedCandidate, 'status' | 'sharpe'> & Partial<Pick<MinedCandidate, 'failureKinds'>>) | undefined, size: number, parsimony: number): number {
+  if (!row || row.status !== 'screened' || !Number.isFinite(row.sharpe) || isDegenerate(row)) return -Infinity;
   return row.sharpe - parsimony * size;
 }
 

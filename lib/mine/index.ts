@@ -22,7 +22,7 @@ export { gridCandidates, gridPoint, gridSize, templateHoles, operatorsForHole, D
 export type { GridCandidate, GridDomains, GridHole, GridHoleKind, GridOptions, GridSkips } from './grid.js';
 export { expressionVariants } from './variants.js';
 export type { Variant, VariantOptions } from './variants.js';
-export { runMiner, hopefulGate, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, DEFAULT_MINE_GATES, MINE_BARRIER } from './run.js';
+export { runMiner, hopefulGate, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, isDegenerate, testSharpeNote, DEFAULT_MINE_GATES, MINE_BARRIER } from './run.js';
 export { computeCandidate, embeddedExecutor, EXPR_CACHE_BYTES } from './executor.js';
 export type { CandidateExecutor, CandidateTaskSpec, CandidateWork } from './executor.js';
 export { threadPoolExecutor, CandidateThreadPool, defaultWorkerCount } from './thread-pool.js';
@@ -43,5 +43,5 @@ export type { PolicyConfig, PolicyCheckpoint, SampledBatch, SamplingState, Updat
 export { policyToOnnx, OnnxPolicy } from './policy-onnx.js';
 export { newtonSchulz, lowRankDecayStep, spectralNorm, stableRank, frobeniusNorm } from './lowrank.js';
 export type { DenseMatrix } from './lowrank.js';
-export { mineGenerate, trainGenerator, screenReward, exportPolicy, vocabOfOnnx } from './generate.js';
+export { mineGenerate, trainGenerator, screenReward, repeatPenalty, DEFAULT_REPEAT_PENALTY, exportPolicy, vocabOfOnnx } from './generate.js';
 export type { CurvePoint, GeneratorSettings, MineGenerateOptions, MineGenerateResult, TrainGeneratorOptions } from './generate.js';

@@ -55,7 +55,7 @@ import { evaluate, parse } from '../expr/index.js';
 import { FactorStore, rankSnapshot, snapshotCorrelation, type RankSnapshot } from '../factors/index.js';
 import { simulatePortfolio, type PortfolioSettings } from '../backtest/index.js';
 import { deflatedSharpeReport } from '../stats/index.js';
-import { completeScreen } from '../screen/index.js';
+import { completeScreen, type FailureKind } from '../screen/index.js';
 import { embeddedExecutor, type CandidateExecutor, type CandidateWork } from './executor.js';
 import { poolReport, type PoolReport } from './pool.js';
 import { addHopefulAlpha, DEFAULT_BRAIN_SIMULATION_SETTINGS, DEFAULT_LOCAL_GATES, ensureBrainTables, fromPortfolioSettings, listHopefulAlphas, passesLocalGates, type LocalGates } from '../venues/brain/index.js';
@@ -169,6 +169,18 @@ export interface MinedCandidate {
   readonly selfCorr: number;
   readonly hopeful: boolean;
   readonly detail: string | null;
+  /**
+   * Failure kinds the screen found (lib/screen; the cheap stages' only when
+   * early rejection skipped the rest), [] when none or not screened. A
+   * `degenerate_signal` candidate is never hopeful, never a winner, and gets
+   * no reward or fitness from the generator and GP ({@link isDegenerate}).
+   */
+  readonly failureKinds: readonly FailureKind[];
+}
+
+/** Whether a journaled candidate's factor is degenerate (lib/screen `degenerate_signal`: it barely ranks the assets). */
+export function isDegenerate(row: { readonly failureKinds?: readonly FailureKind[] } | undefined): boolean {
+  return row?.failureKinds?.includes('degenerate_signal') ?? false;
 }
 
 /** A winner re-tested on the test segment. */
@@ -182,6 +194,8 @@ export interface RetestedWinner {
   readonly deflatedSharpe: number;
   readonly nTrials: number;
   readonly hopeful: boolean;
+  /** Why the test Sharpe is not a number (e.g. the book holds nothing on the test segment), absent when it is. */
+  readonly testNote?: string;
 }
 
 /** A variant that beat its parent on a train-segment metric. */
@@ -272,7 +286,14 @@ export async function readMineJournal(db: Db, runKey: string): Promise<MinedCand
     seq: Number(r.seq), expression: String(r.expression), template: (r.template as string | null) ?? null, parent: (r.parent as string | null) ?? null,
     mutation: (r.mutation as string | null) ?? null, generation: r.generation === null || r.generation === undefined ? null : Number(r.generation), status: String(r.status) as MinedCandidate['status'], newTrial: Boolean(r.new_trial),
     sharpe: num(r.sharpe), fitness: num(r.fitness), turnover: num(r.turnover), selfCorr: num(r.self_corr), hopeful: Boolean(r.hopeful), detail: (r.detail as string | null) ?? null,
+    failureKinds: failureKindsOf(r.failures),
   }));
+}
+
+/** The kinds of a journal row's `failures` JSON (a string or the parsed value, depending on the driver); [] for null. */
+function failureKindsOf(v: unknown): FailureKind[] {
+  const list: unknown = typeof v === 'string' ? JSON.parse(v) : v;
+  return Array.isArray(list) ? list.map((f) => (f as { kind: FailureKind }).kind).filter((k) => typeof k === 'string') : [];
 }
 
 /** First bar of the test segment: floor(T x (1 - testFraction)). @throws RangeError for a fraction outside (0, 0.5]. */
@@ -346,7 +367,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
   /** Completes one computed candidate (store, self-correlation, gates) and journals it, in one transaction with its hopeful_alphas row. */
   const recordCandidate = async (c: MineCandidate, work: CandidateWork): Promise<MinedCandidate> => {
     const lineage = { seq, expression: c.expression, template: c.template ?? null, parent: c.parent ?? null, mutation: c.mutation ?? null, generation: c.generation ?? null };
-    const unscreened = { newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false };
+    const unscreened = { newTrial: false, sharpe: NaN, fitness: NaN, turnover: NaN, selfCorr: NaN, hopeful: false, failureKinds: [] };
     let row: MinedCandidate;
     let failures: unknown = null;
     try {
@@ -354,7 +375,7 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
       const r = await completeScreen(work.computation, train.assets, { portfolio: pf, costBps }, { store, dataset, source });
       failures = r.failures;
       if (!r.screened) {
-        row = { ...lineage, ...unscreened, status: 'rejected', detail: r.failures.map((f) => f.detail).join('; ') };
+        row = { ...lineage, ...unscreened, status: 'rejected', detail: r.failures.map((f) => f.detail).join('; '), failureKinds: r.failures.map((f) => f.kind) };
       } else {
         const m = r.full!;
         const snap = work.snapshot!;
@@ -364,8 +385,10 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
           const { corr } = snapshotCorrelation(snap, p.snap);
           if (Number.isFinite(corr) && !(Math.abs(corr) <= selfCorr)) selfCorr = Math.abs(corr);
         }
-        const hopeful = passesLocalGates(m, gates) && !(selfCorr >= gates.maxSelfCorrelation);
-        row = { ...lineage, status: 'screened', newTrial: !r.factor!.cached, sharpe: m.sharpe, fitness: m.fitness, turnover: m.turnover, selfCorr, hopeful, detail: null };
+        const failureKinds = r.failures.map((f) => f.kind);
+        // a degenerate factor (it barely ranks the assets) is never hopeful, whatever its Sharpe
+        const hopeful = passesLocalGates(m, gates) && !(selfCorr >= gates.maxSelfCorrelation) && !failureKinds.includes('degenerate_signal');
+        row = { ...lineage, status: 'screened', newTrial: !r.factor!.cached, sharpe: m.sharpe, fitness: m.fitness, turnover: m.turnover, selfCorr, hopeful, detail: null, failureKinds };
         if (hopeful) pool.push({ expression: c.expression, snap });
       }
     } catch (err) {
@@ -457,13 +480,15 @@ export async function runMiner(o: MineRunOptions): Promise<MineResult> {
 
 /**
  * Re-tests the winners on the test segment: the hopeful candidates (else the
- * screened ones) with the highest train Sharpe, evaluated on the whole panel
+ * screened ones that are not `degenerate_signal`) with the highest train Sharpe, evaluated on the whole panel
  * (values at t use bars up to t only) and simulated on bars [testStart, T)
  * with the mining settings; the deflated Sharpe counts every trial of the
- * dataset in the store and their per-bar Sharpe variance.
+ * dataset in the store and their per-bar Sharpe variance. A test Sharpe that
+ * is not a number comes with `testNote` saying why (a flat book, or a PnL
+ * with no variance).
  */
 export async function retestWinners(journal: readonly MinedCandidate[], panel: Panel, store: FactorStore, testStart: number, pf: MineRunOptions['portfolio'], costBps: number, k: number): Promise<RetestedWinner[]> {
-  const screened = journal.filter((j) => j.status === 'screened' && Number.isFinite(j.sharpe));
+  const screened = journal.filter((j) => j.status === 'screened' && Number.isFinite(j.sharpe) && !isDegenerate(j));
   const hopeful = screened.filter((j) => j.hopeful);
   const pick = (hopeful.length ? hopeful : screened).slice().sort((a, b) => b.sharpe - a.sharpe).slice(0, k);
   const { nTrials, variance } = await store.trialSharpeStats({ dataset: panel.dataset! });
@@ -471,18 +496,33 @@ export async function retestWinners(journal: readonly MinedCandidate[], panel: P
     const values = evaluate(parse(j.expression), panel);
     const r = simulatePortfolio(values, panel, { ...pf, costBps, start: testStart, end: panel.times.length });
         const ds = deflatedSharpeReport({ returns: r.returns, annualization: r.metrics.annualization, nTrials: Math.max(1, nTrials), trialSharpeVariance: nTrials <= 1 || !Number.isFinite(variance) ? 0 : variance });
-    return { expression: j.expression, trainSharpe: j.sharpe, testSharpe: r.metrics.sharpe, testFitness: r.metrics.fitness, testTurnover: r.metrics.turnover, deflatedSharpe: ds.dsr, nTrials, hopeful: j.hopeful };
+    const note = Number.isFinite(r.metrics.sharpe) ? null : testSharpeNote(r.weights, r.returns, panel.assets.length);
+    return { expression: j.expression, trainSharpe: j.sharpe, testSharpe: r.metrics.sharpe, testFitness: r.metrics.fitness, testTurnover: r.metrics.turnover, deflatedSharpe: ds.dsr, nTrials, hopeful: j.hopeful, ...(note ? { testNote: note } : {}) };
   });
 }
 
-/** Variants that beat their parent's train-segment Sharpe or fitness (the parent journaled in the same run). */
+/** Why a test-segment Sharpe is not a number: no position on any bar, or returns without variance (weights bars x N, returns per bar). */
+export function testSharpeNote(weights: Float64Array, returns: Float64Array, N: number): string {
+  const bars = returns.length;
+  let held = 0;
+  for (let i = 0; i < bars; i++) {
+    for (let a = 0; a < N; a++) if (weights[i * N + a] !== 0) { held++; break; }
+  }
+  if (held === 0) return `no position on any of the ${bars} test bars (every asset gets the same value, or none a value): Sharpe undefined`;
+  const finite = Array.from(returns).filter((x) => Number.isFinite(x));
+  const mean = finite.reduce((a, b) => a + b, 0) / Math.max(1, finite.length);
+  const varZero = finite.every((x) => x === mean);
+  return varZero ? `positions on ${held} of ${bars} test bars but a constant return: Sharpe undefined` : `positions on ${held} of ${bars} test bars; Sharpe not finite (${finite.length} finite returns of ${bars})`;
+}
+
+/** Variants that beat their parent's train-segment Sharpe or fitness (the parent journaled in the same run; neither `degenerate_signal`). */
 export function improvements(journal: readonly MinedCandidate[]): Improvement[] {
   const byExpr = new Map(journal.map((j) => [j.expression, j]));
   const out: Improvement[] = [];
   for (const j of journal) {
-    if (!j.parent || j.status !== 'screened') continue;
+    if (!j.parent || j.status !== 'screened' || isDegenerate(j)) continue;
     const p = byExpr.get(j.parent);
-    if (!p || p.status !== 'screened') continue;
+    if (!p || p.status !== 'screened' || isDegenerate(p)) continue;
     const improved: Record<string, { parent: number; variant: number }> = {};
     if (j.sharpe > p.sharpe) improved.sharpe = { parent: p.sharpe, variant: j.sharpe };
     if (j.fitness > p.fitness) improved.fitness = { parent: p.fitness, variant: j.fitness };

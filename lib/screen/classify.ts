@@ -4,6 +4,7 @@
  * {@link DEFAULT_SCREEN_THRESHOLDS}; a candidate passes when no rule fires.
  */
 import { DEFAULT_SIGNAL_THRESHOLDS, type SignalStageMetrics, type SignalThresholds } from '../backtest/index.js';
+import type { FactorBreadth } from './breadth.js';
 
 /**
  * Why a candidate failed the screen:
@@ -13,10 +14,13 @@ import { DEFAULT_SIGNAL_THRESHOLDS, type SignalStageMetrics, type SignalThreshol
  * - `unstable`: performance changes sign or collapses across walk-forward / rolling windows;
  * - `overfit`: good in the train split, poor in the test split;
  * - `duplicate`: too correlated with a factor already stored, or the same canonical expression;
+ * - `degenerate_signal`: the factor barely ranks the assets: on too few dates it has 2 distinct values, or its
+ *   market-neutral book bets on too few of them (breadth.ts {@link FactorBreadth}); its Sharpe, whatever it is,
+ *   comes from a handful of cells (e.g. `sign(volume)`: 1 except where the volume is 0);
  * - `invalid_expression`: no expression the grammar accepts, or one that cannot be screened (too long a lookback, bad signal settings);
  * - `error`: the test itself crashed (message kept).
  */
-export type FailureKind = 'no_predictive_power' | 'wrong_sign' | 'high_turnover' | 'unstable' | 'overfit' | 'duplicate' | 'invalid_expression' | 'error';
+export type FailureKind = 'no_predictive_power' | 'wrong_sign' | 'high_turnover' | 'unstable' | 'overfit' | 'duplicate' | 'degenerate_signal' | 'invalid_expression' | 'error';
 
 /** A failure reason: its kind and a sentence a person or a model can act on. */
 export interface FailureReason {
@@ -42,7 +46,27 @@ export interface ScreenThresholds {
   readonly maxIcPValue: number;
   /** Signal-stage thresholds (lib/backtest validateSignals). Default DEFAULT_SIGNAL_THRESHOLDS: >= 30 trades, win rate > 40%, profit factor > 1, 1..500 entry signals per 1,000 bars. */
   readonly signal?: Readonly<SignalThresholds>;
+  /**
+   * `degenerate_signal` when the factor has at least 2 distinct finite values
+   * on fewer than this share of the screened dates ({@link FactorBreadth.dispersedShare}).
+   * Default 0.5 (absent: 0.5). The Alpha101 set on sp500_daily: >= 0.998; `sign(volume)` there: 0.003.
+   */
+  readonly minDispersedShare?: number;
+  /**
+   * `degenerate_signal` when the mean effective number of positions of the
+   * market-neutral book, as a share of the assets with a value
+   * ({@link FactorBreadth.effectiveBreadth}, inverse Herfindahl of the
+   * weights), is below this. Default 0.02 (absent: 0.02): a 0/1 factor with
+   * fewer than about 0.5 % ones, one asset apart from 200 others. The Alpha101 set
+   * on sp500_daily: >= 0.087 (alpha042); a normal factor about 0.64.
+   */
+  readonly minEffectiveBreadth?: number;
 }
+
+/** Default of {@link ScreenThresholds.minDispersedShare}. */
+export const DEFAULT_MIN_DISPERSED_SHARE = 0.5;
+/** Default of {@link ScreenThresholds.minEffectiveBreadth}. */
+export const DEFAULT_MIN_EFFECTIVE_BREADTH = 0.02;
 
 /** Project defaults (daily equities; for 1h crypto the same numbers apply to annualized Sharpe). */
 export const DEFAULT_SCREEN_THRESHOLDS: ScreenThresholds = {
@@ -54,6 +78,8 @@ export const DEFAULT_SCREEN_THRESHOLDS: ScreenThresholds = {
   maxCorrelation: 0.7,
   maxIcPValue: 0.05,
   signal: DEFAULT_SIGNAL_THRESHOLDS,
+  minDispersedShare: DEFAULT_MIN_DISPERSED_SHARE,
+  minEffectiveBreadth: DEFAULT_MIN_EFFECTIVE_BREADTH,
 };
 
 /** Inputs of {@link classifyFailures}; NaN / undefined means "not measured" and disables the rule. */
@@ -82,6 +108,8 @@ export interface ClassifyInput {
   readonly maxCorrelation?: number;
   /** Id / name of that most correlated stored factor. */
   readonly correlatedWith?: string;
+  /** Cross-sectional breadth of the traded factor on the screened rows (breadth.ts `factorBreadth`); undefined: not measured (no `degenerate_signal` rule). */
+  readonly breadth?: Pick<FactorBreadth, 'dispersedShare' | 'effectiveBreadth'>;
   /** Signal-stage metrics (walk-forward test segment); undefined: no signal stage. */
   readonly signal?: Pick<SignalStageMetrics, 'nTrades' | 'winRate' | 'profitFactor' | 'signalsPer1000Bars' | 'grossWinRate' | 'grossProfitFactor'> & { readonly grossExpectancyT?: number };
 }
@@ -131,8 +159,21 @@ export function classifySignal(s: NonNullable<ClassifyInput['signal']>, th: Read
 }
 
 /**
+ * The `degenerate_signal` reason of a factor's breadth, or null: fewer than
+ * `minDispersedShare` of the dates with 2 distinct values, or an effective
+ * breadth below `minEffectiveBreadth` (NaN figures: not measured, no rule).
+ */
+export function classifyBreadth(b: NonNullable<ClassifyInput['breadth']>, th: Pick<ScreenThresholds, 'minDispersedShare' | 'minEffectiveBreadth'> = DEFAULT_SCREEN_THRESHOLDS): FailureReason | null {
+  const minShare = th.minDispersedShare ?? DEFAULT_MIN_DISPERSED_SHARE, minBreadth = th.minEffectiveBreadth ?? DEFAULT_MIN_EFFECTIVE_BREADTH;
+  const parts: string[] = [];
+  if (b.dispersedShare < minShare) parts.push(`it has 2 distinct values on ${pct(b.dispersedShare)} of the dates (need ${pct(minShare)}): on the others every asset gets the same value and the book is flat`);
+  if (b.effectiveBreadth < minBreadth) parts.push(`effective breadth ${f3(b.effectiveBreadth)} of the assets (inverse Herfindahl of the neutral weights, need >= ${minBreadth}): the book bets on a handful of cells`);
+  return parts.length ? { kind: 'degenerate_signal', detail: `degenerate signal: ${parts.join('; ')}` } : null;
+}
+
+/**
  * Classifies why a candidate fails; returns [] when it passes every rule.
- * Order of checks: duplicate, wrong sign, no predictive power, cost/turnover,
+ * Order of checks: degenerate signal (its other figures then mean little, but they are classified too), duplicate, wrong sign, no predictive power, cost/turnover,
  * overfit, instability (a walk-forward segment with a Sharpe at or below
  * -minSharpe while the test segment passes: the sign flips materially; or too
  * few positive rolling windows). Segments near zero count as flat, not flipped. Wrong sign and no predictive power exclude each other.
@@ -142,6 +183,8 @@ export function classifySignal(s: NonNullable<ClassifyInput['signal']>, th: Read
  */
 export function classifyFailures(x: ClassifyInput, th: ScreenThresholds = DEFAULT_SCREEN_THRESHOLDS): FailureReason[] {
   const out: FailureReason[] = [];
+  const degenerate = x.breadth ? classifyBreadth(x.breadth, th) : null;
+  if (degenerate) out.push(degenerate);
   if (x.maxCorrelation !== undefined && Math.abs(x.maxCorrelation) > th.maxCorrelation) {
     out.push({ kind: 'duplicate', detail: `correlation ${f2(x.maxCorrelation)} with stored factor ${x.correlatedWith ?? '?'} > ${th.maxCorrelation}` });
   }

@@ -19,5 +19,7 @@ export { screenExpression, computeScreen, completeScreen, screenSplitMetrics, sc
 export type { ScreenCandidate, ScreenSettings, ScreenContext, ScreenReport, ScreenSplitMetrics, ScreenComputation, ScreenCheapStages, ScreenStage } from './screen.js';
 export { screenSignalStrategy, screenPortfolioStrategy } from './strategy.js';
 export type { TunedStrategy, TunedMetrics, TunedScreenSettings, TunedScreenContext, TunedScreenReport, SignalScreenReport } from './strategy.js';
-export { classifyFailures, classifySignal, MIN_EDGE_T, DEFAULT_SCREEN_THRESHOLDS } from './classify.js';
+export { classifyFailures, classifySignal, classifyBreadth, MIN_EDGE_T, DEFAULT_SCREEN_THRESHOLDS, DEFAULT_MIN_DISPERSED_SHARE, DEFAULT_MIN_EFFECTIVE_BREADTH } from './classify.js';
+export { factorBreadth } from './breadth.js';
+export type { FactorBreadth } from './breadth.js';
 export type { FailureKind, FailureReason, ScreenThresholds, ClassifyInput } from './classify.js';

@@ -13,7 +13,10 @@
  *    of the panel, or bad signal settings, reject it as `invalid_expression`
  *    before anything is computed or counted;
  * 1. the values, computed once (lib/expr `evaluate`, shared ExprCache) and
- *    reused by every later step;
+ *    reused by every later step; their cross-sectional breadth on the bars
+ *    after warm-up (breadth.ts `factorBreadth`, one pass: share of dates with
+ *    2 distinct values, effective breadth of the neutral book), classified
+ *    `degenerate_signal` below the thresholds (a cheap-stage rule);
  * 2. the walk-forward split of the bars after warm-up, 60/20/20
  *    (lib/backtest `walkForward`, validation.ts), each segment scored with the
  *    BRAIN-style portfolio with costs (lib/backtest `simulatePortfolio`,
@@ -46,6 +49,7 @@ import {
 } from '../backtest/index.js';
 import { classifyFailures, DEFAULT_SCREEN_THRESHOLDS, type ClassifyInput, type FailureReason, type ScreenThresholds } from './classify.js';
 import { deflateOutOfSample, rollingWindowsFor, splitSharpes } from './steps.js';
+import { factorBreadth, type FactorBreadth } from './breadth.js';
 import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 
 /** A candidate: an expression (source or AST), or an expression with its values (dates x assets of the whole panel) already computed. */
@@ -134,6 +138,8 @@ export interface ScreenReport {
   readonly factor?: FactorReport;
   /** Walk-forward report of the portfolio, net of costs. */
   readonly walkForward?: WalkForwardReport<null, PortfolioMetrics>;
+  /** Cross-sectional breadth of the traded factor on the bars after warm-up (breadth.ts; the `degenerate_signal` rule). */
+  readonly breadth?: FactorBreadth;
   /** Test segment before costs. */
   readonly testGross?: PortfolioMetrics;
   /** All bars after warm-up, net of costs. */
@@ -220,6 +226,8 @@ export async function computeScreen(candidate: ScreenCandidate, panel: Panel, se
   const warm = lb + 1;
   if (given && given.length !== T * N) throw new RangeError(`screenExpression: values have length ${given.length}, expected ${T} x ${N}`);
   const values = given ?? evaluate(ast, panel, ctx.exprCache ? { cache: ctx.exprCache } : {});
+  // one pass over the traded values: a factor that barely ranks the assets is `degenerate_signal` (cheap stage, so early rejection sees it)
+  const breadth = factorBreadth(values, N, warm, T, panel.universe);
 
   // 2. walk-forward on the bars after warm-up, BRAIN-style portfolio with costs
   const pf: Partial<PortfolioSettings> = {
@@ -247,9 +255,9 @@ export async function computeScreen(candidate: ScreenCandidate, panel: Panel, se
   const th = settings.thresholds ?? DEFAULT_SCREEN_THRESHOLDS;
   const testReturns = full.returns.slice(wf.split.test.start - warm, wf.split.test.end - warm);
   const cheapDone: ScreenStage[] = ['evaluate', 'walk_forward', 'factor', 'portfolio', 'deflated_sharpe'];
-  const base = { screened: true, expression, lookback: lb, failures: [], start: warm, settings: { ...pf, costBps }, factor, factorSnapshot, walkForward: wf, testGross, full: full.metrics, testReturns };
+  const base = { screened: true, expression, lookback: lb, failures: [], start: warm, settings: { ...pf, costBps }, factor, factorSnapshot, walkForward: wf, breadth, testGross, full: full.metrics, testReturns };
   if (settings.earlyReject) {
-    const cheapFailures = classifyFailures(cheapInput(factor, wf, testGross, full.metrics, null), th);
+    const cheapFailures = classifyFailures(cheapInput(factor, wf, testGross, full.metrics, null, undefined, breadth), th);
     const skip = settings.earlyReject === true
       ? (cheapFailures.length ? `cannot pass: ${cheapFailures.map((f) => f.kind).join(', ')}` : null)
       : settings.earlyReject({ factor, walkForward: wf, testGross, full: full.metrics, failures: cheapFailures });
@@ -281,7 +289,7 @@ export async function computeScreen(candidate: ScreenCandidate, panel: Panel, se
  * test Sharpes, turnover, split Sharpes, and redundancy when the store found
  * one); completeScreen adds the signal stage's figures.
  */
-function cheapInput(factor: FactorReport, wf: WalkForwardReport<null, PortfolioMetrics>, testGross: PortfolioMetrics, full: PortfolioMetrics, rolling: RollingReport<null, PortfolioMetrics> | null, redundant?: { maxCorrelation: number; correlatedWith: string }): ClassifyInput {
+function cheapInput(factor: FactorReport, wf: WalkForwardReport<null, PortfolioMetrics>, testGross: PortfolioMetrics, full: PortfolioMetrics, rolling: RollingReport<null, PortfolioMetrics> | null, redundant?: { maxCorrelation: number; correlatedWith: string }, breadth?: FactorBreadth): ClassifyInput {
   return {
     expectedSign: 1, // the traded factor already carries the sign
     rankIc: factor.rankIc.mean,
@@ -291,6 +299,7 @@ function cheapInput(factor: FactorReport, wf: WalkForwardReport<null, PortfolioM
     turnover: full.turnover,
     ...splitSharpes(wf, rolling),
     ...(redundant ?? {}),
+    ...(breadth ? { breadth } : {}),
   };
 }
 
@@ -320,11 +329,11 @@ export async function completeScreen(c: ScreenComputation, assets: readonly stri
   // 7. classification (the cheap stages' rules only when early rejection skipped the signal stage and rolling windows)
   const red = factor.redundancy;
   const redundantWithOther = red && red.withId && !(ctx.notDuplicateOf?.has(red.withId) ?? false) && red.withId !== factor.factor.id;
-  const input = cheapInput(factor, wf, testGross, full, rolling, redundantWithOther ? { maxCorrelation: red.maxAbsCorr, correlatedWith: red.with ?? red.withId ?? '?' } : undefined);
+  const input = cheapInput(factor, wf, testGross, full, rolling, redundantWithOther ? { maxCorrelation: red.maxAbsCorr, correlatedWith: red.with ?? red.withId ?? '?' } : undefined, c.breadth);
   const failures = classifyFailures(signal ? { ...input, signal: signal.test } : input, th);
   return {
     screened: true, pass: !c.skipped && failures.length === 0, expression: c.expression, lookback: c.lookback, failures, start: c.start!, settings: c.settings!,
-    factor, walkForward: wf, testGross, full, ...(signal ? { rolling, signal } : {}), deflatedSharpe: deflated,
+    factor, walkForward: wf, ...(c.breadth ? { breadth: c.breadth } : {}), testGross, full, ...(signal ? { rolling, signal } : {}), deflatedSharpe: deflated,
     ...(c.stages ? { stages: c.stages } : {}), ...(c.skipped !== undefined ? { skipped: c.skipped } : {}),
   };
 }
