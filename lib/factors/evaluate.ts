@@ -16,7 +16,7 @@ import { canonical, evaluate, type Expr, type ExprCache } from '../expr/index.js
 import { analyzeFactor, directionalDeflatedSharpe, resolveSettings, FACTOR_SETTINGS_KEYS, type FactorAnalysis, type FactorSettings } from './analyze.js';
 import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { sha256, stableJson } from '../db/index.js';
-import { rankSnapshot, snapshotCorrelation, type RankSnapshot } from './redundancy.js';
+import { rankSnapshot, type RankSnapshot } from './redundancy.js';
 import { FactorStore } from './store.js';
 import type { FactorReport, Redundancy } from './report.js';
 
@@ -249,10 +249,11 @@ export async function recordFactorTrial(store: FactorStore, report: FactorReport
   return store.exclusive(async () => {
     const hit = await store.findByKey(report.cacheKey);
     if (hit) return { ...hit, cached: true };
-    const stored = await store.snapshots(report.dataset, aHash, report.factor.id);
-    let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared: stored.length };
-    for (const s of stored) {
-      const { corr } = snapshotCorrelation(snapshot, s.snapshot);
+    // every stored snapshot is compared (`compared`); those sharing no qualifying date give NaN and are left out of the list
+    const { compared, correlations } = await store.snapshotCorrelations(report.dataset, aHash, snapshot, report.factor.id);
+    let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared };
+    for (const s of correlations) {
+      const { corr } = s;
       if (Number.isNaN(corr)) continue;
       if (Number.isNaN(best.maxAbsCorr) || Math.abs(corr) > best.maxAbsCorr) {
         best = { ...best, maxAbsCorr: Math.abs(corr), corr, with: s.name, withId: s.factorId };

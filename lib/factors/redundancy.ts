@@ -56,6 +56,43 @@ export function rankSnapshot(values: Float64Array, times: Float64Array, nAssets:
 }
 
 /**
+ * Cross-sectional Pearson correlation of date row `oa` of snapshot codes `a`
+ * and date row `ob` of `b` (N assets each) over the assets present in both
+ * (two-pass: means first); NaN with fewer than `minPairs` common assets or a
+ * constant side. The per-date term of {@link snapshotCorrelation} and of
+ * {@link SnapshotIndex.correlations} (one code path, so both give the same bits).
+ */
+export function snapshotDateCorrelation(a: Uint16Array, oa: number, b: Uint16Array, ob: number, N: number, minPairs: number): number {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let k = 0; k < N; k++) {
+    const x = a[oa + k]!;
+    const y = b[ob + k]!;
+    if (x === SNAPSHOT_MISSING || y === SNAPSHOT_MISSING) continue;
+    sx += x;
+    sy += y;
+    n++;
+  }
+  if (n < minPairs) return NaN;
+  const mx = sx / n;
+  const my = sy / n;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let k = 0; k < N; k++) {
+    const x = a[oa + k]!;
+    const y = b[ob + k]!;
+    if (x === SNAPSHOT_MISSING || y === SNAPSHOT_MISSING) continue;
+    sxx += (x - mx) * (x - mx);
+    syy += (y - my) * (y - my);
+    sxy += (x - mx) * (y - my);
+  }
+  if (sxx === 0 || syy === 0) return NaN;
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
  * Mean per-date cross-sectional correlation of two snapshots over their
  * common dates (matched by time) and the assets present in both on each date;
  * dates with fewer than `minPairs` common assets (default 5) or a constant side
@@ -72,36 +109,115 @@ export function snapshotCorrelation(a: RankSnapshot, b: RankSnapshot, minPairs =
   for (let i = 0; i < a.times.length; i++) {
     const j = bIndex.get(a.times[i]!);
     if (j === undefined) continue;
-    const oa = i * N;
-    const ob = j * N;
-    let n = 0;
-    let sx = 0;
-    let sy = 0;
-    for (let k = 0; k < N; k++) {
-      const x = a.codes[oa + k]!;
-      const y = b.codes[ob + k]!;
-      if (x === SNAPSHOT_MISSING || y === SNAPSHOT_MISSING) continue;
-      sx += x;
-      sy += y;
-      n++;
-    }
-    if (n < minPairs) continue;
-    const mx = sx / n;
-    const my = sy / n;
-    let sxx = 0;
-    let syy = 0;
-    let sxy = 0;
-    for (let k = 0; k < N; k++) {
-      const x = a.codes[oa + k]!;
-      const y = b.codes[ob + k]!;
-      if (x === SNAPSHOT_MISSING || y === SNAPSHOT_MISSING) continue;
-      sxx += (x - mx) * (x - mx);
-      syy += (y - my) * (y - my);
-      sxy += (x - mx) * (y - my);
-    }
-    if (sxx === 0 || syy === 0) continue;
-    sum += sxy / Math.sqrt(sxx * syy);
+    const c = snapshotDateCorrelation(a.codes, i * N, b.codes, j * N, N, minPairs);
+    if (Number.isNaN(c)) continue;
+    sum += c;
     nd++;
   }
   return { corr: nd > 0 ? sum / nd : NaN, nDates: nd };
+}
+
+/**
+ * Many stored snapshots of one universe, indexed by date, for the redundancy
+ * check of each new trial against all of them: {@link SnapshotIndex.correlations}
+ * touches only the stored snapshots that share a date with the new one (two
+ * trials whose in-sample rows start after different warm-ups rarely share a
+ * sampled date), so it costs O(shared dates x assets), with no per-pair Map.
+ * Each result equals `snapshotCorrelation(snapshot, stored)` bit for bit (the
+ * same per-date terms summed in the same order). Entries carry `meta`, and
+ * lists come in the order of `compare` on it (the store orders by creation
+ * time, then factor id).
+ */
+export class SnapshotIndex<M> {
+  private readonly entries: ({ id: string; meta: M; snapshot: RankSnapshot } | null)[] = [];
+  private readonly slots = new Map<string, number>();
+  /** date (epoch ms) -> [entry slot, row in that snapshot] pairs, flat. */
+  private readonly byTime = new Map<number, number[]>();
+  private dead = 0;
+
+  constructor(private readonly compare: (a: M, b: M) => number) {}
+
+  /** Number of live snapshots. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Whether a snapshot is stored under `id`. */
+  has(id: string): boolean {
+    return this.slots.has(id);
+  }
+
+  /** Adds the snapshot of `id` (one already under `id` is replaced). */
+  add(id: string, meta: M, snapshot: RankSnapshot): void {
+    this.remove(id);
+    const slot = this.entries.length;
+    this.slots.set(id, slot);
+    this.entries.push({ id, meta, snapshot });
+    // the last row of a repeated time wins, as in snapshotCorrelation's Map
+    const rows = new Map<number, number>();
+    for (let i = 0; i < snapshot.times.length; i++) rows.set(snapshot.times[i]!, i);
+    for (const [t, i] of rows) {
+      let l = this.byTime.get(t);
+      if (!l) this.byTime.set(t, (l = []));
+      l.push(slot, i);
+    }
+  }
+
+  /** Removes the snapshot of `id`, if any (its index entries are skipped; compacted when half are dead). */
+  remove(id: string): void {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return;
+    this.slots.delete(id);
+    this.entries[slot] = null;
+    if (++this.dead * 2 > this.entries.length && this.entries.length > 64) this.compact();
+  }
+
+  /** Live snapshots in `compare` order. */
+  list(): { id: string; meta: M; snapshot: RankSnapshot }[] {
+    return this.entries.filter((e): e is { id: string; meta: M; snapshot: RankSnapshot } => e !== null).sort((x, y) => this.compare(x.meta, y.meta));
+  }
+
+  /**
+   * Correlation of `a` with every live stored snapshot (except `excludeId`)
+   * that shares at least one qualifying date, as
+   * `snapshotCorrelation(a, stored, minPairs)`, in `compare` order; the
+   * snapshots left out would give NaN.
+   * @throws RangeError when a stored snapshot's asset count differs from a's.
+   */
+  correlations(a: RankSnapshot, excludeId?: string, minPairs = 5): { id: string; meta: M; corr: number; nDates: number }[] {
+    const N = a.nAssets;
+    const sum = new Map<number, { s: number; n: number }>();
+    for (let i = 0; i < a.times.length; i++) {
+      const l = this.byTime.get(a.times[i]!);
+      if (!l) continue;
+      for (let p = 0; p < l.length; p += 2) {
+        const e = this.entries[l[p]!];
+        if (!e || e.id === excludeId) continue;
+        const b = e.snapshot;
+        if (b.nAssets !== N) throw new RangeError(`snapshotCorrelation: asset counts differ (${N} vs ${b.nAssets})`);
+        const c = snapshotDateCorrelation(a.codes, i * N, b.codes, l[p + 1]! * N, N, minPairs);
+        if (Number.isNaN(c)) continue;
+        const acc = sum.get(l[p]!);
+        if (acc) {
+          acc.s += c;
+          acc.n++;
+        } else sum.set(l[p]!, { s: 0 + c, n: 1 }); // 0 + c as in snapshotCorrelation (-0 becomes +0)
+      }
+    }
+    const out: { id: string; meta: M; corr: number; nDates: number }[] = [];
+    for (const [slot, acc] of sum) {
+      const e = this.entries[slot]!;
+      out.push({ id: e.id, meta: e.meta, corr: acc.s / acc.n, nDates: acc.n });
+    }
+    return out.sort((x, y) => this.compare(x.meta, y.meta));
+  }
+
+  private compact(): void {
+    const live = this.entries.filter((e): e is { id: string; meta: M; snapshot: RankSnapshot } => e !== null);
+    this.entries.length = 0;
+    this.byTime.clear();
+    this.slots.clear();
+    this.dead = 0;
+    for (const e of live) this.add(e.id, e.meta, e.snapshot);
+  }
 }
