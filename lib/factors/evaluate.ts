@@ -261,7 +261,7 @@ export async function recordFactorTrial(store: FactorStore, report: FactorReport
     const hit = await store.findByKey(report.cacheKey);
     if (hit) return { ...hit, cached: true };
     // every stored snapshot is compared (`compared`); those sharing no qualifying date give NaN and are left out of the list
-    const { compared, correlations } = await store.snapshotCorrelations(report.dataset, aHash, snapshot, report.factor.id);
+    const { compared, correlations, trials } = await store.trialInputs(report.dataset, aHash, snapshot, report.factor.id, report.longShort.stats.sharpePerBar);
     let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared };
     for (const s of correlations) {
       const { corr } = s;
@@ -272,7 +272,8 @@ export async function recordFactorTrial(store: FactorStore, report: FactorReport
     }
     best.redundant = best.maxAbsCorr > threshold;
     report.redundancy = best;
-    report.deflatedSharpe = await deflatedSharpeFromStore(store, report, true);
+    // as deflatedSharpeFromStore(store, report, true), from the same freshness check
+    report.deflatedSharpe = directionalDeflatedSharpe(report, trials.nTrials, trials.nTrials <= 1 ? 0 : trials.variance);
     if (opts.startedAt !== undefined) report.timings.totalMs = performance.now() - opts.startedAt;
     await store.insert(report, { assetsHash: aHash, snapshot });
     return report;

@@ -445,26 +445,7 @@ export class FactorStore {
     if (filter && filter.dataset !== undefined && Object.entries(filter).every(([k, v]) => k === 'dataset' || v === undefined)) {
       // the per-trial path (deflated Sharpe of each new trial): from memory, same sums in row order
       await this.fresh(filter.dataset, null);
-      const c = this.sharpeCache.get(filter.dataset)!;
-      let n = c.nFactor + c.nConfig;
-      let nf = c.factor.length + c.config.length;
-      let sum = 0;
-      for (const x of c.factor) sum += x;
-      for (const x of c.config) sum += x;
-      if (extraSharpe !== undefined) {
-        n++;
-        if (Number.isFinite(extraSharpe)) {
-          nf++;
-          sum += extraSharpe;
-        }
-      }
-      if (nf < 2) return { nTrials: n, variance: NaN, nFinite: nf };
-      const m = sum / nf;
-      let ss = 0;
-      for (const x of c.factor) ss += (x - m) * (x - m);
-      for (const x of c.config) ss += (x - m) * (x - m);
-      if (extraSharpe !== undefined && Number.isFinite(extraSharpe)) ss += (extraSharpe - m) ** 2;
-      return { nTrials: n, variance: ss / (nf - 1), nFinite: nf };
+      return this.cachedTrialStats(filter.dataset, extraSharpe);
     }
     const w = where(filter);
     const row = await this.db.one<{ n: number; s: number | null; ss: number | null; nf: number }>(
@@ -517,6 +498,43 @@ export class FactorStore {
     );
   }
 
+  /** {@link FactorStore.trialSharpeStats} of a dataset from the cache (call after `fresh`): the SQL formula's sums, in row order (factor trials, then configurations). */
+  private cachedTrialStats(dataset: string, extraSharpe?: number): { nTrials: number; variance: number; nFinite: number } {
+    const c = this.sharpeCache.get(dataset)!;
+    let n = c.nFactor + c.nConfig;
+    let nf = c.factor.length + c.config.length;
+    let sum = 0;
+    for (const x of c.factor) sum += x;
+    for (const x of c.config) sum += x;
+    if (extraSharpe !== undefined) {
+      n++;
+      if (Number.isFinite(extraSharpe)) {
+        nf++;
+        sum += extraSharpe;
+      }
+    }
+    if (nf < 2) return { nTrials: n, variance: NaN, nFinite: nf };
+    const m = sum / nf;
+    let ss = 0;
+    for (const x of c.factor) ss += (x - m) * (x - m);
+    for (const x of c.config) ss += (x - m) * (x - m);
+    if (extraSharpe !== undefined && Number.isFinite(extraSharpe)) ss += (extraSharpe - m) ** 2;
+    return { nTrials: n, variance: ss / (nf - 1), nFinite: nf };
+  }
+
+  /**
+   * Everything a new trial reads from the store, after one freshness query:
+   * {@link FactorStore.snapshotCorrelations} of its snapshot and
+   * {@link FactorStore.trialSharpeStats} of its dataset with its per-bar
+   * Sharpe `pendingSharpe` counted as one more trial.
+   */
+  async trialInputs(dataset: string, assetsHash: string, snapshot: RankSnapshot, excludeFactorId: string | undefined, pendingSharpe: number): Promise<{
+    compared: number; correlations: { factorId: string; name: string; corr: number }[]; trials: { nTrials: number; variance: number; nFinite: number };
+  }> {
+    await this.fresh(dataset, assetsHash);
+    return { ...this.cachedCorrelations(dataset, assetsHash, snapshot, excludeFactorId), trials: this.cachedTrialStats(dataset, pendingSharpe) };
+  }
+
   /**
    * Rank snapshots stored for `dataset` and universe `assetsHash`, except the
    * factor `excludeFactorId`, oldest first (created_at, then factor id).
@@ -539,6 +557,10 @@ export class FactorStore {
    */
   async snapshotCorrelations(dataset: string, assetsHash: string, snapshot: RankSnapshot, excludeFactorId?: string): Promise<{ compared: number; correlations: { factorId: string; name: string; corr: number }[] }> {
     await this.fresh(dataset, assetsHash);
+    return this.cachedCorrelations(dataset, assetsHash, snapshot, excludeFactorId);
+  }
+
+  private cachedCorrelations(dataset: string, assetsHash: string, snapshot: RankSnapshot, excludeFactorId?: string): { compared: number; correlations: { factorId: string; name: string; corr: number }[] } {
     const { index } = this.snapCache.get(`${dataset}\u0000${assetsHash}`)!;
     return {
       compared: index.size - (excludeFactorId !== undefined && index.has(excludeFactorId) ? 1 : 0),
