@@ -118,6 +118,90 @@ export function snapshotCorrelation(a: RankSnapshot, b: RankSnapshot, minPairs =
 }
 
 /**
+ * Per-date-row figures of a snapshot that {@link snapshotDateCorrelation}
+ * recomputes for every pair, computed once: the missing positions of each row
+ * and, over the row's own present codes in asset order, their count, sum and
+ * sum of squared deviations from their mean. When two rows miss the same
+ * assets these are exactly the pair's n, sx / sy and sxx / syy (same values
+ * added in the same order), so only the cross term is left to compute.
+ */
+interface RowStats {
+  /** Missing asset positions of every row, concatenated; row d's are missing[from[d] .. from[d + 1]). */
+  readonly missing: Int32Array;
+  readonly from: Int32Array;
+  readonly n: Int32Array;
+  readonly sum: Float64Array;
+  readonly sxx: Float64Array;
+}
+
+function rowStats(s: RankSnapshot): RowStats {
+  const N = s.nAssets, D = s.times.length, c = s.codes;
+  const miss: number[] = [];
+  const from = new Int32Array(D + 1);
+  const n = new Int32Array(D), sum = new Float64Array(D), sxx = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    from[d] = miss.length;
+    const o = d * N;
+    let k = 0, sx = 0;
+    for (let a = 0; a < N; a++) {
+      const x = c[o + a]!;
+      if (x === SNAPSHOT_MISSING) {
+        miss.push(a);
+        continue;
+      }
+      sx += x;
+      k++;
+    }
+    n[d] = k;
+    sum[d] = sx;
+    if (k === 0) continue;
+    const mx = sx / k;
+    let q = 0;
+    for (let a = 0; a < N; a++) {
+      const x = c[o + a]!;
+      if (x === SNAPSHOT_MISSING) continue;
+      q += (x - mx) * (x - mx);
+    }
+    sxx[d] = q;
+  }
+  from[D] = miss.length;
+  return { missing: Int32Array.from(miss), from, n, sum, sxx };
+}
+
+/** Whether row i of `a` and row j of `b` miss exactly the same assets. */
+function sameMissing(a: RowStats, i: number, b: RowStats, j: number): boolean {
+  const la = a.from[i + 1]! - a.from[i]!;
+  if (la !== b.from[j + 1]! - b.from[j]!) return false;
+  const oa = a.from[i]!, ob = b.from[j]!;
+  for (let k = 0; k < la; k++) if (a.missing[oa + k] !== b.missing[ob + k]) return false;
+  return true;
+}
+
+/**
+ * {@link snapshotDateCorrelation} of row i of `a` and row j of `b` with their
+ * {@link RowStats}: the same result bit for bit; when both rows miss the same
+ * assets, n, the means and the two sums of squares come from the row stats
+ * and one pass computes the cross term.
+ */
+function dateCorrelationWithStats(a: RankSnapshot, as: RowStats, i: number, b: RankSnapshot, bs: RowStats, j: number, N: number, minPairs: number): number {
+  if (!sameMissing(as, i, bs, j)) return snapshotDateCorrelation(a.codes, i * N, b.codes, j * N, N, minPairs);
+  const n = as.n[i]!;
+  if (n < minPairs) return NaN;
+  const mx = as.sum[i]! / n;
+  const my = bs.sum[j]! / n;
+  const ca = a.codes, cb = b.codes, oa = i * N, ob = j * N;
+  let sxy = 0;
+  for (let k = 0; k < N; k++) {
+    const x = ca[oa + k]!;
+    if (x === SNAPSHOT_MISSING) continue; // b misses the same assets
+    sxy += (x - mx) * (cb[ob + k]! - my);
+  }
+  const sxx = as.sxx[i]!, syy = bs.sxx[j]!;
+  if (sxx === 0 || syy === 0) return NaN;
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
  * Many stored snapshots of one universe, indexed by date, for the redundancy
  * check of each new trial against all of them: {@link SnapshotIndex.correlations}
  * touches only the stored snapshots that share a date with the new one (two
@@ -129,7 +213,7 @@ export function snapshotCorrelation(a: RankSnapshot, b: RankSnapshot, minPairs =
  * time, then factor id).
  */
 export class SnapshotIndex<M> {
-  private readonly entries: ({ id: string; meta: M; snapshot: RankSnapshot } | null)[] = [];
+  private readonly entries: ({ id: string; meta: M; snapshot: RankSnapshot; stats: RowStats } | null)[] = [];
   private readonly slots = new Map<string, number>();
   /** date (epoch ms) -> [entry slot, row in that snapshot] pairs, flat. */
   private readonly byTime = new Map<number, number[]>();
@@ -152,7 +236,7 @@ export class SnapshotIndex<M> {
     this.remove(id);
     const slot = this.entries.length;
     this.slots.set(id, slot);
-    this.entries.push({ id, meta, snapshot });
+    this.entries.push({ id, meta, snapshot, stats: rowStats(snapshot) });
     // the last row of a repeated time wins, as in snapshotCorrelation's Map
     const rows = new Map<number, number>();
     for (let i = 0; i < snapshot.times.length; i++) rows.set(snapshot.times[i]!, i);
@@ -174,7 +258,9 @@ export class SnapshotIndex<M> {
 
   /** Live snapshots in `compare` order. */
   list(): { id: string; meta: M; snapshot: RankSnapshot }[] {
-    return this.entries.filter((e): e is { id: string; meta: M; snapshot: RankSnapshot } => e !== null).sort((x, y) => this.compare(x.meta, y.meta));
+    const live: { id: string; meta: M; snapshot: RankSnapshot }[] = [];
+    for (const e of this.entries) if (e) live.push({ id: e.id, meta: e.meta, snapshot: e.snapshot });
+    return live.sort((x, y) => this.compare(x.meta, y.meta));
   }
 
   /**
@@ -186,6 +272,7 @@ export class SnapshotIndex<M> {
    */
   correlations(a: RankSnapshot, excludeId?: string, minPairs = 5): { id: string; meta: M; corr: number; nDates: number }[] {
     const N = a.nAssets;
+    const as = rowStats(a);
     const sum = new Map<number, { s: number; n: number }>();
     for (let i = 0; i < a.times.length; i++) {
       const l = this.byTime.get(a.times[i]!);
@@ -195,7 +282,7 @@ export class SnapshotIndex<M> {
         if (!e || e.id === excludeId) continue;
         const b = e.snapshot;
         if (b.nAssets !== N) throw new RangeError(`snapshotCorrelation: asset counts differ (${N} vs ${b.nAssets})`);
-        const c = snapshotDateCorrelation(a.codes, i * N, b.codes, l[p + 1]! * N, N, minPairs);
+        const c = dateCorrelationWithStats(a, as, i, b, e.stats, l[p + 1]!, N, minPairs);
         if (Number.isNaN(c)) continue;
         const acc = sum.get(l[p]!);
         if (acc) {
@@ -213,7 +300,7 @@ export class SnapshotIndex<M> {
   }
 
   private compact(): void {
-    const live = this.entries.filter((e): e is { id: string; meta: M; snapshot: RankSnapshot } => e !== null);
+    const live = this.entries.filter((e): e is { id: string; meta: M; snapshot: RankSnapshot; stats: RowStats } => e !== null);
     this.entries.length = 0;
     this.byTime.clear();
     this.slots.clear();
