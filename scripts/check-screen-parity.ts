@@ -1,10 +1,13 @@
 /**
  * `npx tsx scripts/check-screen-parity.ts [REF_COMMIT] [N]`: proves that the
- * screen's speed work changed no figure. Loads the reference
- * `lib/screen/screen.ts` from git (default: the commit before the speed work),
- * screens N depth-3/4 grid candidates on the S&P 500 sample's mining segment
- * with the reference and with the current screen (each into its own
- * in-memory trial store, so trial counts and deflated Sharpes line up), and
+ * screen's speed work changed no figure. Loads the reference `lib/` from git
+ * (the whole library of that commit, copied to scripts/.parity-ref/ and
+ * removed after; default commit: the one before the first speed work), so
+ * the screen, lib/factors (analysis, trial store), lib/backtest and lib/expr
+ * of the reference run against the current ones; screens N depth-3/4 grid
+ * candidates on the S&P 500 sample's mining segment with the reference and
+ * with the current screen (each into its own in-memory trial store of its
+ * own library, so trial counts, redundancy and deflated Sharpes line up), and
  * compares the two ScreenReports field by field, bit for bit (`Object.is` on
  * every number, typed arrays element by element). Ignored: wall times
  * (`timings`, `computeMs`, `stageMs`), the trial's random `runId` and its
@@ -17,7 +20,7 @@
  * Exits 1 on any difference, naming the path.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { loadBundledPanel } from '../lib/data/index.js';
 import { sliceDates } from '../lib/data/panel.js';
@@ -30,13 +33,16 @@ import { DEFAULT_MINE_GATES, DEFAULT_TEMPLATES, defaultMineFields, gridCandidate
 async function main(): Promise<void> {
   const ref = process.argv[2] ?? 'e491a2e';
   const n = Number(process.argv[3] ?? 12);
-  const refPath = new URL('../lib/screen/.screen-ref.ts', import.meta.url).pathname;
-  writeFileSync(refPath, execFileSync('git', ['show', `${ref}:lib/screen/screen.ts`], { encoding: 'utf8' }));
+  const refDir = new URL('./.parity-ref/', import.meta.url).pathname;
+  rmSync(refDir, { recursive: true, force: true });
+  mkdirSync(refDir, { recursive: true });
+  execFileSync('sh', ['-c', `git archive ${ref} lib | tar -x -C ${refDir}`]);
   try {
-    const { screenExpression: refScreen } = (await import(refPath)) as { screenExpression: typeof screenExpression };
+    const { screenExpression: refScreen } = (await import(`${refDir}lib/screen/screen.ts`)) as { screenExpression: typeof screenExpression };
+    const { FactorStore: RefStore } = (await import(`${refDir}lib/factors/index.ts`)) as { FactorStore: typeof FactorStore };
     const panel = await loadBundledPanel('sp500_daily');
     const train = sliceDates(panel, 0, testSegmentStart(panel.times.length));
-    const [sRef, sNew, sGate] = await Promise.all([FactorStore.open(':memory:'), FactorStore.open(':memory:'), FactorStore.open(':memory:')]);
+    const [sRef, sNew, sGate] = await Promise.all([RefStore.open(':memory:'), FactorStore.open(':memory:'), FactorStore.open(':memory:')]);
     const exprs = ['rank(ts_corr(close, volume, 10))', '-ts_delta(close, 5)', 'zscore(ts_mean(returns, 20)) * rank(volume)'];
     for (const c of gridCandidates(DEFAULT_TEMPLATES, { fields: defaultMineFields(panel) }, { seed: 7 })) {
       if (exprs.length >= n) break;
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
     process.stdout.write(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (shared machine)\n`);
     process.exitCode = bad ? 1 : 0;
   } finally {
-    rmSync(refPath, { force: true });
+    rmSync(refDir, { recursive: true, force: true });
   }
 }
 void main();

@@ -4,7 +4,8 @@
  * lib/stats. Ranks of the factor are computed once per date and reused for the
  * Rank IC, the quantile buckets, turnover and rank autocorrelation; forward
  * returns and their ranks are cached per price array (so a batch of factors on
- * one panel computes them once).
+ * one panel computes them once), and row views of one array share its
+ * ({@link registerRowView}).
  */
 import { type Panel } from '../data/panel.js';
 import { resolveAnnualization } from '../data/calendar.js';
@@ -214,27 +215,56 @@ export interface FactorAnalysis {
 interface Fwd {
   fwd: Float64Array;
   ranked: RankedRows;
+  /**
+   * Rows of `fwd` / `ranked` that hold the forward return of this price array
+   * (every row of an array's own computation; for a row view, the rows whose
+   * window ends inside the view: later rows hold returns past the view's end
+   * and must not be read; their metrics are NaN, as the view's own forward returns would be).
+   */
+  rows: number;
 }
 
 const fwdCache = new WeakMap<Float64Array, Map<string, Fwd>>();
 
-const wholeBuffers = new WeakMap<ArrayBufferLike, Float64Array>();
+/** Row views registered by {@link registerRowView}: view -> the whole array it is a view of, and its first row. */
+const rowViews = new WeakMap<Float64Array, { whole: Float64Array; wholeT: number; off: number }>();
+
+/**
+ * Declares `view` = rows [off, off + T) of `whole` (a price array of
+ * `wholeT` rows), so {@link analyzeFactor} on a panel holding `view` reads
+ * forward returns and their ranks from `whole`'s (computed once per whole
+ * array, horizon and delay) instead of computing them for each view: the
+ * screen's in-sample rows differ per candidate (each warm-up moves both ends).
+ * Forward returns of view rows whose window ends inside the view equal the
+ * view's own, ranks are per date, and the later rows are treated as
+ * undefined, so every metric is identical.
+ */
+export function registerRowView(view: Float64Array, whole: Float64Array, wholeT: number, off: number): void {
+  rowViews.set(view, { whole, wholeT, off });
+}
 
 /**
  * Forward returns and their per-date ranks for (price array, horizon, delay),
- * cached on the price array's identity. A price array that is the row suffix
- * of a buffer (a view [start, end) of a [0, end) slice, evaluate.ts
- * cachedSlice) reads the rows of the whole buffer's result: forward returns
- * use only bars inside [start, end) either way (the same last rows are NaN)
- * and ranks are per date, so the values are identical.
+ * cached on the price array's identity; a registered row view
+ * ({@link registerRowView}) reads the whole array's (`rows` then stops
+ * where the view's own forward returns end).
  */
 function forwardWithRanks(price: Float64Array, T: number, N: number, horizon: number, delay: 0 | 1): Fwd {
-  const off = price.byteOffset / (8 * N);
-  if (off > 0 && Number.isInteger(off) && price.buffer.byteLength === (off + T) * N * 8) {
-    let whole = wholeBuffers.get(price.buffer);
-    if (!whole) wholeBuffers.set(price.buffer, (whole = new Float64Array(price.buffer)));
-    const f = forwardWithRanks(whole, off + T, N, horizon, delay);
-    return { fwd: f.fwd.subarray(off * N), ranked: { ranks: f.ranked.ranks.subarray(off * N), counts: f.ranked.counts.subarray(off), order: f.ranked.order.subarray(off * N) } };
+  const v = rowViews.get(price);
+  if (v) {
+    let f: Fwd | undefined;
+    try {
+      f = forwardWithRanks(v.whole, v.wholeT, N, horizon, delay);
+    } catch {
+      f = undefined; // e.g. a non-positive price outside the view: compute on the view itself, as before
+    }
+    if (f) {
+      const o = v.off;
+      return {
+        fwd: f.fwd.subarray(o * N), ranked: { ranks: f.ranked.ranks.subarray(o * N), counts: f.ranked.counts.subarray(o), order: f.ranked.order.subarray(o * N) },
+        rows: Math.max(0, Math.min(T, f.rows - o, T - delay - horizon)),
+      };
+    }
   }
   let m = fwdCache.get(price);
   if (!m) {
@@ -245,10 +275,19 @@ function forwardWithRanks(price: Float64Array, T: number, N: number, horizon: nu
   let f = m.get(key);
   if (!f) {
     const fwd = forwardReturnsKernel(price, T, N, horizon, delay);
-    f = { fwd, ranked: rankRows(fwd, T, N) };
+    f = { fwd, ranked: rankRows(fwd, T, N), rows: T };
     m.set(key, f);
   }
   return f;
+}
+
+/** `x` (rows x width) extended to T rows with `fill`: the rows a kernel was not run on (no forward return there). */
+function padRows<A extends Float64Array | Int32Array>(x: A, T: number, width: number, fill: number): A {
+  if (x.length === T * width) return x;
+  const out = new (x.constructor as new (n: number) => A)(T * width);
+  out.fill(fill);
+  out.set(x);
+  return out;
 }
 
 /**
@@ -338,7 +377,9 @@ export function analyzeFactor(factorValues: Float64Array, panel: Panel, settings
   const decay: DecayPoint[] = [];
   for (const h of s.decayHorizons) {
     const f = forwardWithRanks(price, T, N, h, delay);
-    const { ic, rankIc: ric } = rowIcPair(values, ranked, f.fwd, f.ranked, T, N, minAssets);
+    const pair = rowIcPair(values, ranked, f.fwd, f.ranked, f.rows, N, minAssets);
+    const ic = padRows(pair.ic, T, 1, NaN);
+    const ric = padRows(pair.rankIc, T, 1, NaN);
     const rs = std(ric, 1);
     decay.push({ horizon: h, icMean: mean(ic), rankIcMean: mean(ric), rankIcIr: rs > 0 ? mean(ric) / rs : NaN });
     if (h === horizon) {
@@ -354,7 +395,8 @@ export function analyzeFactor(factorValues: Float64Array, panel: Panel, settings
   // Quantiles at the headline horizon.
   const fH = forwardWithRanks(price, T, N, horizon, delay);
   const buckets = quantileBuckets(ranks, counts, T, N, Q);
-  const bm = bucketMeans(buckets, fH.fwd, T, N, Q);
+  const bmRows = bucketMeans(buckets, fH.fwd, fH.rows, N, Q);
+  const bm = { means: padRows(bmRows.means, T, Q, NaN), counts: padRows(bmRows.counts, T, Q, 0) };
   const meanReturn: number[] = [];
   const meanCount: number[] = [];
   const col = new Float64Array(T);
@@ -382,7 +424,7 @@ export function analyzeFactor(factorValues: Float64Array, panel: Panel, settings
   const t3 = performance.now();
   // Per-bar portfolios on one-bar returns, rebalanced every `horizon` bars.
   const f1 = forwardWithRanks(price, T, N, 1, delay);
-  const held = bucketHeldReturns(buckets, f1.fwd, T, N, Q, horizon);
+  const held = padRows(bucketHeldReturns(buckets, f1.fwd, f1.rows, N, Q, horizon), T, Q, NaN);
   const cumulative: Float64Array[] = [];
   const hq = new Float64Array(T);
   for (let q = 0; q < Q; q++) {
@@ -394,7 +436,7 @@ export function analyzeFactor(factorValues: Float64Array, panel: Panel, settings
     // Equal weight +1 over the top bucket and -1 over the bottom bucket: top mean minus bottom mean.
     lsReturns = new Float64Array(T);
     for (let t = 0; t < T; t++) lsReturns[t] = held[t * Q + Q - 1]! - held[t * Q]!;
-  } else lsReturns = heldReturns(f1.fwd, T, N, horizon, (k, w) => {
+  } else lsReturns = padRows(heldReturns(f1.fwd, f1.rows, N, horizon, (k, w) => {
     const o = k * N;
     const n = counts[k]!;
     if (n < minAssets) return false;
@@ -411,7 +453,7 @@ export function analyzeFactor(factorValues: Float64Array, panel: Panel, settings
       if (r === r) w[a] = (r - mid) / pos;
     }
     return true;
-  });
+  }), T, 1, NaN);
   const stats = performanceStats(lsReturns, s.annualization);
   const directional = direction === 1 ? stats : performanceStats(lsReturns.map((v) => -v), s.annualization);
 

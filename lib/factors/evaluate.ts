@@ -8,15 +8,16 @@
  * recorded there.
  */
 import { randomUUID } from 'node:crypto';
-import { formatTime, sliceDates, type Frequency, type Panel } from '../data/panel.js';
+import { formatTime, type Frequency, type Panel } from '../data/panel.js';
+import { panelBarsPerYear } from '../data/calendar.js';
 import { assetsHash, panelQuickFingerprint } from '../data/identity.js';
 import { toEpochMs, type TimeLike } from '../data/kernels.js';
 import type { DeflatedSharpeResult } from '../stats/index.js';
 import { canonical, evaluate, type Expr, type ExprCache } from '../expr/index.js';
-import { analyzeFactor, directionalDeflatedSharpe, resolveSettings, FACTOR_SETTINGS_KEYS, type FactorAnalysis, type FactorSettings } from './analyze.js';
+import { analyzeFactor, directionalDeflatedSharpe, registerRowView, resolveSettings, FACTOR_SETTINGS_KEYS, type FactorAnalysis, type FactorSettings } from './analyze.js';
 import { checkSettingsKeys, settingsKeys } from '../core/settings.js';
 import { sha256, stableJson } from '../db/index.js';
-import { rankSnapshot, snapshotCorrelation, type RankSnapshot } from './redundancy.js';
+import { rankSnapshot, type RankSnapshot } from './redundancy.js';
 import { FactorStore } from './store.js';
 import type { FactorReport, Redundancy } from './report.js';
 
@@ -75,12 +76,13 @@ export function openDefaultStore(): Promise<FactorStore> {
 const slices = new WeakMap<Panel, Map<string, Panel>>();
 
 /**
- * sliceDates, reused per (panel, rows) so that forward returns cached on the
- * slice's price array are reused across factors. Rows [start, end) are views
- * (subarrays) into one copied slice [0, end) per end: the screen's in-sample
- * rows start after each candidate's own warm-up, and views of one buffer let
- * analyze.ts compute forward returns and their ranks once per end and read
- * every later start's rows from them. Nothing here writes to a slice.
+ * Rows [start, end) of `panel` as views (subarrays: no copy) of its arrays,
+ * like lib/data `sliceDates` otherwise (masks and labels sliced, the parent's
+ * calendar kept), reused per (panel, rows). Each view's price arrays are
+ * registered with analyze.ts ({@link registerRowView}), so forward returns
+ * and their ranks are computed once per panel (the screen's in-sample rows
+ * start and end at a different bar for each warm-up) and no per-period copy
+ * of the panel is kept. Nothing here writes to a view.
  */
 function cachedSlice(panel: Panel, start: number, end: number): Panel {
   let m = slices.get(panel);
@@ -91,19 +93,28 @@ function cachedSlice(panel: Panel, start: number, end: number): Panel {
   const key = `${start}:${end}`;
   let s = m.get(key);
   if (!s) {
-    let base = m.get(`0:${end}`);
-    if (!base) {
-      base = sliceDates(panel, 0, end);
-      m.set(`0:${end}`, base);
-    }
-    if (start === 0) return base;
+    const T = panel.times.length;
     const N = panel.assets.length;
-    const b = base;
+    const rows = <A extends Float64Array | Uint8Array | Uint16Array | Uint32Array | Int32Array | Int16Array | Int8Array>(x: A): A => x.subarray(start * N, end * N) as A;
+    let bpy: number | undefined;
+    try {
+      bpy = panelBarsPerYear(panel);
+    } catch {
+      bpy = undefined; // as sliceDates: intraday equity too short to infer
+    }
+    const fields: Record<string, Float64Array> = {};
+    for (const [k, f] of Object.entries(panel.fields)) {
+      fields[k] = rows(f);
+      registerRowView(fields[k], f, T, start);
+    }
     s = {
-      ...b,
-      times: b.times.subarray(start),
-      fields: Object.fromEntries(Object.entries(b.fields).map(([k, f]) => [k, f.subarray(start * N)])),
-      ...(b.labels ? { labels: Object.fromEntries(Object.entries(b.labels).map(([k, l]) => [k, { levels: l.levels, codes: l.codes.subarray(start * N) }])) } : {}),
+      ...panel,
+      times: panel.times.slice(start, end), // a copy (small): reports keep it, and it may cross threads
+      fields,
+      ...(panel.labels ? { labels: Object.fromEntries(Object.entries(panel.labels).map(([k, l]) => [k, { levels: l.levels, codes: rows(l.codes) }])) } : {}),
+      ...(panel.universe ? { universe: rows(panel.universe) } : {}),
+      ...(panel.tradable ? { tradable: { buy: rows(panel.tradable.buy), sell: rows(panel.tradable.sell) } } : {}),
+      ...(bpy !== undefined ? { barsPerYear: bpy } : {}),
     };
     m.set(key, s);
   }
@@ -249,10 +260,11 @@ export async function recordFactorTrial(store: FactorStore, report: FactorReport
   return store.exclusive(async () => {
     const hit = await store.findByKey(report.cacheKey);
     if (hit) return { ...hit, cached: true };
-    const stored = await store.snapshots(report.dataset, aHash, report.factor.id);
-    let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared: stored.length };
-    for (const s of stored) {
-      const { corr } = snapshotCorrelation(snapshot, s.snapshot);
+    // every stored snapshot is compared (`compared`); those sharing no qualifying date give NaN and are left out of the list
+    const { compared, correlations, trials } = await store.trialInputs(report.dataset, aHash, snapshot, report.factor.id, report.longShort.stats.sharpePerBar);
+    let best: Redundancy = { maxAbsCorr: NaN, corr: NaN, with: null, withId: null, redundant: false, threshold, compared };
+    for (const s of correlations) {
+      const { corr } = s;
       if (Number.isNaN(corr)) continue;
       if (Number.isNaN(best.maxAbsCorr) || Math.abs(corr) > best.maxAbsCorr) {
         best = { ...best, maxAbsCorr: Math.abs(corr), corr, with: s.name, withId: s.factorId };
@@ -260,7 +272,8 @@ export async function recordFactorTrial(store: FactorStore, report: FactorReport
     }
     best.redundant = best.maxAbsCorr > threshold;
     report.redundancy = best;
-    report.deflatedSharpe = await deflatedSharpeFromStore(store, report, true);
+    // as deflatedSharpeFromStore(store, report, true), from the same freshness check
+    report.deflatedSharpe = directionalDeflatedSharpe(report, trials.nTrials, trials.nTrials <= 1 ? 0 : trials.variance);
     if (opts.startedAt !== undefined) report.timings.totalMs = performance.now() - opts.startedAt;
     await store.insert(report, { assetsHash: aHash, snapshot });
     return report;

@@ -30,7 +30,7 @@ export { FactorStore } from './store.js';
 export type { TrialFilter, FactorTrialRow, ConfigurationTrial } from './store.js';
 export { multipleTesting } from './multiple.js';
 export type { MultipleTestingRow, MultipleTestingOptions } from './multiple.js';
-export { rankSnapshot, snapshotCorrelation, sampleDates, SNAPSHOT_MISSING } from './redundancy.js';
+export { rankSnapshot, snapshotCorrelation, snapshotDateCorrelation, SnapshotIndex, sampleDates, SNAPSHOT_MISSING } from './redundancy.js';
 export type { RankSnapshot } from './redundancy.js';
 export * as kernels from './kernels.js';
 export {

@@ -37,7 +37,7 @@ import { Buffer } from 'node:buffer';
 import { Db } from '../db/index.js';
 import { decodeJson, encodeJson } from '../db/index.js';
 import { deflatedSharpeReport, type DeflatedSharpeResult } from '../stats/index.js';
-import type { RankSnapshot } from './redundancy.js';
+import { SnapshotIndex, type RankSnapshot } from './redundancy.js';
 import type { FactorReport } from './report.js';
 
 const SCHEMA = `
@@ -185,7 +185,17 @@ const isoTs = (ms: number) => new Date(ms).toISOString().replace('T', ' ').repla
  */
 export class FactorStore {
   private tail: Promise<unknown> = Promise.resolve();
-  private readonly snapCache = new Map<string, Map<string, { name: string; snapshot: RankSnapshot }>>();
+  /**
+   * In-memory copies of what every new trial reads, so recording one costs no
+   * scan or decode that grows with the store: per (dataset, universe) the
+   * decoded rank snapshots indexed by date, per dataset the per-bar Sharpes of
+   * the trials in row order. Loaded on first use, updated by this object's
+   * writes, and reloaded when the tables' counts or latest snapshot time
+   * ({@link FactorStore.stamp}, one small query per use) differ from what this
+   * object expects: another store object or process wrote in between.
+   */
+  private readonly snapCache = new Map<string, { index: SnapshotIndex<SnapshotMeta>; count: number; latestUs: number }>();
+  private readonly sharpeCache = new Map<string, { factor: number[]; config: number[]; nFactor: number; nConfig: number }>();
 
   private constructor(
     /** The database the tables live in. */
@@ -212,6 +222,49 @@ export class FactorStore {
     const handle = db instanceof Db ? db : await Db.open(db);
     await handle.exec(SCHEMA);
     return new FactorStore(handle);
+  }
+
+  /**
+   * What the caches of `dataset` (and universe `assetsHash`) are checked
+   * against: trial and configuration counts of the dataset, snapshot count
+   * and latest snapshot time (epoch microseconds) of the universe. One query.
+   */
+  private async stamp(dataset: string, assetsHash: string): Promise<{ nFactor: number; nConfig: number; nSnap: number; latestUs: number }> {
+    const r = (await this.db.one<{ nt: number; nc: number; ns: number; ms: number | null }>(
+      `SELECT (SELECT count(*) FROM factor_trials WHERE dataset = $1) AS nt, (SELECT count(*) FROM config_trials WHERE dataset = $1) AS nc,
+              (SELECT count(*) FROM factor_snapshots WHERE dataset = $1 AND assets_hash = $2) AS ns,
+              (SELECT epoch_us(max(created_at)) FROM factor_snapshots WHERE dataset = $1 AND assets_hash = $2) AS ms`,
+      [dataset, assetsHash],
+    ))!;
+    return { nFactor: Number(r.nt), nConfig: Number(r.nc), nSnap: Number(r.ns), latestUs: r.ms === null ? -Infinity : Number(r.ms) };
+  }
+
+  /** Reloads the caches of (dataset, universe) that do not match the tables (see {@link FactorStore.snapCache}). */
+  private async fresh(dataset: string, assetsHash: string | null): Promise<void> {
+    const st = await this.stamp(dataset, assetsHash ?? '');
+    const sc = this.sharpeCache.get(dataset);
+    if (!sc || sc.nFactor !== st.nFactor || sc.nConfig !== st.nConfig) {
+      const f = await this.db.all<{ x: number | null }>('SELECT ls_sharpe_per_bar AS x FROM factor_trials WHERE dataset = ? ORDER BY rowid', [dataset]);
+      const c = await this.db.all<{ x: number | null }>('SELECT sharpe_per_bar AS x FROM config_trials WHERE dataset = ? ORDER BY rowid', [dataset]);
+      const finite = (rows: { x: number | null }[]) => rows.map((r) => r.x).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+      this.sharpeCache.set(dataset, { factor: finite(f), config: finite(c), nFactor: f.length, nConfig: c.length });
+    }
+    if (assetsHash === null) return;
+    const key = `${dataset}\u0000${assetsHash}`;
+    const cached = this.snapCache.get(key);
+    if (cached && cached.count === st.nSnap && cached.latestUs === st.latestUs) return;
+    const index = new SnapshotIndex<SnapshotMeta>(snapshotOrder);
+    const rows = await this.db.all<{ factor_id: string; factor_name: string; n_assets: number; times: string; codes: string; us: number }>(
+      'SELECT factor_id, factor_name, n_assets, times, codes, epoch_us(created_at) AS us FROM factor_snapshots WHERE dataset = ? AND assets_hash = ? ORDER BY created_at, factor_id',
+      [dataset, assetsHash],
+    );
+    let latestUs = -Infinity;
+    for (const r of rows) {
+      const us = Number(r.us);
+      index.add(r.factor_id, { factorId: r.factor_id, name: r.factor_name, createdUs: us }, decodeSnapshot(r.times, r.codes, Number(r.n_assets)));
+      if (us > latestUs) latestUs = us;
+    }
+    this.snapCache.set(key, { index, count: rows.length, latestUs });
   }
 
   /** The stored report with this cache key (factor + dataset + period + settings + data fingerprint), or undefined. */
@@ -293,7 +346,21 @@ export class FactorStore {
         );
       }
     });
-    if (snapshot) this.snapCache.get(`${r.dataset}\u0000${snapshot.assetsHash}`)?.set(r.factor.id, { name: r.factor.name, snapshot: snapshot.snapshot });
+    // the caches follow this write (a cache that was stale stays detectably stale: its counts stay off)
+    const sc = this.sharpeCache.get(r.dataset);
+    if (sc) {
+      sc.nFactor++;
+      if (Number.isFinite(ls.sharpePerBar)) sc.factor.push(ls.sharpePerBar);
+    }
+    const cached = snapshot ? this.snapCache.get(`${r.dataset}\u0000${snapshot.assetsHash}`) : undefined;
+    if (snapshot && cached) {
+      const before = cached.index.size;
+      const us = Date.parse(r.createdAt) * 1000;
+      cached.index.add(r.factor.id, { factorId: r.factor.id, name: r.factor.name, createdUs: us }, snapshot.snapshot);
+      cached.count += cached.index.size - before;
+      // a replaced snapshot may have held the latest time
+      cached.latestUs = cached.index.size === before ? cached.index.list().reduce((m, e) => Math.max(m, e.meta.createdUs), -Infinity) : Math.max(cached.latestUs, us);
+    }
   }
 
   /** Sets the deflated Sharpe columns of a stored trial (the report JSON keeps the values it was written with plus these). */
@@ -360,6 +427,7 @@ export class FactorStore {
         added++;
       }
     }));
+    for (const r of rows) this.sharpeCache.delete(r.dataset);
     return added;
   }
 
@@ -374,6 +442,11 @@ export class FactorStore {
    * finite Sharpes.
    */
   async trialSharpeStats(filter?: TrialFilter, extraSharpe?: number): Promise<{ nTrials: number; variance: number; nFinite: number }> {
+    if (filter && filter.dataset !== undefined && Object.entries(filter).every(([k, v]) => k === 'dataset' || v === undefined)) {
+      // the per-trial path (deflated Sharpe of each new trial): from memory, same sums in row order
+      await this.fresh(filter.dataset, null);
+      return this.cachedTrialStats(filter.dataset, extraSharpe);
+    }
     const w = where(filter);
     const row = await this.db.one<{ n: number; s: number | null; ss: number | null; nf: number }>(
       `SELECT count(*) AS n, sum(ls_sharpe_per_bar) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS s,
@@ -425,39 +498,87 @@ export class FactorStore {
     );
   }
 
+  /** {@link FactorStore.trialSharpeStats} of a dataset from the cache (call after `fresh`): the SQL formula's sums, in row order (factor trials, then configurations). */
+  private cachedTrialStats(dataset: string, extraSharpe?: number): { nTrials: number; variance: number; nFinite: number } {
+    const c = this.sharpeCache.get(dataset)!;
+    let n = c.nFactor + c.nConfig;
+    let nf = c.factor.length + c.config.length;
+    let sum = 0;
+    for (const x of c.factor) sum += x;
+    for (const x of c.config) sum += x;
+    if (extraSharpe !== undefined) {
+      n++;
+      if (Number.isFinite(extraSharpe)) {
+        nf++;
+        sum += extraSharpe;
+      }
+    }
+    if (nf < 2) return { nTrials: n, variance: NaN, nFinite: nf };
+    const m = sum / nf;
+    let ss = 0;
+    for (const x of c.factor) ss += (x - m) * (x - m);
+    for (const x of c.config) ss += (x - m) * (x - m);
+    if (extraSharpe !== undefined && Number.isFinite(extraSharpe)) ss += (extraSharpe - m) ** 2;
+    return { nTrials: n, variance: ss / (nf - 1), nFinite: nf };
+  }
+
+  /**
+   * Everything a new trial reads from the store, after one freshness query:
+   * {@link FactorStore.snapshotCorrelations} of its snapshot and
+   * {@link FactorStore.trialSharpeStats} of its dataset with its per-bar
+   * Sharpe `pendingSharpe` counted as one more trial.
+   */
+  async trialInputs(dataset: string, assetsHash: string, snapshot: RankSnapshot, excludeFactorId: string | undefined, pendingSharpe: number): Promise<{
+    compared: number; correlations: { factorId: string; name: string; corr: number }[]; trials: { nTrials: number; variance: number; nFinite: number };
+  }> {
+    await this.fresh(dataset, assetsHash);
+    return { ...this.cachedCorrelations(dataset, assetsHash, snapshot, excludeFactorId), trials: this.cachedTrialStats(dataset, pendingSharpe) };
+  }
+
   /**
    * Rank snapshots stored for `dataset` and universe `assetsHash`, except the
-   * factor `excludeFactorId`, oldest first. Decoded snapshots are kept in this
-   * store object: each call lists the stored factor ids and reads only those
-   * not seen yet (a snapshot replaced by another process is not re-read).
+   * factor `excludeFactorId`, oldest first (created_at, then factor id).
+   * Decoded once and kept in this store object (see the caches above).
    */
   async snapshots(dataset: string, assetsHash: string, excludeFactorId?: string): Promise<{ factorId: string; name: string; snapshot: RankSnapshot }[]> {
-    const key = `${dataset}\u0000${assetsHash}`;
-    let cache = this.snapCache.get(key);
-    if (!cache) {
-      cache = new Map();
-      this.snapCache.set(key, cache);
-    }
-    const ids = await this.db.all<{ factor_id: string }>(
-      'SELECT factor_id FROM factor_snapshots WHERE dataset = ? AND assets_hash = ? ORDER BY created_at, factor_id',
-      [dataset, assetsHash],
-    );
-    const missing = ids.map((r) => r.factor_id).filter((id) => !cache!.has(id));
-    for (let i = 0; i < missing.length; i += 200) {
-      const chunk = missing.slice(i, i + 200);
-      const rows = await this.db.all<{ factor_id: string; factor_name: string; n_assets: number; times: string; codes: string }>(
-        `SELECT factor_id, factor_name, n_assets, times, codes FROM factor_snapshots WHERE dataset = ? AND assets_hash = ? AND factor_id IN (${chunk.map(() => '?').join(', ')})`,
-        [dataset, assetsHash, ...chunk],
-      );
-      for (const r of rows) cache.set(r.factor_id, { name: r.factor_name, snapshot: decodeSnapshot(r.times, r.codes, Number(r.n_assets)) });
-    }
-    const out: { factorId: string; name: string; snapshot: RankSnapshot }[] = [];
-    for (const { factor_id: id } of ids) {
-      const c = cache.get(id);
-      if (c && id !== excludeFactorId) out.push({ factorId: id, name: c.name, snapshot: c.snapshot });
-    }
-    return out;
+    await this.fresh(dataset, assetsHash);
+    return this.snapCache.get(`${dataset}\u0000${assetsHash}`)!.index.list()
+      .filter((e) => e.id !== excludeFactorId)
+      .map((e) => ({ factorId: e.id, name: e.meta.name, snapshot: e.snapshot }));
   }
+
+  /**
+   * Redundancy inputs of a new trial: `snapshotCorrelation(snapshot, stored)`
+   * for every stored snapshot of `dataset` and universe `assetsHash` (except
+   * `excludeFactorId`) that shares a qualifying date with `snapshot`, oldest
+   * first as {@link FactorStore.snapshots}; the others would give NaN. From
+   * memory (a date index of the stored snapshots), after one freshness query.
+   * `compared`: the number of stored snapshots considered (those left out included).
+   */
+  async snapshotCorrelations(dataset: string, assetsHash: string, snapshot: RankSnapshot, excludeFactorId?: string): Promise<{ compared: number; correlations: { factorId: string; name: string; corr: number }[] }> {
+    await this.fresh(dataset, assetsHash);
+    return this.cachedCorrelations(dataset, assetsHash, snapshot, excludeFactorId);
+  }
+
+  private cachedCorrelations(dataset: string, assetsHash: string, snapshot: RankSnapshot, excludeFactorId?: string): { compared: number; correlations: { factorId: string; name: string; corr: number }[] } {
+    const { index } = this.snapCache.get(`${dataset}\u0000${assetsHash}`)!;
+    return {
+      compared: index.size - (excludeFactorId !== undefined && index.has(excludeFactorId) ? 1 : 0),
+      correlations: index.correlations(snapshot, excludeFactorId).map((c) => ({ factorId: c.id, name: c.meta.name, corr: c.corr })),
+    };
+  }
+}
+
+/** What the snapshot cache keeps beside each snapshot (its order key: created_at, then factor id, as the table's ORDER BY). */
+interface SnapshotMeta {
+  readonly factorId: string;
+  readonly name: string;
+  /** created_at, epoch microseconds. */
+  readonly createdUs: number;
+}
+
+function snapshotOrder(a: SnapshotMeta, b: SnapshotMeta): number {
+  return a.createdUs - b.createdUs || (a.factorId < b.factorId ? -1 : a.factorId > b.factorId ? 1 : 0);
 }
 
 /** Decodes a stored snapshot (base64 of float64 times and uint16 codes). */
