@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FactorStore } from '../lib/factors/index.js';
+import { assetsHash } from '../lib/data/index.js';
 import { screenExpression, screenHeadline, screenSplitMetrics } from '../lib/screen/index.js';
 import { DEFAULT_MINE_GATES, hopefulGate } from '../lib/mine/index.js';
 import { portfolioPlan, simulateOnPlan, simulatePortfolio } from '../lib/backtest/index.js';
@@ -17,13 +18,17 @@ test('report-diff: finds a changed number, a NaN vs number, a typed-array elemen
   assert.deepEqual(reportDiffs(a, { ...a, z: new Float64Array([1, 2.0000001]) }), ['$.z[1]: 2 vs 2.0000001']);
 });
 
-test('screen early rejection: skipped only when the full screen fails; every figure it reports equals the full report bit for bit; the trial is counted either way', async () => {
+test('screen early rejection: skipped only when the full screen fails; every figure it reports equals the full report bit for bit (redundancy apart: a skipped candidate\'s snapshot is not a reference); the trial is counted either way', async () => {
   const panel = syntheticPanel(400, 24, 5);
   const [full, cheap, gated] = await Promise.all([FactorStore.open(':memory:'), FactorStore.open(':memory:'), FactorStore.open(':memory:')]);
   let skipped = 0, ran = 0;
+  // redundancy is the one figure that differs: the cheap store compares with the snapshots of the candidates that ran every stage only
+  const noRedundancy = <T extends { factor?: unknown }>(r: T): T => ({ ...r, factor: r.factor ? { ...(r.factor as object), redundancy: null } : r.factor });
   for (const e of EXPRS) {
     const a = await screenExpression(e, panel, {}, { store: full });
     const b = await screenExpression(e, panel, { earlyReject: true }, { store: cheap });
+    assert.equal(a.factor!.redundancy!.compared, skipped + ran, `${e}: the full store compares with every earlier candidate`);
+    assert.equal(b.factor!.redundancy!.compared, ran, `${e}: the cheap store compares with the earlier candidates that were not skipped`);
     assert.deepEqual(a.stages, ['evaluate', 'walk_forward', 'factor', 'portfolio', 'deflated_sharpe', 'signal', 'rolling']);
     assert.equal(a.skipped, undefined);
     if (b.skipped) {
@@ -38,12 +43,14 @@ test('screen early rejection: skipped only when the full screen fails; every fig
       const kinds = new Set(a.failures.map((f) => f.kind));
       for (const f of b.failures) assert.ok(kinds.has(f.kind), `${e}: ${f.kind} not in ${[...kinds].join(',')}`);
       const carried = Object.keys(b).filter((k) => !['failures', 'skipped', 'pass', 'stages'].includes(k));
-      assert.deepEqual(reportDiffs(Object.fromEntries(carried.map((k) => [k, (a as unknown as Record<string, unknown>)[k]])), Object.fromEntries(carried.map((k) => [k, (b as unknown as Record<string, unknown>)[k]]))), [], e);
+      assert.deepEqual(reportDiffs(Object.fromEntries(carried.map((k) => [k, (noRedundancy(a) as unknown as Record<string, unknown>)[k]])), Object.fromEntries(carried.map((k) => [k, (noRedundancy(b) as unknown as Record<string, unknown>)[k]]))), [], e);
       assert.ok(!screenSplitMetrics(b).some((s) => s.split.startsWith('signal') || s.split.startsWith('roll')));
       assert.equal(screenHeadline(b).signal_trades, undefined);
     } else {
       ran++;
-      assert.deepEqual(reportDiffs(a, b), [], e);
+      const { failures: fa, ...ra } = noRedundancy(a), { failures: fb, ...rb } = noRedundancy(b);
+      assert.deepEqual(reportDiffs(ra, rb), [], e);
+      assert.deepEqual(reportDiffs(fa.filter((f) => f.kind !== 'redundant'), fb.filter((f) => f.kind !== 'redundant')), [], e);
     }
     // the miner's gate: skipped exactly when the full metrics miss the hopeful gates
     const g = await screenExpression(e, panel, { earlyReject: hopefulGate(DEFAULT_MINE_GATES) }, { store: gated });
@@ -53,6 +60,10 @@ test('screen early rejection: skipped only when the full screen fails; every fig
   }
   assert.ok(skipped >= 2 && ran >= 1, `skipped ${skipped}, ran ${ran}: the test must exercise both paths`);
   for (const s of [full, cheap, gated]) assert.equal(await s.countTrials({ dataset: panel.dataset! }), EXPRS.length);
+  // every trial counted, but only the candidates that ran every stage left a reference snapshot
+  const hash = assetsHash(panel.assets);
+  assert.equal((await full.snapshots(panel.dataset!, hash)).length, EXPRS.length);
+  assert.equal((await cheap.snapshots(panel.dataset!, hash)).length, ran);
 });
 
 test('portfolio plan: any sub-range and cost read from one plan equals simulatePortfolio on that range bit for bit (decay, group neutralization, truncation)', () => {

@@ -79,8 +79,12 @@ export interface ScreenSettings {
    * already fires on the cheap stages' figures (then `pass` is false either
    * way); a function: a custom gate (e.g. a miner's hopeful gates on `full`)
    * returning the reason to skip, or null to run every stage. The trial is
-   * recorded either way; the report lists the stages run in `stages` and the
-   * reason in `skipped`. Default false (every stage runs).
+   * recorded either way (counted in every later deflated Sharpe), but a
+   * skipped candidate's rank snapshot is not kept as a redundancy reference:
+   * later factors are compared with the ones that reached the full screen,
+   * so a mining run's store cost grows with those, not with every candidate.
+   * The report lists the stages run in `stages` and the reason in `skipped`.
+   * Default false (every stage runs).
    */
   readonly earlyReject?: boolean | ((cheap: ScreenCheapStages) => string | null);
 }
@@ -319,7 +323,8 @@ export async function completeScreen(c: ScreenComputation, assets: readonly stri
   const th = settings.thresholds ?? DEFAULT_SCREEN_THRESHOLDS;
   const store = ctx.store === undefined ? await openDefaultStore() : ctx.store;
   // a trial already stored (same factor, period, settings, data) comes back from the store with cached: true and is not counted again
-  const factor = store ? await recordFactorTrial(store, { ...c.factor! }, c.factorSnapshot!, assets) : c.factor!;
+  // an early-rejected candidate is a trial, not a reference factor: its snapshot is not kept for later redundancy checks (lib/factors recordFactorTrial)
+  const factor = store ? await recordFactorTrial(store, { ...c.factor! }, c.factorSnapshot!, assets, { keepSnapshot: c.skipped === undefined }) : c.factor!;
   const wf = c.walkForward!, testGross = c.testGross!, full = c.full!, signal = c.signal, rolling = c.rolling ?? null;
 
   // 6. deflated Sharpe of the out-of-sample net returns with the store's trial count
