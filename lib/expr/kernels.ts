@@ -652,7 +652,7 @@ function csRankLike(x: Arr, T: number, N: number, out: Arr, form: number, q: num
       if (dr.rankRow(x, t * N, N, out, t * N)) continue;
       dr = null; // too many distinct values: the sort from here on
     }
-    ranker.rankRow(x, t * N, N, out, t * N, form, q);
+    ranker.rankOnly(x, t * N, N, out, t * N, form, q);
   }
   return out;
 }
