@@ -131,6 +131,17 @@ export class RowRanker {
   private readonly hist = new Int32Array(512);
   /** Histograms of {@link rankOnly}: [0, 256) low key byte of the first half of the words, [256, 512) of the second half; [512, 1024) the same for the high byte. */
   private readonly hist2 = new Int32Array(1024);
+  /** Key window of {@link rankOnly}: smallest magnitude (high word, sign cleared; -1 = none yet) and shift. */
+  private keyLo = -1;
+  private keyShift = 0;
+
+  /** Sets the key window to magnitudes [lo, hi] (high words) in 14 bits. */
+  private setKeyWindow(lo: number, hi: number): void {
+    if (hi < lo) { this.keyLo = 0; this.keyShift = 0; return; } // no non-zero value
+    let span = hi - lo, sh = 0;
+    while (span >= 16384) { span >>>= 1; sh++; }
+    this.keyLo = lo; this.keyShift = sh;
+  }
   private readonly tab: Float64Array;
   private tabM = -1;
   private lastM = -1;
@@ -204,36 +215,45 @@ export class RowRanker {
   rankOnly(x: Float64Array, off: number, len: number, out: Float64Array, outOff: number, form: number, q = 0): number {
     if (len < 48 || len > 65536 || !LITTLE_ENDIAN) return this.rankRow(x, off, len, out, outOff, form, q);
     if (this.viewOf !== x) { this.view = new Int32Array(x.buffer, x.byteOffset, 2 * x.length); this.viewOf = x; }
-    const xi = this.view, hist = this.hist, wA = this.wA, wB = this.wB, vals = this.vals, idx = this.idx;
-    // pass 1: NaN out, count, range of the non-zero magnitudes
+    const xi = this.view, wA = this.wA, wB = this.wB, vals = this.vals, idx = this.idx;
+    // the key window comes from the previous row's range (rows of a panel change slowly; keys are
+    // clamped into the window, which keeps them monotone), or from a first scan of this row
+    if (this.keyLo < 0) {
+      let l = 0x7fffffff, h = 0;
+      for (let a = 0; a < len; a++) {
+        const v = x[off + a]!;
+        if (v === v && v !== 0) { const mag = xi[2 * (off + a) + 1]! & 0x7fffffff; if (mag < l) l = mag; if (mag > h) h = mag; }
+      }
+      this.setKeyWindow(l, h);
+    }
+    const lo0 = this.keyLo, sh = this.keyShift;
+    // one pass: NaN out; keys 16384 +- (1 + window) (16384 for zeros) packed with positions;
+    // histograms of the low key byte per part of the words; this row's range for the next row
+    const h2 = this.hist2;
+    h2.fill(0, 0, 512);
+    const split = this.lastM > 1 ? this.lastM >>> 1 : len >>> 1;
     let m = 0, lo = 0x7fffffff, hi = 0;
     for (let a = 0; a < len; a++) {
       const v = x[off + a]!;
       if (v !== v) { out[outOff + a] = NaN; continue; }
-      m++;
-      if (v !== 0) { const mag = xi[2 * (off + a) + 1]! & 0x7fffffff; if (mag < lo) lo = mag; if (mag > hi) hi = mag; }
+      const h = xi[2 * (off + a) + 1]!;
+      const am = h & 0x7fffffff;
+      const nz = +(v !== 0);
+      if (nz) { if (am < lo) lo = am; if (am > hi) hi = am; }
+      let w = (am - lo0) >> sh;
+      w = w < 0 ? 0 : w > 16383 ? 16383 : w;
+      const neg = h >> 31;
+      const mag = (1 + w) * nz;
+      const k = 16384 + ((mag ^ neg) - neg);
+      h2[(+(m >= split) << 8) + (k & 255)]++;
+      wA[m++] = (k << 16) | a;
     }
     this.lastM = m;
     if (m === 0) return 0;
-    let span = hi - lo, sh = 0;
-    while (span >= 16384) { span >>>= 1; sh++; }
-    // pass 2: keys 16384 +- (1 + window) (0 for zeros) packed with positions, histograms of the low key byte per half of the words
-    const h2 = this.hist2;
-    h2.fill(0);
-    const half = m >>> 1;
-    let k2 = 0;
-    for (let a = 0; a < len; a++) {
-      const v = x[off + a]!;
-      if (v !== v) continue;
-      const h = xi[2 * (off + a) + 1]!;
-      const neg = h >> 31;
-      const mag = (1 + (((h & 0x7fffffff) - lo) >> sh)) * +(v !== 0);
-      const k = 16384 + ((mag ^ neg) - neg);
-      h2[(+(k2 >= half) << 8) + (k & 255)]++;
-      wA[k2++] = (k << 16) | a;
-    }
-    scatterHalves(m, h2, wA, wB, true);
-    scatterHalves(m, h2, wB, wA, false);
+    this.setKeyWindow(lo, hi);
+    const split2 = m >>> 1;
+    scatterParts(m, h2, wA, wB, true, split < m ? split : m, split2);
+    scatterParts(m, h2, wB, wA, false, split2, 0);
     // ranks by runs of equal keys
     const unit = form === RANK_UNIT;
     if (unit && m > 1 && this.tabM !== m) {
@@ -354,38 +374,42 @@ function gatherKeys(x: Float64Array, off: number, len: number, f32: Float32Array
 
 /**
  * One stable counting-sort pass of m words from w1 to w2 on the low key byte
- * (`low`, bits 16-23; histograms per half of w1 in hist[0, 512)) or the high
- * key byte (bits 24-31; histograms per half of w1 in hist[512, 1024), which
- * the low pass fills as it places each word). The two halves are scattered
- * in one loop with their own offsets (the second half's after the first's in
- * each bucket, so the pass stays stable): two independent chains of bucket
- * increments instead of one, which halves the stalls when consecutive words
- * fall in the same bucket.
+ * (`low`, bits 16-23; histograms of w1[0, split) in hist[0, 256) and of
+ * w1[split, m) in hist[256, 512)) or on the high key byte (bits 24-31;
+ * histograms in hist[512, 1024), split at `split`, which the low pass fills
+ * for its output split at `nextSplit` as it places each word). The two parts
+ * are scattered in one loop with their own offsets (the second part's after
+ * the first's in each bucket, so the pass stays stable): two independent
+ * chains of bucket increments instead of one, which halves the stalls when
+ * consecutive words fall in the same bucket.
  */
-function scatterHalves(m: number, hist: Int32Array, w1: Int32Array, w2: Int32Array, low: boolean): void {
-  const base = low ? 0 : 512, sh = low ? 16 : 24, half = m >>> 1;
+function scatterParts(m: number, hist: Int32Array, w1: Int32Array, w2: Int32Array, low: boolean, split: number, nextSplit: number): void {
+  const base = low ? 0 : 512, sh = low ? 16 : 24;
   let s = 0;
   for (let b = base; b < base + 256; b++) {
     const c0 = hist[b]!, c1 = hist[b + 256]!;
     hist[b] = s; hist[b + 256] = s + c0; s += c0 + c1;
   }
+  const pairs = split < m - split ? split : m - split;
   if (low) {
     hist.fill(0, 512, 1024);
-    for (let i = 0, j = half; i < half; i++, j++) {
+    for (let i = 0, j = split; i < pairs; i++, j++) {
       const v0 = w1[i]!, v1 = w1[j]!;
       const p0 = hist[(v0 >>> 16) & 255]++, p1 = hist[256 + ((v1 >>> 16) & 255)]++;
       w2[p0] = v0; w2[p1] = v1;
-      hist[512 + (+(p0 >= half) << 8) + (v0 >>> 24)]++;
-      hist[512 + (+(p1 >= half) << 8) + (v1 >>> 24)]++;
+      hist[512 + (+(p0 >= nextSplit) << 8) + (v0 >>> 24)]++;
+      hist[512 + (+(p1 >= nextSplit) << 8) + (v1 >>> 24)]++;
     }
-    if (m & 1) { const v = w1[m - 1]!, p = hist[256 + ((v >>> 16) & 255)]++; w2[p] = v; hist[512 + (+(p >= half) << 8) + (v >>> 24)]++; }
+    for (let i = pairs; i < split; i++) { const v = w1[i]!, p = hist[(v >>> 16) & 255]++; w2[p] = v; hist[512 + (+(p >= nextSplit) << 8) + (v >>> 24)]++; }
+    for (let j = split + pairs; j < m; j++) { const v = w1[j]!, p = hist[256 + ((v >>> 16) & 255)]++; w2[p] = v; hist[512 + (+(p >= nextSplit) << 8) + (v >>> 24)]++; }
   } else {
-    for (let i = 0, j = half; i < half; i++, j++) {
+    for (let i = 0, j = split; i < pairs; i++, j++) {
       const v0 = w1[i]!, v1 = w1[j]!;
       w2[hist[512 + (v0 >>> 24)]++] = v0;
       w2[hist[768 + (v1 >>> 24)]++] = v1;
     }
-    if (m & 1) { const v = w1[m - 1]!; w2[hist[768 + (v >>> 24)]++] = v; }
+    for (let i = pairs; i < split; i++) { const v = w1[i]!; w2[hist[512 + (v >>> 24)]++] = v; }
+    for (let j = split + pairs; j < m; j++) { const v = w1[j]!; w2[hist[768 + (v >>> 24)]++] = v; }
   }
 }
 
