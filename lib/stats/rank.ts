@@ -147,7 +147,7 @@ export class RowRanker {
   private lastM = -1;
   /** The row array of the last {@link rankOnly} call and its Int32 view (high words of the doubles). */
   private viewOf: Float64Array | null = null;
-  private view = new Int32Array(0);
+  private view: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
   /** @param capacity the longest row this ranker will see. */
   constructor(readonly capacity: number) {
