@@ -308,6 +308,10 @@ const enum M { Std, Cov, Corr, Z, Reg }
  * consecutive values, NaN resets). Writes the statistic of `mode` per cell;
  * cells whose window is not full or holds a NaN (in x or y) get NaN.
  *
+ * Every d bars (t % d = 0) the window is recomputed exactly: shift references
+ * = the most recent bar of the window where x and y are both present (0 if
+ * none), then the shifted sums and the NaN count.
+ *
  * One asset at a time over its dates (stride N in memory): the asset's whole
  * state (shift references, shifted sums, NaN count, run lengths, previous
  * values) stays in registers, with no loads and stores of a state array per
@@ -318,7 +322,6 @@ const enum M { Std, Cov, Corr, Z, Reg }
  */
 function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M, rettype: number, out: Arr): Arr {
   const single = mode === M.Std || mode === M.Z; // y is x and only SX, SXX are needed
-  const S = new Float64Array(8); // resync output of one asset
   for (let a = 0; a < N; a++) {
     // this asset's state in registers: shift references, shifted sums, NaN count, run lengths of equal values
     let kx = 0, ky = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, nan = 0, rx = 0, ry = 0;
@@ -335,8 +338,20 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
         py = vy;
       }
       if (t % d === 0) {
-        resyncMoments(x, y, t, N, d, a, S, single);
-        sx = S[0]!; sy = S[1]!; sxx = S[2]!; syy = S[3]!; sxy = S[4]!; kx = S[5]!; ky = S[6]!; nan = S[7]!;
+        // exact recomputation of the window [t-d+1, t] (inline: the same operations as resyncMoments)
+        const t0 = t - d + 1 > 0 ? t - d + 1 : 0;
+        kx = NaN; ky = NaN;
+        for (let u = t, j = i; u >= t0; u--, j -= N) { const wx = x[j]!, wy = y[j]!; if (wx === wx && wy === wy) { kx = wx; ky = wy; break; } }
+        if (kx !== kx) { kx = 0; ky = 0; }
+        sx = 0; sy = 0; sxx = 0; syy = 0; sxy = 0; nan = 0;
+        if (single) {
+          for (let j = t0 * N + a; j <= i; j += N) { const wx = x[j]!; if (wx === wx) { const dx = wx - kx; sx += dx; sxx += dx * dx; } else nan++; }
+        } else {
+          for (let j = t0 * N + a; j <= i; j += N) {
+            const wx = x[j]!, wy = y[j]!;
+            if (wx === wx && wy === wy) { const dx = wx - kx, dy = wy - ky; sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; } else nan++;
+          }
+        }
       } else if (single) {
         if (vx === vx) { const dx = vx - kx; sx += dx; sxx += dx * dx; } else nan++;
         if (t >= d) {
@@ -408,31 +423,6 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
     }
   }
   return out;
-}
-
-/**
- * Exact recomputation of asset a's window [t-d+1, t] (every d bars): shift
- * references = the most recent bar where x and y are both present (0 if
- * none), shifted sums and the NaN count, into the interleaved state S.
- */
-function resyncMoments(x: Arr, y: Arr, t: number, N: number, d: number, a: number, S: Float64Array, single: boolean): void {
-  const t0 = t - d + 1 > 0 ? t - d + 1 : 0;
-  let kx = NaN, ky = NaN;
-  for (let u = t; u >= t0; u--) { const vx = x[u * N + a]!, vy = y[u * N + a]!; if (vx === vx && vy === vy) { kx = vx; ky = vy; break; } }
-  if (kx !== kx) { kx = 0; ky = 0; }
-  let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, c = 0;
-  if (single) {
-    for (let u = t0; u <= t; u++) {
-      const vx = x[u * N + a]!;
-      if (vx === vx) { const dx = vx - kx; sx += dx; sxx += dx * dx; } else c++;
-    }
-  } else {
-    for (let u = t0; u <= t; u++) {
-      const vx = x[u * N + a]!, vy = y[u * N + a]!;
-      if (vx === vx && vy === vy) { const dx = vx - kx, dy = vy - ky; sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; } else c++;
-    }
-  }
-  S[0] = sx; S[1] = sy; S[2] = sxx; S[3] = syy; S[4] = sxy; S[5] = kx; S[6] = ky; S[7] = c;
 }
 
 /** Rolling sample standard deviation (ddof = 1), strict; exactly-equal window -> 0; d = 1 -> NaN. */
