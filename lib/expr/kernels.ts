@@ -326,7 +326,8 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
     // this asset's state in registers: shift references, shifted sums, NaN count, run lengths of equal values
     let kx = 0, ky = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, nan = 0, rx = 0, ry = 0;
     let px = NaN, py = NaN; // the previous bar's values
-    for (let t = 0, i = a; t < T; t++, i += N) {
+    let phase = 0; // t % d, counted rather than divided per cell
+    for (let t = 0, i = a; t < T; t++, i += N, phase = phase + 1 === d ? 0 : phase + 1) {
       const vx = x[i]!;
       // runs of exactly equal values
       rx = vx !== vx ? 0 : t > 0 && vx === px ? rx + 1 : 1;
@@ -337,7 +338,7 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
         ry = vy !== vy ? 0 : t > 0 && vy === py ? ry + 1 : 1;
         py = vy;
       }
-      if (t % d === 0) {
+      if (phase === 0) {
         // exact recomputation of the window [t-d+1, t] (inline: the same operations as resyncMoments)
         const t0 = t - d + 1 > 0 ? t - d + 1 : 0;
         kx = NaN; ky = NaN;
