@@ -19,7 +19,8 @@
  * leaves it (cancellation guard). Windows whose values are all exactly
  * equal are detected exactly (run length of equal consecutive values) and give
  * variance 0. Rolling min/max/argmin/argmax use monotone deques. Cross-sectional
- * ranks use the shared kernel of lib/stats/rank.ts.
+ * ranks use the shared kernel of lib/stats/rank.ts (its ranks-only path,
+ * RowRanker.rankOnly).
  *
  * @module
  */
