@@ -19,7 +19,8 @@
  * leaves it (cancellation guard). Windows whose values are all exactly
  * equal are detected exactly (run length of equal consecutive values) and give
  * variance 0. Rolling min/max/argmin/argmax use monotone deques. Cross-sectional
- * ranks use the shared kernel of lib/stats/rank.ts.
+ * ranks use the shared kernel of lib/stats/rank.ts (its ranks-only path,
+ * RowRanker.rankOnly).
  *
  * @module
  */
@@ -308,41 +309,55 @@ const enum M { Std, Cov, Corr, Z, Reg }
  * consecutive values, NaN resets). Writes the statistic of `mode` per cell;
  * cells whose window is not full or holds a NaN (in x or y) get NaN.
  *
- * One pass per date over the assets: each asset's state (shift references,
- * shifted sums, NaN count, run lengths) sits in one interleaved array (stride
- * 8) and is updated and read out in registers; the floating-point operations
- * per asset are the same, in the same order, as in a pass per quantity.
+ * Every d bars (t % d = 0) the window is recomputed exactly: shift references
+ * = the most recent bar of the window where x and y are both present (0 if
+ * none), then the shifted sums and the NaN count.
+ *
+ * One asset at a time over its dates (stride N in memory): the asset's whole
+ * state (shift references, shifted sums, NaN count, run lengths, previous
+ * values) stays in registers, with no loads and stores of a state array per
+ * cell (measured 1.1-1.5x faster on the S&P 500 panel than the earlier pass per
+ * date with the state in an interleaved array; rollingSum, with 3 state
+ * values, stays a pass per date: the same change made it slower). The
+ * floating-point operations per cell are the same, in the same order.
  */
 function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M, rettype: number, out: Arr): Arr {
-  // per asset: 0 SX, 1 SY, 2 SXX, 3 SYY, 4 SXY, 5 KX, 6 KY, 7 NaN count
-  const S = new Float64Array(8 * N);
-  const R = new Int32Array(2 * N); // run lengths of equal values of x, y
   const single = mode === M.Std || mode === M.Z; // y is x and only SX, SXX are needed
-  for (let t = 0; t < T; t++) {
-    const row = t * N;
-    const resync = t % d === 0;
-    const old = t >= d ? (t - d) * N : -1;
-    const emit = t >= d - 1;
-    for (let a = 0; a < N; a++) {
-      const o = 8 * a;
-      const vx = x[row + a]!;
+  for (let a = 0; a < N; a++) {
+    // this asset's state in registers: shift references, shifted sums, NaN count, run lengths of equal values
+    let kx = 0, ky = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, nan = 0, rx = 0, ry = 0;
+    let px = NaN, py = NaN; // the previous bar's values
+    let phase = 0; // t % d, counted rather than divided per cell
+    for (let t = 0, i = a; t < T; t++, i += N, phase = phase + 1 === d ? 0 : phase + 1) {
+      const vx = x[i]!;
       // runs of exactly equal values
-      const rx = vx !== vx ? 0 : t > 0 && vx === x[row - N + a]! ? R[2 * a]! + 1 : 1;
-      R[2 * a] = rx;
-      let ry = 0;
+      rx = vx !== vx ? 0 : t > 0 && vx === px ? rx + 1 : 1;
+      px = vx;
+      let vy = vx;
       if (!single) {
-        const vy = y[row + a]!;
-        ry = vy !== vy ? 0 : t > 0 && vy === y[row - N + a]! ? R[2 * a + 1]! + 1 : 1;
-        R[2 * a + 1] = ry;
+        vy = y[i]!;
+        ry = vy !== vy ? 0 : t > 0 && vy === py ? ry + 1 : 1;
+        py = vy;
       }
-      if (resync) {
-        resyncMoments(x, y, t, N, d, a, S, single);
+      if (phase === 0) {
+        // exact recomputation of the window [t-d+1, t] (inline: the same operations as resyncMoments)
+        const t0 = t - d + 1 > 0 ? t - d + 1 : 0;
+        kx = NaN; ky = NaN;
+        for (let u = t, j = i; u >= t0; u--, j -= N) { const wx = x[j]!, wy = y[j]!; if (wx === wx && wy === wy) { kx = wx; ky = wy; break; } }
+        if (kx !== kx) { kx = 0; ky = 0; }
+        sx = 0; sy = 0; sxx = 0; syy = 0; sxy = 0; nan = 0;
+        if (single) {
+          for (let j = t0 * N + a; j <= i; j += N) { const wx = x[j]!; if (wx === wx) { const dx = wx - kx; sx += dx; sxx += dx * dx; } else nan++; }
+        } else {
+          for (let j = t0 * N + a; j <= i; j += N) {
+            const wx = x[j]!, wy = y[j]!;
+            if (wx === wx && wy === wy) { const dx = wx - kx, dy = wy - ky; sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; } else nan++;
+          }
+        }
       } else if (single) {
-        const kx = S[o + 5]!;
-        let sx = S[o]!, sxx = S[o + 2]!, nan = S[o + 7]!;
         if (vx === vx) { const dx = vx - kx; sx += dx; sxx += dx * dx; } else nan++;
-        if (old >= 0) {
-          const ox = x[old + a]!;
+        if (t >= d) {
+          const ox = x[i - d * N]!;
           if (ox === ox) {
             const dx = ox - kx;
             sx -= dx; sxx -= dx * dx;
@@ -352,17 +367,13 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
             }
           } else nan--;
         }
-        S[o] = sx; S[o + 2] = sxx; S[o + 7] = nan;
       } else {
-        const kx = S[o + 5]!, ky = S[o + 6]!;
-        let sx = S[o]!, sy = S[o + 1]!, sxx = S[o + 2]!, syy = S[o + 3]!, sxy = S[o + 4]!, nan = S[o + 7]!;
-        const vy = y[row + a]!;
         if (vx === vx && vy === vy) {
           const dx = vx - kx, dy = vy - ky;
           sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy;
         } else nan++;
-        if (old >= 0) {
-          const ox = x[old + a]!, oy = y[old + a]!;
+        if (t >= d) {
+          const ox = x[i - d * N]!, oy = y[i - d * N]!;
           if (ox === ox && oy === oy) {
             const dx = ox - kx, dy = oy - ky;
             sx -= dx; sy -= dy; sxx -= dx * dx; syy -= dy * dy; sxy -= dx * dy;
@@ -376,73 +387,44 @@ function rollingMoments(x: Arr, y: Arr, T: number, N: number, d: number, mode: M
             }
           } else nan--;
         }
-        S[o] = sx; S[o + 1] = sy; S[o + 2] = sxx; S[o + 3] = syy; S[o + 4] = sxy; S[o + 7] = nan;
       }
-      if (!emit) { out[row + a] = NaN; continue; }
-      if (S[o + 7] !== 0) { out[row + a] = NaN; continue; }
-      const sx = S[o]!, sy = S[o + 1]!;
+      if (t < d - 1 || nan !== 0) { out[i] = NaN; continue; }
       const cx = rx >= d, cy = ry >= d;
       let v: number;
       switch (mode) {
         case M.Std: {
-          const q = (S[o + 2]! - (sx * sx) / d) / (d - 1);
+          const q = (sxx - (sx * sx) / d) / (d - 1);
           v = cx || !(q > 0) ? 0 : Math.sqrt(q);
           break;
         }
         case M.Cov:
-          v = cx || cy ? 0 : (S[o + 4]! - (sx * sy) / d) / (d - 1);
+          v = cx || cy ? 0 : (sxy - (sx * sy) / d) / (d - 1);
           break;
         case M.Corr: {
-          const qx = S[o + 2]! - (sx * sx) / d, qy = S[o + 3]! - (sy * sy) / d;
+          const qx = sxx - (sx * sx) / d, qy = syy - (sy * sy) / d;
           if (cx || cy || !(qx > 0 && qy > 0)) { v = NaN; break; }
-          v = (S[o + 4]! - (sx * sy) / d) / Math.sqrt(qx * qy);
+          v = (sxy - (sx * sy) / d) / Math.sqrt(qx * qy);
           v = v > 1 ? 1 : v < -1 ? -1 : v;
           break;
         }
         case M.Z: {
-          const q = (S[o + 2]! - (sx * sx) / d) / (d - 1);
-          v = cx || !(q > 0) ? 0 : (vx - (sx / d + S[o + 5]!)) / Math.sqrt(q);
+          const q = (sxx - (sx * sx) / d) / (d - 1);
+          v = cx || !(q > 0) ? 0 : (vx - (sx / d + kx)) / Math.sqrt(q);
           break;
         }
         default: { // regression of y on x
-          const qx = S[o + 2]! - (sx * sx) / d;
+          const qx = sxx - (sx * sx) / d;
           if (cx || !(qx > 0)) { v = NaN; break; }
-          const beta = (S[o + 4]! - (sx * sy) / d) / qx;
-          const alpha = sy / d + S[o + 6]! - beta * (sx / d + S[o + 5]!);
+          const beta = (sxy - (sx * sy) / d) / qx;
+          const alpha = sy / d + ky - beta * (sx / d + kx);
           const fit = alpha + beta * vx;
-          v = rettype === 2 ? beta : rettype === 1 ? alpha : rettype === 3 ? fit : y[row + a]! - fit;
+          v = rettype === 2 ? beta : rettype === 1 ? alpha : rettype === 3 ? fit : vy - fit;
         }
       }
-      out[row + a] = v - v === 0 ? v : NaN;
+      out[i] = v - v === 0 ? v : NaN;
     }
   }
   return out;
-}
-
-/**
- * Exact recomputation of asset a's window [t-d+1, t] (every d bars): shift
- * references = the most recent bar where x and y are both present (0 if
- * none), shifted sums and the NaN count, into the interleaved state S.
- */
-function resyncMoments(x: Arr, y: Arr, t: number, N: number, d: number, a: number, S: Float64Array, single: boolean): void {
-  const t0 = t - d + 1 > 0 ? t - d + 1 : 0;
-  let kx = NaN, ky = NaN;
-  for (let u = t; u >= t0; u--) { const vx = x[u * N + a]!, vy = y[u * N + a]!; if (vx === vx && vy === vy) { kx = vx; ky = vy; break; } }
-  if (kx !== kx) { kx = 0; ky = 0; }
-  let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, c = 0;
-  if (single) {
-    for (let u = t0; u <= t; u++) {
-      const vx = x[u * N + a]!;
-      if (vx === vx) { const dx = vx - kx; sx += dx; sxx += dx * dx; } else c++;
-    }
-  } else {
-    for (let u = t0; u <= t; u++) {
-      const vx = x[u * N + a]!, vy = y[u * N + a]!;
-      if (vx === vx && vy === vy) { const dx = vx - kx, dy = vy - ky; sx += dx; sy += dy; sxx += dx * dx; syy += dy * dy; sxy += dx * dy; } else c++;
-    }
-  }
-  const o = 8 * a;
-  S[o] = sx; S[o + 1] = sy; S[o + 2] = sxx; S[o + 3] = syy; S[o + 4] = sxy; S[o + 5] = kx; S[o + 6] = ky; S[o + 7] = c;
 }
 
 /** Rolling sample standard deviation (ddof = 1), strict; exactly-equal window -> 0; d = 1 -> NaN. */
@@ -662,7 +644,7 @@ function csRankLike(x: Arr, T: number, N: number, out: Arr, form: number, q: num
       if (dr.rankRow(x, t * N, N, out, t * N)) continue;
       dr = null; // too many distinct values: the sort from here on
     }
-    ranker.rankRow(x, t * N, N, out, t * N, form, q);
+    ranker.rankOnly(x, t * N, N, out, t * N, form, q);
   }
   return out;
 }
