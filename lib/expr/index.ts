@@ -12,6 +12,8 @@
  *
  * An expression is data: it is parsed into a typed AST and run by kernels on
  * typed arrays; nothing in it reaches `eval`, `Function` or the file system.
+ * {@link evaluateParallel} runs a list of expressions on worker threads over
+ * the panel in shared memory (lib/expr/parallel.ts, loaded on first use).
  *
  * @module
  */

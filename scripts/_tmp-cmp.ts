@@ -1,0 +1,10 @@
+import { ALPHA101, evaluate, createExprThreadPool } from '../lib/expr/index.js';
+import { loadBundledPanel } from '../lib/data/index.js';
+const p = await loadBundledPanel('sp500_daily');
+const exprs = Object.values(ALPHA101).slice(0, 20);
+const pool = await createExprThreadPool(1);
+await pool.ready();
+const cpu = async (f: () => unknown) => { const c = process.cpuUsage(); const s = performance.now(); await f(); const u = process.cpuUsage(c); return `${((u.user + u.system) / 1000).toFixed(0)} cpu/${(performance.now() - s).toFixed(0)} wall`; };
+await pool.evaluateMany(exprs, p); for (const e of exprs) evaluate(e, p);
+for (let k = 0; k < 3; k++) console.log('serial', await cpu(() => { for (const e of exprs) evaluate(e, p); }), 'pool1', await cpu(() => pool.evaluateMany(exprs, p)));
+await pool.close();
