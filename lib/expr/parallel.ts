@@ -160,7 +160,7 @@ export class ExprThreadPool {
    */
   constructor(readonly size: number = defaultThreadCount()) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`ExprThreadPool: workers must be a positive integer, got ${size}`);
-    // lib/ avoids import.meta (tslab loads it as CommonJS): the thread files are found from the project root
+    // lib/ never reads its own module URL (tslab loads it as CommonJS): the thread files are found from the project root
     const lib = join(projectRoot(), 'lib');
     const entry = pathToFileURL(join(lib, 'expr', 'parallel-worker.ts')).href;
     const ready: Promise<void>[] = [];
