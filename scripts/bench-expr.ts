@@ -38,7 +38,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pl from 'nodejs-polars';
 import { ALPHA101, createExprThreadPool, evaluate, evaluateMany, normalize, parse } from '../lib/expr/index.js';
-import type { Expr, ExprThreadPool } from '../lib/expr/index.js';
+import type { Expr, ExprThreadPool, ParallelStats } from '../lib/expr/index.js';
 import { Rng } from '../lib/stats/rng.js';
 import { longFrame, polarsPlan, PolarsUnsupported, toDateMajor } from './expr-polars.js';
 import type { Panel } from '../lib/data/panel.js';
@@ -46,6 +46,7 @@ import { sliceDates } from '../lib/data/panel.js';
 import { loadBundledPanel, loadFilePanel } from '../lib/data/index.js';
 import { sharedDataDir } from '../lib/db/index.js';
 
+const ALPHA101_NAMES = Object.keys(ALPHA101);
 const INDICATOR_EXPRS = ['rsi(close, 14)', 'macd_hist(close)', 'atr(high, low, close, 14)', 'bb_percent_b(close, 20, 2)'];
 
 function mb(bytes: number): string {
@@ -71,20 +72,26 @@ async function benchThreads(panel: Panel, asts: readonly Expr[], counts: readonl
     const s0 = performance.now();
     const pool = await createExprThreadPool(threads);
     let run: ThreadRun;
+    let balance = '';
     try {
       await pool.ready();
       const startMs = performance.now() - s0;
       await pool.evaluateMany(asts, panel); // warm-up (JIT in each thread), not timed; shares the panel with the threads
       if (global.gc) global.gc();
+      const stats = {} as ParallelStats;
       const s = performance.now(), c = process.cpuUsage();
-      const outs = await pool.evaluateMany(asts, panel);
+      const outs = await pool.evaluateMany(asts, panel, { stats });
       const ms = performance.now() - s, cu = process.cpuUsage(c);
       run = { threads, startMs, ms, cpu: (cu.user + cu.system) / 1000, digest: digestOf(outs) };
+      // load balance: the wall time can be no less than the longest alpha nor than the thread time shared evenly
+      const sum = stats.threadMs.reduce((a, b) => a + b, 0), longest = Math.max(...stats.threadMs);
+      balance = `in-thread times: sum ${sum.toFixed(0)} ms, longest alpha ${longest.toFixed(0)} ms (${asts.length > 0 ? (ALPHA101_NAMES[stats.threadMs.indexOf(longest)] ?? '?') : '-'}), lower bound on the wall max(longest, sum / ${threads}) = ${Math.max(longest, sum / threads).toFixed(0)} ms; dispatched first: ${stats.order.slice(0, 3).map((i) => ALPHA101_NAMES[i]).join(', ')}`;
     } finally {
       await pool.close();
     }
     runs.push(run);
     console.log(`  worker threads: ${threads} -> ${run.ms.toFixed(1)} ms wall, ${run.cpu.toFixed(1)} ms CPU (all threads) for the ${asts.length} alphas; pool start-up ${run.startMs.toFixed(0)} ms (not included); digest ${run.digest}${run.digest === serialDigest ? ' (= serial)' : ' (DIFFERS from serial!)'}; ${load()}`);
+    console.log(`    ${balance}`);
   }
   return runs;
 }
