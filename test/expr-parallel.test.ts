@@ -94,3 +94,19 @@ test('estimateCost: ranks and rolling correlations weigh more than element-wise 
   assert.equal(estimateCost(parse('add(rank(close), rank(close))')), 9);
   assert.ok(estimateCost(parse('ts_corr(rank(open), rank(volume), 10)')) > estimateCost(parse('close / open - 1 + high * low')));
 });
+
+test('a thread that dies fails the pool with an error naming the expression it was running', async () => {
+  const pool = await createExprThreadPool(1);
+  try {
+    await pool.ready();
+    const panel = ohlcvPanel(300, 40, 9);
+    const running = pool.evaluateMany(['ts_corr(rank(ts_rank(close, 20)), rank(volume), 30)'], panel);
+    // the task was dispatched synchronously by the call; kill its thread (reaching into the pool: there is no public way to crash one)
+    const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+    await slots[0]!.worker.terminate();
+    await assert.rejects(running, /^Error: expression thread 0 exited \(code 1\) while evaluating expression 0 \(ts_corr\(rank\(ts_rank\(close, 20\)\), rank\(volume\), 30\)\)/);
+    await assert.rejects(pool.evaluateMany(['close'], panel), /expression thread 0 exited/, 'the pool stays failed');
+  } finally {
+    await pool.close();
+  }
+});
