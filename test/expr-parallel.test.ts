@@ -3,7 +3,8 @@
  * `evaluate` bit for bit with 1, 2 and 3 threads (the Alpha101 set,
  * indicators, group operators, repeated and constant expressions, a panel
  * reused across calls), dispatch is longest first, and a failing expression
- * rejects with an error naming it while the pool stays usable.
+ * rejects with an error naming it while the pool stays usable; a thread that
+ * dies fails the pool naming the expression it ran.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
