@@ -14,23 +14,31 @@
  * nodejs-polars expressions (scripts/expr-polars.ts; the alphas polars can
  * express), on the same panel in the same run; per alpha it prints the three
  * times, the ratios and how many cells agree with the engine (|a - b| <=
- * 1e-6 max(1, |a|, |b|) or both NaN), then the totals. It also measures the
- * evaluation of random depth-4 formulas (seeded) in formulas/s in one process
- * and in two child processes each on half of them (wall time of both: no
- * pool), and prints a digest of the engine's output bits (equal digests =
- * bit-identical outputs across engine versions).
+ * 1e-6 max(1, |a|, |b|) or both NaN), then the totals, with the engine
+ * serial (one thread: the per-alpha table) and on worker threads. It also
+ * measures the evaluation of random depth-4 formulas (seeded) in formulas/s
+ * in one thread (plain `evaluate`) and through the thread pool with 1 and W
+ * threads.
  *
- * Run: npm run bench:expr [-- --vs-pandas] [--formulas 1000] [--skip-big] [--dates N (first N dates of the S&P 500 panel: a quick check)]
+ * Every run also evaluates the alpha set on a pool of worker threads
+ * (lib/expr `ExprThreadPool`, 1 and W threads, W = --workers, default 2):
+ * start-up of the pool (threads loading the engine) printed apart, then one
+ * warm-up pass and one timed pass (wall, and process CPU = all threads). It
+ * prints a digest of the engine's output bits for the serial run and for each
+ * thread count (equal digests = bit-identical outputs, across thread counts
+ * and engine versions).
+ *
+ * Run: npm run bench:expr [-- --vs-pandas] [--workers W] [--formulas 1000] [--skip-big] [--dates N (first N dates of the S&P 500 panel: a quick check)]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pl from 'nodejs-polars';
-import { ALPHA101, evaluate, evaluateMany, normalize, parse } from '../lib/expr/index.js';
-import type { Expr } from '../lib/expr/index.js';
+import { ALPHA101, createExprThreadPool, evaluate, evaluateMany, normalize, parse } from '../lib/expr/index.js';
+import type { Expr, ExprThreadPool, ParallelStats } from '../lib/expr/index.js';
 import { Rng } from '../lib/stats/rng.js';
 import { longFrame, polarsPlan, PolarsUnsupported, toDateMajor } from './expr-polars.js';
 import type { Panel } from '../lib/data/panel.js';
@@ -38,14 +46,58 @@ import { sliceDates } from '../lib/data/panel.js';
 import { loadBundledPanel, loadFilePanel } from '../lib/data/index.js';
 import { sharedDataDir } from '../lib/db/index.js';
 
+const ALPHA101_NAMES = Object.keys(ALPHA101);
 const INDICATOR_EXPRS = ['rsi(close, 14)', 'macd_hist(close)', 'atr(high, low, close, 14)', 'bb_percent_b(close, 20, 2)'];
 
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
-/** Engine timings of the alpha set on one panel (printed), plus the digest of all outputs. */
-function bench(label: string, panel: Panel): { rows: EngineRow[]; digest: string } {
+/** Digest (sha256, first 16 hex) of the bits of outputs in order. */
+function digestOf(outs: readonly Float64Array[]): string {
+  const hash = createHash('sha256');
+  for (const out of outs) hash.update(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** One timed pass of the alpha set on a thread pool. */
+interface ThreadRun { threads: number; startMs: number; ms: number; cpu: number; digest: string }
+
+const load = (): string => `load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores`;
+
+/** The alpha set on pools of 1 and `workers` threads: start-up, a warm-up pass, a timed pass (printed). */
+async function benchThreads(panel: Panel, asts: readonly Expr[], counts: readonly number[], serialDigest: string): Promise<ThreadRun[]> {
+  const runs: ThreadRun[] = [];
+  for (const threads of counts) {
+    const s0 = performance.now();
+    const pool = await createExprThreadPool(threads);
+    let run: ThreadRun;
+    let balance = '';
+    try {
+      await pool.ready();
+      const startMs = performance.now() - s0;
+      await pool.evaluateMany(asts, panel); // warm-up (JIT in each thread), not timed; shares the panel with the threads
+      if (global.gc) global.gc();
+      const stats = {} as ParallelStats;
+      const s = performance.now(), c = process.cpuUsage();
+      const outs = await pool.evaluateMany(asts, panel, { stats });
+      const ms = performance.now() - s, cu = process.cpuUsage(c);
+      run = { threads, startMs, ms, cpu: (cu.user + cu.system) / 1000, digest: digestOf(outs) };
+      // load balance: the wall time can be no less than the longest alpha nor than the thread time shared evenly
+      const sum = stats.threadMs.reduce((a, b) => a + b, 0), longest = Math.max(...stats.threadMs);
+      balance = `in-thread times: sum ${sum.toFixed(0)} ms, longest alpha ${longest.toFixed(0)} ms (${asts.length > 0 ? (ALPHA101_NAMES[stats.threadMs.indexOf(longest)] ?? '?') : '-'}), lower bound on the wall max(longest, sum / ${threads}) = ${Math.max(longest, sum / threads).toFixed(0)} ms; dispatched first: ${stats.order.slice(0, 3).map((i) => ALPHA101_NAMES[i]).join(', ')}`;
+    } finally {
+      await pool.close();
+    }
+    runs.push(run);
+    console.log(`  worker threads: ${threads} -> ${run.ms.toFixed(1)} ms wall, ${run.cpu.toFixed(1)} ms CPU (all threads) for the ${asts.length} alphas; pool start-up ${run.startMs.toFixed(0)} ms (not included); digest ${run.digest}${run.digest === serialDigest ? ' (= serial)' : ' (DIFFERS from serial!)'}; ${load()}`);
+    console.log(`    ${balance}`);
+  }
+  return runs;
+}
+
+/** Engine timings of the alpha set on one panel (printed), serial and on worker threads, plus the digest of all outputs. */
+async function bench(label: string, panel: Panel, threadCounts: readonly number[]): Promise<{ rows: EngineRow[]; digest: string; threads: ThreadRun[] }> {
   const T = panel.times.length, N = panel.assets.length, cells = T * N;
   const fieldBytes = cells * 8;
   console.log(`\n== ${label}: ${N} assets x ${T} bars = ${cells.toLocaleString('en-US')} cells (one field = ${mb(fieldBytes)})`);
@@ -107,7 +159,8 @@ function bench(label: string, panel: Panel): { rows: EngineRow[]; digest: string
   }
   const digest = hash.digest('hex').slice(0, 16);
   console.log(`  engine output digest (sha256 of all alpha outputs' bits): ${digest}`);
-  return { rows, digest };
+  const threads = await benchThreads(panel, asts, threadCounts, digest);
+  return { rows, digest, threads };
 }
 
 /** Engine time of one alpha. */
@@ -198,7 +251,7 @@ function runPolars(panel: Panel, asts: Record<string, Expr>, engineOut: Record<s
 }
 
 /** Engine vs pandas vs polars on one panel: per-alpha table and totals. */
-function compare(label: string, panel: Panel, engine: EngineRow[]): void {
+function compare(label: string, panel: Panel, engine: EngineRow[], threads: readonly ThreadRun[]): void {
   const asts: Record<string, Expr> = {};
   const engineOut: Record<string, Float64Array> = {};
   for (const r of engine) { asts[r.name] = normalize(parse(ALPHA101[r.name]!)); engineOut[r.name] = evaluate(asts[r.name]!, panel); }
@@ -221,6 +274,9 @@ function compare(label: string, panel: Panel, engine: EngineRow[]): void {
   }
   console.log(`  total engine: ${tot.e.toFixed(1)} ms wall, ${tot.eCpu.toFixed(1)} ms CPU for ${engine.length} alphas`);
   if (pandas) console.log(`  total vs pandas (${tot.nP} alphas): engine ${tot.eForP.toFixed(1)} ms wall / ${tot.eCpuForP.toFixed(1)} ms CPU, pandas ${tot.p.toFixed(1)} ms wall / ${tot.pCpu.toFixed(1)} ms CPU: ratio ${(tot.p / tot.eForP).toFixed(2)}x wall, ${(tot.pCpu / tot.eCpuForP).toFixed(2)}x CPU`);
+  if (pandas && tot.nP === engine.length) {
+    for (const r of threads) console.log(`  total vs pandas, engine on ${r.threads} worker thread${r.threads > 1 ? 's' : ''} (all ${engine.length} alphas, one batch): engine ${r.ms.toFixed(1)} ms wall / ${r.cpu.toFixed(1)} ms CPU: ratio ${(tot.p / r.ms).toFixed(2)}x wall, ${(tot.pCpu / r.cpu).toFixed(2)}x CPU`);
+  } else if (pandas) console.log(`  (threads vs pandas not compared: pandas ran ${tot.nP} of ${engine.length} alphas)`);
   console.log(`  total vs polars (${tot.nQ} alphas it can express): engine ${tot.eForQ.toFixed(1)} ms wall / ${tot.eCpuForQ.toFixed(1)} ms CPU, polars ${tot.q.toFixed(1)} ms wall / ${tot.qCpu.toFixed(1)} ms CPU (all its threads): ratio ${(tot.q / tot.eForQ).toFixed(2)}x wall, ${(tot.qCpu / tot.eCpuForQ).toFixed(2)}x CPU`);
   console.log(`  (load average now: ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores, shared with other agents: wall ratios are noisy, CPU ratios less so)`);
 }
@@ -264,48 +320,55 @@ function evalFormulas(panel: Panel, formulas: readonly string[]): { ms: number; 
 
 const FORMULA_SEED = 17;
 
-async function formulaThroughput(panel: Panel, count: number): Promise<void> {
+/** Formulas through a pool, in chunks (a result per formula is one panel-sized buffer: not all held at once); wall and process CPU ms (all threads). */
+async function poolFormulas(pool: ExprThreadPool, panel: Panel, formulas: readonly string[], chunk: number): Promise<{ ms: number; cpu: number }> {
+  const s = performance.now(), c = process.cpuUsage();
+  for (let k = 0; k < formulas.length; k += chunk) await pool.evaluateMany(formulas.slice(k, k + chunk), panel);
+  const cu = process.cpuUsage(c);
+  return { ms: performance.now() - s, cpu: (cu.user + cu.system) / 1000 };
+}
+
+async function formulaThroughput(panel: Panel, count: number, threadCounts: readonly number[]): Promise<void> {
   const formulas = randomFormulas(count, 4, FORMULA_SEED);
   console.log(`\n== ${count} random depth-4 formulas (seed ${FORMULA_SEED}, e.g. ${formulas[0]}) on ${panel.assets.length} x ${panel.times.length}, no cache`);
   evalFormulas(panel, formulas.slice(0, 20)); // warm-up
   const one = evalFormulas(panel, formulas);
-  console.log(`  1 process: ${one.ms.toFixed(0)} ms wall, ${one.cpu.toFixed(0)} ms CPU: ${(count / (one.ms / 1000)).toFixed(1)} formulas/s wall, ${(count / (one.cpu / 1000)).toFixed(1)} formulas/s per CPU-second`);
-  // two child processes, each on half, started together; wall = until both finished evaluating
-  const half = Math.ceil(count / 2);
-  const t0 = performance.now();
-  const runs = await Promise.all([[0, half], [half, count]].map(([lo, hi]) => new Promise<{ ms: number; cpu: number; startMs: number }>((resolve, reject) => {
-    const ch = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--formula-child', String(count), String(lo), String(hi)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    ch.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    ch.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`formula child exited ${code}`))));
-  })));
-  const wallAll = performance.now() - t0;
-  const evalWall = Math.max(...runs.map((r) => r.ms)), cpu = runs.reduce((s, r) => s + r.cpu, 0);
-  console.log(`  2 processes: evaluation ${evalWall.toFixed(0)} ms wall (the slower child), ${cpu.toFixed(0)} ms CPU both: ${(count / (evalWall / 1000)).toFixed(1)} formulas/s; ${(wallAll / 1000).toFixed(1)} s wall including process start and panel loading (${(count / (wallAll / 1000)).toFixed(1)} formulas/s)`);
-  console.log(`  (load average now: ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores, shared with other agents)`);
+  console.log(`  1 thread, plain evaluate: ${one.ms.toFixed(0)} ms wall, ${one.cpu.toFixed(0)} ms CPU: ${(count / (one.ms / 1000)).toFixed(1)} formulas/s wall, ${(count / (one.cpu / 1000)).toFixed(1)} formulas/s per CPU-second`);
+  for (const threads of threadCounts) {
+    const s0 = performance.now();
+    const pool = await createExprThreadPool(threads);
+    try {
+      await pool.ready();
+      const startMs = performance.now() - s0;
+      const chunk = 16 * threads;
+      await poolFormulas(pool, panel, formulas.slice(0, 2 * chunk), chunk); // warm-up
+      const r = await poolFormulas(pool, panel, formulas, chunk);
+      console.log(`  thread pool, ${threads} worker thread${threads > 1 ? 's' : ''} (batches of ${chunk}): ${r.ms.toFixed(0)} ms wall, ${r.cpu.toFixed(0)} ms CPU (all threads): ${(count / (r.ms / 1000)).toFixed(1)} formulas/s wall, ${(count / (r.cpu / 1000)).toFixed(1)} per CPU-second; pool start-up ${startMs.toFixed(0)} ms (not included); ${load()}`);
+    } finally {
+      await pool.close();
+    }
+  }
+  console.log(`  (${load()}, shared with other agents)`);
 }
 
 // ---------------------------------------------------------------- main
 
 const argv = process.argv.slice(2);
-if (argv[0] === '--formula-child') {
-  const [count, lo, hi] = argv.slice(1).map(Number) as [number, number, number];
-  const panel = await loadBundledPanel('sp500_daily');
-  const formulas = randomFormulas(count, 4, FORMULA_SEED);
-  evalFormulas(panel, formulas.slice(lo, Math.min(hi, lo + 10))); // warm-up
-  const r = evalFormulas(panel, formulas.slice(lo, hi));
-  process.stdout.write(`${JSON.stringify(r)}\n`);
-} else {
+{
   const vsPandas = argv.includes('--vs-pandas');
   const fi = argv.indexOf('--formulas');
   const nFormulas = fi >= 0 ? Number(argv[fi + 1]) : 1000;
+  const wi = argv.indexOf('--workers');
+  const workers = wi >= 0 ? Number(argv[wi + 1]) : 2;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers: a positive integer, got ${argv[wi + 1]}`);
+  const threadCounts = workers === 1 ? [1] : [1, workers];
   const di = argv.indexOf('--dates'); // quick check of the bench itself on the first N dates
   const sp0 = await loadBundledPanel('sp500_daily');
   const sp = di >= 0 ? sliceDates(sp0, 0, Number(argv[di + 1])) : sp0;
-  const spRun = bench('S&P 500 daily 2013-2018 (bundled sample)', sp);
+  const spRun = await bench('S&P 500 daily 2013-2018 (bundled sample)', sp, threadCounts);
   if (vsPandas) {
-    compare('S&P 500 daily 2013-2018 (bundled sample)', sp, spRun.rows);
-    await formulaThroughput(sp, nFormulas);
+    compare('S&P 500 daily 2013-2018 (bundled sample)', sp, spRun.rows, spRun.threads);
+    await formulaThroughput(sp, nFormulas, threadCounts);
   }
   const big = join(sharedDataDir(), 'us_stocks_etfs_top1050_daily_2008_2017.csv.gz');
   if (argv.includes('--skip-big')) console.log('\nskipped the 1,050 x 2,485 panel (--skip-big)');
@@ -313,8 +376,8 @@ if (argv[0] === '--formula-child') {
     const s = performance.now();
     const panel = await loadFilePanel(big, { frequency: '1d', market: 'equity' });
     console.log(`\n(loaded ${big} in ${((performance.now() - s) / 1000).toFixed(1)} s)`);
-    const r = bench('US top-1050 stocks/ETFs daily 2008-2017', panel);
-    if (vsPandas) compare('US top-1050 stocks/ETFs daily 2008-2017', panel, r.rows);
+    const r = await bench('US top-1050 stocks/ETFs daily 2008-2017', panel, threadCounts);
+    if (vsPandas) compare('US top-1050 stocks/ETFs daily 2008-2017', panel, r.rows, r.threads);
   } else {
     console.log(`\nskipped the 1,050 x 2,485 panel: ${big} not found (it lives in the shared data folder, ../shared/data next to the project or $ALPHALAB_SHARED_DATA)`);
   }

@@ -12,6 +12,8 @@
  *
  * An expression is data: it is parsed into a typed AST and run by kernels on
  * typed arrays; nothing in it reaches `eval`, `Function` or the file system.
+ * {@link evaluateParallel} runs a list of expressions on worker threads over
+ * the panel in shared memory (lib/expr/parallel.ts, loaded on first use).
  *
  * @module
  */
@@ -20,6 +22,8 @@ import type { Expr } from './ast.js';
 import { getOperator, OPERATORS, signature } from './ops.js';
 import type { OpKind } from './ops.js';
 import { ADV_RE, canonical, parse } from './parser.js';
+import type { ExprThreadPool, ParallelOptions } from './parallel.js';
+import type { Panel } from '../data/panel.js';
 
 export { ExprError } from './ast.js';
 export type { Expr, NumberExpr, FieldExpr, CallExpr } from './ast.js';
@@ -36,7 +40,35 @@ export {
 } from './mutate.js';
 export type { Mutation, Subtree, Wrapper, HoleValue } from './mutate.js';
 export { ALPHA101 } from './alpha101.js';
+export type { ExprThreadPool, ParallelOptions, ParallelStats } from './parallel.js';
 export type { OpSpec, OpKind, ArgSpec, ArgKind } from './ops.js';
+
+/**
+ * Evaluates several expressions on one panel in parallel on worker threads,
+ * the panel shared (one SharedArrayBuffer, no copy per thread), results
+ * bit-identical to {@link evaluate}; longest expressions first. Loads
+ * lib/expr/parallel.ts on first use (importing the engine starts no thread).
+ * `opts.pool` reuses a started pool ({@link createExprThreadPool}); else
+ * `opts.workers` threads (default: the machine's cores) are started for the
+ * call and closed after it.
+ * @returns one Float64Array per expression, in input order (dates x assets, date-major, views on SharedArrayBuffers).
+ * @throws ExprError naming the failing expression (index and text); Error when a thread dies.
+ */
+export async function evaluateParallel(es: readonly (string | Expr)[], panel: Panel, opts: ParallelOptions = {}): Promise<Float64Array[]> {
+  const m = await import('./parallel.js');
+  return m.evaluateParallel(es, panel, opts);
+}
+
+/**
+ * Starts a pool of `workers` expression threads (default: the machine's
+ * cores) for repeated {@link evaluateParallel} calls (`{ pool }`) or its own
+ * `evaluateMany`; await `pool.ready()` to wait for start-up, `pool.close()` at the end.
+ * @throws RangeError for a `workers` that is not a positive integer.
+ */
+export async function createExprThreadPool(workers?: number): Promise<ExprThreadPool> {
+  const m = await import('./parallel.js');
+  return new m.ExprThreadPool(workers);
+}
 
 /** The fields assumed by {@link validate} when no field list is given (OHLCV; derived names are always accepted). */
 export const DEFAULT_FIELDS: readonly string[] = ['open', 'high', 'low', 'close', 'volume'];

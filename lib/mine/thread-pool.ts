@@ -12,7 +12,7 @@
  *   pool: its candidate and every waiting one reject with an error naming the
  *   thread; nothing is recorded for them, and the run's journal lets the same
  *   command resume.
- * - Threads start through thread-boot.mjs, which registers tsx's loader in
+ * - Threads start through lib/core/thread-boot.mjs, which registers tsx's loader in
  *   the thread before it imports thread-worker.ts (a Worker does not inherit
  *   its parent's `--import tsx` hooks). Both files are found under the
  *   project root (lib/db `projectRoot`: the working directory upwards, or
@@ -69,7 +69,7 @@ export class CandidateThreadPool {
     const here = join(projectRoot(), 'lib', 'mine');
     const entry = pathToFileURL(join(here, 'thread-worker.ts')).href;
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(join(here, 'thread-boot.mjs'), { workerData: { entry, cacheBytes } });
+      const worker = new Worker(join(here, '..', 'core', 'thread-boot.mjs'), { workerData: { entry, cacheBytes } });
       const slot = { worker, task: null as Task | null, index: i };
       worker.on('message', (m: ThreadReply) => this.onReply(slot, m));
       worker.on('error', (err) => this.fail(new Error(`mining worker thread ${i} failed: ${err.message}`)));
