@@ -50,7 +50,7 @@ test('screen early rejection: skipped only when the full screen fails; every fig
       ran++;
       const { failures: fa, ...ra } = noRedundancy(a), { failures: fb, ...rb } = noRedundancy(b);
       assert.deepEqual(reportDiffs(ra, rb), [], e);
-      assert.deepEqual(reportDiffs(fa.filter((f) => f.kind !== 'redundant'), fb.filter((f) => f.kind !== 'redundant')), [], e);
+      assert.deepEqual(reportDiffs(fa.filter((f) => f.kind !== 'duplicate'), fb.filter((f) => f.kind !== 'duplicate')), [], e);
     }
     // the miner's gate: skipped exactly when the full metrics miss the hopeful gates
     const g = await screenExpression(e, panel, { earlyReject: hopefulGate(DEFAULT_MINE_GATES) }, { store: gated });
