@@ -46,15 +46,21 @@ export function forceExitDir(journalPath: string): string {
   return journalPath === ':memory:' ? 'alphalab-trade.requests' : `${journalPath}.requests`;
 }
 
+/** Requests written by this process so far: orders two requests written in the same millisecond (file names sort oldest first). */
+let writtenInProcess = 0;
+
 /**
- * Writes a force-exit request (to a temp name, then renamed).
+ * Writes a force-exit request (to a temp name, then renamed). Its id is
+ * `<epoch ms>-<pid>-<6-digit sequence of this process>-<random>`, so requests
+ * one process writes are handled in the order it wrote them, even within one
+ * millisecond.
  * @throws Error when `symbol` is empty or not a plain symbol ([A-Za-z0-9_.:/-], at most 40 characters)
  */
 export function writeForceExit(journalPath: string, symbol: string, source: string, now: number = Date.now()): ForceExitRequest {
   if (typeof symbol !== 'string' || !/^[A-Za-z0-9_.:/-]{1,40}$/.test(symbol)) throw new Error(`forceexit: "symbol" must be a traded symbol or "all", got ${JSON.stringify(symbol)}`);
   const dir = forceExitDir(journalPath);
   mkdirSync(dir, { recursive: true });
-  const req: ForceExitRequest = { id: `${now}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, symbol, source, at: new Date(now).toISOString() };
+  const req: ForceExitRequest = { id: `${now}-${process.pid}-${String(writtenInProcess++).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}`, symbol, source, at: new Date(now).toISOString() };
   const file = join(dir, `${req.id}.json`);
   writeFileSync(`${file}.tmp`, `${JSON.stringify(req)}\n`);
   renameSync(`${file}.tmp`, file);
