@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../lib/db/index.js';
-import { claimRequest, createJobLogger, enqueueRequest, finishRequest, JobStore, listRequests, Orchestrator, recoverRequests, requestCounts, validateRequest, type ChildSpec } from '../lib/jobs/index.js';
+import { claimRequest, createJobLogger, enqueueRequest, finishRequest, JobStore, listRequests, Orchestrator, queuedRequests, recoverRequests, requestCounts, validateRequest, type ChildSpec } from '../lib/jobs/index.js';
 import { markerSpec } from './helpers/requests-spec.js';
 import { lastJson, runAlphalab } from './helpers/cli.js';
 
@@ -153,4 +153,10 @@ test('alphalab orchestrator --mode requests --once: a mining batch and a submiss
   assert.equal(logged, sr.submitted.length, 'the local submission log holds exactly what the job reported');
   assert.equal(sr.todayCount, sr.submitted.length);
   assert.deepEqual(out.jobs.filter((j: any) => j.runs > 0).map((j: any) => j.job).sort(), ['miner', 'submitter']);
+});
+
+test('requests queued in the same millisecond run in the order they were queued (ids sort oldest first)', () => {
+  const dir = sub('same-ms');
+  const queued = Array.from({ length: 40 }, (_, i) => enqueueRequest(dir, i % 2 ? 'submit' : 'mine', i % 2 ? {} : { iterations: 1 }, `t${i}`, 7000).id);
+  assert.deepEqual(queuedRequests(dir), queued);
 });

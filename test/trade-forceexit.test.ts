@@ -149,3 +149,9 @@ test("'all' closes every open position; an unknown symbol is refused; a HALTED e
   assert.equal((await forceExitOrders(h)).length, 0);
   h.close();
 });
+
+test('force-exit requests written in the same millisecond are pending in the order written', () => {
+  const path = join(dir, 'same-ms.duckdb');
+  const written = Array.from({ length: 40 }, (_, i) => writeForceExit(path, i % 2 ? 'all' : `S${i}`, 'test', 7000).id);
+  assert.deepEqual(pendingForceExits(path).map((r) => r.id), written);
+});

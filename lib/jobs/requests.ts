@@ -107,15 +107,20 @@ const runningDir = (dir: string) => join(dir, 'running');
 const doneDir = (dir: string) => join(dir, 'done');
 const ids = (d: string) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.json')).sort().map((f) => f.slice(0, -5)) : []);
 
+/** Requests queued by this process so far: orders two requests queued in the same millisecond (ids sort oldest first). */
+let queuedInProcess = 0;
+
 /**
- * Queues a request (validated first).
+ * Queues a request (validated first). Its id is `<epoch ms>-<pid>-<6-digit
+ * sequence of this process>-<random>-<kind>`, so the requests one process
+ * queues run in the order it queued them, even within one millisecond.
  * @returns the queued record
  * @throws Error from {@link validateRequest}
  */
 export function enqueueRequest(dir: string, kind: string, params: Record<string, unknown>, source: string, now: number = Date.now()): RequestRecord {
   const v = validateRequest(kind, params);
   mkdirSync(dir, { recursive: true });
-  const id = `${now}-${process.pid}-${Math.random().toString(36).slice(2, 8)}-${v.kind}`;
+  const id = `${now}-${process.pid}-${String(queuedInProcess++).padStart(6, '0')}-${Math.random().toString(36).slice(2, 8)}-${v.kind}`;
   const rec = { kind: v.kind, params: v.params, source, at: new Date(now).toISOString() };
   writeAtomic(join(dir, `${id}.json`), rec);
   return { id, ...rec, state: 'queued' };
