@@ -45,6 +45,8 @@ interface Kernel {
   readonly inputs: readonly Float64Array[];
   readonly scalar?: (w: WasmArena) => void;
   readonly simd: (w: WasmArena) => void;
+  /** SIMD over blocks of 4 pairs (8 assets) advanced date by date. */
+  readonly block?: (w: WasmArena) => void;
 }
 
 function median(v: number[]): number {
@@ -84,7 +86,7 @@ function synthetic(T: number, N: number, seed: number): Float64Array {
 
 function syntheticCheck(mod: WebAssembly.Module): { cases: number; cells: number; bad: number } {
   let cases = 0, cells = 0, bad = 0;
-  for (const [T, N] of [[300, 7], [257, 8], [120, 1], [64, 33]] as const) {
+  for (const [T, N] of [[300, 7], [257, 8], [120, 1], [64, 33], [200, 19], [90, 16]] as const) {
     const x = synthetic(T, N, T * 31 + N), y = synthetic(T, N, T * 17 + N + 5);
     const w = makeArena(mod, T * N);
     w.x.set(x); w.y.set(y);
@@ -92,7 +94,7 @@ function syntheticCheck(mod: WebAssembly.Module): { cases: number; cells: number
       const ref = new Float64Array(T * N);
       for (const [mode, js] of [[MODE.std, () => rollingStd(x, T, N, d, ref)], [MODE.cov, () => rollingCov(x, y, T, N, d, ref)], [MODE.corr, () => rollingCorr(x, y, T, N, d, ref)]] as const) {
         js();
-        for (const f of [w.ex.momentsScalar, w.ex.momentsSimd]) {
+        for (const f of [w.ex.momentsScalar, w.ex.momentsSimd, (...a: [number, number, number, number, number, number, number]) => w.ex.momentsSimdBlock(...a, 4), (...a: [number, number, number, number, number, number, number]) => w.ex.momentsSimdBlock(...a, 2)]) {
           w.out.fill(12345);
           f(w.xp, mode === MODE.std ? w.xp : w.yp, w.outp, T, N, d, mode);
           bad += compare(ref, w.out).bits; cells += ref.length; cases++;
@@ -114,22 +116,25 @@ console.log(`S&P panel ${N} assets x ${T} dates; ${cpus().length} CPUs; load bef
 
 const kernels: Kernel[] = [
   { name: 'ts_corr(open, volume, 10)', inputs: [open, volume], js: (o) => rollingCorr(open, volume, T, N, 10, o),
-    scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.corr), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.corr) },
+    scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.corr), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.corr),
+    block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.corr, 4) },
   { name: 'ts_cov(open, volume, 10)', inputs: [open, volume], js: (o) => rollingCov(open, volume, T, N, 10, o),
-    scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.cov), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.cov) },
+    scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.cov), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.cov),
+    block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.cov, 4) },
   { name: 'ts_std(close, 20)', inputs: [close], js: (o) => rollingStd(close, T, N, 20, o),
-    scalar: (a) => a.ex.momentsScalar(a.xp, a.xp, a.outp, T, N, 20, MODE.std), simd: (a) => a.ex.momentsSimd(a.xp, a.xp, a.outp, T, N, 20, MODE.std) },
+    scalar: (a) => a.ex.momentsScalar(a.xp, a.xp, a.outp, T, N, 20, MODE.std), simd: (a) => a.ex.momentsSimd(a.xp, a.xp, a.outp, T, N, 20, MODE.std),
+    block: (a) => a.ex.momentsSimdBlock(a.xp, a.xp, a.outp, T, N, 20, MODE.std, 4) },
   { name: 'close * volume', inputs: [close, volume], js: (o) => mul(close, volume, o),
     scalar: (a) => a.ex.mulScalar(a.xp, a.yp, a.outp, n), simd: (a) => a.ex.mulSimd(a.xp, a.yp, a.outp, n) },
   { name: 'close / open', inputs: [close, open], js: (o) => div(close, open, o), simd: (a) => a.ex.divSimd(a.xp, a.yp, a.outp, n) },
 ];
 
-const rows: string[] = ['| kernel | JS | WASM scalar + copy | WASM scalar resident | WASM SIMD + copy | WASM SIMD resident | copy in+out alone | SIMD resident speed-up vs JS | bit-identical |', '|---|---|---|---|---|---|---|---|---|'];
+const rows: string[] = ['| kernel | JS | WASM scalar + copy | WASM scalar resident | WASM SIMD + copy | WASM SIMD resident | WASM SIMD 8-asset blocks + copy | WASM SIMD 8-asset blocks resident | copy in+out alone | best resident speed-up vs JS | bit-identical |', '|---|---|---|---|---|---|---|---|---|---|---|'];
 const cpu0 = process.cpuUsage(), wall0 = performance.now();
 for (const k of kernels) {
   const ref = new Float64Array(n), got = new Float64Array(n);
   k.js(ref);
-  const t: Record<string, number[]> = { js: [], sc: [], sr: [], vc: [], vr: [], copy: [] };
+  const t: Record<string, number[]> = { js: [], sc: [], sr: [], vc: [], vr: [], bc: [], br: [], copy: [] };
   // warm-up, then interleaved repetitions (so load swings hit every variant alike)
   for (let r = -2; r < REPS; r++) {
     const m = {
@@ -138,20 +143,22 @@ for (const k of kernels) {
       sr: k.scalar ? cpuMs(() => k.scalar!(w)) : NaN,
       vc: cpuMs(() => withCopy(w, k, k.simd, got)),
       vr: cpuMs(() => k.simd(w)),
+      bc: k.block ? cpuMs(() => withCopy(w, k, k.block!, got)) : NaN,
+      br: k.block ? cpuMs(() => k.block!(w)) : NaN,
       copy: cpuMs(() => { w.x.set(k.inputs[0]!); if (k.inputs[1]) w.y.set(k.inputs[1]); got.set(w.out); }),
     };
     if (r >= 0) for (const key of Object.keys(t)) t[key]!.push(m[key as keyof typeof m]);
   }
   // bit identity: every variant against the JS kernel
   let bits = 0, values = 0;
-  for (const run of [k.scalar, k.simd]) {
+  for (const run of [k.scalar, k.simd, k.block]) {
     if (!run) continue;
     w.out.fill(12345);
     withCopy(w, k, run, got);
     const c = compare(ref, got); bits += c.bits; values += c.values;
   }
   const fmt = (v: number[]): string => (v[0]! !== v[0]! ? '-' : `${median(v).toFixed(1)} (${Math.min(...v).toFixed(1)})`);
-  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.copy!)} | ${(median(t.js!) / median(t.vr!)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
+  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(median(t.vr!), k.block ? median(t.br!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
 }
 const cpu = process.cpuUsage(cpu0), wall = performance.now() - wall0;
 console.log(rows.join('\n'));

@@ -134,11 +134,16 @@ const G: usize = 64;
  * for the lane(s) that need it. An odd last asset runs the scalar port.
  */
 export function momentsSimd(xp: usize, yp: usize, outp: usize, T: i32, N: i32, d: i32, mode: i32): void {
+  momentsSimdFrom(xp, yp, outp, T, N, d, mode, 0);
+}
+
+/** momentsSimd over assets a0 .. N - 1. */
+function momentsSimdFrom(xp: usize, yp: usize, outp: usize, T: i32, N: i32, d: i32, mode: i32, a0: i32): void {
   const single = mode == STD;
   const fd = <f64>d;
   const D = f64x2.splat(fd), D1 = f64x2.splat(fd - 1);
   const ZERO = f64x2.splat(0), ONE = f64x2.splat(1), MONE = f64x2.splat(-1), NANV = f64x2.splat(NaN), K3 = f64x2.splat(1e3);
-  let a: i32 = 0;
+  let a: i32 = a0;
   for (; a + 1 < N; a += 2) {
     let kx = ZERO, ky = ZERO, sx = ZERO, sy = ZERO, sxx = ZERO, syy = ZERO, sxy = ZERO;
     let nan = ZERO, rx = ZERO, ry = ZERO;
@@ -256,6 +261,185 @@ export function momentsSimd(xp: usize, yp: usize, outp: usize, T: i32, N: i32, d
     }
   }
   if (a < N) momentsAsset(xp, yp, outp, T, N, d, mode, a);
+}
+
+// per-pair state of momentsSimdBlock: 12 v128 (kx ky sx sy sxx syy sxy nan rx ry px py), from byte 128
+const SB: usize = 128;
+const SB_STRIDE: usize = 192;
+
+/**
+ * momentsSimd with a block of B pairs (2B adjacent assets) advanced date by
+ * date (dates outer, pairs inner), so each date reads 2B contiguous values and
+ * B independent dependency chains overlap; each pair's state is kept in a
+ * scratch area of linear memory between dates. Same per-lane arithmetic as
+ * momentsSimd. 2B must be < N; the assets left after the last full block run
+ * through momentsSimd's pair loop / the scalar port. B <= 4.
+ */
+export function momentsSimdBlock(xp: usize, yp: usize, outp: usize, T: i32, N: i32, d: i32, mode: i32, B: i32): void {
+  const single = mode == STD;
+  const fd = <f64>d;
+  const D = f64x2.splat(fd), D1 = f64x2.splat(fd - 1);
+  const ZERO = f64x2.splat(0), ONE = f64x2.splat(1), MONE = f64x2.splat(-1), NANV = f64x2.splat(NaN), K3 = f64x2.splat(1e3);
+  let a0: i32 = 0;
+  for (; a0 + 2 * B <= N; a0 += 2 * B) {
+    for (let p: i32 = 0; p < B; p++) {
+      const s = SB + <usize>p * SB_STRIDE;
+      v128.store(s, ZERO, 0);
+      v128.store(s, ZERO, 16);
+      v128.store(s, ZERO, 32);
+      v128.store(s, ZERO, 48);
+      v128.store(s, ZERO, 64);
+      v128.store(s, ZERO, 80);
+      v128.store(s, ZERO, 96);
+      v128.store(s, ZERO, 112);
+      v128.store(s, ZERO, 128);
+      v128.store(s, ZERO, 144);
+      v128.store(s, NANV, 160);
+      v128.store(s, NANV, 176);
+    }
+    let phase: i32 = 0;
+    for (let t: i32 = 0; t < T; t++, phase = phase + 1 == d ? 0 : phase + 1) {
+      for (let p: i32 = 0; p < B; p++) {
+        const s = SB + <usize>p * SB_STRIDE;
+        const a = a0 + 2 * p, i = t * N + a;
+          let kx = v128.load(s, 0);
+          let ky = v128.load(s, 16);
+          let sx = v128.load(s, 32);
+          let sy = v128.load(s, 48);
+          let sxx = v128.load(s, 64);
+          let syy = v128.load(s, 80);
+          let sxy = v128.load(s, 96);
+          let nan = v128.load(s, 112);
+          let rx = v128.load(s, 128);
+          let ry = v128.load(s, 144);
+          let px = v128.load(s, 160);
+          let py = v128.load(s, 176);
+          const vx = ldv(xp, i);
+          // run lengths: eq with the previous value (NaN previous -> false, so t = 0 needs no test)
+          const okx = f64x2.eq(vx, vx);
+          rx = v128.bitselect(f64x2.add(rx, ONE), v128.and(ONE, okx), f64x2.eq(vx, px));
+          px = vx;
+          let vy = vx, both = okx;
+          if (!single) {
+            vy = ldv(yp, i);
+            const oky = f64x2.eq(vy, vy);
+            ry = v128.bitselect(f64x2.add(ry, ONE), v128.and(ONE, oky), f64x2.eq(vy, py));
+            py = vy;
+            both = v128.and(okx, oky);
+          }
+          if (phase == 0) {
+            const t0 = t - d + 1 > 0 ? t - d + 1 : 0;
+            // shift references: the most recent bar of the window where x and y are both present, per lane (0 if none)
+            let found = f64x2.splat(0);
+            kx = ZERO; ky = ZERO;
+            for (let u = t, j = i; u >= t0; u--, j -= N) {
+              const wx = ldv(xp, j), wy = ldv(yp, j);
+              const ok = v128.and(f64x2.eq(wx, wx), f64x2.eq(wy, wy));
+              const fresh = v128.andnot(ok, found);
+              kx = v128.bitselect(wx, kx, fresh); ky = v128.bitselect(wy, ky, fresh);
+              found = v128.or(found, ok);
+              if (i64x2.all_true(found)) break;
+            }
+            sx = ZERO; sy = ZERO; sxx = ZERO; syy = ZERO; sxy = ZERO; nan = ZERO;
+            if (single) {
+              for (let j = t0 * N + a; j <= i; j += N) {
+                const wx = ldv(xp, j);
+                const ok = f64x2.eq(wx, wx);
+                const dx = v128.and(f64x2.sub(wx, kx), ok);
+                sx = f64x2.add(sx, dx); sxx = f64x2.add(sxx, f64x2.mul(dx, dx));
+                nan = f64x2.add(nan, v128.andnot(ONE, ok));
+              }
+            } else {
+              for (let j = t0 * N + a; j <= i; j += N) {
+                const wx = ldv(xp, j), wy = ldv(yp, j);
+                const ok = v128.and(f64x2.eq(wx, wx), f64x2.eq(wy, wy));
+                const dx = v128.and(f64x2.sub(wx, kx), ok), dy = v128.and(f64x2.sub(wy, ky), ok);
+                sx = f64x2.add(sx, dx); sy = f64x2.add(sy, dy);
+                sxx = f64x2.add(sxx, f64x2.mul(dx, dx)); syy = f64x2.add(syy, f64x2.mul(dy, dy)); sxy = f64x2.add(sxy, f64x2.mul(dx, dy));
+                nan = f64x2.add(nan, v128.andnot(ONE, ok));
+              }
+            }
+          } else {
+            const dx = v128.and(f64x2.sub(vx, kx), both);
+            sx = f64x2.add(sx, dx); sxx = f64x2.add(sxx, f64x2.mul(dx, dx));
+            let dy = ZERO;
+            if (!single) {
+              dy = v128.and(f64x2.sub(vy, ky), both);
+              sy = f64x2.add(sy, dy); syy = f64x2.add(syy, f64x2.mul(dy, dy)); sxy = f64x2.add(sxy, f64x2.mul(dx, dy));
+            }
+            nan = f64x2.add(nan, v128.andnot(ONE, both));
+            if (t >= d) {
+              const ox = ldv(xp, i - d * N);
+              let oboth = f64x2.eq(ox, ox);
+              let oy = ox;
+              if (!single) { oy = ldv(yp, i - d * N); oboth = v128.and(oboth, f64x2.eq(oy, oy)); }
+              const ex = v128.and(f64x2.sub(ox, kx), oboth);
+              const ex2 = f64x2.mul(ex, ex);
+              sx = f64x2.sub(sx, ex); sxx = f64x2.sub(sxx, ex2);
+              let guard = f64x2.gt(ex2, f64x2.mul(K3, sxx));
+              if (!single) {
+                const ey = v128.and(f64x2.sub(oy, ky), oboth);
+                const ey2 = f64x2.mul(ey, ey);
+                sy = f64x2.sub(sy, ey); syy = f64x2.sub(syy, ey2); sxy = f64x2.sub(sxy, f64x2.mul(ex, ey));
+                guard = v128.or(guard, f64x2.gt(ey2, f64x2.mul(K3, syy)));
+              }
+              nan = f64x2.sub(nan, v128.andnot(ONE, oboth));
+              guard = v128.and(guard, oboth);
+              if (v128.any_true(guard)) {
+                if (i64x2.extract_lane(guard, 0) != 0) {
+                  guardLane(xp, yp, N, t, d, a, f64x2.extract_lane(kx, 0), f64x2.extract_lane(ky, 0), single, G);
+                  sx = f64x2.replace_lane(sx, 0, load<f64>(G)); sy = f64x2.replace_lane(sy, 0, load<f64>(G, 8));
+                  sxx = f64x2.replace_lane(sxx, 0, load<f64>(G, 16)); syy = f64x2.replace_lane(syy, 0, load<f64>(G, 24));
+                  sxy = f64x2.replace_lane(sxy, 0, load<f64>(G, 32));
+                }
+                if (i64x2.extract_lane(guard, 1) != 0) {
+                  guardLane(xp, yp, N, t, d, a + 1, f64x2.extract_lane(kx, 1), f64x2.extract_lane(ky, 1), single, G);
+                  sx = f64x2.replace_lane(sx, 1, load<f64>(G)); sy = f64x2.replace_lane(sy, 1, load<f64>(G, 8));
+                  sxx = f64x2.replace_lane(sxx, 1, load<f64>(G, 16)); syy = f64x2.replace_lane(syy, 1, load<f64>(G, 24));
+                  sxy = f64x2.replace_lane(sxy, 1, load<f64>(G, 32));
+                }
+              }
+            }
+          }
+          if (t < d - 1) stv(outp, i, NANV);
+          else {
+            const cx = f64x2.ge(rx, D);
+            let v: v128;
+            if (mode == STD) {
+              const q = f64x2.div(f64x2.sub(sxx, f64x2.div(f64x2.mul(sx, sx), D)), D1);
+              // !(q > 0) or constant window -> 0
+              v = v128.and(f64x2.sqrt(q), v128.andnot(f64x2.gt(q, ZERO), cx));
+            } else if (mode == COV) {
+              const cy = f64x2.ge(ry, D);
+              v = v128.andnot(f64x2.div(f64x2.sub(sxy, f64x2.div(f64x2.mul(sx, sy), D)), D1), v128.or(cx, cy));
+            } else {
+              const cy = f64x2.ge(ry, D);
+              const qx = f64x2.sub(sxx, f64x2.div(f64x2.mul(sx, sx), D)), qy = f64x2.sub(syy, f64x2.div(f64x2.mul(sy, sy), D));
+              const good = v128.andnot(v128.and(f64x2.gt(qx, ZERO), f64x2.gt(qy, ZERO)), v128.or(cx, cy));
+              let r = f64x2.div(f64x2.sub(sxy, f64x2.div(f64x2.mul(sx, sy), D)), f64x2.sqrt(f64x2.mul(qx, qy)));
+              r = v128.bitselect(ONE, v128.bitselect(MONE, r, f64x2.lt(r, MONE)), f64x2.gt(r, ONE));
+              v = v128.bitselect(r, NANV, good);
+            }
+            // non-finite -> NaN; a window holding a NaN -> NaN
+            const keep = v128.and(f64x2.eq(f64x2.sub(v, v), ZERO), f64x2.eq(nan, ZERO));
+            stv(outp, i, v128.bitselect(v, NANV, keep));
+          }
+          v128.store(s, kx, 0);
+          v128.store(s, ky, 16);
+          v128.store(s, sx, 32);
+          v128.store(s, sy, 48);
+          v128.store(s, sxx, 64);
+          v128.store(s, syy, 80);
+          v128.store(s, sxy, 96);
+          v128.store(s, nan, 112);
+          v128.store(s, rx, 128);
+          v128.store(s, ry, 144);
+          v128.store(s, px, 160);
+          v128.store(s, py, 176);
+      }
+    }
+  }
+  if (a0 < N) momentsSimdFrom(xp, yp, outp, T, N, d, mode, a0);
 }
 
 /** Element-wise a * b, non-finite -> NaN (lib/expr mul), scalar. */

@@ -15,6 +15,8 @@ export interface MomentsExports {
   readonly memory: WebAssembly.Memory;
   momentsScalar(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number): void;
   momentsSimd(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number): void;
+  /** momentsSimd over blocks of `B` pairs (B <= 4) advanced date by date. */
+  momentsSimdBlock(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number, B: number): void;
   mulScalar(ap: number, bp: number, outp: number, n: number): void;
   mulSimd(ap: number, bp: number, outp: number, n: number): void;
   divSimd(ap: number, bp: number, outp: number, n: number): void;
