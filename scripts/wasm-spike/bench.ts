@@ -18,6 +18,7 @@ import { loadBundledPanel } from '../../lib/data/index.js';
 import { div, mul, rollingCorr, rollingCov, rollingStd } from '../../lib/expr/kernels.js';
 import { compileMoments, makeArena, MODE, type WasmArena } from './wasm.js';
 
+let panelT = 0, panelN = 0;
 const argReps = process.argv.indexOf('--reps');
 const REPS = argReps > 0 ? Number(process.argv[argReps + 1]) : 15;
 
@@ -47,6 +48,8 @@ interface Kernel {
   readonly simd: (w: WasmArena) => void;
   /** SIMD over blocks of 4 pairs (8 assets) advanced date by date. */
   readonly block?: (w: WasmArena) => void;
+  /** SIMD on the pair-interleaved layout (inputs already transposed: qx, qy -> qout). */
+  readonly pairs?: (w: WasmArena) => void;
 }
 
 function median(v: number[]): number {
@@ -59,6 +62,17 @@ function withCopy(w: WasmArena, k: Kernel, run: (w: WasmArena) => void, out: Flo
   w.x.set(k.inputs[0]!);
   if (k.inputs[1]) w.y.set(k.inputs[1]);
   run(w);
+  out.set(w.out);
+}
+
+/** Copy in, transpose to the pair layout, run on it, transpose back, copy out. */
+function pairsWithCopy(w: WasmArena, k: Kernel, out: Float64Array): void {
+  const T = panelT, N = panelN;
+  w.x.set(k.inputs[0]!);
+  w.ex.toPairs(w.xp, w.qxp, T, N);
+  if (k.inputs[1]) { w.y.set(k.inputs[1]); w.ex.toPairs(w.yp, w.qyp, T, N); }
+  k.pairs!(w);
+  w.ex.fromPairs(w.qoutp, w.outp, T, N);
   out.set(w.out);
 }
 
@@ -88,7 +102,7 @@ function syntheticCheck(mod: WebAssembly.Module): { cases: number; cells: number
   let cases = 0, cells = 0, bad = 0;
   for (const [T, N] of [[300, 7], [257, 8], [120, 1], [64, 33], [200, 19], [90, 16]] as const) {
     const x = synthetic(T, N, T * 31 + N), y = synthetic(T, N, T * 17 + N + 5);
-    const w = makeArena(mod, T * N);
+    const w = makeArena(mod, T, N);
     w.x.set(x); w.y.set(y);
     for (const d of [2, 3, 5, 10, 20]) {
       const ref = new Float64Array(T * N);
@@ -99,6 +113,11 @@ function syntheticCheck(mod: WebAssembly.Module): { cases: number; cells: number
           f(w.xp, mode === MODE.std ? w.xp : w.yp, w.outp, T, N, d, mode);
           bad += compare(ref, w.out).bits; cells += ref.length; cases++;
         }
+        w.ex.toPairs(w.xp, w.qxp, T, N); w.ex.toPairs(w.yp, w.qyp, T, N);
+        w.out.fill(12345);
+        w.ex.momentsPairs(w.qxp, mode === MODE.std ? w.qxp : w.qyp, w.qoutp, T, N, d, mode);
+        w.ex.fromPairs(w.qoutp, w.outp, T, N);
+        bad += compare(ref, w.out).bits; cells += ref.length; cases++;
       }
     }
   }
@@ -108,33 +127,37 @@ function syntheticCheck(mod: WebAssembly.Module): { cases: number; cells: number
 // ------------------------------------------------------------------------------- main
 const panel = await loadBundledPanel('sp500_daily');
 const T = panel.times.length, N = panel.assets.length, n = T * N;
+panelT = T; panelN = N;
 const f = panel.fields;
 const open = f.open!, volume = f.volume!, close = f.close!;
 const mod = compileMoments();
-const w = makeArena(mod, n);
+const w = makeArena(mod, T, N);
 console.log(`S&P panel ${N} assets x ${T} dates; ${cpus().length} CPUs; load before ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${REPS} reps, median (min) CPU ms per call`);
 
 const kernels: Kernel[] = [
   { name: 'ts_corr(open, volume, 10)', inputs: [open, volume], js: (o) => rollingCorr(open, volume, T, N, 10, o),
     scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.corr), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.corr),
-    block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.corr, 4) },
+    block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.corr, 4),
+    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.corr) },
   { name: 'ts_cov(open, volume, 10)', inputs: [open, volume], js: (o) => rollingCov(open, volume, T, N, 10, o),
     scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.cov), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.cov),
-    block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.cov, 4) },
+    block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.cov, 4),
+    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.cov) },
   { name: 'ts_std(close, 20)', inputs: [close], js: (o) => rollingStd(close, T, N, 20, o),
     scalar: (a) => a.ex.momentsScalar(a.xp, a.xp, a.outp, T, N, 20, MODE.std), simd: (a) => a.ex.momentsSimd(a.xp, a.xp, a.outp, T, N, 20, MODE.std),
-    block: (a) => a.ex.momentsSimdBlock(a.xp, a.xp, a.outp, T, N, 20, MODE.std, 4) },
+    block: (a) => a.ex.momentsSimdBlock(a.xp, a.xp, a.outp, T, N, 20, MODE.std, 4),
+    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qxp, a.qoutp, T, N, 20, MODE.std) },
   { name: 'close * volume', inputs: [close, volume], js: (o) => mul(close, volume, o),
     scalar: (a) => a.ex.mulScalar(a.xp, a.yp, a.outp, n), simd: (a) => a.ex.mulSimd(a.xp, a.yp, a.outp, n) },
   { name: 'close / open', inputs: [close, open], js: (o) => div(close, open, o), simd: (a) => a.ex.divSimd(a.xp, a.yp, a.outp, n) },
 ];
 
-const rows: string[] = ['| kernel | JS | WASM scalar + copy | WASM scalar resident | WASM SIMD + copy | WASM SIMD resident | WASM SIMD 8-asset blocks + copy | WASM SIMD 8-asset blocks resident | copy in+out alone | best resident speed-up vs JS | bit-identical |', '|---|---|---|---|---|---|---|---|---|---|---|'];
+const rows: string[] = ['| kernel | JS | WASM scalar + copy | WASM scalar resident | WASM SIMD + copy | WASM SIMD resident | WASM SIMD 8-asset blocks + copy | WASM SIMD 8-asset blocks resident | pair layout: WASM SIMD resident | pair layout: + copy + transpose in/out | transpose in+out alone | copy in+out alone | best resident speed-up vs JS | bit-identical |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 const cpu0 = process.cpuUsage(), wall0 = performance.now();
 for (const k of kernels) {
   const ref = new Float64Array(n), got = new Float64Array(n);
   k.js(ref);
-  const t: Record<string, number[]> = { js: [], sc: [], sr: [], vc: [], vr: [], bc: [], br: [], copy: [] };
+  const t: Record<string, number[]> = { js: [], sc: [], sr: [], vc: [], vr: [], bc: [], br: [], pr: [], pc: [], tr: [], copy: [] };
   // warm-up, then interleaved repetitions (so load swings hit every variant alike)
   for (let r = -2; r < REPS; r++) {
     const m = {
@@ -145,12 +168,20 @@ for (const k of kernels) {
       vr: cpuMs(() => k.simd(w)),
       bc: k.block ? cpuMs(() => withCopy(w, k, k.block!, got)) : NaN,
       br: k.block ? cpuMs(() => k.block!(w)) : NaN,
+      pr: k.pairs ? cpuMs(() => k.pairs!(w)) : NaN,
+      pc: k.pairs ? cpuMs(() => pairsWithCopy(w, k, got)) : NaN,
+      tr: k.pairs ? cpuMs(() => { w.ex.toPairs(w.xp, w.qxp, T, N); if (k.inputs[1]) w.ex.toPairs(w.yp, w.qyp, T, N); w.ex.fromPairs(w.qoutp, w.outp, T, N); }) : NaN,
       copy: cpuMs(() => { w.x.set(k.inputs[0]!); if (k.inputs[1]) w.y.set(k.inputs[1]); got.set(w.out); }),
     };
     if (r >= 0) for (const key of Object.keys(t)) t[key]!.push(m[key as keyof typeof m]);
   }
   // bit identity: every variant against the JS kernel
   let bits = 0, values = 0;
+  if (k.pairs) {
+    got.fill(12345);
+    pairsWithCopy(w, k, got);
+    const c = compare(ref, got); bits += c.bits; values += c.values;
+  }
   for (const run of [k.scalar, k.simd, k.block]) {
     if (!run) continue;
     w.out.fill(12345);
@@ -158,7 +189,7 @@ for (const k of kernels) {
     const c = compare(ref, got); bits += c.bits; values += c.values;
   }
   const fmt = (v: number[]): string => (v[0]! !== v[0]! ? '-' : `${median(v).toFixed(1)} (${Math.min(...v).toFixed(1)})`);
-  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(median(t.vr!), k.block ? median(t.br!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
+  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.pr!)} | ${fmt(t.pc!)} | ${fmt(t.tr!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(median(t.vr!), k.block ? median(t.br!) : Infinity, k.pairs ? median(t.pr!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
 }
 const cpu = process.cpuUsage(cpu0), wall = performance.now() - wall0;
 console.log(rows.join('\n'));

@@ -442,6 +442,61 @@ export function momentsSimdBlock(xp: usize, yp: usize, outp: usize, T: i32, N: i
   if (a0 < N) momentsSimdFrom(xp, yp, outp, T, N, d, mode, a0);
 }
 
+/**
+ * Date-major (x[t * N + a]) -> pair-interleaved layout: pair p = assets 2p,
+ * 2p + 1 holds its T dates contiguously as [x(t, 2p), x(t, 2p + 1)] at
+ * f64 index p * 2T + 2t. An odd last asset is paired with a NaN lane. Tiled
+ * (64 dates x 16 pairs) to limit cache and TLB misses of the strided side.
+ */
+export function toPairs(src: usize, dst: usize, T: i32, N: i32): void {
+  const P = (N + 1) >> 1, full = N >> 1;
+  for (let t0: i32 = 0; t0 < T; t0 += 64) {
+    const t1 = t0 + 64 < T ? t0 + 64 : T;
+    for (let p0: i32 = 0; p0 < P; p0 += 16) {
+      const p1 = p0 + 16 < P ? p0 + 16 : P;
+      for (let t = t0; t < t1; t++) {
+        for (let p = p0; p < p1; p++) {
+          const o = p * 2 * T + 2 * t;
+          if (p < full) stv(dst, o, ldv(src, t * N + 2 * p));
+          else { st(dst, o, ld(src, t * N + 2 * p)); st(dst, o + 1, NaN); }
+        }
+      }
+    }
+  }
+}
+
+/** Inverse of toPairs (the NaN pad lane of an odd N is dropped). */
+export function fromPairs(src: usize, dst: usize, T: i32, N: i32): void {
+  const P = (N + 1) >> 1, full = N >> 1;
+  for (let t0: i32 = 0; t0 < T; t0 += 64) {
+    const t1 = t0 + 64 < T ? t0 + 64 : T;
+    for (let p0: i32 = 0; p0 < P; p0 += 16) {
+      const p1 = p0 + 16 < P ? p0 + 16 : P;
+      for (let t = t0; t < t1; t++) {
+        for (let p = p0; p < p1; p++) {
+          const o = p * 2 * T + 2 * t;
+          if (p < full) stv(dst, t * N + 2 * p, ldv(src, o));
+          else st(dst, t * N + 2 * p, ld(src, o));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * momentsSimd on the pair-interleaved layout of toPairs (P = ceil(N / 2)
+ * pairs): each pair is a 2-asset panel with contiguous dates, so every load
+ * is sequential. Same per-lane arithmetic as momentsSimd.
+ */
+export function momentsPairs(xp: usize, yp: usize, outp: usize, T: i32, N: i32, d: i32, mode: i32): void {
+  const P = (N + 1) >> 1;
+  const stride = <usize>T << 4;
+  for (let p: i32 = 0; p < P; p++) {
+    const off = <usize>p * stride;
+    momentsSimdFrom(xp + off, yp + off, outp + off, T, 2, d, mode, 0);
+  }
+}
+
 /** Element-wise a * b, non-finite -> NaN (lib/expr mul), scalar. */
 export function mulScalar(ap: usize, bp: usize, outp: usize, n: i32): void {
   for (let i: i32 = 0; i < n; i++) { const v = ld(ap, i) * ld(bp, i); st(outp, i, v - v == 0 ? v : NaN); }

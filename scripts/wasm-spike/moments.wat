@@ -1,12 +1,15 @@
 (module
- (type $0 (func (param i32 i32 i32 i32 i32 i32 i32 i32)))
- (type $1 (func (param i32 i32 i32 i32)))
+ (type $0 (func (param i32 i32 i32 i32)))
+ (type $1 (func (param i32 i32 i32 i32 i32 i32 i32 i32)))
  (type $2 (func (param i32 i32 i32 i32 i32 i32 i32)))
  (type $3 (func (param i32 i32 i32 i32 i32 i32 f64 f64 i32)))
  (memory $0 1)
  (export "momentsScalar" (func $moments/momentsScalar))
  (export "momentsSimd" (func $moments/momentsSimd))
  (export "momentsSimdBlock" (func $moments/momentsSimdBlock))
+ (export "toPairs" (func $moments/toPairs))
+ (export "fromPairs" (func $moments/fromPairs))
+ (export "momentsPairs" (func $moments/momentsPairs))
  (export "mulScalar" (func $moments/mulScalar))
  (export "mulSimd" (func $moments/mulSimd))
  (export "divSimd" (func $moments/divSimd))
@@ -1756,6 +1759,162 @@
    end
   end
  )
+ (func $moments/toPairs (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  (local $10 i32)
+  (local $11 i32)
+  (local $12 i32)
+  (local $13 i32)
+  local.get $3
+  i32.const 1
+  i32.add
+  i32.const 1
+  i32.shr_s
+  local.set $8
+  local.get $3
+  i32.const 1
+  i32.shr_s
+  local.set $10
+  loop $for-loop|0
+   local.get $2
+   local.get $7
+   i32.gt_s
+   if
+    local.get $7
+    i32.const -64
+    i32.sub
+    local.tee $4
+    local.get $2
+    local.get $2
+    local.get $4
+    i32.gt_s
+    select
+    local.set $11
+    i32.const 0
+    local.set $5
+    loop $for-loop|1
+     local.get $5
+     local.get $8
+     i32.lt_s
+     if
+      local.get $5
+      i32.const 16
+      i32.add
+      local.tee $4
+      local.get $8
+      local.get $4
+      local.get $8
+      i32.lt_s
+      select
+      local.set $12
+      local.get $7
+      local.set $6
+      loop $for-loop|2
+       local.get $6
+       local.get $11
+       i32.lt_s
+       if
+        local.get $5
+        local.set $4
+        loop $for-loop|3
+         local.get $4
+         local.get $12
+         i32.lt_s
+         if
+          local.get $4
+          i32.const 1
+          i32.shl
+          local.tee $13
+          local.get $2
+          i32.mul
+          local.get $6
+          i32.const 1
+          i32.shl
+          i32.add
+          local.set $9
+          local.get $4
+          local.get $10
+          i32.lt_s
+          if
+           local.get $1
+           local.get $9
+           i32.const 3
+           i32.shl
+           i32.add
+           local.get $0
+           local.get $13
+           local.get $3
+           local.get $6
+           i32.mul
+           i32.add
+           i32.const 3
+           i32.shl
+           i32.add
+           v128.load
+           v128.store
+          else
+           local.get $1
+           local.get $9
+           i32.const 3
+           i32.shl
+           i32.add
+           local.get $0
+           local.get $3
+           local.get $6
+           i32.mul
+           local.get $4
+           i32.const 1
+           i32.shl
+           i32.add
+           i32.const 3
+           i32.shl
+           i32.add
+           f64.load
+           f64.store
+           local.get $1
+           local.get $9
+           i32.const 1
+           i32.add
+           i32.const 3
+           i32.shl
+           i32.add
+           f64.const nan:0x8000000000000
+           f64.store
+          end
+          local.get $4
+          i32.const 1
+          i32.add
+          local.set $4
+          br $for-loop|3
+         end
+        end
+        local.get $6
+        i32.const 1
+        i32.add
+        local.set $6
+        br $for-loop|2
+       end
+      end
+      local.get $5
+      i32.const 16
+      i32.add
+      local.set $5
+      br $for-loop|1
+     end
+    end
+    local.get $7
+    i32.const -64
+    i32.sub
+    local.set $7
+    br $for-loop|0
+   end
+  end
+ )
  (func $moments/mulSimd (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
   (local $4 i32)
   (local $5 v128)
@@ -2815,6 +2974,198 @@
     local.get $7
     i32.const 1
     i32.add
+    local.set $7
+    br $for-loop|0
+   end
+  end
+ )
+ (func $moments/momentsPairs (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  local.get $4
+  i32.const 1
+  i32.add
+  i32.const 1
+  i32.shr_s
+  local.set $9
+  local.get $3
+  i32.const 4
+  i32.shl
+  local.set $4
+  loop $for-loop|0
+   local.get $7
+   local.get $9
+   i32.lt_s
+   if
+    local.get $4
+    local.get $7
+    i32.mul
+    local.tee $8
+    local.get $0
+    i32.add
+    local.get $1
+    local.get $8
+    i32.add
+    local.get $2
+    local.get $8
+    i32.add
+    local.get $3
+    i32.const 2
+    local.get $5
+    local.get $6
+    i32.const 0
+    call $moments/momentsSimdFrom
+    local.get $7
+    i32.const 1
+    i32.add
+    local.set $7
+    br $for-loop|0
+   end
+  end
+ )
+ (func $moments/fromPairs (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  (local $10 i32)
+  (local $11 i32)
+  (local $12 i32)
+  (local $13 i32)
+  local.get $3
+  i32.const 1
+  i32.add
+  i32.const 1
+  i32.shr_s
+  local.set $8
+  local.get $3
+  i32.const 1
+  i32.shr_s
+  local.set $10
+  loop $for-loop|0
+   local.get $2
+   local.get $7
+   i32.gt_s
+   if
+    local.get $7
+    i32.const -64
+    i32.sub
+    local.tee $4
+    local.get $2
+    local.get $2
+    local.get $4
+    i32.gt_s
+    select
+    local.set $11
+    i32.const 0
+    local.set $5
+    loop $for-loop|1
+     local.get $5
+     local.get $8
+     i32.lt_s
+     if
+      local.get $5
+      i32.const 16
+      i32.add
+      local.tee $4
+      local.get $8
+      local.get $4
+      local.get $8
+      i32.lt_s
+      select
+      local.set $12
+      local.get $7
+      local.set $6
+      loop $for-loop|2
+       local.get $6
+       local.get $11
+       i32.lt_s
+       if
+        local.get $5
+        local.set $4
+        loop $for-loop|3
+         local.get $4
+         local.get $12
+         i32.lt_s
+         if
+          local.get $4
+          i32.const 1
+          i32.shl
+          local.tee $13
+          local.get $2
+          i32.mul
+          local.get $6
+          i32.const 1
+          i32.shl
+          i32.add
+          local.set $9
+          local.get $4
+          local.get $10
+          i32.lt_s
+          if
+           local.get $1
+           local.get $13
+           local.get $3
+           local.get $6
+           i32.mul
+           i32.add
+           i32.const 3
+           i32.shl
+           i32.add
+           local.get $0
+           local.get $9
+           i32.const 3
+           i32.shl
+           i32.add
+           v128.load
+           v128.store
+          else
+           local.get $1
+           local.get $3
+           local.get $6
+           i32.mul
+           local.get $4
+           i32.const 1
+           i32.shl
+           i32.add
+           i32.const 3
+           i32.shl
+           i32.add
+           local.get $0
+           local.get $9
+           i32.const 3
+           i32.shl
+           i32.add
+           f64.load
+           f64.store
+          end
+          local.get $4
+          i32.const 1
+          i32.add
+          local.set $4
+          br $for-loop|3
+         end
+        end
+        local.get $6
+        i32.const 1
+        i32.add
+        local.set $6
+        br $for-loop|2
+       end
+      end
+      local.get $5
+      i32.const 16
+      i32.add
+      local.set $5
+      br $for-loop|1
+     end
+    end
+    local.get $7
+    i32.const -64
+    i32.sub
     local.set $7
     br $for-loop|0
    end

@@ -17,6 +17,11 @@ export interface MomentsExports {
   momentsSimd(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number): void;
   /** momentsSimd over blocks of `B` pairs (B <= 4) advanced date by date. */
   momentsSimdBlock(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number, B: number): void;
+  /** Date-major -> pair-interleaved (f64 index p * 2T + 2t + lane) and back; see moments.as. */
+  toPairs(src: number, dst: number, T: number, N: number): void;
+  fromPairs(src: number, dst: number, T: number, N: number): void;
+  /** momentsSimd on the pair-interleaved layout. */
+  momentsPairs(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number): void;
   mulScalar(ap: number, bp: number, outp: number, n: number): void;
   mulSimd(ap: number, bp: number, outp: number, n: number): void;
   divSimd(ap: number, bp: number, outp: number, n: number): void;
@@ -36,6 +41,10 @@ export interface WasmArena {
   readonly x: Float64Array;
   readonly y: Float64Array;
   readonly out: Float64Array;
+  /** Byte offsets of three pair-interleaved regions (T * 2 * ceil(N / 2) f64 each). */
+  readonly qxp: number;
+  readonly qyp: number;
+  readonly qoutp: number;
 }
 
 /** The module bytes, compiled once. Throws if moments.wasm is missing (run build.sh). */
@@ -44,14 +53,20 @@ export function compileMoments(): WebAssembly.Module {
   return new WebAssembly.Module(readFileSync(path));
 }
 
-/** Instantiates the module with room for three regions of `n` f64 values (data from byte 1024, 16-aligned). */
-export function makeArena(mod: WebAssembly.Module, n: number): WasmArena {
+/**
+ * Instantiates the module with room for three date-major regions of T x N f64
+ * values and three pair-interleaved ones (data from byte 1024, 16-aligned;
+ * bytes below 1024 are the module's scratch).
+ */
+export function makeArena(mod: WebAssembly.Module, T: number, N: number): WasmArena {
   const ex = new WebAssembly.Instance(mod, {}).exports as unknown as MomentsExports;
-  const bytes = Math.ceil((n * 8) / 16) * 16;
+  const n = T * N;
+  const bytes = Math.ceil((n * 8) / 16) * 16, qbytes = T * 2 * Math.ceil(N / 2) * 8;
   const xp = 1024, yp = xp + bytes, outp = yp + bytes;
-  const need = outp + bytes;
+  const qxp = outp + bytes, qyp = qxp + qbytes, qoutp = qyp + qbytes;
+  const need = qoutp + qbytes;
   const have = ex.memory.buffer.byteLength;
   if (need > have) ex.memory.grow(Math.ceil((need - have) / 65536));
   const buf = ex.memory.buffer;
-  return { ex, xp, yp, outp, x: new Float64Array(buf, xp, n), y: new Float64Array(buf, yp, n), out: new Float64Array(buf, outp, n) };
+  return { ex, xp, yp, outp, qxp, qyp, qoutp, x: new Float64Array(buf, xp, n), y: new Float64Array(buf, yp, n), out: new Float64Array(buf, outp, n) };
 }
