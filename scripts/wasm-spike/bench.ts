@@ -50,6 +50,8 @@ interface Kernel {
   readonly block?: (w: WasmArena) => void;
   /** SIMD on the pair-interleaved layout (inputs already transposed: qx, qy -> qout). */
   readonly pairs?: (w: WasmArena) => void;
+  /** The JS kernel on an asset-major copy (each asset's dates contiguous: one call per asset with N = 1), writing asset-major. */
+  readonly jsAssetMajor?: (out: Float64Array) => void;
 }
 
 function median(v: number[]): number {
@@ -131,6 +133,17 @@ panelT = T; panelN = N;
 const f = panel.fields;
 const open = f.open!, volume = f.volume!, close = f.close!;
 const mod = compileMoments();
+/** Asset-major copy (x[a * T + t]) of a date-major field. */
+function assetMajor(x: Float64Array): Float64Array {
+  const o = new Float64Array(x.length);
+  for (let t = 0; t < T; t++) for (let a = 0; a < N; a++) o[a * T + t] = x[t * N + a]!;
+  return o;
+}
+const openA = assetMajor(open), volumeA = assetMajor(volume), closeA = assetMajor(close);
+/** Runs a JS kernel once per asset on asset-major data (contiguous dates, N = 1). */
+function perAsset(f: (x: Float64Array, y: Float64Array, o: Float64Array) => void, x: Float64Array, y: Float64Array, o: Float64Array): void {
+  for (let a = 0; a < N; a++) f(x.subarray(a * T, a * T + T), y.subarray(a * T, a * T + T), o.subarray(a * T, a * T + T));
+}
 const w = makeArena(mod, T, N);
 console.log(`S&P panel ${N} assets x ${T} dates; ${cpus().length} CPUs; load before ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${REPS} reps, median (min) CPU ms per call`);
 
@@ -138,30 +151,34 @@ const kernels: Kernel[] = [
   { name: 'ts_corr(open, volume, 10)', inputs: [open, volume], js: (o) => rollingCorr(open, volume, T, N, 10, o),
     scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.corr), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.corr),
     block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.corr, 4),
-    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.corr) },
+    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.corr),
+    jsAssetMajor: (o) => perAsset((x, y, q) => rollingCorr(x, y, T, 1, 10, q), openA, volumeA, o) },
   { name: 'ts_cov(open, volume, 10)', inputs: [open, volume], js: (o) => rollingCov(open, volume, T, N, 10, o),
     scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.cov), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.cov),
     block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.cov, 4),
-    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.cov) },
+    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.cov),
+    jsAssetMajor: (o) => perAsset((x, y, q) => rollingCov(x, y, T, 1, 10, q), openA, volumeA, o) },
   { name: 'ts_std(close, 20)', inputs: [close], js: (o) => rollingStd(close, T, N, 20, o),
     scalar: (a) => a.ex.momentsScalar(a.xp, a.xp, a.outp, T, N, 20, MODE.std), simd: (a) => a.ex.momentsSimd(a.xp, a.xp, a.outp, T, N, 20, MODE.std),
     block: (a) => a.ex.momentsSimdBlock(a.xp, a.xp, a.outp, T, N, 20, MODE.std, 4),
-    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qxp, a.qoutp, T, N, 20, MODE.std) },
+    pairs: (a) => a.ex.momentsPairs(a.qxp, a.qxp, a.qoutp, T, N, 20, MODE.std),
+    jsAssetMajor: (o) => perAsset((x, _y, q) => rollingStd(x, T, 1, 20, q), closeA, closeA, o) },
   { name: 'close * volume', inputs: [close, volume], js: (o) => mul(close, volume, o),
     scalar: (a) => a.ex.mulScalar(a.xp, a.yp, a.outp, n), simd: (a) => a.ex.mulSimd(a.xp, a.yp, a.outp, n) },
   { name: 'close / open', inputs: [close, open], js: (o) => div(close, open, o), simd: (a) => a.ex.divSimd(a.xp, a.yp, a.outp, n) },
 ];
 
-const rows: string[] = ['| kernel | JS | WASM scalar + copy | WASM scalar resident | WASM SIMD + copy | WASM SIMD resident | WASM SIMD 8-asset blocks + copy | WASM SIMD 8-asset blocks resident | pair layout: WASM SIMD resident | pair layout: + copy + transpose in/out | transpose in+out alone | copy in+out alone | best resident speed-up vs JS | bit-identical |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+const rows: string[] = ['| kernel | JS | JS, asset-major layout | WASM scalar + copy | WASM scalar resident | WASM SIMD + copy | WASM SIMD resident | WASM SIMD 8-asset blocks + copy | WASM SIMD 8-asset blocks resident | pair layout: WASM SIMD resident | pair layout: + copy + transpose in/out | transpose in+out alone | copy in+out alone | best resident speed-up vs JS | bit-identical |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 const cpu0 = process.cpuUsage(), wall0 = performance.now();
 for (const k of kernels) {
-  const ref = new Float64Array(n), got = new Float64Array(n);
+  const ref = new Float64Array(n), got = new Float64Array(n), gotA = new Float64Array(n);
   k.js(ref);
-  const t: Record<string, number[]> = { js: [], sc: [], sr: [], vc: [], vr: [], bc: [], br: [], pr: [], pc: [], tr: [], copy: [] };
+  const t: Record<string, number[]> = { ja: [], js: [], sc: [], sr: [], vc: [], vr: [], bc: [], br: [], pr: [], pc: [], tr: [], copy: [] };
   // warm-up, then interleaved repetitions (so load swings hit every variant alike)
   for (let r = -2; r < REPS; r++) {
     const m = {
       js: cpuMs(() => k.js(got)),
+      ja: k.jsAssetMajor ? cpuMs(() => k.jsAssetMajor!(gotA)) : NaN,
       sc: k.scalar ? cpuMs(() => withCopy(w, k, k.scalar!, got)) : NaN,
       sr: k.scalar ? cpuMs(() => k.scalar!(w)) : NaN,
       vc: cpuMs(() => withCopy(w, k, k.simd, got)),
@@ -189,7 +206,13 @@ for (const k of kernels) {
     const c = compare(ref, got); bits += c.bits; values += c.values;
   }
   const fmt = (v: number[]): string => (v[0]! !== v[0]! ? '-' : `${median(v).toFixed(1)} (${Math.min(...v).toFixed(1)})`);
-  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.pr!)} | ${fmt(t.pc!)} | ${fmt(t.tr!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(median(t.vr!), k.block ? median(t.br!) : Infinity, k.pairs ? median(t.pr!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
+  if (k.jsAssetMajor) {
+    k.jsAssetMajor(gotA);
+    let diff = 0;
+    for (let tt = 0; tt < T; tt++) for (let a = 0; a < N; a++) if (!Object.is(gotA[a * T + tt], ref[tt * N + a])) diff++;
+    bits += diff; values += diff;
+  }
+  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.ja!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.pr!)} | ${fmt(t.pc!)} | ${fmt(t.tr!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(median(t.vr!), k.block ? median(t.br!) : Infinity, k.pairs ? median(t.pr!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
 }
 const cpu = process.cpuUsage(cpu0), wall = performance.now() - wall0;
 console.log(rows.join('\n'));
