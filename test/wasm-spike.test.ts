@@ -1,7 +1,7 @@
 /**
  * The WebAssembly spike (scripts/wasm-spike, issue 17) gives the JS kernels'
  * exact bits: rolling std / cov / corr (scalar port, f64x2 SIMD, SIMD over
- * 8-asset blocks, SIMD on the pair-interleaved layout) and element-wise
+ * 8-asset blocks, scalar and SIMD on the pair-interleaved layout) and element-wise
  * mul / div, on small panels with NaN holes, runs of equal values, zeros and
  * spikes that trip the cancellation guard, for odd and even asset counts.
  */
@@ -58,6 +58,7 @@ test('wasm spike rolling std/cov/corr: every variant bit-identical to the JS ker
           simd: () => w.ex.momentsSimd(w.xp, yp, w.outp, T, N, d, mode),
           block4: () => w.ex.momentsSimdBlock(w.xp, yp, w.outp, T, N, d, mode, 4),
           block2: () => w.ex.momentsSimdBlock(w.xp, yp, w.outp, T, N, d, mode, 2),
+          pairsScalar: () => { w.ex.momentsPairsScalar(w.qxp, qyp, w.qoutp, T, N, d, mode); w.ex.fromPairs(w.qoutp, w.outp, T, N); },
           pairs: () => { w.ex.momentsPairs(w.qxp, qyp, w.qoutp, T, N, d, mode); w.ex.fromPairs(w.qoutp, w.outp, T, N); },
         };
         for (const [name, run] of Object.entries(variants)) {

@@ -50,6 +50,8 @@ interface Kernel {
   readonly block?: (w: WasmArena) => void;
   /** SIMD on the pair-interleaved layout (inputs already transposed: qx, qy -> qout). */
   readonly pairs?: (w: WasmArena) => void;
+  /** The scalar port on the pair-interleaved layout. */
+  readonly pairsScalar?: (w: WasmArena) => void;
   /** The JS kernel on an asset-major copy (each asset's dates contiguous: one call per asset with N = 1), writing asset-major. */
   readonly jsAssetMajor?: (out: Float64Array) => void;
 }
@@ -152,28 +154,31 @@ const kernels: Kernel[] = [
     scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.corr), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.corr),
     block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.corr, 4),
     pairs: (a) => a.ex.momentsPairs(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.corr),
+    pairsScalar: (a) => a.ex.momentsPairsScalar(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.corr),
     jsAssetMajor: (o) => perAsset((x, y, q) => rollingCorr(x, y, T, 1, 10, q), openA, volumeA, o) },
   { name: 'ts_cov(open, volume, 10)', inputs: [open, volume], js: (o) => rollingCov(open, volume, T, N, 10, o),
     scalar: (a) => a.ex.momentsScalar(a.xp, a.yp, a.outp, T, N, 10, MODE.cov), simd: (a) => a.ex.momentsSimd(a.xp, a.yp, a.outp, T, N, 10, MODE.cov),
     block: (a) => a.ex.momentsSimdBlock(a.xp, a.yp, a.outp, T, N, 10, MODE.cov, 4),
     pairs: (a) => a.ex.momentsPairs(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.cov),
+    pairsScalar: (a) => a.ex.momentsPairsScalar(a.qxp, a.qyp, a.qoutp, T, N, 10, MODE.cov),
     jsAssetMajor: (o) => perAsset((x, y, q) => rollingCov(x, y, T, 1, 10, q), openA, volumeA, o) },
   { name: 'ts_std(close, 20)', inputs: [close], js: (o) => rollingStd(close, T, N, 20, o),
     scalar: (a) => a.ex.momentsScalar(a.xp, a.xp, a.outp, T, N, 20, MODE.std), simd: (a) => a.ex.momentsSimd(a.xp, a.xp, a.outp, T, N, 20, MODE.std),
     block: (a) => a.ex.momentsSimdBlock(a.xp, a.xp, a.outp, T, N, 20, MODE.std, 4),
     pairs: (a) => a.ex.momentsPairs(a.qxp, a.qxp, a.qoutp, T, N, 20, MODE.std),
+    pairsScalar: (a) => a.ex.momentsPairsScalar(a.qxp, a.qxp, a.qoutp, T, N, 20, MODE.std),
     jsAssetMajor: (o) => perAsset((x, _y, q) => rollingStd(x, T, 1, 20, q), closeA, closeA, o) },
   { name: 'close * volume', inputs: [close, volume], js: (o) => mul(close, volume, o),
     scalar: (a) => a.ex.mulScalar(a.xp, a.yp, a.outp, n), simd: (a) => a.ex.mulSimd(a.xp, a.yp, a.outp, n) },
   { name: 'close / open', inputs: [close, open], js: (o) => div(close, open, o), simd: (a) => a.ex.divSimd(a.xp, a.yp, a.outp, n) },
 ];
 
-const rows: string[] = ['| kernel | JS | JS, asset-major layout | WASM scalar + copy | WASM scalar resident | WASM SIMD + copy | WASM SIMD resident | WASM SIMD 8-asset blocks + copy | WASM SIMD 8-asset blocks resident | pair layout: WASM SIMD resident | pair layout: + copy + transpose in/out | transpose in+out alone | copy in+out alone | best resident speed-up vs JS | bit-identical |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
+const rows: string[] = ['| kernel | JS | JS, asset-major layout | WASM scalar + copy | WASM scalar resident | WASM SIMD + copy | WASM SIMD resident | WASM SIMD 8-asset blocks + copy | WASM SIMD 8-asset blocks resident | pair layout: WASM scalar resident | pair layout: WASM SIMD resident | pair layout: + copy + transpose in/out | transpose in+out alone | copy in+out alone | best resident speed-up vs JS | bit-identical |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
 const cpu0 = process.cpuUsage(), wall0 = performance.now();
 for (const k of kernels) {
   const ref = new Float64Array(n), got = new Float64Array(n), gotA = new Float64Array(n);
   k.js(ref);
-  const t: Record<string, number[]> = { ja: [], js: [], sc: [], sr: [], vc: [], vr: [], bc: [], br: [], pr: [], pc: [], tr: [], copy: [] };
+  const t: Record<string, number[]> = { ja: [], js: [], sc: [], sr: [], vc: [], vr: [], bc: [], br: [], ps: [], pr: [], pc: [], tr: [], copy: [] };
   // warm-up, then interleaved repetitions (so load swings hit every variant alike)
   for (let r = -2; r < REPS; r++) {
     const m = {
@@ -185,6 +190,7 @@ for (const k of kernels) {
       vr: cpuMs(() => k.simd(w)),
       bc: k.block ? cpuMs(() => withCopy(w, k, k.block!, got)) : NaN,
       br: k.block ? cpuMs(() => k.block!(w)) : NaN,
+      ps: k.pairsScalar ? cpuMs(() => k.pairsScalar!(w)) : NaN,
       pr: k.pairs ? cpuMs(() => k.pairs!(w)) : NaN,
       pc: k.pairs ? cpuMs(() => pairsWithCopy(w, k, got)) : NaN,
       tr: k.pairs ? cpuMs(() => { w.ex.toPairs(w.xp, w.qxp, T, N); if (k.inputs[1]) w.ex.toPairs(w.yp, w.qyp, T, N); w.ex.fromPairs(w.qoutp, w.outp, T, N); }) : NaN,
@@ -198,6 +204,10 @@ for (const k of kernels) {
     got.fill(12345);
     pairsWithCopy(w, k, got);
     const c = compare(ref, got); bits += c.bits; values += c.values;
+    w.out.fill(12345);
+    k.pairsScalar!(w); // qx, qy hold this kernel's inputs after pairsWithCopy
+    w.ex.fromPairs(w.qoutp, w.outp, T, N);
+    const c2 = compare(ref, w.out); bits += c2.bits; values += c2.values;
   }
   for (const run of [k.scalar, k.simd, k.block]) {
     if (!run) continue;
@@ -212,7 +222,7 @@ for (const k of kernels) {
     for (let tt = 0; tt < T; tt++) for (let a = 0; a < N; a++) if (!Object.is(gotA[a * T + tt], ref[tt * N + a])) diff++;
     bits += diff; values += diff;
   }
-  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.ja!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.pr!)} | ${fmt(t.pc!)} | ${fmt(t.tr!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(median(t.vr!), k.block ? median(t.br!) : Infinity, k.pairs ? median(t.pr!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
+  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.ja!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.ps!)} | ${fmt(t.pr!)} | ${fmt(t.pc!)} | ${fmt(t.tr!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(median(t.vr!), k.block ? median(t.br!) : Infinity, k.pairs ? median(t.pr!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
 }
 const cpu = process.cpuUsage(cpu0), wall = performance.now() - wall0;
 console.log(rows.join('\n'));

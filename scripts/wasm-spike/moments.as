@@ -497,6 +497,17 @@ export function momentsPairs(xp: usize, yp: usize, outp: usize, T: i32, N: i32, 
   }
 }
 
+/** The scalar port on the pair-interleaved layout (to separate the layout's gain from SIMD's). */
+export function momentsPairsScalar(xp: usize, yp: usize, outp: usize, T: i32, N: i32, d: i32, mode: i32): void {
+  const P = (N + 1) >> 1;
+  const stride = <usize>T << 4;
+  for (let p: i32 = 0; p < P; p++) {
+    const off = <usize>p * stride;
+    momentsAsset(xp + off, yp + off, outp + off, T, 2, d, mode, 0);
+    momentsAsset(xp + off, yp + off, outp + off, T, 2, d, mode, 1);
+  }
+}
+
 /** Element-wise a * b, non-finite -> NaN (lib/expr mul), scalar. */
 export function mulScalar(ap: usize, bp: usize, outp: usize, n: i32): void {
   for (let i: i32 = 0; i < n; i++) { const v = ld(ap, i) * ld(bp, i); st(outp, i, v - v == 0 ? v : NaN); }

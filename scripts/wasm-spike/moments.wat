@@ -1,7 +1,7 @@
 (module
  (type $0 (func (param i32 i32 i32 i32)))
- (type $1 (func (param i32 i32 i32 i32 i32 i32 i32 i32)))
- (type $2 (func (param i32 i32 i32 i32 i32 i32 i32)))
+ (type $1 (func (param i32 i32 i32 i32 i32 i32 i32)))
+ (type $2 (func (param i32 i32 i32 i32 i32 i32 i32 i32)))
  (type $3 (func (param i32 i32 i32 i32 i32 i32 f64 f64 i32)))
  (memory $0 1)
  (export "momentsScalar" (func $moments/momentsScalar))
@@ -10,10 +10,831 @@
  (export "toPairs" (func $moments/toPairs))
  (export "fromPairs" (func $moments/fromPairs))
  (export "momentsPairs" (func $moments/momentsPairs))
+ (export "momentsPairsScalar" (func $moments/momentsPairsScalar))
  (export "mulScalar" (func $moments/mulScalar))
  (export "mulSimd" (func $moments/mulSimd))
  (export "divSimd" (func $moments/divSimd))
  (export "memory" (memory $0))
+ (func $moments/momentsAsset (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32) (param $7 i32)
+  (local $8 f64)
+  (local $9 f64)
+  (local $10 i32)
+  (local $11 f64)
+  (local $12 f64)
+  (local $13 i32)
+  (local $14 i32)
+  (local $15 i32)
+  (local $16 f64)
+  (local $17 f64)
+  (local $18 f64)
+  (local $19 f64)
+  (local $20 f64)
+  (local $21 f64)
+  (local $22 f64)
+  (local $23 f64)
+  (local $24 i32)
+  (local $25 i32)
+  (local $26 i32)
+  (local $27 i32)
+  (local $28 i32)
+  (local $29 i32)
+  local.get $6
+  i32.eqz
+  local.set $24
+  local.get $5
+  f64.convert_i32_s
+  local.set $23
+  f64.const nan:0x8000000000000
+  local.set $12
+  f64.const nan:0x8000000000000
+  local.set $11
+  local.get $7
+  local.set $10
+  loop $for-loop|0
+   local.get $3
+   local.get $15
+   i32.gt_s
+   if
+    local.get $0
+    local.get $10
+    i32.const 3
+    i32.shl
+    i32.add
+    f64.load
+    local.tee $17
+    local.get $17
+    f64.ne
+    if (result i32)
+     i32.const 0
+    else
+     local.get $25
+     i32.const 1
+     i32.add
+     i32.const 1
+     local.get $15
+     i32.const 0
+     i32.gt_s
+     local.get $12
+     local.get $17
+     f64.eq
+     i32.and
+     select
+    end
+    local.set $25
+    local.get $17
+    local.tee $12
+    local.set $18
+    local.get $24
+    i32.eqz
+    if
+     local.get $1
+     local.get $10
+     i32.const 3
+     i32.shl
+     i32.add
+     f64.load
+     local.tee $18
+     local.get $18
+     f64.ne
+     if (result i32)
+      i32.const 0
+     else
+      local.get $26
+      i32.const 1
+      i32.add
+      i32.const 1
+      local.get $15
+      i32.const 0
+      i32.gt_s
+      local.get $11
+      local.get $18
+      f64.eq
+      i32.and
+      select
+     end
+     local.set $26
+     local.get $18
+     local.set $11
+    end
+    local.get $27
+    if
+     local.get $24
+     if
+      local.get $17
+      local.get $17
+      f64.eq
+      if
+       local.get $19
+       local.get $17
+       local.get $9
+       f64.sub
+       local.tee $17
+       f64.add
+       local.set $19
+       local.get $8
+       local.get $17
+       local.get $17
+       f64.mul
+       f64.add
+       local.set $8
+      else
+       local.get $14
+       i32.const 1
+       i32.add
+       local.set $14
+      end
+      local.get $5
+      local.get $15
+      i32.le_s
+      if
+       local.get $0
+       local.get $10
+       local.get $4
+       local.get $5
+       i32.mul
+       i32.sub
+       i32.const 3
+       i32.shl
+       i32.add
+       f64.load
+       local.tee $17
+       local.get $17
+       f64.eq
+       if
+        local.get $19
+        local.get $17
+        local.get $9
+        f64.sub
+        local.tee $17
+        f64.sub
+        local.set $19
+        local.get $8
+        local.get $17
+        local.get $17
+        f64.mul
+        local.tee $17
+        f64.sub
+        local.tee $8
+        f64.const 1e3
+        f64.mul
+        local.get $17
+        f64.lt
+        if
+         f64.const 0
+         local.set $19
+         f64.const 0
+         local.set $8
+         local.get $15
+         local.get $5
+         i32.sub
+         i32.const 1
+         i32.add
+         local.set $13
+         loop $for-loop|4
+          local.get $13
+          local.get $15
+          i32.le_s
+          if
+           local.get $0
+           local.get $4
+           local.get $13
+           i32.mul
+           local.get $7
+           i32.add
+           i32.const 3
+           i32.shl
+           i32.add
+           f64.load
+           local.tee $17
+           local.get $17
+           f64.eq
+           if
+            local.get $19
+            local.get $17
+            local.get $9
+            f64.sub
+            local.tee $17
+            f64.add
+            local.set $19
+            local.get $8
+            local.get $17
+            local.get $17
+            f64.mul
+            f64.add
+            local.set $8
+           end
+           local.get $13
+           i32.const 1
+           i32.add
+           local.set $13
+           br $for-loop|4
+          end
+         end
+        end
+       else
+        local.get $14
+        i32.const 1
+        i32.sub
+        local.set $14
+       end
+      end
+     else
+      local.get $18
+      local.get $18
+      f64.eq
+      local.get $17
+      local.get $17
+      f64.eq
+      i32.and
+      if
+       local.get $19
+       local.get $17
+       local.get $9
+       f64.sub
+       local.tee $17
+       f64.add
+       local.set $19
+       local.get $20
+       local.get $18
+       local.get $16
+       f64.sub
+       local.tee $18
+       f64.add
+       local.set $20
+       local.get $8
+       local.get $17
+       local.get $17
+       f64.mul
+       f64.add
+       local.set $8
+       local.get $21
+       local.get $18
+       local.get $18
+       f64.mul
+       f64.add
+       local.set $21
+       local.get $22
+       local.get $17
+       local.get $18
+       f64.mul
+       f64.add
+       local.set $22
+      else
+       local.get $14
+       i32.const 1
+       i32.add
+       local.set $14
+      end
+      local.get $5
+      local.get $15
+      i32.le_s
+      if
+       local.get $10
+       local.get $4
+       local.get $5
+       i32.mul
+       i32.sub
+       i32.const 3
+       i32.shl
+       local.tee $13
+       local.get $1
+       i32.add
+       f64.load
+       local.tee $17
+       local.get $17
+       f64.eq
+       local.get $0
+       local.get $13
+       i32.add
+       f64.load
+       local.tee $18
+       local.get $18
+       f64.eq
+       i32.and
+       if
+        local.get $19
+        local.get $18
+        local.get $9
+        f64.sub
+        local.tee $18
+        f64.sub
+        local.set $19
+        local.get $20
+        local.get $17
+        local.get $16
+        f64.sub
+        local.tee $17
+        f64.sub
+        local.set $20
+        local.get $21
+        local.get $17
+        local.get $17
+        f64.mul
+        f64.sub
+        local.set $21
+        local.get $22
+        local.get $18
+        local.get $17
+        f64.mul
+        f64.sub
+        local.set $22
+        local.get $8
+        local.get $18
+        local.get $18
+        f64.mul
+        local.tee $18
+        f64.sub
+        local.tee $8
+        f64.const 1e3
+        f64.mul
+        local.get $18
+        f64.lt
+        if (result i32)
+         i32.const 1
+        else
+         local.get $17
+         local.get $17
+         f64.mul
+         local.get $21
+         f64.const 1e3
+         f64.mul
+         f64.gt
+        end
+        if
+         f64.const 0
+         local.set $19
+         f64.const 0
+         local.set $20
+         f64.const 0
+         local.set $8
+         f64.const 0
+         local.set $21
+         f64.const 0
+         local.set $22
+         local.get $15
+         local.get $5
+         i32.sub
+         i32.const 1
+         i32.add
+         local.set $13
+         loop $for-loop|5
+          local.get $13
+          local.get $15
+          i32.le_s
+          if
+           local.get $4
+           local.get $13
+           i32.mul
+           local.get $7
+           i32.add
+           i32.const 3
+           i32.shl
+           local.tee $28
+           local.get $1
+           i32.add
+           f64.load
+           local.tee $17
+           local.get $17
+           f64.eq
+           local.get $0
+           local.get $28
+           i32.add
+           f64.load
+           local.tee $18
+           local.get $18
+           f64.eq
+           i32.and
+           if
+            local.get $19
+            local.get $18
+            local.get $9
+            f64.sub
+            local.tee $18
+            f64.add
+            local.set $19
+            local.get $20
+            local.get $17
+            local.get $16
+            f64.sub
+            local.tee $17
+            f64.add
+            local.set $20
+            local.get $21
+            local.get $17
+            local.get $17
+            f64.mul
+            f64.add
+            local.set $21
+            local.get $22
+            local.get $18
+            local.get $17
+            f64.mul
+            f64.add
+            local.set $22
+            local.get $8
+            local.get $18
+            local.get $18
+            f64.mul
+            f64.add
+            local.set $8
+           end
+           local.get $13
+           i32.const 1
+           i32.add
+           local.set $13
+           br $for-loop|5
+          end
+         end
+        end
+       else
+        local.get $14
+        i32.const 1
+        i32.sub
+        local.set $14
+       end
+      end
+     end
+    else
+     local.get $15
+     local.get $5
+     i32.sub
+     i32.const 1
+     i32.add
+     local.tee $13
+     i32.const 0
+     local.get $13
+     i32.const 0
+     i32.gt_s
+     select
+     local.set $28
+     f64.const nan:0x8000000000000
+     local.set $9
+     f64.const nan:0x8000000000000
+     local.set $16
+     local.get $15
+     local.set $13
+     local.get $10
+     local.set $14
+     loop $for-loop|1
+      local.get $13
+      local.get $28
+      i32.ge_s
+      if
+       block $for-break1
+        local.get $14
+        i32.const 3
+        i32.shl
+        local.tee $29
+        local.get $1
+        i32.add
+        f64.load
+        local.tee $8
+        local.get $8
+        f64.eq
+        local.get $0
+        local.get $29
+        i32.add
+        f64.load
+        local.tee $17
+        local.get $17
+        f64.eq
+        i32.and
+        if
+         local.get $17
+         local.set $9
+         local.get $8
+         local.set $16
+         br $for-break1
+        end
+        local.get $13
+        i32.const 1
+        i32.sub
+        local.set $13
+        local.get $14
+        local.get $4
+        i32.sub
+        local.set $14
+        br $for-loop|1
+       end
+      end
+     end
+     local.get $9
+     local.get $9
+     f64.ne
+     if
+      f64.const 0
+      local.set $16
+      f64.const 0
+      local.set $9
+     end
+     f64.const 0
+     local.set $19
+     f64.const 0
+     local.set $20
+     f64.const 0
+     local.set $8
+     f64.const 0
+     local.set $21
+     f64.const 0
+     local.set $22
+     i32.const 0
+     local.set $14
+     local.get $24
+     if
+      local.get $4
+      local.get $28
+      i32.mul
+      local.get $7
+      i32.add
+      local.set $13
+      loop $for-loop|2
+       local.get $10
+       local.get $13
+       i32.ge_s
+       if
+        local.get $0
+        local.get $13
+        i32.const 3
+        i32.shl
+        i32.add
+        f64.load
+        local.tee $17
+        local.get $17
+        f64.eq
+        if
+         local.get $19
+         local.get $17
+         local.get $9
+         f64.sub
+         local.tee $17
+         f64.add
+         local.set $19
+         local.get $8
+         local.get $17
+         local.get $17
+         f64.mul
+         f64.add
+         local.set $8
+        else
+         local.get $14
+         i32.const 1
+         i32.add
+         local.set $14
+        end
+        local.get $4
+        local.get $13
+        i32.add
+        local.set $13
+        br $for-loop|2
+       end
+      end
+     else
+      local.get $4
+      local.get $28
+      i32.mul
+      local.get $7
+      i32.add
+      local.set $13
+      loop $for-loop|3
+       local.get $10
+       local.get $13
+       i32.ge_s
+       if
+        local.get $13
+        i32.const 3
+        i32.shl
+        local.tee $28
+        local.get $1
+        i32.add
+        f64.load
+        local.tee $17
+        local.get $17
+        f64.eq
+        local.get $0
+        local.get $28
+        i32.add
+        f64.load
+        local.tee $18
+        local.get $18
+        f64.eq
+        i32.and
+        if
+         local.get $19
+         local.get $18
+         local.get $9
+         f64.sub
+         local.tee $18
+         f64.add
+         local.set $19
+         local.get $20
+         local.get $17
+         local.get $16
+         f64.sub
+         local.tee $17
+         f64.add
+         local.set $20
+         local.get $8
+         local.get $18
+         local.get $18
+         f64.mul
+         f64.add
+         local.set $8
+         local.get $21
+         local.get $17
+         local.get $17
+         f64.mul
+         f64.add
+         local.set $21
+         local.get $22
+         local.get $18
+         local.get $17
+         f64.mul
+         f64.add
+         local.set $22
+        else
+         local.get $14
+         i32.const 1
+         i32.add
+         local.set $14
+        end
+        local.get $4
+        local.get $13
+        i32.add
+        local.set $13
+        br $for-loop|3
+       end
+      end
+     end
+    end
+    block $for-continue|0
+     local.get $15
+     local.get $5
+     i32.const 1
+     i32.sub
+     i32.lt_s
+     local.get $14
+     i32.or
+     if
+      local.get $2
+      local.get $10
+      i32.const 3
+      i32.shl
+      i32.add
+      f64.const nan:0x8000000000000
+      f64.store
+      br $for-continue|0
+     end
+     local.get $5
+     local.get $25
+     i32.le_s
+     local.set $13
+     local.get $5
+     local.get $26
+     i32.le_s
+     local.set $28
+     local.get $2
+     local.get $10
+     i32.const 3
+     i32.shl
+     i32.add
+     local.get $6
+     if (result f64)
+      local.get $6
+      i32.const 1
+      i32.eq
+      if (result f64)
+       local.get $13
+       local.get $28
+       i32.or
+       if (result f64)
+        f64.const 0
+       else
+        local.get $22
+        local.get $19
+        local.get $20
+        f64.mul
+        local.get $23
+        f64.div
+        f64.sub
+        local.get $23
+        f64.const -1
+        f64.add
+        f64.div
+       end
+      else
+       local.get $8
+       local.get $19
+       local.get $19
+       f64.mul
+       local.get $23
+       f64.div
+       f64.sub
+       local.set $17
+       local.get $21
+       local.get $20
+       local.get $20
+       f64.mul
+       local.get $23
+       f64.div
+       f64.sub
+       local.set $18
+       local.get $13
+       local.get $28
+       i32.or
+       if (result i32)
+        i32.const 0
+       else
+        local.get $18
+        f64.const 0
+        f64.gt
+        local.get $17
+        f64.const 0
+        f64.gt
+        i32.and
+       end
+       if (result f64)
+        f64.const 1
+        f64.const -1
+        local.get $22
+        local.get $19
+        local.get $20
+        f64.mul
+        local.get $23
+        f64.div
+        f64.sub
+        local.get $17
+        local.get $18
+        f64.mul
+        f64.sqrt
+        f64.div
+        local.tee $17
+        local.get $17
+        f64.const -1
+        f64.lt
+        select
+        local.get $17
+        f64.const 1
+        f64.gt
+        select
+       else
+        f64.const nan:0x8000000000000
+       end
+      end
+     else
+      f64.const 0
+      local.get $8
+      local.get $19
+      local.get $19
+      f64.mul
+      local.get $23
+      f64.div
+      f64.sub
+      local.get $23
+      f64.const -1
+      f64.add
+      f64.div
+      local.tee $17
+      f64.sqrt
+      local.get $17
+      f64.const 0
+      f64.gt
+      i32.eqz
+      local.get $13
+      i32.or
+      select
+     end
+     local.tee $17
+     f64.const nan:0x8000000000000
+     local.get $17
+     local.get $17
+     f64.sub
+     f64.const 0
+     f64.eq
+     select
+     f64.store
+    end
+    local.get $15
+    i32.const 1
+    i32.add
+    local.set $15
+    local.get $4
+    local.get $10
+    i32.add
+    local.set $10
+    local.get $27
+    i32.const 1
+    i32.add
+    local.tee $13
+    i32.const 0
+    local.get $5
+    local.get $13
+    i32.ne
+    select
+    local.set $27
+    br $for-loop|0
+   end
+  end
+ )
  (func $moments/guardLane (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 f64) (param $7 f64) (param $8 i32)
   (local $9 f64)
   (local $10 f64)
@@ -937,826 +1758,6 @@
    local.get $6
    local.get $8
    call $moments/momentsAsset
-  end
- )
- (func $moments/momentsAsset (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32) (param $7 i32)
-  (local $8 f64)
-  (local $9 f64)
-  (local $10 i32)
-  (local $11 f64)
-  (local $12 f64)
-  (local $13 i32)
-  (local $14 i32)
-  (local $15 i32)
-  (local $16 f64)
-  (local $17 f64)
-  (local $18 f64)
-  (local $19 f64)
-  (local $20 f64)
-  (local $21 f64)
-  (local $22 f64)
-  (local $23 f64)
-  (local $24 i32)
-  (local $25 i32)
-  (local $26 i32)
-  (local $27 i32)
-  (local $28 i32)
-  (local $29 i32)
-  local.get $6
-  i32.eqz
-  local.set $24
-  local.get $5
-  f64.convert_i32_s
-  local.set $23
-  f64.const nan:0x8000000000000
-  local.set $12
-  f64.const nan:0x8000000000000
-  local.set $11
-  local.get $7
-  local.set $10
-  loop $for-loop|0
-   local.get $3
-   local.get $15
-   i32.gt_s
-   if
-    local.get $0
-    local.get $10
-    i32.const 3
-    i32.shl
-    i32.add
-    f64.load
-    local.tee $17
-    local.get $17
-    f64.ne
-    if (result i32)
-     i32.const 0
-    else
-     local.get $25
-     i32.const 1
-     i32.add
-     i32.const 1
-     local.get $15
-     i32.const 0
-     i32.gt_s
-     local.get $12
-     local.get $17
-     f64.eq
-     i32.and
-     select
-    end
-    local.set $25
-    local.get $17
-    local.tee $12
-    local.set $18
-    local.get $24
-    i32.eqz
-    if
-     local.get $1
-     local.get $10
-     i32.const 3
-     i32.shl
-     i32.add
-     f64.load
-     local.tee $18
-     local.get $18
-     f64.ne
-     if (result i32)
-      i32.const 0
-     else
-      local.get $26
-      i32.const 1
-      i32.add
-      i32.const 1
-      local.get $15
-      i32.const 0
-      i32.gt_s
-      local.get $11
-      local.get $18
-      f64.eq
-      i32.and
-      select
-     end
-     local.set $26
-     local.get $18
-     local.set $11
-    end
-    local.get $27
-    if
-     local.get $24
-     if
-      local.get $17
-      local.get $17
-      f64.eq
-      if
-       local.get $19
-       local.get $17
-       local.get $9
-       f64.sub
-       local.tee $17
-       f64.add
-       local.set $19
-       local.get $8
-       local.get $17
-       local.get $17
-       f64.mul
-       f64.add
-       local.set $8
-      else
-       local.get $14
-       i32.const 1
-       i32.add
-       local.set $14
-      end
-      local.get $5
-      local.get $15
-      i32.le_s
-      if
-       local.get $0
-       local.get $10
-       local.get $4
-       local.get $5
-       i32.mul
-       i32.sub
-       i32.const 3
-       i32.shl
-       i32.add
-       f64.load
-       local.tee $17
-       local.get $17
-       f64.eq
-       if
-        local.get $19
-        local.get $17
-        local.get $9
-        f64.sub
-        local.tee $17
-        f64.sub
-        local.set $19
-        local.get $8
-        local.get $17
-        local.get $17
-        f64.mul
-        local.tee $17
-        f64.sub
-        local.tee $8
-        f64.const 1e3
-        f64.mul
-        local.get $17
-        f64.lt
-        if
-         f64.const 0
-         local.set $19
-         f64.const 0
-         local.set $8
-         local.get $15
-         local.get $5
-         i32.sub
-         i32.const 1
-         i32.add
-         local.set $13
-         loop $for-loop|4
-          local.get $13
-          local.get $15
-          i32.le_s
-          if
-           local.get $0
-           local.get $4
-           local.get $13
-           i32.mul
-           local.get $7
-           i32.add
-           i32.const 3
-           i32.shl
-           i32.add
-           f64.load
-           local.tee $17
-           local.get $17
-           f64.eq
-           if
-            local.get $19
-            local.get $17
-            local.get $9
-            f64.sub
-            local.tee $17
-            f64.add
-            local.set $19
-            local.get $8
-            local.get $17
-            local.get $17
-            f64.mul
-            f64.add
-            local.set $8
-           end
-           local.get $13
-           i32.const 1
-           i32.add
-           local.set $13
-           br $for-loop|4
-          end
-         end
-        end
-       else
-        local.get $14
-        i32.const 1
-        i32.sub
-        local.set $14
-       end
-      end
-     else
-      local.get $18
-      local.get $18
-      f64.eq
-      local.get $17
-      local.get $17
-      f64.eq
-      i32.and
-      if
-       local.get $19
-       local.get $17
-       local.get $9
-       f64.sub
-       local.tee $17
-       f64.add
-       local.set $19
-       local.get $20
-       local.get $18
-       local.get $16
-       f64.sub
-       local.tee $18
-       f64.add
-       local.set $20
-       local.get $8
-       local.get $17
-       local.get $17
-       f64.mul
-       f64.add
-       local.set $8
-       local.get $21
-       local.get $18
-       local.get $18
-       f64.mul
-       f64.add
-       local.set $21
-       local.get $22
-       local.get $17
-       local.get $18
-       f64.mul
-       f64.add
-       local.set $22
-      else
-       local.get $14
-       i32.const 1
-       i32.add
-       local.set $14
-      end
-      local.get $5
-      local.get $15
-      i32.le_s
-      if
-       local.get $10
-       local.get $4
-       local.get $5
-       i32.mul
-       i32.sub
-       i32.const 3
-       i32.shl
-       local.tee $13
-       local.get $1
-       i32.add
-       f64.load
-       local.tee $17
-       local.get $17
-       f64.eq
-       local.get $0
-       local.get $13
-       i32.add
-       f64.load
-       local.tee $18
-       local.get $18
-       f64.eq
-       i32.and
-       if
-        local.get $19
-        local.get $18
-        local.get $9
-        f64.sub
-        local.tee $18
-        f64.sub
-        local.set $19
-        local.get $20
-        local.get $17
-        local.get $16
-        f64.sub
-        local.tee $17
-        f64.sub
-        local.set $20
-        local.get $21
-        local.get $17
-        local.get $17
-        f64.mul
-        f64.sub
-        local.set $21
-        local.get $22
-        local.get $18
-        local.get $17
-        f64.mul
-        f64.sub
-        local.set $22
-        local.get $8
-        local.get $18
-        local.get $18
-        f64.mul
-        local.tee $18
-        f64.sub
-        local.tee $8
-        f64.const 1e3
-        f64.mul
-        local.get $18
-        f64.lt
-        if (result i32)
-         i32.const 1
-        else
-         local.get $17
-         local.get $17
-         f64.mul
-         local.get $21
-         f64.const 1e3
-         f64.mul
-         f64.gt
-        end
-        if
-         f64.const 0
-         local.set $19
-         f64.const 0
-         local.set $20
-         f64.const 0
-         local.set $8
-         f64.const 0
-         local.set $21
-         f64.const 0
-         local.set $22
-         local.get $15
-         local.get $5
-         i32.sub
-         i32.const 1
-         i32.add
-         local.set $13
-         loop $for-loop|5
-          local.get $13
-          local.get $15
-          i32.le_s
-          if
-           local.get $4
-           local.get $13
-           i32.mul
-           local.get $7
-           i32.add
-           i32.const 3
-           i32.shl
-           local.tee $28
-           local.get $1
-           i32.add
-           f64.load
-           local.tee $17
-           local.get $17
-           f64.eq
-           local.get $0
-           local.get $28
-           i32.add
-           f64.load
-           local.tee $18
-           local.get $18
-           f64.eq
-           i32.and
-           if
-            local.get $19
-            local.get $18
-            local.get $9
-            f64.sub
-            local.tee $18
-            f64.add
-            local.set $19
-            local.get $20
-            local.get $17
-            local.get $16
-            f64.sub
-            local.tee $17
-            f64.add
-            local.set $20
-            local.get $21
-            local.get $17
-            local.get $17
-            f64.mul
-            f64.add
-            local.set $21
-            local.get $22
-            local.get $18
-            local.get $17
-            f64.mul
-            f64.add
-            local.set $22
-            local.get $8
-            local.get $18
-            local.get $18
-            f64.mul
-            f64.add
-            local.set $8
-           end
-           local.get $13
-           i32.const 1
-           i32.add
-           local.set $13
-           br $for-loop|5
-          end
-         end
-        end
-       else
-        local.get $14
-        i32.const 1
-        i32.sub
-        local.set $14
-       end
-      end
-     end
-    else
-     local.get $15
-     local.get $5
-     i32.sub
-     i32.const 1
-     i32.add
-     local.tee $13
-     i32.const 0
-     local.get $13
-     i32.const 0
-     i32.gt_s
-     select
-     local.set $28
-     f64.const nan:0x8000000000000
-     local.set $9
-     f64.const nan:0x8000000000000
-     local.set $16
-     local.get $15
-     local.set $13
-     local.get $10
-     local.set $14
-     loop $for-loop|1
-      local.get $13
-      local.get $28
-      i32.ge_s
-      if
-       block $for-break1
-        local.get $14
-        i32.const 3
-        i32.shl
-        local.tee $29
-        local.get $1
-        i32.add
-        f64.load
-        local.tee $8
-        local.get $8
-        f64.eq
-        local.get $0
-        local.get $29
-        i32.add
-        f64.load
-        local.tee $17
-        local.get $17
-        f64.eq
-        i32.and
-        if
-         local.get $17
-         local.set $9
-         local.get $8
-         local.set $16
-         br $for-break1
-        end
-        local.get $13
-        i32.const 1
-        i32.sub
-        local.set $13
-        local.get $14
-        local.get $4
-        i32.sub
-        local.set $14
-        br $for-loop|1
-       end
-      end
-     end
-     local.get $9
-     local.get $9
-     f64.ne
-     if
-      f64.const 0
-      local.set $16
-      f64.const 0
-      local.set $9
-     end
-     f64.const 0
-     local.set $19
-     f64.const 0
-     local.set $20
-     f64.const 0
-     local.set $8
-     f64.const 0
-     local.set $21
-     f64.const 0
-     local.set $22
-     i32.const 0
-     local.set $14
-     local.get $24
-     if
-      local.get $4
-      local.get $28
-      i32.mul
-      local.get $7
-      i32.add
-      local.set $13
-      loop $for-loop|2
-       local.get $10
-       local.get $13
-       i32.ge_s
-       if
-        local.get $0
-        local.get $13
-        i32.const 3
-        i32.shl
-        i32.add
-        f64.load
-        local.tee $17
-        local.get $17
-        f64.eq
-        if
-         local.get $19
-         local.get $17
-         local.get $9
-         f64.sub
-         local.tee $17
-         f64.add
-         local.set $19
-         local.get $8
-         local.get $17
-         local.get $17
-         f64.mul
-         f64.add
-         local.set $8
-        else
-         local.get $14
-         i32.const 1
-         i32.add
-         local.set $14
-        end
-        local.get $4
-        local.get $13
-        i32.add
-        local.set $13
-        br $for-loop|2
-       end
-      end
-     else
-      local.get $4
-      local.get $28
-      i32.mul
-      local.get $7
-      i32.add
-      local.set $13
-      loop $for-loop|3
-       local.get $10
-       local.get $13
-       i32.ge_s
-       if
-        local.get $13
-        i32.const 3
-        i32.shl
-        local.tee $28
-        local.get $1
-        i32.add
-        f64.load
-        local.tee $17
-        local.get $17
-        f64.eq
-        local.get $0
-        local.get $28
-        i32.add
-        f64.load
-        local.tee $18
-        local.get $18
-        f64.eq
-        i32.and
-        if
-         local.get $19
-         local.get $18
-         local.get $9
-         f64.sub
-         local.tee $18
-         f64.add
-         local.set $19
-         local.get $20
-         local.get $17
-         local.get $16
-         f64.sub
-         local.tee $17
-         f64.add
-         local.set $20
-         local.get $8
-         local.get $18
-         local.get $18
-         f64.mul
-         f64.add
-         local.set $8
-         local.get $21
-         local.get $17
-         local.get $17
-         f64.mul
-         f64.add
-         local.set $21
-         local.get $22
-         local.get $18
-         local.get $17
-         f64.mul
-         f64.add
-         local.set $22
-        else
-         local.get $14
-         i32.const 1
-         i32.add
-         local.set $14
-        end
-        local.get $4
-        local.get $13
-        i32.add
-        local.set $13
-        br $for-loop|3
-       end
-      end
-     end
-    end
-    block $for-continue|0
-     local.get $15
-     local.get $5
-     i32.const 1
-     i32.sub
-     i32.lt_s
-     local.get $14
-     i32.or
-     if
-      local.get $2
-      local.get $10
-      i32.const 3
-      i32.shl
-      i32.add
-      f64.const nan:0x8000000000000
-      f64.store
-      br $for-continue|0
-     end
-     local.get $5
-     local.get $25
-     i32.le_s
-     local.set $13
-     local.get $5
-     local.get $26
-     i32.le_s
-     local.set $28
-     local.get $2
-     local.get $10
-     i32.const 3
-     i32.shl
-     i32.add
-     local.get $6
-     if (result f64)
-      local.get $6
-      i32.const 1
-      i32.eq
-      if (result f64)
-       local.get $13
-       local.get $28
-       i32.or
-       if (result f64)
-        f64.const 0
-       else
-        local.get $22
-        local.get $19
-        local.get $20
-        f64.mul
-        local.get $23
-        f64.div
-        f64.sub
-        local.get $23
-        f64.const -1
-        f64.add
-        f64.div
-       end
-      else
-       local.get $8
-       local.get $19
-       local.get $19
-       f64.mul
-       local.get $23
-       f64.div
-       f64.sub
-       local.set $17
-       local.get $21
-       local.get $20
-       local.get $20
-       f64.mul
-       local.get $23
-       f64.div
-       f64.sub
-       local.set $18
-       local.get $13
-       local.get $28
-       i32.or
-       if (result i32)
-        i32.const 0
-       else
-        local.get $18
-        f64.const 0
-        f64.gt
-        local.get $17
-        f64.const 0
-        f64.gt
-        i32.and
-       end
-       if (result f64)
-        f64.const 1
-        f64.const -1
-        local.get $22
-        local.get $19
-        local.get $20
-        f64.mul
-        local.get $23
-        f64.div
-        f64.sub
-        local.get $17
-        local.get $18
-        f64.mul
-        f64.sqrt
-        f64.div
-        local.tee $17
-        local.get $17
-        f64.const -1
-        f64.lt
-        select
-        local.get $17
-        f64.const 1
-        f64.gt
-        select
-       else
-        f64.const nan:0x8000000000000
-       end
-      end
-     else
-      f64.const 0
-      local.get $8
-      local.get $19
-      local.get $19
-      f64.mul
-      local.get $23
-      f64.div
-      f64.sub
-      local.get $23
-      f64.const -1
-      f64.add
-      f64.div
-      local.tee $17
-      f64.sqrt
-      local.get $17
-      f64.const 0
-      f64.gt
-      i32.eqz
-      local.get $13
-      i32.or
-      select
-     end
-     local.tee $17
-     f64.const nan:0x8000000000000
-     local.get $17
-     local.get $17
-     f64.sub
-     f64.const 0
-     f64.eq
-     select
-     f64.store
-    end
-    local.get $15
-    i32.const 1
-    i32.add
-    local.set $15
-    local.get $4
-    local.get $10
-    i32.add
-    local.set $10
-    local.get $27
-    i32.const 1
-    i32.add
-    local.tee $13
-    i32.const 0
-    local.get $5
-    local.get $13
-    i32.ne
-    select
-    local.set $27
-    br $for-loop|0
-   end
   end
  )
  (func $moments/toPairs (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
@@ -2970,6 +2971,65 @@
     local.get $5
     local.get $6
     local.get $7
+    call $moments/momentsAsset
+    local.get $7
+    i32.const 1
+    i32.add
+    local.set $7
+    br $for-loop|0
+   end
+  end
+ )
+ (func $moments/momentsPairsScalar (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32) (param $5 i32) (param $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  (local $10 i32)
+  (local $11 i32)
+  local.get $4
+  i32.const 1
+  i32.add
+  i32.const 1
+  i32.shr_s
+  local.set $10
+  local.get $3
+  i32.const 4
+  i32.shl
+  local.set $4
+  loop $for-loop|0
+   local.get $7
+   local.get $10
+   i32.lt_s
+   if
+    local.get $4
+    local.get $7
+    i32.mul
+    local.tee $11
+    local.get $0
+    i32.add
+    local.tee $8
+    local.get $1
+    local.get $11
+    i32.add
+    local.tee $9
+    local.get $2
+    local.get $11
+    i32.add
+    local.tee $11
+    local.get $3
+    i32.const 2
+    local.get $5
+    local.get $6
+    i32.const 0
+    call $moments/momentsAsset
+    local.get $8
+    local.get $9
+    local.get $11
+    local.get $3
+    i32.const 2
+    local.get $5
+    local.get $6
+    i32.const 1
     call $moments/momentsAsset
     local.get $7
     i32.const 1

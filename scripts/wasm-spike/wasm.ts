@@ -22,6 +22,8 @@ export interface MomentsExports {
   fromPairs(src: number, dst: number, T: number, N: number): void;
   /** momentsSimd on the pair-interleaved layout. */
   momentsPairs(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number): void;
+  /** The scalar port on the pair-interleaved layout. */
+  momentsPairsScalar(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number): void;
   mulScalar(ap: number, bp: number, outp: number, n: number): void;
   mulSimd(ap: number, bp: number, outp: number, n: number): void;
   divSimd(ap: number, bp: number, outp: number, n: number): void;
