@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { div, mul, rollingCorr, rollingCov, rollingStd } from '../lib/expr/kernels.js';
+import { csRank, div, mul, rollingCorr, rollingCov, rollingStd } from '../lib/expr/kernels.js';
 import { compileMoments, makeArena, MODE } from '../scripts/wasm-spike/wasm.js';
 
 function rng(seed: number): () => number {
@@ -108,4 +108,26 @@ test('wasm spike pair layout: toPairs then fromPairs is the identity, odd N padd
   assert.ok(Number.isNaN(q[4 * T + 2 * 7 + 1]!));
   w.ex.fromPairs(w.qxp, w.outp, T, N);
   assert.deepEqual(Array.from(w.out), Array.from(x));
+});
+
+test('wasm spike rankUnit: bit-identical to csRank (NaN, ties, -0/+0, extremes, rows of 0, 1, few and many values)', () => {
+  const T = 40, N = 37, r = rng(9);
+  const x = new Float64Array(T * N);
+  const specials = [0, -0, 1e-310, -1e-310, 1e300, -1e300, 5e-324, 1, -1, 1.5, 1.5];
+  for (let t = 0; t < T; t++) {
+    for (let a = 0; a < N; a++) {
+      const u = r();
+      x[t * N + a] = t === 0 ? NaN // an empty row
+        : t === 1 ? (a === 3 ? 2 : NaN) // one value
+        : t < 6 ? Math.floor(r() * 4) // few distinct values (ties)
+        : u < 0.1 ? NaN : u < 0.3 ? specials[Math.floor(r() * specials.length)]! : (r() - 0.5) * 10 ** Math.floor(r() * 20 - 10);
+    }
+  }
+  const ref = csRank(x, T, N, new Float64Array(T * N));
+  const w = makeArena(mod, T, N);
+  w.x.set(x); w.out.fill(12345);
+  w.ex.rankUnit(w.xp, w.outp, T, N, w.scratchp);
+  const i = firstDiff(ref, w.out);
+  assert.equal(i, -1, `cell ${i}: JS ${ref[i]} wasm ${w.out[i]}`);
+  assert.equal(w.out[1 * N + 3], 0.5);
 });

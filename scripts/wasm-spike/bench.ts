@@ -15,7 +15,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { loadBundledPanel } from '../../lib/data/index.js';
-import { div, mul, rollingCorr, rollingCov, rollingStd } from '../../lib/expr/kernels.js';
+import { csRank, div, mul, rollingCorr, rollingCov, rollingStd } from '../../lib/expr/kernels.js';
 import { compileMoments, makeArena, MODE, type WasmArena } from './wasm.js';
 
 let panelT = 0, panelN = 0;
@@ -45,7 +45,7 @@ interface Kernel {
   readonly js: (out: Float64Array) => void;
   readonly inputs: readonly Float64Array[];
   readonly scalar?: (w: WasmArena) => void;
-  readonly simd: (w: WasmArena) => void;
+  readonly simd?: (w: WasmArena) => void;
   /** SIMD over blocks of 4 pairs (8 assets) advanced date by date. */
   readonly block?: (w: WasmArena) => void;
   /** SIMD on the pair-interleaved layout (inputs already transposed: qx, qy -> qout). */
@@ -141,6 +141,7 @@ function assetMajor(x: Float64Array): Float64Array {
   for (let t = 0; t < T; t++) for (let a = 0; a < N; a++) o[a * T + t] = x[t * N + a]!;
   return o;
 }
+const closeOverOpen = div(close, open, new Float64Array(n));
 const openA = assetMajor(open), volumeA = assetMajor(volume), closeA = assetMajor(close);
 /** Runs a JS kernel once per asset on asset-major data (contiguous dates, N = 1). */
 function perAsset(f: (x: Float64Array, y: Float64Array, o: Float64Array) => void, x: Float64Array, y: Float64Array, o: Float64Array): void {
@@ -170,6 +171,9 @@ const kernels: Kernel[] = [
     jsAssetMajor: (o) => perAsset((x, _y, q) => rollingStd(x, T, 1, 20, q), closeA, closeA, o) },
   { name: 'close * volume', inputs: [close, volume], js: (o) => mul(close, volume, o),
     scalar: (a) => a.ex.mulScalar(a.xp, a.yp, a.outp, n), simd: (a) => a.ex.mulSimd(a.xp, a.yp, a.outp, n) },
+  { name: 'rank(close)', inputs: [close], js: (o) => csRank(close, T, N, o), scalar: (a) => a.ex.rankUnit(a.xp, a.outp, T, N, a.scratchp) },
+  { name: 'rank(volume)', inputs: [volume], js: (o) => csRank(volume, T, N, o), scalar: (a) => a.ex.rankUnit(a.xp, a.outp, T, N, a.scratchp) },
+  { name: 'rank(close / open)', inputs: [closeOverOpen], js: (o) => csRank(closeOverOpen, T, N, o), scalar: (a) => a.ex.rankUnit(a.xp, a.outp, T, N, a.scratchp) },
   { name: 'close / open', inputs: [close, open], js: (o) => div(close, open, o), simd: (a) => a.ex.divSimd(a.xp, a.yp, a.outp, n) },
 ];
 
@@ -186,8 +190,8 @@ for (const k of kernels) {
       ja: k.jsAssetMajor ? cpuMs(() => k.jsAssetMajor!(gotA)) : NaN,
       sc: k.scalar ? cpuMs(() => withCopy(w, k, k.scalar!, got)) : NaN,
       sr: k.scalar ? cpuMs(() => k.scalar!(w)) : NaN,
-      vc: cpuMs(() => withCopy(w, k, k.simd, got)),
-      vr: cpuMs(() => k.simd(w)),
+      vc: k.simd ? cpuMs(() => withCopy(w, k, k.simd!, got)) : NaN,
+      vr: k.simd ? cpuMs(() => k.simd!(w)) : NaN,
       bc: k.block ? cpuMs(() => withCopy(w, k, k.block!, got)) : NaN,
       br: k.block ? cpuMs(() => k.block!(w)) : NaN,
       ps: k.pairsScalar ? cpuMs(() => k.pairsScalar!(w)) : NaN,
@@ -222,7 +226,7 @@ for (const k of kernels) {
     for (let tt = 0; tt < T; tt++) for (let a = 0; a < N; a++) if (!Object.is(gotA[a * T + tt], ref[tt * N + a])) diff++;
     bits += diff; values += diff;
   }
-  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.ja!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.ps!)} | ${fmt(t.pr!)} | ${fmt(t.pc!)} | ${fmt(t.tr!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(median(t.vr!), k.block ? median(t.br!) : Infinity, k.pairs ? median(t.pr!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
+  rows.push(`| ${k.name} | ${fmt(t.js!)} | ${fmt(t.ja!)} | ${fmt(t.sc!)} | ${fmt(t.sr!)} | ${fmt(t.vc!)} | ${fmt(t.vr!)} | ${fmt(t.bc!)} | ${fmt(t.br!)} | ${fmt(t.ps!)} | ${fmt(t.pr!)} | ${fmt(t.pc!)} | ${fmt(t.tr!)} | ${fmt(t.copy!)} | ${(median(t.js!) / Math.min(k.simd ? median(t.vr!) : Infinity, k.scalar ? median(t.sr!) : Infinity, k.block ? median(t.br!) : Infinity, k.pairs ? median(t.pr!) : Infinity)).toFixed(2)}x | ${bits === 0 ? 'yes' : `NO: ${bits} cells differ in bits, ${values} in value`} |`);
 }
 const cpu = process.cpuUsage(cpu0), wall = performance.now() - wall0;
 console.log(rows.join('\n'));

@@ -508,6 +508,71 @@ export function momentsPairsScalar(xp: usize, yp: usize, outp: usize, T: i32, N:
   }
 }
 
+/**
+ * Cross-sectional unit ranks (lib/expr csRank): per date, over assets with a
+ * value, the average 0-based rank of each tie run [i, j) of the ascending
+ * order, ((i + j - 1) * 0.5) / (m - 1); m = 1 gives 0.5; NaN stays NaN. Ties
+ * are equal values (-0 = +0), so the result does not depend on the sort: here
+ * an LSD radix sort of the values' order-preserving 64-bit keys, 8 passes of
+ * 8 bits with all 8 histograms counted in one read, a pass skipped when one
+ * bucket holds the whole row. `scratch`: 8 KB + 24 N bytes.
+ */
+export function rankUnit(xp: usize, outp: usize, T: i32, N: i32, scratch: usize): void {
+  const hist = scratch; // 8 x 256 u32
+  const k0 = scratch + 8192, k1 = k0 + (<usize>N << 3);
+  const i0 = k1 + (<usize>N << 3), i1 = i0 + (<usize>N << 2);
+  for (let t: i32 = 0; t < T; t++) {
+    const row = t * N;
+    memory.fill(hist, 0, 8192);
+    let m: i32 = 0;
+    for (let a: i32 = 0; a < N; a++) {
+      const v = ld(xp, row + a);
+      if (v != v) { st(outp, row + a, NaN); continue; }
+      const b = reinterpret<u64>(v);
+      const key = (b >> 63) != 0 ? ~b : b | (<u64>1 << 63);
+      store<u64>(k0 + (<usize>m << 3), key);
+      store<i32>(i0 + (<usize>m << 2), a);
+      for (let p: i32 = 0; p < 8; p++) {
+        const h = hist + (<usize>p << 10) + (<usize>((key >> (<u64>p << 3)) & 255) << 2);
+        store<u32>(h, load<u32>(h) + 1);
+      }
+      m++;
+    }
+    if (m == 0) continue;
+    if (m == 1) { st(outp, row + load<i32>(i0), 0.5); continue; }
+    let ka = k0, kb = k1, ia = i0, ib = i1;
+    for (let p: i32 = 0; p < 8; p++) {
+      const hp = hist + (<usize>p << 10);
+      const sh = <u64>p << 3;
+      // skip a pass whose digit is the same for the whole row
+      if (load<u32>(hp + (<usize>((load<u64>(ka) >> sh) & 255) << 2)) == <u32>m) continue;
+      let sum: u32 = 0;
+      for (let c: i32 = 0; c < 256; c++) { const q = hp + (<usize>c << 2); const n = load<u32>(q); store<u32>(q, sum); sum += n; }
+      for (let i: i32 = 0; i < m; i++) {
+        const key = load<u64>(ka + (<usize>i << 3));
+        const q = hp + (<usize>((key >> sh) & 255) << 2);
+        const pos = load<u32>(q);
+        store<u32>(q, pos + 1);
+        store<u64>(kb + (<usize>pos << 3), key);
+        store<i32>(ib + (<usize>pos << 2), load<i32>(ia + (<usize>i << 2)));
+      }
+      let tk = ka; ka = kb; kb = tk;
+      let ti = ia; ia = ib; ib = ti;
+    }
+    // tie runs of equal values (-0 and +0 are adjacent in key order)
+    const n1 = <f64>(m - 1);
+    let i: i32 = 0;
+    while (i < m) {
+      const v = ld(xp, row + load<i32>(ia + (<usize>i << 2)));
+      let j = i + 1;
+      while (j < m && ld(xp, row + load<i32>(ia + (<usize>j << 2))) == v) j++;
+      const r = (<f64>(i + j - 1) * 0.5) / n1;
+      for (let k = i; k < j; k++) st(outp, row + load<i32>(ia + (<usize>k << 2)), r);
+      i = j;
+    }
+  }
+}
+
 /** Element-wise a * b, non-finite -> NaN (lib/expr mul), scalar. */
 export function mulScalar(ap: usize, bp: usize, outp: usize, n: i32): void {
   for (let i: i32 = 0; i < n; i++) { const v = ld(ap, i) * ld(bp, i); st(outp, i, v - v == 0 ? v : NaN); }

@@ -3,6 +3,7 @@
  (type $1 (func (param i32 i32 i32 i32 i32 i32 i32)))
  (type $2 (func (param i32 i32 i32 i32 i32 i32 i32 i32)))
  (type $3 (func (param i32 i32 i32 i32 i32 i32 f64 f64 i32)))
+ (type $4 (func (param i32 i32 i32 i32 i32)))
  (memory $0 1)
  (export "momentsScalar" (func $moments/momentsScalar))
  (export "momentsSimd" (func $moments/momentsSimd))
@@ -11,6 +12,7 @@
  (export "fromPairs" (func $moments/fromPairs))
  (export "momentsPairs" (func $moments/momentsPairs))
  (export "momentsPairsScalar" (func $moments/momentsPairsScalar))
+ (export "rankUnit" (func $moments/rankUnit))
  (export "mulScalar" (func $moments/mulScalar))
  (export "mulSimd" (func $moments/mulSimd))
  (export "divSimd" (func $moments/divSimd))
@@ -1912,6 +1914,444 @@
     i32.const -64
     i32.sub
     local.set $7
+    br $for-loop|0
+   end
+  end
+ )
+ (func $moments/rankUnit (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  (local $10 i32)
+  (local $11 i32)
+  (local $12 i32)
+  (local $13 i32)
+  (local $14 f64)
+  (local $15 i64)
+  (local $16 i32)
+  (local $17 i32)
+  (local $18 i32)
+  (local $19 i32)
+  (local $20 i32)
+  (local $21 i32)
+  (local $22 i64)
+  (local $23 i32)
+  (local $24 i32)
+  (local $25 f64)
+  local.get $4
+  local.tee $13
+  i32.const -8192
+  i32.sub
+  local.tee $11
+  local.get $3
+  i32.const 3
+  i32.shl
+  local.tee $4
+  i32.add
+  local.set $10
+  local.get $4
+  local.get $10
+  i32.add
+  local.tee $12
+  local.get $3
+  i32.const 2
+  i32.shl
+  i32.add
+  local.set $9
+  loop $for-loop|0
+   local.get $2
+   local.get $16
+   i32.gt_s
+   if
+    local.get $3
+    local.get $16
+    i32.mul
+    local.set $18
+    local.get $13
+    i32.const 0
+    i32.const 8192
+    memory.fill
+    i32.const 0
+    local.set $20
+    i32.const 0
+    local.set $4
+    loop $for-loop|1
+     local.get $3
+     local.get $4
+     i32.gt_s
+     if
+      local.get $0
+      local.get $4
+      local.get $18
+      i32.add
+      i32.const 3
+      i32.shl
+      local.tee $5
+      i32.add
+      local.tee $6
+      i64.load
+      local.set $15
+      block $for-continue|1
+       local.get $6
+       f64.load
+       local.tee $14
+       local.get $14
+       f64.ne
+       if
+        local.get $1
+        local.get $5
+        i32.add
+        f64.const nan:0x8000000000000
+        f64.store
+        br $for-continue|1
+       end
+       local.get $11
+       local.get $20
+       i32.const 3
+       i32.shl
+       i32.add
+       local.get $15
+       i64.const -1
+       i64.xor
+       local.get $15
+       i64.const -9223372036854775808
+       i64.or
+       local.get $15
+       i64.const 63
+       i64.shr_u
+       i32.wrap_i64
+       select
+       local.tee $15
+       i64.store
+       local.get $12
+       local.get $20
+       i32.const 2
+       i32.shl
+       i32.add
+       local.get $4
+       i32.store
+       i32.const 0
+       local.set $7
+       loop $for-loop|2
+        local.get $7
+        i32.const 8
+        i32.lt_s
+        if
+         local.get $13
+         local.get $7
+         i32.const 10
+         i32.shl
+         i32.add
+         local.get $15
+         local.get $7
+         i64.extend_i32_s
+         i64.const 3
+         i64.shl
+         i64.shr_u
+         i64.const 255
+         i64.and
+         i32.wrap_i64
+         i32.const 2
+         i32.shl
+         i32.add
+         local.tee $5
+         local.get $5
+         i32.load
+         i32.const 1
+         i32.add
+         i32.store
+         local.get $7
+         i32.const 1
+         i32.add
+         local.set $7
+         br $for-loop|2
+        end
+       end
+       local.get $20
+       i32.const 1
+       i32.add
+       local.set $20
+      end
+      local.get $4
+      i32.const 1
+      i32.add
+      local.set $4
+      br $for-loop|1
+     end
+    end
+    block $for-continue|0
+     local.get $20
+     i32.eqz
+     br_if $for-continue|0
+     local.get $20
+     i32.const 1
+     i32.eq
+     if
+      local.get $1
+      local.get $18
+      local.get $12
+      i32.load
+      i32.add
+      i32.const 3
+      i32.shl
+      i32.add
+      f64.const 0.5
+      f64.store
+      br $for-continue|0
+     end
+     local.get $11
+     local.set $7
+     local.get $10
+     local.set $6
+     local.get $12
+     local.set $4
+     local.get $9
+     local.set $5
+     i32.const 0
+     local.set $17
+     loop $for-loop|3
+      local.get $17
+      i32.const 8
+      i32.lt_s
+      if
+       local.get $20
+       local.get $13
+       local.get $17
+       i32.const 10
+       i32.shl
+       i32.add
+       local.tee $8
+       local.get $7
+       i64.load
+       local.get $17
+       i64.extend_i32_s
+       i64.const 3
+       i64.shl
+       local.tee $22
+       i64.shr_u
+       i64.const 255
+       i64.and
+       i32.wrap_i64
+       i32.const 2
+       i32.shl
+       i32.add
+       i32.load
+       i32.ne
+       if
+        i32.const 0
+        local.set $19
+        i32.const 0
+        local.set $21
+        loop $for-loop|4
+         local.get $21
+         i32.const 256
+         i32.lt_s
+         if
+          local.get $8
+          local.get $21
+          i32.const 2
+          i32.shl
+          i32.add
+          local.tee $23
+          i32.load
+          local.set $24
+          local.get $23
+          local.get $19
+          i32.store
+          local.get $19
+          local.get $24
+          i32.add
+          local.set $19
+          local.get $21
+          i32.const 1
+          i32.add
+          local.set $21
+          br $for-loop|4
+         end
+        end
+        i32.const 0
+        local.set $21
+        loop $for-loop|5
+         local.get $20
+         local.get $21
+         i32.gt_s
+         if
+          local.get $8
+          local.get $7
+          local.get $21
+          i32.const 3
+          i32.shl
+          i32.add
+          i64.load
+          local.tee $15
+          local.get $22
+          i64.shr_u
+          i64.const 255
+          i64.and
+          i32.wrap_i64
+          i32.const 2
+          i32.shl
+          i32.add
+          local.tee $19
+          i32.load
+          local.set $23
+          local.get $19
+          local.get $23
+          i32.const 1
+          i32.add
+          i32.store
+          local.get $6
+          local.get $23
+          i32.const 3
+          i32.shl
+          i32.add
+          local.get $15
+          i64.store
+          local.get $5
+          local.get $23
+          i32.const 2
+          i32.shl
+          i32.add
+          local.get $4
+          local.get $21
+          i32.const 2
+          i32.shl
+          i32.add
+          i32.load
+          i32.store
+          local.get $21
+          i32.const 1
+          i32.add
+          local.set $21
+          br $for-loop|5
+         end
+        end
+        local.get $7
+        local.get $6
+        local.set $7
+        local.set $6
+        local.get $4
+        local.get $5
+        local.set $4
+        local.set $5
+       end
+       local.get $17
+       i32.const 1
+       i32.add
+       local.set $17
+       br $for-loop|3
+      end
+     end
+     local.get $20
+     i32.const 1
+     i32.sub
+     f64.convert_i32_s
+     local.set $14
+     i32.const 0
+     local.set $7
+     loop $while-continue|6
+      local.get $7
+      local.get $20
+      i32.lt_s
+      if
+       local.get $0
+       local.get $18
+       local.get $4
+       local.get $7
+       i32.const 2
+       i32.shl
+       i32.add
+       i32.load
+       i32.add
+       i32.const 3
+       i32.shl
+       i32.add
+       f64.load
+       local.set $25
+       local.get $7
+       i32.const 1
+       i32.add
+       local.set $6
+       loop $while-continue|7
+        local.get $6
+        local.get $20
+        i32.lt_s
+        if (result i32)
+         local.get $0
+         local.get $18
+         local.get $4
+         local.get $6
+         i32.const 2
+         i32.shl
+         i32.add
+         i32.load
+         i32.add
+         i32.const 3
+         i32.shl
+         i32.add
+         f64.load
+         local.get $25
+         f64.eq
+        else
+         i32.const 0
+        end
+        if
+         local.get $6
+         i32.const 1
+         i32.add
+         local.set $6
+         br $while-continue|7
+        end
+       end
+       local.get $6
+       local.get $7
+       i32.add
+       i32.const 1
+       i32.sub
+       f64.convert_i32_s
+       f64.const 0.5
+       f64.mul
+       local.get $14
+       f64.div
+       local.set $25
+       loop $for-loop|8
+        local.get $6
+        local.get $7
+        i32.gt_s
+        if
+         local.get $1
+         local.get $18
+         local.get $4
+         local.get $7
+         i32.const 2
+         i32.shl
+         i32.add
+         i32.load
+         i32.add
+         i32.const 3
+         i32.shl
+         i32.add
+         local.get $25
+         f64.store
+         local.get $7
+         i32.const 1
+         i32.add
+         local.set $7
+         br $for-loop|8
+        end
+       end
+       local.get $6
+       local.set $7
+       br $while-continue|6
+      end
+     end
+    end
+    local.get $16
+    i32.const 1
+    i32.add
+    local.set $16
     br $for-loop|0
    end
   end

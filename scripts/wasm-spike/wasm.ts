@@ -24,6 +24,8 @@ export interface MomentsExports {
   momentsPairs(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number): void;
   /** The scalar port on the pair-interleaved layout. */
   momentsPairsScalar(xp: number, yp: number, outp: number, T: number, N: number, d: number, mode: number): void;
+  /** Cross-sectional unit ranks (csRank), `scratch` = 8 KB + 24 N bytes. */
+  rankUnit(xp: number, outp: number, T: number, N: number, scratch: number): void;
   mulScalar(ap: number, bp: number, outp: number, n: number): void;
   mulSimd(ap: number, bp: number, outp: number, n: number): void;
   divSimd(ap: number, bp: number, outp: number, n: number): void;
@@ -47,6 +49,8 @@ export interface WasmArena {
   readonly qxp: number;
   readonly qyp: number;
   readonly qoutp: number;
+  /** Byte offset of a scratch region of 8 KB + 24 N bytes (rankUnit). */
+  readonly scratchp: number;
 }
 
 /** The module bytes, compiled once. Throws if moments.wasm is missing (run build.sh). */
@@ -66,9 +70,10 @@ export function makeArena(mod: WebAssembly.Module, T: number, N: number): WasmAr
   const bytes = Math.ceil((n * 8) / 16) * 16, qbytes = T * 2 * Math.ceil(N / 2) * 8;
   const xp = 1024, yp = xp + bytes, outp = yp + bytes;
   const qxp = outp + bytes, qyp = qxp + qbytes, qoutp = qyp + qbytes;
-  const need = qoutp + qbytes;
+  const scratchp = qoutp + qbytes;
+  const need = scratchp + 8192 + 24 * N + 64;
   const have = ex.memory.buffer.byteLength;
   if (need > have) ex.memory.grow(Math.ceil((need - have) / 65536));
   const buf = ex.memory.buffer;
-  return { ex, xp, yp, outp, qxp, qyp, qoutp, x: new Float64Array(buf, xp, n), y: new Float64Array(buf, yp, n), out: new Float64Array(buf, outp, n) };
+  return { ex, xp, yp, outp, qxp, qyp, qoutp, scratchp, x: new Float64Array(buf, xp, n), y: new Float64Array(buf, yp, n), out: new Float64Array(buf, outp, n) };
 }
