@@ -15,9 +15,12 @@
  *    in-sample rank snapshot and the miner's train-segment one), trial store
  *    (recordFactorTrial: lookup, redundancy against the stored snapshots,
  *    deflated Sharpe, insert);
- * 3. the store-size effect: the trial store part on an empty store and on one
- *    that already holds PREFILL trials (default 2,000: copies of real trials
- *    with their real rank snapshots, other ids and Sharpes);
+ * 3. the store-size effect: the trial store part on an empty store and on
+ *    two that already hold PREFILL trials (default 2,000: copies of real
+ *    trials, other ids and Sharpes): a research library, whose trials ran the
+ *    full screen and keep their rank snapshots as redundancy references, and
+ *    a mining store, whose trials the miners' gate rejected early (counted,
+ *    no reference snapshot kept);
  * 4. `mine grid` end to end (journal, self-correlation) with 1 and WORKERS
  *    (default 2) worker threads.
  * Prints the machine load: on a shared machine the wall figures are lower
@@ -130,18 +133,23 @@ async function main(): Promise<void> {
 
   // store-size effect: a store that already holds `prefillN` trials of the dataset
   const empty = await FactorStore.open(':memory:');
-  const big = await FactorStore.open(':memory:');
+  // two kinds of full store: trials that reached the full screen keep their rank snapshot as a redundancy reference (a research
+  // library: every new trial is compared with each); trials a miner's gate rejected early are counted but keep none (a mining run)
+  const library = await FactorStore.open(':memory:');
+  const mined = await FactorStore.open(':memory:');
   const seedExprs: string[] = [];
   for (const c of gridCandidates(DEFAULT_TEMPLATES, { fields: defaultMineFields(panel) }, { seed: 3 })) {
     if (seedExprs.length >= 20) break;
     seedExprs.push(c.expression);
   }
-  for (const e of seedExprs) await screenExpression(parse(e), train, { earlyReject: hopefulGate(DEFAULT_MINE_GATES) }, { store: big });
-  if (prefillN > 0) await prefill(big, prefillN);
-  const held = await big.countTrials({ dataset: train.dataset! });
-  await stageSplit(exprs, train, [{ label: 'empty', store: empty }, { label: `${held} trials`, store: big }]);
-  empty.db.close();
-  big.db.close();
+  for (const e of seedExprs) {
+    await screenExpression(parse(e), train, {}, { store: library });
+    await screenExpression(parse(e), train, { earlyReject: hopefulGate(DEFAULT_MINE_GATES) }, { store: mined });
+  }
+  if (prefillN > 0) for (const s of [library, mined]) await prefill(s, prefillN);
+  const describe = async (s: FactorStore) => `${await s.countTrials({ dataset: train.dataset! })} trials, ${(await s.db.one<{ n: number }>('SELECT count(*) AS n FROM factor_snapshots'))!.n} reference snapshots`;
+  await stageSplit(exprs, train, [{ label: 'empty', store: empty }, { label: await describe(library), store: library }, { label: await describe(mined), store: mined }]);
+  for (const s of [empty, library, mined]) s.db.close();
 
   for (const [label, executor] of [['in process', embeddedExecutor()], [`${workers} worker threads`, threadPoolExecutor({ workers })]] as const) {
     const store = await FactorStore.open(':memory:');
