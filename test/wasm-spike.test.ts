@@ -8,29 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csRank, div, mul, rollingCorr, rollingCov, rollingStd } from '../lib/expr/kernels.js';
-import { compileMoments, makeArena, MODE } from '../scripts/wasm-spike/wasm.js';
+import { compileMoments, makeArena, MODE, spikePanel } from '../scripts/wasm-spike/wasm.js';
+import { Rng } from '../lib/stats/rng.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
-/** A panel with 5 % NaN, 10 % repeats of the previous value, 2 % spikes up to 1e7, 1 % zeros. */
-function synthetic(T: number, N: number, seed: number): Float64Array {
-  const r = rng(seed), x = new Float64Array(T * N);
-  for (let a = 0; a < N; a++) {
-    let v = 100 * r();
-    for (let t = 0; t < T; t++) {
-      const u = r();
-      if (u < 0.05) v = NaN;
-      else if (u < 0.15) { if (v !== v) v = 50; }
-      else if (u < 0.17) v = (r() < 0.5 ? 1 : -1) * 1e7 * r();
-      else if (u < 0.18) v = 0;
-      else v = (v === v && Math.abs(v) < 1e6 ? v : 100) + r() - 0.5;
-      x[t * N + a] = v;
-    }
-  }
-  return x;
-}
 /** Index of the first cell whose bits differ, or -1. */
 function firstDiff(a: Float64Array, b: Float64Array): number {
   const ua = new BigUint64Array(a.buffer, a.byteOffset, a.length), ub = new BigUint64Array(b.buffer, b.byteOffset, b.length);
@@ -43,7 +23,7 @@ const mod = compileMoments();
 test('wasm spike rolling std/cov/corr: every variant bit-identical to the JS kernel', () => {
   let nonNan = 0;
   for (const [T, N] of [[200, 7], [150, 8], [90, 1], [64, 19]] as const) {
-    const x = synthetic(T, N, T * 31 + N), y = synthetic(T, N, T * 17 + N + 5);
+    const x = spikePanel(T, N, T * 31 + N), y = spikePanel(T, N, T * 17 + N + 5);
     const w = makeArena(mod, T, N);
     w.x.set(x); w.y.set(y);
     w.ex.toPairs(w.xp, w.qxp, T, N); w.ex.toPairs(w.yp, w.qyp, T, N);
@@ -75,7 +55,7 @@ test('wasm spike rolling std/cov/corr: every variant bit-identical to the JS ker
 
 test('wasm spike mul/div: bit-identical to lib/expr mul/div, non-finite -> NaN', () => {
   const T = 50, N = 9, n = T * N;
-  const a = synthetic(T, N, 1), b = synthetic(T, N, 2);
+  const a = spikePanel(T, N, 1), b = spikePanel(T, N, 2);
   b[3] = 0; a[3] = 1; b[4] = 0; a[4] = 0; a[5] = 1e300; b[5] = 1e300; // 1/0, 0/0, overflow
   const w = makeArena(mod, T, N);
   w.x.set(a); w.y.set(b);
@@ -111,7 +91,7 @@ test('wasm spike pair layout: toPairs then fromPairs is the identity, odd N padd
 });
 
 test('wasm spike rankUnit: bit-identical to csRank (NaN, ties, -0/+0, extremes, rows of 0, 1, few and many values)', () => {
-  const T = 40, N = 37, r = rng(9);
+  const T = 40, N = 37, rng = new Rng(9), r = () => rng.random();
   const x = new Float64Array(T * N);
   const specials = [0, -0, 1e-310, -1e-310, 1e300, -1e300, 5e-324, 1, -1, 1.5, 1.5];
   for (let t = 0; t < T; t++) {

@@ -16,7 +16,7 @@
 import { cpus, loadavg } from 'node:os';
 import { loadBundledPanel } from '../../lib/data/index.js';
 import { csRank, div, mul, rollingCorr, rollingCov, rollingStd } from '../../lib/expr/kernels.js';
-import { compileMoments, makeArena, MODE, type WasmArena } from './wasm.js';
+import { compileMoments, makeArena, MODE, spikePanel, type WasmArena } from './wasm.js';
 
 let panelT = 0, panelN = 0;
 const argReps = process.argv.indexOf('--reps');
@@ -81,31 +81,11 @@ function pairsWithCopy(w: WasmArena, k: Kernel, out: Float64Array): void {
 }
 
 // ------------------------------------------------------------- synthetic bit-identity check
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
-function synthetic(T: number, N: number, seed: number): Float64Array {
-  const r = rng(seed), x = new Float64Array(T * N);
-  for (let a = 0; a < N; a++) {
-    let v = 100 * r();
-    for (let t = 0; t < T; t++) {
-      const u = r();
-      if (u < 0.05) v = NaN; // holes
-      else if (u < 0.15) { /* keep: runs of equal values */ if (v !== v) v = 50; }
-      else if (u < 0.17) v = (r() < 0.5 ? 1 : -1) * 1e7 * r(); // spikes: cancellation guard
-      else if (u < 0.18) v = 0;
-      else v = (v === v && Math.abs(v) < 1e6 ? v : 100) + r() - 0.5;
-      x[t * N + a] = v;
-    }
-  }
-  return x;
-}
 
 function syntheticCheck(mod: WebAssembly.Module): { cases: number; cells: number; bad: number } {
   let cases = 0, cells = 0, bad = 0;
   for (const [T, N] of [[300, 7], [257, 8], [120, 1], [64, 33], [200, 19], [90, 16]] as const) {
-    const x = synthetic(T, N, T * 31 + N), y = synthetic(T, N, T * 17 + N + 5);
+    const x = spikePanel(T, N, T * 31 + N), y = spikePanel(T, N, T * 17 + N + 5);
     const w = makeArena(mod, T, N);
     w.x.set(x); w.y.set(y);
     for (const d of [2, 3, 5, 10, 20]) {

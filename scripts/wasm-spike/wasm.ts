@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Rng } from '../../lib/stats/rng.js';
 
 /** Exports of moments.wasm. Pointers are byte offsets; `mode` 0 std, 1 cov, 2 corr; d >= 2. */
 export interface MomentsExports {
@@ -76,4 +77,27 @@ export function makeArena(mod: WebAssembly.Module, T: number, N: number): WasmAr
   if (need > have) ex.memory.grow(Math.ceil((need - have) / 65536));
   const buf = ex.memory.buffer;
   return { ex, xp, yp, outp, qxp, qyp, qoutp, scratchp, x: new Float64Array(buf, xp, n), y: new Float64Array(buf, yp, n), out: new Float64Array(buf, outp, n) };
+}
+
+/**
+ * A synthetic dates x assets panel (T x N, date-major) for the spike's
+ * bit-identity checks: per asset a walk with 5 % NaN holes, 10 % repeats of
+ * the previous value, 2 % spikes up to 1e7 (they trip the kernels'
+ * cancellation guard), 1 % zeros; seeded lib/stats `Rng`.
+ */
+export function spikePanel(T: number, N: number, seed: number): Float64Array {
+  const rng = new Rng(seed), r = () => rng.random(), x = new Float64Array(T * N);
+  for (let a = 0; a < N; a++) {
+    let v = 100 * r();
+    for (let t = 0; t < T; t++) {
+      const u = r();
+      if (u < 0.05) v = NaN;
+      else if (u < 0.15) { if (v !== v) v = 50; }
+      else if (u < 0.17) v = (r() < 0.5 ? 1 : -1) * 1e7 * r();
+      else if (u < 0.18) v = 0;
+      else v = (v === v && Math.abs(v) < 1e6 ? v : 100) + r() - 0.5;
+      x[t * N + a] = v;
+    }
+  }
+  return x;
 }
