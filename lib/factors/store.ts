@@ -441,7 +441,7 @@ export class FactorStore {
    * stored yet (with that per-bar Sharpe). variance is NaN with fewer than 2
    * finite Sharpes.
    */
-  async trialSharpeStats(filter?: TrialFilter, extraSharpe?: number): Promise<{ nTrials: number; variance: number; nFinite: number }> {
+  async trialSharpeStats(filter?: TrialFilter, extraSharpe?: number): Promise<TrialSharpeStats> {
     if (filter && filter.dataset !== undefined && Object.entries(filter).every(([k, v]) => k === 'dataset' || v === undefined)) {
       // the per-trial path (deflated Sharpe of each new trial): from memory, same sums in row order
       await this.fresh(filter.dataset, null);
@@ -453,26 +453,13 @@ export class FactorStore {
               count(*) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS nf FROM ${ALL_TRIALS} ${w.sql}`,
       w.params,
     );
-    let n = Number(row?.n ?? 0);
-    let nf = Number(row?.nf ?? 0);
-    // Two-pass variance: the mean first, then squared deviations (numerically stable).
-    let sum = row?.s ?? 0;
-    if (extraSharpe !== undefined) {
-      n++;
-      if (Number.isFinite(extraSharpe)) {
-        nf++;
-        sum += extraSharpe;
-      }
-    }
-    if (nf < 2) return { nTrials: n, variance: NaN, nFinite: nf };
-    const m = sum / nf;
+    const st = sharpeStats(Number(row?.n ?? 0), Number(row?.nf ?? 0), row?.s ?? 0, extraSharpe);
+    if ('result' in st) return st.result;
     const dev = await this.db.one<{ ss: number | null }>(
       `SELECT sum((ls_sharpe_per_bar - ?) * (ls_sharpe_per_bar - ?)) FILTER (WHERE isfinite(ls_sharpe_per_bar)) AS ss FROM ${ALL_TRIALS} ${w.sql}`,
-      [m, m, ...w.params],
+      [st.mean, st.mean, ...w.params],
     );
-    let ss = dev?.ss ?? 0;
-    if (extraSharpe !== undefined && Number.isFinite(extraSharpe)) ss += (extraSharpe - m) ** 2;
-    return { nTrials: n, variance: ss / (nf - 1), nFinite: nf };
+    return st.finish(dev?.ss ?? 0);
   }
 
   /** Summary rows of the trials matching the filter (every column but the encoded report), newest first. */
@@ -499,27 +486,18 @@ export class FactorStore {
   }
 
   /** {@link FactorStore.trialSharpeStats} of a dataset from the cache (call after `fresh`): the SQL formula's sums, in row order (factor trials, then configurations). */
-  private cachedTrialStats(dataset: string, extraSharpe?: number): { nTrials: number; variance: number; nFinite: number } {
+  private cachedTrialStats(dataset: string, extraSharpe?: number): TrialSharpeStats {
     const c = this.sharpeCache.get(dataset)!;
-    let n = c.nFactor + c.nConfig;
-    let nf = c.factor.length + c.config.length;
     let sum = 0;
     for (const x of c.factor) sum += x;
     for (const x of c.config) sum += x;
-    if (extraSharpe !== undefined) {
-      n++;
-      if (Number.isFinite(extraSharpe)) {
-        nf++;
-        sum += extraSharpe;
-      }
-    }
-    if (nf < 2) return { nTrials: n, variance: NaN, nFinite: nf };
-    const m = sum / nf;
+    const st = sharpeStats(c.nFactor + c.nConfig, c.factor.length + c.config.length, sum, extraSharpe);
+    if ('result' in st) return st.result;
+    const m = st.mean;
     let ss = 0;
     for (const x of c.factor) ss += (x - m) * (x - m);
     for (const x of c.config) ss += (x - m) * (x - m);
-    if (extraSharpe !== undefined && Number.isFinite(extraSharpe)) ss += (extraSharpe - m) ** 2;
-    return { nTrials: n, variance: ss / (nf - 1), nFinite: nf };
+    return st.finish(ss);
   }
 
   /**
@@ -567,6 +545,36 @@ export class FactorStore {
       correlations: index.correlations(snapshot, excludeFactorId).map((c) => ({ factorId: c.id, name: c.meta.name, corr: c.corr })),
     };
   }
+}
+
+/** Trial count, sample variance of the finite per-bar Sharpes, and their count: the deflated Sharpe's trial inputs. */
+type TrialSharpeStats = { nTrials: number; variance: number; nFinite: number };
+
+/**
+ * The one formula of {@link FactorStore.trialSharpeStats}, for its SQL and
+ * in-memory paths: from the stored trials' count `n`, finite-Sharpe count
+ * `nf` and Sharpe sum, plus `extra` (one more trial not stored yet), either the
+ * result (fewer than 2 finite Sharpes: variance NaN) or the mean of the finite
+ * Sharpes and `finish(ss)`, which takes the stored ones' sum of squared
+ * deviations from that mean (two-pass sample variance, ddof 1).
+ */
+function sharpeStats(n: number, nf: number, sum: number, extra: number | undefined): { result: TrialSharpeStats } | { mean: number; finish: (ss: number) => TrialSharpeStats } {
+  if (extra !== undefined) {
+    n++;
+    if (Number.isFinite(extra)) {
+      nf++;
+      sum += extra;
+    }
+  }
+  if (nf < 2) return { result: { nTrials: n, variance: NaN, nFinite: nf } };
+  const mean = sum / nf;
+  return {
+    mean,
+    finish: (ss) => {
+      if (extra !== undefined && Number.isFinite(extra)) ss += (extra - mean) ** 2;
+      return { nTrials: n, variance: ss / (nf - 1), nFinite: nf };
+    },
+  };
 }
 
 /** What the snapshot cache keeps beside each snapshot (its order key: created_at, then factor id, as the table's ORDER BY). */
