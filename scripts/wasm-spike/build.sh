@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds scripts/wasm-spike/moments.wasm from moments.as with AssemblyScript 0.28.
+# Builds scripts/wasm-spike/moments.wasm from moments.as with AssemblyScript 0.28
+# (add --textFile moments.wat to read the generated code; it is not committed).
 # The source is named .as (not .ts) so the project's tsc does not type-check it;
 # asc wants a .ts entry, so it is copied to a temporary directory first.
 # The compiler is not a project dependency: install it outside the repo, e.g.
@@ -12,6 +13,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp "$here/moments.as" "$tmp/moments.ts"
 cd "$tmp"
-"$ASC" moments.ts --outFile "$here/moments.wasm" --textFile "$here/moments.wat" \
+"$ASC" moments.ts --outFile "$here/moments.wasm" \
   -O3 --noAssert --runtime stub --enable simd --initialMemory 1
 ls -l "$here/moments.wasm"
