@@ -24,6 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
+import { defaultThreadCount } from '../lib/core/threads.js';
 import type { Panel } from '../lib/data/panel.js';
 import type { CandidateExecutor, MineProgress, MineResult } from '../lib/mine/index.js';
 
@@ -156,7 +157,7 @@ async function mineExecutor(o: MineCli): Promise<CandidateExecutor> {
     return queueExecutor({ url: o.queue });
   }
   const lib = await import('../lib/mine/index.js');
-  const workers = o.workers ?? lib.defaultWorkerCount();
+  const workers = o.workers ?? defaultThreadCount();
   return workers === 1 ? lib.embeddedExecutor() : lib.threadPoolExecutor({ workers });
 }
 

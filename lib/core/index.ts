@@ -6,4 +6,5 @@ export * from './research-config.js';
 export { backoffMs, sleepMs } from './retry.js';
 export { isConnectionError, networkCode } from './net.js';
 export { redact } from './redact.js';
+export { defaultThreadCount } from './threads.js';
 export * from './settings.js';

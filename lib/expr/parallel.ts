@@ -32,7 +32,6 @@
  *
  * @module
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -43,6 +42,7 @@ import { checkAst, normalize, parse, print } from './parser.js';
 import type { Panel } from '../data/panel.js';
 import { toSharedPanel } from '../data/shared-panel.js';
 import { projectRoot } from '../db/paths.js';
+import { defaultThreadCount } from '../core/threads.js';
 
 /** Panels a pool keeps shared with its threads at once (least recently used dropped first). */
 export const MAX_PANELS = 4;
@@ -101,11 +101,6 @@ interface Slot {
   readonly worker: Worker;
   readonly index: number;
   task: Task | null;
-}
-
-/** Default thread count: the machine's available parallelism (os.availableParallelism). */
-export function defaultThreadCount(): number {
-  return Math.max(1, availableParallelism());
 }
 
 /**

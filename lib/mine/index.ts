@@ -25,7 +25,7 @@ export type { Variant, VariantOptions } from './variants.js';
 export { runMiner, hopefulGate, readMineJournal, retestWinners, improvements, mineRunKey, testSegmentStart, isDegenerate, testSharpeNote, DEFAULT_MINE_GATES, MINE_BARRIER } from './run.js';
 export { computeCandidate, embeddedExecutor, EXPR_CACHE_BYTES } from './executor.js';
 export type { CandidateExecutor, CandidateTaskSpec, CandidateWork } from './executor.js';
-export { threadPoolExecutor, CandidateThreadPool, defaultWorkerCount } from './thread-pool.js';
+export { threadPoolExecutor, CandidateThreadPool } from './thread-pool.js';
 export type { MineCandidate, MineGates, MineProgress, MineRunOptions, MinedCandidate, RetestedWinner, Improvement, MineResult } from './run.js';
 export { mineGrid, mineVariants, defaultMineFields, readParentsFile } from './miners.js';
 export type { MineGridOptions, MineVariantsOptions, MineCommon } from './miners.js';

@@ -49,7 +49,8 @@ import { sliceDates } from '../data/panel.js';
 import { panelSha256 } from '../data/identity.js';
 import { decodeJson, encodeJson, sha256, stableJson } from '../db/index.js';
 import type { CandidateExecutor, CandidateTaskSpec, CandidateWork } from './executor.js';
-import { CandidateThreadPool, defaultWorkerCount } from './thread-pool.js';
+import { CandidateThreadPool } from './thread-pool.js';
+import { defaultThreadCount } from '../core/threads.js';
 
 /** Default queue name. */
 export const MINE_QUEUE_NAME = 'alphalab-mine';
@@ -263,7 +264,7 @@ export interface QueueWorkerHandle {
  */
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   await checkReachable(o.url, o.connectTimeoutMs);
-  const threads = o.threads ?? defaultWorkerCount();
+  const threads = o.threads ?? defaultThreadCount();
   const pool = new CandidateThreadPool(threads);
   const panels = new Map<string, Promise<Panel>>();
   const specs = new Map<string, Promise<number>>();

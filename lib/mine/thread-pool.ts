@@ -20,11 +20,11 @@
  *
  * @module
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { toSharedPanel } from '../data/shared-panel.js';
+import { defaultThreadCount } from '../core/threads.js';
 import { projectRoot } from '../db/index.js';
 import type { CandidateExecutor, CandidateTaskSpec, CandidateWork } from './executor.js';
 
@@ -43,11 +43,6 @@ interface Task {
   readonly expression: string;
   readonly resolve: (w: CandidateWork) => void;
   readonly reject: (e: Error) => void;
-}
-
-/** Default pool size: the machine's available parallelism (os.availableParallelism). */
-export function defaultWorkerCount(): number {
-  return Math.max(1, availableParallelism());
 }
 
 /** A pool of mining threads (see the module comment). */
@@ -151,7 +146,7 @@ export class CandidateThreadPool {
  * thread in flight by default, so a thread never waits for the run loop.
  */
 export function threadPoolExecutor(opts: { workers?: number; cacheBytes?: number } = {}): CandidateExecutor {
-  const workers = opts.workers ?? defaultWorkerCount();
+  const workers = opts.workers ?? defaultThreadCount();
   let pool: CandidateThreadPool | undefined;
   let specId = 0;
   return {
